@@ -1,0 +1,42 @@
+/**
+ * LoadEngine contract: `run(plan, targets, signal) → LoadResult`. Open-model
+ * executors (constant and ramping arrival rate) and a closed model (constant
+ * VUs), with k6's names. Latency is measured from the intended start time.
+ */
+import type { LoadResult } from '../record.ts'
+import type { Targets } from '../runtime/types.ts'
+import type { LoadConfig } from '../scenario/schema.ts'
+
+/** Live figures for progress display, emitted about once a second. */
+export interface LoadProgress {
+  elapsedMs: number
+  totalMs: number
+  /** Requests per second over the last second. */
+  rate: number
+  /** p95 (ms, corrected) over the last second, all flows. */
+  p95: number
+  /** Share of failed requests over the last second. */
+  errorRate: number
+  droppedIterations: number
+  activeVUs: number
+}
+
+export interface LoadRunOptions {
+  signal: AbortSignal
+  seed: number
+  /** Folder for engine artefacts (the k6 script, k6 JSON output). */
+  runDir?: string
+  onProgress?(p: LoadProgress): void
+  /** Epoch ms at which the first iteration is scheduled (t0); default: now + a short lead. */
+  startAt?: number
+  /** Called by flows when a token/secret is minted so it can be masked in logs and reports. */
+  registerSecret?(value: string): void
+}
+
+export interface LoadEngineDefinition {
+  readonly id: string
+  readonly summary: string
+  /** Throws ERR_ENV_K6_NOT_FOUND etc. when the engine cannot run here. */
+  available(): Promise<{ ok: true; version?: string } | { ok: false; reason: string }>
+  run(plan: LoadConfig, targets: Targets, options: LoadRunOptions): Promise<LoadResult>
+}

@@ -1,0 +1,214 @@
+/**
+ * The scenario schema: the single source that validates YAML, types the code
+ * and generates `schema/scenario.schema.json` and `docs/scenario-reference.md`.
+ * Defaults live here and only here. Unknown keys are errors.
+ *
+ * Vocabulary: k6's for load (executors, stages, thresholds), Chaos Toolkit's
+ * for the run (steady state, method = timeline, rollback = reverts).
+ */
+import { type Static, type TSchema, Type } from '@sinclair/typebox'
+import { AsConfigSchema } from '../../mock-as/config.ts'
+import { ProfileName, RsKnobsSchema } from '../../mock-rs/options.ts'
+import { DURATION_PATTERN } from '../util/duration.ts'
+
+/** A k6-style duration string field. */
+export const Duration = (description: string, def?: string) =>
+  Type.String({ pattern: DURATION_PATTERN, description: `${description} (a duration like 250ms, 30s, 5m)`, ...(def === undefined ? {} : { default: def }) })
+
+const Id = (description: string) => Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$', description })
+
+/** A secret is a reference, never a literal. */
+export const SecretRef = Type.Union(
+  [
+    Type.Object({ env: Type.String({ minLength: 1, description: 'name of an environment variable holding the secret' }) }, { additionalProperties: false }),
+    Type.Object({ file: Type.String({ minLength: 1, description: 'path of a file holding the secret (trailing newline trimmed)' }) }, { additionalProperties: false }),
+  ],
+  { description: 'a reference to a secret: { env: NAME } or { file: path }' },
+)
+export type SecretRef = Static<typeof SecretRef>
+
+export const ExternalClient = Type.Object(
+  {
+    clientId: Type.String({ minLength: 1 }),
+    clientSecret: Type.Optional(SecretRef),
+    public: Type.Boolean({ default: false }),
+    grantTypes: Type.Array(Type.String(), { default: ['client_credentials'] }),
+    scopes: Type.Array(Type.String(), { default: [] }),
+    audience: Type.Optional(Type.String()),
+    redirectUris: Type.Array(Type.String(), { default: [] }),
+  },
+  { additionalProperties: false, description: 'a client registered at your authorization server' },
+)
+
+export const ExternalAs = Type.Object(
+  {
+    issuer: Type.String({ description: 'issuer URL; metadata is discovered from it (RFC 8414, then OpenID discovery)' }),
+    clients: Type.Array(ExternalClient, { minItems: 1, description: 'clients the load may use' }),
+    introspectionClient: Type.Optional(Type.String({ description: 'clientId (from clients) that resource servers use to introspect' })),
+    users: Type.Array(Type.Object({ username: Type.String(), password: SecretRef }, { additionalProperties: false }), { default: [] }),
+  },
+  { additionalProperties: false, description: 'use your own authorization server; faults that need AS control are refused' },
+)
+
+export const AuthorizationServerSection = Type.Object(
+  {
+    ...AsConfigSchema.properties,
+    port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: 'fixed listen port of the reference AS (default: ephemeral)' })),
+    external: Type.Optional(ExternalAs),
+  },
+  { additionalProperties: false, default: {}, description: 'the reference mock-as (its configuration keys), or `external:` for yours' },
+)
+
+export const ResourceServerSection = Type.Object(
+  {
+    name: Id('name used as `target:` in flows and in reports'),
+    profile: Type.Optional(ProfileName),
+    options: Type.Optional(Type.Partial(RsKnobsSchema, { description: 'knobs on top of the profile' })),
+    url: Type.Optional(Type.String({ description: 'your RS: the full URL of a protected route; absent: a reference mock-rs' })),
+    scope: Type.String({ default: 'orders:read', description: 'scope the protected route needs' }),
+    audience: Type.String({ default: 'https://api.example', description: 'audience the RS expects' }),
+    port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: 'fixed listen port of a reference RS' })),
+    introspectionClient: Type.Optional(Type.String({ description: 'clientId the RS introspects with (default: rs)' })),
+  },
+  { additionalProperties: false },
+)
+
+export const JwksCdnSection = Type.Object(
+  {
+    ttl: Type.Optional(Duration('forced cache TTL; absent: honour the origin Cache-Control')),
+    staleWhileRevalidate: Duration('serve stale while revalidating in the background for this long', '0s'),
+    staleIfError: Duration('serve stale when the origin fails, for this long', '0s'),
+    purgeDelay: Duration('delay between a purge request and its effect (propagation)', '0s'),
+    port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+  },
+  { additionalProperties: false, description: 'a caching CDN in front of the JWKS; resource servers then fetch the key set through it' },
+)
+
+export const FaultProxySection = Type.Object(
+  {
+    tokenTraffic: Type.Boolean({ default: false, description: 'route the load\'s token requests through the proxy too (for faults on /token against an external AS)' }),
+    port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+  },
+  { additionalProperties: false, description: 'an HTTP fault proxy between the resource servers and the AS (JWKS, introspection)' },
+)
+
+export const StackSection = Type.Object(
+  {
+    authorizationServer: AuthorizationServerSection,
+    resourceServers: Type.Array(ResourceServerSection, { default: [], description: 'reference RSs (profile) or yours (url)' }),
+    jwksCdn: Type.Optional(JwksCdnSection),
+    faultProxy: Type.Optional(FaultProxySection),
+  },
+  { additionalProperties: false },
+)
+
+export const FlowId = Type.Union(
+  ['client-credentials', 'api-call', 'refresh', 'auth-code', 'introspection', 'browser-login'].map((f) => Type.Literal(f)),
+  { description: 'the unit of traffic' },
+)
+export const ExecutorId = Type.Union(
+  ['constant-arrival-rate', 'ramping-arrival-rate', 'constant-vus'].map((e) => Type.Literal(e)),
+  { description: 'k6 executor: open model (arrival rate) or closed model (constant VUs)' },
+)
+
+export const Stage = Type.Object(
+  {
+    target: Type.Integer({ minimum: 0, description: 'iterations per timeUnit at the end of the stage' }),
+    duration: Duration('length of the stage'),
+  },
+  { additionalProperties: false },
+)
+
+export const FlowSection = Type.Object(
+  {
+    flow: FlowId,
+    name: Type.Optional(Id('name of this traffic in reports (default: flow id, numbered when repeated)')),
+    executor: ExecutorId,
+    rate: Type.Optional(Type.Integer({ minimum: 1, description: 'iterations per timeUnit (constant-arrival-rate)' })),
+    startRate: Type.Integer({ minimum: 0, default: 0, description: 'iterations per timeUnit at the start (ramping-arrival-rate)' }),
+    stages: Type.Optional(Type.Array(Stage, { minItems: 1, description: 'ramping-arrival-rate stages' })),
+    timeUnit: Duration('period of rate', '1s'),
+    vus: Type.Optional(Type.Integer({ minimum: 1, description: 'virtual users (constant-vus)' })),
+    preAllocatedVUs: Type.Integer({ minimum: 1, default: 10, description: 'VUs ready at start (arrival-rate executors)' }),
+    maxVUs: Type.Optional(Type.Integer({ minimum: 1, description: 'VU ceiling; an iteration finding no free VU is dropped (default: preAllocatedVUs x 10)' })),
+    startTime: Duration('offset from the start of the load', '0s'),
+    duration: Type.Optional(Duration('how long this flow runs (default: until the load ends)')),
+    target: Type.Optional(Type.String({ description: 'resource server name (api-call, introspection)' })),
+    client: Type.Optional(Type.String({ description: 'clientId to use (default: svc for service flows, spa for user flows)' })),
+    scope: Type.Optional(Type.String({ description: 'scope to request (default: the target RS scope)' })),
+    clients: Type.Integer({ minimum: 1, maximum: 10_000, default: 8, description: 'virtual clients holding tokens (api-call, refresh)' }),
+    timeout: Duration('request timeout', '10s'),
+  },
+  { additionalProperties: false },
+)
+
+export const LoadSection = Type.Object(
+  {
+    duration: Duration('length of the load; every flow stops by then'),
+    warmup: Duration('first part of the load excluded from SLO windows', '5s'),
+    gracefulStop: Duration('time in-flight iterations get to finish after the end', '5s'),
+    flows: Type.Array(FlowSection, { minItems: 1 }),
+  },
+  { additionalProperties: false },
+)
+
+export const TimelineEntry = Type.Object(
+  {
+    at: Duration('offset from the start of the load'),
+    fault: Type.Optional(Type.String({ description: 'fault id (`oauth-gameday list faults`)' })),
+    probe: Type.Optional(Type.String({ description: 'probe id (`oauth-gameday list probes`)' })),
+    duration: Type.Optional(Duration('how long the fault stays before it is reverted (default: the fault\'s own)')),
+    params: Type.Record(Type.String(), Type.Unknown(), { default: {}, description: 'parameters of the fault or probe, checked against its own schema' }),
+  },
+  { additionalProperties: false, description: 'exactly one of fault or probe' },
+)
+
+export const SloId = Type.Union(
+  ['M1', 'M2', 'M3', 'M4', 'M5', 'M6', 'M7', 'M8', 'M9', 'M10', 'S1'].map((s) => Type.Literal(s)),
+  { description: 'an SLO from the catalog (`oauth-gameday list slos`)' },
+)
+export const SloWindow = Type.Union(
+  ['run', 'steady-state', 'fault', 'recovery'].map((w) => Type.Literal(w)),
+  { description: 'the part of the run the indicator is computed over' },
+)
+
+export const SloEntry = Type.Object(
+  {
+    id: SloId,
+    objective: Type.Optional(Type.String({ description: 'k6 threshold syntax: rate<0.001, p(95)<300ms, max<10s (default: the catalog objective)' })),
+    window: Type.Optional(SloWindow),
+    severity: Type.Optional(Type.Union(['critical', 'major', 'minor'].map((s) => Type.Literal(s)))),
+    target: Type.Optional(Type.String({ description: 'restrict to one resource server' })),
+  },
+  { additionalProperties: false },
+)
+
+export const ScenarioSchema = Type.Object(
+  {
+    $schema: Type.Optional(Type.String()),
+    id: Id('stable id; equals the file stem'),
+    title: Type.String({ minLength: 1, description: 'one line' }),
+    description: Type.String({ default: '', description: 'what this game day teaches, in two or three sentences' }),
+    seed: Type.Optional(Type.Integer({ minimum: 0, description: 'seed for schedules and jitter (CLI --seed overrides)' })),
+    stack: StackSection,
+    load: LoadSection,
+    steadyState: Type.Array(SloId, { default: [], description: 'SLOs that must hold before the first fault and after the last revert' }),
+    timeline: Type.Array(TimelineEntry, { default: [] }),
+    slos: Type.Array(SloEntry, { default: [] }),
+  },
+  { additionalProperties: false, $id: 'https://oauth-gameday.dev/schema/scenario.schema.json', title: 'oauth-gameday scenario' },
+)
+
+export type Scenario = Static<typeof ScenarioSchema>
+export type StackConfig = Static<typeof StackSection>
+export type FlowConfig = Static<typeof FlowSection>
+export type LoadConfig = Static<typeof LoadSection>
+export type TimelineEntry = Static<typeof TimelineEntry>
+export type SloEntry = Static<typeof SloEntry>
+export type ResourceServerConfig = Static<typeof ResourceServerSection>
+export type JwksCdnConfig = Static<typeof JwksCdnSection>
+export type SloIdValue = Static<typeof SloId>
+export type SloWindowValue = Static<typeof SloWindow>
+
+/** Re-exported for unit params schemas. */
+export type { TSchema }

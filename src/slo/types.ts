@@ -1,0 +1,58 @@
+/**
+ * SLO contract: an indicator computed from the RunRecord, an objective in k6
+ * threshold syntax, a window. Scoring never knows which engine or runtime
+ * produced the numbers.
+ */
+import type { RunRecord } from '../record.ts'
+import type { SloWindowValue } from '../scenario/schema.ts'
+
+export interface IndicatorValue {
+  /** The measured value in the objective's unit (rate 0–1, ms, count, boolean as 0/1); null when there was no data. */
+  value: number | null
+  /** Events behind the value: good / total for rates, samples for latencies. */
+  good?: number
+  total?: number
+  /** Extra breakdown for attribution (reason → count, rs → value, ...). */
+  breakdown?: Record<string, number>
+}
+
+export interface SloDefinition {
+  /** Catalog id: M1–M10, S1. */
+  readonly id: string
+  readonly title: string
+  /** Default objective in k6 threshold syntax (`rate>=0.999`, `p(95)<300ms`, `max<10s`). */
+  readonly objective: string
+  readonly window: SloWindowValue
+  readonly severity: 'critical' | 'major' | 'minor'
+  /** Compute the indicator over [from, to) ms since t0, optionally for one RS. */
+  indicator(record: RunRecord, window: [number, number], target?: string): IndicatorValue
+  /** A human explanation of a breach, from the data (e.g. 401s with unknown_kid → "RS did not refetch the key set"). */
+  attribute?(record: RunRecord, window: [number, number], value: IndicatorValue): string | undefined
+}
+
+export interface SloScore {
+  id: string
+  title: string
+  objective: string
+  window: SloWindowValue
+  windowMs: [number, number]
+  severity: 'critical' | 'major' | 'minor'
+  measured: number | null
+  pass: boolean
+  /** Distance to the objective in its unit (positive = inside). */
+  margin: number | null
+  /** Share of the error budget used (rate objectives), 0–∞. */
+  budgetConsumed: number | null
+  attribution?: string
+  noData: boolean
+}
+
+export interface Verdict {
+  pass: boolean
+  /** Share of SLOs held, weighted by severity (critical 3, major 2, minor 1), 0–1. */
+  score: number
+  slos: SloScore[]
+  steadyState: { before: { held: boolean; failed: string[] } | null; after: { held: boolean; failed: string[] } | null }
+  /** The exit code for this verdict (0, 99, 105). */
+  exitCode: number
+}

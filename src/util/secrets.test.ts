@@ -1,0 +1,23 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { clearSecrets, maskSecrets, registerSecret, shortHash } from './secrets.ts'
+
+describe('maskSecrets', () => {
+  afterEach(() => clearSecrets())
+
+  it('masks a registered value wherever it appears', () => {
+    registerSecret('svc-secret-123')
+    const out = maskSecrets('{"msg":"x","client_secret":"svc-secret-123","other":"a svc-secret-123 b"}')
+    expect(out).not.toContain('svc-secret-123')
+    expect(out).toContain(`[secret:${shortHash('svc-secret-123')}]`)
+  })
+
+  it('masks JWT-shaped strings without registration', () => {
+    const jwt = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLWJ5dGVz'
+    expect(maskSecrets(`token=${jwt}&x=1`)).toBe(`token=[jwt:${shortHash(jwt)}]&x=1`)
+  })
+
+  it('leaves short values alone so ordinary words survive', () => {
+    registerSecret('abc')
+    expect(maskSecrets('abc def')).toBe('abc def')
+  })
+})
