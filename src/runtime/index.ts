@@ -1,4 +1,7 @@
-/** The runtime registry (`--runtime process|containers|external`). */
+/** The runtime registry (`--runtime process|containers`). */
+import { processRuntime } from './process.ts'
 import type { RuntimeDefinition } from './types.ts'
 
-export const runtimes: Record<string, RuntimeDefinition> = {}
+export const runtimes: Record<string, RuntimeDefinition> = {
+  process: processRuntime,
+}
