@@ -1,0 +1,72 @@
+/**
+ * stale-jwks-cdn — the AS rotates correctly, but a CDN in front of the JWKS
+ * keeps serving the old key set: a forced TTL that ignores the origin's
+ * Cache-Control, `stale-while-revalidate` (RFC 5861 §3) that hands out the old
+ * set once more, or a purge that takes time to propagate. Resource servers
+ * that refetch on an unknown kid still get the stale set and reject tokens
+ * signed with the new key — the failure mode behind several public
+ * post-rotation outages where "the JWKS was right at the origin".
+ *
+ * The fault warms the CDN with the current set, reconfigures it, rotates with
+ * `publish-then-sign` and a lead time shorter than the forced TTL, and for
+ * `delayed-purge` asks for a purge that only lands after `purgeDelay`.
+ * Revert restores the stack's CDN settings and purges.
+ */
+import { Type } from '@sinclair/typebox'
+import { Duration } from '../scenario/schema.ts'
+import { injectFailed, once, requireAs, requireCdn } from './support.ts'
+import { defineFault } from './types.ts'
+
+export const staleJwksCdn = defineFault({
+  id: 'stale-jwks-cdn',
+  summary: 'The AS rotates its key while the JWKS CDN keeps serving the old key set (forced TTL, stale-while-revalidate, delayed purge).',
+  params: Type.Object(
+    {
+      strategy: Type.Union([Type.Literal('forced-ttl'), Type.Literal('stale-while-revalidate'), Type.Literal('delayed-purge')], {
+        default: 'forced-ttl',
+        description: 'how the CDN stays stale',
+      }),
+      ttl: Duration('forced cache TTL on the JWKS during the fault', '60s'),
+      staleWhileRevalidate: Duration('stale-while-revalidate window (strategy stale-while-revalidate)', '30s'),
+      purgeDelay: Duration('time a purge takes to take effect (strategy delayed-purge)', '20s'),
+      leadTime: Duration('time between publishing the new key and signing with it; shorter than ttl makes the fault bite', '2s'),
+    },
+    { additionalProperties: false },
+  ),
+  defaultDuration: '45s',
+  needs: () => ['as-control', 'cdn'],
+  async inject(ctx, params) {
+    const as = requireAs(ctx.targets, 'stale-jwks-cdn')
+    const cdn = requireCdn(ctx.targets, 'stale-jwks-cdn')
+    const baseline = ctx.scenario.stack.jwksCdn
+    let rotation: Awaited<ReturnType<typeof as.rotate>>
+    let purge: { effectiveAt: number } | undefined
+    try {
+      await cdn.configure({
+        ttl: params.ttl,
+        staleWhileRevalidate: params.strategy === 'stale-while-revalidate' ? params.staleWhileRevalidate : '0s',
+        purgeDelay: params.strategy === 'delayed-purge' ? params.purgeDelay : '0s',
+      })
+      // warm the cache with the pre-rotation set, so the CDN really holds the old keys
+      await fetch(ctx.targets.rsJwksUri).then((r) => r.arrayBuffer())
+      rotation = await as.rotate({ mode: 'publish-then-sign', leadTime: params.leadTime, retireAfter: '10m' })
+      if (params.strategy === 'delayed-purge') purge = await cdn.purge()
+    } catch (err) {
+      throw injectFailed('stale-jwks-cdn', err)
+    }
+    const stats = await cdn.stats().catch(() => undefined)
+    return {
+      details: { strategy: params.strategy, ...rotation, ...(purge ? { purgeEffectiveAt: purge.effectiveAt } : {}), cdnAgeSeconds: stats?.lastAgeSeconds ?? null },
+      revert: once(async () => {
+        await cdn.configure({
+          ttl: baseline?.ttl ?? null,
+          staleWhileRevalidate: baseline?.staleWhileRevalidate ?? '0s',
+          staleIfError: baseline?.staleIfError ?? '0s',
+          purgeDelay: '0s',
+        })
+        await cdn.purge()
+        if (baseline?.purgeDelay && baseline.purgeDelay !== '0s') await cdn.configure({ purgeDelay: baseline.purgeDelay })
+      }),
+    }
+  },
+})
