@@ -224,7 +224,7 @@ describe('parseScenario', () => {
       err = e as ScenarioInvalidError
     }
     expect(err?.code).toBe('ERR_SCENARIO_PARSE')
-    expect(err?.issues[0]!.line).toBeGreaterThanOrEqual(5)
+    expect(err?.issues[0]?.line).toBeGreaterThanOrEqual(5)
     expect(err?.details[0]).toMatch(/^broken\.yaml:\d+:\d+ /)
   })
 
