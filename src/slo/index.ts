@@ -1,4 +1,15 @@
 /** The SLO catalog: M1–M10 and S1, keyed by id. */
+import { m1 } from './m1.ts'
+import { m2 } from './m2.ts'
+import { m3 } from './m3.ts'
+import { m4 } from './m4.ts'
+import { m5 } from './m5.ts'
+import { m6 } from './m6.ts'
+import { m7 } from './m7.ts'
+import { m8 } from './m8.ts'
+import { m9 } from './m9.ts'
+import { m10 } from './m10.ts'
+import { s1 } from './s1.ts'
 import type { SloDefinition } from './types.ts'
 
-export const slos: Record<string, SloDefinition> = {}
+export const slos: Record<string, SloDefinition> = { M1: m1, M2: m2, M3: m3, M4: m4, M5: m5, M6: m6, M7: m7, M8: m8, M9: m9, M10: m10, S1: s1 }

@@ -5,6 +5,7 @@
  */
 import type { RunRecord } from '../record.ts'
 import type { SloWindowValue } from '../scenario/schema.ts'
+import type { Threshold } from './threshold.ts'
 
 export interface IndicatorValue {
   /** The measured value in the objective's unit (rate 0–1, ms, count, boolean as 0/1); null when there was no data. */
@@ -14,6 +15,8 @@ export interface IndicatorValue {
   total?: number
   /** Extra breakdown for attribution (reason → count, rs → value, ...). */
   breakdown?: Record<string, number>
+  /** Set when the data proves a breach whatever the number says (a probe that timed out); the text says why. */
+  forceFail?: string
 }
 
 export interface SloDefinition {
@@ -25,7 +28,7 @@ export interface SloDefinition {
   readonly window: SloWindowValue
   readonly severity: 'critical' | 'major' | 'minor'
   /** Compute the indicator over [from, to) ms since t0, optionally for one RS. */
-  indicator(record: RunRecord, window: [number, number], target?: string): IndicatorValue
+  indicator(record: RunRecord, window: [number, number], target?: string, threshold?: Threshold): IndicatorValue
   /** A human explanation of a breach, from the data (e.g. 401s with unknown_kid → "RS did not refetch the key set"). */
   attribute?(record: RunRecord, window: [number, number], value: IndicatorValue): string | undefined
 }
@@ -45,6 +48,8 @@ export interface SloScore {
   budgetConsumed: number | null
   attribution?: string
   noData: boolean
+  /** The resource server the score is restricted to, when the scenario named one. */
+  target?: string
 }
 
 export interface Verdict {

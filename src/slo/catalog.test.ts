@@ -1,0 +1,265 @@
+import { describe, expect, it } from 'vitest'
+import { buildRecord } from '../../test/fixtures/records/build.ts'
+import type { ProbeResult } from '../record.ts'
+import { slos } from './index.ts'
+import { scoreSlo } from './score.ts'
+import { parseThreshold } from './threshold.ts'
+
+const W: [number, number] = [0, 10_000]
+
+function probe(p: Partial<ProbeResult> & Pick<ProbeResult, 'probe'>): ProbeResult {
+  return { index: 0, name: p.probe, status: 'ok', value: null, unit: 'ms', observations: [], startedAt: 2000, endedAt: 6000, ...p }
+}
+
+describe('slo catalog', () => {
+  it('registers M1..M10 and S1 under their ids, each with a parseable default objective', () => {
+    expect(Object.keys(slos).sort()).toEqual(['M1', 'M10', 'M2', 'M3', 'M4', 'M5', 'M6', 'M7', 'M8', 'M9', 'S1'])
+    for (const [key, def] of Object.entries(slos)) {
+      expect(def.id).toBe(key)
+      expect(() => parseThreshold(def.objective)).not.toThrow()
+    }
+  })
+})
+
+describe('M1', () => {
+  it('measures the token success rate and names the dominant failure', () => {
+    const r = buildRecord({
+      series: [
+        { metric: 'oauth_token', rate: 99 },
+        { metric: 'oauth_token', rate: 1, failed: true, tags: { status: '503', error: 'temporarily_unavailable' } },
+      ],
+    })
+    const v = slos.M1!.indicator(r, W)
+    expect(v.value).toBeCloseTo(0.99)
+    expect(v.total).toBe(1000)
+    const s = scoreSlo(r, { id: 'M1' }, true)
+    expect(s.pass).toBe(false)
+    expect(s.budgetConsumed).toBeCloseTo(10)
+    expect(s.attribution).toContain('temporarily_unavailable')
+  })
+
+  it('returns no data when the window has no traffic', () => {
+    const r = buildRecord({ series: [{ metric: 'oauth_token', from: 0, to: 3 }], windows: { recovery: [5000, 10_000] } })
+    expect(slos.M1!.indicator(r, [5000, 10_000]).value).toBeNull()
+    const explicit = scoreSlo(r, { id: 'M1', window: 'recovery' }, true)
+    expect(explicit).toMatchObject({ noData: true, pass: false, measured: null })
+    expect(scoreSlo(r, { id: 'M1', window: 'recovery' }, false)).toMatchObject({ noData: true, pass: true })
+  })
+
+  it('reads 0 when every request failed', () => {
+    const r = buildRecord({ series: [{ metric: 'oauth_token', failed: true, tags: { status: '0', reason: 'timeout' } }] })
+    const s = scoreSlo(r, { id: 'M1' }, true)
+    expect(s.measured).toBe(0)
+    expect(s.attribution).toContain('timeout')
+  })
+})
+
+describe('M2', () => {
+  it('computes p95 and other aggregates from the corrected histograms', () => {
+    const r = buildRecord({ series: [{ metric: 'oauth_token', rate: 100, latencyMs: (_s, i) => (i < 90 ? 10 : 500) }] })
+    const p95 = slos.M2!.indicator(r, W, undefined, parseThreshold('p(95)<300ms'))
+    expect(p95.value).toBeGreaterThan(490)
+    expect(p95.value).toBeLessThan(510)
+    expect(slos.M2!.indicator(r, W, undefined, parseThreshold('p(50)<300ms')).value).toBeCloseTo(10, 0)
+    expect(slos.M2!.indicator(r, W, undefined, parseThreshold('avg<300ms')).value).toBeCloseTo(59, 0)
+    expect(scoreSlo(r, { id: 'M2' }, true).pass).toBe(false)
+    expect(scoreSlo(r, { id: 'M2', objective: 'p(90)<300ms' }, true).pass).toBe(true)
+  })
+
+  it('only counts seconds inside a window cut by an abort', () => {
+    const r = buildRecord({
+      durationMs: 4000,
+      aborted: true,
+      series: [
+        { metric: 'oauth_token', from: 0, to: 4, latencyMs: 20 },
+        // buckets past the abort (should not exist, but a sloppy engine could leave them)
+        { metric: 'oauth_token', from: 4, to: 8, latencyMs: 5000 },
+      ],
+    })
+    const s = scoreSlo(r, { id: 'M2' }, true)
+    expect(s.measured).toBeLessThan(30)
+    expect(s.windowMs).toEqual([0, 4000])
+  })
+})
+
+describe('M3', () => {
+  const base = [
+    { metric: 'rs_request' as const, rate: 90 },
+    { metric: 'rs_request' as const, rate: 5, failed: true, tags: { status: '401', error: 'invalid_token', reason: 'unknown_kid' } },
+    { metric: 'rs_request' as const, rate: 50, failed: true, tags: { status: '401', error: 'invalid_token', reason: 'inactive', token: 'revoked' } },
+    { metric: 'rs_request' as const, rate: 50, failed: true, tags: { status: '401', reason: 'bad_signature', token: 'attacker' } },
+    { metric: 'rs_request' as const, rate: 50, failed: true, tags: { status: '403', error: 'insufficient_scope', reason: 'insufficient_scope' } },
+  ]
+
+  it('counts only rejections of tokens the client believes valid', () => {
+    const r = buildRecord({ series: base })
+    const v = slos.M3!.indicator(r, W)
+    expect(v.total).toBe(950)
+    expect(v.value).toBeCloseTo(50 / 950)
+    expect(v.breakdown).toEqual({ unknown_kid: 50 })
+  })
+
+  it('counts 503 validator_unavailable as a failed validation, not transport errors', () => {
+    const r = buildRecord({
+      series: [
+        { metric: 'rs_request', rate: 8 },
+        { metric: 'rs_request', rate: 1, failed: true, tags: { status: '503', reason: 'validator_unavailable' } },
+        { metric: 'rs_request', rate: 1, failed: true, tags: { status: '0', reason: 'connection_reset' } },
+      ],
+    })
+    const v = slos.M3!.indicator(r, W)
+    expect(v.value).toBeCloseTo(0.1)
+    expect(scoreSlo(r, { id: 'M3' }, true).attribution).toContain('introspection/JWKS outage reached clients')
+  })
+
+  it('attributes unknown_kid during a key rotation to the RS key set cache', () => {
+    const r = buildRecord({
+      series: base,
+      faults: [{ index: 0, fault: 'bad-key-rotation', params: {}, injectedAt: 2000, revertedAt: 8000, status: 'reverted' }],
+    })
+    const s = scoreSlo(r, { id: 'M3' }, true)
+    expect(s.pass).toBe(false)
+    expect(s.attribution).toMatch(/RS did not refetch the key set after the new kid appeared.*bad-key-rotation/)
+  })
+
+  it('attributes expired tokens to clock skew and restricts to one RS', () => {
+    const r = buildRecord({
+      series: [
+        { metric: 'rs_request', rate: 10, tags: { target: 'rs2' } },
+        { metric: 'rs_request', rate: 10, failed: true, tags: { status: '401', reason: 'expired', target: 'rs2' } },
+        { metric: 'rs_request', rate: 10 },
+      ],
+    })
+    expect(slos.M3!.indicator(r, W, 'rs1').value).toBe(0)
+    const s = scoreSlo(r, { id: 'M3', target: 'rs2' }, true)
+    expect(s.measured).toBeCloseTo(0.5)
+    expect(s.target).toBe('rs2')
+    expect(s.attribution).toContain('clock skew beyond the RS tolerance')
+  })
+})
+
+describe('M4', () => {
+  it('reads only refresh_token grants', () => {
+    const r = buildRecord({
+      series: [
+        { metric: 'oauth_token', rate: 100, failed: true, tags: { grant: 'client_credentials', status: '500' } },
+        { metric: 'oauth_token', rate: 9, tags: { grant: 'refresh_token' } },
+        { metric: 'oauth_token', rate: 1, failed: true, tags: { grant: 'refresh_token', status: '400', error: 'invalid_grant' } },
+      ],
+    })
+    const s = scoreSlo(r, { id: 'M4' }, true)
+    expect(s.measured).toBeCloseTo(0.9)
+    expect(s.attribution).toContain('invalid_grant')
+  })
+})
+
+describe('M5 and M9', () => {
+  it('take the max over RSs from the probe, in ms', () => {
+    const r = buildRecord({
+      probes: [
+        probe({ probe: 'revocation-propagation', value: 12_000, breakdown: { rs1: 2000, rs2: 12_000 } }),
+        probe({ probe: 'jwks-refresh-latency', value: 31, unit: 's', breakdown: { rs1: 31 } }),
+      ],
+    })
+    expect(scoreSlo(r, { id: 'M5' }, true)).toMatchObject({ measured: 12_000, pass: true, margin: 18_000 })
+    expect(scoreSlo(r, { id: 'M5', target: 'rs1' }, true).measured).toBe(2000)
+    const m9 = scoreSlo(r, { id: 'M9' }, true)
+    expect(m9).toMatchObject({ measured: 31_000, pass: false })
+    expect(m9.attribution).toContain('rs1')
+  })
+
+  it('fails on a probe that timed out without a value', () => {
+    const r = buildRecord({ probes: [probe({ probe: 'jwks-refresh-latency', status: 'timeout', value: null, startedAt: 1000, endedAt: 6000 })] })
+    const s = scoreSlo(r, { id: 'M9' }, true)
+    expect(s).toMatchObject({ measured: 5000, pass: false, noData: false })
+    expect(s.attribution).toContain('did not complete')
+  })
+
+  it('has no data without the probe', () => {
+    expect(scoreSlo(buildRecord(), { id: 'M5' }, true)).toMatchObject({ noData: true, pass: false })
+  })
+})
+
+describe('M6 and M10', () => {
+  it('rate introspection success and authorization errors', () => {
+    const r = buildRecord({
+      series: [
+        { metric: 'introspection', rate: 19 },
+        { metric: 'introspection', rate: 1, failed: true, tags: { status: '429' } },
+        { metric: 'oauth_authorize', rate: 100 },
+        { metric: 'browser_login', rate: 1, failed: true, tags: { status: '500' } },
+      ],
+    })
+    const m6 = scoreSlo(r, { id: 'M6' }, true)
+    expect(m6.measured).toBeCloseTo(0.95)
+    expect(m6.attribution).toContain('rate-limited')
+    const m10 = scoreSlo(r, { id: 'M10' }, true)
+    expect(m10.measured).toBeCloseTo(1 / 101)
+    expect(m10.pass).toBe(false)
+  })
+})
+
+describe('M7', () => {
+  it('holds when reuse is detected and the attacker gets nothing afterwards', () => {
+    const r = buildRecord({ probes: [probe({ probe: 'refresh-reuse-detection', value: true, unit: 'bool', breakdown: { detected: true, attackerCallsAfterDetection: 0 } })] })
+    expect(scoreSlo(r, { id: 'M7' }, true)).toMatchObject({ measured: 1, pass: true })
+  })
+
+  it('breaks when the attacker succeeds after detection (probe or record traffic)', () => {
+    const r = buildRecord({
+      series: [{ metric: 'rs_request', from: 5, to: 7, rate: 2, tags: { token: 'attacker' } }],
+      events: [{ t: 4000, source: 'mock-as', type: 'refresh_token.reused' }],
+      probes: [probe({ probe: 'refresh-reuse-detection', value: true, unit: 'bool', breakdown: { detected: true } })],
+    })
+    const s = scoreSlo(r, { id: 'M7' }, true)
+    expect(s).toMatchObject({ measured: 0, pass: false })
+    expect(s.attribution).toContain('attacker succeeded 4 times')
+  })
+
+  it('breaks when reuse is not detected', () => {
+    const r = buildRecord({ probes: [probe({ probe: 'refresh-reuse-detection', value: false, unit: 'bool' })] })
+    expect(scoreSlo(r, { id: 'M7' }, true).attribution).toContain('not detected')
+  })
+})
+
+describe('M8', () => {
+  it('counts enforcement gaps and honest PKCE failures', () => {
+    const r = buildRecord({
+      series: [
+        { metric: 'oauth_token', rate: 5, tags: { grant: 'authorization_code' } },
+        { metric: 'oauth_token', from: 0, to: 1, rate: 2, failed: true, tags: { grant: 'authorization_code', status: '400', error: 'invalid_grant' } },
+      ],
+      probes: [probe({ probe: 'pkce-enforcement', value: false, unit: 'bool', breakdown: { missingChallengeRefused: true, wrongVerifierRefused: false } })],
+    })
+    const s = scoreSlo(r, { id: 'M8' }, true)
+    expect(s).toMatchObject({ measured: 3, pass: false })
+    expect(s.attribution).toContain('PKCE not enforced')
+  })
+
+  it('holds with enforcement and clean flows', () => {
+    const r = buildRecord({ probes: [probe({ probe: 'pkce-enforcement', value: true, unit: 'bool', breakdown: { missingChallengeRefused: true, wrongVerifierRefused: true } })] })
+    expect(scoreSlo(r, { id: 'M8' }, true)).toMatchObject({ measured: 0, pass: true })
+  })
+})
+
+describe('S1', () => {
+  it('sums probe acceptances and RS fail_open.accepted events', () => {
+    const r = buildRecord({
+      series: [{ metric: 'rs_request' }],
+      events: [
+        { t: 3000, source: 'rs:weak', type: 'fail_open.accepted' },
+        { t: 3500, source: 'rs:weak', type: 'fail_open.accepted' },
+        { t: 20_000, source: 'rs:weak', type: 'fail_open.accepted' },
+      ],
+      probes: [probe({ probe: 'fail-open', value: 1, unit: 'count' })],
+    })
+    const s = scoreSlo(r, { id: 'S1' }, true)
+    expect(s).toMatchObject({ measured: 3, pass: false })
+    expect(s.attribution).toContain('weak')
+  })
+
+  it('reads 0 with RS traffic and no acceptances, no data without either', () => {
+    expect(scoreSlo(buildRecord({ series: [{ metric: 'rs_request' }] }), { id: 'S1' }, true)).toMatchObject({ measured: 0, pass: true })
+    expect(scoreSlo(buildRecord(), { id: 'S1' }, true).noData).toBe(true)
+  })
+})
