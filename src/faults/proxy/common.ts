@@ -1,0 +1,266 @@
+/**
+ * Plumbing shared by the JWKS CDN and the HTTP fault proxy: the event feed,
+ * the Bearer-guarded control API, input validation that names the field and
+ * the expected value, hop-by-hop header filtering, and the standalone `main`.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { realpathSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import type { TSchema } from '@sinclair/typebox'
+import { Value, ValueErrorType } from '@sinclair/typebox/value'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { isGamedayError } from '../../errors.ts'
+import { createLogger, type Logger } from '../../log.ts'
+import type { ComponentEvent } from '../../runtime/types.ts'
+import { registerSecret } from '../../util/secrets.ts'
+
+/** What `serveCdn` / `serveProxy` hand back. */
+export interface ServedComponent {
+  /** Base URL with the real port, e.g. `http://127.0.0.1:40123`. */
+  url: string
+  /** Bearer token of the control API. */
+  adminToken: string
+  close(): Promise<void>
+}
+
+/** Bounded, append-only event feed with strictly increasing `seq` (from 1). */
+export class EventLog {
+  private readonly items: ComponentEvent[] = []
+  private seq = 0
+
+  constructor(
+    private readonly clock: () => number,
+    private readonly max = 10_000,
+  ) {}
+
+  emit(type: string, data?: Record<string, unknown>): void {
+    this.seq += 1
+    this.items.push({ seq: this.seq, time: this.clock(), type, ...(data ? { data } : {}) })
+    if (this.items.length > this.max) this.items.splice(0, this.items.length - this.max)
+  }
+
+  since(since: number): ComponentEvent[] {
+    return this.items.filter((e) => e.seq > since)
+  }
+}
+
+/** A control-API input error: answered with 400 and the message. */
+export class ControlInputError extends Error {
+  readonly statusCode: number
+  constructor(message: string, statusCode = 400) {
+    super(message)
+    this.name = 'ControlInputError'
+    this.statusCode = statusCode
+  }
+}
+
+/** A fresh admin token (registered with the secret masker). */
+export function mintAdminToken(): string {
+  const token = randomBytes(24).toString('base64url')
+  registerSecret(token)
+  return token
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a)
+  const y = Buffer.from(b)
+  return x.length === y.length && timingSafeEqual(x, y)
+}
+
+/**
+ * Register the control API under `prefix`: every route needs
+ * `Authorization: Bearer <adminToken>`; without a configured token the API is off (404).
+ */
+export function controlScope(
+  app: FastifyInstance,
+  prefix: string,
+  adminToken: string | undefined,
+  routes: (scope: FastifyInstance) => void,
+): void {
+  if (adminToken) registerSecret(adminToken)
+  app.register(
+    async (scope) => {
+      scope.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+        if (!adminToken) return reply.code(404).send({ error: 'not_found', message: `control api ${prefix} is off: no admin token configured` })
+        const header = req.headers.authorization ?? ''
+        const m = /^Bearer\s+(\S+)$/i.exec(header)
+        if (!m || !sameSecret(m[1]!, adminToken)) {
+          reply.header('www-authenticate', `Bearer realm="${prefix}"`)
+          return reply.code(401).send({ error: 'unauthorized', message: 'control api needs Authorization: Bearer <admin token>' })
+        }
+      })
+      routes(scope)
+    },
+    { prefix },
+  )
+}
+
+/** Describe what a schema accepts, in words: `a number >= 0`, `a duration like 30s`. */
+export function expectedOf(schema: TSchema): string {
+  const s = schema as Record<string, unknown>
+  if (Array.isArray(s.anyOf)) return (s.anyOf as TSchema[]).map(expectedOf).join(' or ')
+  if (s.const !== undefined) return JSON.stringify(s.const)
+  if (Array.isArray(s.enum)) return `one of ${(s.enum as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`
+  const type = s.type
+  if (type === 'null') return 'null'
+  if (type === 'string') {
+    if (typeof s.pattern === 'string' && s.pattern.includes('us|ms|s|m|h|d')) return 'a duration like 30s or 250ms'
+    if (typeof s.pattern === 'string') return `a string matching ${s.pattern}`
+    return 'a string'
+  }
+  if (type === 'number' || type === 'integer') {
+    const parts = [type === 'integer' ? 'an integer' : 'a number']
+    if (typeof s.minimum === 'number') parts.push(`>= ${s.minimum}`)
+    if (typeof s.exclusiveMinimum === 'number') parts.push(`> ${s.exclusiveMinimum}`)
+    if (typeof s.maximum === 'number') parts.push(`<= ${s.maximum}`)
+    return parts.join(' ')
+  }
+  if (type === 'object') return 'an object'
+  if (type === 'boolean') return 'true or false'
+  return 'a valid value'
+}
+
+function schemaAt(root: TSchema, pointer: string): TSchema | undefined {
+  let s: TSchema | undefined = root
+  for (const part of pointer.split('/').filter(Boolean)) {
+    const props: Record<string, TSchema> | undefined = (s as { properties?: Record<string, TSchema> } | undefined)?.properties
+    s = props?.[part]
+  }
+  return s
+}
+
+/**
+ * Check `value` against `schema`; on failure throw a {@link ControlInputError}
+ * naming the first offending field, the expected value and what was sent.
+ */
+export function validateInput<T>(schema: TSchema, value: unknown, where: string): T {
+  if (Value.Check(schema, value)) return value as T
+  const err = Value.Errors(schema, value).First()
+  if (!err) throw new ControlInputError(`${where}: invalid`)
+  const path = err.path.split('/').filter(Boolean).join('.')
+  const field = path ? `${where}.${path}` : where
+  const props = (err.schema as { properties?: Record<string, TSchema> }).properties ?? {}
+  if (err.type === ValueErrorType.ObjectAdditionalProperties) {
+    throw new ControlInputError(`${field}: unknown field (expected one of ${Object.keys(props).join(', ')})`)
+  }
+  if (err.type === ValueErrorType.ObjectRequiredProperty) {
+    const sub = schemaAt(schema, err.path)
+    throw new ControlInputError(`${field}: required (expected ${sub ? expectedOf(sub) : 'a value'})`)
+  }
+  const sub = schemaAt(schema, err.path) ?? err.schema
+  throw new ControlInputError(`${field}: must be ${expectedOf(sub)} (got ${JSON.stringify(err.value)})`)
+}
+
+/** Error handler for both servers: 4xx with a clear message, never a stack, never a 500 body with internals. */
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, _req, reply) => {
+    const status = err instanceof ControlInputError ? err.statusCode : (err.statusCode ?? 500)
+    if (status >= 500) {
+      app.log.error({ err: { message: err.message, name: err.name } }, 'request.failed')
+      return reply.code(500).send({ error: 'internal_error', message: 'internal error (see the component log)' })
+    }
+    const message = isGamedayError(err) ? err.message : err.message.replace(/^body\//, 'body.')
+    return reply.code(status).send({ error: status === 404 ? 'not_found' : status === 409 ? 'conflict' : 'invalid_request', message })
+  })
+}
+
+/** Request and response headers a proxy must not forward (RFC 9110 §7.6.1). */
+export const HOP_BY_HOP = new Set([
+  'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization',
+  'te', 'trailer', 'transfer-encoding', 'upgrade',
+])
+
+/** Copy headers without hop-by-hop ones (and without those named in `Connection`). */
+export function forwardableHeaders(
+  headers: Record<string, string | string[] | undefined>,
+  drop: readonly string[] = [],
+): Record<string, string | string[]> {
+  const named = String(headers.connection ?? '')
+    .toLowerCase()
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+  const out: Record<string, string | string[]> = {}
+  for (const [k, v] of Object.entries(headers)) {
+    const key = k.toLowerCase()
+    if (v === undefined || HOP_BY_HOP.has(key) || named.includes(key) || drop.includes(key)) continue
+    out[key] = v
+  }
+  return out
+}
+
+/** Logger option for fastify: an instance, or off. */
+export function fastifyLoggerOptions(logger: Logger | false | undefined, name: string): { loggerInstance: Logger } | { logger: false } {
+  if (logger === false) return { logger: false }
+  return { loggerInstance: logger ?? createLogger({ name }) }
+}
+
+/** Listen on host:port (default 127.0.0.1:0) and return the base URL with the real port. */
+export async function listen(app: FastifyInstance, port = 0, host = '127.0.0.1'): Promise<string> {
+  await app.listen({ port, host })
+  const addr = app.server.address()
+  if (!addr || typeof addr === 'string') throw new Error('server has no TCP address')
+  const h = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
+  return `http://${h}:${addr.port}`
+}
+
+/** True when `metaUrl` is the module node/tsx was started with. */
+export function isMain(metaUrl: string): boolean {
+  const entry = process.argv[1]
+  if (!entry) return false
+  try {
+    return new URL(metaUrl).pathname === realpathSync(entry)
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Standalone entry point: parse `--<urlFlag> URL --port N --host H [--allow-external]`,
+ * start, print the URL (line 1) and the admin token (line 2), stop on SIGTERM/SIGINT.
+ */
+export async function runMain(
+  urlFlag: string,
+  start: (opts: { url: string; port: number; host: string; allowExternal: boolean; adminToken?: string }) => Promise<ServedComponent>,
+): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      [urlFlag]: { type: 'string' },
+      port: { type: 'string', default: '0' },
+      host: { type: 'string', default: '127.0.0.1' },
+      'allow-external': { type: 'boolean', default: false },
+    },
+    strict: true,
+  })
+  const url = values[urlFlag]
+  const port = Number(values.port)
+  if (typeof url !== 'string' || !Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write(`usage: --${urlFlag} URL [--port N] [--host 127.0.0.1] [--allow-external]\n`)
+    process.exit(104)
+  }
+  try {
+    const served = await start({
+      url,
+      port,
+      host: String(values.host),
+      allowExternal: values['allow-external'] === true,
+      adminToken: process.env.GAMEDAY_ADMIN_TOKEN || undefined,
+    })
+    process.stdout.write(`${served.url}\n${served.adminToken}\n`)
+    let stopping = false
+    const stop = () => {
+      if (stopping) return
+      stopping = true
+      served.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      )
+    }
+    process.once('SIGTERM', stop)
+    process.once('SIGINT', stop)
+  } catch (err) {
+    const e = err as Error & { code?: string; hint?: string }
+    process.stderr.write(`${e.code ?? 'error'}: ${e.message}${e.hint ? `\nhint: ${e.hint}` : ''}\n`)
+    process.exit(isGamedayError(err) ? err.exitCode : 1)
+  }
+}
