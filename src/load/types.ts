@@ -31,6 +31,8 @@ export interface LoadRunOptions {
   startAt?: number
   /** Called by flows when a token/secret is minted so it can be masked in logs and reports. */
   registerSecret?(value: string): void
+  /** SLOs with resolved objectives, for engines that judge thresholds themselves (k6). */
+  slos?: Array<{ id: string; objective: string }>
 }
 
 export interface LoadEngineDefinition {
