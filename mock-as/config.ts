@@ -3,7 +3,11 @@
  * config file, the `authorizationServer` section of a scenario, and types the
  * code. Every key has a default; unknown keys are errors.
  */
+import { readFileSync } from 'node:fs'
 import { type Static, Type } from '@sinclair/typebox'
+import { Value, ValueErrorType } from '@sinclair/typebox/value'
+import { parse as parseYaml } from 'yaml'
+import { GamedayError } from '../src/errors.ts'
 
 const Duration = (description: string, def: string) =>
   Type.String({ pattern: '^(\\d+(\\.\\d+)?(us|ms|s|m|h|d))+$', description, default: def })
@@ -76,3 +80,67 @@ export const DEFAULT_CLIENTS: ClientConfig[] = [
 ]
 
 export const DEFAULT_USERS: UserConfig[] = [{ username: 'alice', password: 'wonderland' }]
+
+/**
+ * Load and validate a mock-as configuration: a file path (YAML or JSON) or an
+ * object. Fills defaults from the schema, refuses unknown keys, and reports
+ * every error with its path in one GamedayError('ERR_CONFIG_INVALID').
+ *
+ * @example
+ * ```ts
+ * const config = loadAsConfig({ accessTokenTtl: '60s' })
+ * config.signing.alg // 'ES256'
+ * ```
+ */
+export function loadAsConfig(input: string | object = {}): AsConfig {
+  let raw: unknown = input
+  let where = 'config'
+  if (typeof input === 'string') {
+    where = input
+    let text: string
+    try {
+      text = readFileSync(input, 'utf8')
+    } catch (cause) {
+      throw new GamedayError('ERR_CONFIG_INVALID', `${input}: cannot read the file`, { cause })
+    }
+    try {
+      raw = parseYaml(text) ?? {}
+    } catch (cause) {
+      throw new GamedayError('ERR_CONFIG_INVALID', `${input}: not valid YAML or JSON (${(cause as Error).message.split('\n')[0]})`, { cause })
+    }
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new GamedayError('ERR_CONFIG_INVALID', `${where}: must be an object (got ${Array.isArray(raw) ? 'array' : typeof raw})`)
+  }
+  const value = Value.Default(AsConfigSchema, structuredClone(raw))
+  const errors: string[] = []
+  for (const e of Value.Errors(AsConfigSchema, value)) {
+    const path = e.path.replace(/^\//, '').replace(/\/(\d+)(?=\/|$)/g, '[$1]').replace(/\//g, '.') || '(root)'
+    const extra = e.type === ValueErrorType.ObjectAdditionalProperties ? `unknown key` : e.message.toLowerCase()
+    errors.push(`${path}: ${extra} (got ${JSON.stringify(e.value)?.slice(0, 80)})`)
+  }
+  const cfg = value as AsConfig
+  if (errors.length === 0) {
+    for (const [i, c] of (cfg.clients ?? []).entries()) {
+      if (!c.public && !c.clientSecret) errors.push(`clients[${i}].clientSecret: required for a confidential client (got none)`)
+      if (c.public && c.clientSecret) errors.push(`clients[${i}].clientSecret: a public client has no secret`)
+    }
+    const ids = new Set<string>()
+    for (const [i, c] of (cfg.clients ?? []).entries()) {
+      if (ids.has(c.clientId)) errors.push(`clients[${i}].clientId: duplicate (got ${JSON.stringify(c.clientId)})`)
+      ids.add(c.clientId)
+    }
+    if (cfg.issuer !== undefined) {
+      try {
+        const u = new URL(cfg.issuer)
+        if (u.search || u.hash) errors.push(`issuer: must have no query or fragment (got ${JSON.stringify(cfg.issuer)})`)
+      } catch {
+        errors.push(`issuer: must be a URL (got ${JSON.stringify(cfg.issuer)})`)
+      }
+    }
+  }
+  if (errors.length > 0) {
+    throw new GamedayError('ERR_CONFIG_INVALID', `${where}: ${errors.length} error${errors.length > 1 ? 's' : ''}: ${errors.join('; ')}`, { details: errors })
+  }
+  return cfg
+}

@@ -1,0 +1,27 @@
+/**
+ * Prometheus metrics of one AS instance (own registry, so several instances
+ * can live in one process). Snake_case names, labels kept low-cardinality.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+export interface AsMetrics {
+  registry: Registry
+  requests: Counter<'endpoint' | 'grant_type' | 'status' | 'error'>
+  duration: Histogram<'endpoint'>
+  tokensIssued: Counter<'grant_type' | 'format'>
+  reuseDetected: Counter
+  publishedKeys: Gauge
+}
+
+export function createMetrics(publishedKeys: () => number, withDefaults = false): AsMetrics {
+  const registry = new Registry()
+  if (withDefaults) collectDefaultMetrics({ register: registry })
+  return {
+    registry,
+    requests: new Counter({ name: 'mock_as_requests_total', help: 'requests by endpoint, grant type, status and OAuth error code', labelNames: ['endpoint', 'grant_type', 'status', 'error'], registers: [registry] }),
+    duration: new Histogram({ name: 'mock_as_request_duration_seconds', help: 'request latency by endpoint', labelNames: ['endpoint'], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [registry] }),
+    tokensIssued: new Counter({ name: 'mock_as_tokens_issued_total', help: 'access tokens issued by grant type and format', labelNames: ['grant_type', 'format'], registers: [registry] }),
+    reuseDetected: new Counter({ name: 'mock_as_refresh_reuse_detected_total', help: 'rotated refresh tokens presented again (families revoked)', registers: [registry] }),
+    publishedKeys: new Gauge({ name: 'mock_as_published_keys', help: 'keys currently published in the JWKS', registers: [registry], collect() { this.set(publishedKeys()) } }),
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * In-memory state of the AS: grants (a consent and everything issued from
+ * it), access tokens (by jti for JWTs, by value for opaque ones), refresh
+ * tokens, authorization codes, device codes and pending login transactions.
+ * Expired entries are swept periodically so long runs stay bounded.
+ */
+
+/** A grant: one consent (or one client_credentials issuance) and its tokens. */
+export interface Grant {
+  id: string
+  clientId: string
+  sub: string
+  revoked: boolean
+  accessKeys: Set<string>
+  refreshTokens: Set<string>
+}
+
+export interface AccessRecord {
+  /** jti for JWTs; the token value for opaque tokens. */
+  key: string
+  jti: string
+  format: 'jwt' | 'opaque'
+  clientId: string
+  sub: string
+  scope: string
+  aud: string | string[]
+  iat: number
+  exp: number
+  grantId?: string
+  revoked: boolean
+}
+
+export interface RefreshRecord {
+  jti: string
+  clientId: string
+  sub: string
+  scope: string
+  aud: string | string[]
+  iat: number
+  exp: number
+  grantId: string
+  revoked: boolean
+  /** Epoch ms (skewed) it was rotated; set once a successor exists. */
+  rotatedAt?: number
+  successor?: string
+}
+
+export interface CodeRecord {
+  clientId: string
+  redirectUri: string
+  redirectUriSent: boolean
+  codeChallenge?: string
+  scope: string
+  resource: string[]
+  sub: string
+  exp: number
+  used: boolean
+  grantId: string
+}
+
+export interface DeviceRecord {
+  deviceCode: string
+  userCode: string
+  clientId: string
+  scope: string
+  resource: string[]
+  exp: number
+  intervalMs: number
+  lastPoll?: number
+  status: 'pending' | 'approved' | 'denied' | 'done'
+  sub?: string
+}
+
+export interface Transaction {
+  id: string
+  csrf: string
+  exp: number
+  clientId: string
+  redirectUri: string
+  redirectUriSent: boolean
+  state?: string
+  scope: string
+  resource: string[]
+  codeChallenge?: string
+}
+
+export class Store {
+  readonly grants = new Map<string, Grant>()
+  readonly access = new Map<string, AccessRecord>()
+  readonly refresh = new Map<string, RefreshRecord>()
+  readonly codes = new Map<string, CodeRecord>()
+  readonly devices = new Map<string, DeviceRecord>()
+  readonly userCodes = new Map<string, string>()
+  readonly transactions = new Map<string, Transaction>()
+
+  /** Drop everything that expired before `nowSec` (minus a margin for clock offsets). */
+  sweep(nowMs: number): void {
+    const nowSec = Math.floor(nowMs / 1000) - 3600
+    for (const [k, r] of this.access) if (r.exp < nowSec) {
+      this.access.delete(k)
+      if (r.grantId) this.grants.get(r.grantId)?.accessKeys.delete(k)
+    }
+    for (const [k, r] of this.refresh) if (r.exp < nowSec) {
+      this.refresh.delete(k)
+      this.grants.get(r.grantId)?.refreshTokens.delete(k)
+    }
+    for (const [k, r] of this.codes) if (r.exp < nowMs - 3_600_000) this.codes.delete(k)
+    for (const [k, r] of this.devices) if (r.exp < nowMs - 3_600_000) {
+      this.devices.delete(k)
+      this.userCodes.delete(r.userCode)
+    }
+    for (const [k, t] of this.transactions) if (t.exp < nowMs) this.transactions.delete(k)
+    for (const [k, g] of this.grants) if (g.accessKeys.size === 0 && g.refreshTokens.size === 0 && !this.grantInUse(k)) this.grants.delete(k)
+  }
+
+  private grantInUse(id: string): boolean {
+    for (const c of this.codes.values()) if (c.grantId === id) return true
+    return false
+  }
+
+  newGrant(id: string, clientId: string, sub: string): Grant {
+    const g: Grant = { id, clientId, sub, revoked: false, accessKeys: new Set(), refreshTokens: new Set() }
+    this.grants.set(id, g)
+    return g
+  }
+
+  /** Revoke a grant and every token issued from it; returns how many live tokens became revoked. */
+  revokeGrant(id: string): number {
+    const g = this.grants.get(id)
+    if (!g) return 0
+    g.revoked = true
+    let n = 0
+    for (const k of g.accessKeys) {
+      const r = this.access.get(k)
+      if (r && !r.revoked) {
+        r.revoked = true
+        n++
+      }
+    }
+    for (const k of g.refreshTokens) {
+      const r = this.refresh.get(k)
+      if (r && !r.revoked) {
+        r.revoked = true
+        n++
+      }
+    }
+    return n
+  }
+
+  clear(): void {
+    this.grants.clear()
+    this.access.clear()
+    this.refresh.clear()
+    this.codes.clear()
+    this.devices.clear()
+    this.userCodes.clear()
+    this.transactions.clear()
+  }
+}
