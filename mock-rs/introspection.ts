@@ -1,0 +1,176 @@
+/**
+ * Validation by RFC 7662 token introspection, with the RS's own client
+ * credentials (client_secret_basic, §2.1). The knobs that make gateways and
+ * libraries differ are all here: a result cache whose TTL never outlives the
+ * token's `exp`, optional caching of `active:false`, single-flight of
+ * identical calls, honouring Retry-After after a 429/503, and — for detection
+ * only — failing open when the introspection endpoint cannot answer.
+ */
+import type { Telemetry } from './telemetry.ts'
+import type { TokenClaims, Validation } from './jwt-validator.ts'
+import { scopesOf } from './jwt-validator.ts'
+
+export interface IntrospectorOptions {
+  endpoint: string
+  clientId: string
+  clientSecret: string
+  audience: string
+  checkAudience: boolean
+  cacheTtlMs: number
+  cacheNegative: boolean
+  honourRetryAfter: boolean
+  singleFlight: boolean
+  timeoutMs: number
+  /** Injected clock (cache and Retry-After bookkeeping). */
+  now: () => number
+  /** RS time in epoch ms (clock plus offset), to bound cache entries by exp. */
+  rsNow: () => number
+  telemetry: Telemetry
+}
+
+interface Entry {
+  result: Validation
+  expiresAt: number
+}
+
+const MAX_ENTRIES = 50_000
+/** Retry-After sent with a 503 when the AS named none. */
+const DEFAULT_RETRY_AFTER_S = 1
+
+/** Parse Retry-After (delta-seconds or HTTP-date) to milliseconds from `now`. */
+export function retryAfterMs(value: string | null, now: number): number | undefined {
+  if (!value) return undefined
+  const v = value.trim()
+  if (/^\d+$/.test(v)) return Number(v) * 1000
+  const at = Date.parse(v)
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now)
+}
+
+/** An RFC 7662 client with the cache and back-off rules of its knobs. */
+export class Introspector {
+  private cache = new Map<string, Entry>()
+  private inflight = new Map<string, Promise<Validation>>()
+  private blockedUntil = 0
+  private readonly authorization: string
+
+  constructor(private readonly o: IntrospectorOptions) {
+    // RFC 6749 §2.3.1: form-urlencode id and secret before base64
+    const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+')
+    this.authorization = `Basic ${Buffer.from(`${enc(o.clientId)}:${enc(o.clientSecret)}`).toString('base64')}`
+  }
+
+  /** Entries held in the result cache. */
+  cacheSize(): number {
+    return this.cache.size
+  }
+
+  /** Epoch ms before which the validator will not be called (Retry-After), 0 when not blocked. */
+  blockedUntilMs(): number {
+    return this.blockedUntil > this.o.now() ? this.blockedUntil : 0
+  }
+
+  clear(): void {
+    this.cache.clear()
+    this.blockedUntil = 0
+  }
+
+  /** Validate a token by introspection (cache, single-flight, Retry-After). */
+  async validate(token: string): Promise<Validation> {
+    const { now, telemetry } = this.o
+    const t = now()
+    if (this.o.cacheTtlMs > 0) {
+      const hit = this.cache.get(token)
+      if (hit) {
+        if (hit.expiresAt > t) {
+          telemetry.cacheHits.introspection += 1
+          return hit.result.ok ? { ...hit.result, fromCache: true } : hit.result
+        }
+        this.cache.delete(token)
+      }
+      telemetry.cacheMisses.introspection += 1
+    }
+    if (this.blockedUntil > t) {
+      return { ok: false, reason: 'validator_unavailable', retryAfterSeconds: Math.max(1, Math.ceil((this.blockedUntil - t) / 1000)) }
+    }
+    if (this.o.singleFlight) {
+      const pending = this.inflight.get(token)
+      if (pending) return pending
+      const p = this.call(token).finally(() => this.inflight.delete(token))
+      this.inflight.set(token, p)
+      return p
+    }
+    return this.call(token)
+  }
+
+  private async call(token: string): Promise<Validation> {
+    const { telemetry, now } = this.o
+    let res: Response
+    try {
+      res = await fetch(this.o.endpoint, {
+        method: 'POST',
+        headers: { authorization: this.authorization, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body: new URLSearchParams({ token, token_type_hint: 'access_token' }).toString(),
+        signal: AbortSignal.timeout(this.o.timeoutMs),
+      })
+    } catch (err) {
+      return this.failed(err instanceof Error && err.name === 'TimeoutError' ? `timeout after ${this.o.timeoutMs}ms` : 'connection failed', undefined)
+    }
+    telemetry.introspectionCalls.byStatus[res.status] = (telemetry.introspectionCalls.byStatus[res.status] ?? 0) + 1
+    if (res.status !== 200) {
+      await res.body?.cancel().catch(() => undefined)
+      let waitMs: number | undefined
+      if (res.status === 429 || res.status === 503) {
+        waitMs = retryAfterMs(res.headers.get('retry-after'), now())
+        if (this.o.honourRetryAfter && waitMs !== undefined) this.blockedUntil = Math.max(this.blockedUntil, now() + waitMs)
+      }
+      return this.failed(`introspection answered ${res.status}`, waitMs, res.status)
+    }
+    let body: Record<string, unknown>
+    try {
+      body = (await res.json()) as Record<string, unknown>
+      if (typeof body !== 'object' || body === null || typeof body.active !== 'boolean') throw new Error('no boolean "active"')
+    } catch (err) {
+      return this.failed(`introspection body invalid: ${err instanceof Error ? err.message : String(err)}`, undefined, 200)
+    }
+    telemetry.introspectionCalls.ok += 1
+    const result = this.judge(body)
+    this.store(token, result, body)
+    return result
+  }
+
+  private judge(body: Record<string, unknown>): Validation {
+    if (body.active !== true) return { ok: false, reason: 'inactive' }
+    if (this.o.checkAudience && body.aud !== undefined) {
+      const auds = Array.isArray(body.aud) ? body.aud : [body.aud]
+      if (!auds.includes(this.o.audience)) return { ok: false, reason: 'wrong_aud' }
+    }
+    const claims: TokenClaims = { scopes: scopesOf(body) }
+    if (typeof body.sub === 'string') claims.sub = body.sub
+    if (typeof body.client_id === 'string') claims.clientId = body.client_id
+    if (typeof body.jti === 'string') claims.jti = body.jti
+    if (typeof body.exp === 'number') claims.exp = body.exp
+    return { ok: true, claims }
+  }
+
+  private store(token: string, result: Validation, body: Record<string, unknown>): void {
+    const { cacheTtlMs, now, rsNow } = this.o
+    if (cacheTtlMs <= 0 || (!result.ok && !this.o.cacheNegative)) return
+    let ttl = cacheTtlMs
+    // never cache a positive answer past the token's exp (as the RS clock sees it)
+    if (result.ok && typeof body.exp === 'number') ttl = Math.min(ttl, body.exp * 1000 - rsNow())
+    if (ttl <= 0) return
+    if (this.cache.size >= MAX_ENTRIES) {
+      const oldest = this.cache.keys().next().value
+      if (oldest !== undefined) this.cache.delete(oldest)
+    }
+    this.cache.set(token, { result, expiresAt: now() + ttl })
+  }
+
+  private failed(error: string, waitMs: number | undefined, status?: number): Validation {
+    const { telemetry } = this.o
+    telemetry.introspectionCalls.failed += 1
+    telemetry.emitSampled('introspection.failed', status === undefined ? { error } : { error, status, retryAfterMs: waitMs ?? null })
+    const retryAfterSeconds = waitMs !== undefined ? Math.max(1, Math.ceil(waitMs / 1000)) : DEFAULT_RETRY_AFTER_S
+    return { ok: false, reason: 'validator_unavailable', retryAfterSeconds }
+  }
+}

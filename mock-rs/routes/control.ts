@@ -1,0 +1,100 @@
+/**
+ * The control API (`/_control`, bearer admin token): RS clock skew for the
+ * clock-skew fault, stats, state, reset and the event feed the runner polls.
+ * Off when no admin token is configured.
+ */
+import { timingSafeEqual } from 'node:crypto'
+import { Type } from '@sinclair/typebox'
+import type { FastifyInstance } from 'fastify'
+import type { RsContext } from '../context.ts'
+
+/** Ten years: anything larger is a unit mistake, not a skew. */
+const MAX_OFFSET_S = 315_360_000
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a)
+  const y = Buffer.from(b)
+  return x.length === y.length && timingSafeEqual(x, y)
+}
+
+/** Stats as `GET /_control/stats` answers them. */
+export function statsOf(ctx: RsContext): Record<string, unknown> {
+  const t = ctx.telemetry
+  return {
+    validations: t.validationsByOutcome(),
+    jwksFetches: { ...t.jwksFetches, byCause: { ...t.jwksFetches.byCause } },
+    introspectionCalls: { ...t.introspectionCalls, byStatus: { ...t.introspectionCalls.byStatus } },
+    cacheHits: { ...t.cacheHits },
+    cacheMisses: { ...t.cacheMisses },
+    failOpenAcceptances: t.failOpenAcceptances,
+    kids: ctx.jwks?.kids() ?? [],
+    jwksCacheAgeSeconds: ctx.jwks?.ageSeconds() ?? null,
+    introspectionCacheSize: ctx.introspector?.cacheSize() ?? 0,
+    sampledEventsDropped: t.sampledEventsDropped,
+  }
+}
+
+export function controlRoutes(app: FastifyInstance, ctx: RsContext, adminToken: string): void {
+  app.register(
+    async (control) => {
+      control.addHook('onRequest', async (request, reply) => {
+        const h = request.headers.authorization
+        const m = typeof h === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(h) : null
+        if (!m || !sameSecret(m[1]!, adminToken)) {
+          return reply
+            .code(401)
+            .header('www-authenticate', 'Bearer realm="mock-rs control"')
+            .send({ error: 'unauthorized', error_description: 'control API needs the admin token as a bearer token' })
+        }
+      })
+      control.put(
+        '/clock',
+        {
+          schema: {
+            body: Type.Object(
+              { offsetSeconds: Type.Number({ minimum: -MAX_OFFSET_S, maximum: MAX_OFFSET_S, description: 'seconds added to the RS clock' }) },
+              { additionalProperties: false },
+            ),
+          },
+        },
+        async (request) => {
+          const { offsetSeconds } = request.body as { offsetSeconds: number }
+          const previous = ctx.clock.offsetSeconds
+          ctx.clock.offsetSeconds = offsetSeconds
+          ctx.telemetry.emit('clock.skewed', { offsetSeconds, previous })
+          return { offsetSeconds }
+        },
+      )
+      control.get('/stats', async () => statsOf(ctx))
+      control.get('/state', async () => ({
+        name: ctx.name,
+        profile: ctx.profile,
+        mode: ctx.knobs.mode,
+        knobs: ctx.knobs,
+        issuer: ctx.issuer,
+        audience: ctx.audience,
+        jwksUri: ctx.jwksUri ?? null,
+        introspectionEndpoint: ctx.introspectionEndpoint ?? null,
+        clockOffsetSeconds: ctx.clock.offsetSeconds,
+        kids: ctx.jwks?.kids() ?? [],
+        jwksCacheAgeSeconds: ctx.jwks?.ageSeconds() ?? null,
+        introspectionCacheSize: ctx.introspector?.cacheSize() ?? 0,
+        introspectionBlockedUntil: ctx.introspector?.blockedUntilMs() || null,
+      }))
+      control.post('/reset', async () => {
+        ctx.clock.offsetSeconds = 0
+        ctx.telemetry.reset()
+        ctx.jwks?.clear()
+        ctx.introspector?.clear()
+        ctx.telemetry.emit('control.reset')
+        return { status: 'reset' }
+      })
+      control.get(
+        '/events',
+        { schema: { querystring: Type.Object({ since: Type.Integer({ minimum: 0, default: 0 }) }, { additionalProperties: false }) } },
+        async (request) => ({ events: ctx.telemetry.eventsSince((request.query as { since: number }).since) }),
+      )
+    },
+    { prefix: '/_control' },
+  )
+}

@@ -1,0 +1,188 @@
+/**
+ * What a resource server counts and tells: validation outcomes by reason,
+ * JWKS fetches, introspection calls, cache hits, fail-open acceptances, and
+ * the event feed (`GET /_control/events`) the runner merges into the run
+ * record. Counters are plain numbers on the hot path; prom-client reads them
+ * only when `/metrics` is scraped.
+ */
+import { Counter, Gauge, Registry } from 'prom-client'
+
+/** Reasons of a 401 `invalid_token` (the `error_description` the load engine reads). */
+export type RejectReason =
+  | 'expired'
+  | 'not_yet_valid'
+  | 'bad_signature'
+  | 'unknown_kid'
+  | 'wrong_aud'
+  | 'wrong_iss'
+  | 'wrong_typ'
+  | 'bad_alg'
+  | 'malformed'
+  | 'inactive'
+  | 'validator_unavailable'
+
+export type Outcome = 'accepted' | 'rejected' | 'forbidden' | 'unavailable' | 'fail_open' | 'no_credentials' | 'invalid_request'
+
+export interface RsEvent {
+  seq: number
+  time: number
+  type: string
+  data?: Record<string, unknown>
+}
+
+const MAX_EVENTS = 5000
+/** Sampled event types: at most this many per second each. */
+const SAMPLED_EVENTS_PER_SECOND = 5
+
+/** Counters, events and the prom-client registry of one resource server. */
+export class Telemetry {
+  validations = new Map<string, number>()
+  jwksFetches = { ok: 0, failed: 0, byCause: {} as Record<string, number> }
+  introspectionCalls = { ok: 0, failed: 0, byStatus: {} as Record<string, number> }
+  cacheHits = { jwks: 0, introspection: 0 }
+  cacheMisses = { introspection: 0 }
+  failOpenAcceptances = 0
+  sampledEventsDropped = 0
+  readonly registry = new Registry()
+  private events: RsEvent[] = []
+  private seq = 0
+  private samples = new Map<string, { second: number; count: number }>()
+
+  constructor(
+    private readonly now: () => number,
+    probe: () => { kids: number; jwksAgeSeconds: number | null },
+  ) {
+    const self = this
+    new Counter({
+      name: 'rs_validations_total',
+      help: 'token validations by outcome and reason',
+      labelNames: ['outcome', 'reason'],
+      registers: [this.registry],
+      collect() {
+        this.reset()
+        for (const [key, n] of self.validations) {
+          const [outcome, reason] = key.split('|')
+          this.inc({ outcome: outcome ?? '', reason: reason ?? '' }, n)
+        }
+      },
+    })
+    new Counter({
+      name: 'rs_jwks_fetches_total',
+      help: 'JWKS fetches by result',
+      labelNames: ['result'],
+      registers: [this.registry],
+      collect() {
+        this.reset()
+        this.inc({ result: 'ok' }, self.jwksFetches.ok)
+        this.inc({ result: 'failed' }, self.jwksFetches.failed)
+      },
+    })
+    new Counter({
+      name: 'rs_introspection_calls_total',
+      help: 'RFC 7662 introspection calls by result',
+      labelNames: ['result'],
+      registers: [this.registry],
+      collect() {
+        this.reset()
+        this.inc({ result: 'ok' }, self.introspectionCalls.ok)
+        this.inc({ result: 'failed' }, self.introspectionCalls.failed)
+      },
+    })
+    new Counter({
+      name: 'rs_cache_hits_total',
+      help: 'validations answered from a cache (jwks: key held; introspection: cached answer)',
+      labelNames: ['cache'],
+      registers: [this.registry],
+      collect() {
+        this.reset()
+        this.inc({ cache: 'jwks' }, self.cacheHits.jwks)
+        this.inc({ cache: 'introspection' }, self.cacheHits.introspection)
+      },
+    })
+    new Counter({
+      name: 'rs_fail_open_total',
+      help: 'INSECURE acceptances of unvalidated tokens (fail-open)',
+      registers: [this.registry],
+      collect() {
+        this.reset()
+        this.inc(self.failOpenAcceptances)
+      },
+    })
+    new Gauge({
+      name: 'rs_jwks_kids',
+      help: 'keys held in the JWKS cache',
+      registers: [this.registry],
+      collect() {
+        this.set(probe().kids)
+      },
+    })
+    new Gauge({
+      name: 'rs_jwks_cache_age_seconds',
+      help: 'age of the held key set (-1 when none)',
+      registers: [this.registry],
+      collect() {
+        this.set(probe().jwksAgeSeconds ?? -1)
+      },
+    })
+  }
+
+  /** Count one validation. */
+  count(outcome: Outcome, reason = ''): void {
+    const key = `${outcome}|${reason}`
+    this.validations.set(key, (this.validations.get(key) ?? 0) + 1)
+  }
+
+  /** Append an event to the feed. */
+  emit(type: string, data?: Record<string, unknown>): void {
+    this.seq += 1
+    this.events.push(data ? { seq: this.seq, time: this.now(), type, data } : { seq: this.seq, time: this.now(), type })
+    if (this.events.length > MAX_EVENTS) this.events.splice(0, this.events.length - MAX_EVENTS)
+  }
+
+  /**
+   * Emit an event sampled to a few per second per type (`token.rejected`,
+   * `introspection.failed`), so a 401 storm cannot flood the feed; the rest
+   * are only counted.
+   */
+  emitSampled(type: string, data: Record<string, unknown> | (() => Record<string, unknown>)): void {
+    const second = Math.floor(this.now() / 1000)
+    let s = this.samples.get(type)
+    if (!s || s.second !== second) this.samples.set(type, (s = { second, count: 0 }))
+    s.count += 1
+    if (s.count <= SAMPLED_EVENTS_PER_SECOND) this.emit(type, typeof data === 'function' ? data() : data)
+    else this.sampledEventsDropped += 1
+  }
+
+  /** Events with seq > since. */
+  eventsSince(since: number): RsEvent[] {
+    if (since <= 0) return [...this.events]
+    const first = this.events.findIndex((e) => e.seq > since)
+    return first < 0 ? [] : this.events.slice(first)
+  }
+
+  /** Validations as `{ accepted: n, rejected: { expired: n, ... }, ... }`. */
+  validationsByOutcome(): Record<string, number | Record<string, number>> {
+    const out: Record<string, number | Record<string, number>> = {}
+    for (const [key, n] of this.validations) {
+      const [outcome = '', reason = ''] = key.split('|')
+      if (!reason) {
+        out[outcome] = ((out[outcome] as number | undefined) ?? 0) + n
+      } else {
+        const bucket = (typeof out[outcome] === 'object' ? out[outcome] : (out[outcome] = {})) as Record<string, number>
+        bucket[reason] = (bucket[reason] ?? 0) + n
+      }
+    }
+    return out
+  }
+
+  /** Zero every counter; the event sequence keeps growing so pollers never see a seq twice. */
+  reset(): void {
+    this.validations.clear()
+    this.jwksFetches = { ok: 0, failed: 0, byCause: {} }
+    this.introspectionCalls = { ok: 0, failed: 0, byStatus: {} }
+    this.cacheHits = { jwks: 0, introspection: 0 }
+    this.cacheMisses = { introspection: 0 }
+    this.failOpenAcceptances = 0
+    this.sampledEventsDropped = 0
+  }
+}
