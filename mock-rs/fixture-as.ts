@@ -50,6 +50,7 @@ export interface FixtureAs {
   setJwksStatus(status: number | null): void
   setIntrospectionFailure(failure: IntrospectionFailure | null): void
   setIntrospectionDelayMs(ms: number): void
+  setJwksDelayMs(ms: number): void
   mint(options?: MintOptions): Promise<string>
   /** An opaque token known to the introspection endpoint. */
   mintOpaque(claims?: Record<string, unknown>): string
@@ -71,6 +72,7 @@ export async function startFixtureAs(options: { now?: () => number; audience?: s
   let jwksStatus: number | null = null
   let introspectionFailure: IntrospectionFailure | null = null
   let introspectionDelayMs = 0
+  let jwksDelayMs = 0
   let n = 0
 
   async function addKey(alg = 'ES256'): Promise<FixtureKey> {
@@ -95,6 +97,7 @@ export async function startFixtureAs(options: { now?: () => number; audience?: s
   }))
   app.get('/jwks', async (_req, reply) => {
     fixture.counts.jwks += 1
+    if (jwksDelayMs > 0) await new Promise((r) => setTimeout(r, jwksDelayMs))
     if (jwksStatus !== null) return reply.code(jwksStatus).send({ error: 'unavailable' })
     return { keys: [...published].map((kid) => keys.get(kid)!.jwk) }
   })
@@ -134,6 +137,7 @@ export async function startFixtureAs(options: { now?: () => number; audience?: s
     setJwksStatus: (s) => void (jwksStatus = s),
     setIntrospectionFailure: (f) => void (introspectionFailure = f),
     setIntrospectionDelayMs: (ms) => void (introspectionDelayMs = ms),
+    setJwksDelayMs: (ms) => void (jwksDelayMs = ms),
     async mint(o = {}) {
       const key = keys.get(o.kid ?? fixture.signingKid)!
       const iat = Math.floor(now() / 1000) + (o.iatOffset ?? 0)
