@@ -77,9 +77,9 @@ describe('loadScenario', () => {
     expect(scenario.timeline).toEqual([])
   })
 
-  it('loads every section and fills probe params with their defaults', async () => {
+  it('loads every section', async () => {
     const { scenario } = await loadScenario(`${FIX}/valid/full.yaml`)
-    expect(scenario.timeline[0]!.params).toEqual({ target: 'orders', timeout: '10s' })
+    expect(scenario.stack.resourceServers.map((r) => r.name)).toEqual(['orders', 'my-api'])
     expect(scenario.slos.map((s) => s.id)).toEqual(['M3', 'M9', 'M2'])
   })
 
@@ -97,7 +97,7 @@ describe('loadScenario', () => {
 
   it('refuses an unset secret variable with ERR_SCENARIO_SECRET_UNRESOLVED', async () => {
     delete process.env.GAMEDAY_TEST_CLIENT_SECRET
-    const err = await loadScenario(`${FIX}/valid/external-as.yaml`).catch((e: ScenarioInvalidError) => e)
+    const err = (await loadScenario(`${FIX}/valid/external-as.yaml`).catch((e: unknown) => e)) as ScenarioInvalidError
     expect(err.code).toBe('ERR_SCENARIO_SECRET_UNRESOLVED')
     expect(where(err)).toEqual(['8:50 stack.authorizationServer.external.clients.0.clientSecret'])
     expect(err.details[0]).toContain('GAMEDAY_TEST_CLIENT_SECRET')
@@ -206,6 +206,14 @@ describe('parseScenario', () => {
       'fault "test-fault" needs a fault proxy in the stack, but the stack has no faultProxy',
       'probe "test-probe" needs a JWKS CDN in the stack, but the stack has no jwksCdn',
     ])
+  })
+
+  it('fills fault and probe params with the defaults of their own schema', () => {
+    const text = base('timeline:\n  - { at: 5s, fault: test-fault, params: { latencyMs: 5 } }\n  - { at: 6s, probe: test-probe, params: { target: orders } }\n')
+      .replace('authorizationServer: {}', 'authorizationServer: {}\n  resourceServers: [{ name: orders }]\n  jwksCdn: {}')
+    const { scenario } = parseScenario(text, 'inline.yaml')
+    expect(scenario.timeline[0]!.params).toEqual({ latencyMs: 5, unpublishedFor: '15s', via: 'as' })
+    expect(scenario.timeline[1]!.params).toEqual({ target: 'orders', timeout: '10s' })
   })
 
   it('needs exactly one of fault or probe per timeline entry', () => {

@@ -1,0 +1,156 @@
+/**
+ * `serve as|rs|cdn|proxy|stack`: one reference component (or a scenario's
+ * whole stack) in the foreground, for pointing your own software at. Stdout
+ * line 1 is the base URL, line 2 the admin token of the control API (the
+ * protocol every reference server follows); it stops on SIGTERM/SIGINT.
+ */
+import { readFile } from 'node:fs/promises'
+import { type Command, Option } from 'commander'
+import { GamedayError } from '../../errors.ts'
+import { importUnit } from '../lazy.ts'
+import { out } from '../output.ts'
+import { intArg } from '../program.ts'
+
+interface Served {
+  url: string
+  adminToken: string
+  close(): Promise<void>
+}
+
+interface Common {
+  port: number
+  host: string
+}
+
+/** Resolves on the first SIGTERM/SIGINT. */
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (sig: NodeJS.Signals) => {
+      process.off('SIGINT', on)
+      process.off('SIGTERM', on)
+      resolve(sig)
+    }
+    process.on('SIGINT', on)
+    process.on('SIGTERM', on)
+  })
+}
+
+async function hold(served: Served): Promise<void> {
+  // the token is this command's product: written raw, not masked
+  process.stdout.write(`${served.url}\n${served.adminToken}\n`)
+  await untilSignal()
+  await served.close()
+}
+
+const common = (opts: Common & { adminToken?: string }) => ({
+  port: opts.port,
+  host: opts.host,
+  ...(process.env.GAMEDAY_ADMIN_TOKEN ? { adminToken: process.env.GAMEDAY_ADMIN_TOKEN } : {}),
+})
+
+async function readConfig(path: string): Promise<unknown> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (cause) {
+    throw new GamedayError('ERR_CONFIG_INVALID', `${path}: cannot read the config file`, { cause })
+  }
+  const { parse } = await import('yaml')
+  try {
+    return parse(text)
+  } catch (cause) {
+    throw new GamedayError('ERR_CONFIG_INVALID', `${path}: not valid YAML or JSON (${(cause as Error).message.split('\n')[0]})`, { cause })
+  }
+}
+
+function withListen(cmd: Command): Command {
+  return cmd.option('--port <n>', 'listen port (0: ephemeral)', intArg('--port'), 0).option('--host <host>', 'listen address', '127.0.0.1')
+}
+
+export function registerServe(program: Command): void {
+  const serve = program
+    .command('serve')
+    .description('run a reference component in the foreground (prints its URL, then its admin token; stops on SIGTERM/SIGINT)')
+    .addHelpText('after', '\nThe admin token can be fixed with the GAMEDAY_ADMIN_TOKEN environment variable.')
+
+  withListen(serve.command('as').description('the reference authorization server (mock-as)'))
+    .option('--config <file>', 'mock-as configuration (YAML or JSON; the keys of stack.authorizationServer)')
+    .action(async (opts: Common & { config?: string }) => {
+      const serveAs = await importUnit<(o: object) => Promise<Served>>('mock-as/main.ts', 'serveAs', 'serve as')
+      const config = opts.config ? await readConfig(opts.config) : {}
+      await hold(await serveAs({ ...common(opts), config }))
+    })
+
+  withListen(serve.command('rs').description('a reference resource server (mock-rs) with a resilience profile'))
+    .requiredOption('--issuer <url>', 'issuer of the authorization server whose tokens it accepts')
+    .option('--profile <name>', 'resilience profile (`oauth-gameday list profiles`)', 'resilient')
+    .option('--name <name>', 'name in events and metrics', 'orders')
+    .option('--audience <aud>', 'audience it expects', 'https://api.example')
+    .option('--scope <scope>', 'scope the protected route needs', 'orders:read')
+    .option('--jwks-uri <url>', 'fetch the key set here instead of from the issuer metadata')
+    .action(async (opts: Common & { issuer: string; profile: string; name: string; audience: string; scope: string; jwksUri?: string }) => {
+      const serveRs = await importUnit<(o: object) => Promise<Served>>('mock-rs/main.ts', 'serveRs', 'serve rs')
+      const served = await serveRs({
+        ...common(opts),
+        name: opts.name,
+        issuer: opts.issuer,
+        audience: opts.audience,
+        profile: opts.profile,
+        knobs: {},
+        readScope: opts.scope,
+        ...(opts.jwksUri ? { jwksUri: opts.jwksUri } : {}),
+      })
+      await hold(served)
+    })
+
+  withListen(serve.command('cdn').description('a caching CDN in front of a JWKS (for stale-key-set game days)'))
+    .requiredOption('--origin <url>', 'origin the CDN fetches from (the AS issuer or the fault proxy)')
+    .option('--ttl <duration>', 'forced cache TTL (default: honour the origin Cache-Control)')
+    .option('--stale-while-revalidate <duration>', 'serve stale while revalidating', '0s')
+    .option('--stale-if-error <duration>', 'serve stale when the origin fails', '0s')
+    .option('--allow-external', 'allow a non-loopback origin', false)
+    .action(async (opts: Common & { origin: string; ttl?: string; staleWhileRevalidate: string; staleIfError: string; allowExternal: boolean }) => {
+      const serveCdn = await importUnit<(o: object) => Promise<Served>>('src/faults/proxy/cdn.ts', 'serveCdn', 'serve cdn')
+      await hold(
+        await serveCdn({
+          ...common(opts),
+          origin: opts.origin,
+          ttl: opts.ttl ?? null,
+          staleWhileRevalidate: opts.staleWhileRevalidate,
+          staleIfError: opts.staleIfError,
+          allowExternal: opts.allowExternal,
+        }),
+      )
+    })
+
+  withListen(serve.command('proxy').description('the HTTP fault proxy (latency, errors, rate limits between RS and AS)'))
+    .requiredOption('--upstream <url>', 'where requests are forwarded (the AS issuer)')
+    .option('--allow-external', 'allow a non-loopback upstream', false)
+    .action(async (opts: Common & { upstream: string; allowExternal: boolean }) => {
+      const serveProxy = await importUnit<(o: object) => Promise<Served>>('src/faults/proxy/fault-proxy.ts', 'serveProxy', 'serve proxy')
+      await hold(await serveProxy({ ...common(opts), upstream: opts.upstream, allowExternal: opts.allowExternal }))
+    })
+
+  serve
+    .command('stack')
+    .description("start a scenario's whole stack and print its targets (no secrets) until SIGTERM/SIGINT")
+    .argument('<scenario>', 'scenario file')
+    .addOption(new Option('--runtime <id>', 'how the components start').choices(['process', 'containers']).default('process'))
+    .action(async (path: string, opts: { runtime: string }) => {
+      const { loadScenario } = await import('../../scenario/load.ts')
+      const { scenario } = await loadScenario(path)
+      type Started = { targets: { issuer: string; tokenEndpoint: string; jwksUri: string; rsJwksUri: string; clients: Array<{ clientId: string }>; resourceServers: Array<{ name: string; url: string }> }; stop(): Promise<void> }
+      const startStack = await importUnit<(s: unknown, o: object) => Promise<Started>>('src/index.ts', 'startStack', 'serve stack')
+      const controller = new AbortController()
+      const stopped = untilSignal().then(() => controller.abort())
+      const stack = await startStack(scenario, { runtime: opts.runtime, signal: controller.signal })
+      const t = stack.targets
+      out(t.issuer)
+      out(`token endpoint   ${t.tokenEndpoint}`)
+      out(`jwks             ${t.jwksUri}${t.rsJwksUri !== t.jwksUri ? ` (resource servers: ${t.rsJwksUri})` : ''}`)
+      for (const rs of t.resourceServers) out(`resource server  ${rs.name} ${rs.url}`)
+      out(`clients          ${t.clients.map((c) => c.clientId).join(', ')}`)
+      await stopped
+      await stack.stop()
+    })
+}

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest'
+import type { RunProgress } from '../runner.ts'
+import { createProgress } from './progress.ts'
+
+const p = (elapsedMs: number): RunProgress => ({ phase: 'timeline', elapsedMs, totalMs: 90_000, rate: 49.6, p95: 12.4, errorRate: 0.02, droppedIterations: 0, activeFaults: ['bad-key-rotation'], slos: { M3: false, M1: null } })
+
+describe('progress', () => {
+  it('prints a plain line at most every 5 s without a TTY', () => {
+    let t = 0
+    const lines: string[] = []
+    const pr = createProgress('bkr', { tty: false, now: () => t, write: (s) => lines.push(s) })
+    pr.update(p(0))
+    t = 1000
+    pr.update(p(1000))
+    t = 5000
+    pr.update(p(5000))
+    t = 6000
+    pr.update(p(6000))
+    pr.done()
+    expect(lines).toHaveLength(3)
+    expect(lines[0]).toContain('bkr timeline 0ms / 1m30s | rate 49.6/s p95 12ms errors 2.0% | faults bad-key-rotation | slos M3 BROKEN M1 …')
+    expect(lines[2]).toContain('6s / 1m30s')
+  })
+
+  it('rewrites one block in place on a TTY', () => {
+    const out: string[] = []
+    const pr = createProgress('bkr', { tty: true, write: (s) => out.push(s) })
+    pr.update(p(0))
+    pr.update(p(1000))
+    expect(out[0]!.startsWith('\x1b[0J')).toBe(true)
+    expect(out[1]!.startsWith('\x1b[4F\x1b[0J')).toBe(true)
+  })
+
+  it('prints nothing with quiet', () => {
+    const out: string[] = []
+    const pr = createProgress('bkr', { quiet: true, write: (s) => out.push(s) })
+    pr.update(p(0))
+    pr.done()
+    expect(out).toEqual([])
+  })
+})
