@@ -8,6 +8,7 @@
  * at once but keep their intended start, so the latency the flow records from
  * it still includes the delay (the correction for coordinated omission).
  */
+import { setMaxListeners } from 'node:events'
 import type { FlowConfig } from '../../scenario/schema.ts'
 import type { Clock, ExecutorDefinition } from './types.ts'
 import { type Vu, VuPool } from './vu-pool.ts'
@@ -54,6 +55,8 @@ export async function runExecutor(o: RunExecutorOptions, onPool?: (pool: VuPool)
   onPool?.(pool)
   const stats: ExecutorStats = { started: 0, dropped: 0, interrupted: 0, pool }
   const cancel = new AbortController()
+  // every in-flight request listens on this signal
+  setMaxListeners(0, cancel.signal)
   const onAbort = () => cancel.abort()
   o.signal.addEventListener('abort', onAbort, { once: true })
   const inflight = new Set<Promise<void>>()

@@ -1,0 +1,27 @@
+/** Messages between the embedded engine (main thread) and its worker. */
+import type { LoadResult } from '../record.ts'
+import type { Targets } from '../runtime/types.ts'
+import type { LoadConfig } from '../scenario/schema.ts'
+import type { LoadProgress } from './types.ts'
+
+/** Targets without control handles and feeds (functions cannot cross threads). */
+export type PlainTargets = Omit<Targets, 'control' | 'feeds'> & { control: Record<string, never>; feeds: [] }
+
+export interface WorkerInput {
+  plan: LoadConfig
+  targets: PlainTargets
+  seed: number
+  startAt?: number
+  /** Origins named explicitly as external components. */
+  externalOrigins: string[]
+  /** Seeded uniform jitter of arrivals, share of the gap (0 = none). */
+  jitter: number
+}
+
+export type WorkerMessage =
+  | { type: 'progress'; progress: LoadProgress }
+  | { type: 'secrets'; values: string[] }
+  | { type: 'result'; result: LoadResult }
+  | { type: 'error'; message: string; code?: string }
+
+export type MainMessage = { type: 'abort' }

@@ -1,0 +1,192 @@
+/**
+ * The embedded engine's worker thread: it owns its own event loop, so a
+ * server under test in the main thread (or a busy runner) never delays an
+ * arrival, and the engine never delays a server. Runs every flow with its
+ * executor, records into per-second HDR buckets, reports progress about once
+ * a second, and hands back the LoadResult (partial and `aborted` on abort).
+ */
+import { setMaxListeners } from 'node:events'
+import { parentPort, workerData } from 'node:worker_threads'
+import type { FlowConfig } from '../scenario/schema.ts'
+import { durationMs } from '../util/duration.ts'
+import { deriveSeed, seededRandom } from '../util/random.ts'
+import type { MainMessage, WorkerInput, WorkerMessage } from './embedded-protocol.ts'
+import { executors } from './executors/index.ts'
+import { realClock, runExecutor } from './executors/run.ts'
+import type { VuPool } from './executors/vu-pool.ts'
+import { flows } from './flows/index.ts'
+import type { FlowContext } from './flows/types.ts'
+import { percentileMs } from './histogram.ts'
+import { createHttpClient } from './http.ts'
+import { Recorder } from './recorder.ts'
+
+const port = parentPort!
+const input = workerData as WorkerInput
+const post = (m: WorkerMessage) => port.postMessage(m)
+
+const abort = new AbortController()
+port.on('message', (m: MainMessage) => {
+  if (m.type === 'abort') abort.abort()
+})
+
+/** Flow names: `name:` or the flow id, numbered when an id repeats. */
+export function flowNames(list: readonly FlowConfig[]): string[] {
+  const seen = new Map<string, number>()
+  return list.map((f) => {
+    if (f.name) return f.name
+    const n = (seen.get(f.flow) ?? 0) + 1
+    seen.set(f.flow, n)
+    return n === 1 ? f.flow : `${f.flow}-${n}`
+  })
+}
+
+async function main(): Promise<void> {
+  const { plan, targets, seed } = input
+  const clock = realClock
+  const loadMs = durationMs(plan.duration)
+  const gracefulMs = durationMs(plan.gracefulStop ?? '5s')
+  const maxTimeoutMs = Math.max(...plan.flows.map((f) => durationMs(f.timeout ?? '10s')))
+  const totalVus = plan.flows.reduce((s, f) => s + executors[f.executor]!.vus(f).max, 0)
+  const http = createHttpClient({ connections: Math.min(1024, Math.max(8, totalVus)), externalOrigins: input.externalOrigins })
+  const names = flowNames(plan.flows)
+  const warnings = new Set<string>()
+  const secrets: string[] = []
+  const runEnd = new AbortController()
+  const runSignal = AbortSignal.any([abort.signal, runEnd.signal])
+  setMaxListeners(0, runSignal, abort.signal)
+  let recorder: Recorder | undefined
+
+  const flushSecrets = () => {
+    if (secrets.length) post({ type: 'secrets', values: secrets.splice(0) })
+  }
+  const secretTimer = setInterval(flushSecrets, 250)
+
+  const contexts: FlowContext[] = plan.flows.map((config, i) => ({
+    name: names[i]!,
+    config,
+    targets: targets as unknown as FlowContext['targets'],
+    http,
+    timeoutMs: durationMs(config.timeout ?? '10s'),
+    random: seededRandom(deriveSeed(seed, names[i]!)),
+    signal: runSignal,
+    now: clock.now,
+    record(metric, tags, intendedStart, actualStart, end, failed) {
+      recorder?.record(metric, { ...tags, flow: tags.flow ?? names[i]! } as never, intendedStart, actualStart, end, failed)
+    },
+    count(name, tags = {}, n = 1) {
+      recorder?.count(name, { flow: names[i]!, ...tags }, n, clock.now())
+    },
+    registerSecret(value) {
+      if (value) secrets.push(value)
+    },
+    warn(message) {
+      if (warnings.size < 100) warnings.add(message)
+    },
+  }))
+
+  const states = await Promise.all(plan.flows.map((f, i) => flows[f.flow]!.setup(contexts[i]!)))
+  flushSecrets()
+
+  const lead = 100
+  let t0 = input.startAt ?? clock.now() + lead
+  if (t0 < clock.now()) {
+    warnings.add(`setup ended ${Math.round(clock.now() - t0)} ms after the planned start; the load starts late`)
+    t0 = clock.now() + 10
+  }
+  recorder = new Recorder(t0, Math.ceil(maxTimeoutMs / 1000) + Math.ceil(gracefulMs / 1000) + 2)
+  const rec = recorder
+  const pools: VuPool[] = []
+  let dropped = 0
+
+  const progressTimer = setInterval(() => {
+    const now = clock.now()
+    const w = rec.takeWindow()
+    const activeVUs = pools.reduce((s, p) => s + p.active, 0)
+    rec.gauge('vus', {}, activeVUs, now)
+    rec.flush(now)
+    post({
+      type: 'progress',
+      progress: {
+        elapsedMs: Math.max(0, now - t0),
+        totalMs: loadMs,
+        rate: w.count,
+        p95: w.count ? percentileMs(w.histogram, 95) : 0,
+        errorRate: w.count ? w.failed / w.count : 0,
+        droppedIterations: dropped,
+        activeVUs,
+      },
+    })
+  }, 1000)
+
+  try {
+    await Promise.all(
+      plan.flows.map(async (f, i) => {
+        const ctx = contexts[i]!
+        const executor = executors[f.executor]!
+        const offset = durationMs(f.startTime ?? '0s')
+        const room = Math.max(0, loadMs - offset)
+        const own = f.duration ? durationMs(f.duration) : executor.ownDurationMs?.(f)
+        const flow = flows[f.flow]!
+        await runExecutor(
+          {
+            executor,
+            flow: f,
+            clock,
+            startAt: t0 + offset,
+            durationMs: Math.min(room, own ?? room),
+            gracefulStopMs: gracefulMs,
+            signal: abort.signal,
+            random: ctx.random,
+            jitter: input.jitter,
+            async iterate({ vu, intendedStart, signal }) {
+              rec.count('iterations', { flow: ctx.name }, 1, intendedStart)
+              try {
+                await flow.iteration(ctx, { id: vu.id, intendedStart, signal }, states[i])
+              } catch (err) {
+                ctx.warn(`${ctx.name}: iteration failed unexpectedly (${(err as Error).message})`)
+              }
+            },
+            onDropped(at) {
+              dropped++
+              rec.count('dropped_iterations', { flow: ctx.name }, 1, at)
+            },
+          },
+          (pool) => pools.push(pool),
+        )
+      }),
+    )
+  } finally {
+    runEnd.abort()
+    clearInterval(progressTimer)
+    await Promise.allSettled(plan.flows.map((f, i) => flows[f.flow]!.teardown?.(contexts[i]!, states[i]) ?? Promise.resolve()))
+    await http.close()
+    clearInterval(secretTimer)
+    flushSecrets()
+  }
+  const end = clock.now()
+  const { series, counters } = rec.result()
+  if (rec.overflow) warnings.add(`${rec.overflow} requests were not recorded: too many distinct series`)
+  post({
+    type: 'result',
+    result: {
+      engine: 'embedded',
+      engineVersion: `node ${process.version}`,
+      startedAt: Math.round(t0),
+      durationMs: Math.round(end - t0),
+      latencyBasis: 'intended-start',
+      series,
+      counters,
+      aborted: abort.signal.aborted,
+      warnings: [...warnings],
+    },
+  })
+}
+
+main().then(
+  () => port.close(),
+  (err: unknown) => {
+    const e = err as { message?: string; code?: string }
+    post({ type: 'error', message: e?.message ?? String(err), code: e?.code })
+    port.close()
+  },
+)

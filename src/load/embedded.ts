@@ -1,0 +1,121 @@
+/**
+ * The embedded load engine (the default): open-model executors in a worker
+ * thread, undici pools, latency measured from the intended start (corrected
+ * for coordinated omission, as wrk2 does) and from the actual send, per-second
+ * HDR histograms. Everything k6-specific lives in the k6 engine; both return
+ * the same LoadResult.
+ */
+import { Worker } from 'node:worker_threads'
+import { GamedayError, type ErrorCode, errorCodes } from '../errors.ts'
+import type { LoadResult } from '../record.ts'
+import type { Targets } from '../runtime/types.ts'
+import type { LoadConfig } from '../scenario/schema.ts'
+import { durationMs } from '../util/duration.ts'
+import { assertLoopbackUrl } from '../util/loopback.ts'
+import { registerSecret as registerGlobal } from '../util/secrets.ts'
+import type { MainMessage, PlainTargets, WorkerInput, WorkerMessage } from './embedded-protocol.ts'
+import type { LoadEngineDefinition, LoadRunOptions } from './types.ts'
+
+/**
+ * Origins the load may reach although they are not loopback: resource servers
+ * marked `external`, and the AS when the stack does not control it (it was
+ * named by URL in the scenario).
+ */
+export function externalOrigins(targets: Targets): string[] {
+  const out = new Set<string>()
+  for (const rs of targets.resourceServers) if (rs.external) out.add(new URL(rs.apiUrl).origin)
+  if (!targets.control?.as) {
+    for (const u of [targets.tokenEndpoint, targets.authorizationEndpoint, targets.introspectionEndpoint]) if (u) out.add(new URL(u).origin)
+  }
+  return [...out]
+}
+
+/** Refuse non-loopback URLs the flows of `plan` would call (before any worker starts). */
+export function checkTargets(plan: LoadConfig, targets: Targets): void {
+  const external = new Set(externalOrigins(targets))
+  const check = (url: string | undefined, what: string) => {
+    if (url) assertLoopbackUrl(url, what, external.has(new URL(url).origin))
+  }
+  check(targets.tokenEndpoint, 'targets.tokenEndpoint')
+  check(targets.authorizationEndpoint, 'targets.authorizationEndpoint')
+  check(targets.introspectionEndpoint, 'targets.introspectionEndpoint')
+  for (const f of plan.flows) {
+    if (f.flow !== 'api-call' && !(f.flow === 'introspection' && f.target)) continue
+    const rs = f.target ? targets.resourceServers.find((r) => r.name === f.target) : targets.resourceServers[0]
+    if (rs) check(rs.apiUrl, `resource server ${rs.name}`)
+  }
+}
+
+function plainTargets(t: Targets): PlainTargets {
+  return {
+    ...t,
+    clients: t.clients.map((c) => ({ ...c })),
+    users: t.users.map((u) => ({ ...u })),
+    resourceServers: t.resourceServers.map(({ control: _c, ...rs }) => rs),
+    control: {},
+    feeds: [],
+  }
+}
+
+function emptyResult(startedAt: number, warning: string): LoadResult {
+  return { engine: 'embedded', engineVersion: `node ${process.version}`, startedAt, durationMs: Date.now() - startedAt, latencyBasis: 'intended-start', series: [], counters: [], aborted: true, warnings: [warning] }
+}
+
+export interface EmbeddedOptions {
+  /** Seeded uniform jitter of arrivals as a share of the gap; 0 (none) by default. */
+  jitter?: number
+}
+
+/**
+ * Run `plan` against `targets` in a worker thread.
+ *
+ * @example
+ * const result = await embedded.run(scenario.load, stack.targets, { signal, seed: 1, onProgress: console.log })
+ */
+export function runEmbedded(plan: LoadConfig, targets: Targets, options: LoadRunOptions & EmbeddedOptions): Promise<LoadResult> {
+  checkTargets(plan, targets)
+  const input: WorkerInput = { plan, targets: plainTargets(targets), seed: options.seed, startAt: options.startAt, externalOrigins: externalOrigins(targets), jitter: options.jitter ?? 0 }
+  const worker = new Worker(new URL('./embedded-worker-boot.mjs', import.meta.url), { workerData: input })
+  const registerSecret = options.registerSecret ?? registerGlobal
+  const startedAt = Date.now()
+  return new Promise<LoadResult>((resolve, reject) => {
+    let settled = false
+    let killTimer: NodeJS.Timeout | undefined
+    const finish = (fn: () => void) => {
+      if (settled) return
+      settled = true
+      if (killTimer) clearTimeout(killTimer)
+      options.signal.removeEventListener('abort', onAbort)
+      fn()
+      void worker.terminate()
+    }
+    const onAbort = () => {
+      worker.postMessage({ type: 'abort' } satisfies MainMessage)
+      // the worker cancels in-flight requests at once; if it does not answer, stop it and return what is known
+      const graceMs = durationMs(plan.gracefulStop ?? '5s') + 5_000
+      killTimer = setTimeout(() => finish(() => resolve(emptyResult(startedAt, 'the load worker did not stop in time and was terminated'))), graceMs)
+    }
+    if (options.signal.aborted) onAbort()
+    else options.signal.addEventListener('abort', onAbort, { once: true })
+    worker.on('message', (m: WorkerMessage) => {
+      if (m.type === 'progress') options.onProgress?.(m.progress)
+      else if (m.type === 'secrets') for (const v of m.values) registerSecret(v)
+      else if (m.type === 'result') finish(() => resolve(m.result))
+      else if (m.type === 'error') {
+        const code = (m.code && m.code in errorCodes ? m.code : 'ERR_LOAD_ENGINE_FAILED') as ErrorCode
+        finish(() => reject(new GamedayError(code, code === 'ERR_LOAD_ENGINE_FAILED' ? `load engine: ${m.message}` : m.message)))
+      }
+    })
+    worker.on('error', (err) => finish(() => reject(new GamedayError('ERR_LOAD_ENGINE_FAILED', `load engine: worker crashed (${err.message})`, { cause: err }))))
+    worker.on('exit', (code) => finish(() => reject(new GamedayError('ERR_LOAD_ENGINE_FAILED', `load engine: worker exited with code ${code} before returning a result`))))
+  })
+}
+
+export const embedded: LoadEngineDefinition = {
+  id: 'embedded',
+  summary: 'built-in open-model engine (worker thread, undici, HDR histograms, latency corrected for coordinated omission)',
+  async available() {
+    return { ok: true, version: `node ${process.version}` }
+  },
+  run: async (plan, targets, options) => runEmbedded(plan, targets, options),
+}

@@ -1,0 +1,211 @@
+/**
+ * OAuth client plumbing shared by the flows: client authentication
+ * (client_secret_basic, RFC 6749 §2.3.1), token requests (§4.4, §6, §4.1.3)
+ * recorded as `oauth_token`, Bearer challenges (RFC 6750 §3), and the token
+ * holder a well-behaved client keeps: renewed ahead of expiry, single-flight,
+ * off the measured request path.
+ */
+import type { ClientCredentials, RsTarget, Targets } from '../../runtime/types.ts'
+import { GamedayError } from '../../errors.ts'
+import { type HttpResponse, TransportError, header } from '../http.ts'
+import type { FlowContext, RecordTags } from './types.ts'
+
+/** RS reasons the harness knows (mock-rs `error_description`); anything else is `unknown`. */
+export const RS_REASONS = new Set([
+  'expired', 'not_yet_valid', 'bad_signature', 'unknown_kid', 'wrong_aud', 'wrong_iss', 'wrong_typ', 'bad_alg', 'malformed', 'inactive', 'validator_unavailable', 'revoked', 'insufficient_scope',
+])
+
+/** `Authorization: Basic` for client_secret_basic: id and secret are form-urlencoded first (RFC 6749 §2.3.1). */
+export function basicAuth(clientId: string, secret: string): string {
+  const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+')
+  return `Basic ${Buffer.from(`${enc(clientId)}:${enc(secret)}`).toString('base64')}`
+}
+
+/** Parse `WWW-Authenticate: Bearer realm="x", error="invalid_token", error_description="expired"`. */
+export function parseBearerChallenge(value: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {}
+  if (!value) return out
+  const re = /([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))/g
+  for (let m = re.exec(value); m; m = re.exec(value)) out[m[1]!.toLowerCase()] = (m[2] ?? m[3] ?? '').replace(/\\(.)/g, '$1')
+  return out
+}
+
+/** The failure reason of an RS answer: the known `error_description`, else `unknown`. */
+export function rsReason(res: HttpResponse): string | undefined {
+  if (res.status < 400) return undefined
+  const ch = parseBearerChallenge(header(res, 'www-authenticate'))
+  const d = ch.error_description
+  if (d && RS_REASONS.has(d)) return d
+  if (res.status === 403 && ch.error === 'insufficient_scope') return 'insufficient_scope'
+  if (res.status === 503) return 'validator_unavailable'
+  return 'unknown'
+}
+
+/** Find a client by id among the targets, or fail the setup with a clear message. */
+export function clientFor(targets: Targets, clientId: string): ClientCredentials {
+  const c = targets.clients.find((x) => x.clientId === clientId)
+  if (!c) throw new GamedayError('ERR_SCENARIO_INVALID', `load.flows: client ${JSON.stringify(clientId)} is not registered at the authorization server`)
+  return c
+}
+
+/** The RS a flow targets (`target:` or the first one). */
+export function rsFor(targets: Targets, name: string | undefined): RsTarget {
+  const rs = name ? targets.resourceServers.find((r) => r.name === name) : targets.resourceServers[0]
+  if (!rs) throw new GamedayError('ERR_SCENARIO_INVALID', `load.flows: resource server ${JSON.stringify(name ?? '(any)')} is not in the stack`)
+  return rs
+}
+
+export interface TokenResponse {
+  ok: boolean
+  status: number
+  json?: Record<string, unknown>
+  accessToken?: string
+  refreshToken?: string
+  /** Lifetime in seconds when the AS said so. */
+  expiresIn?: number
+  error?: string
+  reason?: string
+}
+
+export interface TokenRequest {
+  grant: string
+  form: Record<string, string>
+  client: ClientCredentials
+  intendedStart: number
+  signal?: AbortSignal
+  /** Extra tags (e.g. `phase: renewal`). */
+  tags?: Partial<RecordTags>
+  /** When false, nothing is recorded (setup before t0). Default true. */
+  record?: boolean
+}
+
+/** POST the token endpoint, record `oauth_token`, register the tokens; never throws. */
+export async function requestToken(ctx: FlowContext, req: TokenRequest): Promise<TokenResponse> {
+  const form = new URLSearchParams({ grant_type: req.grant, ...req.form })
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }
+  if (req.client.clientSecret) headers.authorization = basicAuth(req.client.clientId, req.client.clientSecret)
+  else form.set('client_id', req.client.clientId)
+  const start = ctx.now()
+  let out: TokenResponse
+  try {
+    const res = await ctx.http.request({ url: ctx.targets.tokenEndpoint, method: 'POST', headers, body: form.toString(), timeoutMs: ctx.timeoutMs, signal: req.signal })
+    let json: Record<string, unknown> | undefined
+    try {
+      json = JSON.parse(res.body) as Record<string, unknown>
+    } catch {
+      json = undefined
+    }
+    const accessToken = typeof json?.access_token === 'string' ? json.access_token : undefined
+    const refreshToken = typeof json?.refresh_token === 'string' ? json.refresh_token : undefined
+    if (accessToken) ctx.registerSecret(accessToken)
+    if (refreshToken) ctx.registerSecret(refreshToken)
+    if (typeof json?.id_token === 'string') ctx.registerSecret(json.id_token)
+    const error = typeof json?.error === 'string' ? json.error : undefined
+    const ok = res.status === 200 && accessToken !== undefined
+    out = {
+      ok,
+      status: res.status,
+      json,
+      accessToken,
+      refreshToken,
+      expiresIn: typeof json?.expires_in === 'number' ? json.expires_in : undefined,
+      error,
+      reason: ok ? undefined : (error ?? (res.status === 200 ? 'no_access_token' : undefined)),
+    }
+  } catch (err) {
+    out = { ok: false, status: 0, reason: err instanceof TransportError ? err.reason : 'transport_error' }
+  }
+  if (req.record !== false) {
+    ctx.record(
+      'oauth_token',
+      { endpoint: 'token', status: String(out.status), grant: req.grant, error: out.error, reason: out.reason, ...req.tags },
+      req.intendedStart,
+      start,
+      ctx.now(),
+      !out.ok,
+    )
+  }
+  return out
+}
+
+/** Renew when less than this share of the lifetime is left (and at least `MIN_AHEAD_MS`). */
+const RENEW_AHEAD_SHARE = 0.2
+const MIN_AHEAD_MS = 2_000
+
+/**
+ * A virtual client's access token, obtained with client_credentials. `get()`
+ * returns the current token at once and renews in the background when it
+ * nears expiry (single flight); it waits only when there is no usable token.
+ */
+export class TokenHolder {
+  #token?: string
+  #expiresAt = 0
+  #renewAt = 0
+  #pending?: Promise<string | undefined>
+
+  constructor(
+    private readonly ctx: FlowContext,
+    private readonly client: ClientCredentials,
+    private readonly scope: string | undefined,
+    /** Tags of the renewal requests (`flow` is the owning flow). */
+    private readonly tags: Partial<RecordTags> = {},
+  ) {}
+
+  /** The current token, renewing single-flight when needed; `undefined` when the AS gave none. */
+  async get(): Promise<string | undefined> {
+    const now = this.ctx.now()
+    if (this.#token && now < this.#expiresAt) {
+      if (now >= this.#renewAt && !this.#pending) void this.renew()
+      return this.#token
+    }
+    return this.renew()
+  }
+
+  /** Drop `token` after a 401 (only if it is still the current one) and get a fresh one. */
+  async reauth(token: string): Promise<string | undefined> {
+    if (this.#token === token) {
+      this.#token = undefined
+      this.#expiresAt = 0
+    }
+    return this.get()
+  }
+
+  /** Renew single-flight: concurrent callers share one token request. */
+  renew(record = true): Promise<string | undefined> {
+    if (this.#pending) return this.#pending
+    const p = (async () => {
+      const form: Record<string, string> = {}
+      if (this.scope) form.scope = this.scope
+      const res = await requestToken(this.ctx, { grant: 'client_credentials', form, client: this.client, intendedStart: this.ctx.now(), signal: this.ctx.signal, tags: this.tags, record })
+      if (res.ok && res.accessToken) {
+        const now = this.ctx.now()
+        const lifeMs = (res.expiresIn ?? 300) * 1000
+        this.#token = res.accessToken
+        this.#expiresAt = now + lifeMs
+        this.#renewAt = now + lifeMs - Math.max(MIN_AHEAD_MS, lifeMs * RENEW_AHEAD_SHARE)
+        this.ctx.count('token_renewals', { grant: 'client_credentials' })
+      } else {
+        this.ctx.warn(`${this.ctx.name}: token request for ${this.client.clientId} failed (${res.reason ?? res.status})`)
+      }
+      return this.#token
+    })().finally(() => {
+      this.#pending = undefined
+    })
+    this.#pending = p
+    return p
+  }
+}
+
+/** Run `fn` over `items` with at most `limit` at once. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length)
+  let next = 0
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++
+      out[i] = await fn(items[i]!, i)
+    }
+  })
+  await Promise.all(workers)
+  return out
+}

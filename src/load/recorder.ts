@@ -1,0 +1,185 @@
+/**
+ * Per-second HDR buckets per (metric, failed, tags) series, plus per-second
+ * counters. Live seconds keep raw histograms; a second older than the longest
+ * request can take is encoded and its histograms released, so memory is
+ * bounded by (series × live seconds), not by the request count.
+ *
+ * A request belongs to the second of its intended start, so latency caused by
+ * a fault lines up with the fault window on the record's time axis.
+ */
+import type { CounterSeries, MetricFamily, SecondBucket, Series, SeriesTags } from '../record.ts'
+import { createHistogram, decodeHistogram, encodeHistogram, type Histogram, recordMs } from './histogram.ts'
+
+interface LiveBucket {
+  count: number
+  corrected: Histogram
+  uncorrected: Histogram
+}
+
+interface SeriesState {
+  metric: MetricFamily
+  tags: SeriesTags
+  failed: boolean
+  live: Map<number, LiveBucket>
+  done: Map<number, SecondBucket>
+}
+
+/** Tag values are bounded so a hostile `error_description` cannot blow up series cardinality. */
+const TAG_VALUE = /^[A-Za-z0-9_.:/+-]{1,64}$/
+const MAX_SERIES = 2000
+
+function cleanTags(tags: SeriesTags): SeriesTags {
+  const out: SeriesTags = { flow: tags.flow, endpoint: tags.endpoint, status: tags.status }
+  for (const [k, v] of Object.entries(tags)) {
+    if (v === undefined) continue
+    out[k] = TAG_VALUE.test(v) ? v : 'other'
+  }
+  return out
+}
+
+function keyOf(metric: string, failed: boolean, tags: SeriesTags): string {
+  const parts = Object.keys(tags)
+    .sort()
+    .map((k) => `${k}=${tags[k]}`)
+  return `${metric}|${failed ? 1 : 0}|${parts.join(',')}`
+}
+
+/** Live figures since the last {@link Recorder.takeWindow}. */
+export interface WindowFigures {
+  count: number
+  failed: number
+  histogram: Histogram
+}
+
+export class Recorder {
+  readonly #series = new Map<string, SeriesState>()
+  readonly #counters = new Map<string, { name: string; tags: Record<string, string>; values: Map<number, number> }>()
+  #window: WindowFigures = { count: 0, failed: 0, histogram: createHistogram() }
+  #overflow = 0
+
+  /**
+   * @param t0 epoch ms of second 0
+   * @param liveSeconds seconds kept raw before encoding (the longest a request may take, plus margin)
+   */
+  constructor(
+    readonly t0: number,
+    readonly liveSeconds = 12,
+  ) {}
+
+  /** Record one request. Times are epoch ms; records before t0 (setup traffic) are not kept. */
+  record(metric: MetricFamily, tags: SeriesTags, intendedStart: number, actualStart: number, end: number, failed: boolean): void {
+    if (intendedStart < this.t0) return
+    const s = Math.floor((intendedStart - this.t0) / 1000)
+    const clean = cleanTags(tags)
+    const key = keyOf(metric, failed, clean)
+    let st = this.#series.get(key)
+    if (!st) {
+      if (this.#series.size >= MAX_SERIES) {
+        this.#overflow++
+        return
+      }
+      st = { metric, tags: clean, failed, live: new Map(), done: new Map() }
+      this.#series.set(key, st)
+    }
+    const corrected = Math.max(0, end - intendedStart)
+    const uncorrected = Math.max(0, end - actualStart)
+    let b = st.live.get(s)
+    if (!b) {
+      const prior = st.done.get(s)
+      if (prior) {
+        // a request that outlived the live window: fold it into the encoded bucket
+        const c = decodeHistogram(prior.latency)
+        const u = decodeHistogram(prior.latencyUncorrected)
+        recordMs(c, corrected)
+        recordMs(u, uncorrected)
+        st.done.set(s, { s, count: prior.count + 1, latency: encodeHistogram(c), latencyUncorrected: encodeHistogram(u) })
+        this.#addWindow(corrected, failed)
+        return
+      }
+      b = { count: 0, corrected: createHistogram(), uncorrected: createHistogram() }
+      st.live.set(s, b)
+    }
+    b.count++
+    recordMs(b.corrected, corrected)
+    recordMs(b.uncorrected, uncorrected)
+    this.#addWindow(corrected, failed)
+  }
+
+  #addWindow(ms: number, failed: boolean): void {
+    this.#window.count++
+    if (failed) this.#window.failed++
+    recordMs(this.#window.histogram, ms)
+  }
+
+  /** Add to a per-second counter (`dropped_iterations`, `reauth_on_401`, ...). */
+  count(name: string, tags: Record<string, string>, n: number, at: number): void {
+    const s = Math.max(0, Math.floor((at - this.t0) / 1000))
+    const clean: Record<string, string> = {}
+    for (const [k, v] of Object.entries(tags)) clean[k] = TAG_VALUE.test(v) ? v : 'other'
+    const key = `${name}|${Object.keys(clean)
+      .sort()
+      .map((k) => `${k}=${clean[k]}`)
+      .join(',')}`
+    let c = this.#counters.get(key)
+    if (!c) {
+      c = { name, tags: clean, values: new Map() }
+      this.#counters.set(key, c)
+    }
+    c.values.set(s, (c.values.get(s) ?? 0) + n)
+  }
+
+  /** Set a gauge-like per-second value (last write wins), e.g. `vus`. */
+  gauge(name: string, tags: Record<string, string>, value: number, at: number): void {
+    const s = Math.max(0, Math.floor((at - this.t0) / 1000))
+    const key = `${name}|${Object.keys(tags)
+      .sort()
+      .map((k) => `${k}=${tags[k]}`)
+      .join(',')}`
+    let c = this.#counters.get(key)
+    if (!c) {
+      c = { name, tags: { ...tags }, values: new Map() }
+      this.#counters.set(key, c)
+    }
+    c.values.set(s, value)
+  }
+
+  /** Figures since the previous call (for progress), then reset. */
+  takeWindow(): WindowFigures {
+    const w = this.#window
+    this.#window = { count: 0, failed: 0, histogram: createHistogram() }
+    return w
+  }
+
+  /** Encode every second that started more than `liveSeconds` before `now` (epoch ms). */
+  flush(now: number): void {
+    const cutoff = Math.floor((now - this.t0) / 1000) - this.liveSeconds
+    for (const st of this.#series.values()) {
+      for (const [s, b] of st.live) {
+        if (s >= cutoff) continue
+        st.done.set(s, { s, count: b.count, latency: encodeHistogram(b.corrected), latencyUncorrected: encodeHistogram(b.uncorrected) })
+        st.live.delete(s)
+      }
+    }
+  }
+
+  /** Series dropped because the cardinality cap was reached. */
+  get overflow(): number {
+    return this.#overflow
+  }
+
+  /** Encode everything and return the record's series and counters. */
+  result(): { series: Series[]; counters: CounterSeries[] } {
+    this.flush(Number.POSITIVE_INFINITY)
+    const series: Series[] = []
+    for (const st of this.#series.values()) {
+      const buckets = [...st.done.values()].sort((a, b) => a.s - b.s)
+      series.push({ metric: st.metric, tags: st.tags, failed: st.failed, buckets })
+    }
+    const counters: CounterSeries[] = [...this.#counters.values()].map((c) => ({
+      name: c.name,
+      tags: c.tags,
+      values: [...c.values.entries()].sort((a, b) => a[0] - b[0]).map(([s, value]) => ({ s, value })),
+    }))
+    return { series, counters }
+  }
+}

@@ -1,0 +1,146 @@
+import Fastify, { type FastifyInstance } from 'fastify'
+import formbody from '@fastify/formbody'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { LoadResult, Series } from '../../src/record.ts'
+import type { Targets } from '../../src/runtime/types.ts'
+import type { FlowConfig, LoadConfig } from '../../src/scenario/schema.ts'
+import { engines } from '../../src/load/index.ts'
+import { percentileMs, seriesWindow } from '../../src/load/histogram.ts'
+import type { LoadProgress } from '../../src/load/types.ts'
+
+/** A tiny AS + RS: the token endpoint mints tok-N; the RS rejects the first token it sees as signed by an unknown key. */
+async function startServer(): Promise<{ app: FastifyInstance; url: string }> {
+  const app = Fastify()
+  await app.register(formbody)
+  let n = 0
+  let firstApiToken: string | undefined
+  app.post('/token', async (req, reply) => {
+    const auth = req.headers.authorization ?? ''
+    if (auth !== `Basic ${Buffer.from('svc:svc-secret').toString('base64')}`) return reply.code(401).send({ error: 'invalid_client' })
+    n++
+    return { access_token: `tok-${n}-${'x'.repeat(20)}`, token_type: 'Bearer', expires_in: 300 }
+  })
+  app.get('/api', async (req, reply) => {
+    const auth = req.headers.authorization ?? ''
+    firstApiToken ??= auth
+    if (auth === firstApiToken) {
+      return reply.code(401).header('www-authenticate', 'Bearer realm="api", error="invalid_token", error_description="unknown_kid"').send()
+    }
+    return { ok: true }
+  })
+  app.get('/slow', async () => {
+    await new Promise((r) => setTimeout(r, 400))
+    return { ok: true }
+  })
+  const url = await app.listen({ host: '127.0.0.1', port: 0 })
+  return { app, url }
+}
+
+function targetsOf(url: string, apiPath = '/api'): Targets {
+  return {
+    issuer: url,
+    tokenEndpoint: `${url}/token`,
+    authorizationEndpoint: `${url}/authorize`,
+    jwksUri: `${url}/jwks`,
+    rsJwksUri: `${url}/jwks`,
+    clients: [{ clientId: 'svc', clientSecret: 'svc-secret', public: false, grantTypes: ['client_credentials'], scopes: [], redirectUris: [] }],
+    users: [],
+    resourceServers: [{ name: 'rs1', baseUrl: url, apiUrl: `${url}${apiPath}`, scope: 'orders:read', audience: 'https://api.example', external: false }],
+    control: { as: {} as never },
+    feeds: [],
+  }
+}
+
+function flow(f: Partial<FlowConfig>): FlowConfig {
+  return { flow: 'client-credentials', executor: 'constant-arrival-rate', startRate: 0, timeUnit: '1s', preAllocatedVUs: 10, startTime: '0s', clients: 2, timeout: '5s', ...f } as FlowConfig
+}
+
+const sum = (xs: Series[]) => xs.reduce((s, x) => s + x.buckets.reduce((a, b) => a + b.count, 0), 0)
+const counter = (r: LoadResult, name: string, tags: Record<string, string> = {}) =>
+  r.counters.filter((c) => c.name === name && Object.entries(tags).every(([k, v]) => c.tags[k] === v)).reduce((s, c) => s + c.values.reduce((a, v) => a + v.value, 0), 0)
+
+describe('embedded engine', () => {
+  let server: Awaited<ReturnType<typeof startServer>>
+  beforeAll(async () => {
+    server = await startServer()
+  })
+  afterAll(async () => {
+    await server.app.close()
+  })
+
+  it('drives a paced constant arrival rate from a worker thread and records per-second HDR buckets', async () => {
+    const plan: LoadConfig = { duration: '2s', warmup: '0s', gracefulStop: '2s', flows: [flow({ rate: 50 })] }
+    const progress: LoadProgress[] = []
+    const secrets: string[] = []
+    const r = await engines.embedded!.run(plan, targetsOf(server.url), { signal: new AbortController().signal, seed: 1, onProgress: (p) => progress.push(p), registerSecret: (s) => secrets.push(s) })
+    expect(r.engine).toBe('embedded')
+    expect(r.aborted).toBe(false)
+    const tok = r.series.filter((s) => s.metric === 'oauth_token')
+    expect(tok.every((s) => s.tags.flow === 'client-credentials' && s.tags.endpoint === 'token' && s.tags.grant === 'client_credentials')).toBe(true)
+    expect(sum(tok)).toBe(100)
+    expect(tok.every((s) => !s.failed && s.tags.status === '200')).toBe(true)
+    const w = seriesWindow(tok, 0, 10_000)
+    expect(w.count).toBe(100)
+    expect(percentileMs(w.histogram, 50)).toBeGreaterThan(0)
+    // loose: the suite shares two busy cores; the benchmarks measure accuracy
+    expect(percentileMs(w.histogram, 50)).toBeLessThan(1000)
+    expect(counter(r, 'iterations')).toBe(100)
+    expect(progress.length).toBeGreaterThanOrEqual(1)
+    expect(secrets.some((s) => s.startsWith('tok-'))).toBe(true)
+  })
+
+  it('re-authenticates once on a 401 and records the reason from WWW-Authenticate', async () => {
+    const plan: LoadConfig = { duration: '1s', warmup: '0s', gracefulStop: '2s', flows: [flow({ flow: 'api-call', rate: 20, clients: 1, target: 'rs1' })] }
+    const r = await engines.embedded!.run(plan, targetsOf(server.url), { signal: new AbortController().signal, seed: 1 })
+    const rs = r.series.filter((s) => s.metric === 'rs_request')
+    {
+      // the one virtual client's first token is rejected as signed by an unknown key
+      const rejected = rs.filter((s) => s.tags.status === '401')
+      expect(rejected).toHaveLength(1)
+      expect(rejected[0]!.failed).toBe(true)
+      expect(rejected[0]!.tags.reason).toBe('unknown_kid')
+      expect(rejected[0]!.tags.target).toBe('rs1')
+      expect(counter(r, 'reauth_on_401', { reason: 'unknown_kid' })).toBe(1)
+      const retried = rs.filter((s) => s.tags.attempt === 'retry')
+      expect(sum(retried)).toBe(1)
+      expect(retried[0]!.tags.status).toBe('200')
+      const renewals = r.series.filter((s) => s.metric === 'oauth_token' && s.tags.flow === 'api-call')
+      expect(sum(renewals)).toBe(1)
+    }
+    expect(sum(rs.filter((s) => s.tags.status === '200'))).toBeGreaterThanOrEqual(19)
+  })
+
+  it('counts dropped iterations when every VU is busy', async () => {
+    const plan: LoadConfig = { duration: '1s', warmup: '0s', gracefulStop: '2s', flows: [flow({ flow: 'api-call', rate: 20, preAllocatedVUs: 2, maxVUs: 3, clients: 1 })] }
+    const r = await engines.embedded!.run(plan, targetsOf(server.url, '/slow'), { signal: new AbortController().signal, seed: 1 })
+    // 400 ms requests every 50 ms need 8 VUs; 3 serve about 3 per 400 ms
+    const dropped = counter(r, 'dropped_iterations', { flow: 'api-call' })
+    const done = sum(r.series.filter((s) => s.metric === 'rs_request'))
+    expect(dropped).toBeGreaterThanOrEqual(10)
+    expect(done + dropped).toBe(20)
+  })
+
+  it('returns a partial result marked aborted when the signal fires', async () => {
+    const plan: LoadConfig = { duration: '30s', warmup: '0s', gracefulStop: '5s', flows: [flow({ rate: 20 })] }
+    const ctl = new AbortController()
+    let abortedAt = 0
+    const onProgress = (p: LoadProgress) => {
+      if (p.elapsedMs > 1000 && !abortedAt) {
+        abortedAt = Date.now()
+        ctl.abort()
+      }
+    }
+    const r = await engines.embedded!.run(plan, targetsOf(server.url), { signal: ctl.signal, seed: 1, onProgress })
+    expect(r.aborted).toBe(true)
+    expect(Date.now() - abortedAt).toBeLessThan(5000)
+    expect(sum(r.series)).toBeGreaterThan(5)
+    expect(sum(r.series)).toBeLessThan(100)
+  })
+
+  it('refuses a target that is not loopback', async () => {
+    const t = targetsOf(server.url)
+    t.resourceServers[0]!.apiUrl = 'http://192.0.2.1/api'
+    const plan: LoadConfig = { duration: '1s', warmup: '0s', gracefulStop: '1s', flows: [flow({ flow: 'api-call', rate: 1 })] }
+    await expect(engines.embedded!.run(plan, t, { signal: new AbortController().signal, seed: 1 })).rejects.toMatchObject({ code: 'ERR_TARGET_NOT_LOOPBACK' })
+  })
+})
