@@ -32,3 +32,19 @@ export const HTML_HEADERS = {
   'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
   'referrer-policy': 'no-referrer',
 }
+
+/**
+ * Headers for the login and consent page. Chromium applies CSP `form-action`
+ * to the redirects that follow a form submission, so the client's redirect
+ * origin must be allowed next to 'self' or the browser blocks the callback.
+ */
+export function loginPageHeaders(redirectUri: string): Record<string, string> {
+  let origin = ''
+  try {
+    origin = new URL(redirectUri).origin
+  } catch {
+    origin = ''
+  }
+  const formAction = origin && origin !== 'null' ? `'self' ${origin}` : "'self'"
+  return { ...HTML_HEADERS, 'content-security-policy': HTML_HEADERS['content-security-policy'].replace("form-action 'self'", `form-action ${formAction}`) }
+}

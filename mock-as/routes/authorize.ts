@@ -13,7 +13,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ClientConfig } from '../config.ts'
 import { type AsContext, checkResources, newId, resolveScope, safeEqual } from '../context.ts'
 import { formBody, type Params, queryParams } from '../form.ts'
-import { HTML_HEADERS, cookie, esc, page } from '../html.ts'
+import { HTML_HEADERS, cookie, esc, loginPageHeaders, page } from '../html.ts'
 import { OAuthError } from '../oauth-error.ts'
 import type { Transaction } from '../store.ts'
 
@@ -141,7 +141,7 @@ export function authorizeRoutes(app: FastifyInstance, ctx: AsContext): void {
     }
     ctx.store.transactions.set(txn.id, txn)
     return reply
-      .headers(HTML_HEADERS)
+      .headers(loginPageHeaders(txn.redirectUri))
       .header('set-cookie', `${CSRF_COOKIE}=${txn.csrf}; Path=/; HttpOnly; SameSite=Lax; Max-Age=600`)
       .send(loginForm(ctx, txn, client))
   })
@@ -169,7 +169,7 @@ export function authorizeRoutes(app: FastifyInstance, ctx: AsContext): void {
     }
     if (decision !== 'approve') return errorPage(reply, 400, 'decision must be approve or deny')
     const sub = checkUser(ctx, f.get('username'), f.get('password'))
-    if (!sub) return reply.code(401).headers(HTML_HEADERS).send(loginForm(ctx, txn, client, 'invalid username or password'))
+    if (!sub) return reply.code(401).headers(loginPageHeaders(txn.redirectUri)).send(loginForm(ctx, txn, client, 'invalid username or password'))
     ctx.store.transactions.delete(txn.id)
     const code = randomBytes(32).toString('base64url')
     ctx.store.codes.set(code, {
