@@ -22,8 +22,8 @@ export const introspectionRateLimit = defineFault({
   params: Type.Object(
     {
       via: Type.Union([Type.Literal('as'), Type.Literal('proxy')], { default: 'as', description: 'apply the limit in mock-as, or in the fault proxy (works against an external AS)' }),
-      ratePerSecond: Type.Number({ minimum: 0, default: 5, description: 'sustained introspections per second allowed' }),
-      burst: Type.Integer({ minimum: 0, default: 5, description: 'token-bucket burst' }),
+      ratePerSecond: Type.Number({ minimum: 0.01, default: 5, description: 'sustained introspections per second allowed' }),
+      burst: Type.Integer({ minimum: 1, default: 5, description: 'token-bucket burst' }),
       pathPrefix: Type.Optional(Type.String({ description: 'via proxy: path affected (default: the path of the introspection endpoint)' })),
     },
     { additionalProperties: false },

@@ -46,7 +46,7 @@ export const leakedRefreshToken = defineFault({
     const client = pickClient(ctx.targets, unit, 'refresh_token', params.client)
     const user = pickUser(ctx.targets, unit, params.user)
     const rs = ctx.targets.resourceServers[0]
-    const scope = params.scope ?? [rs?.scope, 'offline_access'].filter(Boolean).join(' ')
+    const scope = params.scope ?? rs?.scope
     let login: TokenResponse
     try {
       login = await authCodeLogin(ep, client, { username: user.username, password: user.password, scope, signal })

@@ -10,7 +10,8 @@
  * The fault warms the CDN with the current set, reconfigures it, rotates with
  * `publish-then-sign` and a lead time shorter than the forced TTL, and for
  * `delayed-purge` asks for a purge that only lands after `purgeDelay`.
- * Revert restores the stack's CDN settings and purges.
+ * Revert resets the CDN: its configured settings come back and the stale
+ * entry is dropped.
  */
 import { Type } from '@sinclair/typebox'
 import { Duration } from '../scenario/schema.ts'
@@ -38,7 +39,6 @@ export const staleJwksCdn = defineFault({
   async inject(ctx, params) {
     const as = requireAs(ctx.targets, 'stale-jwks-cdn')
     const cdn = requireCdn(ctx.targets, 'stale-jwks-cdn')
-    const baseline = ctx.scenario.stack.jwksCdn
     let rotation: Awaited<ReturnType<typeof as.rotate>>
     let purge: { effectiveAt: number } | undefined
     try {
@@ -57,16 +57,8 @@ export const staleJwksCdn = defineFault({
     const stats = await cdn.stats().catch(() => undefined)
     return {
       details: { strategy: params.strategy, ...rotation, ...(purge ? { purgeEffectiveAt: purge.effectiveAt } : {}), cdnAgeSeconds: stats?.lastAgeSeconds ?? null },
-      revert: once(async () => {
-        await cdn.configure({
-          ttl: baseline?.ttl ?? null,
-          staleWhileRevalidate: baseline?.staleWhileRevalidate ?? '0s',
-          staleIfError: baseline?.staleIfError ?? '0s',
-          purgeDelay: '0s',
-        })
-        await cdn.purge()
-        if (baseline?.purgeDelay && baseline.purgeDelay !== '0s') await cdn.configure({ purgeDelay: baseline.purgeDelay })
-      }),
+      // reset restores the CDN's configured settings and drops the cached (stale) set
+      revert: once(() => cdn.reset()),
     }
   },
 })

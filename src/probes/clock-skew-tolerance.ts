@@ -13,9 +13,11 @@
  * ahead tolerance over RSs, in seconds.
  */
 import { Type } from '@sinclair/typebox'
+import { resolveKnobs } from '../../mock-rs/profiles.ts'
 import { callResource } from '../faults/oauth-client.ts'
 import { requireAs } from '../faults/support.ts'
 import type { RsTarget } from '../runtime/types.ts'
+import type { Scenario } from '../scenario/schema.ts'
 import { Duration } from '../scenario/schema.ts'
 import { parseDuration } from '../util/duration.ts'
 import { deadline, mintFor } from './support.ts'
@@ -33,6 +35,14 @@ export function declaredToleranceSeconds(stats: Record<string, unknown> | undefi
     }
   }
   return null
+}
+
+/** What the scenario declares for a reference RS: its profile's clockTolerance, or the override in `options`. */
+export function declaredFromScenario(scenario: Scenario, rs: RsTarget): number | null {
+  const cfg = scenario.stack.resourceServers.find((r) => r.name === rs.name)
+  if (!cfg || cfg.url) return null
+  const ms = parseDuration(resolveKnobs(cfg.profile, cfg.options ?? {}).clockTolerance)
+  return ms === undefined ? null : ms / 1000
 }
 
 export const clockSkewTolerance = defineProbe({
@@ -81,7 +91,7 @@ export const clockSkewTolerance = defineProbe({
       for (const rs of rss) {
         const ahead = await search(rs, 1)
         const behind = await search(rs, -1)
-        const declared = declaredToleranceSeconds(await rs.control?.stats().catch(() => undefined))
+        const declared = declaredToleranceSeconds(await rs.control?.stats().catch(() => undefined)) ?? declaredFromScenario(ctx.scenario, rs)
         breakdown[`${rs.name}.ahead`] = ahead
         breakdown[`${rs.name}.behind`] = behind
         breakdown[`${rs.name}.declared`] = declared

@@ -23,7 +23,7 @@ import { defineProbe } from './types.ts'
 /** Fail-open acceptances an RS reports in its stats, when it does. */
 export function failOpenFromStats(stats: Record<string, unknown> | undefined): number {
   if (!stats) return 0
-  for (const k of ['failOpenAccepted', 'fail_open_accepted', 'failOpenAcceptances']) {
+  for (const k of ['failOpenAcceptances', 'failOpenAccepted', 'fail_open_accepted', 'failOpenAcceptances']) {
     const v = stats[k]
     if (typeof v === 'number') return v
   }

@@ -42,7 +42,7 @@ export const refreshReuseDetection = defineProbe({
     const client = pickClient(ctx.targets, unit, 'refresh_token', params.client)
     const user = pickUser(ctx.targets, unit, params.user)
     const rs = ctx.targets.resourceServers[0]
-    const scope = [rs?.scope, 'offline_access'].filter(Boolean).join(' ')
+    const scope = rs?.scope
     const login = () => authCodeLogin(ep, client, { username: user.username, password: user.password, scope, signal: limit.signal })
     const observations: Array<Record<string, unknown>> = []
     const note = (event: string, r: TokenResponse) => observations.push({ t: ctx.now(), event, status: r.status, ...(r.error ? { error: r.error } : {}) })
