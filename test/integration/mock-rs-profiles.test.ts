@@ -45,7 +45,15 @@ async function call(app: FastifyInstance, token: string): Promise<{ status: numb
   return out
 }
 
-async function stats(app: FastifyInstance): Promise<Record<string, any>> {
+interface Stats {
+  jwksFetches: { byCause: Record<string, number> }
+  kids: string[]
+  failOpenAcceptances: number
+  validations: Record<string, unknown>
+  cacheHits: { introspection: number; jwks: number }
+}
+
+async function stats(app: FastifyInstance): Promise<Stats> {
   return (await app.inject({ method: 'GET', url: '/_control/stats', headers: { authorization: `Bearer ${ADMIN}` } })).json()
 }
 
