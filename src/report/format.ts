@@ -1,0 +1,66 @@
+/** Shared text helpers for the reporters: escaping and value formatting. */
+import { formatValue, parseThreshold } from '../slo/threshold.ts'
+import type { SloScore, Verdict } from '../slo/types.ts'
+import type { ProbeResult, RunRecord } from '../record.ts'
+
+/** Escape text for HTML and XML content and attributes. */
+export function escapeXml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!)
+}
+
+/** The measured value of a score in its objective's unit. */
+export function formatMeasured(s: SloScore): string {
+  try {
+    return formatValue(parseThreshold(s.objective), s.measured)
+  } catch {
+    return s.measured === null ? 'no data' : String(s.measured)
+  }
+}
+
+/** Margin in the objective's unit, signed. */
+export function formatMargin(s: SloScore): string {
+  if (s.margin === null) return '–'
+  try {
+    const t = parseThreshold(s.objective)
+    const v = formatValue(t, Math.abs(s.margin))
+    return `${s.margin >= 0 ? '+' : '-'}${t.aggregate === 'detected' ? String(Math.abs(s.margin)) : v}`
+  } catch {
+    return String(s.margin)
+  }
+}
+
+/** Budget consumed as a percentage. */
+export function formatBudget(s: SloScore): string {
+  return s.budgetConsumed === null ? '–' : `${Math.round(s.budgetConsumed * 1000) / 10}%`
+}
+
+/** PASS / FAIL / NO DATA. */
+export function sloStatus(s: SloScore): string {
+  if (s.noData) return s.pass ? 'no data' : 'FAIL (no data)'
+  return s.pass ? 'pass' : 'FAIL'
+}
+
+/** The verdict in one word. */
+export function verdictWord(record: RunRecord, v: Verdict): string {
+  if (record.status === 'aborted' || record.status === 'interrupted') return 'ABORTED'
+  return v.pass ? 'PASS' : 'FAIL'
+}
+
+/** A probe value with its unit. */
+export function formatProbe(p: ProbeResult): string {
+  if (p.value === null) return p.status === 'ok' ? 'no value' : p.status
+  if (typeof p.value === 'boolean') return p.value ? 'yes' : 'no'
+  if (p.unit === 'ratio') return `${Math.round(p.value * 10000) / 100}%`
+  if (p.unit === 'count' || p.unit === 'bool') return String(p.value)
+  return `${Math.round(p.value * 10) / 10}${p.unit}`
+}
+
+/** Seconds with one decimal from ms since t0. */
+export function atSeconds(ms: number): string {
+  return `${(Math.round(ms / 100) / 10).toFixed(1)}s`
+}
+
+/** SLO label including the RS restriction. */
+export function sloLabel(s: SloScore): string {
+  return s.target ? `${s.id} (${s.target})` : s.id
+}
