@@ -321,7 +321,7 @@ export async function buildJwksCdn(options: JwksCdnOptions): Promise<FastifyInst
     })
   }
 
-  const app = Fastify({ ...fastifyLoggerOptions(options.logger, 'jwks-cdn'), disableRequestLogging: true, forceCloseConnections: true }) as unknown as FastifyInstance
+  const app = Fastify({ ...fastifyLoggerOptions(options.logger, 'jwks-cdn'), forceCloseConnections: true }) as unknown as FastifyInstance
   installErrorHandler(app)
   app.addHook('onClose', async () => {
     for (const p of pendingPurges) if (p.timer) clearTimeout(p.timer)

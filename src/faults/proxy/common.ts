@@ -8,7 +8,7 @@ import { realpathSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import type { TSchema } from '@sinclair/typebox'
 import { Value, ValueErrorType } from '@sinclair/typebox/value'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify'
 import { isGamedayError } from '../../errors.ts'
 import { createLogger, type Logger } from '../../log.ts'
 import type { ComponentEvent } from '../../runtime/types.ts'
@@ -189,10 +189,14 @@ export function forwardableHeaders(
   return out
 }
 
-/** Logger option for fastify: an instance, or off. */
-export function fastifyLoggerOptions(logger: Logger | false | undefined, name: string): { loggerInstance: Logger } | { logger: false } {
-  if (logger === false) return { logger: false }
-  return { loggerInstance: logger ?? createLogger({ name }) }
+/** Fastify logger options: an instance (or off), and no per-request lines (the hit path stays cheap). */
+export function fastifyLoggerOptions(
+  logger: Logger | false | undefined,
+  name: string,
+): ({ loggerInstance: Logger } | { logger: false }) & { logController: LogController } {
+  const logController = new LogController({ disableRequestLogging: true })
+  if (logger === false) return { logger: false, logController }
+  return { loggerInstance: logger ?? createLogger({ name }), logController }
 }
 
 /** Listen on host:port (default 127.0.0.1:0) and return the base URL with the real port. */
