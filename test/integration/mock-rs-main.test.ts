@@ -1,0 +1,81 @@
+import { spawn } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createRsControl } from '../../mock-rs/client.ts'
+import { type FixtureAs, startFixtureAs } from '../../mock-rs/fixture-as.ts'
+import { parseRsArgs, serveRs } from '../../mock-rs/main.ts'
+import { isGamedayError } from '../../src/errors.ts'
+
+let as: FixtureAs
+
+beforeAll(async () => {
+  as = await startFixtureAs()
+})
+afterAll(async () => {
+  await as.close()
+})
+
+describe('mock-rs serveRs and createRsControl', () => {
+  it('listens on 127.0.0.1 and drives the control API through the typed client', async () => {
+    const served = await serveRs({ issuer: as.issuer, name: 'orders', port: 0, logger: false })
+    try {
+      expect(served.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+      const control = createRsControl(served.url, served.adminToken, 'orders')
+      expect(control.source).toBe('rs:orders')
+      const token = await as.mint({ expiresIn: 60 })
+      const get = () => fetch(`${served.url}/api/orders`, { headers: { authorization: `Bearer ${token}` } })
+      expect((await get()).status).toBe(200)
+      await control.setClockOffset(90)
+      const res = await get()
+      expect(res.status).toBe(401)
+      expect(res.headers.get('www-authenticate')).toContain('error_description="expired"')
+      const stats = await control.stats()
+      expect(stats.validations).toEqual({ accepted: 1, rejected: { expired: 1 } })
+      const events = await control.poll(0)
+      expect(events.map((e) => e.type)).toContain('clock.skewed')
+      expect(await control.poll(events.at(-1)!.seq)).toEqual([])
+      await control.reset()
+      expect((await get()).status).toBe(200)
+      const bad = createRsControl(served.url, 'not-the-token', 'orders')
+      await expect(bad.stats()).rejects.toMatchObject({ code: 'ERR_CONTROL_REQUEST_FAILED' })
+    } finally {
+      await served.close()
+    }
+  })
+
+  it('parses CLI flags and refuses bad ones with ERR_CLI_USAGE', () => {
+    const opts = parseRsArgs(['--as', 'http://127.0.0.1:1', '--profile', 'fixed-ttl', '--port', '0', '--mode', 'introspection', '--introspection-client', 'rs:s3cr:et', '--knobs', '{"jwksCacheMaxAge":"20s"}'])
+    expect(opts).toMatchObject({ issuer: 'http://127.0.0.1:1', profile: 'fixed-ttl', port: 0, knobs: { mode: 'introspection', jwksCacheMaxAge: '20s' }, introspectionClient: { clientId: 'rs', clientSecret: 's3cr:et' } })
+    for (const argv of [[], ['--as', 'x', '--profile', 'nope'], ['--as', 'x', '--port', '-1'], ['--as', 'x', '--knobs', '{"bogus":1}'], ['--as', 'x', '--wat']]) {
+      try {
+        parseRsArgs(argv)
+        expect.unreachable(argv.join(' '))
+      } catch (err) {
+        expect(isGamedayError(err, 'ERR_CLI_USAGE'), argv.join(' ')).toBe(true)
+      }
+    }
+  })
+
+  it('runs standalone: URL on stdout line 1, admin token on line 2, stops on SIGTERM', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'mock-rs/main.ts', '--as', as.issuer, '--profile', 'strict-clock', '--port', '0'], {
+      cwd: new URL('../..', import.meta.url).pathname,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LOG_LEVEL: 'warn' },
+    })
+    try {
+      const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]()
+      const url = (await lines.next()).value as string
+      const adminToken = (await lines.next()).value as string
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+      expect(adminToken.length).toBeGreaterThan(20)
+      expect((await fetch(`${url}/healthz`)).status).toBe(200)
+      const state = await createRsControl(url, adminToken, 'cli').state()
+      expect(state.profile).toBe('strict-clock')
+      const code = new Promise<number | null>((resolve) => child.on('exit', resolve))
+      child.kill('SIGTERM')
+      expect(await code).toBe(0)
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL')
+    }
+  })
+})
