@@ -47,6 +47,7 @@ export const refreshReuseDetection = defineProbe({
     const observations: Array<Record<string, unknown>> = []
     const note = (event: string, r: TokenResponse) => observations.push({ t: ctx.now(), event, status: r.status, ...(r.error ? { error: r.error } : {}) })
 
+    // A: the legitimate client rotates first, the attacker replays the old token
     const victim = await login()
     if (!victim.refresh_token) throw new GamedayError('ERR_PROBE_FAILED', `${unit}: login gave no refresh token (${victim.error ?? victim.status})`)
     const rotated = await refreshToken(ep, client, victim.refresh_token, limit.signal)
@@ -58,30 +59,46 @@ export const refreshReuseDetection = defineProbe({
     note('attacker.replayed', replay)
     const legitNext = await refreshToken(ep, client, rotated.refresh_token, limit.signal)
     note('legitimate.after-replay', legitNext)
-    const replayRefused = !replay.ok
-    const familyRevoked = !legitNext.ok
     const reusedEvent = ctx.events().find((e) => e.type === 'refresh_token.reused' && e.t >= replayAt - 1000)
 
-    // the attacker keeps trying with whatever the replay gave it
-    let attackerSuccesses = 0
-    let attackerRt = replay.refresh_token
-    let attackerAt = replay.access_token
-    for (let i = 0; i < params.attackerAttempts && !limit.signal.aborted; i++) {
-      if (attackerRt) {
-        const r = await refreshToken(ep, client, attackerRt, limit.signal)
-        note('attacker.refresh', r)
-        if (r.ok) {
-          attackerSuccesses++
-          attackerRt = r.refresh_token ?? attackerRt
-          attackerAt = r.access_token ?? attackerAt
+    // B: the attacker uses the stolen token first; the legitimate client's
+    // (now rotated) token is the reuse the AS must detect, and the attacker's
+    // fresh token must die with the family
+    const victimB = await login()
+    if (!victimB.refresh_token) throw new GamedayError('ERR_PROBE_FAILED', `${unit}: login gave no refresh token (${victimB.error ?? victimB.status})`)
+    const stolen = await refreshToken(ep, client, victimB.refresh_token, limit.signal)
+    note('attacker.rotated-first', stolen)
+    const legitLate = await refreshToken(ep, client, victimB.refresh_token, limit.signal)
+    note('legitimate.presented-rotated', legitLate)
+
+    const replayRefused = !replay.ok && !legitLate.ok
+    let attackerSuccesses = replay.ok ? 1 : 0
+    const holdings = [
+      { rt: replay.refresh_token, at: replay.access_token },
+      { rt: stolen.refresh_token, at: stolen.access_token },
+    ]
+    let attackerStillRefreshes = false
+    for (const h of holdings) {
+      for (let i = 0; i < params.attackerAttempts && !limit.signal.aborted; i++) {
+        if (h.rt) {
+          const r = await refreshToken(ep, client, h.rt, limit.signal)
+          note('attacker.refresh', r)
+          if (r.ok) {
+            attackerSuccesses++
+            attackerStillRefreshes = true
+            h.rt = r.refresh_token ?? h.rt
+            h.at = r.access_token ?? h.at
+          } else h.rt = undefined
+        }
+        if (h.at && rs && h.rt) {
+          // API calls only count with tokens obtained after detection (a JWT issued before stays valid until exp)
+          const c = await callResource(rs.apiUrl, h.at, limit.signal)
+          observations.push({ t: ctx.now(), event: 'attacker.api-call', rs: rs.name, status: c.status })
+          if (c.status === 200) attackerSuccesses++
         }
       }
-      if (attackerAt && rs) {
-        const c = await callResource(rs.apiUrl, attackerAt, limit.signal)
-        observations.push({ t: ctx.now(), event: 'attacker.api-call', rs: rs.name, status: c.status })
-        if (c.status === 200) attackerSuccesses++
-      }
     }
+    const familyRevoked = !legitNext.ok && !attackerStillRefreshes
 
     // honest clients, one family each, refreshing at the same time
     let falsePositives = 0
