@@ -29,13 +29,13 @@ export type SecretRef = Static<typeof SecretRef>
 
 export const ExternalClient = Type.Object(
   {
-    clientId: Type.String({ minLength: 1 }),
+    clientId: Type.String({ minLength: 1, description: 'client_id registered at your AS' }),
     clientSecret: Type.Optional(SecretRef),
-    public: Type.Boolean({ default: false }),
-    grantTypes: Type.Array(Type.String(), { default: ['client_credentials'] }),
-    scopes: Type.Array(Type.String(), { default: [] }),
-    audience: Type.Optional(Type.String()),
-    redirectUris: Type.Array(Type.String(), { default: [] }),
+    public: Type.Boolean({ default: false, description: 'a public client (no secret; PKCE S256)' }),
+    grantTypes: Type.Array(Type.String(), { default: ['client_credentials'], description: 'grants the load may use with this client' }),
+    scopes: Type.Array(Type.String(), { default: [], description: 'scopes this client may request' }),
+    audience: Type.Optional(Type.String({ description: 'audience (RFC 8707 resource) to request tokens for' })),
+    redirectUris: Type.Array(Type.String(), { default: [], description: 'redirect URIs registered for user flows' }),
   },
   { additionalProperties: false, description: 'a client registered at your authorization server' },
 )
@@ -45,7 +45,7 @@ export const ExternalAs = Type.Object(
     issuer: Type.String({ description: 'issuer URL; metadata is discovered from it (RFC 8414, then OpenID discovery)' }),
     clients: Type.Array(ExternalClient, { minItems: 1, description: 'clients the load may use' }),
     introspectionClient: Type.Optional(Type.String({ description: 'clientId (from clients) that resource servers use to introspect' })),
-    users: Type.Array(Type.Object({ username: Type.String(), password: SecretRef }, { additionalProperties: false }), { default: [] }),
+    users: Type.Array(Type.Object({ username: Type.String({ description: 'login name' }), password: SecretRef }, { additionalProperties: false }), { default: [], description: 'users the browser and device flows log in as' }),
   },
   { additionalProperties: false, description: 'use your own authorization server; faults that need AS control are refused' },
 )
@@ -79,7 +79,7 @@ export const JwksCdnSection = Type.Object(
     staleWhileRevalidate: Duration('serve stale while revalidating in the background for this long', '0s'),
     staleIfError: Duration('serve stale when the origin fails, for this long', '0s'),
     purgeDelay: Duration('delay between a purge request and its effect (propagation)', '0s'),
-    port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+    port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: 'fixed listen port of the CDN (default: ephemeral)' })),
   },
   { additionalProperties: false, description: 'a caching CDN in front of the JWKS; resource servers then fetch the key set through it' },
 )
@@ -87,7 +87,7 @@ export const JwksCdnSection = Type.Object(
 export const FaultProxySection = Type.Object(
   {
     tokenTraffic: Type.Boolean({ default: false, description: 'route the load\'s token requests through the proxy too (for faults on /token against an external AS)' }),
-    port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+    port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: 'fixed listen port of the proxy (default: ephemeral)' })),
   },
   { additionalProperties: false, description: 'an HTTP fault proxy between the resource servers and the AS (JWKS, introspection)' },
 )
@@ -99,7 +99,7 @@ export const StackSection = Type.Object(
     jwksCdn: Type.Optional(JwksCdnSection),
     faultProxy: Type.Optional(FaultProxySection),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, description: 'the system under test: reference components, yours, or a mix' },
 )
 
 export const FlowId = Type.Union(
@@ -147,9 +147,9 @@ export const LoadSection = Type.Object(
     duration: Duration('length of the load; every flow stops by then'),
     warmup: Duration('first part of the load excluded from SLO windows', '5s'),
     gracefulStop: Duration('time in-flight iterations get to finish after the end', '5s'),
-    flows: Type.Array(FlowSection, { minItems: 1 }),
+    flows: Type.Array(FlowSection, { minItems: 1, description: 'the traffic, one entry per flow and executor (k6 scenarios)' }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, description: 'the traffic driven through the whole run, in k6 vocabulary' },
 )
 
 export const TimelineEntry = Type.Object(
@@ -177,7 +177,7 @@ export const SloEntry = Type.Object(
     id: SloId,
     objective: Type.Optional(Type.String({ description: 'k6 threshold syntax: rate<0.001, p(95)<300ms, max<10s (default: the catalog objective)' })),
     window: Type.Optional(SloWindow),
-    severity: Type.Optional(Type.Union(['critical', 'major', 'minor'].map((s) => Type.Literal(s)))),
+    severity: Type.Optional(Type.Union(['critical', 'major', 'minor'].map((s) => Type.Literal(s)), { description: 'weight in the score: critical 3, major 2, minor 1 (default: the catalog severity)' })),
     target: Type.Optional(Type.String({ description: 'restrict to one resource server' })),
   },
   { additionalProperties: false },
@@ -185,7 +185,7 @@ export const SloEntry = Type.Object(
 
 export const ScenarioSchema = Type.Object(
   {
-    $schema: Type.Optional(Type.String()),
+    $schema: Type.Optional(Type.String({ description: 'JSON schema for editors (ignored)' })),
     id: Id('stable id; equals the file stem'),
     title: Type.String({ minLength: 1, description: 'one line' }),
     description: Type.String({ default: '', description: 'what this game day teaches, in two or three sentences' }),
@@ -193,8 +193,8 @@ export const ScenarioSchema = Type.Object(
     stack: StackSection,
     load: LoadSection,
     steadyState: Type.Array(SloId, { default: [], description: 'SLOs that must hold before the first fault and after the last revert' }),
-    timeline: Type.Array(TimelineEntry, { default: [] }),
-    slos: Type.Array(SloEntry, { default: [] }),
+    timeline: Type.Array(TimelineEntry, { default: [], description: 'faults and probes at offsets from the start of the load (the method)' }),
+    slos: Type.Array(SloEntry, { default: [], description: 'objectives the run is scored on (none: the whole catalog with its defaults)' }),
   },
   { additionalProperties: false, $id: 'https://oauth-gameday.dev/schema/scenario.schema.json', title: 'oauth-gameday scenario' },
 )
