@@ -38,7 +38,7 @@ export async function callRs(ctx: FlowContext, rs: RsTarget, token: string, inte
   } catch (err) {
     reason = err instanceof TransportError ? err.reason : 'transport_error'
   }
-  ctx.record('rs_request', { endpoint: 'api', status: String(status), target: rs.name, reason, error, ...extra }, intendedStart, start, ctx.now(), status === 0 || status >= 400)
+  ctx.record('rs_request', { endpoint: 'api', status: String(status), target: rs.name, reason, error, token: 'valid', ...extra }, intendedStart, start, ctx.now(), status === 0 || status >= 400)
   return { status, reason }
 }
 
@@ -64,7 +64,7 @@ export const apiCall: FlowDefinition<ApiCallState> = {
     }
     const first = await callRs(ctx, state.rs, token, vu.intendedStart, vu.signal)
     if (first.status !== 401 || vu.signal.aborted) return
-    ctx.count('reauth_on_401', { reason: first.reason ?? 'unknown' })
+    ctx.count('reauth_on_401', { reason: first.reason ?? 'unknown', target: state.rs.name })
     const fresh = await holder.reauth(token)
     if (!fresh) return
     const retryStart = ctx.now()

@@ -147,7 +147,7 @@ export async function authCodeLogin(ctx: FlowContext, o: LoginOptions): Promise<
     if ('username' in fields || /name=["']?username/i.test(res.body)) fields.username = o.user.username
     if ('password' in fields || /name=["']?password/i.test(res.body)) fields.password = o.user.password
     fields.decision = 'approve'
-    res = await step('login', { url: form.action, method: 'POST', body: new URLSearchParams(fields).toString() })
+    res = await step('authorize', { url: form.action, method: 'POST', body: new URLSearchParams(fields).toString() })
   }
   if (!location) return fail(ctx, o, 'no_redirect')
   const cb = new URL(location).searchParams
@@ -181,6 +181,6 @@ function errorOf(res: HttpResponse): string | undefined {
 /** A flow-level check failed (no HTTP error): record it so the report shows it. */
 function fail(ctx: FlowContext, o: LoginOptions, reason: string): LoginResult {
   const now = ctx.now()
-  if (o.record) ctx.record('oauth_authorize', { endpoint: 'callback', status: '0', reason }, now, now, now, true)
+  if (o.record) ctx.record('oauth_authorize', { endpoint: 'authorize', status: '0', reason }, now, now, now, true)
   return { ok: false, reason }
 }
