@@ -38,6 +38,8 @@ export interface TestStack {
   targets: Targets
   scenario: Scenario
   as: FastifyInstance
+  /** Base URL of the fault proxy, when there is one. */
+  proxyUrl?: string
   apps: FastifyInstance[]
   /** A fresh unit context; t0 is the moment it is created. */
   context(): FaultContext & { emitted: RunEvent[] }
@@ -75,10 +77,12 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
 
     let rsOrigin = issuer
     let proxy: ProxyControl | undefined
+    let proxyUrl: string | undefined
     if (opts.proxy) {
       const p = await startProxy(issuer)
       apps.push(p.app)
       proxy = p.control
+      proxyUrl = p.url
       rsOrigin = p.url
     }
     let cdn: CdnControl | undefined
@@ -166,6 +170,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
       targets,
       scenario,
       as,
+      ...(proxyUrl ? { proxyUrl } : {}),
       apps,
       pollEvents,
       context() {
