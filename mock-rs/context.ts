@@ -74,7 +74,7 @@ export async function authenticate(ctx: RsContext, request: FastifyRequest, repl
       if (knobs.failOpen) {
         telemetry.count('fail_open', 'validator_unavailable')
         telemetry.failOpenAcceptances += 1
-        telemetry.emit('fail_open.accepted', { jti: jtiOf(token) ?? null, tokenHash: shortHash(token) })
+        telemetry.emitSampled('fail_open.accepted', () => ({ jti: jtiOf(token) ?? null, tokenHash: shortHash(token) }))
         return { scopes: [] }
       }
       telemetry.count('unavailable', 'validator_unavailable')

@@ -141,7 +141,7 @@ export class Telemetry {
 
   /**
    * Emit an event sampled to a few per second per type (`token.rejected`,
-   * `introspection.failed`), so a 401 storm cannot flood the feed; the rest
+   * `introspection.failed`, `fail_open.accepted`), so a 401 storm cannot flood the feed; the rest
    * are only counted.
    */
   emitSampled(type: string, data: Record<string, unknown> | (() => Record<string, unknown>)): void {
