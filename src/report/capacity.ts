@@ -36,7 +36,7 @@ const SCRIPT = `
   var u = new uPlot({
     title: 'p95 latency of the token endpoint vs offered rate',
     width: Math.max(320, Math.min(1100, el.clientWidth || 900)), height: 300,
-    scales: { x: { time: false }, rps: { auto: true } },
+    scales: { x: { time: false }, y: { distr: 3 }, rps: { auto: true } },
     axes: [{ label: 'offered rate (req/s)' }, { label: 'p95 (ms)' }, { scale: 'rps', side: 1, label: 'achieved req/s', grid: { show: false } }],
     series: [{ label: 'rate' },
       { label: 'p95 (pass)', stroke: '#2ca02c', width: 2, points: { size: 7 } },

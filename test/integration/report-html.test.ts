@@ -3,6 +3,8 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { type Browser, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { findCapacity } from '../../src/capacity.ts'
+import { renderCapacity } from '../../src/report/capacity.ts'
 import { html } from '../../src/report/html.ts'
 import { sampleRun } from '../fixtures/records/sample.ts'
 
@@ -76,6 +78,36 @@ describe.skipIf(!present && !process.env.CI)('html report in Chromium', () => {
     const png = join(dir, 'report.png')
     await page.screenshot({ path: png, fullPage: true })
     expect(statSync(png).size).toBeGreaterThan(10_000)
+    await page.close()
+  })
+
+  it('draws the capacity curve with no console errors', async () => {
+    let clock = 0
+    const result = await findCapacity(
+      async (rate) => {
+        clock += 30_000
+        const p95Ms = 15 / (1 - Math.min(rate / 210, 0.999))
+        return { pass: p95Ms < 300, p95Ms, achievedRate: Math.min(rate, 210), ...(p95Ms < 300 ? {} : { failing: ['M2'] }) }
+      },
+      { startRate: 10, maxRate: 1000, budgetMs: 3_600_000, now: () => clock },
+    )
+    const files = renderCapacity(result, { scenarioId: 'capacity', title: 'token endpoint capacity' })
+    const path = join(dir, 'capacity.html')
+    writeFileSync(path, files[1]!.content)
+    const page = await browser!.newPage({ viewport: { width: 1200, height: 900 } })
+    const errors: string[] = []
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text())
+    })
+    page.on('pageerror', (err) => errors.push(err.message))
+    await page.goto(pathToFileURL(path).href, { waitUntil: 'load' })
+    await page.waitForFunction(() => Array.isArray((window as unknown as { __charts?: unknown[] }).__charts), undefined, { timeout: 10_000 })
+    const charts = await page.evaluate(() => (window as unknown as { __charts: Array<{ points: number; nonNull: number }> }).__charts.map((c) => ({ points: c.points, nonNull: c.nonNull })))
+    expect(charts).toHaveLength(1)
+    expect(charts[0]!.points).toBe(new Set(result.steps.map((s) => s.rate)).size)
+    expect(charts[0]!.nonNull).toBeGreaterThan(3)
+    expect(errors).toEqual([])
+    await page.screenshot({ path: join(dir, 'capacity.png'), fullPage: true })
     await page.close()
   })
 })
