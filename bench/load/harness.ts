@@ -1,0 +1,107 @@
+/** Shared plumbing of the load benchmarks: the child-process target, an engine run, autocannon. */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import autocannon from 'autocannon'
+import { percentileMs, seriesWindow } from '../../src/load/histogram.ts'
+import { engines } from '../../src/load/index.ts'
+import type { LoadProgress } from '../../src/load/types.ts'
+import type { LoadResult } from '../../src/record.ts'
+import type { Targets } from '../../src/runtime/types.ts'
+import type { FlowConfig } from '../../src/scenario/schema.ts'
+
+export interface Fixture {
+  url: string
+  child: ChildProcess
+  stop(): Promise<void>
+}
+
+/** Start the fixture server in a child process; resolves with its URL (first stdout line). */
+export async function startFixture(env: Record<string, string> = {}): Promise<Fixture> {
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./fixture-server.ts', import.meta.url).pathname], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('fixture server did not start in 60 s')), 60_000)
+    createInterface({ input: child.stdout! }).once('line', (line) => {
+      clearTimeout(timer)
+      resolve(line.trim())
+    })
+    child.once('exit', (code) => reject(new Error(`fixture server exited (${code})`)))
+  })
+  return {
+    url,
+    child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve()
+        child.once('exit', () => resolve())
+        child.kill('SIGTERM')
+      }),
+  }
+}
+
+/** Targets whose single RS route is `url + path` (the flow is api-call with a static token). */
+export function fixtureTargets(url: string, path: string): Targets {
+  return {
+    issuer: url,
+    tokenEndpoint: `${url}/token`,
+    authorizationEndpoint: `${url}/authorize`,
+    jwksUri: `${url}/jwks`,
+    rsJwksUri: `${url}/jwks`,
+    clients: [{ clientId: 'svc', clientSecret: 'svc-secret', public: false, grantTypes: ['client_credentials'], scopes: [], redirectUris: [] }],
+    users: [],
+    resourceServers: [{ name: 'fixture', baseUrl: url, apiUrl: `${url}${path}`, scope: 'x', audience: 'x', external: false }],
+    control: { as: {} as never },
+    feeds: [],
+  }
+}
+
+export interface EngineRun {
+  result: LoadResult
+  progress: LoadProgress[]
+  /** Requests per second over [fromS, toS). */
+  rate(fromS: number, toS: number): number
+  p(pct: number, fromS: number, toS: number, basis?: 'corrected' | 'uncorrected'): number
+  dropped: number
+}
+
+/** Run the embedded engine: api-call at `rate`/s against `url + path` for `durationS`. */
+export async function runEngine(url: string, path: string, rate: number, durationS: number, extra: Partial<FlowConfig> = {}, onProgress?: (p: LoadProgress) => void): Promise<EngineRun> {
+  const progress: LoadProgress[] = []
+  const flow = { flow: 'api-call', executor: 'constant-arrival-rate', rate, timeUnit: '1s', preAllocatedVUs: Math.max(10, Math.ceil(rate / 20)), maxVUs: Math.max(100, rate), startTime: '0s', clients: 1, timeout: '10s', startRate: 0, ...extra } as FlowConfig
+  const result = await engines.embedded!.run({ duration: `${durationS}s`, warmup: '0s', gracefulStop: '3s', flows: [flow] }, fixtureTargets(url, path), {
+    signal: new AbortController().signal,
+    seed: 1,
+    onProgress: (p) => {
+      progress.push(p)
+      onProgress?.(p)
+    },
+  })
+  const rs = result.series.filter((s) => s.metric === 'rs_request')
+  const dropped = result.counters.filter((c) => c.name === 'dropped_iterations').reduce((s, c) => s + c.values.reduce((a, v) => a + v.value, 0), 0)
+  return {
+    result,
+    progress,
+    dropped,
+    rate: (fromS, toS) => seriesWindow(rs.filter((s) => !s.failed), fromS * 1000, toS * 1000).count / (toS - fromS),
+    p: (pct, fromS, toS, basis = 'corrected') => percentileMs(seriesWindow(rs, fromS * 1000, toS * 1000, basis).histogram, pct),
+  }
+}
+
+export interface CannonResult {
+  rps: number
+  p50: number
+  p99: number
+  errors: number
+}
+
+/** autocannon (closed model) against `url` for `durationS` seconds. */
+export async function runAutocannon(url: string, durationS: number, connections = 50): Promise<CannonResult> {
+  const r = await autocannon({ url, connections, duration: durationS, pipelining: 1 })
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx }
+}
+
+/** Median of a list of numbers. */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = Math.floor(s.length / 2)
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+}

@@ -1,0 +1,40 @@
+/**
+ * Max sustained rate: the highest arrival rate at which the embedded engine
+ * delivers ≥ 99% of the target against a minimal fastify route (in a child
+ * process), beside autocannon's maximum against the same route in the same
+ * run. Target: engine ≥ 0.8 × autocannon. Bounded: each step is a few seconds.
+ */
+import { runAutocannon, runEngine, startFixture } from './harness.ts'
+
+export interface MaxRateFigures {
+  engineMaxRate: number
+  autocannonRps: number
+  ratio: number
+  steps: Array<{ target: number; achieved: number; dropped: number; p99: number }>
+}
+
+/** Climb geometrically from `startRate` until the engine falls below 99% of the target. */
+export async function benchMaxRate(opts: { startRate?: number; stepS?: number; maxSteps?: number; autocannonS?: number } = {}): Promise<MaxRateFigures> {
+  const stepS = opts.stepS ?? 5
+  const fixture = await startFixture()
+  try {
+    const url = `${fixture.url}/hello`
+    await runAutocannon(url, 2, 10) // warm up the server's JIT
+    const cannon = await runAutocannon(url, opts.autocannonS ?? 5, 50)
+    const steps: MaxRateFigures['steps'] = []
+    let rate = opts.startRate ?? Math.max(200, Math.round(cannon.rps * 0.4))
+    let best = 0
+    for (let i = 0; i < (opts.maxSteps ?? 6); i++) {
+      const run = await runEngine(fixture.url, '/hello', rate, stepS + 1)
+      // the first second is the engine's own warm-up
+      const achieved = run.rate(1, stepS + 1)
+      steps.push({ target: rate, achieved: Math.round(achieved), dropped: run.dropped, p99: run.p(99, 1, stepS + 1) })
+      if (achieved < rate * 0.99) break
+      best = rate
+      rate = Math.round(rate * 1.25)
+    }
+    return { engineMaxRate: best, autocannonRps: Math.round(cannon.rps), ratio: cannon.rps ? best / cannon.rps : 0, steps }
+  } finally {
+    await fixture.stop()
+  }
+}
