@@ -409,7 +409,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   if (failure !== undefined && !aborted) {
     const e = failure as { code?: string; message?: string }
     record.error = { code: e.code ?? 'ERR_INTERNAL', message: maskSecrets(e.message ?? String(failure)) }
-    log.error({ runId, code: e.code, err: record.error.message }, 'run.failed')
+    log.error({ runId, errorCode: e.code, err: record.error.message }, 'run.failed')
   }
 
   phases.push({ name: 'score', start: now(), status: 'completed' })

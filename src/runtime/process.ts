@@ -16,7 +16,7 @@ import type { RuntimeDefinition, RuntimeStartOptions, StartedStack } from './typ
 const CHILD_ENTRY = fileURLToPath(new URL('./child.ts', import.meta.url))
 const TSX_LOADER = import.meta.resolve('tsx')
 const LOG_LIMIT = 256 * 1024
-const START_TIMEOUT_MS = 20_000
+const START_TIMEOUT_MS = 60_000
 
 interface RunningChild {
   plan: ComponentPlan

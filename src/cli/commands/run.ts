@@ -95,7 +95,14 @@ export function registerRun(program: Command): void {
           }
           progress.done()
           codes.push(outcome.exitCode)
-          if (!flags.quiet) err(`${scenario.id}: ${outcome.verdict.pass ? 'every SLO held' : 'an SLO broke'} (score ${outcome.verdict.score.toFixed(2)}, exit ${outcome.exitCode})`)
+          if (!flags.quiet) {
+            const { status, error } = outcome.record
+            const what =
+              status === 'aborted' ? 'aborted; the partial report is marked aborted'
+              : status === 'failed' ? `the run failed: ${error?.code ?? 'error'} ${error?.message ?? ''}`.trim()
+              : outcome.verdict.pass ? 'every SLO held' : 'an SLO broke'
+            err(`${scenario.id}: ${what} (score ${outcome.verdict.score.toFixed(2)}, exit ${outcome.exitCode})`)
+          }
           out(outcome.runDir)
         }
       } finally {
