@@ -412,7 +412,20 @@ export async function serveCdn(opts: JwksCdnOptions & { port?: number; host?: st
 }
 
 if (isMain(import.meta.url)) {
-  await runMain('origin', (o) =>
-    serveCdn({ origin: o.url, port: o.port, host: o.host, allowExternal: o.allowExternal, ...(o.adminToken ? { adminToken: o.adminToken } : {}) }),
+  await runMain(
+    'origin',
+    (o) =>
+      serveCdn({
+        origin: o.url,
+        port: o.port,
+        host: o.host,
+        allowExternal: o.allowExternal,
+        ...(o.adminToken ? { adminToken: o.adminToken } : {}),
+        ...(o.extra.ttl ? { ttl: o.extra.ttl } : {}),
+        ...(o.extra['stale-while-revalidate'] ? { staleWhileRevalidate: o.extra['stale-while-revalidate'] } : {}),
+        ...(o.extra['stale-if-error'] ? { staleIfError: o.extra['stale-if-error'] } : {}),
+        ...(o.extra['purge-delay'] ? { purgeDelay: o.extra['purge-delay'] } : {}),
+      }),
+    ['ttl', 'stale-while-revalidate', 'stale-if-error', 'purge-delay'],
   )
 }

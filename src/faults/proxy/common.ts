@@ -220,15 +220,18 @@ export function isMain(metaUrl: string): boolean {
 }
 
 /**
- * Standalone entry point: parse `--<urlFlag> URL --port N --host H [--allow-external]`,
- * start, print the URL (line 1) and the admin token (line 2), stop on SIGTERM/SIGINT.
+ * Standalone entry point: parse `--<urlFlag> URL --port N --host H [--allow-external]`
+ * (plus `extraFlags`), start, print the URL (line 1) and the admin token (line 2),
+ * stop on SIGTERM/SIGINT. `GAMEDAY_ADMIN_TOKEN` fixes the admin token.
  */
 export async function runMain(
   urlFlag: string,
-  start: (opts: { url: string; port: number; host: string; allowExternal: boolean; adminToken?: string }) => Promise<ServedComponent>,
+  start: (opts: { url: string; port: number; host: string; allowExternal: boolean; adminToken?: string; extra: Record<string, string> }) => Promise<ServedComponent>,
+  extraFlags: readonly string[] = [],
 ): Promise<void> {
   const { values } = parseArgs({
     options: {
+      ...Object.fromEntries(extraFlags.map((f) => [f, { type: 'string' as const }])),
       [urlFlag]: { type: 'string' },
       port: { type: 'string', default: '0' },
       host: { type: 'string', default: '127.0.0.1' },
@@ -239,7 +242,8 @@ export async function runMain(
   const url = values[urlFlag]
   const port = Number(values.port)
   if (typeof url !== 'string' || !Number.isInteger(port) || port < 0 || port > 65535) {
-    process.stderr.write(`usage: --${urlFlag} URL [--port N] [--host 127.0.0.1] [--allow-external]\n`)
+    const more = extraFlags.map((f) => ` [--${f} VALUE]`).join('')
+    process.stderr.write(`usage: --${urlFlag} URL [--port N] [--host 127.0.0.1] [--allow-external]${more}\n`)
     process.exit(104)
   }
   try {
@@ -248,7 +252,8 @@ export async function runMain(
       port,
       host: String(values.host),
       allowExternal: values['allow-external'] === true,
-      adminToken: process.env.GAMEDAY_ADMIN_TOKEN || undefined,
+      ...(process.env.GAMEDAY_ADMIN_TOKEN ? { adminToken: process.env.GAMEDAY_ADMIN_TOKEN } : {}),
+      extra: Object.fromEntries(extraFlags.flatMap((f) => (typeof values[f] === 'string' ? [[f, values[f] as string]] : []))),
     })
     process.stdout.write(`${served.url}\n${served.adminToken}\n`)
     let stopping = false
