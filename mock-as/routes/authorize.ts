@@ -14,7 +14,7 @@ import type { ClientConfig } from '../config.ts'
 import { type AsContext, checkResources, newId, resolveScope, safeEqual } from '../context.ts'
 import { formBody, type Params, queryParams } from '../form.ts'
 import { HTML_HEADERS, cookie, esc, loginPageHeaders, page } from '../html.ts'
-import { OAuthError } from '../oauth-error.ts'
+import type { OAuthError } from '../oauth-error.ts'
 import type { Transaction } from '../store.ts'
 
 const CSRF_COOKIE = 'mock_as_csrf'

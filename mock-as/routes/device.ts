@@ -106,7 +106,7 @@ export function deviceRoutes(app: FastifyInstance, ctx: AsContext): void {
     const deviceCode = ctx.store.userCodes.get(normalize(entered))
     const rec = deviceCode !== undefined ? ctx.store.devices.get(deviceCode) : undefined
     const again = (status: number, message: string) => reply.code(status).headers(HTML_HEADERS).send(devicePage(ctx, csrf, entered, message, true))
-    if (!rec || rec.status !== 'pending' || rec.exp <= ctx.clock.now()) return again(400, 'unknown or expired code')
+    if (rec?.status !== 'pending' || rec.exp <= ctx.clock.now()) return again(400, 'unknown or expired code')
     const decision = f.get('decision')
     if (decision !== 'approve' && decision !== 'deny') return again(400, 'decision must be approve or deny')
     const sub = checkUser(ctx, f.get('username'), f.get('password'))

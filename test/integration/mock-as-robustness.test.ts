@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process'
 import { Writable } from 'node:stream'
-import type { FastifyInstance } from 'fastify'
 import pino from 'pino'
 import { describe, expect, it } from 'vitest'
 import { buildAuthorizationServer } from '../../mock-as/app.ts'
