@@ -216,6 +216,14 @@ describe('parseScenario', () => {
     expect(scenario.timeline[1]!.params).toEqual({ target: 'orders', timeout: '10s' })
   })
 
+  it('keeps RS knob overrides sparse, so the profile keeps its own knobs', () => {
+    const text = base('').replace('authorizationServer: {}', 'authorizationServer: {}\n  resourceServers: [{ name: orders, profile: fixed-ttl, options: { mode: introspection } }]')
+    const rs = parseScenario(text, 'inline.yaml').scenario.stack.resourceServers[0]!
+    const mode: 'jwt' | 'introspection' | undefined = rs.options?.mode
+    expect(mode).toBe('introspection')
+    expect(rs.options).toEqual({ mode: 'introspection' })
+  })
+
   it('needs exactly one of fault or probe per timeline entry', () => {
     expect(() => parseScenario(base('timeline:\n  - { at: 5s }\n'), 'inline.yaml')).toThrow(
       expect.objectContaining({ details: ['inline.yaml:10:5 timeline[0]: needs a fault or a probe; one entry per fault or probe; two entries may share the same at'] }),

@@ -6,7 +6,7 @@
  * Vocabulary: k6's for load (executors, stages, thresholds), Chaos Toolkit's
  * for the run (steady state, method = timeline, rollback = reverts).
  */
-import { type Static, type TSchema, Type } from '@sinclair/typebox'
+import { type Static, type TPartial, type TSchema, Type } from '@sinclair/typebox'
 import { AsConfigSchema } from '../../mock-as/config.ts'
 import { ProfileName, RsKnobsSchema } from '../../mock-rs/options.ts'
 import { DURATION_PATTERN } from '../util/duration.ts'
@@ -59,11 +59,25 @@ export const AuthorizationServerSection = Type.Object(
   { additionalProperties: false, default: {}, description: 'the reference mock-as (its configuration keys), or `external:` for yours' },
 )
 
+/**
+ * RS knobs as overrides: every knob optional and without its default, so
+ * filling defaults never overwrites what the profile sets.
+ */
+export const RsKnobOverrides = Type.Object(
+  Object.fromEntries(
+    Object.entries(RsKnobsSchema.properties).map(([k, v]) => {
+      const { default: _omit, ...rest } = v as TSchema & { default?: unknown }
+      return [k, Type.Optional({ ...rest, description: `${String(rest.description ?? k)} (default: the profile's)` } as TSchema)]
+    }),
+  ),
+  { additionalProperties: false, description: 'knobs on top of the profile (`oauth-gameday list profiles`)' },
+) as unknown as TPartial<typeof RsKnobsSchema>
+
 export const ResourceServerSection = Type.Object(
   {
     name: Id('name used as `target:` in flows and in reports'),
     profile: Type.Optional(ProfileName),
-    options: Type.Optional(Type.Partial(RsKnobsSchema, { description: 'knobs on top of the profile' })),
+    options: Type.Optional(RsKnobOverrides),
     url: Type.Optional(Type.String({ description: 'your RS: the full URL of a protected route; absent: a reference mock-rs' })),
     scope: Type.String({ default: 'orders:read', description: 'scope the protected route needs' }),
     audience: Type.String({ default: 'https://api.example', description: 'audience the RS expects' }),
