@@ -24,6 +24,7 @@ import { reporters as reporterRegistry } from './report/index.ts'
 import { runtimes } from './runtime/index.ts'
 import type { StartedStack, Targets } from './runtime/types.ts'
 import type { LoadConfig, Scenario } from './scenario/schema.ts'
+import { slos as sloCatalog } from './slo/index.ts'
 import { scoreRun } from './slo/score.ts'
 import type { Verdict } from './slo/types.ts'
 import { preflightCheck } from './preflight.ts'
@@ -321,6 +322,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       runDir,
       startAt: t0,
       registerSecret,
+      slos: scenario.slos.map((s) => ({ id: s.id, objective: s.objective ?? sloCatalog[s.id]?.objective ?? '' })).filter((s) => s.objective),
       onProgress: (p) =>
         options.onProgress?.({
           phase: phases.at(-1)?.name ?? 'method',
