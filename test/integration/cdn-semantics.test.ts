@@ -26,6 +26,7 @@ async function startOrigin(state: OriginState): Promise<{ app: FastifyInstance; 
     }
     return { keys: [{ kid: `k${state.version}`, kty: 'OKP' }], q: (req.query as Record<string, string>).q ?? null }
   })
+  app.get('/other', async (_req, reply) => reply.header('cache-control', 'max-age=3600').send({ keys: [{ kid: `o${state.version}` }] }))
   await app.listen({ port: 0, host: '127.0.0.1' })
   const addr = app.server.address() as { port: number }
   return { app, url: `http://127.0.0.1:${addr.port}` }
@@ -207,6 +208,18 @@ describe('jwks-cdn', () => {
     expect(events.map((e) => e.type)).toEqual(['cdn.miss', 'cdn.purge_requested', 'cdn.purged', 'cdn.miss'])
     expect(events[2]?.data).toMatchObject({ path: '*', entries: 1 })
     for (let i = 1; i < events.length; i++) expect(events[i]!.seq).toBe(events[i - 1]!.seq + 1)
+  })
+
+  it('purges one path, every query string of it, and leaves the rest', async () => {
+    state.cacheControl = 'max-age=3600'
+    const cdn = await start()
+    await get(cdn.jwks)
+    await get(`${cdn.jwks}?q=1`)
+    await get(`${cdn.url}/other`)
+    await cdn.control.purge({ path: '/jwks' })
+    expect((await cdn.control.stats()).entries.map((e) => e.path)).toEqual(['/other'])
+    expect((await get(`${cdn.url}/other`)).xcache).toBe('HIT')
+    expect((await get(cdn.jwks)).xcache).toBe('MISS')
   })
 
   it('changes its settings at run time and resets them', async () => {

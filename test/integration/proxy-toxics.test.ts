@@ -27,6 +27,12 @@ async function startUpstream(): Promise<{ app: FastifyInstance; url: string; see
     return rec
   })
   app.get('/big', async (_req, reply) => reply.type('application/octet-stream').send(BIG))
+  app.get('/stream', (_req, reply) => {
+    reply.hijack()
+    reply.raw.writeHead(200, { 'content-type': 'text/plain' })
+    reply.raw.write('first;')
+    setTimeout(() => reply.raw.end('second'), 400)
+  })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const { port } = app.server.address() as { port: number }
   return { app, url: `http://127.0.0.1:${port}`, seen }
@@ -80,6 +86,16 @@ describe('fault-proxy', () => {
     expect(JSON.parse(del.body)).toMatchObject({ method: 'DELETE', url: '/things/1' })
     expect(logLines.join('\n')).not.toContain('canary-token-abcdef')
     expect(logLines.join('\n')).not.toContain('client_credentials')
+  })
+
+  it('streams the response instead of buffering it', async () => {
+    const t0 = performance.now()
+    const res = await request(`${proxy.url}/stream`)
+    const chunks: Array<{ text: string; ms: number }> = []
+    for await (const chunk of res.body) chunks.push({ text: (chunk as Buffer).toString(), ms: performance.now() - t0 })
+    expect(chunks.map((c) => c.text).join('')).toBe('first;second')
+    expect(chunks[0]!.text).toBe('first;')
+    expect(chunks.at(-1)!.ms - chunks[0]!.ms).toBeGreaterThanOrEqual(300)
   })
 
   it('adds latency of at least latencyMs', async () => {
