@@ -62,6 +62,15 @@ function httpUrlIssue(path: Issue['path'], value: string, what: string): Issue |
   }
 }
 
+/** Params in the order the unit declares them (plans and reports read better). */
+function inSchemaOrder(schema: TSchema, params: Record<string, unknown>): Record<string, unknown> {
+  const keys = Object.keys((schema as { properties?: Record<string, unknown> }).properties ?? {})
+  const out: Record<string, unknown> = {}
+  for (const k of keys) if (k in params) out[k] = params[k]
+  for (const [k, v] of Object.entries(params)) if (!(k in out)) out[k] = v
+  return out
+}
+
 /**
  * Check every cross-field rule. Fills each timeline entry's `params` with the
  * defaults of its fault or probe (in place) when they are valid.
@@ -155,7 +164,7 @@ export function checkRules(scenario: Scenario, registries: Registries = { faults
       issues.push(...paramIssues)
       return
     }
-    const params = withDefaults<Static<TSchema>>(unit.params, entry.params)
+    const params = inSchemaOrder(unit.params, withDefaults<Record<string, unknown>>(unit.params, entry.params)) as Static<TSchema>
     entry.params = params as Record<string, unknown>
     for (const cap of unit.needs(params)) {
       const missing = missingCapability(scenario, cap)
