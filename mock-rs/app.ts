@@ -129,6 +129,7 @@ export async function buildResourceServer(options: ResourceServerOptions): Promi
       cooldownMs: ms('refetchCooldown', knobs.refetchCooldown),
       timeoutMs,
       staleIfError: knobs.staleIfError,
+      honourRetryAfter: knobs.honourRetryAfter,
       now,
       telemetry,
     })

@@ -46,8 +46,8 @@ export interface FixtureAs {
   rotate(options?: { publish?: boolean; alg?: string }): Promise<string>
   publish(kid: string): void
   unpublish(kid: string): void
-  /** Make the JWKS answer with a status (null: normal). */
-  setJwksStatus(status: number | null): void
+  /** Make the JWKS answer with a status (null: normal), optionally with Retry-After. */
+  setJwksStatus(status: number | null, retryAfter?: string): void
   setIntrospectionFailure(failure: IntrospectionFailure | null): void
   setIntrospectionDelayMs(ms: number): void
   setJwksDelayMs(ms: number): void
@@ -70,6 +70,7 @@ export async function startFixtureAs(options: { now?: () => number; audience?: s
   const revoked = new Set<string>()
   const client = { clientId: 'rs', clientSecret: 'rs-fixture-secret' }
   let jwksStatus: number | null = null
+  let jwksRetryAfter: string | undefined
   let introspectionFailure: IntrospectionFailure | null = null
   let introspectionDelayMs = 0
   let jwksDelayMs = 0
@@ -98,7 +99,10 @@ export async function startFixtureAs(options: { now?: () => number; audience?: s
   app.get('/jwks', async (_req, reply) => {
     fixture.counts.jwks += 1
     if (jwksDelayMs > 0) await new Promise((r) => setTimeout(r, jwksDelayMs))
-    if (jwksStatus !== null) return reply.code(jwksStatus).send({ error: 'unavailable' })
+    if (jwksStatus !== null) {
+      if (jwksRetryAfter) reply.header('retry-after', jwksRetryAfter)
+      return reply.code(jwksStatus).send({ error: 'unavailable' })
+    }
     return { keys: [...published].map((kid) => keys.get(kid)!.jwk) }
   })
   app.post('/introspect', async (req, reply) => {
@@ -134,7 +138,10 @@ export async function startFixtureAs(options: { now?: () => number; audience?: s
     },
     publish: (kid) => void published.add(kid),
     unpublish: (kid) => void published.delete(kid),
-    setJwksStatus: (s) => void (jwksStatus = s),
+    setJwksStatus: (s, retryAfter) => {
+      jwksStatus = s
+      jwksRetryAfter = retryAfter
+    },
     setIntrospectionFailure: (f) => void (introspectionFailure = f),
     setIntrospectionDelayMs: (ms) => void (introspectionDelayMs = ms),
     setJwksDelayMs: (ms) => void (jwksDelayMs = ms),

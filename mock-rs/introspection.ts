@@ -6,6 +6,7 @@
  * identical calls, honouring Retry-After after a 429/503, and — for detection
  * only — failing open when the introspection endpoint cannot answer.
  */
+import { retryAfterMs } from './retry-after.ts'
 import type { Telemetry } from './telemetry.ts'
 import type { TokenClaims, Validation } from './jwt-validator.ts'
 import { scopesOf } from './jwt-validator.ts'
@@ -36,15 +37,6 @@ interface Entry {
 const MAX_ENTRIES = 50_000
 /** Retry-After sent with a 503 when the AS named none. */
 const DEFAULT_RETRY_AFTER_S = 1
-
-/** Parse Retry-After (delta-seconds or HTTP-date) to milliseconds from `now`. */
-export function retryAfterMs(value: string | null, now: number): number | undefined {
-  if (!value) return undefined
-  const v = value.trim()
-  if (/^\d+$/.test(v)) return Number(v) * 1000
-  const at = Date.parse(v)
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now)
-}
 
 /** An RFC 7662 client with the cache and back-off rules of its knobs. */
 export class Introspector {

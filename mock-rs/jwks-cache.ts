@@ -7,6 +7,7 @@
  * JWKS endpoint sees at most one call per second from each RS.
  */
 import { importJWK, type JWK } from 'jose'
+import { retryAfterMs } from './retry-after.ts'
 import type { RejectReason, Telemetry } from './telemetry.ts'
 
 export type FetchCause = 'startup' | 'expiry' | 'unknown_kid'
@@ -18,11 +19,13 @@ export interface JwksCacheOptions {
   cooldownMs: number
   timeoutMs: number
   staleIfError: boolean
+  /** After a 429/503 with Retry-After, do not fetch again before it. */
+  honourRetryAfter: boolean
   now: () => number
   telemetry: Telemetry
 }
 
-export type KeyLookup = { key: CryptoKey } | { reason: Extract<RejectReason, 'unknown_kid' | 'bad_alg' | 'validator_unavailable'> }
+export type KeyLookup = { key: CryptoKey } | { reason: Extract<RejectReason, 'unknown_kid' | 'bad_alg' | 'validator_unavailable'>; retryAfterSeconds?: number }
 
 interface HeldSet {
   byKid: Map<string, JWK[]>
@@ -57,6 +60,7 @@ export class JwksCache {
   private held: HeldSet | undefined
   private pending: Promise<boolean> | undefined
   private lastFailureAt: number | undefined
+  private blockedUntil = 0
 
   constructor(private readonly opts: JwksCacheOptions) {}
 
@@ -74,6 +78,7 @@ export class JwksCache {
   clear(): void {
     this.held = undefined
     this.lastFailureAt = undefined
+    this.blockedUntil = 0
   }
 
   /** Fetch once at startup; a failure is recorded, not thrown. */
@@ -88,13 +93,13 @@ export class JwksCache {
     if (!this.held || now() - this.held.fetchedAt >= maxAgeMs) {
       const ok = await this.refresh(this.held ? 'expiry' : 'startup')
       fetched = true
-      if (!ok && (!this.held || !staleIfError)) return { reason: 'validator_unavailable' }
+      if (!ok && (!this.held || !staleIfError)) return this.unavailable()
     }
     let found = this.lookup(kid, alg)
     if ('reason' in found && found.reason === 'unknown_kid' && kid !== undefined && refetchOnUnknownKid && !fetched) {
       if (now() - this.held!.fetchedAt >= cooldownMs) {
         const ok = await this.refresh('unknown_kid')
-        if (!ok) return { reason: 'validator_unavailable' }
+        if (!ok) return this.unavailable()
         fetched = true
         found = this.lookup(kid, alg)
       }
@@ -102,6 +107,11 @@ export class JwksCache {
     if (!fetched && 'key' in found) telemetry.cacheHits.jwks += 1
     if ('key' in found) return { key: await found.key }
     return found
+  }
+
+  private unavailable(): KeyLookup {
+    const wait = Math.max(this.blockedUntil, (this.lastFailureAt ?? 0) + FAILED_FETCH_BACKOFF_MS) - this.opts.now()
+    return { reason: 'validator_unavailable', retryAfterSeconds: Math.max(1, Math.ceil(wait / 1000)) }
   }
 
   private lookup(kid: string | undefined, alg: string): { key: Promise<CryptoKey> } | { reason: 'unknown_kid' | 'bad_alg' } {
@@ -127,6 +137,7 @@ export class JwksCache {
     if (this.pending) return this.pending
     const { now } = this.opts
     if (this.lastFailureAt !== undefined && now() - this.lastFailureAt < FAILED_FETCH_BACKOFF_MS) return Promise.resolve(false)
+    if (this.blockedUntil > now()) return Promise.resolve(false)
     this.pending = this.fetchOnce(cause).finally(() => {
       this.pending = undefined
     })
@@ -141,6 +152,10 @@ export class JwksCache {
       const res = await fetch(uri, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } })
       if (!res.ok) {
         await res.body?.cancel()
+        if (this.opts.honourRetryAfter && (res.status === 429 || res.status === 503)) {
+          const wait = retryAfterMs(res.headers.get('retry-after'), now())
+          if (wait !== undefined) this.blockedUntil = now() + wait
+        }
         throw new Error(`jwks answered ${res.status}`)
       }
       const body = (await res.json()) as { keys?: unknown }

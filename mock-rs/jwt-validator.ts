@@ -96,7 +96,7 @@ export function createJwtValidator(o: JwtValidatorOptions): (token: string) => P
     } catch {
       return { ok: false, reason: 'bad_alg' }
     }
-    if ('reason' in found) return { ok: false, reason: found.reason }
+    if ('reason' in found) return found.retryAfterSeconds === undefined ? { ok: false, reason: found.reason } : { ok: false, reason: found.reason, retryAfterSeconds: found.retryAfterSeconds }
     try {
       const { payload, protectedHeader } = await jwtVerify(token, found.key, {
         issuer: o.issuer,

@@ -2,7 +2,7 @@ import { Value } from '@sinclair/typebox/value'
 import { describe, expect, it } from 'vitest'
 import { isGamedayError } from '../src/errors.ts'
 import { metadataUrls } from './discovery.ts'
-import { retryAfterMs } from './introspection.ts'
+import { retryAfterMs } from './retry-after.ts'
 import { ProfileName, RsKnobsSchema } from './options.ts'
 import { profiles, resolveKnobs } from './profiles.ts'
 

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startBareVerify } from '../../bench/peers/bare-verify.ts'
 import { createRsControl } from '../../mock-rs/client.ts'
 import { type FixtureAs, startFixtureAs } from '../../mock-rs/fixture-as.ts'
 import { parseRsArgs, serveRs } from '../../mock-rs/main.ts'
@@ -76,6 +77,19 @@ describe('mock-rs serveRs and createRsControl', () => {
       expect(await code).toBe(0)
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL')
+    }
+  })
+
+  it('bare-verify (the bench peer) accepts what the RS accepts and rejects a tampered token', async () => {
+    const bare = await startBareVerify({ jwksUri: as.jwksUri, issuer: as.issuer, audience: 'https://api.example' })
+    try {
+      const token = await as.mint()
+      const ok = await fetch(`${bare.url}/api/orders`, { headers: { authorization: `Bearer ${token}` } })
+      expect(ok.status).toBe(200)
+      const bad = await fetch(`${bare.url}/api/orders`, { headers: { authorization: `Bearer ${token.slice(0, -4)}AAAA` } })
+      expect(bad.status).toBe(401)
+    } finally {
+      await bare.close()
     }
   })
 })

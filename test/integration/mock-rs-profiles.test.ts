@@ -133,6 +133,26 @@ describe('mock-rs profiles when the JWKS fails', () => {
     expect(failed?.data).toMatchObject({ cause: 'expiry', staleServed: true })
   })
 
+  it('resilient honours a JWKS Retry-After; jose-defaults keeps fetching', async () => {
+    const resilient = await rs({ profile: 'resilient' })
+    const jose = await rs({ profile: 'jose-defaults' })
+    const kid = await as.rotate({ publish: false })
+    advance(31)
+    as.setJwksStatus(429, '20')
+    const before = as.counts.jwks
+    for (let i = 0; i < 3; i++) {
+      const r = await call(resilient, await as.mint())
+      expect(r.status).toBe(503)
+      expect(Number(r.retryAfter)).toBeGreaterThanOrEqual(2)
+      expect((await call(jose, await as.mint())).reason).toBe('validator_unavailable')
+      advance(2)
+    }
+    // resilient asked once, then waited; jose-defaults asked again after each 1 s back-off
+    expect(as.counts.jwks - before).toBe(4)
+    expect((await stats(resilient)).jwksFetches.byCause).toEqual({ startup: 1, unknown_kid: 1 })
+    as.publish(kid)
+  })
+
   it('gives up after the fetch timeout and answers 503 with Retry-After', async () => {
     as.setJwksDelayMs(2000)
     const started = Date.now()
