@@ -139,11 +139,28 @@ export async function buildAuthorizationServer(options: BuildAsOptions = {}): Pr
   })
   app.setNotFoundHandler(async (_req, reply) => reply.code(404).send({ error: 'not_found', error_description: 'no such endpoint' }))
 
-  app.addHook('onResponse', async (req, reply) => {
+  // labelled children are cached: prom-client's label hashing is the costly part of a metric update
+  const requestChildren = new Map<string, { inc(): void }>()
+  const durationChildren = new Map<string, { observe(v: number): void }>()
+  app.addHook('onResponse', (req, reply, done) => {
     const r = req as unknown as { oauthGrant?: string; oauthError?: string }
     const endpoint = req.routeOptions.url ?? 'unmatched'
-    ctx.metrics.requests.inc({ endpoint, grant_type: r.oauthGrant ?? '', status: String(reply.statusCode), error: r.oauthError ?? '' })
-    ctx.metrics.duration.observe({ endpoint }, reply.elapsedTime / 1000)
+    const grant = r.oauthGrant ?? ''
+    const error = r.oauthError ?? ''
+    const key = `${endpoint}|${grant}|${reply.statusCode}|${error}`
+    let child = requestChildren.get(key)
+    if (!child) {
+      child = ctx.metrics.requests.labels({ endpoint, grant_type: grant, status: String(reply.statusCode), error })
+      if (requestChildren.size < 10_000) requestChildren.set(key, child)
+    }
+    child.inc()
+    let h = durationChildren.get(endpoint)
+    if (!h) {
+      h = ctx.metrics.duration.labels({ endpoint })
+      durationChildren.set(endpoint, h)
+    }
+    h.observe(reply.elapsedTime / 1000)
+    done()
   })
 
   if (!config.issuer) {

@@ -73,6 +73,19 @@ export function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb)
 }
 
+const secretDigests = new WeakMap<ClientConfig, Buffer>()
+
+/** Compare a presented secret with a client's, hashing the stored one only once (hot path). */
+function secretMatches(client: ClientConfig, presented: string): boolean {
+  if (!client.clientSecret) return false
+  let stored = secretDigests.get(client)
+  if (!stored) {
+    stored = createHash('sha256').update(client.clientSecret).digest()
+    secretDigests.set(client, stored)
+  }
+  return timingSafeEqual(createHash('sha256').update(presented).digest(), stored)
+}
+
 /** Decode one half of Basic credentials: form-urlencoded per RFC 6749 §2.3.1. */
 function basicPart(s: string): string | undefined {
   try {
@@ -108,14 +121,14 @@ export function authenticateClient(ctx: AsContext, req: FastifyRequest, params: 
     if (id === undefined || secret === undefined || id === '') throw badClient('malformed Basic credentials (bad encoding)')
     if (bodyId !== undefined && bodyId !== id) throw invalidRequest('client_id in the body does not match the Basic credentials')
     const client = ctx.clients.get(id)
-    if (!client || client.public || !client.clientSecret || !safeEqual(secret, client.clientSecret)) throw badClient('client authentication failed')
+    if (!client || client.public || !secretMatches(client, secret)) throw badClient('client authentication failed')
     return client
   }
   if (bodyId === undefined) throw badClient('client authentication required')
   const client = ctx.clients.get(bodyId)
   if (!client) throw badClient('client authentication failed')
   if (bodySecret !== undefined) {
-    if (client.public || !client.clientSecret || !safeEqual(bodySecret, client.clientSecret)) throw badClient('client authentication failed')
+    if (client.public || !secretMatches(client, bodySecret)) throw badClient('client authentication failed')
     return client
   }
   if (!client.public) throw badClient('client authentication required')
@@ -161,6 +174,23 @@ export interface IssuedAccess {
   kid?: string
 }
 
+const issuedChildren = new WeakMap<AsContext, Map<string, { inc(): void }>>()
+
+function issuedCounter(ctx: AsContext, grantType: string, format: string): { inc(): void } {
+  let m = issuedChildren.get(ctx)
+  if (!m) {
+    m = new Map()
+    issuedChildren.set(ctx, m)
+  }
+  const key = `${grantType}|${format}`
+  let c = m.get(key)
+  if (!c) {
+    c = ctx.metrics.tokensIssued.labels({ grant_type: grantType, format })
+    m.set(key, c)
+  }
+  return c
+}
+
 /** Mint an access token for a client (and a grant, when there is one). */
 export function issueAccessToken(
   ctx: AsContext,
@@ -194,7 +224,7 @@ export function issueAccessToken(
     grant.accessKeys.add(key)
   }
   ctx.store.access.set(key, rec)
-  ctx.metrics.tokensIssued.inc({ grant_type: grantType, format: client.tokenFormat })
+  issuedCounter(ctx, grantType, client.tokenFormat).inc()
   const out: IssuedAccess = { access_token: token, token_type: 'Bearer', expires_in: ttlS, jti }
   if (scope) out.scope = scope
   if (kid) out.kid = kid
