@@ -17,24 +17,26 @@ export interface CoFigures {
 export async function benchCoordinatedOmission(opts: { rate?: number; durationS?: number } = {}): Promise<CoFigures> {
   const rate = opts.rate ?? 200
   const durationS = opts.durationS ?? 10
-  // the stall starts 5 s after the route's first request, for 1 s
-  const env = { STALL_AFTER_MS: '5000', STALL_MS: '1000' }
+  // 2 warm-up seconds (excluded), then 10 measured seconds; the stall starts 7 s after the route's first request, for 1 s
+  const warmS = 2
+  const env = { STALL_AFTER_MS: String((warmS + 5) * 1000), STALL_MS: '1000' }
   const engineFixture = await startFixture(env)
   let corrected: number
   let uncorrected: number
   let correctedMax: number
   try {
-    const run = await runEngine(engineFixture.url, '/stall', rate, durationS, { preAllocatedVUs: 50, maxVUs: 400 })
-    corrected = run.p(99, 0, durationS)
-    uncorrected = run.p(99, 0, durationS, 'uncorrected')
-    correctedMax = run.p(100, 0, durationS)
+    const run = await runEngine(engineFixture.url, '/stall', rate, warmS + durationS, { preAllocatedVUs: 50, maxVUs: 400 })
+    corrected = run.p(99, warmS, warmS + durationS)
+    uncorrected = run.p(99, warmS, warmS + durationS, 'uncorrected')
+    correctedMax = run.p(100, warmS, warmS + durationS)
   } finally {
     await engineFixture.stop()
   }
   const cannonFixture = await startFixture(env)
   let cannon: number
   try {
-    cannon = (await runAutocannon(`${cannonFixture.url}/stall`, durationS, 10)).p99
+    // autocannon runs warm-up plus measured time too; the stall falls at the same offset
+    cannon = (await runAutocannon(`${cannonFixture.url}/stall`, warmS + durationS, 10)).p99
   } finally {
     await cannonFixture.stop()
   }

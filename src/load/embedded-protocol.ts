@@ -11,7 +11,6 @@ export interface WorkerInput {
   plan: LoadConfig
   targets: PlainTargets
   seed: number
-  startAt?: number
   /** Origins named explicitly as external components. */
   externalOrigins: string[]
   /** Seeded uniform jitter of arrivals, share of the gap (0 = none). */
@@ -21,7 +20,8 @@ export interface WorkerInput {
 export type WorkerMessage =
   | { type: 'progress'; progress: LoadProgress }
   | { type: 'secrets'; values: string[] }
+  | { type: 'ready' }
   | { type: 'result'; result: LoadResult }
   | { type: 'error'; message: string; code?: string }
 
-export type MainMessage = { type: 'abort' }
+export type MainMessage = { type: 'abort' } | { type: 'start'; startAt?: number }

@@ -14,7 +14,7 @@ import { durationMs } from '../util/duration.ts'
 import { assertLoopbackUrl } from '../util/loopback.ts'
 import { registerSecret as registerGlobal } from '../util/secrets.ts'
 import type { MainMessage, PlainTargets, WorkerInput, WorkerMessage } from './embedded-protocol.ts'
-import type { LoadEngineDefinition, LoadRunOptions } from './types.ts'
+import type { LoadEngineDefinition, LoadRunOptions, PreparedLoad } from './types.ts'
 
 /**
  * Origins the load may reach although they are not loopback: resource servers
@@ -67,18 +67,23 @@ export interface EmbeddedOptions {
 }
 
 /**
- * Run `plan` against `targets` in a worker thread.
+ * Boot the worker and run every flow's setup; the returned handle starts the load.
  *
  * @example
- * const result = await embedded.run(scenario.load, stack.targets, { signal, seed: 1, onProgress: console.log })
+ * const prepared = await prepareEmbedded(scenario.load, stack.targets, { signal, seed: 1 })
+ * const result = await prepared.start(Date.now() + 500)
  */
-export function runEmbedded(plan: LoadConfig, targets: Targets, options: LoadRunOptions & EmbeddedOptions): Promise<LoadResult> {
+export async function prepareEmbedded(plan: LoadConfig, targets: Targets, options: LoadRunOptions & EmbeddedOptions): Promise<PreparedLoad> {
   checkTargets(plan, targets)
-  const input: WorkerInput = { plan, targets: plainTargets(targets), seed: options.seed, startAt: options.startAt, externalOrigins: externalOrigins(targets), jitter: options.jitter ?? 0 }
+  const input: WorkerInput = { plan, targets: plainTargets(targets), seed: options.seed, externalOrigins: externalOrigins(targets), jitter: options.jitter ?? 0 }
   const worker = new Worker(new URL('./embedded-worker-boot.mjs', import.meta.url), { workerData: input })
   const registerSecret = options.registerSecret ?? registerGlobal
   const startedAt = Date.now()
-  return new Promise<LoadResult>((resolve, reject) => {
+  let onReady: (() => void) | undefined
+  const ready = new Promise<void>((resolve) => {
+    onReady = resolve
+  })
+  const result = new Promise<LoadResult>((resolve, reject) => {
     let settled = false
     let killTimer: NodeJS.Timeout | undefined
     const finish = (fn: () => void) => {
@@ -100,6 +105,7 @@ export function runEmbedded(plan: LoadConfig, targets: Targets, options: LoadRun
     worker.on('message', (m: WorkerMessage) => {
       if (m.type === 'progress') options.onProgress?.(m.progress)
       else if (m.type === 'secrets') for (const v of m.values) registerSecret(v)
+      else if (m.type === 'ready') onReady?.()
       else if (m.type === 'result') finish(() => resolve(m.result))
       else if (m.type === 'error') {
         const code = (m.code && m.code in errorCodes ? m.code : 'ERR_LOAD_ENGINE_FAILED') as ErrorCode
@@ -109,6 +115,31 @@ export function runEmbedded(plan: LoadConfig, targets: Targets, options: LoadRun
     worker.on('error', (err) => finish(() => reject(new GamedayError('ERR_LOAD_ENGINE_FAILED', `load engine: worker crashed (${err.message})`, { cause: err }))))
     worker.on('exit', (code) => finish(() => reject(new GamedayError('ERR_LOAD_ENGINE_FAILED', `load engine: worker exited with code ${code} before returning a result`))))
   })
+  // setup failures (and aborts during setup) surface here rather than as a dangling promise
+  await Promise.race([ready, result])
+  return {
+    start(startAt) {
+      worker.postMessage({ type: 'start', startAt } satisfies MainMessage)
+      return result
+    },
+    async cancel() {
+      worker.postMessage({ type: 'abort' } satisfies MainMessage)
+      await result.catch(() => undefined)
+      await worker.terminate()
+    },
+  }
+}
+
+/**
+ * Run `plan` against `targets` in a worker thread. With `startAt`, t0 stays
+ * there even when the worker boots late (missed arrivals count as dropped).
+ *
+ * @example
+ * const result = await embedded.run(scenario.load, stack.targets, { signal, seed: 1, onProgress: console.log })
+ */
+export async function runEmbedded(plan: LoadConfig, targets: Targets, options: LoadRunOptions & EmbeddedOptions): Promise<LoadResult> {
+  const prepared = await prepareEmbedded(plan, targets, options)
+  return prepared.start(options.startAt)
 }
 
 export const embedded: LoadEngineDefinition = {
@@ -117,5 +148,6 @@ export const embedded: LoadEngineDefinition = {
   async available() {
     return { ok: true, version: `node ${process.version}` }
   },
-  run: async (plan, targets, options) => runEmbedded(plan, targets, options),
+  run: (plan, targets, options) => runEmbedded(plan, targets, options),
+  prepare: (plan, targets, options) => prepareEmbedded(plan, targets, options),
 }

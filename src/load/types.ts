@@ -35,10 +35,24 @@ export interface LoadRunOptions {
   slos?: Array<{ id: string; objective: string }>
 }
 
+/** A load whose engine has booted and whose flows have run their setup; `start` begins the iterations. */
+export interface PreparedLoad {
+  /** Begin the load with t0 = `startAt` (epoch ms; default now). Resolves with the result at the end. */
+  start(startAt?: number): Promise<LoadResult>
+  /** Give up without starting (stops the engine). */
+  cancel(): Promise<void>
+}
+
 export interface LoadEngineDefinition {
   readonly id: string
   readonly summary: string
   /** Throws ERR_ENV_K6_NOT_FOUND etc. when the engine cannot run here. */
   available(): Promise<{ ok: true; version?: string } | { ok: false; reason: string }>
   run(plan: LoadConfig, targets: Targets, options: LoadRunOptions): Promise<LoadResult>
+  /**
+   * Optional: boot the engine and run flow setup (logins, virtual clients) now,
+   * so the runner can pick t0 afterwards and keep faults aligned with the load.
+   * `options.startAt` is ignored here; pass it to `start`.
+   */
+  prepare?(plan: LoadConfig, targets: Targets, options: LoadRunOptions): Promise<PreparedLoad>
 }

@@ -36,8 +36,10 @@ export interface RunExecutorOptions {
   jitter?: number
   /** Run one iteration; must not throw (failures are recorded, not raised). */
   iterate(start: IterationStart): Promise<void>
-  /** An arrival found no free VU at `intendedStart`. */
-  onDropped?(intendedStart: number): void
+  /** Epoch ms before which arrivals are dropped unsent (the engine was not ready yet). */
+  skipBefore?: number
+  /** An arrival found no free VU at `intendedStart` (`no_vu`), or came before `skipBefore` (`not_ready`). */
+  onDropped?(intendedStart: number, reason: 'no_vu' | 'not_ready'): void
 }
 
 export interface ExecutorStats {
@@ -81,12 +83,17 @@ export async function runExecutor(o: RunExecutorOptions, onPool?: (pool: VuPool)
       const schedule = o.executor.schedule!(o.flow, { durationMs: o.durationMs, random: o.random, jitter: o.jitter })
       for (let t = schedule.next(); t !== undefined && !o.signal.aborted; t = schedule.next()) {
         const at = o.startAt + t
+        if (o.skipBefore !== undefined && at < o.skipBefore) {
+          stats.dropped++
+          o.onDropped?.(at, 'not_ready')
+          continue
+        }
         if (o.clock.now() < at) await o.clock.sleepUntil(at, o.signal)
         if (o.signal.aborted) break
         const vu = pool.acquire()
         if (!vu) {
           stats.dropped++
-          o.onDropped?.(at)
+          o.onDropped?.(at, 'no_vu')
           continue
         }
         launch(vu, at)
