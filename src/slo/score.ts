@@ -10,6 +10,7 @@
  * - A steady-state check (before: `windows.steadyState`; after: the
  *   `steady-state-after` phase, else `windows.recovery`) fails only on a
  *   measured breach; no data there cannot be checked and is not a failure.
+ * - The `run` window starts after the `warmup` phase, when the record has one.
  * - An aborted or interrupted run never passes and exits 105.
  * - Score: share of SLOs held, weighted critical 3, major 2, minor 1.
  */
@@ -33,7 +34,10 @@ export function resolveWindow(record: RunRecord, window: SloWindowValue): [numbe
   if (window === 'run') {
     // probes may finish a little after the load; they belong to the run
     const probeEnd = record.probes.reduce((m, p) => Math.max(m, p.endedAt + 1), 0)
-    return [0, Math.max(end, probeEnd)]
+    // the warm-up is excluded from SLO windows (scenario `load.warmup`)
+    const warm = record.phases.find((p) => p.name === 'warmup' && p.end !== undefined)
+    const from = warm ? Math.min(Math.max(0, warm.end!), end) : 0
+    return [from, Math.max(end, probeEnd)]
   }
   const w = window === 'steady-state' ? record.windows.steadyState : window === 'fault' ? record.windows.fault : record.windows.recovery
   if (!w) return null
