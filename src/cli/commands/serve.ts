@@ -7,6 +7,8 @@
 import { readFile } from 'node:fs/promises'
 import { type Command, Option } from 'commander'
 import { GamedayError } from '../../errors.ts'
+import type { StartedStack } from '../../runtime/types.ts'
+import type { StackConfig } from '../../scenario/schema.ts'
 import { importUnit } from '../lazy.ts'
 import { out } from '../output.ts'
 import { intArg } from '../program.ts'
@@ -139,16 +141,15 @@ export function registerServe(program: Command): void {
     .action(async (path: string, opts: { runtime: string }) => {
       const { loadScenario } = await import('../../scenario/load.ts')
       const { scenario } = await loadScenario(path)
-      type Started = { targets: { issuer: string; tokenEndpoint: string; jwksUri: string; rsJwksUri: string; clients: Array<{ clientId: string }>; resourceServers: Array<{ name: string; url: string }> }; stop(): Promise<void> }
-      const startStack = await importUnit<(s: unknown, o: object) => Promise<Started>>('src/index.ts', 'startStack', 'serve stack')
+      const startStack = await importUnit<(s: StackConfig, o: object) => Promise<StartedStack>>('src/index.ts', 'startStack', 'serve stack')
       const controller = new AbortController()
       const stopped = untilSignal().then(() => controller.abort())
-      const stack = await startStack(scenario, { runtime: opts.runtime, signal: controller.signal })
+      const stack = await startStack(scenario.stack, { runtime: opts.runtime, signal: controller.signal })
       const t = stack.targets
       out(t.issuer)
       out(`token endpoint   ${t.tokenEndpoint}`)
       out(`jwks             ${t.jwksUri}${t.rsJwksUri !== t.jwksUri ? ` (resource servers: ${t.rsJwksUri})` : ''}`)
-      for (const rs of t.resourceServers) out(`resource server  ${rs.name} ${rs.url}`)
+      for (const rs of t.resourceServers) out(`resource server  ${rs.name} ${rs.apiUrl} (${rs.external ? 'yours' : `profile ${rs.profile ?? 'resilient'}, ${rs.mode ?? 'jwt'}`})`)
       out(`clients          ${t.clients.map((c) => c.clientId).join(', ')}`)
       await stopped
       await stack.stop()
