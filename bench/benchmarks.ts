@@ -1,0 +1,258 @@
+/**
+ * Every benchmark `npm run bench` runs, in order. Each measures the product
+ * beside a peer in the same run, interleaving the two across repeats, and
+ * returns entries with the median, the spread, the ratio and the target.
+ */
+import { spawn } from 'node:child_process'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { benchAccuracy, benchCoordinatedOmission, benchMaxRate, benchMemory } from './load/index.ts'
+import { type BenchServer, maxThroughput, sequentialLatency, startBenchServer, type Throughput, tokenRequest } from './oauth/servers.ts'
+import type { BenchEntry } from './run.ts'
+import { median, spread } from './run.ts'
+
+type Entry = Omit<BenchEntry, 'command' | 'repeats'>
+
+export interface Benchmark {
+  id: string
+  repeats: number
+  run(repeats: number): Promise<Entry[]>
+}
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url))
+
+function entry(name: string, unit: string, values: number[], peer: string | null, peerValues: number[] | null, target: string, pass: (value: number, ratio: number | null) => boolean, ratioOf?: (v: number, p: number) => number): Entry {
+  const value = median(values)
+  const peerValue = peerValues ? median(peerValues) : null
+  const ratio = peerValue === null ? null : ratioOf ? ratioOf(value, peerValue) : value / peerValue
+  // A value near zero (an added cost) has its spread stated relative to the peer's scale.
+  const scale = Math.max(Math.abs(value), peerValue === null ? 0 : Math.abs(peerValue))
+  const s = scale ? (Math.max(...values) - Math.min(...values)) / scale : spread(values)
+  return { name, unit, value, spread: s, peer, peerValue, ratio, target, pass: pass(value, ratio) }
+}
+
+async function withServers<T>(kinds: Array<[string, Record<string, string>?]>, fn: (servers: BenchServer[]) => Promise<T>): Promise<T> {
+  const servers: BenchServer[] = []
+  try {
+    for (const [kind, opts] of kinds) servers.push(await startBenchServer(kind, opts))
+    return await fn(servers)
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()))
+  }
+}
+
+/** Measure each of `subjects` once per repeat, rotating the order so no one always goes first. */
+async function interleaved(repeats: number, subjects: Array<() => Promise<Throughput>>): Promise<Throughput[][]> {
+  const out: Throughput[][] = subjects.map(() => [])
+  for (let r = 0; r < repeats; r++) {
+    for (let k = 0; k < subjects.length; k++) {
+      const i = (k + r) % subjects.length
+      out[i]!.push(await subjects[i]!())
+    }
+  }
+  return out
+}
+
+async function mintToken(tokenEndpoint: string): Promise<string> {
+  const req = tokenRequest({ url: '', tokenEndpoint, clientId: 'svc', clientSecret: 'svc-secret' })
+  const res = await fetch(tokenEndpoint, { method: 'POST', headers: req.headers, body: req.body })
+  const json = (await res.json()) as { access_token?: string }
+  if (!json.access_token) throw new Error(`no token from ${tokenEndpoint}: ${JSON.stringify(json)}`)
+  return json.access_token
+}
+
+const tokenEndpoint: Benchmark = {
+  id: 'token-endpoint',
+  repeats: 3,
+  async run(repeats) {
+    return await withServers([['mock-as'], ['bare-sign-sync'], ['bare-sign-jose'], ['oidc-provider'], ['oauth2-mock-server']], async ([as, sync, jose, oidc, o2m]) => {
+      const [asR, syncR, joseR, oidcR, o2mR] = await interleaved(
+        repeats,
+        [as!, sync!, jose!, oidc!, o2m!].map((s) => () => maxThroughput({ ...tokenRequest(s.info), connections: 32, durationS: 5 })),
+      )
+      const rate = (xs: Throughput[]) => xs.map((x) => x.rate)
+      const p99 = (xs: Throughput[]) => xs.map((x) => x.p99)
+      const ceiling = median(rate(syncR!)) >= median(rate(joseR!)) ? syncR! : joseR!
+      const ceilingName = ceiling === syncR ? 'bare ES256 route, node:crypto sync (the faster)' : 'bare ES256 route, jose async (the faster)'
+      return [
+        entry('ES256 ceiling: bare route, node:crypto sync sign', 'req/s', rate(syncR!), 'bare route, jose async sign', rate(joseR!), 'informational', () => true),
+        entry('mock-as client_credentials vs the ES256 ceiling', 'req/s', rate(asR!), ceilingName, rate(ceiling), '≥ 0.70', (_v, r) => (r ?? 0) >= 0.7),
+        entry('mock-as vs node-oidc-provider 8 (rate)', 'req/s', rate(asR!), 'oidc-provider 8.x', rate(oidcR!), '≥ 2.0', (_v, r) => (r ?? 0) >= 2),
+        entry('mock-as vs node-oidc-provider 8 (closed-loop p99)', 'ms', p99(asR!), 'oidc-provider 8.x', p99(oidcR!), 'ratio ≤ 1.0', (_v, r) => (r ?? 2) <= 1),
+        entry('mock-as vs oauth2-mock-server 8 (rate)', 'req/s', rate(asR!), 'oauth2-mock-server 8.x', rate(o2mR!), 'informational', () => true),
+      ]
+    })
+  },
+}
+
+const rsValidation: Benchmark = {
+  id: 'rs-validation',
+  repeats: 3,
+  async run(repeats) {
+    return await withServers([['mock-as']], async ([as]) => {
+      const issuer = as!.info.url
+      const token = await mintToken(as!.info.tokenEndpoint!)
+      return await withServers([['rs-resilient', { issuer }], ['bare-verify', { issuer, jwksUri: `${issuer}/jwks` }]], async ([rs, bare]) => {
+        const headers = { authorization: `Bearer ${token}` }
+        const [rsR, bareR] = await interleaved(repeats, [rs!, bare!].map((s) => () => maxThroughput({ url: s.info.apiUrl!, headers, connections: 32, durationS: 5 })))
+        return [
+          entry('mock-rs resilient vs bare jose jwtVerify route (rate, warm keys)', 'req/s', rsR!.map((x) => x.rate), 'fastify + jose jwtVerify', bareR!.map((x) => x.rate), '≥ 0.75 (overhead < 25%)', (_v, r) => (r ?? 0) >= 0.75),
+        ]
+      })
+    })
+  },
+}
+
+const cdnHit: Benchmark = {
+  id: 'cdn-hit',
+  repeats: 3,
+  async run(repeats) {
+    return await withServers([['mock-as']], async ([as]) => {
+      const origin = as!.info.url
+      return await withServers([['cdn', { origin }]], async ([cdn]) => {
+        await fetch(`${cdn!.info.url}/jwks`)
+        // One request at a time: each latency is one request's service time, no queueing, no omission.
+        const direct: number[] = []
+        const viaCdn: number[] = []
+        for (let r = 0; r < repeats; r++) {
+          const pair = r % 2 === 0 ? [`${origin}/jwks`, `${cdn!.info.url}/jwks`] : [`${cdn!.info.url}/jwks`, `${origin}/jwks`]
+          for (const url of pair) (url.startsWith(origin) ? direct : viaCdn).push((await sequentialLatency(url, 4)).p99)
+        }
+        const added = viaCdn.map((x, i) => x - direct[i]!)
+        return [
+          entry('JWKS CDN added p99 on a cache hit', 'ms', added, 'origin /jwks direct p99', direct, '< 1 ms added', (v) => v < 1, (v) => v),
+        ]
+      })
+    })
+  },
+}
+
+const engineMaxRate: Benchmark = {
+  id: 'engine-max-rate',
+  repeats: 3,
+  async run(repeats) {
+    const figures = []
+    for (let r = 0; r < repeats; r++) figures.push(await benchMaxRate())
+    return [
+      entry('embedded engine max sustained rate (≥ 99% achieved) vs autocannon max', 'req/s', figures.map((f) => f.engineMaxRate), 'autocannon (closed loop)', figures.map((f) => f.autocannonRps), '≥ 0.80', (_v, r) => (r ?? 0) >= 0.8),
+    ]
+  },
+}
+
+const engineAccuracy: Benchmark = {
+  id: 'engine-accuracy',
+  repeats: 3,
+  async run(repeats) {
+    const figures = []
+    for (let r = 0; r < repeats; r++) figures.push(await benchAccuracy())
+    return [
+      entry('embedded engine p50 on a fixed 20 ms route at 500 req/s', 'ms', figures.map((f) => f.p50), null, null, '20 ± 2 ms', (v) => Math.abs(v - 20) <= 2),
+      entry('embedded engine p99 on a fixed 20 ms route at 500 req/s', 'ms', figures.map((f) => f.p99), null, null, '≤ 25 ms', (v) => v <= 25),
+    ]
+  },
+}
+
+const engineCo: Benchmark = {
+  id: 'engine-co',
+  repeats: 3,
+  async run(repeats) {
+    const figures = []
+    for (let r = 0; r < repeats; r++) figures.push(await benchCoordinatedOmission())
+    return [
+      entry('corrected p99 with one 1 s stall in 10 s at 200 req/s', 'ms', figures.map((f) => f.correctedP99), 'uncorrected p99 (same run)', figures.map((f) => f.uncorrectedP99), '≥ 400 ms', (v) => v >= 400),
+      entry('autocannon p99 on the same stalling route', 'ms', figures.map((f) => f.autocannonP99), null, null, 'informational (misses the stall)', () => true),
+    ]
+  },
+}
+
+const engineMemory: Benchmark = {
+  id: 'engine-memory',
+  repeats: 1,
+  async run() {
+    const f = await benchMemory()
+    return [entry(`engine RSS after ${Math.round(f.requests / Math.max(1, f.rate))} s at ${f.rate} req/s vs after 5 s`, 'MB', [f.rssAtEndMb], 'RSS after 5 s', [f.rssAt5sMb], '≤ 2.0', (_v, r) => (r ?? 3) <= 2)]
+  },
+}
+
+/** Spawn the CLI on a scenario folder; resolve with wall time, the run.json t0 of the first run, and the CLI's peak RSS. */
+async function runCli(paths: string[], out: string): Promise<{ wallMs: number; spawnedAt: number; firstT0: number; peakRssMb: number; code: number | null }> {
+  const spawnedAt = Date.now()
+  const child = spawn(process.execPath, ['bin/oauth-gameday.mjs', 'run', ...paths, '--out', out, '--quiet'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, LOG_LEVEL: 'warn' } })
+  let peakKb = 0
+  const sampler = setInterval(async () => {
+    try {
+      const status = await readFile(`/proc/${child.pid}/status`, 'utf8')
+      const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0)
+      peakKb = Math.max(peakKb, kb)
+    } catch {
+      // the process is gone
+    }
+  }, 250)
+  let stdout = ''
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d
+  })
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)))
+  clearInterval(sampler)
+  const wallMs = Date.now() - spawnedAt
+  const firstDir = stdout.trim().split('\n')[0]
+  let firstT0 = Number.NaN
+  if (firstDir) {
+    const json = JSON.parse(await readFile(join(firstDir, 'run.json'), 'utf8')) as { record: { t0: number } }
+    firstT0 = json.record.t0
+  }
+  return { wallMs, spawnedAt, firstT0, peakRssMb: peakKb / 1024, code }
+}
+
+const harnessOverhead: Benchmark = {
+  id: 'harness-overhead',
+  repeats: 3,
+  async run(repeats) {
+    const dir = await mkdtemp(join(tmpdir(), 'bench-overhead-'))
+    try {
+      await writeFile(
+        join(dir, 'overhead.yaml'),
+        `id: overhead
+title: time to first request
+stack:
+  authorizationServer: {}
+  resourceServers: [{ name: orders, profile: resilient }]
+load:
+  duration: 2s
+  warmup: 0s
+  gracefulStop: 1s
+  flows: [{ flow: client-credentials, executor: constant-arrival-rate, rate: 5 }]
+`,
+      )
+      const times: number[] = []
+      for (let r = 0; r < repeats; r++) {
+        const res = await runCli([join(dir, 'overhead.yaml')], join(dir, 'reports'))
+        times.push(res.firstT0 - res.spawnedAt)
+      }
+      return [entry('time from `oauth-gameday run` to the first request (process runtime)', 'ms', times, null, null, '< 2000 ms', (v) => v < 2000)]
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  },
+}
+
+const defaultSuite: Benchmark = {
+  id: 'default-suite',
+  repeats: 1,
+  async run() {
+    const dir = await mkdtemp(join(tmpdir(), 'bench-suite-'))
+    try {
+      const res = await runCli(['scenarios/'], dir)
+      return [
+        entry('default game-day suite wall clock (process runtime, one run)', 's', [res.wallMs / 1000], null, null, '< 600 s', (v) => v < 600),
+        entry('harness peak RSS during the default suite (CLI process)', 'MB', [res.peakRssMb], null, null, 'informational', () => true),
+      ]
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  },
+}
+
+export const benchmarks: Benchmark[] = [tokenEndpoint, rsValidation, cdnHit, engineMaxRate, engineAccuracy, engineCo, engineMemory, harnessOverhead, defaultSuite]

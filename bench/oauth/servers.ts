@@ -1,0 +1,117 @@
+/** Benchmark servers in child processes, and autocannon measurements against them. */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import autocannon from 'autocannon'
+
+const SERVE = fileURLToPath(new URL('../serve.ts', import.meta.url))
+
+export interface BenchServer {
+  info: { url: string; tokenEndpoint?: string; apiUrl?: string; clientId?: string; clientSecret?: string }
+  child: ChildProcess
+  stop(): Promise<void>
+}
+
+/** Start `kind` (see bench/serve.ts) in its own process; resolves with the info line it prints. */
+export async function startBenchServer(kind: string, opts: Record<string, string> = {}): Promise<BenchServer> {
+  const child = spawn(process.execPath, ['--import', 'tsx', SERVE], {
+    env: { ...process.env, BENCH_SERVER: kind, BENCH_OPTS: JSON.stringify(opts), LOG_LEVEL: 'warn' },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  })
+  const info = await new Promise<BenchServer['info']>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${kind} did not start in 60 s`)), 60_000)
+    createInterface({ input: child.stdout! }).once('line', (line) => {
+      clearTimeout(timer)
+      resolve(JSON.parse(line) as BenchServer['info'])
+    })
+    child.once('exit', (code) => reject(new Error(`${kind} exited (${code})`)))
+  })
+  return {
+    info,
+    child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve()
+        child.once('exit', () => resolve())
+        child.kill('SIGTERM')
+      }),
+  }
+}
+
+export interface Throughput {
+  /** Requests per second (2xx only). */
+  rate: number
+  /** Closed-loop p99 in ms at that throughput (same tool, same connections for every peer). */
+  p99: number
+  non2xx: number
+}
+
+interface CannonOpts {
+  url: string
+  method?: 'GET' | 'POST'
+  headers?: Record<string, string>
+  body?: string
+  connections?: number
+  durationS?: number
+}
+
+/**
+ * Closed-loop maximum throughput with autocannon after a warm-up. Used for
+ * throughput only: latency figures from it are closed-loop service times,
+ * compared between peers measured the same way, never as an SLO oracle.
+ */
+export async function maxThroughput(o: CannonOpts): Promise<Throughput> {
+  const base = { url: o.url, method: o.method ?? 'GET', headers: o.headers, body: o.body, connections: o.connections ?? 32 }
+  await (autocannon as unknown as (x: unknown) => Promise<unknown>)({ ...base, duration: 2 })
+  const r = (await (autocannon as unknown as (x: unknown) => Promise<{ requests: { average: number }; latency: { p99: number }; non2xx: number; '2xx': number; duration: number }>)({
+    ...base,
+    duration: o.durationS ?? 5,
+  })) as { requests: { average: number }; latency: { p99: number }; non2xx: number; '2xx': number; duration: number }
+  const ok = r['2xx'] / Math.max(1, r.duration)
+  if (r.non2xx > 0.01 * (r['2xx'] + r.non2xx)) throw new Error(`${o.url}: ${r.non2xx} non-2xx answers during the measurement`)
+  return { rate: Math.round(ok), p99: r.latency.p99, non2xx: r.non2xx }
+}
+
+/** The token request every token-endpoint benchmark sends (client_secret_basic, client_credentials). */
+export function tokenRequest(info: BenchServer['info']): CannonOpts {
+  return {
+    url: info.tokenEndpoint!,
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${encodeURIComponent(info.clientId!)}:${encodeURIComponent(info.clientSecret!)}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials&scope=orders:read',
+  }
+}
+
+/**
+ * One request at a time over one keep-alive connection for `durationS`,
+ * timed with hrtime into a µs HDR histogram: the per-request service time,
+ * with no queueing (so no coordinated omission) and sub-ms resolution.
+ */
+export async function sequentialLatency(url: string, durationS = 5): Promise<{ p50: number; p99: number; count: number }> {
+  const { Pool } = await import('undici')
+  const { createHistogram, percentileMs, recordMs } = await import('../../src/load/histogram.ts')
+  const u = new URL(url)
+  const pool = new Pool(u.origin, { connections: 1 })
+  const path = u.pathname + u.search
+  const once = async () => {
+    const res = await pool.request({ path, method: 'GET' })
+    await res.body.dump()
+    if (res.statusCode >= 400) throw new Error(`${url} answered ${res.statusCode}`)
+  }
+  const warmEnd = Date.now() + 1000
+  while (Date.now() < warmEnd) await once()
+  const h = createHistogram()
+  const end = Date.now() + durationS * 1000
+  let count = 0
+  while (Date.now() < end) {
+    const t = process.hrtime.bigint()
+    await once()
+    recordMs(h, Number(process.hrtime.bigint() - t) / 1e6)
+    count++
+  }
+  await pool.close()
+  return { p50: percentileMs(h, 50), p99: percentileMs(h, 99), count }
+}
