@@ -103,8 +103,8 @@ export class KeyStore {
     private readonly events: EventLog,
   ) {
     const k = this.create(alg, alg)
-    k.published = true
     this.signingKid = k.kid
+    this.publish(k)
   }
 
   private create(signAlg: Alg, declaredAlg: Alg): SigningKey {

@@ -53,6 +53,12 @@ export interface ChaosHooks {
 }
 
 export function chaosRoutes(app: FastifyInstance, ctx: AsContext, adminToken: string, hooks: ChaosHooks): void {
+  // open SSE streams never go idle, so they are ended before the server closes
+  const streams = new Set<import('node:http').ServerResponse>()
+  app.addHook('preClose', async () => {
+    for (const res of streams) res.end()
+    streams.clear()
+  })
   app.register(async (scope) => {
     scope.addHook('onRequest', async (req, reply) => {
       const h = req.headers.authorization
@@ -101,7 +107,9 @@ export function chaosRoutes(app: FastifyInstance, ctx: AsContext, adminToken: st
       const ping = setInterval(() => res.write(': ping\n\n'), 15_000)
       ping.unref()
       ctx.events.emitter.on('event', write)
+      streams.add(res)
       const done = () => {
+        streams.delete(res)
         clearInterval(ping)
         ctx.events.emitter.off('event', write)
       }

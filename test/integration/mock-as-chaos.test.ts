@@ -249,3 +249,18 @@ describe('mock-as chaos API', () => {
     expect(as.source).toBe('mock-as')
   })
 })
+
+describe('mock-as shutdown', () => {
+  it('closes promptly with an SSE client still connected', async () => {
+    const app = await buildAuthorizationServer({ adminToken: ADMIN, logger: false })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const res = await fetch(`${app.oauthContext.issuer}/_chaos/events/stream`, { headers: { authorization: `Bearer ${ADMIN}` } })
+    const reader = res.body!.getReader()
+    const first = Buffer.from((await reader.read()).value!).toString()
+    expect(first).toContain('event: key.published')
+    const t = performance.now()
+    await app.close()
+    expect(performance.now() - t).toBeLessThan(3000)
+    expect((await reader.read()).done).toBe(true)
+  })
+})
