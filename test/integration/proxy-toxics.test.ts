@@ -131,6 +131,10 @@ describe('fault-proxy', () => {
     const { name } = await control.addToxic({ type: 'error', attributes: { status: 500, ratio: 0 } })
     expect((await timed(`${proxy.url}/x`)).status).toBe(200)
     expect((await control.listToxics())[0]).toMatchObject({ name, toxicity: 0 })
+    await control.updateToxic(name, { toxicity: 1 })
+    expect((await timed(`${proxy.url}/x`)).status).toBe(500)
+    await control.updateToxic(name, { attributes: { ratio: 0 } })
+    expect((await timed(`${proxy.url}/x`)).status).toBe(200)
   })
 
   it('rate-limits beyond the burst with 429 and Retry-After', async () => {

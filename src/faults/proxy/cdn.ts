@@ -103,8 +103,8 @@ const PurgeSchema = Type.Object(
   { additionalProperties: false },
 )
 
-// response headers that describe the origin's hop or that the cache recomputes
-const DROP_RESPONSE = ['age', 'content-length', 'date', 'x-cache']
+// response headers that describe the origin's hop, that the cache recomputes, or that must not be replayed to everyone
+const DROP_RESPONSE = ['age', 'content-length', 'date', 'x-cache', 'set-cookie']
 const STORABLE_STATUS = new Set([200, 203])
 
 function optDuration(value: string | null | undefined, field: string): string | null {

@@ -273,10 +273,11 @@ export async function buildFaultProxy(options: FaultProxyOptions): Promise<Fasti
       const body = validateInput<Static<typeof ToxicPatchSchema>>(ToxicPatchSchema, req.body ?? {}, 'body')
       const pathPrefix = body.pathPrefix === undefined ? current.pathPrefix : (body.pathPrefix ?? undefined)
       const attributes = { ...current.attributes, ...(body.attributes ?? {}) }
-      const next = makeToxic(
-        { type: current.type, ...(pathPrefix ? { pathPrefix } : {}), toxicity: body.toxicity ?? current.toxicity, attributes },
-        name,
-      )
+      let toxicity: number | undefined = body.toxicity ?? current.toxicity
+      // ratio and toxicity are one knob for the error toxic: the one sent now wins
+      if (body.toxicity !== undefined && body.attributes?.ratio === undefined) delete attributes.ratio
+      if (body.toxicity === undefined && body.attributes?.ratio !== undefined) toxicity = undefined
+      const next = makeToxic({ type: current.type, ...(pathPrefix ? { pathPrefix } : {}), ...(toxicity === undefined ? {} : { toxicity }), attributes }, name)
       // keep the bucket (and any other state) when only the scope changed
       if (!body.attributes) next.state = current.state
       active.set(name, next)
