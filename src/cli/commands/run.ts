@@ -54,6 +54,10 @@ export function registerRun(program: Command): void {
         }
       }
       const { runScenario } = await import('../../runner.ts')
+      const { createLogger } = await import('../../log.ts')
+      const tty = process.stderr.isTTY === true
+      // JSON log lines would tear the live block on a TTY and clutter --quiet: warnings only there, unless LOG_LEVEL says otherwise
+      const log = createLogger({ name: 'runner', level: process.env.LOG_LEVEL ?? (flags.quiet || tty ? 'warn' : 'info') })
 
       const controller = new AbortController()
       let signals = 0
@@ -73,7 +77,7 @@ export function registerRun(program: Command): void {
       try {
         for (const { scenario, source } of loaded) {
           if (controller.signal.aborted) break
-          const progress = createProgress(scenario.id, { quiet: flags.quiet, tty: process.stderr.isTTY === true })
+          const progress = createProgress(scenario.id, { quiet: flags.quiet, tty })
           let outcome: RunOutcome
           try {
             outcome = await runScenario(scenario, {
@@ -83,6 +87,7 @@ export function registerRun(program: Command): void {
               ...(flags.reporter ? { reporters: flags.reporter } : {}),
               ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
               signal: controller.signal,
+              log,
               onProgress: (p) => progress.update(p),
               source,
             })
