@@ -87,6 +87,19 @@ describe('jwks-cdn', () => {
     expect(state.hits).toBe(2)
   })
 
+  it('answers HEAD from the cache and refuses other methods', async () => {
+    const cdn = await start()
+    await get(cdn.jwks)
+    const head = await request(cdn.jwks, { method: 'HEAD' })
+    await head.body.dump()
+    expect(head.statusCode).toBe(200)
+    expect(head.headers['x-cache']).toBe('HIT')
+    const post = await request(cdn.jwks, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })
+    await post.body.dump()
+    expect(post.statusCode).toBe(405)
+    expect(state.hits).toBe(1)
+  })
+
   it('keys the cache by path and query', async () => {
     const cdn = await start()
     expect((await get(`${cdn.jwks}?q=a`)).body.q).toBe('a')

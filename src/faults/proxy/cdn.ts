@@ -5,7 +5,9 @@
  * (RFC 9111) or forces a TTL over it as an edge-TTL override does, serves
  * stale content per RFC 5861 (`stale-while-revalidate`, `stale-if-error`),
  * sets `Age` and `X-Cache`, and purges with a configurable propagation delay.
- * Its settings change at run time through `/_cdn`.
+ * Its settings change at run time through `/_cdn`. The cache key is path and
+ * query only; client request headers are not forwarded (so no Authorization
+ * reaches the origin and nothing private is cached).
  */
 import { Type } from '@sinclair/typebox'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'

@@ -5,6 +5,7 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { realpathSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import type { TSchema } from '@sinclair/typebox'
 import { Value, ValueErrorType } from '@sinclair/typebox/value'
@@ -213,7 +214,7 @@ export function isMain(metaUrl: string): boolean {
   const entry = process.argv[1]
   if (!entry) return false
   try {
-    return new URL(metaUrl).pathname === realpathSync(entry)
+    return realpathSync(fileURLToPath(metaUrl)) === realpathSync(entry)
   } catch {
     return false
   }
