@@ -125,6 +125,15 @@ export function loadAsConfig(input: string | object = {}): AsConfig {
       if (!c.public && !c.clientSecret) errors.push(`clients[${i}].clientSecret: required for a confidential client (got none)`)
       if (c.public && c.clientSecret) errors.push(`clients[${i}].clientSecret: a public client has no secret`)
     }
+    for (const [i, c] of (cfg.clients ?? []).entries()) {
+      for (const [j, uri] of c.redirectUris.entries()) {
+        let ok = false
+        try {
+          ok = new URL(uri).hash === '' && !uri.includes('#')
+        } catch {}
+        if (!ok) errors.push(`clients[${i}].redirectUris[${j}]: must be an absolute URI without a fragment (got ${JSON.stringify(uri)})`)
+      }
+    }
     const ids = new Set<string>()
     for (const [i, c] of (cfg.clients ?? []).entries()) {
       if (ids.has(c.clientId)) errors.push(`clients[${i}].clientId: duplicate (got ${JSON.stringify(c.clientId)})`)

@@ -58,13 +58,13 @@ function redirectWith(reply: FastifyReply, ctx: AsContext, redirectUri: string, 
   return reply.code(status).header('cache-control', 'no-store').header('location', u.toString()).send()
 }
 
-function loginForm(ctx: AsContext, txn: Transaction, client: ClientConfig, error?: string): string {
+function loginForm(txn: Transaction, client: ClientConfig, error?: string): string {
   const scopes = txn.scope ? txn.scope.split(' ').map((s) => `<li>${esc(s)}</li>`).join('') : '<li>(no scope)</li>'
   return page(
     'Sign in',
     `<p><strong>${esc(client.clientId)}</strong> asks for access to:</p><ul>${scopes}</ul>
 ${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}
-<form method="post" action="${esc(new URL('/authorize', ctx.issuer).pathname)}">
+<form method="post" action="authorize">
 <input type="hidden" name="txn" value="${esc(txn.id)}">
 <input type="hidden" name="csrf" value="${esc(txn.csrf)}">
 <label>Username <input name="username" autocomplete="username" required></label>
@@ -143,7 +143,7 @@ export function authorizeRoutes(app: FastifyInstance, ctx: AsContext): void {
     return reply
       .headers(loginPageHeaders(txn.redirectUri))
       .header('set-cookie', `${CSRF_COOKIE}=${txn.csrf}; Path=/; HttpOnly; SameSite=Lax; Max-Age=600`)
-      .send(loginForm(ctx, txn, client))
+      .send(loginForm(txn, client))
   })
 
   app.post('/authorize', async (req: FastifyRequest, reply: FastifyReply) => {
@@ -169,7 +169,7 @@ export function authorizeRoutes(app: FastifyInstance, ctx: AsContext): void {
     }
     if (decision !== 'approve') return errorPage(reply, 400, 'decision must be approve or deny')
     const sub = checkUser(ctx, f.get('username'), f.get('password'))
-    if (!sub) return reply.code(401).headers(loginPageHeaders(txn.redirectUri)).send(loginForm(ctx, txn, client, 'invalid username or password'))
+    if (!sub) return reply.code(401).headers(loginPageHeaders(txn.redirectUri)).send(loginForm(txn, client, 'invalid username or password'))
     ctx.store.transactions.delete(txn.id)
     const code = randomBytes(32).toString('base64url')
     ctx.store.codes.set(code, {

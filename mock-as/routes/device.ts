@@ -26,11 +26,11 @@ function userCode(): string {
 /** Users type codes loosely: ignore case, dashes and spaces. */
 const normalize = (s: string) => s.toUpperCase().replace(/[^A-Z]/g, '')
 
-function devicePage(ctx: AsContext, csrf: string, prefill: string, message?: string, isError = false): string {
+function devicePage(csrf: string, prefill: string, message?: string, isError = false): string {
   return page(
     'Connect a device',
     `${message ? `<p class="${isError ? 'error' : 'info'}" role="${isError ? 'alert' : 'status'}">${esc(message)}</p>` : ''}
-<form method="post" action="${esc(new URL('/device', ctx.issuer).pathname)}">
+<form method="post" action="device">
 <input type="hidden" name="csrf" value="${esc(csrf)}">
 <label>Code shown on your device <input name="user_code" value="${esc(prefill)}" required></label>
 <label>Username <input name="username" autocomplete="username" required></label>
@@ -65,7 +65,7 @@ export function deviceRoutes(app: FastifyInstance, ctx: AsContext): void {
       status: 'pending',
     })
     ctx.store.userCodes.set(normalize(code), deviceCode)
-    const verificationUri = new URL('/device', ctx.issuer).toString()
+    const verificationUri = `${ctx.issuer}/device`
     return {
       device_code: deviceCode,
       user_code: code,
@@ -87,7 +87,7 @@ export function deviceRoutes(app: FastifyInstance, ctx: AsContext): void {
     return reply
       .headers(HTML_HEADERS)
       .header('set-cookie', `${CSRF_COOKIE}=${csrf}; Path=/; HttpOnly; SameSite=Lax; Max-Age=600`)
-      .send(devicePage(ctx, csrf, q.get('user_code') ?? ''))
+      .send(devicePage(csrf, q.get('user_code') ?? ''))
   })
 
   app.post('/device', async (req: FastifyRequest, reply: FastifyReply) => {
@@ -105,7 +105,7 @@ export function deviceRoutes(app: FastifyInstance, ctx: AsContext): void {
     const entered = f.get('user_code') ?? ''
     const deviceCode = ctx.store.userCodes.get(normalize(entered))
     const rec = deviceCode !== undefined ? ctx.store.devices.get(deviceCode) : undefined
-    const again = (status: number, message: string) => reply.code(status).headers(HTML_HEADERS).send(devicePage(ctx, csrf, entered, message, true))
+    const again = (status: number, message: string) => reply.code(status).headers(HTML_HEADERS).send(devicePage(csrf, entered, message, true))
     if (rec?.status !== 'pending' || rec.exp <= ctx.clock.now()) return again(400, 'unknown or expired code')
     const decision = f.get('decision')
     if (decision !== 'approve' && decision !== 'deny') return again(400, 'decision must be approve or deny')

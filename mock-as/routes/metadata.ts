@@ -8,7 +8,7 @@ import type { AsContext } from '../context.ts'
 import { DEVICE_GRANT } from './token.ts'
 
 export function metadata(ctx: AsContext): Record<string, unknown> {
-  const at = (p: string) => new URL(p, ctx.issuer).toString()
+  const at = (p: string) => `${ctx.issuer}${p}`
   const authMethods = ['client_secret_basic', 'client_secret_post', 'none']
   return {
     issuer: ctx.issuer,
