@@ -1,0 +1,224 @@
+/**
+ * The detection matrix — the harness's proof that it catches what it claims.
+ * Every shipped game day runs, shortened, against the `resilient` RS profile
+ * (expected: every SLO holds) and against the weak variant it targets
+ * (expected: the named SLO breaks, attributed to the right cause).
+ *
+ *   npx tsx scripts/matrix.ts            run every cell, print the table
+ *   npx tsx scripts/matrix.ts --write    also write it into README.md between
+ *                                        <!-- BEGIN matrix --> and <!-- END matrix -->
+ *   npx tsx scripts/matrix.ts --only clock-skew
+ *
+ * `test/integration/matrix.test.ts` runs the same cells in `npm test`.
+ */
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { runScenario } from '../src/runner.ts'
+import { loadScenario } from '../src/scenario/load.ts'
+import type { Scenario, TimelineEntry } from '../src/scenario/schema.ts'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+
+/** One cell: a scenario, a variant of its stack, and what must be observed. */
+export interface MatrixCell {
+  scenario: string
+  /** `resilient`, an RS profile name, or an AS variant such as `as:no-reuse-detection`. */
+  variant: string
+  /** SLO ids that must break (empty: every SLO must hold). */
+  expectBroken: string[]
+  /** Attribution of the first expected breach must match this. */
+  expectAttribution?: RegExp
+}
+
+export interface CellResult extends MatrixCell {
+  broken: string[]
+  /** SLOs that had no data (for example the load engine started late on a busy machine): inconclusive, never agreement. */
+  noData: string[]
+  attribution?: string
+  agrees: boolean
+  durationMs: number
+  exitCode: number
+  error?: string
+}
+
+/** The expectation table (the issue's examples, one weak variant per game day). */
+export const CELLS: MatrixCell[] = [
+  { scenario: 'baseline', variant: 'resilient', expectBroken: [] },
+  { scenario: 'bad-key-rotation', variant: 'resilient', expectBroken: [] },
+  { scenario: 'bad-key-rotation', variant: 'fixed-ttl', expectBroken: ['M9'] },
+  { scenario: 'stale-jwks-cdn', variant: 'resilient', expectBroken: [] },
+  { scenario: 'stale-jwks-cdn', variant: 'fixed-ttl', expectBroken: ['M9'] },
+  { scenario: 'jwks-outage', variant: 'resilient', expectBroken: [] },
+  { scenario: 'jwks-outage', variant: 'jose-defaults', expectBroken: ['M3'] },
+  { scenario: 'introspection-rate-limit', variant: 'resilient', expectBroken: [] },
+  { scenario: 'introspection-rate-limit', variant: 'fail-open', expectBroken: ['S1'] },
+  { scenario: 'clock-skew', variant: 'resilient', expectBroken: [] },
+  { scenario: 'clock-skew', variant: 'strict-clock', expectBroken: ['M3'], expectAttribution: /not[ _]yet[ _]valid|expired/ },
+  { scenario: 'leaked-refresh-token', variant: 'resilient', expectBroken: [] },
+  { scenario: 'leaked-refresh-token', variant: 'as:no-reuse-detection', expectBroken: ['M7'] },
+  { scenario: 'revocation-propagation', variant: 'resilient', expectBroken: [] },
+  { scenario: 'revocation-propagation', variant: 'long-introspection-cache', expectBroken: ['M5'] },
+  { scenario: 'token-endpoint-overload', variant: 'resilient', expectBroken: [] },
+]
+
+function at(entries: TimelineEntry[], id: string): TimelineEntry {
+  const e = entries.find((x) => x.fault === id || x.probe === id)
+  if (!e) throw new Error(`matrix: ${id} missing from the timeline`)
+  return e
+}
+
+/**
+ * Short versions of the game days: the same faults and probes, compressed
+ * to 20–45 s. Only times move; the mechanisms (cooldowns, caches) are the
+ * profiles' own, so some windows cannot shrink (a 30 s introspection cache).
+ */
+export function shorten(s: Scenario): Scenario {
+  const out = structuredClone(s)
+  out.load.warmup = '2s'
+  out.load.gracefulStop = '1s'
+  const tl = out.timeline
+  const set = (id: string, when: string, extra: Partial<TimelineEntry> = {}, params: Record<string, unknown> = {}) => {
+    const e = at(tl, id)
+    e.at = when
+    Object.assign(e, extra)
+    e.params = { ...e.params, ...params }
+  }
+  switch (s.id) {
+    case 'baseline':
+      out.load.duration = '20s'
+      set('pkce-enforcement', '3s')
+      set('refresh-reuse-detection', '6s')
+      set('clock-skew-tolerance', '12s', {}, { timeout: '6s' })
+      break
+    case 'bad-key-rotation':
+      out.load.duration = '28s'
+      set('jwks-refresh-latency', '5s', {}, { timeout: '20s' })
+      set('bad-key-rotation', '6s', { duration: '15s' })
+      break
+    case 'stale-jwks-cdn':
+      out.load.duration = '30s'
+      set('jwks-refresh-latency', '5s', {}, { timeout: '22s' })
+      set('stale-jwks-cdn', '6s', { duration: '20s' })
+      break
+    case 'jwks-outage':
+      out.load.duration = '28s'
+      set('jwks-outage', '5s', { duration: '18s' })
+      break
+    case 'introspection-rate-limit':
+      out.load.duration = '22s'
+      set('introspection-rate-limit', '5s', { duration: '14s' })
+      set('fail-open', '6s', {}, { timeout: '6s' })
+      break
+    case 'clock-skew':
+      out.load.duration = '25s'
+      out.stack.authorizationServer.accessTokenTtl = '10s'
+      set('clock-skew', '5s', { duration: '15s' })
+      break
+    case 'leaked-refresh-token':
+      out.load.duration = '20s'
+      set('leaked-refresh-token', '5s', { duration: '8s' })
+      set('refresh-reuse-detection', '5s')
+      break
+    case 'revocation-propagation':
+      // the resilient profile caches introspection for 30 s: the window cannot shrink below that
+      out.load.duration = '45s'
+      set('revocation', '3s')
+      set('revocation-propagation', '3s', {}, { timeout: '38s' })
+      for (const slo of out.slos) if (slo.id === 'M5') slo.objective = 'max<35s'
+      break
+    case 'token-endpoint-overload': {
+      out.load.duration = '25s'
+      const spike = out.load.flows.find((f) => f.name === 'spike')
+      if (spike) {
+        spike.startTime = '5s'
+        spike.stages = [
+          { target: 30, duration: '5s' },
+          { target: 30, duration: '8s' },
+          { target: 0, duration: '3s' },
+        ]
+      }
+      set('token-endpoint-overload', '7s', { duration: '10s' })
+      break
+    }
+  }
+  return out
+}
+
+/** Apply a variant: an RS profile on every reference RS, or an AS setting. */
+export function applyVariant(s: Scenario, variant: string): Scenario {
+  const out = structuredClone(s)
+  if (variant === 'as:no-reuse-detection') out.stack.authorizationServer.refreshReuseDetection = false
+  else for (const rs of out.stack.resourceServers) if (!rs.url) rs.profile = variant as never
+  return out
+}
+
+/** Run one cell and compare what was observed with what was expected. */
+export async function runCell(cell: MatrixCell, opts: { outDir?: string } = {}): Promise<CellResult> {
+  const started = Date.now()
+  try {
+    const { scenario } = await loadScenario(join(ROOT, 'scenarios', `${cell.scenario}.yaml`))
+    const run = applyVariant(shorten(scenario), cell.variant)
+    const outcome = await runScenario(run, { outDir: opts.outDir ?? join(ROOT, 'reports', 'matrix'), reporters: ['json'], seed: 1 })
+    const broken = outcome.verdict.slos.filter((x) => !x.pass && !x.noData).map((x) => x.id)
+    const noData = outcome.verdict.slos.filter((x) => x.noData).map((x) => x.id)
+    if (outcome.verdict.steadyState.before?.held === false || outcome.verdict.steadyState.after?.held === false) broken.push('steady-state')
+    const first = outcome.verdict.slos.find((x) => x.id === cell.expectBroken[0])
+    const attribution = first?.attribution
+    const sameSet = noData.length === 0 && (cell.expectBroken.length === 0 ? broken.length === 0 && outcome.record.status === 'completed' : cell.expectBroken.every((id) => broken.includes(id)))
+    const attributed = cell.expectAttribution ? cell.expectAttribution.test(attribution ?? '') : true
+    return { ...cell, broken, noData, ...(attribution ? { attribution } : {}), agrees: sameSet && attributed, durationMs: Date.now() - started, exitCode: outcome.exitCode }
+  } catch (err) {
+    return { ...cell, broken: [], noData: [], agrees: false, durationMs: Date.now() - started, exitCode: 1, error: err instanceof Error ? err.message : String(err) }
+  }
+}
+
+/** The Markdown table for the README. */
+export function renderMatrix(results: CellResult[], when = new Date().toISOString().slice(0, 10)): string {
+  const rows = results.map((r) => {
+    const expected = r.expectBroken.length ? `${r.expectBroken.join(', ')} breaks` : 'every SLO holds'
+    const held = r.broken.length ? `${r.broken.join(', ')} broke${r.attribution ? ` — ${r.attribution}` : ''}` : 'every SLO held'
+    const observed = r.error ? `error: ${r.error}` : `${held}${r.noData.length ? ` (no data: ${r.noData.join(', ')})` : ''}`
+    return `| ${r.scenario} | ${r.variant} | ${expected} | ${observed.replace(/\|/g, '\\|')} | ${r.agrees ? '✅' : '❌'} |`
+  })
+  return [
+    `Shortened game days, embedded engine, process runtime (\`npx tsx scripts/matrix.ts\`, ${when}).`,
+    '',
+    '| game day | RS profile / AS variant | expected | observed | agrees |',
+    '|---|---|---|---|---|',
+    ...rows,
+  ].join('\n')
+}
+
+/** Replace the text between the matrix markers of a README. */
+export function replaceBetweenMarkers(readme: string, table: string): string {
+  const begin = '<!-- BEGIN matrix -->'
+  const end = '<!-- END matrix -->'
+  const i = readme.indexOf(begin)
+  const j = readme.indexOf(end)
+  if (i < 0 || j < i) return `${readme.trimEnd()}\n\n## Detection matrix\n\n${begin}\n${table}\n${end}\n`
+  return `${readme.slice(0, i + begin.length)}\n${table}\n${readme.slice(j)}`
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2)
+  const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined
+  const cells = CELLS.filter((c) => !only || c.scenario === only)
+  const results: CellResult[] = []
+  for (const cell of cells) {
+    const r = await runCell(cell)
+    results.push(r)
+    process.stderr.write(`${r.agrees ? 'ok ' : 'BAD'} ${cell.scenario} × ${cell.variant}: broken [${r.broken.join(', ')}] noData [${r.noData.join(', ')}] ${r.error ?? ''} (${Math.round(r.durationMs / 1000)}s)\n`)
+  }
+  const table = renderMatrix(results)
+  process.stdout.write(`${table}\n`)
+  await writeFile(join(ROOT, 'reports', 'matrix', 'last.json'), JSON.stringify(results, null, 2)).catch(() => {})
+  if (args.includes('--write')) {
+    const path = join(ROOT, 'README.md')
+    const readme = await readFile(path, 'utf8').catch(() => '# oauth-gameday\n')
+    await writeFile(path, replaceBetweenMarkers(readme, table))
+  }
+  process.exitCode = results.every((r) => r.agrees) ? 0 : 1
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main()
