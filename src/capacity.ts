@@ -198,16 +198,20 @@ export async function runCapacity(scenarioPath: string, opts: RunCapacityOptions
   const result = await findCapacity(
     async (rate) => {
       if (opts.signal?.aborted) throw new GamedayError('ERR_RUN_ABORTED', 'capacity search aborted')
-      const outcome = await runScenario(scenario, {
-        rateOverride: { rate, ...(opts.flow ? { flow: opts.flow } : {}) },
-        outDir: join(outDir, scenario.id, 'capacity', 'steps'),
-        reporters: ['json'],
-        source: scenarioPath,
-        ...(opts.engine ? { engine: opts.engine } : {}),
-        ...(opts.runtime ? { runtime: opts.runtime } : {}),
-        ...(opts.signal ? { signal: opts.signal } : {}),
-      })
-      const failing = outcome.verdict.slos.filter((s) => !s.pass).map((s) => s.id)
+      const once = () =>
+        runScenario(scenario, {
+          rateOverride: { rate, ...(opts.flow ? { flow: opts.flow } : {}) },
+          outDir: join(outDir, scenario.id, 'capacity', 'steps'),
+          reporters: ['json'],
+          source: scenarioPath,
+          ...(opts.engine ? { engine: opts.engine } : {}),
+          ...(opts.runtime ? { runtime: opts.runtime } : {}),
+          ...(opts.signal ? { signal: opts.signal } : {}),
+        })
+      let outcome = await once()
+      // a step without any measurement (engine not ready in time, stack hiccup) says nothing about the rate: retry it once
+      if (outcome.verdict.slos.length > 0 && outcome.verdict.slos.every((s) => s.noData)) outcome = await once()
+      const failing = outcome.verdict.slos.filter((s) => !s.pass).map((s) => (s.noData ? `${s.id} (no data)` : s.id))
       return { pass: outcome.verdict.pass, failing, ...tokenStats(outcome.record) }
     },
     { startRate, maxRate, budgetMs, holds },

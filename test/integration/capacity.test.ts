@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { cpus, loadavg } from 'node:os'
 import { createInterface } from 'node:readline'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCapacity } from '../../src/capacity.ts'
@@ -24,6 +25,10 @@ try {
 } catch {
   runnerReady = false
 }
+
+// the knee is only known in advance when the AS gets its CPU: on a saturated machine (other suites running) skip outside CI
+const saturated = loadavg()[0]! > cpus().length * 2
+if (runnerReady && saturated && !process.env.CI) console.warn(`capacity e2e: skipped, load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cpus makes the knee unknowable (runs in CI)`)
 
 async function startAs(): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'mock-as/main.ts', '--admin-token', ADMIN], { stdio: ['ignore', 'pipe', 'inherit'] })
@@ -49,7 +54,7 @@ async function token(url: string): Promise<void> {
   await res.arrayBuffer()
 }
 
-describe.skipIf(!runnerReady)('capacity search against mock-as with a known per-request cost', () => {
+describe.skipIf(!runnerReady || (saturated && !process.env.CI))('capacity search against mock-as with a known per-request cost', () => {
   let as: { child: ChildProcess; url: string } | undefined
   let dir: string
 
@@ -73,7 +78,7 @@ describe.skipIf(!runnerReady)('capacity search against mock-as with a known per-
     if (dir) await rm(dir, { recursive: true, force: true })
   })
 
-  it('finds the knee within 10% and writes capacity.json and capacity.html', { timeout: 300_000 }, async () => {
+  it('finds the knee within 10% and writes capacity.json and capacity.html', { timeout: 420_000 }, async () => {
     // calibrate: the median service time of sequential requests bounds the throughput of the single-threaded AS
     const samples: number[] = []
     for (let i = 0; i < 15; i++) {
@@ -107,10 +112,11 @@ slos:
 `,
     )
     process.env.CAPACITY_SVC_SECRET = 'svc-secret'
-    const { result, dir: out } = await runCapacity(path, { maxRate: 256, budget: '4m', outDir: dir })
+    const { result, dir: out } = await runCapacity(path, { maxRate: 256, budget: '3m', outDir: dir })
 
     const found = result.highestPassingRate
     console.info(`capacity: calibrated ${expected.toFixed(1)} req/s (service ${serviceMs.toFixed(1)}ms), found ${found} req/s in ${result.steps.length} steps, ${Math.round(result.elapsedMs / 1000)}s`)
+    for (const st of result.steps) console.info(`  ${st.phase} ${st.rate} req/s: ${st.pass ? 'pass' : `fail ${(st.failing ?? []).join(',')}`} p95=${st.p95Ms?.toFixed(1)}ms achieved=${st.achievedRate}`)
     expect(found).not.toBeNull()
     expect(Math.abs(found! - expected) / expected).toBeLessThan(0.1)
     expect(result.firstFailingSlo).toBe('M2')
