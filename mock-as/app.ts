@@ -188,7 +188,7 @@ export async function buildAuthorizationServer(options: BuildAsOptions = {}): Pr
     })
   }
 
-  const sweeper = setInterval(() => ctx.store.sweep(clock.now()), 30_000)
+  const sweeper = setInterval(() => ctx.store.sweep(clock.now()), 10_000)
   sweeper.unref()
   app.addHook('onClose', async () => {
     clearInterval(sweeper)

@@ -93,9 +93,12 @@ export class Store {
   readonly userCodes = new Map<string, string>()
   readonly transactions = new Map<string, Transaction>()
 
-  /** Drop everything that expired before `nowSec` (minus a margin for clock offsets). */
+  /**
+   * Drop everything that expired by the AS clock. Memory is bounded by
+   * issuance rate × token lifetime (1000/s × 300 s ≈ 300k small records).
+   */
   sweep(nowMs: number): void {
-    const nowSec = Math.floor(nowMs / 1000) - 3600
+    const nowSec = Math.floor(nowMs / 1000) - 5
     for (const [k, r] of this.access) if (r.exp < nowSec) {
       this.access.delete(k)
       if (r.grantId) this.grants.get(r.grantId)?.accessKeys.delete(k)
@@ -104,8 +107,8 @@ export class Store {
       this.refresh.delete(k)
       this.grants.get(r.grantId)?.refreshTokens.delete(k)
     }
-    for (const [k, r] of this.codes) if (r.exp < nowMs - 3_600_000) this.codes.delete(k)
-    for (const [k, r] of this.devices) if (r.exp < nowMs - 3_600_000) {
+    for (const [k, r] of this.codes) if (r.exp < nowMs - 60_000) this.codes.delete(k)
+    for (const [k, r] of this.devices) if (r.exp < nowMs - 60_000) {
       this.devices.delete(k)
       this.userCodes.delete(r.userCode)
     }

@@ -92,6 +92,17 @@ describe('mock-as flows', () => {
     expect(json(wider).error).toBe('invalid_scope')
   })
 
+  it('sweeps expired tokens so memory stays bounded under load', async () => {
+    const store = app.oauthContext.store
+    store.sweep(app.oauthContext.clock.now())
+    const before = store.access.size
+    for (let i = 0; i < 20; i++) await post(app, '/token', { grant_type: 'client_credentials' }, { authorization: basic('svc', 'svc-secret') })
+    expect(store.access.size).toBe(before + 20)
+    now += 301_000 + 10_000
+    store.sweep(app.oauthContext.clock.now())
+    expect(store.access.size).toBe(0)
+  })
+
   it('runs the device flow: pending, slow_down, user approval at /device, tokens once', async () => {
     const da = await post(app, '/device_authorization', { client_id: 'device', scope: 'orders:read' })
     expect(da.statusCode).toBe(200)
