@@ -1,27 +1,32 @@
 /** `compare <old> <new>`: what changed between two recorded runs (for nightly CI). */
-import type { Command } from 'commander'
+import { type Command, Option } from 'commander'
 import type { RunRecord } from '../../record.ts'
+import type { Verdict } from '../../slo/types.ts'
 import { importUnit } from '../lazy.ts'
 import { out } from '../output.ts'
-import { readRecord } from './report.ts'
+import { numberArg } from '../program.ts'
+import { readRunFile } from './report.ts'
+
+type Run = { record: RunRecord; verdict: Verdict }
+interface Comparison {
+  text: string
+  markdown: string
+  regressions: unknown[]
+}
 
 export function registerCompare(program: Command): void {
   program
     .command('compare')
-    .description('compare two recorded runs (run.json): SLO margins, latency and error-rate deltas')
+    .description('compare two recorded runs (run.json): SLO changes and score; exit 99 when something regressed')
     .argument('<old>', 'the baseline run.json')
     .argument('<new>', 'the run.json to compare with it')
-    .option('--json', 'print the comparison as JSON', false)
-    .action(async (oldPath: string, newPath: string, opts: { json: boolean }) => {
-      const [a, b] = await Promise.all([readRecord(oldPath), readRecord(newPath)])
-      type Comparison = { text?: string; markdown?: string; regressed?: boolean; exitCode?: number }
-      const compareRuns = await importUnit<(a: RunRecord, b: RunRecord) => Comparison | string | Promise<Comparison | string>>('src/report/compare.ts', 'compareRuns', 'compare')
-      const result = await compareRuns(a, b)
-      if (typeof result === 'string') out(result)
-      else {
-        out(opts.json ? JSON.stringify(result, null, 2) : (result.text ?? result.markdown ?? JSON.stringify(result, null, 2)))
-        if (result.exitCode) process.exitCode = result.exitCode
-        else if (result.regressed) process.exitCode = 99
-      }
+    .addOption(new Option('--format <f>', 'output format').choices(['text', 'markdown', 'json']).default('text'))
+    .option('--threshold <r>', 'relative change below which a measurement counts as unchanged (e.g. 0.1)', numberArg('--threshold'))
+    .action(async (oldPath: string, newPath: string, opts: { format: string; threshold?: number }) => {
+      const [a, b] = await Promise.all([readRunFile(oldPath), readRunFile(newPath)])
+      const compareRuns = await importUnit<(a: Run, b: Run, o: { threshold?: number }) => Comparison>('src/report/compare.ts', 'compareRuns', 'compare')
+      const result = compareRuns(a, b, opts.threshold === undefined ? {} : { threshold: opts.threshold })
+      out(opts.format === 'json' ? JSON.stringify(result, null, 2) : opts.format === 'markdown' ? result.markdown : result.text)
+      if (result.regressions.length > 0) process.exitCode = 99
     })
 }

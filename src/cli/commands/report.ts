@@ -1,5 +1,5 @@
 /** `report <run.json>`: re-score a recorded run and render it again, in any format. */
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { Command } from 'commander'
 import { GamedayError } from '../../errors.ts'
@@ -10,36 +10,22 @@ import { importUnit } from '../lazy.ts'
 import { out } from '../output.ts'
 import { listArg } from '../program.ts'
 
-/** Read a run.json and check the fields scoring relies on. */
-export async function readRecord(path: string): Promise<RunRecord> {
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (cause) {
-    throw new GamedayError('ERR_RECORD_INVALID', `${path}: cannot read the run record`, { cause, hint: 'pass the run.json of a run folder (reports/<scenario>/<run-id>/run.json)' })
-  }
-  let record: Partial<RunRecord>
-  try {
-    record = JSON.parse(text) as Partial<RunRecord>
-  } catch (cause) {
-    throw new GamedayError('ERR_RECORD_INVALID', `${path}: not JSON`, { cause })
-  }
-  const missing = (['runId', 'scenarioId', 'load', 'events', 'phases', 'windows'] as const).filter((k) => record[k] === undefined)
-  if (record.schemaVersion !== 1 || missing.length > 0) {
-    throw new GamedayError('ERR_RECORD_INVALID', `${path}: not a run record of this version (schemaVersion ${JSON.stringify(record.schemaVersion)}${missing.length > 0 ? `, missing ${missing.join(', ')}` : ''})`)
-  }
-  return record as RunRecord
+/** Read and check a run.json (`{ schemaVersion, record, verdict }`, as the json reporter writes it). */
+export async function readRunFile(path: string): Promise<{ record: RunRecord; verdict: Verdict }> {
+  const readRunJson = await importUnit<(p: string) => { record: RunRecord; verdict: Verdict }>('src/report/json.ts', 'readRunJson', 'reading run.json')
+  return readRunJson(path)
 }
 
 export function registerReport(program: Command): void {
   program
     .command('report')
-    .description('re-score a recorded run (run.json) and render reports from it')
+    .description('render reports again from a recorded run (run.json), in any format')
     .argument('<run.json>', 'a run record written by `run`')
     .option('--format <list>', 'comma-separated reporter ids: json, junit, markdown, html', listArg, ['markdown'])
     .option('--out <dir>', 'where to write the files (default: next to run.json)')
-    .action(async (path: string, opts: { format: string[]; out?: string }) => {
-      const record = await readRecord(path)
+    .option('--rescore', 'score the record again with the current SLO code instead of using the recorded verdict', false)
+    .action(async (path: string, opts: { format: string[]; out?: string; rescore: boolean }) => {
+      const { record, verdict: recorded } = await readRunFile(path)
       const { reporters } = await import('../../report/index.ts')
       for (const f of opts.format) {
         if (!Object.hasOwn(reporters, f)) {
@@ -47,9 +33,12 @@ export function registerReport(program: Command): void {
           throw new GamedayError('ERR_UNKNOWN_UNIT', `--format: unknown reporter ${JSON.stringify(f)}`, { hint: known.length > 0 ? `registered reporters: ${known.join(', ')}` : 'no reporters are registered in this build' })
         }
       }
-      const scoreRun = await importUnit<(r: RunRecord, s: readonly SloEntry[], st: readonly string[]) => Verdict>('src/slo/score.ts', 'scoreRun', 'report')
-      const scenario = (record.scenario ?? {}) as { slos?: SloEntry[]; steadyState?: string[] }
-      const verdict = scoreRun(record, scenario.slos ?? [], scenario.steadyState ?? [])
+      let verdict = recorded
+      if (opts.rescore) {
+        const scoreRun = await importUnit<(r: RunRecord, s: readonly SloEntry[], st: readonly string[]) => Verdict>('src/slo/score.ts', 'scoreRun', 'report --rescore')
+        const scenario = (record.scenario ?? {}) as { slos?: SloEntry[]; steadyState?: string[] }
+        verdict = scoreRun(record, scenario.slos ?? [], scenario.steadyState ?? [])
+      }
       const dir = opts.out ?? dirname(path)
       await mkdir(dir, { recursive: true })
       for (const f of opts.format) {
