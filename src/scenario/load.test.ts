@@ -224,6 +224,11 @@ describe('parseScenario', () => {
     expect(rs.options).toEqual({ mode: 'introspection' })
   })
 
+  it('refuses a flow client the AS does not register', () => {
+    const text = base('').replace('rate: 5 }', 'rate: 5, client: svcc }')
+    expect(() => parseScenario(text, 'inline.yaml')).toThrow(expect.objectContaining({ details: ['inline.yaml:8:85 load.flows[0].client: unknown client "svcc"; did you mean "svc"?'] }))
+  })
+
   it('needs exactly one of fault or probe per timeline entry', () => {
     expect(() => parseScenario(base('timeline:\n  - { at: 5s }\n'), 'inline.yaml')).toThrow(
       expect.objectContaining({ details: ['inline.yaml:10:5 timeline[0]: needs a fault or a probe; one entry per fault or probe; two entries may share the same at'] }),

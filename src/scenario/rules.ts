@@ -7,6 +7,7 @@
  * a unit registered later (or by a test) is seen.
  */
 import type { Static, TSchema } from '@sinclair/typebox'
+import { DEFAULT_CLIENTS } from '../../mock-as/config.ts'
 import { faults as faultRegistry } from '../faults/index.ts'
 import type { Capability, FaultDefinition } from '../faults/types.ts'
 import { probes as probeRegistry } from '../probes/index.ts'
@@ -109,6 +110,8 @@ export function checkRules(scenario: Scenario, registries: Registries = { faults
   }
 
   // load
+  const asSection = scenario.stack.authorizationServer
+  const clientIds = (asSection.external?.clients ?? asSection.clients ?? DEFAULT_CLIENTS).map((c) => c.clientId)
   scenario.load.flows.forEach((flow, i) => {
     const at = (k: string): Issue['path'] => ['load', 'flows', i, k]
     if (flow.executor === 'constant-arrival-rate' && flow.rate === undefined) issues.push({ path: at('executor'), message: 'constant-arrival-rate needs rate', hint: 'add `rate: 50` (iterations per timeUnit)' })
@@ -125,6 +128,9 @@ export function checkRules(scenario: Scenario, registries: Registries = { faults
       issues.push({ path: at('flow'), message: `${flow.flow} needs a target (a resource server name)`, hint })
     }
     checkTarget(at('target'), flow.target)
+    if (flow.client !== undefined && !clientIds.includes(flow.client)) {
+      issues.push({ path: at('client'), message: `unknown client ${quote(flow.client)}`, hint: suggestion(flow.client, clientIds) || `clients: ${clientIds.join(', ')}` })
+    }
     const start = ms(flow.startTime)
     if (start >= loadMs) issues.push({ path: at('startTime'), message: `starts after the load ends (startTime ${flow.startTime}, load.duration ${scenario.load.duration})` })
     else if (flow.duration !== undefined && start + ms(flow.duration) > loadMs) {
