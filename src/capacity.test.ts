@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { type CapacityEvaluation, findCapacity } from './capacity.ts'
+import { buildRecord } from '../test/fixtures/records/build.ts'
+import { type CapacityEvaluation, findCapacity, tokenStats } from './capacity.ts'
 import { renderCapacity } from './report/capacity.ts'
 
 /** A synthetic stack: p95 follows a queueing curve that crosses 300 ms at `knee` req/s. */
@@ -84,5 +85,22 @@ describe('capacity report', () => {
     expect(html).toContain(r.statement)
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=/)
     expect(renderCapacity(r, { scenarioId: 'capacity', title: 'token endpoint capacity' })[1]!.content).toBe(html)
+  })
+})
+
+describe('tokenStats', () => {
+  it('reads the token endpoint p95 and the achieved rate from a record', () => {
+    const r = buildRecord({
+      durationMs: 10_000,
+      series: [
+        { metric: 'oauth_token', rate: 20, latencyMs: (_s, i) => (i < 18 ? 10 : 100) },
+        { metric: 'rs_request', rate: 50, latencyMs: 1000 },
+      ],
+    })
+    const s = tokenStats(r)
+    expect(s.achievedRate).toBe(20)
+    expect(s.p95Ms!).toBeGreaterThan(99)
+    expect(s.p95Ms!).toBeLessThan(101)
+    expect(tokenStats(buildRecord())).toEqual({ achievedRate: 0 })
   })
 })
