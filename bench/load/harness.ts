@@ -61,26 +61,37 @@ export interface EngineRun {
   rate(fromS: number, toS: number): number
   p(pct: number, fromS: number, toS: number, basis?: 'corrected' | 'uncorrected'): number
   dropped: number
+  /** CPU µs of this process (main + engine worker) per request, measured between the 2nd and the last progress tick (boot excluded). */
+  cpuUsPerRequest: number
 }
 
 /** Run the embedded engine: api-call at `rate`/s against `url + path` for `durationS`. */
 export async function runEngine(url: string, path: string, rate: number, durationS: number, extra: Partial<FlowConfig> = {}, onProgress?: (p: LoadProgress) => void): Promise<EngineRun> {
   const progress: LoadProgress[] = []
+  const cpuAt: Array<{ cpu: number; elapsedMs: number }> = []
   const flow = { flow: 'api-call', executor: 'constant-arrival-rate', rate, timeUnit: '1s', preAllocatedVUs: Math.max(10, Math.ceil(rate / 20)), maxVUs: Math.max(100, rate), startTime: '0s', clients: 1, timeout: '10s', startRate: 0, ...extra } as FlowConfig
   const result = await engines.embedded!.run({ duration: `${durationS}s`, warmup: '0s', gracefulStop: '3s', flows: [flow] }, fixtureTargets(url, path), {
     signal: new AbortController().signal,
     seed: 1,
     onProgress: (p) => {
+      const u = process.cpuUsage()
+      cpuAt.push({ cpu: u.user + u.system, elapsedMs: p.elapsedMs })
       progress.push(p)
       onProgress?.(p)
     },
   })
   const rs = result.series.filter((s) => s.metric === 'rs_request')
   const dropped = result.counters.filter((c) => c.name === 'dropped_iterations').reduce((s, c) => s + c.values.reduce((a, v) => a + v.value, 0), 0)
+  const a = cpuAt[1]
+  const b = cpuAt.at(-1)
+  const inWindow = a && b && b.elapsedMs > a.elapsedMs ? seriesWindow(rs, Math.ceil(a.elapsedMs / 1000) * 1000, Math.floor(b.elapsedMs / 1000) * 1000).count : 0
+  const seconds = a && b ? (Math.floor(b.elapsedMs / 1000) - Math.ceil(a.elapsedMs / 1000)) : 0
+  const cpuUsPerRequest = a && b && inWindow && seconds > 0 ? Math.round((b.cpu - a.cpu) / (((b.elapsedMs - a.elapsedMs) / 1000) * (inWindow / seconds))) : Number.NaN
   return {
     result,
     progress,
     dropped,
+    cpuUsPerRequest,
     rate: (fromS, toS) => seriesWindow(rs.filter((s) => !s.failed), fromS * 1000, toS * 1000).count / (toS - fromS),
     p: (pct, fromS, toS, basis = 'corrected') => percentileMs(seriesWindow(rs, fromS * 1000, toS * 1000, basis).histogram, pct),
   }

@@ -4,13 +4,20 @@
  * process), beside autocannon's maximum against the same route in the same
  * run. Target: engine ≥ 0.8 × autocannon. Bounded: each step is a few seconds.
  */
-import { runAutocannon, runEngine, startFixture } from './harness.ts'
+import { median, runAutocannon, runEngine, startFixture } from './harness.ts'
 
 export interface MaxRateFigures {
   engineMaxRate: number
   autocannonRps: number
   ratio: number
+  /** CPU time of this process (engine worker included, server excluded) per request: a figure a busy machine distorts less than rates. */
+  engineCpuUsPerRequest: number
+  autocannonCpuUsPerRequest: number
   steps: Array<{ target: number; achieved: number; dropped: number; p99: number }>
+}
+
+function cpuUs(u: NodeJS.CpuUsage): number {
+  return u.user + u.system
 }
 
 /** Climb geometrically from `startRate` until the engine falls below 99% of the target. */
@@ -20,12 +27,19 @@ export async function benchMaxRate(opts: { startRate?: number; stepS?: number; m
   try {
     const url = `${fixture.url}/hello`
     await runAutocannon(url, 2, 10) // warm up the server's JIT
+    const cpu0 = process.cpuUsage()
     const cannon = await runAutocannon(url, opts.autocannonS ?? 5, 50)
+    const cannonCpu = cpuUs(process.cpuUsage(cpu0))
+    const cannonRequests = cannon.rps * (opts.autocannonS ?? 5)
+    const engineCpu: number[] = []
     const steps: MaxRateFigures['steps'] = []
     let rate = opts.startRate ?? Math.max(200, Math.round(cannon.rps * 0.4))
     let best = 0
     for (let i = 0; i < (opts.maxSteps ?? 6); i++) {
-      const run = await runEngine(fixture.url, '/hello', rate, stepS + 1)
+      // as many VUs (hence connections) as autocannon's 50 connections, plus margin: a slow step drops
+      // iterations (counted) instead of opening hundreds of sockets on a starved server
+      const run = await runEngine(fixture.url, '/hello', rate, stepS + 1, { preAllocatedVUs: 64, maxVUs: 64 })
+      if (Number.isFinite(run.cpuUsPerRequest)) engineCpu.push(run.cpuUsPerRequest)
       // the first second is the engine's own warm-up
       const achieved = run.rate(1, stepS + 1)
       steps.push({ target: rate, achieved: Math.round(achieved), dropped: run.dropped, p99: run.p(99, 1, stepS + 1) })
@@ -33,7 +47,14 @@ export async function benchMaxRate(opts: { startRate?: number; stepS?: number; m
       best = rate
       rate = Math.round(rate * 1.25)
     }
-    return { engineMaxRate: best, autocannonRps: Math.round(cannon.rps), ratio: cannon.rps ? best / cannon.rps : 0, steps }
+    return {
+      engineMaxRate: best,
+      autocannonRps: Math.round(cannon.rps),
+      ratio: cannon.rps ? best / cannon.rps : 0,
+      engineCpuUsPerRequest: engineCpu.length ? median(engineCpu) : Number.NaN,
+      autocannonCpuUsPerRequest: Math.round(cannonCpu / Math.max(1, cannonRequests)),
+      steps,
+    }
   } finally {
     await fixture.stop()
   }
