@@ -44,6 +44,8 @@ export class Telemetry {
   failOpenAcceptances = 0
   sampledEventsDropped = 0
   readonly registry = new Registry()
+  /** Called with every event kept in the feed (the RS logs them). */
+  listener: ((e: RsEvent) => void) | undefined
   private events: RsEvent[] = []
   private seq = 0
   private samples = new Map<string, { second: number; count: number }>()
@@ -135,7 +137,9 @@ export class Telemetry {
   /** Append an event to the feed. */
   emit(type: string, data?: Record<string, unknown>): void {
     this.seq += 1
-    this.events.push(data ? { seq: this.seq, time: this.now(), type, data } : { seq: this.seq, time: this.now(), type })
+    const event: RsEvent = data ? { seq: this.seq, time: this.now(), type, data } : { seq: this.seq, time: this.now(), type }
+    this.events.push(event)
+    this.listener?.(event)
     if (this.events.length > MAX_EVENTS) this.events.splice(0, this.events.length - MAX_EVENTS)
   }
 
