@@ -22,8 +22,9 @@ export function formatMargin(s: SloScore): string {
   if (s.margin === null) return '–'
   try {
     const t = parseThreshold(s.objective)
-    const v = formatValue(t, Math.abs(s.margin))
-    return `${s.margin >= 0 ? '+' : '-'}${t.aggregate === 'detected' ? String(Math.abs(s.margin)) : v}`
+    // a yes/no objective has no distance worth printing
+    if (t.aggregate === 'detected') return '–'
+    return `${s.margin >= 0 ? '+' : '-'}${formatValue(t, Math.abs(s.margin))}`
   } catch {
     return String(s.margin)
   }
