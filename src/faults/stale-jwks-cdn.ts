@@ -45,10 +45,12 @@ export const staleJwksCdn = defineFault({
       await cdn.configure({
         ttl: params.ttl,
         staleWhileRevalidate: params.strategy === 'stale-while-revalidate' ? params.staleWhileRevalidate : '0s',
-        purgeDelay: params.strategy === 'delayed-purge' ? params.purgeDelay : '0s',
+        purgeDelay: '0s',
       })
-      // warm the cache with the pre-rotation set, so the CDN really holds the old keys
+      // drop whatever the CDN held, then warm it with the pre-rotation set: the old keys now live for a full ttl
+      await cdn.purge()
       await fetch(ctx.targets.rsJwksUri).then((r) => r.arrayBuffer())
+      if (params.strategy === 'delayed-purge') await cdn.configure({ purgeDelay: params.purgeDelay })
       rotation = await as.rotate({ mode: 'publish-then-sign', leadTime: params.leadTime, retireAfter: '10m' })
       if (params.strategy === 'delayed-purge') purge = await cdn.purge()
     } catch (err) {

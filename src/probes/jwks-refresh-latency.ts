@@ -10,8 +10,8 @@
  * `key.published`) or, against an external AS, by polling: the probe mints
  * client_credentials tokens every `intervalMs` and watches the kid change.
  * Value: the maximum over RSs in ms. An RS that never accepts before the
- * timeout contributes the time waited (a lower bound) and the result is
- * `timeout`.
+ * timeout gets the time waited (a lower bound) in the breakdown; the result
+ * is then `timeout` with no headline value.
  */
 import { Type } from '@sinclair/typebox'
 import { callResource } from '../faults/oauth-client.ts'
@@ -108,7 +108,8 @@ export const jwksRefreshLatency = defineProbe({
     return {
       name: 'jwks refresh latency (max over RSs)',
       status: complete ? 'ok' : 'timeout',
-      value: max,
+      // incomplete: no headline value (the SLO then fails on the timeout); per-RS lower bounds stay in the breakdown
+      value: complete ? max : null,
       unit: 'ms',
       breakdown,
       observations,

@@ -53,6 +53,7 @@ describe('probes against mock-as and mock-rs', () => {
     expect(r.value as number).toBeLessThan(1000)
     const cached = await runProbe(stack, 'revocation-propagation', { timeout: '2s', target: 'cached' })
     expect(cached.status).toBe('timeout')
+    expect(cached.value).toBeNull()
     expect(cached.breakdown?.['cached.servedAfterRevocation'] as number).toBeGreaterThan(0)
   })
 

@@ -32,6 +32,7 @@ describe('jwks-refresh-latency and fail-open', () => {
     expect(r.breakdown?.resilient as number).toBeLessThan(6000)
     expect(r.status).toBe('timeout')
     expect(r.error).toContain('fixed')
+    expect(r.value).toBeNull()
     expect(r.breakdown?.fixed as number).toBeGreaterThan(r.breakdown?.resilient as number)
   })
 
