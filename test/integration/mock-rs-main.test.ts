@@ -6,6 +6,7 @@ import { createRsControl } from '../../mock-rs/client.ts'
 import { type FixtureAs, startFixtureAs } from '../../mock-rs/fixture-as.ts'
 import { parseRsArgs, serveRs } from '../../mock-rs/main.ts'
 import { isGamedayError } from '../../src/errors.ts'
+import { createLogger } from '../../src/log.ts'
 
 let as: FixtureAs
 
@@ -90,6 +91,30 @@ describe('mock-rs serveRs and createRsControl', () => {
       expect(bad.status).toBe(401)
     } finally {
       await bare.close()
+    }
+  })
+
+  it('logs fetches and failures but never a token', async () => {
+    const lines: string[] = []
+    const logger = createLogger({ destination: { write: (l: string) => lines.push(l) }, pretty: false, level: 'debug' })
+    const served = await serveRs({ issuer: as.issuer, name: 'logged', port: 0, logger, profile: 'fail-open', introspectionClient: as.client })
+    try {
+      const tokens = [await as.mint(), as.mintOpaque()]
+      as.setIntrospectionFailure({ status: 503 })
+      for (const t of tokens) {
+        const res = await fetch(`${served.url}/api/orders?access_token=${encodeURIComponent(t)}`)
+        expect(res.status).toBe(200)
+      }
+      as.setIntrospectionFailure(null)
+      await fetch(`${served.url}/api/orders`, { headers: { authorization: `Bearer ${tokens[0]}x` } })
+      const text = lines.join('')
+      expect(text).toContain('fail_open.accepted')
+      expect(text).toContain('introspection.failed')
+      for (const t of tokens) expect(text).not.toContain(t)
+      expect(text).not.toContain('eyJ')
+    } finally {
+      as.setIntrospectionFailure(null)
+      await served.close()
     }
   })
 })
