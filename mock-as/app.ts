@@ -109,6 +109,8 @@ export async function buildAuthorizationServer(options: BuildAsOptions = {}): Pr
     loggerInstance: log as FastifyBaseLogger,
     // per-request lines would cost throughput and risk leaking parameters
     logController: new LogController({ disableRequestLogging: true }),
+    // no per-request child logger: a pino child with redaction costs more than signing a token's header
+    childLoggerFactory: (logger) => logger,
     bodyLimit: BODY_LIMIT,
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200 },
