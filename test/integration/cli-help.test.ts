@@ -1,11 +1,14 @@
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import type { Command } from 'commander'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { buildProgram } from '../../src/cli/program.ts'
 
 const run = promisify(execFile)
 const BIN = 'bin/oauth-gameday.mjs'
+
+// each child pays tsx start-up; on a busy 2-core machine that alone can take tens of seconds
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 })
 
 function allCommands(cmd: Command, trail: string[] = []): string[][] {
   return cmd.commands.flatMap((c) => [[...trail, c.name()], ...allCommands(c, [...trail, c.name()])])
@@ -28,13 +31,13 @@ async function helpOf(path: string[]): Promise<string> {
 
 describe('cli --help', () => {
   it('prints usage and every command, exit 0, from the real binary', async () => {
-    const { stdout } = await run('node', [BIN, '--help'], { timeout: 30_000 })
+    const { stdout } = await run('node', [BIN, '--help'], { timeout: 120_000 })
     for (const c of ['run', 'validate', 'plan', 'list', 'serve', 'report', 'compare', 'capacity', 'export']) expect(stdout).toContain(`  ${c} `)
     expect(stdout).toContain('Exit codes: 0 every SLO held, 99 an SLO broke')
   })
 
   it('prints the options of run from the real binary', async () => {
-    const { stdout } = await run('node', [BIN, 'run', '--help'], { timeout: 30_000 })
+    const { stdout } = await run('node', [BIN, 'run', '--help'], { timeout: 120_000 })
     expect(stdout).toContain('Usage: oauth-gameday run [options] [paths...]')
     for (const flag of ['--engine <id>', '--runtime <id>', '--out <dir>', '--reporter <list>', '--seed <n>', '--quiet']) expect(stdout).toContain(flag)
   })

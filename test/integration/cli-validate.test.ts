@@ -2,9 +2,12 @@ import { execFile } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 
 const BIN = 'bin/oauth-gameday.mjs'
+
+// each child pays tsx start-up; on a busy 2-core machine that alone can take tens of seconds
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 })
 const FIX = 'test/fixtures/scenarios'
 
 interface Result {
@@ -16,7 +19,7 @@ interface Result {
 /** Run the real CLI; never throws on a non-zero exit. */
 function spawnCli(args: string[]): Promise<Result> {
   return new Promise((resolve, reject) => {
-    execFile('node', [BIN, ...args], { timeout: 30_000, env: { ...process.env, NO_COLOR: '1' } }, (err, stdout, stderr) => {
+    execFile('node', [BIN, ...args], { timeout: 120_000, env: { ...process.env, NO_COLOR: '1' } }, (err, stdout, stderr) => {
       if (err && typeof err.code !== 'number') return reject(err)
       resolve({ code: typeof err?.code === 'number' ? err.code : 0, stdout, stderr })
     })
