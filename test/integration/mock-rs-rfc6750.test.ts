@@ -3,6 +3,7 @@ import { SignJWT, UnsecuredJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildResourceServer } from '../../mock-rs/app.ts'
 import { type FixtureAs, startFixtureAs } from '../../mock-rs/fixture-as.ts'
+import { seededRandom } from '../../src/util/random.ts'
 
 let as: FixtureAs
 let rs: FastifyInstance
@@ -153,6 +154,34 @@ describe('mock-rs RFC 6750 responses', () => {
     expect((await get(rs, {}, '/api/orders?access_token[x]=1')).statusCode).toBe(401)
     const badBody = await rs.inject({ method: 'POST', url: '/api/orders', headers: { 'content-type': 'application/json' }, payload: '{not json' })
     expect(badBody.statusCode).toBe(400)
+  })
+
+  it('never answers 500 to 300 random printable Authorization headers (seeded)', async () => {
+    const rnd = seededRandom(42)
+    const valid = await as.mint()
+    const statuses = new Set<number>()
+    for (let i = 0; i < 300; i++) {
+      const len = Math.floor(rnd() * 120)
+      let junk = ''
+      for (let j = 0; j < len; j++) junk += String.fromCharCode(32 + Math.floor(rnd() * 95))
+      // a third of them mutate a real token, which reaches the signature and claim checks
+      const cut = Math.floor(rnd() * valid.length)
+      const value = i % 3 === 0 ? `Bearer ${valid.slice(0, cut)}${junk.replace(/\s/g, '')}${valid.slice(cut + 3)}` : i % 3 === 1 ? `Bearer ${junk}` : junk
+      const res = await get(rs, { authorization: value.trim() || 'x' })
+      statuses.add(res.statusCode)
+      expect(res.statusCode, value).toBeLessThan(500)
+    }
+    expect([...statuses].every((s) => s === 400 || s === 401)).toBe(true)
+  })
+
+  it('treats a form-body access_token like the header and refuses both at once', async () => {
+    const token = await as.mint()
+    const form = { 'content-type': 'application/x-www-form-urlencoded' }
+    const ok = await rs.inject({ method: 'POST', url: '/api/orders', headers: form, payload: `access_token=${token}` })
+    expect(ok.statusCode).toBe(201)
+    const both = await rs.inject({ method: 'POST', url: '/api/orders', headers: { ...form, authorization: `Bearer ${token}` }, payload: `access_token=${token}` })
+    expect(both.statusCode).toBe(400)
+    expect(both.json().error).toBe('invalid_request')
   })
 
   it('serves /healthz and /metrics with validations by outcome and reason', async () => {
