@@ -130,6 +130,15 @@ async function stopContainer(c: RunningContainer): Promise<void> {
   live.delete(c.container.getId())
 }
 
+const WAVE: Record<ComponentPlan['role'], number> = { as: 0, proxy: 1, cdn: 1, rs: 2 }
+
+/** Components grouped by start order: the AS, then what fronts it, then the resource servers. */
+export function waves(components: readonly ComponentPlan[]): ComponentPlan[][] {
+  const out: ComponentPlan[][] = []
+  for (const c of components) (out[WAVE[c.role]] ??= []).push(c)
+  return out.filter((w) => w.length > 0)
+}
+
 /**
  * Start a stack as containers on the host network.
  *
@@ -160,23 +169,28 @@ async function start(stack: StackConfig, options: RuntimeStartOptions): Promise<
     Object.fromEntries([...buffers].map(([name, b]) => [name, maskSecrets(b.chunks.join(''))]))
 
   try {
-    // Containers start all at once: every port is known from the plan, and a
-    // component that needs another one retries until it answers.
-    const results = await Promise.allSettled(plan.components.map((c) => startContainer(c, image, stackId, buffers.get(c.name)!, options.log)))
-    for (const r of results) if (r.status === 'fulfilled') running.push(r.value)
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
-    if (failed) {
-      const e = failed.reason as Error
-      throw e instanceof GamedayError
-        ? e
-        : new GamedayError('ERR_RUNTIME_START_FAILED', `a container did not start: ${e.message.split('\n')[0]}`, {
-            cause: e,
-            hint: 'the component logs are in the run folder (logs/); is the port free?',
-          })
+    // In dependency waves: a resource server discovers its AS when it starts
+    // (a few retries, not minutes), and creating a container can take longer
+    // than that on a busy host. Within a wave, containers start together.
+    for (const wave of waves(plan.components)) {
+      options.signal.throwIfAborted()
+      const results = await Promise.allSettled(wave.map((c) => startContainer(c, image, stackId, buffers.get(c.name)!, options.log)))
+      for (const r of results) if (r.status === 'fulfilled') running.push(r.value)
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+      if (failed) {
+        const e = failed.reason as Error
+        throw e instanceof GamedayError
+          ? e
+          : new GamedayError('ERR_RUNTIME_START_FAILED', `a container did not start: ${e.message.split('\n')[0]}`, {
+              cause: e,
+              hint: 'the component logs are in the run folder (logs/); is the port free?',
+            })
+      }
+      const names = new Set(wave.map((c) => c.name))
+      await Promise.all(running.filter((c) => names.has(c.plan.name)).map((c) => waitHealthy(c.plan.name, c.url, START_TIMEOUT_MS, options.signal)))
     }
     options.signal.throwIfAborted()
     options.signal.addEventListener('abort', onAbort, { once: true })
-    await Promise.all(running.map((c) => waitHealthy(c.plan.name, c.url, START_TIMEOUT_MS, options.signal)))
     const started: StartedComponent[] = running.map((c) => ({ name: c.plan.name, url: c.url, adminToken: c.plan.adminToken }))
     const targets = await buildTargets(stack, plan, started, options.signal)
     options.log.info({ runtime: 'containers', image, components: running.length }, 'stack.started')

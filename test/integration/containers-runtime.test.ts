@@ -1,0 +1,140 @@
+/**
+ * The containers runtime end to end: the baseline and bad-key-rotation game
+ * days (time-compressed, same stack, flows, faults and SLOs) run through
+ * containers of the project image on the host network, the verdict matches
+ * the process runtime's, and no container is left behind after a run, after a
+ * Ctrl-C in the middle of one, or after an abort while the stack starts.
+ *
+ * Needs a Docker engine and the image (scripts/ci/start-docker.sh,
+ * scripts/ci/build-images.sh); under CI a missing one fails the suite.
+ */
+import { spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { createLogger } from '../../src/log.ts'
+import { runScenario } from '../../src/runner.ts'
+import { COMPONENT_LABEL, containersRuntime, imageName } from '../../src/runtime/containers.ts'
+import { runtimes } from '../../src/runtime/index.ts'
+import { parseScenario } from '../../src/scenario/load.ts'
+import { describeWithTool, mustHave } from '../helpers/require-tool.ts'
+
+process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true'
+process.env.TESTCONTAINERS_HOST_OVERRIDE ??= '127.0.0.1'
+
+const ROOT = join(import.meta.dirname, '..', '..')
+// Container creation copies the image on vfs: generous, bounded timeouts.
+const RUN_TIMEOUT = 420_000
+
+/** A scenario file with its durations compressed, everything else unchanged. */
+function compressed(file: string, replacements: Array<[string | RegExp, string]>) {
+  let text = readFileSync(join(ROOT, 'scenarios', file), 'utf8')
+  for (const [from, to] of replacements) {
+    const before = text
+    text = text.replace(from, to)
+    if (text === before) throw new Error(`${file}: ${String(from)} not found (scenario changed? update this test)`)
+  }
+  return parseScenario(text, `scenarios/${file} (compressed)`).scenario
+}
+
+const baseline = () =>
+  compressed('baseline.yaml', [
+    ['duration: 45s', 'duration: 14s'],
+    ['warmup: 5s', 'warmup: 2s'],
+    ['at: 10s, probe: pkce-enforcement', 'at: 3s, probe: pkce-enforcement'],
+    ['at: 15s, probe: refresh-reuse-detection', 'at: 5s, probe: refresh-reuse-detection'],
+    ['at: 30s, probe: clock-skew-tolerance', 'at: 7s, probe: clock-skew-tolerance'],
+  ])
+
+const badKeyRotation = () =>
+  compressed('bad-key-rotation.yaml', [
+    ['duration: 60s', 'duration: 28s'],
+    ['warmup: 5s', 'warmup: 2s'],
+    ['at: 19s, probe: jwks-refresh-latency', 'at: 7s, probe: jwks-refresh-latency'],
+    ['at: 20s, fault: bad-key-rotation, duration: 20s', 'at: 8s, fault: bad-key-rotation, duration: 12s'],
+  ])
+
+function leftovers(): string[] {
+  const r = spawnSync('docker', ['ps', '-aq', '--filter', `label=${COMPONENT_LABEL}`], { encoding: 'utf8', timeout: 30_000 })
+  return r.stdout.split('\n').filter(Boolean)
+}
+
+function imageBuilt(): boolean {
+  return spawnSync('docker', ['image', 'inspect', imageName()], { stdio: 'ignore', timeout: 30_000 }).status === 0
+}
+
+describeWithTool('docker', 'containers runtime', () => {
+  let outDir: string
+  const log = createLogger({ name: 'containers-test', level: 'warn' })
+
+  beforeAll(async () => {
+    if (!imageBuilt()) {
+      const msg = `image ${imageName()} is not built: run scripts/ci/build-images.sh`
+      if (mustHave('docker')) throw new Error(msg)
+      console.warn(`[skip] containers runtime: ${msg}`)
+    }
+    // The lead registers the runtime in src/runtime/index.ts; until then, here.
+    runtimes.containers ??= containersRuntime
+    outDir = await mkdtemp(join(tmpdir(), 'gameday-containers-'))
+    expect(leftovers(), 'containers left by an earlier run').toEqual([])
+  })
+
+  afterAll(async () => {
+    if (outDir) await rm(outDir, { recursive: true, force: true })
+  })
+
+  it('runs the baseline game day on containers with the same verdict as on processes', async ({ skip }) => {
+    if (!imageBuilt()) skip()
+    const onContainers = await runScenario(baseline(), { runtime: 'containers', outDir, log, seed: 7 })
+    expect(leftovers()).toEqual([])
+    expect(onContainers.record.runtime).toBe('containers')
+    expect(onContainers.record.status).toBe('completed')
+    const onProcesses = await runScenario(baseline(), { runtime: 'process', outDir, log, seed: 7 })
+    const held = (o: typeof onContainers) => Object.fromEntries(o.verdict.slos.map((s) => [s.id, s.pass]))
+    expect(held(onContainers)).toEqual(held(onProcesses))
+    expect(onContainers.exitCode).toBe(onProcesses.exitCode)
+    expect(onContainers.exitCode, JSON.stringify(onContainers.verdict.slos.filter((s) => !s.pass))).toBe(0)
+  }, RUN_TIMEOUT)
+
+  it('runs bad-key-rotation on containers: the resilient RS recovers and its SLOs hold', async ({ skip }) => {
+    if (!imageBuilt()) skip()
+    const outcome = await runScenario(badKeyRotation(), { runtime: 'containers', outDir, log, seed: 11 })
+    expect(leftovers()).toEqual([])
+    expect(outcome.record.status).toBe('completed')
+    const rotated = outcome.record.events.some((e) => e.type === 'fault.injected')
+    expect(rotated, 'the rotation was injected').toBe(true)
+    expect(outcome.exitCode, JSON.stringify(outcome.verdict.slos.filter((s) => !s.pass))).toBe(0)
+  }, RUN_TIMEOUT)
+
+  it('leaves no container behind after a Ctrl-C in the middle of a run', async ({ skip }) => {
+    if (!imageBuilt()) skip()
+    const ctrlC = new AbortController()
+    const outcome = await runScenario(baseline(), {
+      runtime: 'containers',
+      outDir,
+      log,
+      signal: ctrlC.signal,
+      onProgress: (p) => {
+        if (p.elapsedMs > 3000) ctrlC.abort()
+      },
+    })
+    expect(outcome.exitCode).toBe(105)
+    expect(outcome.record.status).toBe('aborted')
+    expect(leftovers()).toEqual([])
+  }, RUN_TIMEOUT)
+
+  it('leaves no container behind when aborted while the stack starts, and keeps the logs', async ({ skip }) => {
+    if (!imageBuilt()) skip()
+    const abort = new AbortController()
+    const runDir = join(outDir, 'aborted-start')
+    const timer = setTimeout(() => abort.abort(new Error('test abort')), 1500)
+    await expect(containersRuntime.start(baseline().stack, { signal: abort.signal, log, seed: 1, runDir })).rejects.toThrow()
+    clearTimeout(timer)
+    expect(leftovers()).toEqual([])
+    // Containers that came up before the abort had their output saved.
+    const files = await readdir(join(runDir, 'logs')).catch(() => [] as string[])
+    for (const f of files) expect(f).toMatch(/^(as|rs-[a-z0-9-]+|jwks-cdn|fault-proxy)\.log$/)
+  }, RUN_TIMEOUT)
+})
