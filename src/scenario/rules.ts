@@ -173,7 +173,11 @@ export function checkRules(scenario: Scenario, registries: Registries = { faults
     const params = inSchemaOrder(unit.params, withDefaults<Record<string, unknown>>(unit.params, entry.params)) as Static<TSchema>
     entry.params = params as Record<string, unknown>
     for (const cap of unit.needs(params)) {
-      const missing = missingCapability(scenario, cap)
+      const target = typeof entry.params.target === 'string' ? scenario.stack.resourceServers.find((rs) => rs.name === entry.params.target) : undefined
+      const missing =
+        cap === 'rs-control' && target?.url !== undefined
+          ? { reason: `${target.name} is yours (url), not a reference mock-rs`, hint: 'target a reference RS (one with a profile)' }
+          : missingCapability(scenario, cap)
       if (missing) {
         issues.push({ path: at(kind), message: `${kind} ${quote(id)} needs ${CAPABILITY_TEXT[cap]}, but ${missing.reason}`, hint: missing.hint, code: 'ERR_CAPABILITY_MISSING' })
       }
