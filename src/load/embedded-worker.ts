@@ -7,13 +7,13 @@
  */
 import { setMaxListeners } from 'node:events'
 import { parentPort, workerData } from 'node:worker_threads'
-import type { FlowConfig } from '../scenario/schema.ts'
 import { durationMs } from '../util/duration.ts'
 import { deriveSeed, seededRandom } from '../util/random.ts'
 import type { MainMessage, WorkerInput, WorkerMessage } from './embedded-protocol.ts'
 import { executors } from './executors/index.ts'
 import { realClock, runExecutor } from './executors/run.ts'
 import type { VuPool } from './executors/vu-pool.ts'
+import { flowNames } from './flow-names.ts'
 import { flows } from './flows/index.ts'
 import type { FlowContext } from './flows/types.ts'
 import { percentileMs } from './histogram.ts'
@@ -36,17 +36,6 @@ function waitForStart(): Promise<number | undefined> {
   return new Promise((resolve) => {
     onStart = resolve
     abort.signal.addEventListener('abort', () => resolve(undefined), { once: true })
-  })
-}
-
-/** Flow names: `name:` or the flow id, numbered when an id repeats. */
-export function flowNames(list: readonly FlowConfig[]): string[] {
-  const seen = new Map<string, number>()
-  return list.map((f) => {
-    if (f.name) return f.name
-    const n = (seen.get(f.flow) ?? 0) + 1
-    seen.set(f.flow, n)
-    return n === 1 ? f.flow : `${f.flow}-${n}`
   })
 }
 
