@@ -204,7 +204,8 @@ export function issueAccessToken(
   const iat = ctx.clock.nowSeconds()
   const ttlS = Math.floor(ctx.ttl.accessToken / 1000)
   const exp = iat + ttlS
-  const jti = randomUUID()
+  const stateless = client.tokenFormat === 'jwt' && grant === undefined
+  const jti = stateless ? ctx.store.issueStateless(client.clientId, sub, exp, randomUUID()) : randomUUID()
   let token: string
   let key: string = jti
   let kid: string | undefined
@@ -218,12 +219,14 @@ export function issueAccessToken(
     token = signed.jwt
     kid = signed.kid
   }
-  const rec: AccessRecord = { key, jti, format: client.tokenFormat, clientId: client.clientId, sub, scope, aud, iat, exp, revoked: false }
-  if (grant) {
-    rec.grantId = grant.id
-    grant.accessKeys.add(key)
+  if (!stateless) {
+    const rec: AccessRecord = { key, jti, format: client.tokenFormat, clientId: client.clientId, sub, scope, aud, iat, exp, revoked: false }
+    if (grant) {
+      rec.grantId = grant.id
+      grant.accessKeys.add(key)
+    }
+    ctx.store.access.set(key, rec)
   }
-  ctx.store.access.set(key, rec)
   issuedCounter(ctx, grantType, client.tokenFormat).inc()
   const out: IssuedAccess = { access_token: token, token_type: 'Bearer', expires_in: ttlS, jti }
   if (scope) out.scope = scope
@@ -264,7 +267,23 @@ export function findAccess(ctx: AsContext, token: string): AccessRecord | undefi
     const payload = ctx.keys.verifyOwn(token)
     if (!payload || typeof payload.jti !== 'string') return undefined
     if (payload.iss !== ctx.issuer) return undefined
-    return ctx.store.access.get(payload.jti)
+    const stored = ctx.store.access.get(payload.jti)
+    if (stored) return stored
+    const { jti, client_id: clientId, sub, iat, exp, aud, scope } = payload
+    if (typeof clientId !== 'string' || typeof sub !== 'string' || typeof iat !== 'number' || typeof exp !== 'number') return undefined
+    return {
+      key: jti,
+      jti,
+      format: 'jwt',
+      clientId,
+      sub,
+      scope: typeof scope === 'string' ? scope : '',
+      aud: aud as string | string[],
+      iat,
+      exp,
+      revoked: ctx.store.statelessRevoked(jti, clientId, sub),
+      stateless: true,
+    }
   }
   const rec = ctx.store.access.get(token)
   return rec && rec.format === 'opaque' ? rec : undefined

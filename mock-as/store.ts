@@ -28,6 +28,8 @@ export interface AccessRecord {
   exp: number
   grantId?: string
   revoked: boolean
+  /** A client_credentials JWT not kept in the store (rebuilt from its verified claims). */
+  stateless?: boolean
 }
 
 export interface RefreshRecord {
@@ -93,6 +95,56 @@ export class Store {
   readonly userCodes = new Map<string, string>()
   readonly transactions = new Map<string, Transaction>()
 
+  /*
+   * client_credentials JWTs are not stored (the hot path stays allocation-light
+   * and memory flat): their jti starts with an issuance sequence number, and
+   * revocation is a jti deny-list plus per client/subject sequence watermarks.
+   */
+  private seq = 0
+  readonly revokedJtis = new Map<string, number>()
+  private readonly watermarks = new Map<string, number>()
+  /** `${clientId}\n${sub}` → exp second → live count (for revoke counts). */
+  private readonly buckets = new Map<string, Map<number, number>>()
+
+  /** Note a stateless token; returns its jti. */
+  issueStateless(clientId: string, sub: string, exp: number, random: string): string {
+    const key = `${clientId}\n${sub}`
+    let b = this.buckets.get(key)
+    if (!b) {
+      b = new Map()
+      this.buckets.set(key, b)
+    }
+    b.set(exp, (b.get(exp) ?? 0) + 1)
+    return `${(++this.seq).toString(36)}-${random}`
+  }
+
+  /** Whether a stateless token (by jti, client and subject) was revoked. */
+  statelessRevoked(jti: string, clientId: string, sub: string): boolean {
+    if (this.revokedJtis.has(jti)) return true
+    if (this.watermarks.size === 0) return false
+    const dash = jti.indexOf('-')
+    const seq = dash > 0 ? Number.parseInt(jti.slice(0, dash), 36) : Number.NaN
+    if (!Number.isFinite(seq)) return true
+    for (const k of [`${clientId}\n${sub}`, `${clientId}\n*`, `*\n${sub}`]) {
+      const w = this.watermarks.get(k)
+      if (w !== undefined && seq <= w) return true
+    }
+    return false
+  }
+
+  /** Revoke every stateless token of a client and/or subject; returns how many were live. */
+  revokeStateless(clientId: string | undefined, sub: string | undefined, nowSec: number): number {
+    this.watermarks.set(`${clientId ?? '*'}\n${sub ?? '*'}`, this.seq)
+    let n = 0
+    for (const [key, b] of this.buckets) {
+      const [c, s] = key.split('\n')
+      if ((clientId !== undefined && c !== clientId) || (sub !== undefined && s !== sub)) continue
+      for (const [exp, count] of b) if (exp > nowSec) n += count
+      b.clear()
+    }
+    return n
+  }
+
   /**
    * Drop everything that expired by the AS clock. Memory is bounded by
    * issuance rate × token lifetime (1000/s × 300 s ≈ 300k small records).
@@ -107,6 +159,8 @@ export class Store {
       this.refresh.delete(k)
       this.grants.get(r.grantId)?.refreshTokens.delete(k)
     }
+    for (const [k, exp] of this.revokedJtis) if (exp < nowSec) this.revokedJtis.delete(k)
+    for (const b of this.buckets.values()) for (const exp of b.keys()) if (exp < nowSec) b.delete(exp)
     for (const [k, r] of this.codes) if (r.exp < nowMs - 60_000) this.codes.delete(k)
     for (const [k, r] of this.devices) if (r.exp < nowMs - 60_000) {
       this.devices.delete(k)
@@ -151,6 +205,9 @@ export class Store {
   }
 
   clear(): void {
+    this.revokedJtis.clear()
+    this.watermarks.clear()
+    this.buckets.clear()
     this.grants.clear()
     this.access.clear()
     this.refresh.clear()

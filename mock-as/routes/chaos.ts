@@ -231,7 +231,7 @@ function revokeMatching(ctx: AsContext, clientId: string | undefined, sub: strin
       n++
     }
   }
-  return n
+  return n + ctx.store.revokeStateless(clientId, sub, nowS)
 }
 
 function state(ctx: AsContext): Record<string, unknown> {

@@ -33,6 +33,7 @@ export function revokeRoute(app: FastifyInstance, ctx: AsContext): void {
       if (a.clientId !== client.clientId) throw invalidRequest('the token was not issued to this client')
       if (!a.revoked) {
         a.revoked = true
+        if (a.stateless) ctx.store.revokedJtis.set(a.jti, a.exp)
         ctx.events.emit('token.revoked', { client_id: a.clientId, sub: a.sub, jti: a.jti, token_type: 'access_token' })
       }
       return true

@@ -207,6 +207,8 @@ describe('mock-as chaos API', () => {
     const { revoked } = await as.revoke({ clientId: 'svc' })
     expect(revoked).toBeGreaterThanOrEqual(2)
     for (const t of svcTokens) expect(await (await introspect(t)).text()).toBe('{"active":false}')
+    const fresh = String((await token()).body.access_token)
+    expect(((await (await introspect(fresh)).json()) as { active: boolean }).active).toBe(true)
     expect(((await (await introspect(other)).json()) as { active: boolean }).active).toBe(true)
     const alice = await codeFlow(app, 'spa', 'http://127.0.0.1:5173/cb')
     const bySub = await as.revoke({ sub: 'alice' })

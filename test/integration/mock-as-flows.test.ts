@@ -96,7 +96,9 @@ describe('mock-as flows', () => {
     const store = app.oauthContext.store
     store.sweep(app.oauthContext.clock.now())
     const before = store.access.size
-    for (let i = 0; i < 20; i++) await post(app, '/token', { grant_type: 'client_credentials' }, { authorization: basic('svc', 'svc-secret') })
+    for (let i = 0; i < 20; i++) await post(app, '/token', { grant_type: 'client_credentials' }, { authorization: basic('svc-opaque', 'svc-opaque-secret') })
+    // client_credentials JWTs are never stored
+    await post(app, '/token', { grant_type: 'client_credentials' }, { authorization: basic('svc', 'svc-secret') })
     expect(store.access.size).toBe(before + 20)
     now += 301_000 + 10_000
     store.sweep(app.oauthContext.clock.now())
