@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { buildRecord } from '../test/fixtures/records/build.ts'
-import { type CapacityEvaluation, findCapacity, tokenStats } from './capacity.ts'
+import type { CounterSeries } from './record.ts'
+import { type CapacityEvaluation, droppedShare, findCapacity, tokenStats } from './capacity.ts'
 import { renderCapacity } from './report/capacity.ts'
 
 /** A synthetic stack: p95 follows a queueing curve that crosses 300 ms at `knee` req/s. */
@@ -102,5 +103,16 @@ describe('tokenStats', () => {
     expect(s.p95Ms!).toBeGreaterThan(99)
     expect(s.p95Ms!).toBeLessThan(101)
     expect(tokenStats(buildRecord())).toEqual({ achievedRate: 0 })
+  })
+})
+
+describe('droppedShare', () => {
+  it('is the share of scheduled iterations the engine dropped', () => {
+    const counters: CounterSeries[] = [
+      { name: 'iterations', tags: {}, values: [{ s: 0, value: 30 }, { s: 1, value: 30 }] },
+      { name: 'dropped_iterations', tags: { reason: 'not_ready' }, values: [{ s: 0, value: 20 }] },
+    ]
+    expect(droppedShare(buildRecord({ counters }))).toBeCloseTo(0.25)
+    expect(droppedShare(buildRecord())).toBe(0)
   })
 })

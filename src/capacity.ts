@@ -163,6 +163,17 @@ export function tokenStats(record: RunRecord): { p95Ms?: number; achievedRate?: 
   return out
 }
 
+/** Share of scheduled iterations a step must run (not drop) to count as tested. */
+export const MIN_ACHIEVED = 0.8
+
+/** Dropped iterations over scheduled ones (iterations + dropped), from the engine's counters; 0 without counters. */
+export function droppedShare(record: RunRecord): number {
+  const sum = (name: string) => record.load.counters.filter((c) => c.name === name).reduce((n, c) => n + c.values.reduce((a, v) => a + v.value, 0), 0)
+  const dropped = sum('dropped_iterations')
+  const total = sum('iterations') + dropped
+  return total > 0 ? dropped / total : 0
+}
+
 export interface RunCapacityOptions {
   maxRate?: number
   /** Time budget, a duration (default `10m`). */
@@ -212,7 +223,12 @@ export async function runCapacity(scenarioPath: string, opts: RunCapacityOptions
       // a step without any measurement (engine not ready in time, stack hiccup) says nothing about the rate: retry it once
       if (outcome.verdict.slos.length > 0 && outcome.verdict.slos.every((s) => s.noData)) outcome = await once()
       const failing = outcome.verdict.slos.filter((s) => !s.pass).map((s) => (s.noData ? `${s.id} (no data)` : s.id))
-      return { pass: outcome.verdict.pass, failing, ...tokenStats(outcome.record) }
+      const stats = tokenStats(outcome.record)
+      // a rate the load generator could not deliver was not tested: it cannot count as held
+      const dropped = droppedShare(outcome.record)
+      const delivered = dropped <= 1 - MIN_ACHIEVED
+      if (!delivered) failing.push(`rate not achieved (${Math.round(dropped * 100)}% of iterations dropped)`)
+      return { pass: outcome.verdict.pass && delivered, failing, ...stats }
     },
     { startRate, maxRate, budgetMs, holds },
   )
