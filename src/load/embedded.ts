@@ -14,6 +14,8 @@ import { durationMs } from '../util/duration.ts'
 import { assertLoopbackUrl } from '../util/loopback.ts'
 import { registerSecret as registerGlobal } from '../util/secrets.ts'
 import type { MainMessage, PlainTargets, WorkerInput, WorkerMessage } from './embedded-protocol.ts'
+import { executors } from './executors/index.ts'
+import { flows } from './flows/index.ts'
 import type { LoadEngineDefinition, LoadRunOptions, PreparedLoad } from './types.ts'
 
 /**
@@ -30,8 +32,12 @@ export function externalOrigins(targets: Targets): string[] {
   return [...out]
 }
 
-/** Refuse non-loopback URLs the flows of `plan` would call (before any worker starts). */
+/** Refuse flows and executors this engine does not have, and non-loopback URLs the flows would call (before any worker starts). */
 export function checkTargets(plan: LoadConfig, targets: Targets): void {
+  plan.flows.forEach((f, i) => {
+    if (!flows[f.flow]) throw new GamedayError('ERR_UNKNOWN_UNIT', `load.flows[${i}].flow: the embedded engine has no flow ${JSON.stringify(f.flow)} (one of ${Object.keys(flows).join(', ')})`)
+    if (!executors[f.executor]) throw new GamedayError('ERR_UNKNOWN_UNIT', `load.flows[${i}].executor: unknown executor ${JSON.stringify(f.executor)}`)
+  })
   const external = new Set(externalOrigins(targets))
   const check = (url: string | undefined, what: string) => {
     if (url) assertLoopbackUrl(url, what, external.has(new URL(url).origin))

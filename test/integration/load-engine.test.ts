@@ -167,6 +167,11 @@ describe('embedded engine', () => {
     expect(r.warnings.some((w) => w.includes('not_ready'))).toBe(true)
   })
 
+  it('refuses a flow it does not have before starting a worker', async () => {
+    const plan: LoadConfig = { duration: '1s', warmup: '0s', gracefulStop: '1s', flows: [flow({ flow: 'no-such-flow' as FlowConfig['flow'], rate: 1 })] }
+    await expect(engines.embedded!.run(plan, targetsOf(server.url), { signal: new AbortController().signal, seed: 1 })).rejects.toMatchObject({ code: 'ERR_UNKNOWN_UNIT' })
+  })
+
   it('refuses a target that is not loopback', async () => {
     const t = targetsOf(server.url)
     t.resourceServers[0]!.apiUrl = 'http://192.0.2.1/api'
