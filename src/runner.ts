@@ -17,6 +17,7 @@ import { GamedayError, isGamedayError } from './errors.ts'
 import { faults as faultRegistry } from './faults/index.ts'
 import type { ActiveFault, UnitContext } from './faults/types.ts'
 import { engines } from './load/index.ts'
+import type { LoadRunOptions } from './load/types.ts'
 import { createLogger, type Logger } from './log.ts'
 import { probes as probeRegistry } from './probes/index.ts'
 import type { FaultWindow, LoadResult, PhaseName, PhaseRecord, ProbeResult, RunEvent, RunRecord, RunStatus } from './record.ts'
@@ -76,6 +77,8 @@ export interface RunOutcome {
 const HARNESS_VERSION = '0.1.0'
 /** Time between the end of preflight and t0, so the engine's worker is ready. */
 const LOAD_LEAD_MS = 1000
+/** Lead when the engine is already booted. */
+const PREPARED_LEAD_MS = 200
 const FEED_POLL_MS = 500
 const REVERT_TIMEOUT_MS = 10_000
 
@@ -228,7 +231,28 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     await preflightCheck(targets, abort.signal)
     phaseEnd()
 
-    t0 = Date.now() + LOAD_LEAD_MS
+    const engineOptions: LoadRunOptions = {
+      signal: abort.signal,
+      seed,
+      runDir,
+      registerSecret,
+      slos: scenario.slos.map((s) => ({ id: s.id, objective: s.objective ?? sloCatalog[s.id]?.objective ?? '' })).filter((s) => s.objective),
+      onProgress: (p) =>
+        options.onProgress?.({
+          phase: phases.at(-1)?.name ?? 'method',
+          elapsedMs: p.elapsedMs,
+          totalMs: p.totalMs,
+          rate: p.rate,
+          p95: p.p95,
+          errorRate: p.errorRate,
+          droppedIterations: p.droppedIterations,
+          activeFaults: [...active.values()].map((a) => a.window.fault),
+          slos: {},
+        }),
+    }
+    // Boot the engine (worker, flow setup) before t0 is fixed, so the first arrivals are not lost to start-up.
+    const prepared = engine.prepare ? await engine.prepare(load, targets, engineOptions) : undefined
+    t0 = Date.now() + (prepared ? PREPARED_LEAD_MS : LOAD_LEAD_MS)
     const ctx: UnitContext = {
       targets,
       scenario,
@@ -316,26 +340,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     phaseTimer('steady-state-before', warmupMs)
     if (firstFault !== undefined) phaseTimer('method', Math.max(firstFault, warmupMs))
 
-    loadResult = await engine.run(load, targets, {
-      signal: abort.signal,
-      seed,
-      runDir,
-      startAt: t0,
-      registerSecret,
-      slos: scenario.slos.map((s) => ({ id: s.id, objective: s.objective ?? sloCatalog[s.id]?.objective ?? '' })).filter((s) => s.objective),
-      onProgress: (p) =>
-        options.onProgress?.({
-          phase: phases.at(-1)?.name ?? 'method',
-          elapsedMs: p.elapsedMs,
-          totalMs: p.totalMs,
-          rate: p.rate,
-          p95: p.p95,
-          errorRate: p.errorRate,
-          droppedIterations: p.droppedIterations,
-          activeFaults: [...active.values()].map((a) => a.window.fault),
-          slos: {},
-        }),
-    })
+    loadResult = await (prepared ? prepared.start(t0) : engine.run(load, targets, { ...engineOptions, startAt: t0 }))
     if (loadResult.aborted || abort.signal.aborted) throw new GamedayError('ERR_RUN_ABORTED', 'the run was interrupted')
   } catch (err) {
     failure = err

@@ -5,16 +5,14 @@
  * their URL, and die with the harness (they watch their stdin).
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import { GamedayError } from '../errors.ts'
 import type { Logger } from '../log.ts'
 import type { StackConfig } from '../scenario/schema.ts'
+import { childCommand } from './child-bundle.ts'
 import { type ComponentPlan, planStack } from './plan.ts'
 import { buildTargets, type StartedComponent, waitHealthy } from './targets.ts'
 import type { RuntimeDefinition, RuntimeStartOptions, StartedStack } from './types.ts'
 
-const CHILD_ENTRY = fileURLToPath(new URL('./child.ts', import.meta.url))
-const TSX_LOADER = import.meta.resolve('tsx')
 const LOG_LIMIT = 256 * 1024
 const START_TIMEOUT_MS = 60_000
 
@@ -35,7 +33,7 @@ function appendLog(child: Pick<RunningChild, 'log' | 'logBytes'>, chunk: string)
 
 /** Start one component as a child process and wait for its URL line. */
 export async function startChildComponent(plan: ComponentPlan, log: Logger, signal?: AbortSignal): Promise<RunningChild> {
-  const proc = spawn(process.execPath, ['--import', TSX_LOADER, CHILD_ENTRY], {
+  const proc = spawn(process.execPath, await childCommand(), {
     env: { ...process.env, OAUTH_GAMEDAY_COMPONENT: JSON.stringify(plan), LOG_LEVEL: process.env.COMPONENT_LOG_LEVEL ?? 'warn' },
     stdio: ['pipe', 'pipe', 'pipe'],
   })
