@@ -6,10 +6,10 @@
  * show a JWKS refresh latency bounded by that cooldown: at least the time the
  * kid stayed unpublished, at most the 30 s cooldown plus the probe's polling.
  */
-import type { Server } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 import { Value } from '@sinclair/typebox/value'
-import express from 'express'
 import { auth } from 'express-oauth2-jwt-bearer'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { faults } from '../../src/faults/index.ts'
@@ -18,13 +18,21 @@ import { startTestStack, type TestStack } from './helpers/stack.ts'
 
 const COOLDOWN_MS = 30_000
 
+/** The little of express this test uses (express ships no types and @types/express is not installed). */
+type Handler = (req: IncomingMessage, res: ServerResponse & { json(body: unknown): void }, next: (err?: unknown) => void) => void
+interface ExpressApp {
+  get(path: string, ...handlers: Handler[]): void
+  listen(port: number, host: string, cb: () => void): Server
+}
+const express = createRequire(import.meta.url)('express') as () => ExpressApp
+
 describe('external RS built with express-oauth2-jwt-bearer', () => {
   let stack: TestStack
   let server: Server
   beforeAll(async () => {
     stack = await startTestStack({ rs: [] })
     const app = express()
-    app.get('/api/orders', auth({ issuerBaseURL: stack.targets.issuer, audience: 'https://api.example' }), (_req, res) => {
+    app.get('/api/orders', auth({ issuerBaseURL: stack.targets.issuer, audience: 'https://api.example' }) as unknown as Handler, (_req, res) => {
       res.json({ orders: [] })
     })
     server = await new Promise<Server>((resolve) => {
