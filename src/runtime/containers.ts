@@ -130,6 +130,31 @@ async function stopContainer(c: RunningContainer): Promise<void> {
   live.delete(c.container.getId())
 }
 
+/** Wait for /healthz, but give up at once, with the output, when the container dies. */
+async function healthyOrExited(c: RunningContainer, logs: LogBuffer, signal: AbortSignal): Promise<void> {
+  const client = await getContainerRuntimeClient()
+  const watch = new AbortController()
+  let done = false
+  const exited = (client.container.getById(c.container.getId()).wait({ abortSignal: watch.signal }) as Promise<{ StatusCode: number }>).then(
+    (r) => {
+      if (done) return
+      const tail = maskSecrets(logs.chunks.join('')).split('\n').slice(-15).join('\n')
+      throw new GamedayError('ERR_RUNTIME_START_FAILED', `${c.plan.name}: container exited with code ${r.StatusCode} before it was healthy:\n${tail}`, {
+        hint: 'read the component output above',
+      })
+    },
+    () => new Promise<never>(() => {}),
+  )
+  // The watch outlives the race when the container is healthy: never let it reject unobserved.
+  exited.catch(() => {})
+  try {
+    await Promise.race([waitHealthy(c.plan.name, c.url, START_TIMEOUT_MS, signal), exited])
+  } finally {
+    done = true
+    watch.abort()
+  }
+}
+
 const WAVE: Record<ComponentPlan['role'], number> = { as: 0, proxy: 1, cdn: 1, rs: 2 }
 
 /** Components grouped by start order: the AS, then what fronts it, then the resource servers. */
@@ -187,7 +212,7 @@ async function start(stack: StackConfig, options: RuntimeStartOptions): Promise<
             })
       }
       const names = new Set(wave.map((c) => c.name))
-      await Promise.all(running.filter((c) => names.has(c.plan.name)).map((c) => waitHealthy(c.plan.name, c.url, START_TIMEOUT_MS, options.signal)))
+      await Promise.all(running.filter((c) => names.has(c.plan.name)).map((c) => healthyOrExited(c, buffers.get(c.plan.name)!, options.signal)))
     }
     options.signal.throwIfAborted()
     options.signal.addEventListener('abort', onAbort, { once: true })
