@@ -1,8 +1,12 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
+import { Value } from '@sinclair/typebox/value'
 import { describe, expect, it } from 'vitest'
 import { type BenchFile, renderTable } from '../bench/run.ts'
+import { ExitCode } from '../src/errors.ts'
+import { faults } from '../src/faults/index.ts'
+import { probes } from '../src/probes/index.ts'
 import { readBlock } from './blocks.ts'
 import { BENCH_PLACEHOLDER, BENCH_RESULTS, relativeLinks, renderBench, renderReadmeBlocks, ROOT } from './readme.ts'
 
@@ -68,6 +72,26 @@ describe('README', () => {
     }
     expect(renderTable(file)).toContain('| x | 1234 req/s | ±5% | y | 1000 req/s | 1.23 | ≥ 0.8× | pass |')
     expect(renderBench('/nonexistent')).toBe(BENCH_PLACEHOLDER)
+  })
+})
+
+describe('docs that restate the code', () => {
+  it('lists every exit code of src/errors.ts in the README table', () => {
+    const section = readme.slice(readme.indexOf('## Exit codes'), readme.indexOf('## CLI'))
+    const listed = [...section.matchAll(/^\| (\d+) \|/gm)].map((m) => Number(m[1]))
+    expect(listed.sort((a, b) => a - b)).toEqual(Object.values(ExitCode).sort((a, b) => a - b))
+  })
+
+  it('says "refused" in docs/own-stack.md exactly for the faults and probes that need AS control', () => {
+    const doc = readFileSync(join(ROOT, 'docs/own-stack.md'), 'utf8')
+    const rows = [...doc.matchAll(/^\| (probe )?`([a-z-]+)`(?: \(`(\w+): ([\w-]+)`[^)]*\))? \| [^|]+ \| (refused|works?)\b/gm)]
+    expect(rows.length).toBeGreaterThanOrEqual(Object.keys(faults).length)
+    for (const [, probe, id, key, value, verdict] of rows) {
+      const unit = probe ? probes[id!] : faults[id!]
+      expect(unit, `docs/own-stack.md names an unknown unit ${id}`).toBeDefined()
+      const params = Value.Default(unit!.params, key ? { [key]: value } : {}) as never
+      expect(unit!.needs(params).includes('as-control'), `${id} ${key ?? ''}=${value ?? ''}`).toBe(verdict === 'refused')
+    }
   })
 })
 
