@@ -21,15 +21,15 @@ describe('jwks-refresh-latency and fail-open', () => {
     const probe = probes['jwks-refresh-latency']!
     const ctx = rot.context()
     const ctl = new AbortController()
-    const running = probe.run(ctx, Value.Default(probe.params, { timeout: '8s', intervalMs: 200 }) as never, ctl.signal)
+    const running = probe.run(ctx, Value.Default(probe.params, { timeout: '12s', intervalMs: 200 }) as never, ctl.signal)
     await new Promise((r) => setTimeout(r, 500))
     const fault = faults['bad-key-rotation']!
     const active = await fault.inject(ctx, Value.Default(fault.params, { mode: 'sign-before-publish', unpublishedFor: '2s' }) as never, ctl.signal)
     const r = await running
     await active.revert()
     expect(r.breakdown?.resilient as number).toBeGreaterThan(0)
-    // the kid is published after 2 s; resilient refetches on the unknown kid within its cooldown
-    expect(r.breakdown?.resilient as number).toBeLessThan(6000)
+    // published after 2 s; resilient refetches on the unknown kid once its 5 s cooldown allows (slack for a busy machine)
+    expect(r.breakdown?.resilient as number).toBeLessThan(9000)
     expect(r.status).toBe('timeout')
     expect(r.error).toContain('fixed')
     expect(r.value).toBeNull()
