@@ -7,6 +7,7 @@ import { type BenchFile, renderTable } from '../bench/run.ts'
 import { ExitCode } from '../src/errors.ts'
 import { faults } from '../src/faults/index.ts'
 import { probes } from '../src/probes/index.ts'
+import { slos } from '../src/slo/index.ts'
 import { readBlock } from './blocks.ts'
 import { BENCH_PLACEHOLDER, BENCH_RESULTS, relativeLinks, renderBench, renderReadmeBlocks, ROOT } from './readme.ts'
 
@@ -80,6 +81,13 @@ describe('docs that restate the code', () => {
     const section = readme.slice(readme.indexOf('## Exit codes'), readme.indexOf('## CLI'))
     const listed = [...section.matchAll(/^\| (\d+) \|/gm)].map((m) => Number(m[1]))
     expect(listed.sort((a, b) => a - b)).toEqual(Object.values(ExitCode).sort((a, b) => a - b))
+  })
+
+  it('describes every SLO of the catalog in docs/slos.md', () => {
+    const doc = readFileSync(join(ROOT, 'docs/slos.md'), 'utf8')
+    const section = doc.slice(doc.indexOf('## What each SLO reads'), doc.indexOf('## In a scenario'))
+    const listed = [...section.matchAll(/^\| ([A-Z]\d+) \|/gm)].map((m) => m[1])
+    expect(listed.sort()).toEqual(Object.keys(slos).sort())
   })
 
   it('says "refused" in docs/own-stack.md exactly for the faults and probes that need AS control', () => {
