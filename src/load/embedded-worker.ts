@@ -102,6 +102,8 @@ async function main(): Promise<void> {
     signal: runSignal,
     now: clock.now,
     record(metric, tags, intendedStart, actualStart, end, failed) {
+      // a request cut off by the graceful stop or an abort says nothing about the system under test
+      if (tags.reason === 'cancelled') return recorder?.count('interrupted_requests', { flow: names[i]! }, 1, clock.now())
       recorder?.record(metric, { ...tags, flow: tags.flow ?? names[i]! } as never, intendedStart, actualStart, end, failed)
     },
     count(name, tags = {}, n = 1) {

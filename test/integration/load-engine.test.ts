@@ -138,7 +138,7 @@ describe('embedded engine', () => {
   })
 
   it('returns a partial result marked aborted when the signal fires', async () => {
-    const plan: LoadConfig = { duration: '30s', warmup: '0s', gracefulStop: '5s', flows: [flow({ rate: 20 })] }
+    const plan: LoadConfig = { duration: '30s', warmup: '0s', gracefulStop: '5s', flows: [flow({ flow: 'api-call', rate: 20, clients: 1, target: 'slow' })] }
     const ctl = new AbortController()
     let abortedAt = 0
     const onProgress = (p: LoadProgress) => {
@@ -150,6 +150,9 @@ describe('embedded engine', () => {
     const r = await engines.embedded!.run(plan, targetsOf(server.url), { signal: ctl.signal, seed: 1, onProgress })
     expect(r.aborted).toBe(true)
     expect(Date.now() - abortedAt).toBeLessThan(5000)
+    // 400 ms requests at 20/s: several were in flight; cancelled, they are counted, not failed
+    expect(counter(r, 'interrupted_requests')).toBeGreaterThanOrEqual(1)
+    expect(r.series.filter((x) => x.failed)).toEqual([])
     expect(sum(r.series)).toBeGreaterThan(5)
     expect(sum(r.series)).toBeLessThan(100)
   })
