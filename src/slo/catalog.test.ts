@@ -12,8 +12,8 @@ function probe(p: Partial<ProbeResult> & Pick<ProbeResult, 'probe'>): ProbeResul
 }
 
 describe('slo catalog', () => {
-  it('registers M1..M10 and S1 under their ids, each with a parseable default objective', () => {
-    expect(Object.keys(slos).sort()).toEqual(['M1', 'M10', 'M2', 'M3', 'M4', 'M5', 'M6', 'M7', 'M8', 'M9', 'S1'])
+  it('registers M1..M10, S1 and L1 under their ids, each with a parseable default objective', () => {
+    expect(Object.keys(slos).sort()).toEqual(['L1', 'M1', 'M10', 'M2', 'M3', 'M4', 'M5', 'M6', 'M7', 'M8', 'M9', 'S1'])
     for (const [key, def] of Object.entries(slos)) {
       expect(def.id).toBe(key)
       expect(() => parseThreshold(def.objective)).not.toThrow()
@@ -187,7 +187,7 @@ describe('M6 and M10', () => {
         { metric: 'introspection', rate: 19 },
         { metric: 'introspection', rate: 1, failed: true, tags: { status: '429' } },
         { metric: 'oauth_authorize', rate: 100 },
-        { metric: 'browser_login', rate: 1, failed: true, tags: { status: '500' } },
+        { metric: 'browser_login', rate: 1, failed: true, tags: { endpoint: 'total', status: '500' } },
       ],
     })
     const m6 = scoreSlo(r, { id: 'M6' }, true)
@@ -261,5 +261,32 @@ describe('S1', () => {
   it('reads 0 with RS traffic and no acceptances, no data without either', () => {
     expect(scoreSlo(buildRecord({ series: [{ metric: 'rs_request' }] }), { id: 'S1' }, true)).toMatchObject({ measured: 0, pass: true })
     expect(scoreSlo(buildRecord(), { id: 'S1' }, true).noData).toBe(true)
+  })
+})
+
+describe('L1 and M10 with browser logins', () => {
+  const logins = (failedShare: number) =>
+    buildRecord({
+      series: [
+        { metric: 'browser_login', rate: 10, tags: { endpoint: 'login-page', status: 'ok' }, latencyMs: 300 },
+        { metric: 'browser_login', rate: 10 * (1 - failedShare), tags: { endpoint: 'submit', status: 'ok' }, latencyMs: 400 },
+        { metric: 'browser_login', rate: 10 * failedShare, failed: true, tags: { endpoint: 'submit', status: 'failed', reason: 'state_mismatch' }, latencyMs: 400 },
+        { metric: 'browser_login', rate: 10 * (1 - failedShare), tags: { endpoint: 'total', status: 'ok' }, latencyMs: 1200 },
+        { metric: 'browser_login', rate: 10 * failedShare, failed: true, tags: { endpoint: 'total', status: 'failed', reason: 'state_mismatch' }, latencyMs: 900 },
+      ],
+    })
+
+  it('L1 reads the p95 of whole logins, not of their steps', () => {
+    const v = slos.L1!.indicator(logins(0), W)
+    expect(v.value).toBeGreaterThan(1100)
+    expect(v.value).toBeLessThan(1300)
+    expect(scoreSlo(logins(0), { id: 'L1', objective: 'p(95)<1s' }, true).pass).toBe(false)
+    expect(scoreSlo(logins(0), { id: 'L1' }, true).pass).toBe(true)
+  })
+
+  it('M10 counts each browser login once, by its total', () => {
+    const v = slos.M10!.indicator(logins(0.2), W)
+    expect(v.value).toBeCloseTo(0.2, 5)
+    expect(v.total).toBe(100)
   })
 })

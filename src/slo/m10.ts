@@ -13,7 +13,12 @@ export const m10: SloDefinition = {
   window: 'run',
   severity: 'major',
   indicator: (record, window, _target, threshold) =>
-    rateIndicator(seriesOf(record, ['oauth_authorize', 'browser_login']), window, { badShare: true, ...(threshold ? { threshold } : {}) }),
+    // A browser login records each step and a `total`; count each login once, by its total.
+    rateIndicator(
+      seriesOf(record, ['oauth_authorize', 'browser_login']).filter((s) => s.metric !== 'browser_login' || s.tags.endpoint === 'total'),
+      window,
+      { badShare: true, ...(threshold ? { threshold } : {}) },
+    ),
   attribute(_record, _window, value) {
     const top = topKey(value.breakdown)
     return top ? `most failed authorizations: ${top.key} (${pct(top.share)})` : undefined
