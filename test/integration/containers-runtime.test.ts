@@ -13,10 +13,11 @@ import { readFileSync } from 'node:fs'
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLogger } from '../../src/log.ts'
 import { runScenario } from '../../src/runner.ts'
-import { COMPONENT_LABEL, containersRuntime, imageName } from '../../src/runtime/containers.ts'
+import { COMPONENT_LABEL, containersRuntime, imageName, waves } from '../../src/runtime/containers.ts'
+import type { ComponentPlan } from '../../src/runtime/plan.ts'
 import { runtimes } from '../../src/runtime/index.ts'
 import { parseScenario } from '../../src/scenario/load.ts'
 import { describeWithTool, mustHave } from '../helpers/require-tool.ts'
@@ -64,6 +65,29 @@ function leftovers(): string[] {
 function imageBuilt(): boolean {
   return spawnSync('docker', ['image', 'inspect', imageName()], { stdio: 'ignore', timeout: 30_000 }).status === 0
 }
+
+describe('containers runtime without Docker', () => {
+  const c = (name: string, role: ComponentPlan['role']): ComponentPlan => ({ name, role, host: '127.0.0.1', port: 1, adminToken: 't', options: {} })
+
+  it('starts the AS first, then what fronts it, then the resource servers', () => {
+    const order = waves([c('as', 'as'), c('fault-proxy', 'proxy'), c('jwks-cdn', 'cdn'), c('rs-a', 'rs'), c('rs-b', 'rs')])
+    expect(order.map((w) => w.map((x) => x.name))).toEqual([['as'], ['fault-proxy', 'jwks-cdn'], ['rs-a', 'rs-b']])
+    expect(waves([c('rs-a', 'rs')]).map((w) => w.map((x) => x.name))).toEqual([['rs-a']])
+  })
+
+  it('takes the image from OAUTH_GAMEDAY_IMAGE', () => {
+    expect(imageName({})).toBe('oauth-gameday:local')
+    expect(imageName({ OAUTH_GAMEDAY_IMAGE: 'example/oauth-gameday:1.0.0' })).toBe('example/oauth-gameday:1.0.0')
+  })
+
+  it('fails instead of skipping under CI, except for k6', () => {
+    expect(mustHave('docker', { CI: 'true' })).toBe(true)
+    expect(mustHave('chromium', { CI: '1' })).toBe(true)
+    expect(mustHave('k6', { CI: 'true' })).toBe(false)
+    expect(mustHave('docker', {})).toBe(false)
+    expect(mustHave('docker', { CI: 'false' })).toBe(false)
+  })
+})
 
 describeWithTool('docker', 'containers runtime', () => {
   let outDir: string
