@@ -17,6 +17,8 @@ import { Kind, type TSchema } from '@sinclair/typebox'
 import type { Command } from 'commander'
 import { buildProgram } from '../src/cli/program.ts'
 import { errorCodes } from '../src/errors.ts'
+import { renderFaultsDoc } from '../src/faults/doc.ts'
+import { runRecordSchemaText } from '../src/report/record-schema.ts'
 import { ScenarioSchema } from '../src/scenario/schema.ts'
 import { DURATION_PATTERN } from '../src/util/duration.ts'
 
@@ -193,6 +195,8 @@ export const generators: Generator[] = [
   { path: 'docs/scenario-reference.md', render: renderScenarioReference },
   { path: 'docs/errors.md', render: renderErrorsDoc },
   { path: 'docs/cli.md', render: renderCliDoc },
+  { path: 'schema/run-record.schema.json', render: runRecordSchemaText },
+  { path: 'docs/faults.md', render: renderFaultsDoc },
 ]
 
 function readIfExists(path: string): string | undefined {
