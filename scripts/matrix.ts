@@ -8,6 +8,8 @@
  *   npx tsx scripts/matrix.ts --write    also write it into README.md between
  *                                        <!-- BEGIN matrix --> and <!-- END matrix -->
  *   npx tsx scripts/matrix.ts --only clock-skew
+ *   npx tsx scripts/matrix.ts --from reports/matrix/last.json --write
+ *                                        render a previous run without running again
  *
  * `test/integration/matrix.test.ts` runs the same cells in `npm test`.
  */
@@ -204,15 +206,16 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2)
   const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined
   const cells = CELLS.filter((c) => !only || c.scenario === only)
-  const results: CellResult[] = []
-  for (const cell of cells) {
+  const from = args.includes('--from') ? args[args.indexOf('--from') + 1] : undefined
+  const results: CellResult[] = from ? (JSON.parse(await readFile(from, 'utf8')) as CellResult[]) : []
+  for (const cell of from ? [] : cells) {
     const r = await runCell(cell)
     results.push(r)
     process.stderr.write(`${r.agrees ? 'ok ' : 'BAD'} ${cell.scenario} × ${cell.variant}: broken [${r.broken.join(', ')}] noData [${r.noData.join(', ')}] ${r.error ?? ''} (${Math.round(r.durationMs / 1000)}s)\n`)
   }
   const table = renderMatrix(results)
   process.stdout.write(`${table}\n`)
-  await writeFile(join(ROOT, 'reports', 'matrix', 'last.json'), JSON.stringify(results, null, 2)).catch(() => {})
+  if (!from) await writeFile(join(ROOT, 'reports', 'matrix', 'last.json'), JSON.stringify(results, null, 2)).catch(() => {})
   if (args.includes('--write')) {
     const path = join(ROOT, 'README.md')
     const readme = await readFile(path, 'utf8').catch(() => '# oauth-gameday\n')
