@@ -21,3 +21,17 @@ describe('maskSecrets', () => {
     expect(maskSecrets('abc def')).toBe('abc def')
   })
 })
+
+describe('maskSecrets with many tokens', () => {
+  afterEach(() => clearSecrets())
+
+  it('masks opaque tokens found among thousands registered, wherever they sit in the text', () => {
+    const minted = Array.from({ length: 20_000 }, (_, i) => `opaque${String(i).padStart(6, '0')}Tok_en-abcdefgh`)
+    for (const t of minted) registerSecret(t)
+    const one = minted[12_345]!
+    const out = maskSecrets(`{"access_token":"${one}"} token=${one}&x=1 Bearer ${one}`)
+    expect(out).not.toContain(one)
+    expect(out.match(/\[secret:/g)).toHaveLength(3)
+    expect(maskSecrets('opaque999999Tok_en-abcdefgh is not registered')).toContain('opaque999999Tok_en-abcdefgh')
+  })
+})

@@ -5,8 +5,15 @@
  */
 import { createHash, randomBytes } from 'node:crypto'
 
-const registered = new Set<string>()
+/** Token-like secrets (base64url, ≥ 16 chars): found by scanning runs and a Set lookup, so thousands cost no regex. */
+const tokens = new Set<string>()
+/** Other secrets (passwords, short client secrets): few, matched by one regex. */
+const literals = new Set<string>()
 let pattern: RegExp | undefined
+
+const TOKEN_LIKE = /^[A-Za-z0-9_-]{16,}$/
+const TOKEN_RUN = /[A-Za-z0-9_-]{16,}/g
+const MAX_TOKENS = 200_000
 
 /** A JWS/JWE compact serialization: three or five base64url segments, the first a JSON header. */
 export const JWT_SHAPE = /eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)?/g
@@ -16,14 +23,20 @@ const MIN_SECRET_LENGTH = 6
 
 /** Register a value that must never appear in clear in a log line or a report. */
 export function registerSecret(value: string | undefined | null): void {
-  if (!value || value.length < MIN_SECRET_LENGTH || registered.has(value)) return
-  registered.add(value)
-  pattern = undefined
-  if (registered.size > 50_000) {
-    // bounded memory under long runs: the oldest values go first (JWT-shaped ones are still caught by shape)
-    const first = registered.values().next().value
-    if (first !== undefined) registered.delete(first)
+  if (!value || value.length < MIN_SECRET_LENGTH) return
+  if (TOKEN_LIKE.test(value)) {
+    if (tokens.has(value)) return
+    tokens.add(value)
+    if (tokens.size > MAX_TOKENS) {
+      // bounded memory under long runs: the oldest go first (JWT-shaped ones are still caught by shape)
+      const first = tokens.values().next().value
+      if (first !== undefined) tokens.delete(first)
+    }
+    return
   }
+  if (literals.has(value)) return
+  literals.add(value)
+  pattern = undefined
 }
 
 function escape(s: string): string {
@@ -33,13 +46,13 @@ function escape(s: string): string {
 /** Replace registered secrets and JWT-shaped strings in `text` by a short hash. */
 export function maskSecrets(text: string): string {
   let out = text.replace(JWT_SHAPE, (m) => `[jwt:${shortHash(m)}]`)
-  if (registered.size === 0) return out
+  if (tokens.size > 0) out = out.replace(TOKEN_RUN, (m) => (tokens.has(m) ? `[secret:${shortHash(m)}]` : m))
+  if (literals.size === 0) return out
   if (!pattern) {
-    const parts = [...registered].sort((a, b) => b.length - a.length).map(escape)
+    const parts = [...literals].sort((a, b) => b.length - a.length).map(escape)
     pattern = new RegExp(parts.join('|'), 'g')
   }
-  out = out.replace(pattern, (m) => `[secret:${shortHash(m)}]`)
-  return out
+  return out.replace(pattern, (m) => `[secret:${shortHash(m)}]`)
 }
 
 const hashKey = randomBytes(16)
@@ -51,6 +64,7 @@ export function shortHash(value: string): string {
 
 /** Test helper: forget every registered secret. */
 export function clearSecrets(): void {
-  registered.clear()
+  tokens.clear()
+  literals.clear()
   pattern = undefined
 }
