@@ -79,6 +79,8 @@ export function shorten(s: Scenario): Scenario {
   const out = structuredClone(s)
   out.load.warmup = '2s'
   out.load.gracefulStop = '1s'
+  // the matrix proves detection, not speed: token latency on a shared 2-core runner is the machine's, not the game day's
+  for (const slo of out.slos) if (slo.id === 'M2') slo.objective = 'p(95)<2s'
   const tl = out.timeline
   const set = (id: string, when: string, extra: Partial<TimelineEntry> = {}, params: Record<string, unknown> = {}) => {
     const e = at(tl, id)
