@@ -16,7 +16,7 @@ import { GamedayError } from './errors.ts'
 import { createLogger, silentLogger, type Logger } from './log.ts'
 import { runtimes } from './runtime/index.ts'
 import type { StartedStack } from './runtime/types.ts'
-import { type StackConfig, StackSection } from './scenario/schema.ts'
+import { type ResourceServerConfig, type StackConfig, StackSection } from './scenario/schema.ts'
 
 export { GamedayError, isGamedayError, errorCodes, ExitCode, type ErrorCode } from './errors.ts'
 export { runScenario, type RunOptions, type RunOutcome, type RunProgress } from './runner.ts'
@@ -26,6 +26,14 @@ export type { RunRecord, LoadResult, ProbeResult, RunEvent } from './record.ts'
 export type { Targets, StartedStack, AsControl, RsControl, CdnControl, ProxyControl, ClientCredentials, RsTarget } from './runtime/types.ts'
 export type { Verdict, SloScore } from './slo/types.ts'
 export { createLogger } from './log.ts'
+
+/** A stack section with every default optional (filled from the schema), as {@link startStack} takes it. */
+export interface StackInput {
+  authorizationServer?: Partial<StackConfig['authorizationServer']>
+  resourceServers?: Array<Partial<ResourceServerConfig> & Pick<ResourceServerConfig, 'name'>>
+  jwksCdn?: Partial<NonNullable<StackConfig['jwksCdn']>>
+  faultProxy?: Partial<NonNullable<StackConfig['faultProxy']>>
+}
 
 /** Options of {@link startStack}. */
 export interface StartStackOptions {
@@ -47,7 +55,7 @@ export interface StartStackOptions {
  * console.log(stack.targets.issuer)
  * ```
  */
-export async function startStack(stack: Partial<StackConfig> = {}, options: StartStackOptions = {}): Promise<StartedStack> {
+export async function startStack(stack: StackInput = {}, options: StartStackOptions = {}): Promise<StartedStack> {
   const filled = Value.Default(StackSection, structuredClone({ authorizationServer: {}, ...stack })) as StackConfig
   if (!Value.Check(StackSection, filled)) {
     const first = [...Value.Errors(StackSection, filled)][0]

@@ -435,7 +435,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   }
   phases.at(-1)!.end = now()
 
-  const exitCode = status === 'aborted' ? 105 : status === 'failed' ? 1 : verdict.exitCode
+  // A known error keeps its own exit code (k6 missing, an invalid stack: 104); anything else is internal (1).
+  const failedCode = isGamedayError(failure) ? failure.exitCode : 1
+  const exitCode = status === 'aborted' ? 105 : status === 'failed' ? failedCode : verdict.exitCode
   log.info({ runId, status, pass: verdict.pass, runDir }, 'run.finished')
   return { record, verdict, runDir, exitCode }
 }
