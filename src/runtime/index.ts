@@ -1,7 +1,9 @@
 /** The runtime registry (`--runtime process|containers`). */
+import { containersRuntime } from './containers.ts'
 import { processRuntime } from './process.ts'
 import type { RuntimeDefinition } from './types.ts'
 
 export const runtimes: Record<string, RuntimeDefinition> = {
   process: processRuntime,
+  containers: containersRuntime,
 }
