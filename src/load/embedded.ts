@@ -5,9 +5,11 @@
  * HDR histograms. Everything k6-specific lives in the k6 engine; both return
  * the same LoadResult.
  */
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { GamedayError, type ErrorCode, errorCodes } from '../errors.ts'
 import type { LoadResult } from '../record.ts'
+import { cachedBundle } from '../runtime/child-bundle.ts'
 import type { Targets } from '../runtime/types.ts'
 import type { LoadConfig } from '../scenario/schema.ts'
 import { durationMs } from '../util/duration.ts'
@@ -67,6 +69,24 @@ function emptyResult(startedAt: number, warning: string): LoadResult {
   return { engine: 'embedded', engineVersion: `node ${process.version}`, startedAt, durationMs: Date.now() - startedAt, latencyBasis: 'intended-start', series: [], counters: [], aborted: true, warnings: [warning] }
 }
 
+const WORKER_TS = fileURLToPath(new URL('./embedded-worker.ts', import.meta.url))
+const WORKER_BOOT = new URL('./embedded-worker-boot.mjs', import.meta.url)
+
+/**
+ * The worker's entry: a cached esbuild bundle of `embedded-worker.ts` (plain
+ * JS, about 0.1 s to load), or, when it cannot be built (read-only tree,
+ * OAUTH_GAMEDAY_CHILD_TSX=1), the boot file that registers tsx in the worker
+ * and compiles the TS sources there (over a second of CPU).
+ */
+async function workerEntry(): Promise<URL> {
+  if (process.env.OAUTH_GAMEDAY_CHILD_TSX === '1') return WORKER_BOOT
+  try {
+    return pathToFileURL(await cachedBundle('load-worker', WORKER_TS))
+  } catch {
+    return WORKER_BOOT
+  }
+}
+
 export interface EmbeddedOptions {
   /** Seeded uniform jitter of arrivals as a share of the gap; 0 (none) by default. */
   jitter?: number
@@ -82,7 +102,7 @@ export interface EmbeddedOptions {
 export async function prepareEmbedded(plan: LoadConfig, targets: Targets, options: LoadRunOptions & EmbeddedOptions): Promise<PreparedLoad> {
   checkTargets(plan, targets)
   const input: WorkerInput = { plan, targets: plainTargets(targets), seed: options.seed, externalOrigins: externalOrigins(targets), jitter: options.jitter ?? 0 }
-  const worker = new Worker(new URL('./embedded-worker-boot.mjs', import.meta.url), { workerData: input })
+  const worker = new Worker(await workerEntry(), { workerData: input })
   const registerSecret = options.registerSecret ?? registerGlobal
   const startedAt = Date.now()
   let onReady: (() => void) | undefined

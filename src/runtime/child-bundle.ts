@@ -17,7 +17,14 @@ const ENTRY = fileURLToPath(new URL('./child.ts', import.meta.url))
 const SOURCES = ['src', 'mock-as', 'mock-rs']
 const CACHE = join(ROOT, 'node_modules', '.cache', 'oauth-gameday')
 
-async function sourceKey(): Promise<string> {
+let key: Promise<string> | undefined
+
+function sourceKey(): Promise<string> {
+  key ??= computeKey()
+  return key
+}
+
+async function computeKey(): Promise<string> {
   const h = createHash('sha256')
   const walk = async (dir: string): Promise<void> => {
     const entries = await readdir(dir, { withFileTypes: true }).catch(() => [])
@@ -34,6 +41,34 @@ async function sourceKey(): Promise<string> {
   return h.digest('hex').slice(0, 16)
 }
 
+const bundles = new Map<string, Promise<string>>()
+
+/**
+ * The path of a cached esbuild bundle of `entry` (an absolute .ts path) named
+ * `<name>-<source key>.mjs`, built once per source state (atomic rename, so
+ * concurrent builders never expose a partial file). Rejects when it cannot be
+ * built; callers fall back to tsx. Inside a bundle every module shares one
+ * `import.meta.url`: the entry must not rely on "am I main?" checks.
+ */
+export function cachedBundle(name: string, entry: string): Promise<string> {
+  let p = bundles.get(name)
+  if (!p) {
+    p = (async () => {
+      const file = join(CACHE, `${name}-${await sourceKey()}.mjs`)
+      if (!existsSync(file)) {
+        const { build } = await import('esbuild')
+        await mkdir(CACHE, { recursive: true })
+        const tmp = `${file}.${process.pid}.tmp`
+        await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', outfile: tmp, logLevel: 'silent' })
+        await rename(tmp, file)
+      }
+      return file
+    })()
+    bundles.set(name, p)
+  }
+  return p
+}
+
 let cached: Promise<string[]> | undefined
 
 /** The argv (after `node`) that starts one component process. */
@@ -41,15 +76,7 @@ export function childCommand(): Promise<string[]> {
   cached ??= (async () => {
     if (process.env.OAUTH_GAMEDAY_CHILD_TSX === '1') return tsxCommand()
     try {
-      const file = join(CACHE, `child-${await sourceKey()}.mjs`)
-      if (!existsSync(file)) {
-        const { build } = await import('esbuild')
-        await mkdir(CACHE, { recursive: true })
-        const tmp = `${file}.${process.pid}.tmp`
-        await build({ entryPoints: [ENTRY], bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', outfile: tmp, logLevel: 'silent' })
-        await rename(tmp, file)
-      }
-      return [file]
+      return [await cachedBundle('child', ENTRY)]
     } catch {
       return tsxCommand()
     }

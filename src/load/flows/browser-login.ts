@@ -19,7 +19,7 @@ import { existsSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import { join } from 'node:path'
-import { type Browser, chromium } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { GamedayError } from '../../errors.ts'
 import type { ClientCredentials } from '../../runtime/types.ts'
 import { pkcePair } from './login.ts'
@@ -58,6 +58,8 @@ export class BrowserPool {
       try {
         const exe = chromiumPath()
         if (!exe) throw new GamedayError('ERR_ENV_CHROMIUM_NOT_FOUND', 'no Chromium found (CHROMIUM_PATH, /usr/bin/chromium)')
+        // loaded on first launch: importing playwright-core costs about 1 s of CPU, which every load worker paid at start-up
+        const { chromium } = await import('playwright-core')
         const b = await chromium.launch({ executablePath: exe, args: CHROMIUM_ARGS, headless: true })
         this.#all.push(b)
         return b
