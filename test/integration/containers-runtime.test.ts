@@ -1,6 +1,6 @@
 /**
- * The containers runtime end to end: the baseline and bad-key-rotation game
- * days (time-compressed; same stack, flows, faults and SLOs) run through
+ * The containers runtime end to end: the baseline (time-compressed; same
+ * stack, flows, probes and SLOs) and bad-key-rotation game days run through
  * containers of the project image on the host network, the verdict matches
  * the process runtime's, and no container is left behind after a run, after a
  * Ctrl-C in the middle of one, or after an abort while the stack starts.
@@ -49,13 +49,9 @@ const baseline = () =>
     ['at: 30s, probe: clock-skew-tolerance', 'at: 9s, probe: clock-skew-tolerance'],
   ])
 
-const badKeyRotation = () =>
-  compressed('bad-key-rotation.yaml', [
-    ['duration: 60s', 'duration: 28s'],
-    ['warmup: 5s', 'warmup: 2s'],
-    ['at: 19s, probe: jwks-refresh-latency', 'at: 7s, probe: jwks-refresh-latency'],
-    ['at: 20s, fault: bad-key-rotation, duration: 20s', 'at: 8s, fault: bad-key-rotation, duration: 12s'],
-  ])
+// Full length: compressed, the 401 burst of the rotation outweighs the steady
+// traffic and M3's verdict turns on scheduling noise.
+const badKeyRotation = () => compressed('bad-key-rotation.yaml', [])
 
 function leftovers(): string[] {
   const r = spawnSync('docker', ['ps', '-aq', '--filter', `label=${COMPONENT_LABEL}`], { encoding: 'utf8', timeout: 30_000 })
@@ -122,20 +118,16 @@ describeWithTool('docker', 'containers runtime', () => {
     expect(onContainers.exitCode).toBe(onProcesses.exitCode)
   }, RUN_TIMEOUT)
 
-  it('runs bad-key-rotation on containers with the same verdict as on processes', async ({ skip }) => {
+  it('runs bad-key-rotation on containers: the resilient RS refetches the key set in time', async ({ skip }) => {
     if (!imageBuilt()) skip()
-    const onContainers = await runScenario(badKeyRotation(), { runtime: 'containers', outDir, log, seed: 11 })
+    const outcome = await runScenario(badKeyRotation(), { runtime: 'containers', outDir, log, seed: 11 })
     expect(leftovers()).toEqual([])
-    expect(onContainers.record.status).toBe('completed')
-    expect(onContainers.record.events.some((e) => e.type === 'fault.injected'), 'the rotation was injected').toBe(true)
-    // Compressed to a third of its length, the 401 burst weighs more than in the
-    // full scenario, so M3 may break on both runtimes: what must match is the verdict.
-    const onProcesses = await runScenario(badKeyRotation(), { runtime: 'process', outDir, log, seed: 11 })
-    const held = (o: typeof onContainers) => Object.fromEntries(o.verdict.slos.map((s) => [s.id, s.noData ? 'no data' : s.pass]))
-    expect(held(onContainers)).toEqual(held(onProcesses))
-    expect(onContainers.exitCode).toBe(onProcesses.exitCode)
-    const m9 = onContainers.verdict.slos.find((s) => s.id === 'M9')
+    expect(outcome.record.status).toBe('completed')
+    expect(outcome.record.events.some((e) => e.type === 'fault.injected'), 'the rotation was injected').toBe(true)
+    const m9 = outcome.verdict.slos.find((s) => s.id === 'M9')
     expect(m9?.noData, 'JWKS refresh latency measured through the containers').toBe(false)
+    expect(m9?.pass, JSON.stringify(m9)).toBe(true)
+    expect(outcome.exitCode, JSON.stringify(outcome.verdict.slos.filter((s) => !s.pass))).toBe(0)
   }, RUN_TIMEOUT)
 
   it('leaves no container behind after a Ctrl-C in the middle of a run', async ({ skip }) => {
