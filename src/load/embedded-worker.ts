@@ -174,6 +174,7 @@ async function main(): Promise<void> {
             random: ctx.random,
             jitter: input.jitter,
             skipBefore: readyAt,
+            batchMs: 1,
             async iterate({ vu, intendedStart, signal }) {
               rec.count('iterations', { flow: ctx.name }, 1, intendedStart)
               try {

@@ -20,6 +20,15 @@ describe('Recorder', () => {
     expect(b1!.count).toBe(1)
   })
 
+  it('never reports a corrected latency below the send-to-end time when a batched send went early', () => {
+    const r = new Recorder(0)
+    // intended at 100 ms, sent 0.8 ms early by a batched wake-up, answered 20 ms after the send
+    r.record('rs_request', tags, 100, 99.2, 119.2, false)
+    const b = r.result().series[0]!.buckets[0]!
+    expect(percentileMs(decodeHistogram(b.latency), 50)).toBeCloseTo(20, 1)
+    expect(percentileMs(decodeHistogram(b.latencyUncorrected), 50)).toBeCloseTo(20, 1)
+  })
+
   it('separates series by tags and failure and drops setup traffic before t0', () => {
     const r = new Recorder(0)
     r.record('rs_request', tags, 10, 10, 20, false)

@@ -81,7 +81,8 @@ export class Recorder {
       st = { metric, tags: clean, failed, live: new Map(), done: new Map() }
       this.#series.set(key, st)
     }
-    const corrected = Math.max(0, end - intendedStart)
+    // a batched scheduler may send up to ~1 ms before the intended start: never report less than the send took
+    const corrected = Math.max(0, end - Math.min(intendedStart, actualStart))
     const uncorrected = Math.max(0, end - actualStart)
     let b = st.live.get(s)
     if (!b) {

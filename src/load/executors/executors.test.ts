@@ -96,6 +96,35 @@ describe('runExecutor', () => {
     expect(stats.interrupted).toBe(0)
   })
 
+  it('launches every arrival due within batchMs on one wake-up, keeping each exact intended start', async () => {
+    const clock = new VirtualClock(0)
+    const wakeUps = new Set<number>()
+    const starts: number[] = []
+    const stats = await clock.run(
+      runExecutor({
+        executor: executors['constant-arrival-rate']!,
+        flow: flow({ rate: 4000, preAllocatedVUs: 10, maxVUs: 10 }),
+        clock,
+        startAt: 0,
+        durationMs: 10,
+        gracefulStopMs: 0,
+        batchMs: 1,
+        signal: new AbortController().signal,
+        async iterate({ intendedStart }) {
+          starts.push(intendedStart)
+          wakeUps.add(clock.now())
+          // never launched later than due, nor more than batchMs early
+          expect(clock.now()).toBeLessThanOrEqual(intendedStart)
+          expect(intendedStart - clock.now()).toBeLessThanOrEqual(1)
+        },
+      }),
+    )
+    expect(starts).toEqual(Array.from({ length: 40 }, (_, i) => i * 0.25))
+    expect(stats.started).toBe(40)
+    // 40 arrivals 0.25 ms apart over 10 ms: about one wake-up per ms, not one per arrival
+    expect(wakeUps.size).toBeLessThanOrEqual(11)
+  })
+
   it('cancels iterations still running after the graceful stop window', async () => {
     const clock = new VirtualClock(0)
     let cancelled = 0
