@@ -78,13 +78,30 @@ const WORKER_BOOT = new URL('./embedded-worker-boot.mjs', import.meta.url)
  * OAUTH_GAMEDAY_CHILD_TSX=1), the boot file that registers tsx in the worker
  * and compiles the TS sources there (over a second of CPU).
  */
-async function workerEntry(): Promise<URL> {
-  if (process.env.OAUTH_GAMEDAY_CHILD_TSX === '1') return WORKER_BOOT
+async function workerEntry(): Promise<{ url: URL; execArgv?: string[] }> {
+  if (process.env.OAUTH_GAMEDAY_CHILD_TSX === '1') return { url: WORKER_BOOT }
   try {
-    return pathToFileURL(await cachedBundle('load-worker', WORKER_TS))
+    return { url: pathToFileURL(await cachedBundle('load-worker', WORKER_TS)), execArgv: withoutTsx(process.execArgv) }
   } catch {
-    return WORKER_BOOT
+    return { url: WORKER_BOOT }
   }
+}
+
+/** `execArgv` minus tsx's `--import`/`--require`/`--loader`: a bundled worker needs no TS loader, and registering one costs its start-up. */
+export function withoutTsx(argv: readonly string[]): string[] {
+  const out: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!
+    const m = /^(--import|--require|-r|--loader|--experimental-loader)(=(.*))?$/.exec(a)
+    if (!m) {
+      out.push(a)
+      continue
+    }
+    const value = m[2] ? m[3]! : argv[i + 1]
+    if (!m[2]) i++
+    if (value !== undefined && !/(^|[/\\])tsx([/\\]|$)|^tsx$/.test(value)) out.push(...(m[2] ? [a] : [a, value]))
+  }
+  return out
 }
 
 export interface EmbeddedOptions {
@@ -102,7 +119,8 @@ export interface EmbeddedOptions {
 export async function prepareEmbedded(plan: LoadConfig, targets: Targets, options: LoadRunOptions & EmbeddedOptions): Promise<PreparedLoad> {
   checkTargets(plan, targets)
   const input: WorkerInput = { plan, targets: plainTargets(targets), seed: options.seed, externalOrigins: externalOrigins(targets), jitter: options.jitter ?? 0 }
-  const worker = new Worker(await workerEntry(), { workerData: input })
+  const entry = await workerEntry()
+  const worker = new Worker(entry.url, { workerData: input, ...(entry.execArgv ? { execArgv: entry.execArgv } : {}) })
   const registerSecret = options.registerSecret ?? registerGlobal
   const startedAt = Date.now()
   let onReady: (() => void) | undefined
