@@ -29,6 +29,18 @@ describe('Recorder', () => {
     expect(percentileMs(decodeHistogram(b.latencyUncorrected), 50)).toBeCloseTo(20, 1)
   })
 
+  it('keeps series apart whatever the raw tag values and key order', () => {
+    const r = new Recorder(0)
+    r.record('rs_request', { ...tags, reason: 'x|error=y' }, 10, 10, 20, true)
+    r.record('rs_request', { ...tags, reason: 'x', error: 'y' }, 10, 10, 20, true)
+    r.record('rs_request', { error: 'y', reason: 'x', ...tags }, 10, 10, 20, true)
+    const { series } = r.result()
+    expect(series.map((x) => [x.tags.reason, x.tags.error, x.buckets[0]!.count])).toEqual([
+      ['other', undefined, 1],
+      ['x', 'y', 2],
+    ])
+  })
+
   it('separates series by tags and failure and drops setup traffic before t0', () => {
     const r = new Recorder(0)
     r.record('rs_request', tags, 10, 10, 20, false)

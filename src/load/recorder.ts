@@ -27,6 +27,7 @@ interface SeriesState {
 /** Tag values are bounded so a hostile `error_description` cannot blow up series cardinality. */
 const TAG_VALUE = /^[A-Za-z0-9_.:/+-]{1,64}$/
 const MAX_SERIES = 2000
+const MAX_RAW = 4 * MAX_SERIES
 
 function cleanTags(tags: SeriesTags): SeriesTags {
   const out: SeriesTags = { flow: tags.flow, endpoint: tags.endpoint, status: tags.status }
@@ -53,7 +54,10 @@ export interface WindowFigures {
 
 export class Recorder {
   readonly #series = new Map<string, SeriesState>()
+  /** Series by uncleaned tags in caller order (bounded; a miss falls back to the canonical key). */
+  readonly #byRaw = new Map<string, SeriesState>()
   readonly #counters = new Map<string, { name: string; tags: Record<string, string>; values: Map<number, number> }>()
+  readonly #countersByRaw = new Map<string, { name: string; tags: Record<string, string>; values: Map<number, number> }>()
   #window: WindowFigures = { count: 0, failed: 0, histogram: createHistogram() }
   #overflow = 0
 
@@ -70,16 +74,28 @@ export class Recorder {
   record(metric: MetricFamily, tags: SeriesTags, intendedStart: number, actualStart: number, end: number, failed: boolean): void {
     if (intendedStart < this.t0) return
     const s = Math.floor((intendedStart - this.t0) / 1000)
-    const clean = cleanTags(tags)
-    const key = keyOf(metric, failed, clean)
-    let st = this.#series.get(key)
+    // hot path: the raw tags (in the caller's key order) map straight to their series; the
+    // canonical key (cleaned values, sorted keys) is built only the first time a raw form is seen
+    let raw = failed ? `${metric}|1` : `${metric}|0`
+    for (const k in tags) {
+      const v = tags[k]
+      // length-prefixed, so no value (a hostile error_description) can forge another tag set's key
+      if (v !== undefined) raw += `|${k}=${v.length}:${v}`
+    }
+    let st = this.#byRaw.get(raw)
     if (!st) {
-      if (this.#series.size >= MAX_SERIES) {
-        this.#overflow++
-        return
+      const clean = cleanTags(tags)
+      const key = keyOf(metric, failed, clean)
+      st = this.#series.get(key)
+      if (!st) {
+        if (this.#series.size >= MAX_SERIES) {
+          this.#overflow++
+          return
+        }
+        st = { metric, tags: clean, failed, live: new Map(), done: new Map() }
+        this.#series.set(key, st)
       }
-      st = { metric, tags: clean, failed, live: new Map(), done: new Map() }
-      this.#series.set(key, st)
+      if (this.#byRaw.size < MAX_RAW) this.#byRaw.set(raw, st)
     }
     // a batched scheduler may send up to ~1 ms before the intended start: never report less than the send took
     const corrected = Math.max(0, end - Math.min(intendedStart, actualStart))
@@ -115,16 +131,23 @@ export class Recorder {
   /** Add to a per-second counter (`dropped_iterations`, `reauth_on_401`, ...). */
   count(name: string, tags: Record<string, string>, n: number, at: number): void {
     const s = Math.max(0, Math.floor((at - this.t0) / 1000))
-    const clean: Record<string, string> = {}
-    for (const [k, v] of Object.entries(tags)) clean[k] = TAG_VALUE.test(v) ? v : 'other'
-    const key = `${name}|${Object.keys(clean)
-      .sort()
-      .map((k) => `${k}=${clean[k]}`)
-      .join(',')}`
-    let c = this.#counters.get(key)
+    // hot path (one `iterations` count per arrival): same raw-key shortcut as record()
+    let raw = name
+    for (const k in tags) raw += `|${k}=${tags[k]!.length}:${tags[k]}`
+    let c = this.#countersByRaw.get(raw)
     if (!c) {
-      c = { name, tags: clean, values: new Map() }
-      this.#counters.set(key, c)
+      const clean: Record<string, string> = {}
+      for (const [k, v] of Object.entries(tags)) clean[k] = TAG_VALUE.test(v) ? v : 'other'
+      const key = `${name}|${Object.keys(clean)
+        .sort()
+        .map((k) => `${k}=${clean[k]}`)
+        .join(',')}`
+      c = this.#counters.get(key)
+      if (!c) {
+        c = { name, tags: clean, values: new Map() }
+        this.#counters.set(key, c)
+      }
+      if (this.#countersByRaw.size < MAX_RAW) this.#countersByRaw.set(raw, c)
     }
     c.values.set(s, (c.values.get(s) ?? 0) + n)
   }
