@@ -76,13 +76,23 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     }
     return pool
   }
+  // flows call the same few URLs over and over: parse each once (bounded, since query strings vary)
+  const parsed = new Map<string, { pool: Pool; path: string }>()
+  const target = (href: string): { pool: Pool; path: string } => {
+    let t = parsed.get(href)
+    if (!t) {
+      const url = new URL(href)
+      t = { pool: poolFor(url), path: url.pathname + url.search }
+      if (parsed.size < 1000) parsed.set(href, t)
+    }
+    return t
+  }
   return {
     async request(r) {
-      const url = new URL(r.url)
-      const pool = poolFor(url)
+      const { pool, path } = target(r.url)
       try {
         const res = await pool.request({
-          path: url.pathname + url.search,
+          path,
           method: r.method ?? 'GET',
           headers: r.headers,
           body: r.body,
@@ -99,6 +109,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     async close() {
       await Promise.allSettled([...pools.values()].map((p) => p.close()))
       pools.clear()
+      parsed.clear()
     },
   }
 }
