@@ -39,7 +39,7 @@ export function registerSecret(value: string | undefined | null): void {
   pattern = undefined
 }
 
-function escape(s: string): string {
+function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
 
@@ -49,7 +49,7 @@ export function maskSecrets(text: string): string {
   if (tokens.size > 0) out = out.replace(TOKEN_RUN, (m) => (tokens.has(m) ? `[secret:${shortHash(m)}]` : m))
   if (literals.size === 0) return out
   if (!pattern) {
-    const parts = [...literals].sort((a, b) => b.length - a.length).map(escape)
+    const parts = [...literals].sort((a, b) => b.length - a.length).map(escapeRegExp)
     pattern = new RegExp(parts.join('|'), 'g')
   }
   return out.replace(pattern, (m) => `[secret:${shortHash(m)}]`)
