@@ -22,6 +22,7 @@ interface Served {
 interface Common {
   port: number
   host: string
+  adminToken?: string
 }
 
 /** Resolves on the first SIGTERM/SIGINT. */
@@ -44,11 +45,11 @@ async function hold(served: Served): Promise<void> {
   await served.close()
 }
 
-const common = (opts: Common & { adminToken?: string }) => ({
-  port: opts.port,
-  host: opts.host,
-  ...(process.env.GAMEDAY_ADMIN_TOKEN ? { adminToken: process.env.GAMEDAY_ADMIN_TOKEN } : {}),
-})
+/** --admin-token wins over GAMEDAY_ADMIN_TOKEN (the flag shows in `ps`; the variable does not). */
+const common = (opts: Common) => {
+  const adminToken = opts.adminToken ?? process.env.GAMEDAY_ADMIN_TOKEN
+  return { port: opts.port, host: opts.host, ...(adminToken ? { adminToken } : {}) }
+}
 
 async function readConfig(path: string): Promise<unknown> {
   let text: string
@@ -66,7 +67,10 @@ async function readConfig(path: string): Promise<unknown> {
 }
 
 function withListen(cmd: Command): Command {
-  return cmd.option('--port <n>', 'listen port (0: ephemeral)', intArg('--port'), 0).option('--host <host>', 'listen address', '127.0.0.1')
+  return cmd
+    .option('--port <n>', 'listen port (0: ephemeral)', intArg('--port'), 0)
+    .option('--host <host>', 'listen address', '127.0.0.1')
+    .option('--admin-token <token>', 'bearer token of the control API (default: GAMEDAY_ADMIN_TOKEN, else a random one, printed on line 2)')
 }
 
 export function registerServe(program: Command): void {
@@ -84,26 +88,54 @@ export function registerServe(program: Command): void {
     })
 
   withListen(serve.command('rs').description('a reference resource server (mock-rs) with a resilience profile'))
-    .requiredOption('--issuer <url>', 'issuer of the authorization server whose tokens it accepts')
+    .option('--as <url>', 'issuer of the authorization server whose tokens it accepts')
+    .option('--issuer <url>', 'same as --as')
     .option('--profile <name>', 'resilience profile (`oauth-gameday list profiles`)', 'resilient')
+    .option('--mode <mode>', 'jwt (local validation) or introspection (RFC 7662); default: the profile\'s')
     .option('--name <name>', 'name in events and metrics', 'orders')
     .option('--audience <aud>', 'audience it expects', 'https://api.example')
     .option('--scope <scope>', 'scope the protected route needs', 'orders:read')
     .option('--jwks-uri <url>', 'fetch the key set here instead of from the issuer metadata')
-    .action(async (opts: Common & { issuer: string; profile: string; name: string; audience: string; scope: string; jwksUri?: string }) => {
-      const serveRs = await importUnit<(o: object) => Promise<Served>>('mock-rs/main.ts', 'serveRs', 'serve rs')
-      const served = await serveRs({
-        ...common(opts),
-        name: opts.name,
-        issuer: opts.issuer,
-        audience: opts.audience,
-        profile: opts.profile,
-        knobs: {},
-        readScope: opts.scope,
-        ...(opts.jwksUri ? { jwksUri: opts.jwksUri } : {}),
-      })
-      await hold(served)
-    })
+    .option('--introspection-endpoint <url>', 'introspect here instead of at the issuer metadata\'s endpoint')
+    .option('--introspection-client <id:secret>', 'client credentials the RS introspects with (default rs:rs-secret, mock-as\'s ready set)')
+    .option('--knobs <json>', 'knob overrides on top of the profile, as JSON (see mock-rs/README.md)')
+    .action(
+      async (
+        opts: Common & { as?: string; issuer?: string; profile: string; mode?: string; name: string; audience: string; scope: string; jwksUri?: string; introspectionEndpoint?: string; introspectionClient?: string; knobs?: string },
+      ) => {
+        const issuer = opts.as ?? opts.issuer
+        if (!issuer) throw new GamedayError('ERR_CLI_USAGE', 'serve rs: --as <issuer url> is required', { hint: 'oauth-gameday serve rs --as http://127.0.0.1:9000' })
+        let knobs: Record<string, unknown> = {}
+        if (opts.knobs) {
+          try {
+            knobs = JSON.parse(opts.knobs) as Record<string, unknown>
+          } catch {
+            throw new GamedayError('ERR_CLI_USAGE', `--knobs: not JSON (got ${JSON.stringify(opts.knobs)})`, { hint: `--knobs '{"clockTolerance":"5s"}'` })
+          }
+        }
+        if (opts.mode) knobs.mode = opts.mode
+        let introspectionClient: { clientId: string; clientSecret: string } | undefined
+        if (opts.introspectionClient) {
+          const i = opts.introspectionClient.indexOf(':')
+          if (i <= 0) throw new GamedayError('ERR_CLI_USAGE', '--introspection-client: expected id:secret', { hint: '--introspection-client rs:rs-secret' })
+          introspectionClient = { clientId: opts.introspectionClient.slice(0, i), clientSecret: opts.introspectionClient.slice(i + 1) }
+        }
+        const serveRs = await importUnit<(o: object) => Promise<Served>>('mock-rs/main.ts', 'serveRs', 'serve rs')
+        const served = await serveRs({
+          ...common(opts),
+          name: opts.name,
+          issuer,
+          audience: opts.audience,
+          profile: opts.profile,
+          knobs,
+          readScope: opts.scope,
+          ...(opts.jwksUri ? { jwksUri: opts.jwksUri } : {}),
+          ...(opts.introspectionEndpoint ? { introspectionEndpoint: opts.introspectionEndpoint } : {}),
+          ...(introspectionClient ? { introspectionClient } : {}),
+        })
+        await hold(served)
+      },
+    )
 
   withListen(serve.command('cdn').description('a caching CDN in front of a JWKS (for stale-key-set game days)'))
     .requiredOption('--origin <url>', 'origin the CDN fetches from (the AS issuer or the fault proxy)')
