@@ -15,6 +15,8 @@ export interface WorkerInput {
   externalOrigins: string[]
   /** Seeded uniform jitter of arrivals, share of the gap (0 = none). */
   jitter: number
+  /** The run folder, for flow artefacts (failure screenshots). */
+  artifactsDir?: string
 }
 
 export type WorkerMessage =

@@ -100,6 +100,7 @@ async function main(): Promise<void> {
     timeoutMs: durationMs(config.timeout ?? '10s'),
     random: seededRandom(deriveSeed(seed, names[i]!)),
     signal: runSignal,
+    ...(input.artifactsDir ? { artifactsDir: input.artifactsDir } : {}),
     now: clock.now,
     record(metric, tags, intendedStart, actualStart, end, failed) {
       // a request cut off by the graceful stop or an abort says nothing about the system under test

@@ -118,7 +118,7 @@ export interface EmbeddedOptions {
  */
 export async function prepareEmbedded(plan: LoadConfig, targets: Targets, options: LoadRunOptions & EmbeddedOptions): Promise<PreparedLoad> {
   checkTargets(plan, targets)
-  const input: WorkerInput = { plan, targets: plainTargets(targets), seed: options.seed, externalOrigins: externalOrigins(targets), jitter: options.jitter ?? 0 }
+  const input: WorkerInput = { plan, targets: plainTargets(targets), seed: options.seed, externalOrigins: externalOrigins(targets), jitter: options.jitter ?? 0, ...(options.runDir ? { artifactsDir: options.runDir } : {}) }
   const entry = await workerEntry()
   const worker = new Worker(entry.url, { workerData: input, ...(entry.execArgv ? { execArgv: entry.execArgv } : {}) })
   const registerSecret = options.registerSecret ?? registerGlobal
