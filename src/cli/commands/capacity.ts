@@ -14,7 +14,7 @@ export function registerCapacity(program: Command): void {
     .option('--budget <duration>', 'total time the search may take', '10m')
     .option('--flow <name>', 'step only this flow (default: every arrival-rate flow)')
     .addOption(new Option('--engine <id>', 'load engine').choices(['embedded', 'k6']).default('embedded'))
-    .addOption(new Option('--runtime <id>', 'how the reference components start').choices(['process', 'containers']).default('process'))
+    .addOption(new Option('--runtime <id>', 'how the reference components start').choices(['process', 'containers', 'external']).default('process'))
     .option('--out <dir>', 'reports root; the search goes to <dir>/<scenario-id>/capacity/', 'reports')
     .action(async (path: string, opts: { maxRate?: number; startRate?: number; budget: string; flow?: string; engine: string; runtime: string; out: string }) => {
       const { parseDuration } = await import('../../util/duration.ts')

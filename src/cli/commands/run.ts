@@ -35,7 +35,7 @@ export function registerRun(program: Command): void {
     .description('run game days: stand up the stack, drive load, inject the timeline, score the SLOs, write reports')
     .argument('[paths...]', 'scenario files or directories (every *.yaml in them)', ['scenarios/'])
     .addOption(new Option('--engine <id>', 'load engine').choices(['embedded', 'k6']).default('embedded'))
-    .addOption(new Option('--runtime <id>', 'how the reference components start').choices(['process', 'containers']).default('process'))
+    .addOption(new Option('--runtime <id>', 'how the reference components start').choices(['process', 'containers', 'external']).default('process'))
     .option('--out <dir>', 'reports root; each run goes to <dir>/<scenario-id>/<run-id>/', 'reports')
     .option('--reporter <list>', 'comma-separated reporter ids (default: all of json, junit, markdown, html)', listArg)
     .option('--seed <n>', 'seed for schedules and jitter (same seed, same run plan)', intArg('--seed'))
