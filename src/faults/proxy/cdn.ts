@@ -19,16 +19,15 @@ import { assertLoopbackUrl } from '../../util/loopback.ts'
 import { DURATION_PATTERN, durationMs } from '../../util/duration.ts'
 import { type CacheDirectives, parseCacheControl } from './cache-control.ts'
 import {
-  ControlInputError,
   controlScope,
   EventLog,
   fastifyLoggerOptions,
   forwardableHeaders,
   installErrorHandler,
   isMain,
-  listen,
-  mintAdminToken,
+  registerEventsRoute,
   runMain,
+  serveComponent,
   type ServedComponent,
   validateInput,
 } from './common.ts'
@@ -386,11 +385,7 @@ export async function buildJwksCdn(options: JwksCdnOptions): Promise<FastifyInst
       events.emit('cdn.reset', { path: '*', age: null })
       return { status: 'ok' }
     })
-    api.get('/events', async (req) => {
-      const since = Number((req.query as { since?: string }).since ?? 0)
-      if (!Number.isInteger(since) || since < 0) throw new ControlInputError(`query.since: must be an integer >= 0 (got ${JSON.stringify((req.query as { since?: string }).since)})`)
-      return { events: events.since(since) }
-    })
+    registerEventsRoute(api, events)
     api.all('/*', async (_req, reply) => reply.code(404).send({ error: 'not_found', message: 'unknown /_cdn route' }))
   })
   return app
@@ -407,10 +402,7 @@ export async function buildJwksCdn(options: JwksCdnOptions): Promise<FastifyInst
  * ```
  */
 export async function serveCdn(opts: JwksCdnOptions & { port?: number; host?: string }): Promise<ServedComponent> {
-  const adminToken = opts.adminToken ?? mintAdminToken()
-  const app = await buildJwksCdn({ ...opts, adminToken })
-  const url = await listen(app, opts.port ?? 0, opts.host ?? '127.0.0.1')
-  return { url, adminToken, close: () => app.close() }
+  return await serveComponent(opts, buildJwksCdn)
 }
 
 if (isMain(import.meta.url)) {

@@ -201,6 +201,27 @@ export function fastifyLoggerOptions(
 }
 
 /** Listen on host:port (default 127.0.0.1:0) and return the base URL with the real port. */
+/** `GET <prefix>/events?since=N` on a control API: the events after seq N. */
+export function registerEventsRoute(api: FastifyInstance, events: EventLog): void {
+  api.get('/events', async (req) => {
+    const raw = (req.query as { since?: string }).since
+    const since = Number(raw ?? 0)
+    if (!Number.isInteger(since) || since < 0) throw new ControlInputError(`query.since: must be an integer >= 0 (got ${JSON.stringify(raw)})`)
+    return { events: events.since(since) }
+  })
+}
+
+/** Build a component with its admin token (minted when none is given) and listen (127.0.0.1, port 0 by default). */
+export async function serveComponent<O extends { adminToken?: string; port?: number; host?: string }>(
+  opts: O,
+  build: (o: O & { adminToken: string }) => Promise<FastifyInstance>,
+): Promise<ServedComponent> {
+  const adminToken = opts.adminToken ?? mintAdminToken()
+  const app = await build({ ...opts, adminToken })
+  const url = await listen(app, opts.port ?? 0, opts.host ?? '127.0.0.1')
+  return { url, adminToken, close: () => app.close() }
+}
+
 export async function listen(app: FastifyInstance, port = 0, host = '127.0.0.1'): Promise<string> {
   await app.listen({ port, host })
   const addr = app.server.address()

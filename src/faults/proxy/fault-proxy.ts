@@ -27,9 +27,9 @@ import {
   forwardableHeaders,
   installErrorHandler,
   isMain,
-  listen,
-  mintAdminToken,
+  registerEventsRoute,
   runMain,
+  serveComponent,
   type ServedComponent,
   validateInput,
 } from './common.ts'
@@ -304,12 +304,7 @@ export async function buildFaultProxy(options: FaultProxyOptions): Promise<Fasti
       Object.assign(stats, { requests: 0, forwarded: 0, upstreamErrors: 0, byToxic: {}, byType: {} })
       return { status: 'ok' }
     })
-    api.get('/events', async (req) => {
-      const raw = (req.query as { since?: string }).since
-      const since = Number(raw ?? 0)
-      if (!Number.isInteger(since) || since < 0) throw new ControlInputError(`query.since: must be an integer >= 0 (got ${JSON.stringify(raw)})`)
-      return { events: events.since(since) }
-    })
+    registerEventsRoute(api, events)
     api.all('/*', async (_req, reply) => reply.code(404).send({ error: 'not_found', message: 'unknown /_proxy route' }))
   })
   return app
@@ -325,10 +320,7 @@ export async function buildFaultProxy(options: FaultProxyOptions): Promise<Fasti
  * ```
  */
 export async function serveProxy(opts: FaultProxyOptions & { port?: number; host?: string }): Promise<ServedComponent> {
-  const adminToken = opts.adminToken ?? mintAdminToken()
-  const app = await buildFaultProxy({ ...opts, adminToken })
-  const url = await listen(app, opts.port ?? 0, opts.host ?? '127.0.0.1')
-  return { url, adminToken, close: () => app.close() }
+  return await serveComponent(opts, buildFaultProxy)
 }
 
 if (isMain(import.meta.url)) {
