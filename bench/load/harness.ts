@@ -1,7 +1,7 @@
 /** Shared plumbing of the load benchmarks: the child-process target, an engine run, autocannon. */
-import { type ChildProcess, spawn } from 'node:child_process'
-import { createInterface } from 'node:readline'
+import type { ChildProcess } from 'node:child_process'
 import autocannon from 'autocannon'
+import { spawnServer } from '../lib/spawn.ts'
 import { percentileMs, seriesWindow } from '../../src/load/histogram.ts'
 import { engines } from '../../src/load/index.ts'
 import type { LoadProgress } from '../../src/load/types.ts'
@@ -17,25 +17,8 @@ export interface Fixture {
 
 /** Start the fixture server in a child process; resolves with its URL (first stdout line). */
 export async function startFixture(env: Record<string, string> = {}): Promise<Fixture> {
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./fixture-server.ts', import.meta.url).pathname], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('fixture server did not start in 60 s')), 60_000)
-    createInterface({ input: child.stdout! }).once('line', (line) => {
-      clearTimeout(timer)
-      resolve(line.trim())
-    })
-    child.once('exit', (code) => reject(new Error(`fixture server exited (${code})`)))
-  })
-  return {
-    url,
-    child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve()
-        child.once('exit', () => resolve())
-        child.kill('SIGTERM')
-      }),
-  }
+  const s = await spawnServer(new URL('./fixture-server.ts', import.meta.url).pathname, env, 'fixture server')
+  return { url: s.line, child: s.child, stop: s.stop }
 }
 
 /** Targets whose single RS route is `url + path` (the flow is api-call with a static token). */

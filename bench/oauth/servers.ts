@@ -1,8 +1,8 @@
 /** Benchmark servers in child processes, and autocannon measurements against them. */
-import { type ChildProcess, spawn } from 'node:child_process'
-import { createInterface } from 'node:readline'
+import type { ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
+import { spawnServer } from '../lib/spawn.ts'
 
 const SERVE = fileURLToPath(new URL('../serve.ts', import.meta.url))
 
@@ -14,28 +14,8 @@ export interface BenchServer {
 
 /** Start `kind` (see bench/serve.ts) in its own process; resolves with the info line it prints. */
 export async function startBenchServer(kind: string, opts: Record<string, string> = {}): Promise<BenchServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVE], {
-    env: { ...process.env, BENCH_SERVER: kind, BENCH_OPTS: JSON.stringify(opts), LOG_LEVEL: 'warn' },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  })
-  const info = await new Promise<BenchServer['info']>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${kind} did not start in 60 s`)), 60_000)
-    createInterface({ input: child.stdout! }).once('line', (line) => {
-      clearTimeout(timer)
-      resolve(JSON.parse(line) as BenchServer['info'])
-    })
-    child.once('exit', (code) => reject(new Error(`${kind} exited (${code})`)))
-  })
-  return {
-    info,
-    child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve()
-        child.once('exit', () => resolve())
-        child.kill('SIGTERM')
-      }),
-  }
+  const s = await spawnServer(SERVE, { BENCH_SERVER: kind, BENCH_OPTS: JSON.stringify(opts), LOG_LEVEL: 'warn' }, kind, 'pipe')
+  return { info: JSON.parse(s.line) as BenchServer['info'], child: s.child, stop: s.stop }
 }
 
 export interface Throughput {
