@@ -55,7 +55,8 @@ export async function preflightCheck(targets: Targets, signal?: AbortSignal): Pr
       }
       const reason = bearerReason(res.headers['www-authenticate'])
       last = `status ${res.statusCode}${reason ? `, reason ${reason}` : ''}`
-      if (res.statusCode === 401 || res.statusCode === 403) break
+      // An RS still fetching its first key set (its AS or proxy started beside it) is warming up, not incompatible.
+      if ((res.statusCode === 401 || res.statusCode === 403) && reason !== 'validator_unavailable') break
       await new Promise((r) => setTimeout(r, RETRY_MS))
     }
     if (last) {
