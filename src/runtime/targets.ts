@@ -5,7 +5,7 @@
  * containers runtimes hand the load exactly the same view.
  */
 import { request } from 'undici'
-import { DEFAULT_CLIENTS, DEFAULT_USERS } from '../../mock-as/config.ts'
+import { type ClientConfig, DEFAULT_CLIENTS, DEFAULT_USERS } from '../../mock-as/config.ts'
 import { createAsControl } from '../../mock-as/client.ts'
 import { createRsControl } from '../../mock-rs/client.ts'
 import { resolveKnobs } from '../../mock-rs/profiles.ts'
@@ -72,6 +72,20 @@ function replaceOrigin(url: string, origin: string): string {
   return u.toString()
 }
 
+/** A mock-as client configuration as the load sees it (a copy: the config is never shared). */
+export function clientCredentialsOf(c: ClientConfig): ClientCredentials {
+  return {
+    clientId: c.clientId,
+    ...(c.clientSecret ? { clientSecret: c.clientSecret } : {}),
+    public: c.public,
+    grantTypes: [...c.grantTypes],
+    scopes: [...c.scopes],
+    ...(c.audience ? { audience: c.audience } : {}),
+    redirectUris: [...c.redirectUris],
+    tokenFormat: c.tokenFormat,
+  }
+}
+
 /** Build the Targets of a stack from its plan and the components that answered. */
 export async function buildTargets(stack: StackConfig, plan: StackPlan, started: StartedComponent[], signal?: AbortSignal): Promise<Targets> {
   const byName = new Map(started.map((c) => [c.name, c]))
@@ -97,16 +111,7 @@ export async function buildTargets(stack: StackConfig, plan: StackPlan, started:
   } else {
     clients = (asCfg.clients ?? DEFAULT_CLIENTS).map((c) => {
       registerSecret(c.clientSecret)
-      return {
-        clientId: c.clientId,
-        ...(c.clientSecret ? { clientSecret: c.clientSecret } : {}),
-        public: c.public,
-        grantTypes: [...c.grantTypes],
-        scopes: [...c.scopes],
-        ...(c.audience ? { audience: c.audience } : {}),
-        redirectUris: [...c.redirectUris],
-        tokenFormat: c.tokenFormat,
-      }
+      return clientCredentialsOf(c)
     })
     users = (asCfg.users ?? DEFAULT_USERS).map((u) => ({ ...u }))
     for (const u of users) registerSecret(u.password)

@@ -5,6 +5,7 @@
  * handles when admin tokens are given. Shared by integration suites.
  */
 import { createAsControl } from '../../../mock-as/client.ts'
+import { clientCredentialsOf } from '../../../src/runtime/targets.ts'
 import { DEFAULT_CLIENTS, DEFAULT_USERS } from '../../../mock-as/config.ts'
 import type { RsTarget, Targets } from '../../../src/runtime/types.ts'
 
@@ -52,16 +53,7 @@ export async function targetsFor(asUrl: string, rsList: RsSpec[] = [], options: 
     ...(md.device_authorization_endpoint ? { deviceAuthorizationEndpoint: md.device_authorization_endpoint } : {}),
     jwksUri: md.jwks_uri ?? `${issuer}/jwks`,
     rsJwksUri: md.jwks_uri ?? `${issuer}/jwks`,
-    clients: DEFAULT_CLIENTS.map((c) => ({
-      clientId: c.clientId,
-      ...(c.clientSecret ? { clientSecret: c.clientSecret } : {}),
-      public: c.public,
-      grantTypes: [...c.grantTypes],
-      scopes: [...c.scopes],
-      ...(c.audience ? { audience: c.audience } : {}),
-      redirectUris: [...c.redirectUris],
-      tokenFormat: c.tokenFormat,
-    })),
+    clients: DEFAULT_CLIENTS.map(clientCredentialsOf),
     users: DEFAULT_USERS.map((u) => ({ ...u })),
     resourceServers,
     // an AS the stack controls is not external; without an admin token there is no control handle
