@@ -85,4 +85,49 @@ describe('Recorder', () => {
     expect(r.takeWindow().count).toBe(0)
     expect(r.result().counters).toEqual([{ name: 'dropped_iterations', tags: { flow: 'x' }, values: [{ s: 0, value: 3 }, { s: 1, value: 1 }] }])
   })
+
+  it('hands out each second once it is over, its latency once it has settled, and again only when it changed', () => {
+    const r = new Recorder(0)
+    const shape = (c: ReturnType<Recorder['takeChanges']>) => c.series.map((x) => [x.failed, x.buckets.map((b) => [b.s, b.count, b.latency ? decodeHistogram(b.latency).totalCount : '-'])])
+    r.record('rs_request', tags, 100, 100, 120, false)
+    r.record('rs_request', tags, 1_100, 1_100, 1_130, false)
+    r.count('iterations', { flow: 'api-call' }, 1, 100)
+    // at 1.5 s only second 0 is over: its count, no latency yet
+    const first = r.takeChanges(1_500)
+    expect(shape(first)).toEqual([[false, [[0, 1, '-']]]])
+    expect(first.series[0]!.buckets[0]!.latencyUncorrected).toBe('')
+    expect(first.counters).toEqual([{ name: 'iterations', tags: { flow: 'api-call' }, values: [{ s: 0, value: 1 }] }])
+    expect(shape(r.takeChanges(2_100))).toEqual([[false, [[1, 1, '-']]]])
+    expect(r.takeChanges(2_200)).toEqual({ series: [], counters: [] })
+    // two seconds later second 0 has settled: it comes again with its latency
+    expect(shape(r.takeChanges(3_100))).toEqual([[false, [[0, 1, 1]]]])
+    // a slow request of second 0 completes: second 0 comes again, whole
+    r.record('rs_request', tags, 900, 900, 3_300, false)
+    r.record('rs_request', tags, 2_100, 2_100, 2_150, true)
+    const again = r.takeChanges(3_400)
+    expect(shape(again)).toEqual([
+      [false, [[0, 2, 2]]],
+      [true, [[2, 1, '-']]],
+    ])
+    expect(percentileMs(decodeHistogram(again.series[0]!.buckets[0]!.latency), 100)).toBeCloseTo(2_400, -1)
+    // the last call takes the rest, every second with its latency
+    expect(shape(r.takeChanges(Number.POSITIVE_INFINITY))).toEqual([
+      [false, [[1, 1, 1]]],
+      [true, [[2, 1, 1]]],
+    ])
+  })
+
+  it('sends a second flushed before it was taken and a late request folded into an encoded second', () => {
+    const r = new Recorder(0, 2)
+    r.record('rs_request', tags, 100, 100, 150, false)
+    r.flush(10_000)
+    const flushed = r.takeChanges(10_000).series[0]!.buckets
+    expect(flushed.map((b) => [b.s, b.count])).toEqual([[0, 1]])
+    expect(decodeHistogram(flushed[0]!.latency).totalCount).toBe(1)
+    r.record('rs_request', tags, 900, 900, 9_900, false)
+    const late = r.takeChanges(10_000).series[0]!.buckets
+    expect(late.map((b) => [b.s, b.count])).toEqual([[0, 2]])
+    expect(decodeHistogram(late[0]!.latency).totalCount).toBe(2)
+    expect(r.takeChanges(10_000).series).toEqual([])
+  })
 })

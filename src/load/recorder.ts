@@ -6,6 +6,10 @@
  *
  * A request belongs to the second of its intended start, so latency caused by
  * a fault lines up with the fault window on the record's time axis.
+ *
+ * For live scoring, {@link Recorder.takeChanges} hands out the seconds that
+ * changed since its last call; the work is done there, once a tick, never in
+ * {@link Recorder.record}.
  */
 import type { CounterSeries, MetricFamily, SecondBucket, Series, SeriesTags } from '../record.ts'
 import { createHistogram, decodeHistogram, encodeHistogram, type Histogram, recordMs } from './histogram.ts'
@@ -22,6 +26,26 @@ interface SeriesState {
   failed: boolean
   live: Map<number, LiveBucket>
   done: Map<number, SecondBucket>
+  /** Count of each live second as last taken by takeChanges. */
+  sent: Map<number, number>
+  /** Count of each live second when its latency was last taken. */
+  sentLatency: Map<number, number>
+  /** Encoded seconds changed since the last takeChanges (late requests, seconds flushed before they were taken). */
+  dirty: Set<number> | undefined
+}
+
+interface CounterState {
+  name: string
+  tags: Record<string, string>
+  values: Map<number, number>
+  /** Value of each second as last taken by takeChanges. */
+  sent: Map<number, number>
+}
+
+/** What {@link Recorder.takeChanges} returns: only the series and counters with a changed second, with only those seconds. */
+export interface RecorderChanges {
+  series: Series[]
+  counters: CounterSeries[]
 }
 
 /** Tag values are bounded so a hostile `error_description` cannot blow up series cardinality. */
@@ -56,8 +80,8 @@ export class Recorder {
   readonly #series = new Map<string, SeriesState>()
   /** Series by uncleaned tags in caller order (bounded; a miss falls back to the canonical key). */
   readonly #byRaw = new Map<string, SeriesState>()
-  readonly #counters = new Map<string, { name: string; tags: Record<string, string>; values: Map<number, number> }>()
-  readonly #countersByRaw = new Map<string, { name: string; tags: Record<string, string>; values: Map<number, number> }>()
+  readonly #counters = new Map<string, CounterState>()
+  readonly #countersByRaw = new Map<string, CounterState>()
   #window: WindowFigures = { count: 0, failed: 0, histogram: createHistogram() }
   #overflow = 0
 
@@ -92,7 +116,7 @@ export class Recorder {
           this.#overflow++
           return
         }
-        st = { metric, tags: clean, failed, live: new Map(), done: new Map() }
+        st = { metric, tags: clean, failed, live: new Map(), done: new Map(), sent: new Map(), sentLatency: new Map(), dirty: undefined }
         this.#series.set(key, st)
       }
       if (this.#byRaw.size < MAX_RAW) this.#byRaw.set(raw, st)
@@ -110,6 +134,8 @@ export class Recorder {
         recordMs(c, corrected)
         recordMs(u, uncorrected)
         st.done.set(s, { s, count: prior.count + 1, latency: encodeHistogram(c), latencyUncorrected: encodeHistogram(u) })
+        st.dirty ??= new Set()
+        st.dirty.add(s)
         this.#addWindow(corrected, failed)
         return
       }
@@ -144,7 +170,7 @@ export class Recorder {
         .join(',')}`
       c = this.#counters.get(key)
       if (!c) {
-        c = { name, tags: clean, values: new Map() }
+        c = { name, tags: clean, values: new Map(), sent: new Map() }
         this.#counters.set(key, c)
       }
       if (this.#countersByRaw.size < MAX_RAW) this.#countersByRaw.set(raw, c)
@@ -161,7 +187,7 @@ export class Recorder {
       .join(',')}`
     let c = this.#counters.get(key)
     if (!c) {
-      c = { name, tags: { ...tags }, values: new Map() }
+      c = { name, tags: { ...tags }, values: new Map(), sent: new Map() }
       this.#counters.set(key, c)
     }
     c.values.set(s, value)
@@ -182,8 +208,62 @@ export class Recorder {
         if (s >= cutoff) continue
         st.done.set(s, { s, count: b.count, latency: encodeHistogram(b.corrected), latencyUncorrected: encodeHistogram(b.uncorrected) })
         st.live.delete(s)
+        if (st.sentLatency.get(s) !== b.count) {
+          st.dirty ??= new Set()
+          st.dirty.add(s)
+        }
+        st.sent.delete(s)
+        st.sentLatency.delete(s)
       }
     }
+  }
+
+  /**
+   * The seconds whose state changed since the previous call, for live
+   * scoring. Each bucket is the whole second so far, so a receiver replaces
+   * a second it already has rather than adding to it. Only seconds that ended
+   * before `now` (epoch ms) are taken; their corrected latency comes once
+   * `latencyLagSeconds` more have passed (most of their requests have ended
+   * by then), and with every change after that, so a second's histogram is
+   * encoded about once. Before, `latency` is empty; `latencyUncorrected`
+   * always is. `Infinity` takes everything, with latency (the last call).
+   *
+   * @example
+   * const { series, counters } = recorder.takeChanges(Date.now())
+   */
+  takeChanges(now: number, latencyLagSeconds = 2): RecorderChanges {
+    const limit = now === Number.POSITIVE_INFINITY ? now : Math.floor((now - this.t0) / 1000)
+    const series: Series[] = []
+    for (const st of this.#series.values()) {
+      const buckets: SecondBucket[] = []
+      for (const [s, b] of st.live) {
+        if (s >= limit) continue
+        const withLatency = s < limit - latencyLagSeconds
+        if (withLatency ? st.sentLatency.get(s) === b.count : st.sent.get(s) === b.count) continue
+        st.sent.set(s, b.count)
+        if (withLatency) st.sentLatency.set(s, b.count)
+        buckets.push({ s, count: b.count, latency: withLatency ? encodeHistogram(b.corrected) : '', latencyUncorrected: '' })
+      }
+      if (st.dirty) {
+        for (const s of st.dirty) {
+          const d = st.done.get(s)
+          if (d) buckets.push({ s, count: d.count, latency: d.latency, latencyUncorrected: '' })
+        }
+        st.dirty = undefined
+      }
+      if (buckets.length) series.push({ metric: st.metric, tags: st.tags, failed: st.failed, buckets: buckets.sort((a, b) => a.s - b.s) })
+    }
+    const counters: CounterSeries[] = []
+    for (const c of this.#counters.values()) {
+      const values: CounterSeries['values'] = []
+      for (const [s, value] of c.values) {
+        if (s >= limit || c.sent.get(s) === value) continue
+        c.sent.set(s, value)
+        values.push({ s, value })
+      }
+      if (values.length) counters.push({ name: c.name, tags: c.tags, values: values.sort((a, b) => a.s - b.s) })
+    }
+    return { series, counters }
   }
 
   /** Series dropped because the cardinality cap was reached. */
