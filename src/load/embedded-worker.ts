@@ -3,7 +3,8 @@
  * server under test in the main thread (or a busy runner) never delays an
  * arrival, and the engine never delays a server. Runs every flow with its
  * executor, records into per-second HDR buckets, reports progress about once
- * a second, and hands back the LoadResult (partial and `aborted` on abort).
+ * a second (with the seconds that changed, for live scoring), and hands back
+ * the LoadResult (partial and `aborted` on abort).
  */
 import { setMaxListeners } from 'node:events'
 import { parentPort, workerData } from 'node:worker_threads'
@@ -134,25 +135,34 @@ async function main(): Promise<void> {
   const pools: VuPool[] = []
   let dropped = 0
 
-  const progressTimer = setInterval(() => {
+  let lastTick = clock.now()
+  /** One progress message: the figures since the last one and the seconds that changed (`final`: every second, the one in progress too). */
+  const tick = (final: boolean) => {
     const now = clock.now()
     const w = rec.takeWindow()
     const activeVUs = pools.reduce((s, p) => s + p.active, 0)
-    rec.gauge('vus', {}, activeVUs, now)
-    rec.flush(now)
+    if (!final) rec.gauge('vus', {}, activeVUs, now)
+    const changes = rec.takeChanges(final ? Number.POSITIVE_INFINITY : now)
+    if (!final) rec.flush(now)
+    // the last message may come less than a second after the one before
+    const seconds = final ? Math.max(0.25, (now - lastTick) / 1000) : 1
+    lastTick = now
     post({
       type: 'progress',
       progress: {
         elapsedMs: Math.max(0, now - t0),
         totalMs: loadMs,
-        rate: w.count,
+        rate: w.count / seconds,
         p95: w.count ? percentileMs(w.histogram, 95) : 0,
         errorRate: w.count ? w.failed / w.count : 0,
         droppedIterations: dropped,
         activeVUs,
+        series: changes.series,
+        counters: changes.counters,
       },
     })
-  }, 1000)
+  }
+  const progressTimer = setInterval(() => tick(false), 1000)
 
   try {
     await Promise.all(
@@ -202,6 +212,8 @@ async function main(): Promise<void> {
     flushSecrets()
   }
   const end = clock.now()
+  // the seconds not sent yet, so the progress messages add up to the result
+  tick(true)
   const { series, counters } = rec.result()
   if (rec.overflow) warnings.add(`${rec.overflow} requests were not recorded: too many distinct series`)
   post({

@@ -3,7 +3,7 @@
  * executors (constant and ramping arrival rate) and a closed model (constant
  * VUs), with k6's names. Latency is measured from the intended start time.
  */
-import type { LoadResult } from '../record.ts'
+import type { CounterSeries, LoadResult, Series } from '../record.ts'
 import type { Targets } from '../runtime/types.ts'
 import type { LoadConfig } from '../scenario/schema.ts'
 
@@ -19,6 +19,16 @@ export interface LoadProgress {
   errorRate: number
   droppedIterations: number
   activeVUs: number
+  /**
+   * Per-second data recorded so far, for live scoring: only the seconds that
+   * changed since the previous progress, each one whole (a receiver replaces
+   * the second it has). `latency` (corrected) is empty while a second is too
+   * fresh to be worth encoding; once sent with it, a second always is.
+   * `latencyUncorrected` is empty. Absent when the engine does not stream.
+   */
+  series?: Series[]
+  /** Per-second counters changed since the previous progress, each value whole (replace, do not add). */
+  counters?: CounterSeries[]
 }
 
 export interface LoadRunOptions {

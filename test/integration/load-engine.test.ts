@@ -5,7 +5,7 @@ import type { LoadResult, Series } from '../../src/record.ts'
 import type { Targets } from '../../src/runtime/types.ts'
 import type { FlowConfig, LoadConfig } from '../../src/scenario/schema.ts'
 import { engines } from '../../src/load/index.ts'
-import { percentileMs, seriesWindow } from '../../src/load/histogram.ts'
+import { decodeHistogram, percentileMs, seriesWindow } from '../../src/load/histogram.ts'
 import type { LoadProgress } from '../../src/load/types.ts'
 
 /** A tiny AS + RS: the token endpoint mints tok-N; the RS rejects the first token it sees as signed by an unknown key. */
@@ -127,6 +127,37 @@ describe('embedded engine', () => {
       const renewals = r.series.filter((s) => s.metric === 'oauth_token' && s.tags.flow === 'api-call')
       expect(sum(renewals)).toBe(1)
       expect(sum(rs.filter((s) => s.tags.status === '200'))).toBe(20)
+    })
+
+    it('streams the seconds that changed with each progress, adding up to the result', () => {
+      const key = (name: string, failed: boolean, tags: Record<string, string | undefined>) => `${name}|${failed}|${JSON.stringify(Object.entries(tags).sort())}`
+      const streamed = new Map<string, Map<number, { count: number; latency: number | undefined }>>()
+      const counters = new Map<string, Map<number, number>>()
+      for (const [i, p] of progress.entries()) {
+        for (const s of p.series ?? []) {
+          const seconds = streamed.get(key(s.metric, s.failed, s.tags)) ?? new Map<number, { count: number; latency: number | undefined }>()
+          streamed.set(key(s.metric, s.failed, s.tags), seconds)
+          for (const b of s.buckets) {
+            // a second is sent whole, once it is over (but in the last message), and again only with news: more requests or its latency
+            const before = seconds.get(b.s)
+            expect(before?.count === b.count && before.latency !== undefined).toBe(false)
+            const latency = b.latency ? decodeHistogram(b.latency).totalCount : undefined
+            if (latency !== undefined) expect(latency).toBe(b.count)
+            if (i < progress.length - 1) expect((b.s + 1) * 1000).toBeLessThanOrEqual(p.elapsedMs)
+            seconds.set(b.s, { count: b.count, latency })
+          }
+        }
+        for (const c of p.counters ?? []) {
+          const values = counters.get(key(c.name, false, c.tags)) ?? new Map<number, number>()
+          counters.set(key(c.name, false, c.tags), values)
+          for (const v of c.values) values.set(v.s, v.value)
+        }
+      }
+      expect(progress.filter((p) => p.series?.length).length).toBeGreaterThanOrEqual(2)
+      // in the end every second has come with its latency, and the counts are the result's
+      const final = new Map(r.series.map((s) => [key(s.metric, s.failed, s.tags), new Map(s.buckets.map((b) => [b.s, { count: b.count, latency: b.count }]))]))
+      expect(streamed).toEqual(final)
+      expect(counters).toEqual(new Map(r.counters.map((c) => [key(c.name, false, c.tags), new Map(c.values.map((v) => [v.s, v.value]))])))
     })
 
     it('counts dropped iterations when every VU is busy', () => {
