@@ -26,6 +26,7 @@ import { runtimes } from './runtime/index.ts'
 import type { StartedStack, Targets } from './runtime/types.ts'
 import type { LoadConfig, Scenario } from './scenario/schema.ts'
 import { slos as sloCatalog } from './slo/index.ts'
+import { type LiveSloStatus, LiveSlos } from './slo/live.ts'
 import { scoreRun } from './slo/score.ts'
 import type { Verdict } from './slo/types.ts'
 import { preflightCheck } from './preflight.ts'
@@ -42,8 +43,8 @@ export interface RunProgress {
   errorRate: number
   droppedIterations: number
   activeFaults: string[]
-  /** SLO id → held so far (null: no data yet). */
-  slos: Record<string, boolean | null>
+  /** SLO (`M3`, `M3 (orders)` for one RS) → held so far, false when broken so far, null when not known yet (no data, window not reached). */
+  slos: LiveSloStatus
 }
 
 export interface RunOptions {
@@ -108,6 +109,31 @@ export function applyRateOverride(load: LoadConfig, override: RunOptions['rateOv
   }
 }
 
+/**
+ * The record's windows (ms since t0): the steady state before the first
+ * fault, the faults, and the recovery after the last revert. While faults are
+ * still to come (`faultsPending`, a run in progress) there is no recovery yet.
+ *
+ * @example recordWindows(faults, 5_000, record.load.durationMs)
+ */
+export function recordWindows(faults: readonly FaultWindow[], warmupMs: number, endMs: number, faultsPending = false): RunRecord['windows'] {
+  const injected = faults.filter((w) => w.status !== 'inject-failed')
+  const firstInject = injected.length ? Math.min(...injected.map((w) => w.injectedAt)) : undefined
+  const lastRevert = injected.length ? Math.max(...injected.map((w) => w.revertedAt ?? endMs)) : undefined
+  const windows: RunRecord['windows'] = { steadyState: [warmupMs, Math.max(warmupMs, firstInject ?? endMs)] }
+  if (firstInject !== undefined && lastRevert !== undefined) {
+    windows.fault = [firstInject, lastRevert]
+    if (lastRevert < endMs && !faultsPending) windows.recovery = [lastRevert, endMs]
+  }
+  return windows
+}
+
+/** Events in time order (the journal is appended to by several feeds). */
+function inOrder(events: RunEvent[]): RunEvent[] {
+  for (let i = 1; i < events.length; i++) if (events[i - 1]!.t > events[i]!.t) return [...events].sort((a, b) => a.t - b.t)
+  return events
+}
+
 function emptyLoad(engine: string): LoadResult {
   return { engine, startedAt: Date.now(), durationMs: 0, latencyBasis: 'intended-start', series: [], counters: [], aborted: true, warnings: [] }
 }
@@ -162,6 +188,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   let failure: unknown
   let engineVersion: string | undefined
 
+  const environment: RunRecord['environment'] = { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, harnessVersion: HARNESS_VERSION }
   const emit = (type: string, data?: Record<string, unknown>) => {
     events.push({ t: now(), source: 'runner', type, ...(data ? { data } : {}) })
   }
@@ -231,14 +258,42 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     await preflightCheck(targets, abort.signal)
     phaseEnd()
 
+    // SLO status so far: the runner's journal and the load as the engine streams it, scored every ~2 s
+    const live = new LiveSlos(scenario.slos)
+    const faultEntries = scenario.timeline.filter((e) => e.fault).length
+    const partialRecord = (load: LoadResult): RunRecord => ({
+      schemaVersion: 1,
+      runId,
+      scenarioId: scenario.id,
+      title: scenario.title,
+      status: 'completed',
+      deviated: false,
+      startedAt: new Date(t0).toISOString(),
+      endedAt: new Date(t0 + load.durationMs).toISOString(),
+      t0,
+      seed,
+      engine: { id: engineId },
+      runtime: runtimeId,
+      scenario,
+      targets: { issuer: targets.issuer, resourceServers: [] },
+      phases: phases.map((p) => (p.end === undefined ? { ...p, end: Math.max(p.start, load.durationMs) } : p)),
+      load: { ...load, engine: engineId, startedAt: t0 },
+      events: inOrder(events),
+      faults: faultWindows,
+      probes: probeResults,
+      windows: recordWindows(faultWindows, warmupMs, load.durationMs, faultWindows.length < faultEntries),
+      environment,
+    })
     const engineOptions: LoadRunOptions = {
       signal: abort.signal,
       seed,
       runDir,
       registerSecret,
       slos: scenario.slos.map((s) => ({ id: s.id, objective: s.objective ?? sloCatalog[s.id]?.objective ?? '' })).filter((s) => s.objective),
-      onProgress: (p) =>
-        options.onProgress?.({
+      onProgress: (p) => {
+        if (!options.onProgress) return
+        live.add(p)
+        options.onProgress({
           phase: phases.at(-1)?.name ?? 'method',
           elapsedMs: p.elapsedMs,
           totalMs: p.totalMs,
@@ -247,8 +302,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
           errorRate: p.errorRate,
           droppedIterations: p.droppedIterations,
           activeFaults: [...active.values()].map((a) => a.window.fault),
-          slos: {},
-        }),
+          slos: live.status(p.elapsedMs, partialRecord),
+        })
+      },
     }
     // Boot the engine (worker, flow setup) before t0 is fixed, so the first arrivals are not lost to start-up.
     const prepared = engine.prepare ? await engine.prepare(load, targets, engineOptions) : undefined
@@ -371,14 +427,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   // A completed method phase ends with a recovery window after the last revert.
   const load_ = loadResult ?? emptyLoad(engineId)
   const endMs = loadResult ? load_.durationMs : Math.max(0, now())
-  const injected = faultWindows.filter((w) => w.status !== 'inject-failed')
-  const firstInject = injected.length ? Math.min(...injected.map((w) => w.injectedAt)) : undefined
-  const lastRevert = injected.length ? Math.max(...injected.map((w) => w.revertedAt ?? endMs)) : undefined
-  const windows: RunRecord['windows'] = { steadyState: [warmupMs, Math.max(warmupMs, firstInject ?? endMs)] }
-  if (firstInject !== undefined && lastRevert !== undefined) {
-    windows.fault = [firstInject, lastRevert]
-    if (lastRevert < endMs) windows.recovery = [lastRevert, endMs]
-  }
+  const windows = recordWindows(faultWindows, warmupMs, endMs)
   if (status === 'completed' && windows.recovery) {
     phases.push({ name: 'recovery', start: windows.recovery[0], end: windows.recovery[1], status: 'completed' })
     phases.push({ name: 'steady-state-after', start: windows.recovery[0], end: windows.recovery[1], status: 'completed' })
@@ -411,7 +460,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     faults: faultWindows.sort((a, b) => a.index - b.index),
     probes: probeResults.sort((a, b) => a.index - b.index),
     windows,
-    environment: { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, harnessVersion: HARNESS_VERSION },
+    environment,
   }
   if (failure !== undefined && !aborted) {
     const e = failure as { code?: string; message?: string }
