@@ -111,7 +111,9 @@ export const k6Engine: LoadEngineDefinition = {
       void drain().then(() => {
         const s = Math.floor((Date.now() - t0) / 1000) - 1
         const st = collector.secondStats(s)
-        options.onProgress?.({ elapsedMs: Date.now() - t0, totalMs, rate: st.count, p95: Number.NaN, errorRate: st.count ? st.failed / st.count : 0, droppedIterations: st.dropped, activeVUs: 0 })
+        // k6 writes its points a little late: a second keeps changing for a while, and is sent again when it does
+        const changes = collector.takeChanges(s)
+        options.onProgress?.({ elapsedMs: Date.now() - t0, totalMs, rate: st.count, p95: Number.NaN, errorRate: st.count ? st.failed / st.count : 0, droppedIterations: st.dropped, activeVUs: 0, ...changes })
       })
     }, 1000)
     const code = await exit

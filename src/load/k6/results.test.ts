@@ -54,4 +54,23 @@ describe('K6ResultCollector', () => {
     expect(c.counters()).toEqual([{ name: 'dropped_iterations', tags: { flow: 'client-credentials' }, values: [{ s: 1, value: 2 }] }])
     expect(c.secondStats(1)).toEqual({ count: 1, failed: 1, dropped: 2 })
   })
+
+  it('streams the seconds that changed, each whole, with its latency once settled', () => {
+    const c = new K6ResultCollector(T0)
+    const ok = { flow: 'client-credentials', endpoint: 'token', status: '200', grant: 'client_credentials', failed: 'false', scenario: 'client-credentials' }
+    const at = (ms: number) => new Date(T0 + ms).toISOString()
+    c.add(parseK6Line(point('oauth_token_duration', at(100), 20, ok))!)
+    c.add(parseK6Line(point('dropped_iterations', at(200), 1, { scenario: 'client-credentials' }))!)
+    c.add(parseK6Line(point('oauth_token_duration', at(1_100), 30, ok))!)
+    const shape = (x: ReturnType<K6ResultCollector['takeChanges']>) => x.series.map((s) => s.buckets.map((b) => [b.s, b.count, b.latency ? mergeEncoded([b.latency]).totalCount : '-']))
+    const first = c.takeChanges(1)
+    expect(shape(first)).toEqual([[[0, 1, '-']]])
+    expect(first.counters).toEqual([{ name: 'dropped_iterations', tags: { flow: 'client-credentials' }, values: [{ s: 0, value: 1 }] }])
+    // a point of second 0 written late: second 0 again, whole
+    c.add(parseK6Line(point('oauth_token_duration', at(900), 25, ok))!)
+    expect(shape(c.takeChanges(2))).toEqual([[[0, 2, '-'], [1, 1, '-']]])
+    expect(c.takeChanges(2)).toEqual({ series: [], counters: [] })
+    expect(shape(c.takeChanges(3))).toEqual([[[0, 2, 2]]])
+    expect(shape(c.takeChanges(Number.POSITIVE_INFINITY))).toEqual([[[1, 1, 1]]])
+  })
 })

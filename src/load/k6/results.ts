@@ -52,14 +52,14 @@ interface SeriesAcc {
   metric: MetricFamily
   tags: SeriesTags
   failed: boolean
-  buckets: Map<number, { count: number; h: Histogram }>
+  buckets: Map<number, { count: number; h: Histogram; sent?: number; sentLatency?: number }>
 }
 
 /** Accumulates k6 points into per-second series relative to t0. */
 export class K6ResultCollector {
   readonly #t0: number
   readonly #series = new Map<string, SeriesAcc>()
-  readonly #counters = new Map<string, { name: string; tags: Record<string, string>; values: Map<number, number>; gauge: boolean }>()
+  readonly #counters = new Map<string, { name: string; tags: Record<string, string>; values: Map<number, number>; sent: Map<number, number>; gauge: boolean }>()
   /** Last second seen, for progress. */
   lastSecond = -1
   points = 0
@@ -100,7 +100,7 @@ export class K6ResultCollector {
       const key = `${name}|${tags.flow ?? ''}|${tags.reason ?? ''}`
       let c = this.#counters.get(key)
       if (!c) {
-        c = { name, tags, values: new Map(), gauge: p.metric === 'vus' }
+        c = { name, tags, values: new Map(), sent: new Map(), gauge: p.metric === 'vus' }
         this.#counters.set(key, c)
       }
       const prev = c.values.get(s) ?? 0
@@ -121,6 +121,40 @@ export class K6ResultCollector {
     let dropped = 0
     for (const c of this.#counters.values()) if (c.name === 'dropped_iterations') dropped += c.values.get(s) ?? 0
     return { count, failed, dropped }
+  }
+
+  /**
+   * The seconds before `beforeSecond` that changed since the last call, for
+   * live scoring, as the embedded recorder streams them: each second whole,
+   * its latency once `latencyLagSeconds` more have passed (empty before).
+   *
+   * @example const { series, counters } = collector.takeChanges(Math.floor((Date.now() - t0) / 1000))
+   */
+  takeChanges(beforeSecond: number, latencyLagSeconds = 2): { series: Series[]; counters: CounterSeries[] } {
+    const series: Series[] = []
+    for (const acc of this.#series.values()) {
+      const buckets: Series['buckets'] = []
+      for (const [s, b] of acc.buckets) {
+        if (s >= beforeSecond) continue
+        const withLatency = s < beforeSecond - latencyLagSeconds
+        if (withLatency ? b.sentLatency === b.count : b.sent === b.count) continue
+        b.sent = b.count
+        if (withLatency) b.sentLatency = b.count
+        buckets.push({ s, count: b.count, latency: withLatency ? encodeHistogram(b.h) : '', latencyUncorrected: '' })
+      }
+      if (buckets.length) series.push({ metric: acc.metric, tags: acc.tags, failed: acc.failed, buckets: buckets.sort((a, b) => a.s - b.s) })
+    }
+    const counters: CounterSeries[] = []
+    for (const c of this.#counters.values()) {
+      const values: CounterSeries['values'] = []
+      for (const [s, value] of c.values) {
+        if (s >= beforeSecond || c.sent.get(s) === value) continue
+        c.sent.set(s, value)
+        values.push({ s, value })
+      }
+      if (values.length) counters.push({ name: c.name, tags: c.tags, values: values.sort((a, b) => a.s - b.s) })
+    }
+    return { series, counters }
   }
 
   series(): Series[] {
