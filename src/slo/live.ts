@@ -22,7 +22,7 @@ import type { SloScore } from './types.ts'
 export type LiveSloStatus = Record<string, boolean | null>
 
 export interface LiveSlosOptions {
-  /** Least time between two evaluations, ms (default 2000). */
+  /** Least time between two evaluations, ms (default 1500: every other progress tick, as they come about once a second). */
   intervalMs?: number
   /** Clock for the interval (default `performance.now`). */
   now?: () => number
@@ -59,7 +59,7 @@ export class LiveSlos {
     this.#slos = slos
     const entries = slos.length > 0 ? slos : Object.keys(catalog).map((id) => ({ id }) as SloEntry)
     this.#windows = [...new Set(entries.map((e) => e.window ?? catalog[e.id]?.window ?? 'run'))]
-    this.#intervalMs = options.intervalMs ?? 2000
+    this.#intervalMs = options.intervalMs ?? 1500
     this.#now = options.now ?? (() => performance.now())
   }
 

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunRecord } from '../../src/record.ts'
-import { runScenario } from '../../src/runner.ts'
+import { type RunProgress, runScenario } from '../../src/runner.ts'
 import { loadScenario } from '../../src/scenario/load.ts'
 
 const SCENARIO = `id: runner-smoke
@@ -79,7 +79,8 @@ describe('runScenario on the process runtime', () => {
   it('runs every phase, reverts the fault and writes the reports', { timeout: 180_000 }, async () => {
     const { scenario } = await loadScenario(await writeScenario(dir, '6s', '2s'))
     const out = join(dir, 'reports')
-    const { record, verdict, runDir, exitCode } = await runScenario(scenario, { outDir: out, seed: 7 })
+    const progress: RunProgress[] = []
+    const { record, verdict, runDir, exitCode } = await runScenario(scenario, { outDir: out, seed: 7, onProgress: (p) => progress.push(p) })
 
     expect(record.status).toBe('completed')
     expect(record.phases.map((p) => p.name)).toEqual(['preflight', 'warmup', 'steady-state-before', 'method', 'recovery', 'steady-state-after', 'score', 'report'])
@@ -92,6 +93,10 @@ describe('runScenario on the process runtime', () => {
     expect(record.load.series.some((s) => s.metric === 'rs_request' && !s.failed)).toBe(true)
     expect(record.windows.fault).toBeDefined()
     expect(record.windows.recovery).toBeDefined()
+    // the live SLO status: every scenario SLO, known once traffic after the warm-up was scored
+    expect(Object.keys(progress.at(-1)!.slos)).toEqual(['M1', 'M3'])
+    expect(progress[0]!.slos).toEqual({ M1: null, M3: null })
+    expect(progress.some((p) => p.slos.M1 !== null)).toBe(true)
     expect(exitCode).toBe(verdict.pass ? 0 : 99)
     for (const f of ['run.json', 'summary.md', 'junit.xml', 'report.html']) expect(existsSync(join(runDir, f)), f).toBe(true)
     const json = JSON.parse(await readFile(join(runDir, 'run.json'), 'utf8')) as { record: RunRecord }
