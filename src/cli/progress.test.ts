@@ -31,6 +31,19 @@ describe('progress', () => {
     expect(out[1]!.startsWith('\x1b[4F\x1b[0J')).toBe(true)
   })
 
+  it('shows each SLO held so far as ok, broken as BROKEN and not known yet as …, in the block and the plain line', () => {
+    const slos = { M1: true, 'M3 (orders)': false, 'M3 [recovery]': null }
+    const block: string[] = []
+    createProgress('bkr', { tty: true, write: (s) => block.push(s) }).update({ ...p(12_000), slos })
+    expect(block[0]).toContain('  slos   M1 ok  M3 (orders) BROKEN  M3 [recovery] …\n')
+    const plain: string[] = []
+    createProgress('bkr', { tty: false, write: (s) => plain.push(s) }).update({ ...p(12_000), slos })
+    expect(plain[0]).toMatch(/\| slos M1 ok M3 \(orders\) BROKEN M3 \[recovery\] …\n$/)
+    const none: string[] = []
+    createProgress('bkr', { tty: false, write: (s) => none.push(s) }).update({ ...p(0), slos: {} })
+    expect(none[0]).toMatch(/\| slos -\n$/)
+  })
+
   it('prints nothing with quiet', () => {
     const out: string[] = []
     const pr = createProgress('bkr', { quiet: true, write: (s) => out.push(s) })
