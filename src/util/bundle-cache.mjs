@@ -1,0 +1,123 @@
+// @ts-check
+/**
+ * Cached esbuild bundles of the harness's own entry points (the CLI, the
+ * component child, the load worker), built once per state of the sources and
+ * kept under node_modules/.cache/oauth-gameday. Loading the TypeScript graph
+ * through tsx costs about a second of CPU per process; a bundle about a tenth
+ * of that, which is what keeps `oauth-gameday run` to its first request fast.
+ *
+ * Plain JavaScript on purpose: `bin/oauth-gameday.mjs` uses it before any
+ * TypeScript loader is registered.
+ *
+ * Inside a bundle every module would share the bundle's `import.meta.url`;
+ * the build rewrites each source file's `import.meta.url` to that file's own
+ * URL, so paths resolved relative to a module (package.json, templates, the
+ * worker entry) stay right. Packages stay external (resolved from the tree).
+ */
+import { createHash } from 'node:crypto'
+import { existsSync, readdirSync, statSync } from 'node:fs'
+import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises'
+import { basename, join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+const SOURCES = ['src', 'mock-as', 'mock-rs']
+/** Where bundles are kept. */
+export const CACHE_DIR = join(ROOT, 'node_modules', '.cache', 'oauth-gameday')
+
+/** @type {string | undefined} */
+let key
+
+/**
+ * A short hash of every source file's path, size and mtime (tests excluded):
+ * any edit gives a new key, hence a new bundle.
+ * @returns {string}
+ */
+export function sourceKey() {
+  if (key) return key
+  const h = createHash('sha256')
+  /** @param {string} dir */
+  const walk = (dir) => {
+    /** @type {import('node:fs').Dirent[]} */
+    let entries
+    try {
+      entries = readdirSync(dir, { withFileTypes: true })
+    } catch {
+      return
+    }
+    for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = join(dir, e.name)
+      if (e.isDirectory()) walk(p)
+      else if ((e.name.endsWith('.ts') || e.name.endsWith('.mjs') || e.name.endsWith('.js')) && !e.name.endsWith('.test.ts')) {
+        const s = statSync(p)
+        h.update(`${p}:${s.size}:${s.mtimeMs}\n`)
+      }
+    }
+  }
+  for (const d of SOURCES) walk(join(ROOT, d))
+  key = h.digest('hex').slice(0, 16)
+  return key
+}
+
+/** esbuild plugin: each own source file's `import.meta.url` becomes its own file URL. */
+const ownImportMetaUrl = {
+  name: 'own-import-meta-url',
+  /** @param {import('esbuild').PluginBuild} build */
+  setup(build) {
+    build.onLoad({ filter: /\.(ts|mjs)$/ }, async (args) => {
+      if (args.path.includes('/node_modules/')) return undefined
+      const text = await readFile(args.path, 'utf8')
+      if (!text.includes('import.meta.url')) return undefined
+      return { contents: text.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href)), loader: args.path.endsWith('.ts') ? 'ts' : 'js' }
+    })
+  },
+}
+
+/** @type {Map<string, Promise<string>>} */
+const building = new Map()
+
+/**
+ * The path of a bundle of `entry` (an absolute path) for the current source
+ * state: `<name>-<key>.mjs`, or with `split` a folder `<name>-<key>/` whose
+ * dynamic imports are chunks of their own (so a command loads only the
+ * packages it uses). Built when missing (into a temporary name, then renamed,
+ * so concurrent builders never expose a partial bundle); this entry's bundles
+ * of older source states are removed a day later. Rejects when it cannot be
+ * built (read-only tree); callers fall back to tsx.
+ * @param {string} name
+ * @param {string} entry
+ * @param {{ split?: boolean }} [options]
+ * @returns {Promise<string>}
+ */
+export function cachedBundle(name, entry, options = {}) {
+  let p = building.get(name)
+  if (!p) {
+    p = (async () => {
+      const base = join(CACHE_DIR, `${name}-${sourceKey()}`)
+      const file = options.split ? join(base, `${basename(entry).replace(/\.[cm]?[jt]s$/, '')}.mjs`) : `${base}.mjs`
+      if (existsSync(file)) return file
+      const { build } = await import('esbuild')
+      await mkdir(CACHE_DIR, { recursive: true })
+      const tmp = `${base}.${process.pid}.tmp`
+      const common = { entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'silent', plugins: [ownImportMetaUrl] }
+      /** @type {import('esbuild').BuildOptions} */
+      const opts = options.split ? { ...common, splitting: true, outdir: tmp, outExtension: { '.js': '.mjs' } } : { ...common, outfile: tmp }
+      await build(opts)
+      try {
+        await rename(tmp, options.split ? base : file)
+      } catch (err) {
+        // another process built the same state first
+        await rm(tmp, { recursive: true, force: true })
+        if (!existsSync(file)) throw err
+      }
+      const dayAgo = Date.now() - 24 * 3600_000
+      const stale = (await readdir(CACHE_DIR)).filter((f) => f.startsWith(`${name}-`) && join(CACHE_DIR, f) !== base && join(CACHE_DIR, f) !== `${base}.mjs` && !f.endsWith('.tmp'))
+      await Promise.all(
+        stale.map(async (f) => ((await stat(join(CACHE_DIR, f)).catch(() => undefined))?.mtimeMs ?? Date.now()) < dayAgo && rm(join(CACHE_DIR, f), { recursive: true, force: true })),
+      )
+      return file
+    })()
+    building.set(name, p)
+  }
+  return p
+}
