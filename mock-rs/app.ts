@@ -58,14 +58,20 @@ function ms(knob: string, value: string): number {
   }
 }
 
-/** The AS may still be starting: a few attempts, about 4 s in all. */
+/**
+ * The AS may still be starting (its process boots beside this one): poll
+ * briefly at first, then back off, about 4 s in all. A fixed 250 ms first
+ * backoff cost every run that much start-up time.
+ */
 async function discoverWithRetry(issuer: string, timeoutMs: number) {
+  const deadline = Date.now() + 4000
   for (let attempt = 0; ; attempt++) {
     try {
       return await discover(issuer, timeoutMs)
     } catch (err) {
-      if (attempt >= 4) throw err
-      await new Promise((r) => setTimeout(r, 250 * 2 ** attempt))
+      const delay = Math.min(250, 25 * 2 ** Math.floor(attempt / 4))
+      if (Date.now() + delay > deadline) throw err
+      await new Promise((r) => setTimeout(r, delay))
     }
   }
 }

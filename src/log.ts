@@ -2,8 +2,8 @@
  * pino everywhere: JSON on stderr, pretty on a TTY. Three layers keep secrets
  * out: redaction by path, masking of registered values, masking by JWT shape.
  */
+import { createRequire } from 'node:module'
 import pino, { type Logger, type LoggerOptions } from 'pino'
-import pretty from 'pino-pretty'
 import { maskSecrets } from './util/secrets.ts'
 
 export type { Logger } from 'pino'
@@ -51,7 +51,9 @@ export function maskingStream(target: { write(line: string): unknown }): { write
  */
 export function createLogger(options: LogOptions = {}): Logger {
   const usePretty = options.pretty ?? (process.stderr.isTTY === true && !process.env.CI)
-  const target = options.destination ?? (usePretty ? pretty({ destination: 2, sync: true, colorize: true }) : process.stderr)
+  // pino-pretty is loaded only for a terminal: every component process would otherwise pay for it at start
+  const pretty = () => createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty')
+  const target = options.destination ?? (usePretty ? pretty()({ destination: 2, sync: true, colorize: true }) : process.stderr)
   const opts = baseLogOptions(options.level)
   if (options.name) opts.name = options.name
   return pino(opts, maskingStream(target))

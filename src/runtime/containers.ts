@@ -16,7 +16,10 @@ import { spawnSync } from 'node:child_process'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
-import { GenericContainer, getContainerRuntimeClient, ImageName, type StartedTestContainer, Wait } from 'testcontainers'
+import type { StartedTestContainer } from 'testcontainers'
+
+/** testcontainers costs about half a second to load: only runs on this runtime pay for it. */
+const tc = () => import('testcontainers')
 import { GamedayError } from '../errors.ts'
 import type { Logger } from '../log.ts'
 import type { StackConfig } from '../scenario/schema.ts'
@@ -75,6 +78,7 @@ export function imageName(env: NodeJS.ProcessEnv = process.env): string {
 
 /** Fail early, with what to do, when Docker or the image is missing. */
 async function preflight(image: string): Promise<void> {
+  const { getContainerRuntimeClient, ImageName } = await tc()
   let client: Awaited<ReturnType<typeof getContainerRuntimeClient>>
   try {
     client = await getContainerRuntimeClient()
@@ -92,6 +96,7 @@ async function preflight(image: string): Promise<void> {
 }
 
 async function startContainer(plan: ComponentPlan, image: string, stackId: string, logs: LogBuffer, log: Logger): Promise<RunningContainer> {
+  const { GenericContainer, Wait } = await tc()
   const container = await new GenericContainer(image)
     .withNetworkMode('host')
     // child.ts takes the component spec from the environment (as in the process
@@ -132,7 +137,7 @@ async function stopContainer(c: RunningContainer): Promise<void> {
 
 /** Wait for /healthz, but give up at once, with the output, when the container dies. */
 async function healthyOrExited(c: RunningContainer, logs: LogBuffer, signal: AbortSignal): Promise<void> {
-  const client = await getContainerRuntimeClient()
+  const client = await (await tc()).getContainerRuntimeClient()
   const watch = new AbortController()
   let done = false
   const exited = (client.container.getById(c.container.getId()).wait({ abortSignal: watch.signal }) as Promise<{ StatusCode: number }>).then(
