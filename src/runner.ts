@@ -79,7 +79,7 @@ const HARNESS_VERSION = '0.1.0'
 /** Time between the end of preflight and t0, so the engine's worker is ready. */
 const LOAD_LEAD_MS = 1000
 /** Lead when the engine is already booted. */
-const PREPARED_LEAD_MS = 200
+const PREPARED_LEAD_MS = 100
 const FEED_POLL_MS = 500
 const REVERT_TIMEOUT_MS = 10_000
 
@@ -187,6 +187,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   let loadResult: LoadResult | undefined
   let failure: unknown
   let engineVersion: string | undefined
+  let releaseEngine: (() => void) | undefined
 
   const environment: RunRecord['environment'] = { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, harnessVersion: HARNESS_VERSION }
   const emit = (type: string, data?: Record<string, unknown>) => {
@@ -253,6 +254,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       throw new GamedayError(engineId === 'k6' ? 'ERR_ENV_K6_NOT_FOUND' : 'ERR_LOAD_ENGINE_FAILED', `engine ${engineId} cannot run here: ${availability.reason}`)
     }
     engineVersion = availability.version
+    releaseEngine = engine.preboot?.()
     stack = await runtime.start(scenario.stack, { signal: abort.signal, log, runDir, seed })
     const targets = stack.targets
     await preflightCheck(targets, abort.signal)
@@ -308,7 +310,14 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     }
     // Boot the engine (worker, flow setup) before t0 is fixed, so the first arrivals are not lost to start-up.
     const prepared = engine.prepare ? await engine.prepare(load, targets, engineOptions) : undefined
+    const placeholderT0 = t0
     t0 = Date.now() + (prepared ? PREPARED_LEAD_MS : LOAD_LEAD_MS)
+    // what was journaled before t0 was known (preflight, start-up events) moves onto the real time axis
+    for (const p of phases) {
+      p.start += placeholderT0 - t0
+      if (p.end !== undefined) p.end += placeholderT0 - t0
+    }
+    for (const e of events) e.t += placeholderT0 - t0
     const ctx: UnitContext = {
       targets,
       scenario,
@@ -401,6 +410,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   } catch (err) {
     failure = err
   } finally {
+    releaseEngine?.()
     for (const t of timers) clearTimeout(t)
     await Promise.all([...active.keys()].map(revert))
     if (failure !== undefined && !abort.signal.aborted) abort.abort(failure)

@@ -26,4 +26,5 @@ export type WorkerMessage =
   | { type: 'result'; result: LoadResult }
   | { type: 'error'; message: string; code?: string }
 
-export type MainMessage = { type: 'abort' } | { type: 'start'; startAt?: number }
+/** `input` goes to a worker booted ahead of its plan (see `prebootEmbedded`); the others to any worker. */
+export type MainMessage = { type: 'abort' } | { type: 'start'; startAt?: number } | { type: 'input'; input: WorkerInput }

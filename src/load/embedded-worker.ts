@@ -22,15 +22,19 @@ import { createHttpClient } from './http.ts'
 import { Recorder } from './recorder.ts'
 
 const port = parentPort!
-const input = workerData as WorkerInput
 const post = (m: WorkerMessage) => port.postMessage(m)
 
 const abort = new AbortController()
 let onStart: ((startAt: number | undefined) => void) | undefined
+let onInput: ((input: WorkerInput) => void) | undefined
 port.on('message', (m: MainMessage) => {
   if (m.type === 'abort') abort.abort()
   else if (m.type === 'start') onStart?.(m.startAt)
+  else if (m.type === 'input') onInput?.(m.input)
 })
+
+/** The plan: in workerData, or, for a worker booted ahead of it, the first `input` message. */
+const input: WorkerInput = (workerData as WorkerInput | null) ?? (await new Promise<WorkerInput>((resolve) => (onInput = resolve)))
 
 /** Wait for the main thread's go (or an abort before it). */
 function waitForStart(): Promise<number | undefined> {

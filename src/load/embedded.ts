@@ -104,6 +104,47 @@ export function withoutTsx(argv: readonly string[]): string[] {
   return out
 }
 
+/** A worker booted ahead of its plan by {@link prebootEmbedded}, taken by the next prepare. */
+let spare: Worker | undefined
+
+/**
+ * Start booting a worker now (loading the engine costs a few hundred ms), so
+ * the next {@link prepareEmbedded} only hands it the plan. The runner calls it
+ * before it starts the stack, so the two overlap. The spare never keeps the
+ * process alive; the returned function stops it when no prepare took it.
+ *
+ * @example
+ * const release = prebootEmbedded(); try { await startStack(); await prepareEmbedded(...) } finally { release() }
+ */
+export function prebootEmbedded(): () => void {
+  if (spare) return () => {}
+  let mine: Worker | undefined
+  void workerEntry().then((entry) => {
+    if (spare) return
+    mine = new Worker(entry.url, { workerData: null, ...(entry.execArgv ? { execArgv: entry.execArgv } : {}) })
+    mine.unref()
+    // a spare that fails to boot is simply not used
+    mine.once('error', () => {
+      if (spare === mine) spare = undefined
+    })
+    mine.once('exit', () => {
+      if (spare === mine) spare = undefined
+    })
+    spare = mine
+  })
+  return () => {
+    if (mine && spare === mine) {
+      spare = undefined
+      void mine.terminate()
+    }
+  }
+}
+
+/** Whether a pre-booted worker is waiting for a plan (for tests and diagnostics). */
+export function hasSpareWorker(): boolean {
+  return spare !== undefined
+}
+
 export interface EmbeddedOptions {
   /** Seeded uniform jitter of arrivals as a share of the gap; 0 (none) by default. */
   jitter?: number
@@ -119,8 +160,17 @@ export interface EmbeddedOptions {
 export async function prepareEmbedded(plan: LoadConfig, targets: Targets, options: LoadRunOptions & EmbeddedOptions): Promise<PreparedLoad> {
   checkTargets(plan, targets)
   const input: WorkerInput = { plan, targets: plainTargets(targets), seed: options.seed, externalOrigins: externalOrigins(targets), jitter: options.jitter ?? 0, ...(options.runDir ? { artifactsDir: options.runDir } : {}) }
-  const entry = await workerEntry()
-  const worker = new Worker(entry.url, { workerData: input, ...(entry.execArgv ? { execArgv: entry.execArgv } : {}) })
+  let worker: Worker
+  const booted = spare
+  spare = undefined
+  if (booted) {
+    worker = booted
+    worker.ref()
+    worker.postMessage({ type: 'input', input } satisfies MainMessage)
+  } else {
+    const entry = await workerEntry()
+    worker = new Worker(entry.url, { workerData: input, ...(entry.execArgv ? { execArgv: entry.execArgv } : {}) })
+  }
   const registerSecret = options.registerSecret ?? registerGlobal
   const startedAt = Date.now()
   let onReady: (() => void) | undefined
@@ -194,4 +244,5 @@ export const embedded: LoadEngineDefinition = {
   },
   run: (plan, targets, options) => runEmbedded(plan, targets, options),
   prepare: (plan, targets, options) => prepareEmbedded(plan, targets, options),
+  preboot: () => prebootEmbedded(),
 }

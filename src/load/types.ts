@@ -65,4 +65,10 @@ export interface LoadEngineDefinition {
    * `options.startAt` is ignored here; pass it to `start`.
    */
   prepare?(plan: LoadConfig, targets: Targets, options: LoadRunOptions): Promise<PreparedLoad>
+  /**
+   * Optional: start booting the engine before the plan and targets are known
+   * (the runner calls it before the stack starts, so the two overlap). Returns
+   * a function that releases what was booted when no prepare used it.
+   */
+  preboot?(): () => void
 }

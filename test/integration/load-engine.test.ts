@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { LoadResult, Series } from '../../src/record.ts'
 import type { Targets } from '../../src/runtime/types.ts'
 import type { FlowConfig, LoadConfig } from '../../src/scenario/schema.ts'
+import { hasSpareWorker } from '../../src/load/embedded.ts'
 import { engines } from '../../src/load/index.ts'
 import { decodeHistogram, percentileMs, seriesWindow } from '../../src/load/histogram.ts'
 import type { LoadProgress } from '../../src/load/types.ts'
@@ -199,6 +200,26 @@ describe('embedded engine', () => {
     expect(notReady).toBeGreaterThanOrEqual(9)
     expect(notReady + sent).toBe(20)
     expect(r.warnings.some((w) => w.includes('not_ready'))).toBe(true)
+  })
+
+  it('runs the plan on a worker booted before the plan was known (preboot), and a spare nobody took is released', async () => {
+    const release = engines.embedded!.preboot!()
+    // give the spare time to load, so the prepare below takes it rather than booting its own
+    await new Promise((r) => setTimeout(r, 500))
+    expect(hasSpareWorker()).toBe(true)
+    const plan: LoadConfig = { duration: '1s', warmup: '0s', gracefulStop: '1s', flows: [flow({ rate: 20 })] }
+    const prepared = await engines.embedded!.prepare!(plan, targetsOf(server.url), { signal: new AbortController().signal, seed: 1 })
+    expect(hasSpareWorker()).toBe(false)
+    const r = await prepared.start(Date.now() + 50)
+    release()
+    expect(r.aborted).toBe(false)
+    expect(sum(r.series.filter((x) => !x.failed))).toBe(20)
+    // a second spare, never taken: released without keeping anything alive
+    const again = engines.embedded!.preboot!()
+    await new Promise((r) => setTimeout(r, 200))
+    expect(hasSpareWorker()).toBe(true)
+    again()
+    expect(hasSpareWorker()).toBe(false)
   })
 
   it('refuses a flow it does not have before starting a worker', async () => {
