@@ -7,6 +7,7 @@
  */
 import { Pool } from 'undici'
 import { assertLoopbackUrl } from '../util/loopback.ts'
+import { createHttp1Client } from './http1.ts'
 
 export interface HttpRequest {
   url: string
@@ -44,6 +45,12 @@ export interface HttpClientOptions {
   connections: number
   /** Origins (scheme://host:port) named explicitly as external components. */
   externalOrigins?: Iterable<string>
+  /**
+   * `lean` (default): plain-HTTP origins go through the engine's own HTTP/1.1
+   * client (`http1.ts`), https through undici; `undici`: everything through
+   * undici (also with OAUTH_GAMEDAY_HTTP=undici).
+   */
+  transport?: 'lean' | 'undici'
 }
 
 /** Map an undici / socket error to a record reason. */
@@ -76,20 +83,24 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     }
     return pool
   }
+  const lean = (options.transport ?? (process.env.OAUTH_GAMEDAY_HTTP === 'undici' ? 'undici' : 'lean')) === 'lean' ? createHttp1Client({ connections: options.connections }) : undefined
   // flows call the same few URLs over and over: parse each once (bounded, since query strings vary)
-  const parsed = new Map<string, { pool: Pool; path: string }>()
-  const target = (href: string): { pool: Pool; path: string } => {
+  const parsed = new Map<string, { pool: Pool | undefined; origin: string; path: string }>()
+  const target = (href: string): { pool: Pool | undefined; origin: string; path: string } => {
     let t = parsed.get(href)
     if (!t) {
       const url = new URL(href)
-      t = { pool: poolFor(url), path: url.pathname + url.search }
+      const viaLean = lean !== undefined && url.protocol === 'http:'
+      if (viaLean) assertLoopbackUrl(url.href, 'load target', external.has(url.origin))
+      t = { pool: viaLean ? undefined : poolFor(url), origin: url.origin, path: url.pathname + url.search }
       if (parsed.size < 1000) parsed.set(href, t)
     }
     return t
   }
   return {
     async request(r) {
-      const { pool, path } = target(r.url)
+      const { pool, origin, path } = target(r.url)
+      if (!pool) return lean!.request(r, origin, path)
       try {
         const res = await pool.request({
           path,
@@ -107,6 +118,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       }
     },
     async close() {
+      lean?.close()
       await Promise.allSettled([...pools.values()].map((p) => p.close()))
       pools.clear()
       parsed.clear()
