@@ -70,7 +70,7 @@ const tokenEndpoint: Benchmark = {
     return await withServers([['mock-as'], ['bare-sign-sync'], ['bare-sign-jose'], ['oidc-provider'], ['oauth2-mock-server']], async ([as, sync, jose, oidc, o2m]) => {
       const [asR, syncR, joseR, oidcR, o2mR] = await interleaved(
         repeats,
-        [as!, sync!, jose!, oidc!, o2m!].map((s) => () => maxThroughput({ ...tokenRequest(s.info), connections: 32, durationS: 5 })),
+        [as!, sync!, jose!, oidc!, o2m!].map((s) => () => maxThroughput({ ...tokenRequest(s.info), connections: 32, warmupS: 1, durationS: 4 })),
       )
       const rate = (xs: Throughput[]) => xs.map((x) => x.rate)
       const p99 = (xs: Throughput[]) => xs.map((x) => x.p99)
@@ -96,7 +96,7 @@ const rsValidation: Benchmark = {
       const token = await mintToken(as!.info.tokenEndpoint!)
       return await withServers([['rs-resilient', { issuer }], ['bare-verify', { issuer, jwksUri: `${issuer}/jwks` }]], async ([rs, bare]) => {
         const headers = { authorization: `Bearer ${token}` }
-        const [rsR, bareR] = await interleaved(repeats, [rs!, bare!].map((s) => () => maxThroughput({ url: s.info.apiUrl!, headers, connections: 32, durationS: 5 })))
+        const [rsR, bareR] = await interleaved(repeats, [rs!, bare!].map((s) => () => maxThroughput({ url: s.info.apiUrl!, headers, connections: 32, warmupS: 1, durationS: 4 })))
         return [
           entry('mock-rs resilient vs bare jose jwtVerify route (rate, warm keys)', 'req/s', rsR!.map((x) => x.rate), 'fastify + jose jwtVerify', bareR!.map((x) => x.rate), '≥ 0.75 (overhead < 25%)', (_v, r) => (r ?? 0) >= 0.75),
         ]
@@ -134,7 +134,8 @@ const engineMaxRate: Benchmark = {
   repeats: 3,
   async run(repeats) {
     const figures = []
-    for (let r = 0; r < repeats; r++) figures.push(await benchMaxRate())
+    // short steps keep three full searches to about 80 s (npm run bench must stay under 15 minutes)
+    for (let r = 0; r < repeats; r++) figures.push(await benchMaxRate({ stepS: 3, maxSteps: 5, autocannonS: 4 }))
     return [
       entry('embedded engine max sustained rate (≥ 99% achieved) vs autocannon max', 'req/s', figures.map((f) => f.engineMaxRate), 'autocannon (closed loop)', figures.map((f) => f.autocannonRps), '≥ 0.80', (_v, r) => (r ?? 0) >= 0.8),
     ]

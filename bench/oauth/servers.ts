@@ -33,6 +33,8 @@ interface CannonOpts {
   body?: string
   connections?: number
   durationS?: number
+  /** Unmeasured seconds first (default 2). */
+  warmupS?: number
 }
 
 /**
@@ -42,7 +44,8 @@ interface CannonOpts {
  */
 export async function maxThroughput(o: CannonOpts): Promise<Throughput> {
   const base = { url: o.url, method: o.method ?? 'GET', headers: o.headers, body: o.body, connections: o.connections ?? 32 }
-  await (autocannon as unknown as (x: unknown) => Promise<unknown>)({ ...base, duration: 2 })
+  // warm the server's JIT (and the connections) before measuring
+  await (autocannon as unknown as (x: unknown) => Promise<unknown>)({ ...base, duration: o.warmupS ?? 2 })
   const r = (await (autocannon as unknown as (x: unknown) => Promise<{ requests: { average: number }; latency: { p99: number }; non2xx: number; '2xx': number; duration: number }>)({
     ...base,
     duration: o.durationS ?? 5,
