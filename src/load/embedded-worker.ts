@@ -60,17 +60,20 @@ function targetOrigins(plan: WorkerInput['plan'], targets: WorkerInput['targets'
 }
 
 /**
- * Before t0, open connections and warm the request path (undici's parser, the
+ * Before t0, open connections and warm the request path (the parser, the
  * JIT) with unmeasured `GET /healthz` calls (every reference server has it; a
  * 404 elsewhere warms just as well), so the first measured second is not the
- * engine's own start-up.
+ * engine's own start-up. As many sockets are opened per origin as the flows
+ * pre-allocate VUs (up to 256): opening hundreds of connections inside the
+ * first measured second stalled it and dropped arrivals at high rates.
  */
-async function warmUp(http: ReturnType<typeof createHttpClient>, origins: string[], signal: AbortSignal): Promise<void> {
-  const rounds = 20
+async function warmUp(http: ReturnType<typeof createHttpClient>, origins: string[], sockets: number, signal: AbortSignal): Promise<void> {
+  const rounds = 5
+  const width = Math.max(4, Math.min(256, sockets))
   await Promise.all(
     origins.map(async (origin) => {
       for (let i = 0; i < rounds && !signal.aborted; i++) {
-        await Promise.all(Array.from({ length: 4 }, () => http.request({ url: `${origin}/healthz`, timeoutMs: 2000, signal }).catch(() => undefined)))
+        await Promise.all(Array.from({ length: width }, () => http.request({ url: `${origin}/healthz`, timeoutMs: 2000, signal }).catch(() => undefined)))
       }
     }),
   )
@@ -125,7 +128,8 @@ async function main(): Promise<void> {
 
   const states = await Promise.all(plan.flows.map((f, i) => flows[f.flow]!.setup(contexts[i]!)))
   flushSecrets()
-  await warmUp(http, targetOrigins(plan, targets), abort.signal)
+  const preAllocated = plan.flows.reduce((sum, f) => sum + executors[f.executor]!.vus(f).preAllocated, 0)
+  await warmUp(http, targetOrigins(plan, targets), preAllocated, abort.signal)
   post({ type: 'ready' })
   const startAt = await waitForStart()
 
