@@ -21,7 +21,7 @@ export async function benchMemory(opts: { rate?: number; durationS?: number } = 
   try {
     let at5 = 0
     let atEnd = 0
-    const run = await runEngine(fixture.url, '/hello', rate, durationS, {}, (p) => {
+    const run = await runEngine(fixture.url, '/hello', rate, durationS, { preAllocatedVUs: 64, maxVUs: 256 }, (p) => {
       const rss = process.memoryUsage().rss
       if (!at5 && p.elapsedMs >= 5000) at5 = rss
       if (p.elapsedMs >= (durationS - 1) * 1000) atEnd = rss
