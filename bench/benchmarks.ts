@@ -70,7 +70,7 @@ const tokenEndpoint: Benchmark = {
     return await withServers([['mock-as'], ['bare-sign-sync'], ['bare-sign-jose'], ['oidc-provider'], ['oauth2-mock-server']], async ([as, sync, jose, oidc, o2m]) => {
       const [asR, syncR, joseR, oidcR, o2mR] = await interleaved(
         repeats,
-        [as!, sync!, jose!, oidc!, o2m!].map((s) => () => maxThroughput({ ...tokenRequest(s.info), connections: 32, warmupS: 1, durationS: 4 })),
+        [as!, sync!, jose!, oidc!, o2m!].map((s) => () => maxThroughput({ ...tokenRequest(s.info), connections: 32, warmupS: 1, durationS: 3 })),
       )
       const rate = (xs: Throughput[]) => xs.map((x) => x.rate)
       const p99 = (xs: Throughput[]) => xs.map((x) => x.p99)
@@ -96,7 +96,7 @@ const rsValidation: Benchmark = {
       const token = await mintToken(as!.info.tokenEndpoint!)
       return await withServers([['rs-resilient', { issuer }], ['bare-verify', { issuer, jwksUri: `${issuer}/jwks` }]], async ([rs, bare]) => {
         const headers = { authorization: `Bearer ${token}` }
-        const [rsR, bareR] = await interleaved(repeats, [rs!, bare!].map((s) => () => maxThroughput({ url: s.info.apiUrl!, headers, connections: 32, warmupS: 1, durationS: 4 })))
+        const [rsR, bareR] = await interleaved(repeats, [rs!, bare!].map((s) => () => maxThroughput({ url: s.info.apiUrl!, headers, connections: 32, warmupS: 1, durationS: 3 })))
         return [
           entry('mock-rs resilient vs bare jose jwtVerify route (rate, warm keys)', 'req/s', rsR!.map((x) => x.rate), 'fastify + jose jwtVerify', bareR!.map((x) => x.rate), '≥ 0.75 (overhead < 25%)', (_v, r) => (r ?? 0) >= 0.75),
         ]
@@ -118,7 +118,7 @@ const cdnHit: Benchmark = {
         const viaCdn: number[] = []
         for (let r = 0; r < repeats; r++) {
           const pair = r % 2 === 0 ? [`${origin}/jwks`, `${cdn!.info.url}/jwks`] : [`${cdn!.info.url}/jwks`, `${origin}/jwks`]
-          for (const url of pair) (url.startsWith(origin) ? direct : viaCdn).push((await sequentialLatency(url, 4)).p99)
+          for (const url of pair) (url.startsWith(origin) ? direct : viaCdn).push((await sequentialLatency(url, 2)).p99)
         }
         const added = viaCdn.map((x, i) => x - direct[i]!)
         return [
@@ -137,8 +137,8 @@ const engineMaxRate: Benchmark = {
   repeats: 3,
   async run(repeats) {
     const figures = []
-    // short steps keep three full searches to about 80 s (npm run bench must stay under 15 minutes)
-    for (let r = 0; r < repeats; r++) figures.push(await benchMaxRate({ stepS: 3, maxSteps: 5, autocannonS: 4 }))
+    // short steps keep three full searches to about 70 s (npm run bench must stay under 15 minutes)
+    for (let r = 0; r < repeats; r++) figures.push(await benchMaxRate({ stepS: 3, maxSteps: 4, autocannonS: 4 }))
     measuredMaxRate = median(figures.map((f) => f.engineMaxRate)) || undefined
     return [
       entry('embedded engine max sustained rate (≥ 99% achieved) vs autocannon max', 'req/s', figures.map((f) => f.engineMaxRate), 'autocannon (closed loop)', figures.map((f) => f.autocannonRps), '≥ 0.80', (_v, r) => (r ?? 0) >= 0.8),
@@ -164,10 +164,11 @@ const engineCo: Benchmark = {
   repeats: 3,
   async run(repeats) {
     const figures = []
-    for (let r = 0; r < repeats; r++) figures.push(await benchCoordinatedOmission())
+    // autocannon's figure is informational (it cannot see the stall): measured in the first repeat only, to keep the bench under 15 minutes
+    for (let r = 0; r < repeats; r++) figures.push(await benchCoordinatedOmission({ peer: r === 0 }))
     return [
       entry('corrected p99 with one 1 s stall in 10 s at 200 req/s', 'ms', figures.map((f) => f.correctedP99), 'uncorrected p99 (same run)', figures.map((f) => f.uncorrectedP99), '≥ 400 ms', (v) => v >= 400),
-      entry('autocannon p99 on the same stalling route', 'ms', figures.map((f) => f.autocannonP99), null, null, 'informational (misses the stall)', () => true),
+      entry('autocannon p99 on the same stalling route (first repeat only)', 'ms', figures.flatMap((f) => (f.autocannonP99 === undefined ? [] : [f.autocannonP99])), null, null, 'informational (misses the stall)', () => true),
     ]
   },
 }

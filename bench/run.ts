@@ -31,6 +31,8 @@ export interface BenchFile {
   date: string
   node: string
   cpus: number
+  /** Wall-clock seconds of the whole run (the target is under 15 minutes). */
+  totalSeconds?: number
   entries: BenchEntry[]
 }
 
@@ -53,7 +55,7 @@ export function renderTable(file: BenchFile): string {
     (e) => `| ${e.name} | ${fmt(e.value)} ${e.unit} | ±${Math.round(e.spread * 100)}% | ${e.peer ?? '—'} | ${e.peerValue === null ? '—' : `${fmt(e.peerValue)} ${e.unit}`} | ${fmt(e.ratio)} | ${e.target} | ${e.pass ? 'pass' : '**fail**'} |`,
   )
   return [
-    `Measured ${file.date.slice(0, 10)} on ${file.cpus} cores, Node ${file.node}; medians of the repeats shown, spread = (max−min)/median.`,
+    `Measured ${file.date.slice(0, 10)} on ${file.cpus} cores, Node ${file.node}${file.totalSeconds ? ` in ${Math.round(file.totalSeconds)} s (target: under 900 s)` : ''}; medians of the repeats shown, spread = (max−min)/median.`,
     '',
     '| benchmark | value | spread | peer | peer value | ratio | target | result |',
     '|---|---|---|---|---|---|---|---|',
@@ -82,7 +84,7 @@ async function main(): Promise<void> {
     }
     process.stderr.write(`bench ${b.id}: done in ${Math.round((Date.now() - t) / 1000)} s\n`)
   }
-  const file: BenchFile = { date: new Date().toISOString(), node: process.version, cpus: cpus().length, entries }
+  const file: BenchFile = { date: new Date().toISOString(), node: process.version, cpus: cpus().length, totalSeconds: Math.round((Date.now() - started) / 1000), entries }
   const dir = fileURLToPath(new URL('./results/', import.meta.url))
   await mkdir(dir, { recursive: true })
   if (!only) await writeFile(`${dir}latest.json`, `${JSON.stringify(file, null, 2)}\n`)
