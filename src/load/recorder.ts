@@ -34,13 +34,7 @@ interface SeriesState {
   dirty: Set<number> | undefined
 }
 
-interface CounterState {
-  name: string
-  tags: Record<string, string>
-  values: Map<number, number>
-  /** Value of each second as last taken by takeChanges. */
-  sent: Map<number, number>
-}
+type CounterState = SentCounter
 
 /** What {@link Recorder.takeChanges} returns: only the series and counters with a changed second, with only those seconds. */
 export interface RecorderChanges {
@@ -74,6 +68,33 @@ export interface WindowFigures {
   count: number
   failed: number
   histogram: Histogram
+}
+
+/** A per-second counter with what was last handed out for each second. */
+export interface SentCounter {
+  name: string
+  tags: Record<string, string>
+  values: Map<number, number>
+  /** Value of each second as last taken. */
+  sent: Map<number, number>
+}
+
+/**
+ * The seconds (before `beforeSecond`) whose value changed since they were last
+ * taken, per counter; marks them taken. Shared by both engines' live progress.
+ */
+export function takeCounterChanges(counters: Iterable<SentCounter>, beforeSecond: number): CounterSeries[] {
+  const out: CounterSeries[] = []
+  for (const c of counters) {
+    const values: CounterSeries['values'] = []
+    for (const [s, value] of c.values) {
+      if (s >= beforeSecond || c.sent.get(s) === value) continue
+      c.sent.set(s, value)
+      values.push({ s, value })
+    }
+    if (values.length) out.push({ name: c.name, tags: c.tags, values: values.sort((a, b) => a.s - b.s) })
+  }
+  return out
 }
 
 export class Recorder {
@@ -253,17 +274,7 @@ export class Recorder {
       }
       if (buckets.length) series.push({ metric: st.metric, tags: st.tags, failed: st.failed, buckets: buckets.sort((a, b) => a.s - b.s) })
     }
-    const counters: CounterSeries[] = []
-    for (const c of this.#counters.values()) {
-      const values: CounterSeries['values'] = []
-      for (const [s, value] of c.values) {
-        if (s >= limit || c.sent.get(s) === value) continue
-        c.sent.set(s, value)
-        values.push({ s, value })
-      }
-      if (values.length) counters.push({ name: c.name, tags: c.tags, values: values.sort((a, b) => a.s - b.s) })
-    }
-    return { series, counters }
+    return { series, counters: takeCounterChanges(this.#counters.values(), limit) }
   }
 
   /** Series dropped because the cardinality cap was reached. */

@@ -10,6 +10,7 @@
  */
 import type { CounterSeries, MetricFamily, Series, SeriesTags } from '../../record.ts'
 import { createHistogram, encodeHistogram, type Histogram, recordMs } from '../histogram.ts'
+import { takeCounterChanges } from '../recorder.ts'
 
 export interface K6Point {
   metric: string
@@ -144,17 +145,7 @@ export class K6ResultCollector {
       }
       if (buckets.length) series.push({ metric: acc.metric, tags: acc.tags, failed: acc.failed, buckets: buckets.sort((a, b) => a.s - b.s) })
     }
-    const counters: CounterSeries[] = []
-    for (const c of this.#counters.values()) {
-      const values: CounterSeries['values'] = []
-      for (const [s, value] of c.values) {
-        if (s >= beforeSecond || c.sent.get(s) === value) continue
-        c.sent.set(s, value)
-        values.push({ s, value })
-      }
-      if (values.length) counters.push({ name: c.name, tags: c.tags, values: values.sort((a, b) => a.s - b.s) })
-    }
-    return { series, counters }
+    return { series, counters: takeCounterChanges(this.#counters.values(), beforeSecond) }
   }
 
   series(): Series[] {
