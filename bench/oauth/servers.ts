@@ -33,7 +33,7 @@ interface CannonOpts {
   body?: string
   connections?: number
   durationS?: number
-  /** Unmeasured seconds first (default 2). */
+  /** Unmeasured seconds first (default 2; 0 for none). */
   warmupS?: number
 }
 
@@ -45,7 +45,7 @@ interface CannonOpts {
 export async function maxThroughput(o: CannonOpts): Promise<Throughput> {
   const base = { url: o.url, method: o.method ?? 'GET', headers: o.headers, body: o.body, connections: o.connections ?? 32 }
   // warm the server's JIT (and the connections) before measuring
-  await (autocannon as unknown as (x: unknown) => Promise<unknown>)({ ...base, duration: o.warmupS ?? 2 })
+  if ((o.warmupS ?? 2) > 0) await (autocannon as unknown as (x: unknown) => Promise<unknown>)({ ...base, duration: o.warmupS ?? 2 })
   const r = (await (autocannon as unknown as (x: unknown) => Promise<{ requests: { average: number }; latency: { p99: number }; non2xx: number; '2xx': number; duration: number }>)({
     ...base,
     duration: o.durationS ?? 5,
