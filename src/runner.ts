@@ -79,7 +79,7 @@ const HARNESS_VERSION = '0.1.0'
 /** Time between the end of preflight and t0, so the engine's worker is ready. */
 const LOAD_LEAD_MS = 1000
 /** Lead when the engine is already booted. */
-const PREPARED_LEAD_MS = 100
+const PREPARED_LEAD_MS = 50
 const FEED_POLL_MS = 500
 const REVERT_TIMEOUT_MS = 10_000
 

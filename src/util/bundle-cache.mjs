@@ -34,6 +34,9 @@ let key
  * @returns {string}
  */
 export function sourceKey() {
+  // the bin and the CLI bundle each carry a copy of this module: walk the tree once per process
+  const shared = /** @type {{ __oauthGamedaySourceKey?: string }} */ (globalThis)
+  key ??= shared.__oauthGamedaySourceKey
   if (key) return key
   const h = createHash('sha256')
   /** @param {string} dir */
@@ -56,6 +59,7 @@ export function sourceKey() {
   }
   for (const d of SOURCES) walk(join(ROOT, d))
   key = h.digest('hex').slice(0, 16)
+  shared.__oauthGamedaySourceKey = key
   return key
 }
 
