@@ -42,10 +42,10 @@ function compressed(file: string, replacements: Array<[string | RegExp, string]>
 
 const baseline = () =>
   compressed('baseline.yaml', [
-    ['duration: 45s', 'duration: 25s'],
+    ['duration: 40s', 'duration: 25s'],
     ['at: 10s, probe: pkce-enforcement', 'at: 6s, probe: pkce-enforcement'],
     ['at: 15s, probe: refresh-reuse-detection', 'at: 8s, probe: refresh-reuse-detection'],
-    ['at: 30s, probe: clock-skew-tolerance', 'at: 12s, probe: clock-skew-tolerance'],
+    ['at: 25s, probe: clock-skew-tolerance', 'at: 12s, probe: clock-skew-tolerance'],
   ])
 
 // Full length: compressed, the 401 burst of the rotation outweighs the steady
