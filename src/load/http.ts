@@ -77,7 +77,6 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const poolFor = (url: URL): Pool => {
     let pool = pools.get(url.origin)
     if (!pool) {
-      assertLoopbackUrl(url.href, 'load target', external.has(url.origin))
       pool = new Pool(url.origin, { connections: options.connections, pipelining: 1, keepAliveTimeout: 30_000, connectTimeout: 10_000 })
       pools.set(url.origin, pool)
     }
@@ -90,8 +89,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     let t = parsed.get(href)
     if (!t) {
       const url = new URL(href)
+      assertLoopbackUrl(url.href, 'load target', external.has(url.origin))
       const viaLean = lean !== undefined && url.protocol === 'http:'
-      if (viaLean) assertLoopbackUrl(url.href, 'load target', external.has(url.origin))
       t = { pool: viaLean ? undefined : poolFor(url), origin: url.origin, path: url.pathname + url.search }
       if (parsed.size < 1000) parsed.set(href, t)
     }

@@ -25,6 +25,8 @@ interface Pending {
   deadline: number
   resolve(res: HttpResponse): void
   reject(err: TransportError): void
+  /** The origin that queues or carries it (aborting goes through it). */
+  origin: Origin
   conn?: Conn
   /** Sent once on a reused socket that turned out closed: retried once on a fresh one (idempotent requests only). */
   retried: boolean
@@ -69,7 +71,6 @@ class Conn {
     this.current = p
     p.conn = this
     this.uses++
-    this.reset()
     this.socket.write(p.body === undefined ? p.head : p.head + p.body)
   }
 
@@ -277,20 +278,13 @@ class Origin {
   private readonly all = new Set<Conn>()
   private readonly waiting: Pending[] = []
   readonly inflight = new Set<Pending>()
-  private readonly hostHeader: string
-
   constructor(
     private readonly host: string,
     private readonly port: number,
     private readonly max: number,
-    hostHeader: string,
-  ) {
-    this.hostHeader = hostHeader
-  }
-
-  get hostLine(): string {
-    return this.hostHeader
-  }
+    /** The `host` header value (`host:port`). */
+    readonly hostLine: string,
+  ) {}
 
   submit(p: Pending): void {
     this.inflight.add(p)
@@ -421,19 +415,13 @@ export function createHttp1Client(options: { connections: number; sweepMs?: numb
       signal.addEventListener(
         'abort',
         () => {
-          for (const q of s) {
-            if (q.conn) q.conn.origin.abort(q, 'cancelled')
-            else abortWaiting(q)
-          }
+          for (const q of s) q.origin.abort(q, 'cancelled')
           s.clear()
         },
         { once: true },
       )
     }
     set.add(p)
-  }
-  const abortWaiting = (q: Pending) => {
-    for (const o of origins.values()) o.abort(q, 'cancelled')
   }
   return {
     request(r, origin, path) {
@@ -463,6 +451,7 @@ export function createHttp1Client(options: { connections: number; sweepMs?: numb
                 reject(err)
               }
             : reject,
+          origin: o,
           retried: false,
           done: false,
         }
