@@ -104,6 +104,11 @@ export function withoutTsx(argv: readonly string[]): string[] {
   return out
 }
 
+/** A worker on the engine's entry; `null` data: it waits for an `input` message (a pre-booted spare). */
+function workerOn(entry: Awaited<ReturnType<typeof workerEntry>>, workerData: WorkerInput | null): Worker {
+  return new Worker(entry.url, { workerData, ...(entry.execArgv ? { execArgv: entry.execArgv } : {}) })
+}
+
 /** A worker booted ahead of its plan by {@link prebootEmbedded}, taken by the next prepare. */
 let spare: Worker | undefined
 
@@ -119,9 +124,11 @@ let spare: Worker | undefined
 export function prebootEmbedded(): () => void {
   if (spare) return () => {}
   let mine: Worker | undefined
+  let released = false
   void workerEntry().then((entry) => {
-    if (spare) return
-    mine = new Worker(entry.url, { workerData: null, ...(entry.execArgv ? { execArgv: entry.execArgv } : {}) })
+    // released before the entry was ready (the run failed early): nobody would take it
+    if (spare || released) return
+    mine = workerOn(entry, null)
     mine.unref()
     // a spare that fails to boot is simply not used
     mine.once('error', () => {
@@ -133,6 +140,7 @@ export function prebootEmbedded(): () => void {
     spare = mine
   })
   return () => {
+    released = true
     if (mine && spare === mine) {
       spare = undefined
       void mine.terminate()
@@ -167,10 +175,7 @@ export async function prepareEmbedded(plan: LoadConfig, targets: Targets, option
     worker = booted
     worker.ref()
     worker.postMessage({ type: 'input', input } satisfies MainMessage)
-  } else {
-    const entry = await workerEntry()
-    worker = new Worker(entry.url, { workerData: input, ...(entry.execArgv ? { execArgv: entry.execArgv } : {}) })
-  }
+  } else worker = workerOn(await workerEntry(), input)
   const registerSecret = options.registerSecret ?? registerGlobal
   const startedAt = Date.now()
   let onReady: (() => void) | undefined
