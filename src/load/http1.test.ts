@@ -101,6 +101,21 @@ describe('lean HTTP/1.1 client', () => {
     expect(closed.body).toBe('until close')
   })
 
+  it('does not reuse a socket whose response said Connection: close, even before the server closes it', async () => {
+    // one answer per connection; the server closes only later, so a reused socket would wait in vain
+    const answered = new WeakSet<Socket>()
+    const s = await rawServer((_req, socket) => {
+      if (answered.has(socket)) return
+      answered.add(socket)
+      socket.write('HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\nx')
+      setTimeout(() => socket.destroy(), 500)
+    })
+    const c = use(s)
+    expect((await c.request({ url: s.origin, timeoutMs: 2000 }, s.origin, '/')).body).toBe('x')
+    expect((await c.request({ url: s.origin, method: 'POST', body: 'a=1', timeoutMs: 300 }, s.origin, '/')).body).toBe('x')
+    expect(s.connections()).toBe(2)
+  })
+
   it('times out a request the server never answers, with reason timeout, and keeps serving others', async () => {
     const s = await rawServer((req, socket) => {
       if (req.startsWith('GET /slow')) return

@@ -226,8 +226,10 @@ class Conn {
     this.current = undefined
     const body = this.chunks.length === 1 ? this.chunks[0]!.toString('utf8') : this.chunks.length === 0 ? '' : Buffer.concat(this.chunks).toString('utf8')
     const res: HttpResponse = { status: this.status, headers: this.headers, body }
+    // read before reset() clears it: a `Connection: close` socket must never be reused
+    const close = this.toClose
     this.reset()
-    if (this.toClose) {
+    if (close) {
       this.closed = true
       this.socket.destroy()
       this.origin.forget(this)
