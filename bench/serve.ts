@@ -9,9 +9,10 @@ const opts = JSON.parse(process.env.BENCH_OPTS ?? '{}') as Record<string, string
 
 async function start(): Promise<{ info: Record<string, unknown>; close(): Promise<void> }> {
   switch (kind) {
-    case 'mock-as': {
+    case 'mock-as':
+    case 'mock-as-fastify-only': {
       const { serveAs } = await import('../mock-as/main.ts')
-      const s = await serveAs({ port: 0, config: {} })
+      const s = await serveAs({ port: 0, config: {}, tokenFastPath: kind === 'mock-as' })
       return { info: { url: s.url, tokenEndpoint: `${s.url}/token`, clientId: 'svc', clientSecret: 'svc-secret' }, close: s.close }
     }
     case 'oidc-provider': {

@@ -4,6 +4,7 @@
  *
  * | step | where |
  * |---|---|
+ * | an ordinary `POST /token` (urlencoded, sized, no chaos) is answered before fastify, with the same functions | fast-token.ts |
  * | body: raw bytes, 64 KiB max, parsed by each route (urlencoded only for OAuth) | content-type parser below |
  * | client authentication (basic / post / none) | context.ts `authenticateClient` |
  * | grant dispatch | routes/token.ts → grants/*.ts |
@@ -11,6 +12,7 @@
  * | metrics by endpoint, grant type, status, error | onResponse hook |
  */
 import type { EventEmitter } from 'node:events'
+import { createServer } from 'node:http'
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from 'fastify'
 import pino, { type Logger } from 'pino'
 import { GamedayError } from '../src/errors.ts'
@@ -20,8 +22,9 @@ import { AsClock } from './clock.ts'
 import { type AsConfig, DEFAULT_CLIENTS, DEFAULT_USERS, loadAsConfig } from './config.ts'
 import { type AsContext, defaultChaos, ttls } from './context.ts'
 import { EventLog } from './events.ts'
+import { fastTokenPath } from './fast-token.ts'
 import { KeyStore } from './keys.ts'
-import { createMetrics } from './metrics.ts'
+import { createMetrics, requestRecorder } from './metrics.ts'
 import { OAuthError } from './oauth-error.ts'
 import { authorizeRoutes } from './routes/authorize.ts'
 import { chaosRoutes } from './routes/chaos.ts'
@@ -50,6 +53,8 @@ export interface BuildAsOptions {
   logger?: Logger | false
   /** Injectable clock, epoch ms (chaos offsets are added on top). */
   now?: () => number
+  /** Answer ordinary `POST /token` requests before fastify (fast-token.ts). Default true; false sends every request through fastify. */
+  tokenFastPath?: boolean
 }
 
 export const BODY_LIMIT = 64 * 1024
@@ -100,12 +105,29 @@ export async function buildAuthorizationServer(options: BuildAsOptions = {}): Pr
     chaos: defaultChaos(config),
     ttl: ttls(config),
     log,
+    fastToken: { answered: 0 },
   }
   events.emitter.on('event', (e: { type: string; data?: Record<string, unknown> }) => {
     if (e.type !== 'chaos.changed') log.info({ event: e.type, ...e.data }, e.type)
   })
 
+  const recordRequest = requestRecorder(ctx.metrics)
+  let closing = false
+  const useFastPath = options.tokenFastPath !== false
+  const fastToken = fastTokenPath({ ctx, bodyLimit: BODY_LIMIT, record: recordRequest, closing: () => closing }, ctx.fastToken)
+
   const app: FastifyInstance = Fastify({
+    // the server fastify would create, with the token fast path in front (fast-token.ts)
+    serverFactory: (handler, options) => {
+      const opts = options as { keepAliveTimeout?: number; requestTimeout?: number; connectionTimeout?: number }
+      const server = createServer((req, res) => {
+        if (!useFastPath || !fastToken(req, res)) handler(req, res)
+      })
+      server.keepAliveTimeout = opts.keepAliveTimeout ?? 72_000
+      server.requestTimeout = opts.requestTimeout ?? 0
+      server.setTimeout(opts.connectionTimeout ?? 0)
+      return server
+    },
     loggerInstance: log as FastifyBaseLogger,
     // per-request lines would cost throughput and risk leaking parameters
     logController: new LogController({ disableRequestLogging: true }),
@@ -141,27 +163,9 @@ export async function buildAuthorizationServer(options: BuildAsOptions = {}): Pr
   })
   app.setNotFoundHandler(async (_req, reply) => reply.code(404).send({ error: 'not_found', error_description: 'no such endpoint' }))
 
-  // labelled children are cached: prom-client's label hashing is the costly part of a metric update
-  const requestChildren = new Map<string, { inc(): void }>()
-  const durationChildren = new Map<string, { observe(v: number): void }>()
   app.addHook('onResponse', (req, reply, done) => {
     const r = req as unknown as { oauthGrant?: string; oauthError?: string }
-    const endpoint = req.routeOptions.url ?? 'unmatched'
-    const grant = r.oauthGrant ?? ''
-    const error = r.oauthError ?? ''
-    const key = `${endpoint}|${grant}|${reply.statusCode}|${error}`
-    let child = requestChildren.get(key)
-    if (!child) {
-      child = ctx.metrics.requests.labels({ endpoint, grant_type: grant, status: String(reply.statusCode), error })
-      if (requestChildren.size < 10_000) requestChildren.set(key, child)
-    }
-    child.inc()
-    let h = durationChildren.get(endpoint)
-    if (!h) {
-      h = ctx.metrics.duration.labels({ endpoint })
-      durationChildren.set(endpoint, h)
-    }
-    h.observe(reply.elapsedTime / 1000)
+    recordRequest(req.routeOptions.url ?? 'unmatched', r.oauthGrant ?? '', reply.statusCode, r.oauthError ?? '', reply.elapsedTime / 1000)
     done()
   })
 
@@ -192,6 +196,10 @@ export async function buildAuthorizationServer(options: BuildAsOptions = {}): Pr
 
   const sweeper = setInterval(() => ctx.store.sweep(clock.now()), 10_000)
   sweeper.unref()
+  app.addHook('preClose', (done) => {
+    closing = true
+    done()
+  })
   app.addHook('onClose', async () => {
     clearInterval(sweeper)
     keys.close()

@@ -48,6 +48,8 @@ export interface AsContext {
   chaos: ChaosState
   ttl: TtlsMs
   log: Logger
+  /** Requests the token fast path answered (fast-token.ts); tests check the path was taken. */
+  fastToken: { answered: number }
 }
 
 export function defaultChaos(config: AsConfig): ChaosState {
@@ -102,7 +104,7 @@ const badClient = (description: string) => new OAuthError('invalid_client', desc
  * client_secret_post, or none for public clients. Two methods at once is
  * invalid_request; failures are invalid_client (401 + WWW-Authenticate).
  */
-export function authenticateClient(ctx: AsContext, req: FastifyRequest, params: Params, opts: { allowPublic: boolean }): ClientConfig {
+export function authenticateClient(ctx: AsContext, req: { headers: { authorization?: string } }, params: Params, opts: { allowPublic: boolean }): ClientConfig {
   const auth = req.headers.authorization
   const bodyId = params.get('client_id')
   const bodySecret = params.get('client_secret')

@@ -22,6 +22,8 @@ export interface ServeAsOptions {
   host?: string
   /** Default: a random token. */
   adminToken?: string
+  /** See `BuildAsOptions.tokenFastPath` (default true). */
+  tokenFastPath?: boolean
 }
 
 export interface ServedAs {
@@ -43,7 +45,7 @@ export interface ServedAs {
  */
 export async function serveAs(opts: ServeAsOptions = {}): Promise<ServedAs> {
   const adminToken = opts.adminToken ?? randomBytes(24).toString('base64url')
-  const app = await buildAuthorizationServer({ config: opts.config, adminToken })
+  const app = await buildAuthorizationServer({ config: opts.config, adminToken, ...(opts.tokenFastPath === false ? { tokenFastPath: false } : {}) })
   await app.listen({ port: opts.port ?? 0, host: opts.host ?? '127.0.0.1' })
   return {
     url: app.oauthContext.issuer,

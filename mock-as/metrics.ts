@@ -25,3 +25,31 @@ export function createMetrics(publishedKeys: () => number, withDefaults = false)
     publishedKeys: new Gauge({ name: 'mock_as_published_keys', help: 'keys currently published in the JWKS', registers: [registry], collect() { this.set(publishedKeys()) } }),
   }
 }
+
+/** Records one answered request: `(endpoint, grantType, status, error, seconds)`. */
+export type RequestRecorder = (endpoint: string, grantType: string, status: number, error: string, seconds: number) => void
+
+/**
+ * The per-request metric update, shared by the fastify hook and the token
+ * fast path. Labelled children are cached: prom-client's label hashing is the
+ * costly part of an update.
+ */
+export function requestRecorder(metrics: AsMetrics): RequestRecorder {
+  const requestChildren = new Map<string, { inc(): void }>()
+  const durationChildren = new Map<string, { observe(v: number): void }>()
+  return (endpoint, grantType, status, error, seconds) => {
+    const key = `${endpoint}|${grantType}|${status}|${error}`
+    let child = requestChildren.get(key)
+    if (!child) {
+      child = metrics.requests.labels({ endpoint, grant_type: grantType, status: String(status), error })
+      if (requestChildren.size < 10_000) requestChildren.set(key, child)
+    }
+    child.inc()
+    let h = durationChildren.get(endpoint)
+    if (!h) {
+      h = metrics.duration.labels({ endpoint })
+      if (durationChildren.size < 1_000) durationChildren.set(endpoint, h)
+    }
+    h.observe(seconds)
+  }
+}

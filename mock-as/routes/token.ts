@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { authenticateClient, type AsContext, markRequest } from '../context.ts'
-import { formBody } from '../form.ts'
+import { formBody, type Params } from '../form.ts'
 import { authorizationCode } from '../grants/authorization-code.ts'
 import { clientCredentials } from '../grants/client-credentials.ts'
 import { deviceCode } from '../grants/device-code.ts'
@@ -22,7 +22,7 @@ const grants: Record<string, GrantHandler> = {
   [DEVICE_GRANT]: deviceCode,
 }
 
-const REPEATABLE = new Set(['resource'])
+export const REPEATABLE: ReadonlySet<string> = new Set(['resource'])
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
 function burn(ms: number): void {
@@ -46,23 +46,41 @@ async function chaos(ctx: AsContext, grantType: string): Promise<void> {
   }
 }
 
+/** Whether any token-endpoint chaos knob is set (the fast path leaves those requests to fastify). */
+export function tokenChaosActive(ctx: AsContext): boolean {
+  const c = ctx.chaos
+  return c.tokenCostCpuMs > 0 || Object.keys(c.tokenLatency).length > 0 || Object.keys(c.tokenErrors).length > 0
+}
+
+/** The grant type a request names, when it is one this AS supports (a metrics label). */
+export function knownGrant(params: Params): string | undefined {
+  const g = params.get('grant_type')
+  return g !== undefined && grants[g] ? g : undefined
+}
+
+/**
+ * Everything after parsing and chaos: client authentication, grant dispatch.
+ * Returns the token response body or throws an {@link OAuthError}. Shared by
+ * the fastify route and the raw fast path (`fast-token.ts`).
+ */
+export function issueTokenResponse(ctx: AsContext, headers: { authorization?: string }, params: Params, multi: Map<string, string[]>): Record<string, unknown> {
+  const grantType = params.get('grant_type')
+  const client = authenticateClient(ctx, { headers }, params, { allowPublic: true })
+  if (grantType === undefined) throw invalidRequest('grant_type is required')
+  const grant = grants[grantType]
+  if (!grant) throw new OAuthError('unsupported_grant_type', `grant_type ${JSON.stringify(grantType.slice(0, 80))} is not supported`)
+  if (!(client.grantTypes as string[]).includes(grantType)) throw new OAuthError('unauthorized_client', `client may not use ${grantType}`)
+  return grant(ctx, client, params, multi.get('resource') ?? [])
+}
+
 export function tokenRoute(app: FastifyInstance, ctx: AsContext): void {
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
-    const resources: string[] = []
     const multi = new Map<string, string[]>()
     const params = formBody(req, REPEATABLE, multi)
-    const grantType = params.get('grant_type')
-    markRequest(req, grantType !== undefined && grants[grantType] ? grantType : undefined)
-    const hasChaos = ctx.chaos.tokenCostCpuMs > 0 || Object.keys(ctx.chaos.tokenLatency).length > 0 || Object.keys(ctx.chaos.tokenErrors).length > 0
-    if (hasChaos) await chaos(ctx, grantType ?? '*')
-    const client = authenticateClient(ctx, req, params, { allowPublic: true })
-    if (grantType === undefined) throw invalidRequest('grant_type is required')
-    const grant = grants[grantType]
-    if (!grant) throw new OAuthError('unsupported_grant_type', `grant_type ${JSON.stringify(grantType.slice(0, 80))} is not supported`)
-    if (!(client.grantTypes as string[]).includes(grantType)) throw new OAuthError('unauthorized_client', `client may not use ${grantType}`)
-    for (const r of multi.get('resource') ?? []) resources.push(r)
-    return grant(ctx, client, params, resources)
+    markRequest(req, knownGrant(params))
+    if (tokenChaosActive(ctx)) await chaos(ctx, params.get('grant_type') ?? '*')
+    return issueTokenResponse(ctx, req.headers, params, multi)
   }
   app.post('/token', handler)
 }

@@ -1,0 +1,86 @@
+/**
+ * The token endpoint's fast path: an ordinary `POST /token` is answered on
+ * the raw Node request, before fastify's pipeline (routing, hooks, reply
+ * objects), which cost about a sixth of a client_credentials request.
+ *
+ * It is the same endpoint, not a second one: parsing (`parseForm`), client
+ * authentication and grant dispatch (`issueTokenResponse`), the OAuth error
+ * body and the metrics (`RequestRecorder`) are the functions the fastify
+ * route uses. Anything unusual is left to fastify, untouched, before a byte
+ * of the body is read: another content type, no or a too large
+ * Content-Length, chunked bodies, a query string, an active token-endpoint
+ * chaos knob, a closing server. `test/integration/mock-as-fast-token.test.ts`
+ * sends the same requests both ways and compares the answers.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { AsContext } from './context.ts'
+import { parseForm } from './form.ts'
+import type { RequestRecorder } from './metrics.ts'
+import { OAuthError } from './oauth-error.ts'
+import { issueTokenResponse, knownGrant, REPEATABLE, tokenChaosActive } from './routes/token.ts'
+
+const FORM = /^application\/x-www-form-urlencoded\s*(;|$)/i
+const DIGITS = /^\d{1,6}$/
+
+export interface FastTokenOptions {
+  ctx: AsContext
+  bodyLimit: number
+  record: RequestRecorder
+  /** True once the server is closing (fastify then answers 503). */
+  closing(): boolean
+}
+
+/** Count of requests the fast path answered (tests check the path was taken). */
+export interface FastTokenStats {
+  answered: number
+}
+
+/** Returns a handler that answers (and returns true) or declines (false, nothing consumed). */
+export function fastTokenPath(o: FastTokenOptions, stats: FastTokenStats = { answered: 0 }): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const { ctx, bodyLimit, record } = o
+  return (req, res) => {
+    if (req.method !== 'POST' || req.url !== '/token' || o.closing()) return false
+    const h = req.headers
+    const ct = h['content-type']
+    const len = h['content-length']
+    if (ct === undefined || !FORM.test(ct) || len === undefined || !DIGITS.test(len) || Number(len) > bodyLimit || h['transfer-encoding'] !== undefined) return false
+    if (tokenChaosActive(ctx)) return false
+    const start = performance.now()
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('error', () => {}) // a client that goes away mid-body: nothing to answer
+    req.on('end', () => {
+      stats.answered++
+      let status = 200
+      let grant = ''
+      let error = ''
+      let payload: string
+      const headers: Record<string, string | number> = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', pragma: 'no-cache' }
+      try {
+        const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')
+        const multi = new Map<string, string[]>()
+        const params = parseForm(text, REPEATABLE, multi)
+        grant = knownGrant(params) ?? ''
+        payload = JSON.stringify(issueTokenResponse(ctx, h, params, multi))
+      } catch (err) {
+        if (err instanceof OAuthError) {
+          status = err.status
+          error = err.error
+          Object.assign(headers, err.headers)
+          payload = JSON.stringify(err.body())
+        } else {
+          status = 500
+          error = ''
+          const e = err as Error
+          ctx.log.error({ err: { type: e.name, message: e.message, stack: e.stack }, url: '/token' }, 'request.failed')
+          payload = '{"error":"server_error","error_description":"internal error"}'
+        }
+      }
+      headers['content-length'] = Buffer.byteLength(payload)
+      res.writeHead(status, headers)
+      res.end(payload)
+      record('/token', grant, status, error, (performance.now() - start) / 1000)
+    })
+    return true
+  }
+}
