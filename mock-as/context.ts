@@ -12,7 +12,7 @@ import type { AsConfig, ClientConfig } from './config.ts'
 import type { AsClock } from './clock.ts'
 import type { EventLog } from './events.ts'
 import type { Params } from './form.ts'
-import type { KeyStore } from './keys.ts'
+import { type KeyStore, PendingJwt, signPending } from './keys.ts'
 import type { AsMetrics } from './metrics.ts'
 import { OAuthError, invalidRequest } from './oauth-error.ts'
 import type { AccessRecord, Grant, Store } from './store.ts'
@@ -168,7 +168,8 @@ export function audienceFor(client: ClientConfig, resource: string[]): string | 
 }
 
 export interface IssuedAccess {
-  access_token: string
+  /** A JWT is signed after the grant's bookkeeping: see {@link finishTokenResponse}. */
+  access_token: string | PendingJwt
   token_type: 'Bearer'
   expires_in: number
   scope?: string
@@ -208,7 +209,7 @@ export function issueAccessToken(
   const exp = iat + ttlS
   const stateless = client.tokenFormat === 'jwt' && grant === undefined
   const jti = stateless ? ctx.store.issueStateless(client.clientId, sub, exp, randomUUID()) : randomUUID()
-  let token: string
+  let token: string | PendingJwt
   let key: string = jti
   let kid: string | undefined
   if (client.tokenFormat === 'opaque') {
@@ -217,9 +218,9 @@ export function issueAccessToken(
   } else {
     const payload: Record<string, unknown> = { iss: ctx.issuer, sub, aud, exp, iat, nbf: iat, jti, client_id: client.clientId }
     if (scope) payload.scope = scope
-    const signed = ctx.keys.signJwt(payload)
-    token = signed.jwt
-    kid = signed.kid
+    const pending = ctx.keys.prepareJwt(payload)
+    token = pending
+    kid = pending.kid
   }
   if (!stateless) {
     const rec: AccessRecord = { key, jti, format: client.tokenFormat, clientId: client.clientId, sub, scope, aud, iat, exp, revoked: false }
@@ -261,6 +262,21 @@ export function tokenResponse(access: IssuedAccess, refreshToken?: string): Reco
   if (access.scope) body.scope = access.scope
   if (refreshToken) body.refresh_token = refreshToken
   return body
+}
+
+/**
+ * Sign the access token of a token response, if it is still pending. Grants
+ * do every state change synchronously (stores, rotation, events) and leave
+ * only the signature, a pure function of fixed input and key, to the
+ * threadpool; the response is written once it is done.
+ */
+export function finishTokenResponse(body: Record<string, unknown>): Record<string, unknown> | Promise<Record<string, unknown>> {
+  const at = body.access_token
+  if (!(at instanceof PendingJwt)) return body
+  return signPending(at).then((jwt) => {
+    body.access_token = jwt
+    return body
+  })
 }
 
 /** Find the access-token record behind a presented token (JWT → verified jti, else by value). */

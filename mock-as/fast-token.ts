@@ -13,7 +13,7 @@
  * sends the same requests both ways and compares the answers.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { AsContext } from './context.ts'
+import { type AsContext, finishTokenResponse } from './context.ts'
 import { parseForm } from './form.ts'
 import type { RequestRecorder } from './metrics.ts'
 import { OAuthError } from './oauth-error.ts'
@@ -51,35 +51,32 @@ export function fastTokenPath(o: FastTokenOptions, stats: FastTokenStats = { ans
     req.on('error', () => {}) // a client that goes away mid-body: nothing to answer
     req.on('end', () => {
       stats.answered++
-      let status = 200
       let grant = ''
-      let error = ''
-      let payload: string
-      const headers: Record<string, string | number> = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', pragma: 'no-cache' }
+      const answer = (status: number, error: string, payload: string, extra?: Record<string, string>) => {
+        const headers: Record<string, string | number> = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', pragma: 'no-cache', ...extra }
+        headers['content-length'] = Buffer.byteLength(payload)
+        res.writeHead(status, headers)
+        res.end(payload)
+        record('/token', grant, status, error, (performance.now() - start) / 1000)
+      }
+      const fail = (err: unknown) => {
+        if (err instanceof OAuthError) return answer(err.status, err.error, JSON.stringify(err.body()), err.headers)
+        const e = err as Error
+        ctx.log.error({ err: { type: e.name, message: e.message, stack: e.stack }, url: '/token' }, 'request.failed')
+        answer(500, '', '{"error":"server_error","error_description":"internal error"}')
+      }
+      let body: ReturnType<typeof finishTokenResponse>
       try {
         const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')
         const multi = new Map<string, string[]>()
         const params = parseForm(text, REPEATABLE, multi)
         grant = knownGrant(params) ?? ''
-        payload = JSON.stringify(issueTokenResponse(ctx, h, params, multi))
+        body = finishTokenResponse(issueTokenResponse(ctx, h, params, multi))
       } catch (err) {
-        if (err instanceof OAuthError) {
-          status = err.status
-          error = err.error
-          Object.assign(headers, err.headers)
-          payload = JSON.stringify(err.body())
-        } else {
-          status = 500
-          error = ''
-          const e = err as Error
-          ctx.log.error({ err: { type: e.name, message: e.message, stack: e.stack }, url: '/token' }, 'request.failed')
-          payload = '{"error":"server_error","error_description":"internal error"}'
-        }
+        return fail(err)
       }
-      headers['content-length'] = Buffer.byteLength(payload)
-      res.writeHead(status, headers)
-      res.end(payload)
-      record('/token', grant, status, error, (performance.now() - start) / 1000)
+      if (body instanceof Promise) body.then((b) => answer(200, '', JSON.stringify(b)), fail)
+      else answer(200, '', JSON.stringify(body))
     })
     return true
   }

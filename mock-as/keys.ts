@@ -1,8 +1,10 @@
 /**
- * Signing keys, the published JWKS and key rotation (good and bad). Tokens
- * are signed synchronously with node:crypto over a pre-encoded protected
- * header: the client_credentials hot path does one JSON.stringify, two
- * base64url encodings and one sign.
+ * Signing keys, the published JWKS and key rotation (good and bad). Access
+ * tokens are prepared synchronously over a pre-encoded protected header (one
+ * JSON.stringify, two base64url encodings; key and kid fixed at issue time)
+ * and signed with node:crypto on libuv's threadpool (`signPending`), so the
+ * event loop keeps serving while a signature is computed — with RS256 that is
+ * about a millisecond per token. `signJwt` is the synchronous form.
  *
  * Rotation modes model real incidents: `publish-then-sign` is the correct
  * order (publish, wait a lead time, switch, retire the old key later);
@@ -59,6 +61,42 @@ export function signBytes(alg: Alg, key: KeyObject, data: Buffer): Buffer {
     case 'EdDSA':
       return sign(null, data, key)
   }
+}
+
+/** The options `crypto.sign` takes for one alg (one-shot or threadpool). */
+function signKey(alg: Alg, key: KeyObject): KeyObject | { key: KeyObject; dsaEncoding?: 'ieee-p1363'; padding?: number; saltLength?: number } {
+  switch (alg) {
+    case 'ES256':
+      return { key, dsaEncoding: 'ieee-p1363' }
+    case 'PS256':
+      return { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }
+    default:
+      return key
+  }
+}
+
+/**
+ * A JWT whose header and payload are fixed (key, kid and claims chosen when it
+ * was issued) and whose signature is computed later, on libuv's threadpool, so
+ * the event loop is not held by the signature. See {@link signPending}.
+ */
+export class PendingJwt {
+  constructor(
+    readonly input: string,
+    readonly alg: Alg,
+    readonly key: KeyObject,
+    readonly kid: string,
+  ) {}
+}
+
+/** Sign a {@link PendingJwt} off the event loop (node:crypto's callback form runs on the threadpool). */
+export function signPending(p: PendingJwt): Promise<string> {
+  return new Promise((resolve, reject) => {
+    sign(p.alg === 'EdDSA' ? null : 'sha256', Buffer.from(p.input), signKey(p.alg, p.key), (err, sig) => {
+      if (err) reject(err)
+      else resolve(`${p.input}.${sig.toString('base64url')}`)
+    })
+  })
 }
 
 function verifyBytes(alg: Alg, key: KeyObject, data: Buffer, sig: Buffer): boolean {
@@ -143,15 +181,20 @@ export class KeyStore {
 
   /** Sign a JWT payload (already an object) with the current signing key. */
   signJwt(payload: Record<string, unknown>): { jwt: string; kid: string } {
+    const p = this.prepareJwt(payload)
+    const sig = signBytes(p.alg, p.key, Buffer.from(p.input))
+    return { jwt: `${p.input}.${sig.toString('base64url')}`, kid: p.kid }
+  }
+
+  /** Fix a JWT's header (current signing key) and payload now; sign it later with {@link signPending}. */
+  prepareJwt(payload: Record<string, unknown>): PendingJwt {
     const k = this.signing
     let header = this.headerCache.get(k.kid)
     if (!header) {
       header = b64u(JSON.stringify({ alg: k.signAlg, typ: this.typ, kid: k.kid }))
       this.headerCache.set(k.kid, header)
     }
-    const input = `${header}.${b64u(JSON.stringify(payload))}`
-    const sig = signBytes(k.signAlg, k.privateKey, Buffer.from(input))
-    return { jwt: `${input}.${sig.toString('base64url')}`, kid: k.kid }
+    return new PendingJwt(`${header}.${b64u(JSON.stringify(payload))}`, k.signAlg, k.privateKey, k.kid)
   }
 
   /**

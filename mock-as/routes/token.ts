@@ -4,7 +4,7 @@
  * errors, CPU cost) act here, before any real work, per grant type or '*'.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { authenticateClient, type AsContext, markRequest } from '../context.ts'
+import { authenticateClient, type AsContext, finishTokenResponse, markRequest } from '../context.ts'
 import { formBody, type Params } from '../form.ts'
 import { authorizationCode } from '../grants/authorization-code.ts'
 import { clientCredentials } from '../grants/client-credentials.ts'
@@ -80,7 +80,7 @@ export function tokenRoute(app: FastifyInstance, ctx: AsContext): void {
     const params = formBody(req, REPEATABLE, multi)
     markRequest(req, knownGrant(params))
     if (tokenChaosActive(ctx)) await chaos(ctx, params.get('grant_type') ?? '*')
-    return issueTokenResponse(ctx, req.headers, params, multi)
+    return finishTokenResponse(issueTokenResponse(ctx, req.headers, params, multi))
   }
   app.post('/token', handler)
 }

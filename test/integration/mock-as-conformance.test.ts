@@ -164,13 +164,15 @@ describe('mock-as conformance', () => {
       expect(token).not.toContain('.')
     })
 
-    it('uses the configured typ and alg', async () => {
-      const other = await buildAuthorizationServer({ config: { issuer: ISSUER, accessTokenTyp: 'JWT', signing: { alg: 'EdDSA' } }, logger: false })
-      const body = json(await post(other, '/token', { grant_type: 'client_credentials' }, SVC))
-      expect(decodeJwt(String(body.access_token)).header).toMatchObject({ typ: 'JWT', alg: 'EdDSA' })
-      const jwks = createLocalJWKSet(json(await other.inject({ url: '/jwks' })) as never)
-      await expect(jwtVerify(String(body.access_token), jwks, { issuer: ISSUER })).resolves.toBeTruthy()
-      await other.close()
+    it('uses the configured typ and alg, and every alg verifies against the JWKS', async () => {
+      for (const alg of ['EdDSA', 'ES256', 'RS256', 'PS256'] as const) {
+        const other = await buildAuthorizationServer({ config: { issuer: ISSUER, accessTokenTyp: 'JWT', signing: { alg } }, logger: false })
+        const body = json(await post(other, '/token', { grant_type: 'client_credentials' }, SVC))
+        expect(decodeJwt(String(body.access_token)).header).toMatchObject({ typ: 'JWT', alg })
+        const jwks = createLocalJWKSet(json(await other.inject({ url: '/jwks' })) as never)
+        await expect(jwtVerify(String(body.access_token), jwks, { issuer: ISSUER, algorithms: [alg] })).resolves.toBeTruthy()
+        await other.close()
+      }
     })
   })
 
