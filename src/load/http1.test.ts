@@ -173,4 +173,31 @@ describe('lean HTTP/1.1 client', () => {
     const s = await rawServer((_req, socket) => socket.write('SSH-2.0-OpenSSH\r\n\r\n'))
     await expect(use(s).request({ url: s.origin, timeoutMs: 2000 }, s.origin, '/')).rejects.toMatchObject({ reason: 'transport_error' })
   })
+
+  it('parses header names case-insensitively with surrounding whitespace, keeps repeated ones, and rejects a bad status code', async () => {
+    const s = await rawServer((_req, socket, n) => {
+      if (n === 0) socket.write('HTTP/1.1 404 Not Found\r\nX-Odd-Case :  v1 \r\nset-cookie: a=1\r\nSet-Cookie:b=2\r\nno-colon-line\r\nContent-Length: 2\r\n\r\nno')
+      else socket.write('HTTP/1.1 2x0 OK\r\nContent-Length: 0\r\n\r\n')
+    })
+    const c = use(s)
+    const res = await c.request({ url: s.origin, timeoutMs: 2000 }, s.origin, '/')
+    expect(res.status).toBe(404)
+    expect(res.headers['x-odd-case']).toBe('v1')
+    expect(res.headers['set-cookie']).toEqual(['a=1', 'b=2'])
+    expect(res.body).toBe('no')
+    await expect(c.request({ url: s.origin, timeoutMs: 2000 }, s.origin, '/')).rejects.toMatchObject({ reason: 'transport_error' })
+  })
+
+  it('keeps a body that arrives over several reads intact while other sockets read meanwhile (one shared read buffer)', async () => {
+    const big = 'x'.repeat(50_000) + 'y'.repeat(50_000)
+    const s = await rawServer((req, socket) => {
+      if (req.startsWith('GET /big')) dribble(socket, `HTTP/1.1 200 OK\r\nContent-Length: ${big.length}\r\n\r\n${big}`, 7000)
+      else socket.write('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nsmall')
+    })
+    const c = use(s)
+    const bigP = c.request({ url: `${s.origin}/big`, timeoutMs: 5000 }, s.origin, '/big')
+    const smalls = await Promise.all([1, 2, 3].map(() => c.request({ url: `${s.origin}/s`, timeoutMs: 5000 }, s.origin, '/s')))
+    expect(smalls.map((r) => r.body)).toEqual(['small', 'small', 'small'])
+    expect((await bigP).body).toBe(big)
+  })
 })
