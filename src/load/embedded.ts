@@ -104,9 +104,26 @@ export function withoutTsx(argv: readonly string[]): string[] {
   return out
 }
 
+/**
+ * Process-wide flags a worker refuses (V8 flags such as --max-old-space-size,
+ * given as `node --flag oauth-gameday …`) are dropped from its `execArgv`: a
+ * worker shares the process's V8, so they already apply to it.
+ */
+export function workerExecArgv(argv: readonly string[], rejected: string): string[] {
+  const bad = new Set(rejected.replace(/^.*flags:\s*/, '').split(/,\s*|\s+/).filter(Boolean))
+  return argv.filter((a) => !bad.has(a))
+}
+
 /** A worker on the engine's entry; `null` data: it waits for an `input` message (a pre-booted spare). */
 function workerOn(entry: Awaited<ReturnType<typeof workerEntry>>, workerData: WorkerInput | null): Worker {
-  return new Worker(entry.url, { workerData, ...(entry.execArgv ? { execArgv: entry.execArgv } : {}) })
+  if (!entry.execArgv) return new Worker(entry.url, { workerData })
+  try {
+    return new Worker(entry.url, { workerData, execArgv: entry.execArgv })
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw err
+    entry.execArgv = workerExecArgv(entry.execArgv, (err as Error).message)
+    return new Worker(entry.url, { workerData, execArgv: entry.execArgv })
+  }
 }
 
 /** A worker booted ahead of its plan by {@link prebootEmbedded}, taken by the next prepare. */
