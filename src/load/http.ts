@@ -16,6 +16,8 @@ export interface HttpRequest {
   body?: string
   timeoutMs: number
   signal?: AbortSignal
+  /** `headers` is an object the caller reuses and never changes: the lean client may cache its encoded head. */
+  frozenHeaders?: boolean
 }
 
 export interface HttpResponse {

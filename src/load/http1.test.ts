@@ -200,4 +200,30 @@ describe('lean HTTP/1.1 client', () => {
     expect(smalls.map((r) => r.body)).toEqual(['small', 'small', 'small'])
     expect((await bigP).body).toBe(big)
   })
+
+  it('reuses the encoded head of frozen headers per origin, path and method, and rebuilds it for anything else', async () => {
+    const seen: string[] = []
+    const s = await rawServer((req, socket) => {
+      seen.push(req.split('\r\n\r\n')[0]!)
+      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n')
+    })
+    const c = use(s)
+    const frozen = Object.freeze({ authorization: 'Bearer t1' }) as Record<string, string>
+    const mutable: Record<string, string> = { authorization: 'Bearer m1' }
+    const send = (path: string, headers: Record<string, string>, frozenHeaders: boolean) => c.request({ url: `${s.origin}${path}`, headers, frozenHeaders, timeoutMs: 2000 }, s.origin, path)
+    await send('/a', frozen, true)
+    await send('/a', frozen, true)
+    await send('/b', frozen, true)
+    await send('/a', mutable, false)
+    mutable.authorization = 'Bearer m2'
+    await send('/a', mutable, false)
+    const host = new URL(s.origin).host
+    expect(seen).toEqual([
+      `GET /a HTTP/1.1\r\nhost: ${host}\r\nauthorization: Bearer t1`,
+      `GET /a HTTP/1.1\r\nhost: ${host}\r\nauthorization: Bearer t1`,
+      `GET /b HTTP/1.1\r\nhost: ${host}\r\nauthorization: Bearer t1`,
+      `GET /a HTTP/1.1\r\nhost: ${host}\r\nauthorization: Bearer m1`,
+      `GET /a HTTP/1.1\r\nhost: ${host}\r\nauthorization: Bearer m2`,
+    ])
+  })
 })

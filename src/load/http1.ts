@@ -20,7 +20,8 @@ type Reason = TransportError['reason']
 
 interface Pending {
   req: HttpRequest
-  head: string
+  /** The encoded head of a body-less request may come from the cache (see `request`). */
+  head: string | Buffer
   body: string | undefined
   deadline: number
   resolve(res: HttpResponse): void
@@ -89,7 +90,7 @@ class Conn {
     this.current = p
     p.conn = this
     this.uses++
-    this.socket.write(p.body === undefined ? p.head : p.head + p.body)
+    this.socket.write(p.body === undefined ? p.head : `${p.head}${p.body}`)
   }
 
   private reset(): void {
@@ -478,15 +479,33 @@ export function createHttp1Client(options: { connections: number; sweepMs?: numb
     }
     set.add(p)
   }
+  /**
+   * Encoded heads of body-less requests, by headers object: a caller that
+   * reuses one headers object it never changes (`frozenHeaders`; api-call
+   * keeps one per token) sends the same bytes without building and encoding
+   * a ~0.5 KB string per request.
+   */
+  const heads = new WeakMap<object, { origin: Origin; path: string; method: string; head: Buffer }>()
+  const buildHead = (o: Origin, method: string, path: string, r: HttpRequest): string => {
+    let head = `${method} ${path} HTTP/1.1\r\nhost: ${o.hostLine}\r\n`
+    if (r.headers) for (const k in r.headers) head += `${k}: ${r.headers[k]}\r\n`
+    if (r.body !== undefined) head += `content-length: ${Buffer.byteLength(r.body)}\r\n`
+    return `${head}\r\n`
+  }
   return {
     request(r, origin, path) {
       if (r.signal?.aborted) return Promise.reject(new TransportError('cancelled', r.signal.reason))
       const o = originFor(origin)
       const method = r.method ?? 'GET'
-      let head = `${method} ${path} HTTP/1.1\r\nhost: ${o.hostLine}\r\n`
-      if (r.headers) for (const k in r.headers) head += `${k}: ${r.headers[k]}\r\n`
-      if (r.body !== undefined) head += `content-length: ${Buffer.byteLength(r.body)}\r\n`
-      head += '\r\n'
+      let head: string | Buffer
+      if (r.body === undefined && r.headers && r.frozenHeaders) {
+        const hit = heads.get(r.headers)
+        if (hit && hit.origin === o && hit.path === path && hit.method === method) head = hit.head
+        else {
+          head = Buffer.from(buildHead(o, method, path, r))
+          heads.set(r.headers, { origin: o, path, method, head })
+        }
+      } else head = buildHead(o, method, path, r)
       return new Promise<HttpResponse>((resolve, reject) => {
         const signal = r.signal
         const p: Pending = {

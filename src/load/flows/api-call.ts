@@ -21,6 +21,18 @@ export interface ApiCallState {
   next: number
 }
 
+/** One frozen `{ authorization: Bearer … }` object per token, so the HTTP client can reuse its encoded request head. */
+const bearerHeaders = new Map<string, Readonly<Record<string, string>>>()
+function bearer(token: string): Readonly<Record<string, string>> {
+  let h = bearerHeaders.get(token)
+  if (!h) {
+    if (bearerHeaders.size >= 256) bearerHeaders.clear()
+    h = Object.freeze({ authorization: `Bearer ${token}` })
+    bearerHeaders.set(token, h)
+  }
+  return h
+}
+
 /** Call `rs.apiUrl` with `token`; record `rs_request`; return the status (0 on transport error). */
 export async function callRs(ctx: FlowContext, rs: RsTarget, token: string, intendedStart: number, signal: AbortSignal, extra: Record<string, string> = {}): Promise<{ status: number; reason?: string }> {
   const start = ctx.now()
@@ -28,7 +40,7 @@ export async function callRs(ctx: FlowContext, rs: RsTarget, token: string, inte
   let reason: string | undefined
   let error: string | undefined
   try {
-    const res = await ctx.http.request({ url: rs.apiUrl, headers: { authorization: `Bearer ${token}` }, timeoutMs: ctx.timeoutMs, signal })
+    const res = await ctx.http.request({ url: rs.apiUrl, headers: bearer(token) as Record<string, string>, frozenHeaders: true, timeoutMs: ctx.timeoutMs, signal })
     status = res.status
     reason = rsReason(res)
     if (status >= 400) {
