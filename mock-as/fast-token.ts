@@ -55,6 +55,8 @@ export function fastTokenPath(o: FastTokenOptions, stats: FastTokenStats = { ans
       const answer = (status: number, error: string, payload: string, extra?: Record<string, string>) => {
         const headers: Record<string, string | number> = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', pragma: 'no-cache', ...extra }
         headers['content-length'] = Buffer.byteLength(payload)
+        // answered after close() began: a kept-alive socket would hold the server open until its keep-alive timeout
+        if (o.closing()) headers.connection = 'close'
         res.writeHead(status, headers)
         res.end(payload)
         record('/token', grant, status, error, (performance.now() - start) / 1000)

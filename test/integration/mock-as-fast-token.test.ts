@@ -159,4 +159,33 @@ describe('mock-as token fast path', () => {
       await pool.close()
     }
   })
+
+  it('closes the socket of a request answered while the server closes, so close() does not wait for keep-alive', async () => {
+    const { connect } = await import('node:net')
+    const app = await buildAuthorizationServer({ logger: false })
+    const url = new URL(await app.listen({ port: 0, host: '127.0.0.1' }))
+    const body = 'grant_type=client_credentials'
+    const socket = connect(Number(url.port), '127.0.0.1')
+    let response = ''
+    socket.on('data', (d) => {
+      response += d.toString('latin1')
+    })
+    await new Promise((r) => socket.once('connect', r))
+    // the head goes first: the fast path takes the request and waits for its body
+    socket.write(`POST /token HTTP/1.1\r\nhost: ${url.host}\r\nconnection: keep-alive\r\nauthorization: ${SVC}\r\ncontent-type: ${FORM}\r\ncontent-length: ${body.length}\r\n\r\n`)
+    await new Promise((r) => setTimeout(r, 50))
+    const before = app.oauthContext.fastToken.answered
+    const closing = app.close()
+    await new Promise((r) => setTimeout(r, 50))
+    const ended = new Promise((r) => socket.once('close', r))
+    socket.write(body)
+    const t0 = Date.now()
+    // without Connection: close the server stays open for its 72 s keep-alive timeout
+    await Promise.race([Promise.all([closing, ended]), new Promise((r) => setTimeout(r, 5000))])
+    expect(Date.now() - t0).toBeLessThan(5000)
+    expect(app.oauthContext.fastToken.answered).toBe(before + 1)
+    expect(response).toMatch(/^HTTP\/1\.1 200 /)
+    expect(response.toLowerCase()).toContain('connection: close')
+    socket.destroy()
+  })
 })
