@@ -200,6 +200,12 @@ export async function buildAuthorizationServer(options: BuildAsOptions = {}): Pr
     closing = true
     done()
   })
+  // a response finished after close() began must not leave a kept-alive socket holding the server open
+  // (fastify marks only the requests that arrive while closing; the fast path does the same in fast-token.ts)
+  app.addHook('onSend', (_req, reply, payload, done) => {
+    if (closing) reply.header('connection', 'close')
+    done(null, payload)
+  })
   app.addHook('onClose', async () => {
     clearInterval(sweeper)
     keys.close()
