@@ -3,8 +3,9 @@
  * tokens are prepared synchronously over a pre-encoded protected header (one
  * JSON.stringify, two base64url encodings; key and kid fixed at issue time)
  * and signed with node:crypto on libuv's threadpool (`signPending`), so the
- * event loop keeps serving while a signature is computed — with RS256 that is
- * about a millisecond per token. `signJwt` is the synchronous form.
+ * event loop keeps serving while a signature is computed (RS256 about 0.26 ms
+ * a token on the 2-core dev VM, ES256 about 0.03 ms). `signJwt` is the
+ * synchronous form.
  *
  * Rotation modes model real incidents: `publish-then-sign` is the correct
  * order (publish, wait a lead time, switch, retire the old key later);
