@@ -4,8 +4,7 @@
  * JSON.stringify, two base64url encodings; key and kid fixed at issue time)
  * and signed with node:crypto on libuv's threadpool (`signPending`), so the
  * event loop keeps serving while a signature is computed (RS256 about 0.26 ms
- * a token on the 2-core dev VM, ES256 about 0.03 ms). `signJwt` is the
- * synchronous form.
+ * a token on the 2-core dev VM, ES256 about 0.03 ms).
  *
  * Rotation modes model real incidents: `publish-then-sign` is the correct
  * order (publish, wait a lead time, switch, retire the old key later);
@@ -50,29 +49,17 @@ function generate(alg: Alg): { privateKey: KeyObject; publicKey: KeyObject } {
 
 const b64u = (buf: Buffer | string) => Buffer.from(buf).toString('base64url')
 
-/** Low-level signer for one alg. */
-export function signBytes(alg: Alg, key: KeyObject, data: Buffer): Buffer {
+/** The digest and key options node:crypto's `sign` and `verify` take for one alg. */
+function cryptoArgs(alg: Alg, key: KeyObject): [digest: string | null, key: KeyObject | { key: KeyObject; dsaEncoding?: 'ieee-p1363'; padding?: number; saltLength?: number }] {
   switch (alg) {
     case 'ES256':
-      return sign('sha256', data, { key, dsaEncoding: 'ieee-p1363' })
+      return ['sha256', { key, dsaEncoding: 'ieee-p1363' }]
     case 'RS256':
-      return sign('sha256', data, key)
+      return ['sha256', key]
     case 'PS256':
-      return sign('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 })
+      return ['sha256', { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }]
     case 'EdDSA':
-      return sign(null, data, key)
-  }
-}
-
-/** The options `crypto.sign` takes for one alg (one-shot or threadpool). */
-function signKey(alg: Alg, key: KeyObject): KeyObject | { key: KeyObject; dsaEncoding?: 'ieee-p1363'; padding?: number; saltLength?: number } {
-  switch (alg) {
-    case 'ES256':
-      return { key, dsaEncoding: 'ieee-p1363' }
-    case 'PS256':
-      return { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }
-    default:
-      return key
+      return [null, key]
   }
 }
 
@@ -93,7 +80,8 @@ export class PendingJwt {
 /** Sign a {@link PendingJwt} off the event loop (node:crypto's callback form runs on the threadpool). */
 export function signPending(p: PendingJwt): Promise<string> {
   return new Promise((resolve, reject) => {
-    sign(p.alg === 'EdDSA' ? null : 'sha256', Buffer.from(p.input), signKey(p.alg, p.key), (err, sig) => {
+    const [digest, key] = cryptoArgs(p.alg, p.key)
+    sign(digest, Buffer.from(p.input), key, (err, sig) => {
       if (err) reject(err)
       else resolve(`${p.input}.${sig.toString('base64url')}`)
     })
@@ -102,16 +90,8 @@ export function signPending(p: PendingJwt): Promise<string> {
 
 function verifyBytes(alg: Alg, key: KeyObject, data: Buffer, sig: Buffer): boolean {
   try {
-    switch (alg) {
-      case 'ES256':
-        return verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, sig)
-      case 'RS256':
-        return verify('sha256', data, key, sig)
-      case 'PS256':
-        return verify('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, sig)
-      case 'EdDSA':
-        return verify(null, data, key, sig)
-    }
+    const [digest, k] = cryptoArgs(alg, key)
+    return verify(digest, data, k, sig)
   } catch {
     return false
   }
@@ -178,13 +158,6 @@ export class KeyStore {
     let n = 0
     for (const k of this.keys.values()) if (k.published) n++
     return n
-  }
-
-  /** Sign a JWT payload (already an object) with the current signing key. */
-  signJwt(payload: Record<string, unknown>): { jwt: string; kid: string } {
-    const p = this.prepareJwt(payload)
-    const sig = signBytes(p.alg, p.key, Buffer.from(p.input))
-    return { jwt: `${p.input}.${sig.toString('base64url')}`, kid: p.kid }
   }
 
   /** Fix a JWT's header (current signing key) and payload now; sign it later with {@link signPending}. */
