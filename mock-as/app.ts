@@ -25,7 +25,7 @@ import { EventLog } from './events.ts'
 import { fastTokenPath } from './fast-token.ts'
 import { KeyStore } from './keys.ts'
 import { createMetrics, requestRecorder } from './metrics.ts'
-import { OAuthError } from './oauth-error.ts'
+import { INTERNAL_ERROR_BODY, logInternalError, OAuthError } from './oauth-error.ts'
 import { authorizeRoutes } from './routes/authorize.ts'
 import { chaosRoutes } from './routes/chaos.ts'
 import { deviceRoutes } from './routes/device.ts'
@@ -114,15 +114,19 @@ export async function buildAuthorizationServer(options: BuildAsOptions = {}): Pr
   const recordRequest = requestRecorder(ctx.metrics)
   let closing = false
   const useFastPath = options.tokenFastPath !== false
-  const fastToken = fastTokenPath({ ctx, bodyLimit: BODY_LIMIT, record: recordRequest, closing: () => closing }, ctx.fastToken)
+  const fastToken = fastTokenPath({ ctx, bodyLimit: BODY_LIMIT, record: recordRequest, closing: () => closing })
 
   const app: FastifyInstance = Fastify({
     // the server fastify would create, with the token fast path in front (fast-token.ts)
     serverFactory: (handler, options) => {
       const opts = options as { keepAliveTimeout?: number; requestTimeout?: number; connectionTimeout?: number }
-      const server = createServer((req, res) => {
-        if (!useFastPath || !fastToken(req, res)) handler(req, res)
-      })
+      const server = createServer(
+        useFastPath
+          ? (req, res) => {
+              if (!fastToken(req, res)) handler(req, res)
+            }
+          : handler,
+      )
       server.keepAliveTimeout = opts.keepAliveTimeout ?? 72_000
       server.requestTimeout = opts.requestTimeout ?? 0
       server.setTimeout(opts.connectionTimeout ?? 0)
@@ -154,8 +158,8 @@ export async function buildAuthorizationServer(options: BuildAsOptions = {}): Pr
     }
     const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500
     if (status === 500) {
-      log.error({ err: { type: err.name, message: err.message, stack: err.stack }, url: req.routeOptions.url }, 'request.failed')
-      return reply.code(500).send({ error: 'server_error', error_description: 'internal error' })
+      logInternalError(log, err, req.routeOptions.url)
+      return reply.code(500).send(INTERNAL_ERROR_BODY)
     }
     ;(req as unknown as { oauthError?: string }).oauthError = 'invalid_request'
     const description = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? `request body exceeds ${BODY_LIMIT} bytes` : err.message.slice(0, 200)

@@ -14,12 +14,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { type AsContext, finishTokenResponse } from './context.ts'
-import { parseForm } from './form.ts'
+import { isFormContentType, parseForm } from './form.ts'
 import type { RequestRecorder } from './metrics.ts'
-import { OAuthError } from './oauth-error.ts'
+import { INTERNAL_ERROR_BODY, logInternalError, OAuthError } from './oauth-error.ts'
 import { issueTokenResponse, knownGrant, REPEATABLE, tokenChaosActive } from './routes/token.ts'
 
-const FORM = /^application\/x-www-form-urlencoded\s*(;|$)/i
 const DIGITS = /^\d{1,6}$/
 
 export interface FastTokenOptions {
@@ -30,27 +29,22 @@ export interface FastTokenOptions {
   closing(): boolean
 }
 
-/** Count of requests the fast path answered (tests check the path was taken). */
-export interface FastTokenStats {
-  answered: number
-}
-
-/** Returns a handler that answers (and returns true) or declines (false, nothing consumed). */
-export function fastTokenPath(o: FastTokenOptions, stats: FastTokenStats = { answered: 0 }): (req: IncomingMessage, res: ServerResponse) => boolean {
+/** Returns a handler that answers (and returns true) or declines (false, nothing consumed); answers are counted in `ctx.fastToken`. */
+export function fastTokenPath(o: FastTokenOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
   const { ctx, bodyLimit, record } = o
   return (req, res) => {
     if (req.method !== 'POST' || req.url !== '/token' || o.closing()) return false
     const h = req.headers
     const ct = h['content-type']
     const len = h['content-length']
-    if (ct === undefined || !FORM.test(ct) || len === undefined || !DIGITS.test(len) || Number(len) > bodyLimit || h['transfer-encoding'] !== undefined) return false
+    if (!isFormContentType(ct) || len === undefined || !DIGITS.test(len) || Number(len) > bodyLimit || h['transfer-encoding'] !== undefined) return false
     if (tokenChaosActive(ctx)) return false
     const start = performance.now()
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('error', () => {}) // a client that goes away mid-body: nothing to answer
     req.on('end', () => {
-      stats.answered++
+      ctx.fastToken.answered++
       let grant = ''
       const answer = (status: number, error: string, payload: string, extra?: Record<string, string>) => {
         const headers: Record<string, string | number> = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', pragma: 'no-cache', ...extra }
@@ -63,9 +57,8 @@ export function fastTokenPath(o: FastTokenOptions, stats: FastTokenStats = { ans
       }
       const fail = (err: unknown) => {
         if (err instanceof OAuthError) return answer(err.status, err.error, JSON.stringify(err.body()), err.headers)
-        const e = err as Error
-        ctx.log.error({ err: { type: e.name, message: e.message, stack: e.stack }, url: '/token' }, 'request.failed')
-        answer(500, '', '{"error":"server_error","error_description":"internal error"}')
+        logInternalError(ctx.log, err as Error, '/token')
+        answer(500, '', JSON.stringify(INTERNAL_ERROR_BODY))
       }
       let body: ReturnType<typeof finishTokenResponse>
       try {

@@ -54,11 +54,17 @@ export function parseForm(body: string, repeatable: ReadonlySet<string> = NONE, 
 
 const NONE: ReadonlySet<string> = new Set()
 
+const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(;|$)/i
+
+/** Whether a Content-Type header names application/x-www-form-urlencoded (parameters allowed). */
+export function isFormContentType(ct: unknown): ct is string {
+  return typeof ct === 'string' && FORM_TYPE.test(ct)
+}
+
 /** The form body of a request, or invalid_request when it is not urlencoded. */
 export function formBody(req: FastifyRequest, repeatable?: ReadonlySet<string>, multi?: Map<string, string[]>): Params {
   if (req.method !== 'POST') throw invalidRequest('use POST')
-  const ct = req.headers['content-type']
-  if (typeof ct !== 'string' || !/^application\/x-www-form-urlencoded\s*(;|$)/i.test(ct)) {
+  if (!isFormContentType(req.headers['content-type'])) {
     throw invalidRequest('the body must be application/x-www-form-urlencoded')
   }
   const body = req.body

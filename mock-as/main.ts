@@ -45,7 +45,7 @@ export interface ServedAs {
  */
 export async function serveAs(opts: ServeAsOptions = {}): Promise<ServedAs> {
   const adminToken = opts.adminToken ?? randomBytes(24).toString('base64url')
-  const app = await buildAuthorizationServer({ config: opts.config, adminToken, ...(opts.tokenFastPath === false ? { tokenFastPath: false } : {}) })
+  const app = await buildAuthorizationServer({ config: opts.config, adminToken, tokenFastPath: opts.tokenFastPath })
   await app.listen({ port: opts.port ?? 0, host: opts.host ?? '127.0.0.1' })
   return {
     url: app.oauthContext.issuer,

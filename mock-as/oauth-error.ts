@@ -49,3 +49,11 @@ export class OAuthError extends Error {
 
 /** Shorthand for `new OAuthError('invalid_request', description)`. */
 export const invalidRequest = (description: string) => new OAuthError('invalid_request', description)
+
+/** The body of a 500: nothing about the failure leaves the server. */
+export const INTERNAL_ERROR_BODY = { error: 'server_error', error_description: 'internal error' } as const
+
+/** Log an unexpected failure (type, message, stack; never the request's parameters). */
+export function logInternalError(log: { error(obj: object, msg: string): void }, err: Error, url: string | undefined): void {
+  log.error({ err: { type: err.name, message: err.message, stack: err.stack }, url }, 'request.failed')
+}
