@@ -163,12 +163,8 @@ class Conn {
       if (end < 0) end = head.length
       const c = head.indexOf(':', at)
       if (c > at && c < end) {
-        const name = lowerTrim(head, at, c)
-        let v0 = c + 1
-        let v1 = end
-        while (v0 < v1 && isSpace(head.charCodeAt(v0))) v0++
-        while (v1 > v0 && isSpace(head.charCodeAt(v1 - 1))) v1--
-        const value = head.slice(v0, v1)
+        const name = lowerAscii(trimSlice(head, at, c))
+        const value = trimSlice(head, c + 1, end)
         const prev = headers[name]
         if (prev === undefined) headers[name] = value
         else if (Array.isArray(prev)) prev.push(value)
@@ -310,15 +306,20 @@ class Conn {
 
 const isSpace = (ch: number) => ch === 32 || ch === 9
 
-/** `s[from, to)` trimmed and lower-cased; the common already-lower-case name costs one slice. */
-function lowerTrim(s: string, from: number, to: number): string {
+/** `s[from, to)` without surrounding spaces and tabs (one slice, no intermediate strings). */
+function trimSlice(s: string, from: number, to: number): string {
   while (from < to && isSpace(s.charCodeAt(from))) from++
   while (to > from && isSpace(s.charCodeAt(to - 1))) to--
-  for (let i = from; i < to; i++) {
-    const ch = s.charCodeAt(i)
-    if (ch >= 65 && ch <= 90) return s.slice(from, to).toLowerCase()
-  }
   return s.slice(from, to)
+}
+
+/** Lower-cased; the common already-lower-case header name is returned as is. */
+function lowerAscii(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const ch = s.charCodeAt(i)
+    if (ch >= 65 && ch <= 90) return s.toLowerCase()
+  }
+  return s
 }
 
 function classify(err: NodeJS.ErrnoException): Reason {
