@@ -19,7 +19,7 @@ import { flows } from './flows/index.ts'
 import type { FlowContext } from './flows/types.ts'
 import { percentileMs } from './histogram.ts'
 import { createHttpClient } from './http.ts'
-import { Recorder } from './recorder.ts'
+import { type RecordHandle, Recorder } from './recorder.ts'
 
 const port = parentPort!
 const post = (m: WorkerMessage) => port.postMessage(m)
@@ -100,31 +100,44 @@ async function main(): Promise<void> {
   }
   const secretTimer = setInterval(flushSecrets, 250)
 
-  const contexts: FlowContext[] = plan.flows.map((config, i) => ({
-    name: names[i]!,
-    config,
-    targets: targets as unknown as FlowContext['targets'],
-    http,
-    timeoutMs: durationMs(config.timeout ?? '10s'),
-    random: seededRandom(deriveSeed(seed, names[i]!)),
-    signal: runSignal,
-    ...(input.artifactsDir ? { artifactsDir: input.artifactsDir } : {}),
-    now: clock.now,
-    record(metric, tags, intendedStart, actualStart, end, failed) {
-      // a request cut off by the graceful stop or an abort says nothing about the system under test
-      if (tags.reason === 'cancelled') return recorder?.count('interrupted_requests', { flow: names[i]! }, 1, clock.now())
-      recorder?.record(metric, { ...tags, flow: tags.flow ?? names[i]! } as never, intendedStart, actualStart, end, failed)
-    },
-    count(name, tags = {}, n = 1) {
-      recorder?.count(name, { flow: names[i]!, ...tags }, n, clock.now())
-    },
-    registerSecret(value) {
-      if (value) secrets.push(value)
-    },
-    warn(message) {
-      if (warnings.size < 100) warnings.add(message)
-    },
-  }))
+  const contexts: FlowContext[] = plan.flows.map((config, i) => {
+    const byTags = new WeakMap<object, { metric: string; failed: boolean; handle: RecordHandle }>()
+    return {
+      name: names[i]!,
+      config,
+      targets: targets as unknown as FlowContext['targets'],
+      http,
+      timeoutMs: durationMs(config.timeout ?? '10s'),
+      random: seededRandom(deriveSeed(seed, names[i]!)),
+      signal: runSignal,
+      ...(input.artifactsDir ? { artifactsDir: input.artifactsDir } : {}),
+      now: clock.now,
+      record(metric, tags, intendedStart, actualStart, end, failed) {
+        // a request cut off by the graceful stop or an abort says nothing about the system under test
+        if (tags.reason === 'cancelled') return recorder?.count('interrupted_requests', { flow: names[i]! }, 1, clock.now())
+        if (!recorder) return
+        // a flow that reuses a frozen tags object (api-call's plain outcome) gets its series by identity
+        if (Object.isFrozen(tags)) {
+          let hit = byTags.get(tags)
+          if (!hit || hit.metric !== metric || hit.failed !== failed) {
+            hit = { metric, failed, handle: recorder.handle(metric, { ...tags, flow: tags.flow ?? names[i]! } as never, failed) }
+            byTags.set(tags, hit)
+          }
+          return hit.handle.record(intendedStart, actualStart, end)
+        }
+        recorder.record(metric, { ...tags, flow: tags.flow ?? names[i]! } as never, intendedStart, actualStart, end, failed)
+      },
+      count(name, tags = {}, n = 1) {
+        recorder?.count(name, { flow: names[i]!, ...tags }, n, clock.now())
+      },
+      registerSecret(value) {
+        if (value) secrets.push(value)
+      },
+      warn(message) {
+        if (warnings.size < 100) warnings.add(message)
+      },
+    }
+  })
 
   const states = await Promise.all(plan.flows.map((f, i) => flows[f.flow]!.setup(contexts[i]!)))
   flushSecrets()
@@ -181,6 +194,8 @@ async function main(): Promise<void> {
         const room = Math.max(0, loadMs - offset)
         const own = f.duration ? durationMs(f.duration) : executor.ownDurationMs?.(f)
         const flow = flows[f.flow]!
+        const state = states[i]
+        const iterations = rec.counter('iterations', { flow: ctx.name })
         await runExecutor(
           {
             executor,
@@ -194,13 +209,10 @@ async function main(): Promise<void> {
             jitter: input.jitter,
             skipBefore: readyAt,
             batchMs: 1,
-            async iterate({ vu, intendedStart, signal }) {
-              rec.count('iterations', { flow: ctx.name }, 1, intendedStart)
-              try {
-                await flow.iteration(ctx, { id: vu.id, intendedStart, signal }, states[i])
-              } catch (err) {
-                ctx.warn(`${ctx.name}: iteration failed unexpectedly (${(err as Error).message})`)
-              }
+            iterate(start, done) {
+              iterations.add(1, start.intendedStart)
+              if (flow.start) return flow.start(ctx, start, state, done)
+              return flow.iteration(ctx, start, state).catch((err: Error) => ctx.warn(`${ctx.name}: iteration failed unexpectedly (${err.message})`))
             },
             onDropped(at, reason) {
               dropped++

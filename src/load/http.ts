@@ -7,7 +7,9 @@
  */
 import { Pool } from 'undici'
 import { assertLoopbackUrl } from '../util/loopback.ts'
-import { createHttp1Client } from './http1.ts'
+import { createHttp1Client, type SendCallback } from './http1.ts'
+
+export type { SendCallback }
 
 export interface HttpRequest {
   url: string
@@ -39,6 +41,8 @@ export class TransportError extends Error {
 export interface HttpClient {
   /** Send a request; rejects only with {@link TransportError}. */
   request(r: HttpRequest): Promise<HttpResponse>
+  /** `request` with a callback instead of a promise (the engine's hot path); `cb` is never called synchronously. */
+  send(r: HttpRequest, cb: SendCallback): void
   close(): Promise<void>
 }
 
@@ -98,25 +102,41 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     }
     return t
   }
+  const viaUndici = async (pool: Pool, path: string, r: HttpRequest): Promise<HttpResponse> => {
+    try {
+      const res = await pool.request({
+        path,
+        method: r.method ?? 'GET',
+        headers: r.headers,
+        body: r.body,
+        signal: r.signal,
+        headersTimeout: r.timeoutMs,
+        bodyTimeout: r.timeoutMs,
+      })
+      const body = await res.body.text()
+      return { status: res.statusCode, headers: res.headers as HttpResponse['headers'], body }
+    } catch (err) {
+      throw new TransportError(classifyTransportError(err), err)
+    }
+  }
   return {
     async request(r) {
       const { pool, origin, path } = target(r.url)
-      if (!pool) return lean!.request(r, origin, path)
+      return pool ? viaUndici(pool, path, r) : lean!.request(r, origin, path)
+    },
+    send(r, cb) {
+      let t: ReturnType<typeof target>
       try {
-        const res = await pool.request({
-          path,
-          method: r.method ?? 'GET',
-          headers: r.headers,
-          body: r.body,
-          signal: r.signal,
-          headersTimeout: r.timeoutMs,
-          bodyTimeout: r.timeoutMs,
-        })
-        const body = await res.body.text()
-        return { status: res.statusCode, headers: res.headers as HttpResponse['headers'], body }
+        t = target(r.url)
       } catch (err) {
-        throw new TransportError(classifyTransportError(err), err)
+        queueMicrotask(() => cb(err instanceof TransportError ? err : new TransportError('transport_error', err), undefined))
+        return
       }
+      if (!t.pool) return lean!.send(r, t.origin, t.path, cb)
+      viaUndici(t.pool, t.path, r).then(
+        (res) => cb(undefined, res),
+        (err: TransportError) => cb(err, undefined),
+      )
     },
     async close() {
       lean?.close()

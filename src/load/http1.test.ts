@@ -169,6 +169,39 @@ describe('lean HTTP/1.1 client', () => {
     expect(results.every((r) => r.status === 'rejected' && (r.reason as TransportError).reason === 'cancelled')).toBe(true)
   })
 
+  it('aborting one signal cancels only the requests sent with it; the rest are answered (callback form)', async () => {
+    const held: Socket[] = []
+    const s = await rawServer((req, socket) => {
+      if (req.startsWith('GET /hold')) held.push(socket)
+      else socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok')
+    })
+    const c = use(s)
+    const a = new AbortController()
+    const b = new AbortController()
+    const outcomes: string[] = []
+    const sendAs = (path: string, signal: AbortSignal, label: string) =>
+      new Promise<void>((resolve) =>
+        c.send({ url: s.origin, timeoutMs: 5000, signal }, s.origin, path, (err, res) => {
+          outcomes.push(`${label}:${err ? err.reason : res!.body}`)
+          resolve()
+        }),
+      )
+    // in flight on four sockets (the cap), then queued: a's and b's mixed
+    const all = [sendAs('/hold', a.signal, 'a1'), sendAs('/hold', b.signal, 'b1'), sendAs('/hold', a.signal, 'a2'), sendAs('/hold', a.signal, 'a3'), sendAs('/fast', b.signal, 'b2'), sendAs('/fast', a.signal, 'a4')]
+    await new Promise((r) => setTimeout(r, 50))
+    expect(outcomes).toEqual([])
+    a.abort()
+    await new Promise((r) => setTimeout(r, 50))
+    // a's four are cancelled; b2 took a freed socket and was answered; b1 still waits on its held socket
+    expect(outcomes.filter((o) => o.startsWith('a')).sort()).toEqual(['a1:cancelled', 'a2:cancelled', 'a3:cancelled', 'a4:cancelled'])
+    expect(outcomes).toContain('b2:ok')
+    expect(outcomes).not.toContain('b1:cancelled')
+    b.abort()
+    await Promise.all(all)
+    expect(outcomes).toContain('b1:cancelled')
+    expect(outcomes).toHaveLength(6)
+  })
+
   it('rejects garbage instead of a status line', async () => {
     const s = await rawServer((_req, socket) => socket.write('SSH-2.0-OpenSSH\r\n\r\n'))
     await expect(use(s).request({ url: s.origin, timeoutMs: 2000 }, s.origin, '/')).rejects.toMatchObject({ reason: 'transport_error' })

@@ -24,8 +24,10 @@ interface Pending {
   head: string | Buffer
   body: string | undefined
   deadline: number
-  resolve(res: HttpResponse): void
-  reject(err: TransportError): void
+  /** Called once with the response or the transport error. */
+  cb: SendCallback
+  /** Index in its origin's `inflight` list, -1 once settled. */
+  at: number
   /** The origin that queues or carries it (aborting goes through it). */
   origin: Origin
   conn?: Conn
@@ -272,7 +274,7 @@ class Conn {
       this.origin.forget(this)
     } else this.origin.release(this)
     this.origin.finish(p)
-    p.resolve(res)
+    settle(p, undefined, res)
   }
 
   /** The socket failed or closed: settle the request it carried (or retry it once on a fresh socket). */
@@ -289,7 +291,7 @@ class Conn {
     if (this.headDone && this.length < 0 && !this.chunked && reason === 'connection_reset') {
       const res: HttpResponse = { status: this.status, headers: this.headers, body: Buffer.concat(this.chunks).toString('utf8') }
       this.origin.finish(p)
-      p.resolve(res)
+      settle(p, undefined, res)
       return
     }
     // a kept-alive socket the server had closed: the request never reached it
@@ -300,7 +302,22 @@ class Conn {
       return
     }
     this.origin.finish(p)
-    p.reject(new TransportError(reason, cause))
+    settle(p, new TransportError(reason, cause), undefined)
+  }
+}
+
+/**
+ * Hand `p` its outcome. The callback runs inside a socket's read callback:
+ * an exception from it is rethrown on the next tick, where it is reported,
+ * instead of leaving the connection's parse state half updated.
+ */
+function settle(p: Pending, err: TransportError | undefined, res: HttpResponse | undefined): void {
+  try {
+    p.cb(err, res)
+  } catch (e) {
+    process.nextTick(() => {
+      throw e
+    })
   }
 }
 
@@ -334,7 +351,12 @@ class Origin {
   private readonly idle: Conn[] = []
   private readonly all = new Set<Conn>()
   private readonly waiting: Pending[] = []
-  readonly inflight = new Set<Pending>()
+  /**
+   * Requests not settled yet, each knowing its index (`at`): removal swaps
+   * the last one in. A Set here reallocated its table over and over under
+   * churn, and V8 promoted those tables to the old generation.
+   */
+  readonly inflight: Pending[] = []
   constructor(
     private readonly host: string,
     private readonly port: number,
@@ -344,7 +366,8 @@ class Origin {
   ) {}
 
   submit(p: Pending): void {
-    this.inflight.add(p)
+    p.at = this.inflight.length
+    this.inflight.push(p)
     this.dispatch(p)
   }
 
@@ -383,7 +406,14 @@ class Origin {
 
   finish(p: Pending): void {
     p.done = true
-    this.inflight.delete(p)
+    const i = p.at
+    if (i < 0) return
+    p.at = -1
+    const last = this.inflight.pop()!
+    if (last !== p) {
+      this.inflight[i] = last
+      last.at = i
+    }
   }
 
   /** Settle `p` with a transport error wherever it is (waiting or on a socket). */
@@ -393,7 +423,7 @@ class Origin {
     if (w >= 0) {
       this.waiting.splice(w, 1)
       this.finish(p)
-      p.reject(new TransportError(reason, new Error(reason)))
+      settle(p, new TransportError(reason, new Error(reason)), undefined)
       return
     }
     // the socket is in an unknown state mid-response: drop it
@@ -405,7 +435,7 @@ class Origin {
       this.forget(conn)
     }
     this.finish(p)
-    p.reject(new TransportError(reason, new Error(reason)))
+    settle(p, new TransportError(reason, new Error(reason)), undefined)
   }
 
   close(): void {
@@ -416,8 +446,18 @@ class Origin {
   }
 }
 
+/** Receives a request's outcome: the response, or the transport error (never both). */
+export type SendCallback = (err: TransportError | undefined, res: HttpResponse | undefined) => void
+
 export interface Http1Client {
   request(r: HttpRequest, origin: string, path: string): Promise<HttpResponse>
+  /**
+   * `request` without a promise: `cb` runs once, from the socket's read
+   * callback (never synchronously from `send`). The engine's hot path uses
+   * it; a promise per request and its continuations were a large share of
+   * what the engine allocated per request.
+   */
+  send(r: HttpRequest, origin: string, path: string, cb: SendCallback): void
   close(): void
 }
 
@@ -431,7 +471,7 @@ export interface Http1Client {
  */
 export function createHttp1Client(options: { connections: number; sweepMs?: number }): Http1Client {
   const origins = new Map<string, Origin>()
-  const bySignal = new WeakMap<AbortSignal, Set<Pending>>()
+  const watched = new WeakSet<AbortSignal>()
   // one coarse sweep enforces every deadline (a timer per request costs more than the request)
   const sweepMs = options.sweepMs ?? 100
   let sweep: NodeJS.Timeout | undefined
@@ -441,10 +481,8 @@ export function createHttp1Client(options: { connections: number; sweepMs?: numb
       const now = performance.now()
       let any = false
       for (const o of origins.values()) {
-        for (const p of o.inflight) {
-          any = true
-          if (now >= p.deadline) o.abort(p, 'timeout')
-        }
+        if (o.inflight.length) any = true
+        for (const p of o.inflight.filter((q) => now >= q.deadline)) o.abort(p, 'timeout')
       }
       if (!any && sweep) {
         clearInterval(sweep)
@@ -463,22 +501,17 @@ export function createHttp1Client(options: { connections: number; sweepMs?: numb
     }
     return o
   }
-  const watch = (signal: AbortSignal, p: Pending) => {
-    let set = bySignal.get(signal)
-    if (!set) {
-      const s = new Set<Pending>()
-      set = s
-      bySignal.set(signal, s)
-      signal.addEventListener(
-        'abort',
-        () => {
-          for (const q of s) q.origin.abort(q, 'cancelled')
-          s.clear()
-        },
-        { once: true },
-      )
-    }
-    set.add(p)
+  /** One abort listener per signal (not per request): it cancels every request sent with that signal. */
+  const watch = (signal: AbortSignal): void => {
+    if (watched.has(signal)) return
+    watched.add(signal)
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const o of origins.values()) for (const p of o.inflight.filter((q) => q.req.signal === signal)) o.abort(p, 'cancelled')
+      },
+      { once: true },
+    )
   }
   /**
    * Encoded heads of body-less requests, by headers object: a caller that
@@ -493,47 +526,42 @@ export function createHttp1Client(options: { connections: number; sweepMs?: numb
     if (r.body !== undefined) head += `content-length: ${Buffer.byteLength(r.body)}\r\n`
     return `${head}\r\n`
   }
+  const send = (r: HttpRequest, origin: string, path: string, cb: SendCallback): void => {
+    if (r.signal?.aborted) {
+      const err = new TransportError('cancelled', r.signal.reason)
+      queueMicrotask(() => cb(err, undefined))
+      return
+    }
+    const o = originFor(origin)
+    const method = r.method ?? 'GET'
+    let head: string | Buffer
+    if (r.body === undefined && r.headers && r.frozenHeaders) {
+      const hit = heads.get(r.headers)
+      if (hit && hit.origin === o && hit.path === path && hit.method === method) head = hit.head
+      else {
+        head = Buffer.from(buildHead(o, method, path, r))
+        heads.set(r.headers, { origin: o, path, method, head })
+      }
+    } else head = buildHead(o, method, path, r)
+    const p: Pending = {
+      req: r,
+      head,
+      body: r.body,
+      deadline: performance.now() + r.timeoutMs,
+      cb,
+      at: -1,
+      origin: o,
+      retried: false,
+      done: false,
+    }
+    if (r.signal) watch(r.signal)
+    o.submit(p)
+    ensureSweep()
+  }
   return {
+    send,
     request(r, origin, path) {
-      if (r.signal?.aborted) return Promise.reject(new TransportError('cancelled', r.signal.reason))
-      const o = originFor(origin)
-      const method = r.method ?? 'GET'
-      let head: string | Buffer
-      if (r.body === undefined && r.headers && r.frozenHeaders) {
-        const hit = heads.get(r.headers)
-        if (hit && hit.origin === o && hit.path === path && hit.method === method) head = hit.head
-        else {
-          head = Buffer.from(buildHead(o, method, path, r))
-          heads.set(r.headers, { origin: o, path, method, head })
-        }
-      } else head = buildHead(o, method, path, r)
-      return new Promise<HttpResponse>((resolve, reject) => {
-        const signal = r.signal
-        const p: Pending = {
-          req: r,
-          head,
-          body: r.body,
-          deadline: performance.now() + r.timeoutMs,
-          resolve: signal
-            ? (res) => {
-                bySignal.get(signal)?.delete(p)
-                resolve(res)
-              }
-            : resolve,
-          reject: signal
-            ? (err) => {
-                bySignal.get(signal)?.delete(p)
-                reject(err)
-              }
-            : reject,
-          origin: o,
-          retried: false,
-          done: false,
-        }
-        if (signal) watch(signal, p)
-        o.submit(p)
-        ensureSweep()
-      })
+      return new Promise<HttpResponse>((resolve, reject) => send(r, origin, path, (err, res) => (err ? reject(err) : resolve(res!))))
     },
     close() {
       if (sweep) clearInterval(sweep)

@@ -53,6 +53,27 @@ describe('Recorder', () => {
     ])
   })
 
+  it('records through a handle and a counter handle into the same series and counters as record() and count()', () => {
+    const r = new Recorder(1000)
+    const ok = r.handle('rs_request', { endpoint: 'api', status: '200', target: 'orders', flow: 'api-call' }, false)
+    const iterations = r.counter('iterations', { flow: 'api-call' })
+    r.record('rs_request', tags, 1100, 1100, 1110, false)
+    ok.record(1200, 1200, 1230)
+    ok.record(2100, 2100, 2105)
+    ok.record(900, 900, 905) // before t0: setup traffic, not kept
+    r.count('iterations', { flow: 'api-call' }, 1, 1100)
+    iterations.add(2, 1200)
+    iterations.add(1, 2100)
+    const { series, counters } = r.result()
+    expect(series).toHaveLength(1)
+    expect(series[0]!.buckets.map((b) => [b.s, b.count])).toEqual([
+      [0, 2],
+      [1, 1],
+    ])
+    expect(percentileMs(decodeHistogram(series[0]!.buckets[0]!.latency), 100)).toBeCloseTo(30, 1)
+    expect(counters).toEqual([{ name: 'iterations', tags: { flow: 'api-call' }, values: [{ s: 0, value: 3 }, { s: 1, value: 1 }] }])
+  })
+
   it('bounds tag values so a hostile error_description cannot create unbounded series', () => {
     const r = new Recorder(0)
     for (let i = 0; i < 50; i++) r.record('rs_request', { ...tags, status: '401', reason: `bad reason with spaces ${i}` }, 1, 1, 2, true)

@@ -63,6 +63,16 @@ function keyOf(metric: string, failed: boolean, tags: SeriesTags): string {
   return `${metric}|${failed ? 1 : 0}|${parts.join(',')}`
 }
 
+/** A series resolved once ({@link Recorder.handle}); times are epoch ms. */
+export interface RecordHandle {
+  record(intendedStart: number, actualStart: number, end: number): void
+}
+
+/** A counter resolved once ({@link Recorder.counter}). */
+export interface CounterHandle {
+  add(n: number, at: number): void
+}
+
 /** Live figures since the last {@link Recorder.takeWindow}. */
 export interface WindowFigures {
   count: number
@@ -118,7 +128,6 @@ export class Recorder {
   /** Record one request. Times are epoch ms; records before t0 (setup traffic) are not kept. */
   record(metric: MetricFamily, tags: SeriesTags, intendedStart: number, actualStart: number, end: number, failed: boolean): void {
     if (intendedStart < this.t0) return
-    const s = Math.floor((intendedStart - this.t0) / 1000)
     // hot path: the raw tags (in the caller's key order) map straight to their series; the
     // canonical key (cleaned values, sorted keys) is built only the first time a raw form is seen
     let raw = failed ? `${metric}|1` : `${metric}|0`
@@ -129,19 +138,52 @@ export class Recorder {
     }
     let st = this.#byRaw.get(raw)
     if (!st) {
-      const clean = cleanTags(tags)
-      const key = keyOf(metric, failed, clean)
-      st = this.#series.get(key)
-      if (!st) {
-        if (this.#series.size >= MAX_SERIES) {
-          this.#overflow++
-          return
-        }
-        st = { metric, tags: clean, failed, live: new Map(), done: new Map(), sent: new Map(), sentLatency: new Map(), dirty: undefined }
-        this.#series.set(key, st)
-      }
+      st = this.#resolve(metric, tags, failed)
+      if (!st) return
       if (this.#byRaw.size < MAX_RAW) this.#byRaw.set(raw, st)
     }
+    this.#into(st, intendedStart, actualStart, end)
+  }
+
+  /**
+   * The series of (`metric`, `tags`, `failed`), resolved once: recording
+   * through the handle skips building the tag key per request. For a caller
+   * that records the same tags over and over (the engine's hot path).
+   *
+   * @example
+   * const ok = recorder.handle('rs_request', { flow: 'api', endpoint: 'api', status: '200' }, false)
+   * ok.record(intendedStart, sentAt, endedAt)
+   */
+  handle(metric: MetricFamily, tags: SeriesTags, failed: boolean): RecordHandle {
+    const st = this.#resolve(metric, tags, failed)
+    return {
+      record: (intendedStart, actualStart, end) => {
+        if (intendedStart < this.t0) return
+        if (st) this.#into(st, intendedStart, actualStart, end)
+        else this.#overflow++
+      },
+    }
+  }
+
+  /** The series of these tags (cleaned, keys sorted), created when new; undefined (counted) past the cardinality cap. */
+  #resolve(metric: MetricFamily, tags: SeriesTags, failed: boolean): SeriesState | undefined {
+    const clean = cleanTags(tags)
+    const key = keyOf(metric, failed, clean)
+    let st = this.#series.get(key)
+    if (!st) {
+      if (this.#series.size >= MAX_SERIES) {
+        this.#overflow++
+        return undefined
+      }
+      st = { metric, tags: clean, failed, live: new Map(), done: new Map(), sent: new Map(), sentLatency: new Map(), dirty: undefined }
+      this.#series.set(key, st)
+    }
+    return st
+  }
+
+  #into(st: SeriesState, intendedStart: number, actualStart: number, end: number): void {
+    const s = Math.floor((intendedStart - this.t0) / 1000)
+    const failed = st.failed
     // a batched scheduler may send up to ~1 ms before the intended start: never report less than the send took
     const corrected = Math.max(0, end - Math.min(intendedStart, actualStart))
     const uncorrected = Math.max(0, end - actualStart)
@@ -177,25 +219,40 @@ export class Recorder {
 
   /** Add to a per-second counter (`dropped_iterations`, `reauth_on_401`, ...). */
   count(name: string, tags: Record<string, string>, n: number, at: number): void {
-    const s = Math.max(0, Math.floor((at - this.t0) / 1000))
     // hot path (one `iterations` count per arrival): same raw-key shortcut as record()
     let raw = name
     for (const k in tags) raw += `|${k}=${tags[k]!.length}:${tags[k]}`
     let c = this.#countersByRaw.get(raw)
     if (!c) {
-      const clean: Record<string, string> = {}
-      for (const [k, v] of Object.entries(tags)) clean[k] = TAG_VALUE.test(v) ? v : 'other'
-      const key = `${name}|${Object.keys(clean)
-        .sort()
-        .map((k) => `${k}=${clean[k]}`)
-        .join(',')}`
-      c = this.#counters.get(key)
-      if (!c) {
-        c = { name, tags: clean, values: new Map(), sent: new Map() }
-        this.#counters.set(key, c)
-      }
+      c = this.#counter(name, tags)
       if (this.#countersByRaw.size < MAX_RAW) this.#countersByRaw.set(raw, c)
     }
+    this.#add(c, n, at)
+  }
+
+  /** A per-second counter resolved once, for a caller that counts the same tags per arrival. */
+  counter(name: string, tags: Record<string, string>): CounterHandle {
+    const c = this.#counter(name, tags)
+    return { add: (n, at) => this.#add(c, n, at) }
+  }
+
+  #counter(name: string, tags: Record<string, string>): CounterState {
+    const clean: Record<string, string> = {}
+    for (const [k, v] of Object.entries(tags)) clean[k] = TAG_VALUE.test(v) ? v : 'other'
+    const key = `${name}|${Object.keys(clean)
+      .sort()
+      .map((k) => `${k}=${clean[k]}`)
+      .join(',')}`
+    let c = this.#counters.get(key)
+    if (!c) {
+      c = { name, tags: clean, values: new Map(), sent: new Map() }
+      this.#counters.set(key, c)
+    }
+    return c
+  }
+
+  #add(c: CounterState, n: number, at: number): void {
+    const s = Math.max(0, Math.floor((at - this.t0) / 1000))
     c.values.set(s, (c.values.get(s) ?? 0) + n)
   }
 

@@ -174,6 +174,42 @@ describe('runExecutor', () => {
     ])
   })
 
+  it('holds a VU until a callback-form iteration calls done, once, however often it is called', async () => {
+    const clock = new VirtualClock(0)
+    const dropped: number[] = []
+    const starts: Array<[number, number]> = []
+    const stats = await clock.run(
+      runExecutor({
+        executor: executors['constant-arrival-rate']!,
+        flow: flow({ rate: 10, preAllocatedVUs: 1, maxVUs: 1 }),
+        clock,
+        startAt: 0,
+        durationMs: 1000,
+        gracefulStopMs: 1000,
+        signal: new AbortController().signal,
+        iterate(start, done) {
+          starts.push([start.id, start.intendedStart])
+          // 250 ms per iteration; a second call of done must not free the VU for a parallel iteration
+          clock.sleepUntil(clock.now() + 250).then(() => {
+            done()
+            done()
+          })
+        },
+        onDropped: (t) => dropped.push(t),
+      }),
+    )
+    // one VU, 100 ms apart, 250 ms each: every third arrival finds it free
+    expect(starts).toEqual([
+      [1, 0],
+      [1, 300],
+      [1, 600],
+      [1, 900],
+    ])
+    expect(dropped).toEqual([100, 200, 400, 500, 700, 800])
+    expect(stats.interrupted).toBe(0)
+    expect(clock.now()).toBe(1150)
+  })
+
   it('stops scheduling at once when aborted', async () => {
     const clock = new VirtualClock(0)
     const ctl = new AbortController()

@@ -13,8 +13,15 @@ import type { FlowConfig } from '../../scenario/schema.ts'
 import type { Clock, ExecutorDefinition } from './types.ts'
 import { type Vu, VuPool } from './vu-pool.ts'
 
+/**
+ * What an iteration is started with. One object per VU, reused for each of
+ * its iterations (a VU runs one at a time): an arrival allocates nothing.
+ * It is also the flow's `VuContext`.
+ */
 export interface IterationStart {
   vu: Vu
+  /** The VU's id (`vu.id`). */
+  readonly id: number
   /** Epoch ms the iteration was meant to start. */
   intendedStart: number
   /** Aborted when the graceful-stop window has passed or the run is aborted. */
@@ -34,8 +41,13 @@ export interface RunExecutorOptions {
   signal: AbortSignal
   random?: () => number
   jitter?: number
-  /** Run one iteration; must not throw (failures are recorded, not raised). */
-  iterate(start: IterationStart): Promise<void>
+  /**
+   * Run one iteration; must not throw (failures are recorded, not raised).
+   * Either return a promise (the iteration ends when it settles) or return
+   * nothing and call `done` exactly once when the iteration ends: the
+   * callback form lets a hot path run without a promise per arrival.
+   */
+  iterate(start: IterationStart, done: () => void): Promise<void> | void
   /**
    * Launch arrivals due within this many ms at once instead of sleeping for
    * each (one timer wake-up per batch; 0, the default, sleeps to every
@@ -67,21 +79,66 @@ export async function runExecutor(o: RunExecutorOptions, onPool?: (pool: VuPool)
   setMaxListeners(0, cancel.signal)
   const onAbort = () => cancel.abort()
   o.signal.addEventListener('abort', onAbort, { once: true })
-  const inflight = new Set<Promise<void>>()
   const end = o.startAt + o.durationMs
 
-  const launch = (vu: Vu, intendedStart: number): Promise<void> => {
+  /** Per VU (by id): its reusable start object and its `done`, made once. */
+  interface Slot {
+    start: IterationStart
+    busy: boolean
+    /** Called after the iteration ends (the closed model's loop waits on it). */
+    after: (() => void) | undefined
+    done: () => void
+  }
+  const slots: Slot[] = []
+  let inflight = 0
+  let drained: Array<() => void> = []
+  /** Resolves once no iteration is in flight. */
+  const drain = (): Promise<void> => (inflight === 0 ? Promise.resolve() : new Promise((resolve) => drained.push(resolve)))
+  const slotOf = (vu: Vu): Slot => {
+    let slot = slots[vu.id]
+    if (!slot) {
+      const s: Slot = {
+        start: { vu, id: vu.id, intendedStart: 0, signal: cancel.signal },
+        busy: false,
+        after: undefined,
+        done: () => {
+          // a second call (a flow bug) must not release the VU again
+          if (!s.busy) return
+          s.busy = false
+          inflight--
+          pool.release(vu)
+          const after = s.after
+          s.after = undefined
+          after?.()
+          if (inflight === 0 && drained.length) {
+            const waiting = drained
+            drained = []
+            for (const resolve of waiting) resolve()
+          }
+        },
+      }
+      slots[vu.id] = s
+      slot = s
+    }
+    return slot
+  }
+
+  const launch = (vu: Vu, intendedStart: number, after?: () => void): void => {
     stats.started++
     vu.iterations++
-    const p = o
-      .iterate({ vu, intendedStart, signal: cancel.signal })
-      .catch(() => {})
-      .finally(() => {
-        inflight.delete(p)
-        pool.release(vu)
-      })
-    inflight.add(p)
-    return p
+    const slot = slotOf(vu)
+    slot.busy = true
+    slot.after = after
+    slot.start.intendedStart = intendedStart
+    inflight++
+    let r: Promise<void> | void
+    try {
+      r = o.iterate(slot.start, slot.done)
+    } catch {
+      slot.done()
+      return
+    }
+    if (r) r.then(slot.done, slot.done)
   }
 
   try {
@@ -121,7 +178,7 @@ export async function runExecutor(o: RunExecutorOptions, onPool?: (pool: VuPool)
             while (!o.signal.aborted && o.clock.now() < end) {
               const v = pool.acquire()
               if (!v) return
-              await launch(v, o.clock.now())
+              await new Promise<void>((resolve) => launch(v, o.clock.now(), resolve))
             }
           })(),
         )
@@ -132,16 +189,16 @@ export async function runExecutor(o: RunExecutorOptions, onPool?: (pool: VuPool)
       await Promise.race([all, o.clock.sleepUntil(end + o.gracefulStopMs, AnyAbort(o.signal, stopWait.signal))])
       stopWait.abort()
     }
-    if (!o.signal.aborted && inflight.size > 0) {
+    if (!o.signal.aborted && inflight > 0) {
       const stopWait = new AbortController()
       const graceEnd = Math.max(end, o.clock.now()) + (o.executor.model === 'open' ? o.gracefulStopMs : 0)
-      await Promise.race([Promise.allSettled([...inflight]), o.clock.sleepUntil(graceEnd, AnyAbort(o.signal, stopWait.signal))])
+      await Promise.race([drain(), o.clock.sleepUntil(graceEnd, AnyAbort(o.signal, stopWait.signal))])
       stopWait.abort()
     }
   } finally {
-    stats.interrupted = inflight.size
+    stats.interrupted = inflight
     cancel.abort()
-    await Promise.allSettled([...inflight])
+    await drain()
     o.signal.removeEventListener('abort', onAbort)
   }
   return stats

@@ -13,7 +13,7 @@
 import type { RsTarget } from '../../runtime/types.ts'
 import { TransportError } from '../http.ts'
 import { clientFor, mapLimit, rsFor, rsReason, TokenHolder } from './oauth.ts'
-import type { FlowContext, FlowDefinition, VuContext } from './types.ts'
+import type { FlowContext, FlowDefinition, RecordTags, VuContext } from './types.ts'
 
 export interface ApiCallState {
   rs: RsTarget
@@ -33,25 +33,63 @@ function bearer(token: string): Readonly<Record<string, string>> {
   return h
 }
 
-/** Call `rs.apiUrl` with `token`; record `rs_request`; return the status (0 on transport error). */
-export async function callRs(ctx: FlowContext, rs: RsTarget, token: string, intendedStart: number, signal: AbortSignal, extra: Record<string, string> = {}): Promise<{ status: number; reason?: string }> {
-  const start = ctx.now()
-  let status = 0
-  let reason: string | undefined
-  let error: string | undefined
-  try {
-    const res = await ctx.http.request({ url: rs.apiUrl, headers: bearer(token) as Record<string, string>, frozenHeaders: true, timeoutMs: ctx.timeoutMs, signal })
-    status = res.status
-    reason = rsReason(res)
-    if (status >= 400) {
-      const m = /error="([^"]+)"/.exec(String(res.headers['www-authenticate'] ?? ''))
-      error = m?.[1]
-    }
-  } catch (err) {
-    reason = err instanceof TransportError ? err.reason : 'transport_error'
+/**
+ * Tags of the plain outcome (a status below 400, no extra tags): one frozen
+ * object per RS and status, so the engine finds the series by the object
+ * instead of building a key from the tags per request.
+ */
+const plainTags = new WeakMap<RsTarget, Map<number, Readonly<RecordTags>>>()
+function plainTagsOf(rs: RsTarget, status: number): Readonly<RecordTags> {
+  let byStatus = plainTags.get(rs)
+  if (!byStatus) {
+    byStatus = new Map()
+    plainTags.set(rs, byStatus)
   }
-  ctx.record('rs_request', { endpoint: 'api', status: String(status), target: rs.name, reason, error, token: 'valid', ...extra }, intendedStart, start, ctx.now(), status === 0 || status >= 400)
-  return { status, reason }
+  let tags = byStatus.get(status)
+  if (!tags) {
+    tags = Object.freeze({ endpoint: 'api', status: String(status), target: rs.name, token: 'valid' })
+    byStatus.set(status, tags)
+  }
+  return tags
+}
+
+/** Call `rs.apiUrl` with `token`, record `rs_request`, then hand `cb` the status (0 on transport error) and the failure reason. */
+export function sendRs(ctx: FlowContext, rs: RsTarget, token: string, intendedStart: number, signal: AbortSignal, extra: Record<string, string> | undefined, cb: (status: number, reason: string | undefined) => void): void {
+  const start = ctx.now()
+  ctx.http.send({ url: rs.apiUrl, headers: bearer(token) as Record<string, string>, frozenHeaders: true, timeoutMs: ctx.timeoutMs, signal }, (err, res) => {
+    let status = 0
+    let reason: string | undefined
+    let error: string | undefined
+    if (res) {
+      status = res.status
+      reason = rsReason(res)
+      if (status >= 400) {
+        const m = /error="([^"]+)"/.exec(String(res.headers['www-authenticate'] ?? ''))
+        error = m?.[1]
+      }
+    } else reason = err instanceof TransportError ? err.reason : 'transport_error'
+    const failed = status === 0 || status >= 400
+    const tags = !failed && reason === undefined && extra === undefined ? plainTagsOf(rs, status) : { endpoint: 'api', status: String(status), target: rs.name, reason, error, token: 'valid', ...extra }
+    ctx.record('rs_request', tags, intendedStart, start, ctx.now(), failed)
+    cb(status, reason)
+  })
+}
+
+/** {@link sendRs} as a promise. */
+export function callRs(ctx: FlowContext, rs: RsTarget, token: string, intendedStart: number, signal: AbortSignal, extra?: Record<string, string>): Promise<{ status: number; reason?: string }> {
+  return new Promise((resolve) => sendRs(ctx, rs, token, intendedStart, signal, extra, (status, reason) => resolve({ status, reason })))
+}
+
+/** The call with `token` (a 401 leads to one re-authentication and a retry), then `done`. */
+function callWith(ctx: FlowContext, vu: VuContext, state: ApiCallState, holder: TokenHolder, token: string, done: () => void): void {
+  sendRs(ctx, state.rs, token, vu.intendedStart, vu.signal, undefined, (status, reason) => {
+    if (status !== 401 || vu.signal.aborted) return done()
+    ctx.count('reauth_on_401', { reason: reason ?? 'unknown', target: state.rs.name })
+    holder.reauth(token).then((fresh) => {
+      if (!fresh) return done()
+      sendRs(ctx, state.rs, fresh, ctx.now(), vu.signal, { attempt: 'retry' }, done)
+    }, done)
+  })
 }
 
 export const apiCall: FlowDefinition<ApiCallState> = {
@@ -66,20 +104,19 @@ export const apiCall: FlowDefinition<ApiCallState> = {
     await mapLimit(holders, 16, (h) => h.renew(false))
     return { rs, holders, next: 0 }
   },
-  async iteration(ctx, vu: VuContext, state) {
+  iteration(ctx, vu, state) {
+    return new Promise((resolve) => apiCall.start!(ctx, vu, state, resolve))
+  },
+  // the common case (a valid token in hand) runs without a promise: one request, one callback
+  start(ctx, vu, state, done) {
     const holder = state.holders[state.next++ % state.holders.length]!
-    const token = await holder.get()
-    if (!token) {
+    const token = holder.current()
+    if (token) return callWith(ctx, vu, state, holder, token, done)
+    holder.get().then((t) => {
+      if (t) return callWith(ctx, vu, state, holder, t, done)
       const now = ctx.now()
       ctx.record('rs_request', { endpoint: 'api', status: '0', target: state.rs.name, reason: 'no_token' }, vu.intendedStart, now, now, true)
-      return
-    }
-    const first = await callRs(ctx, state.rs, token, vu.intendedStart, vu.signal)
-    if (first.status !== 401 || vu.signal.aborted) return
-    ctx.count('reauth_on_401', { reason: first.reason ?? 'unknown', target: state.rs.name })
-    const fresh = await holder.reauth(token)
-    if (!fresh) return
-    const retryStart = ctx.now()
-    await callRs(ctx, state.rs, fresh, retryStart, vu.signal, { attempt: 'retry' })
+      done()
+    }, done)
   },
 }

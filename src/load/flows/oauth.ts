@@ -153,12 +153,16 @@ export class TokenHolder {
 
   /** The current token, renewing single-flight when needed; `undefined` when the AS gave none. */
   async get(): Promise<string | undefined> {
+    return this.current() ?? this.renew()
+  }
+
+  /** The current token when it is still valid (starting a background renewal when one is due), without waiting: `undefined` means call {@link get}. */
+  current(): string | undefined {
+    if (!this.#token) return undefined
     const now = this.ctx.now()
-    if (this.#token && now < this.#expiresAt) {
-      if (now >= this.#renewAt && !this.#pending) void this.renew()
-      return this.#token
-    }
-    return this.renew()
+    if (now >= this.#expiresAt) return undefined
+    if (now >= this.#renewAt && !this.#pending) void this.renew()
+    return this.#token
   }
 
   /** Drop `token` after a 401 (only if it is still the current one) and get a fresh one. */

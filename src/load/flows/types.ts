@@ -57,6 +57,12 @@ export interface FlowDefinition<S = unknown> {
   setup(ctx: FlowContext): Promise<S>
   /** One iteration; must not throw. */
   iteration(ctx: FlowContext, vu: VuContext, state: S): Promise<void>
+  /**
+   * The same iteration in callback form, for flows whose common case needs
+   * no promise (the engine prefers it when present): calls `done` exactly
+   * once, never synchronously from `start`, and must not throw.
+   */
+  start?(ctx: FlowContext, vu: VuContext, state: S, done: () => void): void
   /** After the last iteration (stop background renewals). */
   teardown?(ctx: FlowContext, state: S): Promise<void>
 }
