@@ -155,15 +155,28 @@ const engineMaxRate: Benchmark = {
   repeats: 3,
   async run(repeats) {
     const figures: MaxRateFigures[] = []
-    // short steps keep the searches to about 60 s (npm run bench must stay under 15 minutes): the first
-    // climbs from 0.3 × autocannon; the others start at the first one's answer and check around it
+    // short steps keep the searches to about 70 s (npm run bench must stay under 15 minutes): the first
+    // climbs from 0.5 × autocannon (0.5, 0.63, 0.78, 0.98, 1.22 × before it bisects, so the 0.8 target
+    // is within reach); the others start at the first one's answer and check around it
     for (let r = 0; r < repeats; r++) {
       const first: number | undefined = figures[0]?.engineMaxRate
-      figures.push(await benchMaxRate(first ? { stepS: 3, maxSteps: 3, autocannonS: 4, startRate: first } : { stepS: 3, maxSteps: 4, autocannonS: 4 }))
+      figures.push(await benchMaxRate(first ? { stepS: 3, maxSteps: 3, autocannonS: 3, startRate: first } : { stepS: 3, maxSteps: 5, autocannonS: 3 }))
     }
     measuredMaxRate = median(figures.map((f) => f.engineMaxRate)) || undefined
+    // each search has its own autocannon figure (runs just before and after it): the ratio is the median of
+    // the searches' ratios, so a machine that is busier in one minute than in the next cancels out
+    const pairedRatio = median(figures.map((f) => f.ratio))
     return [
-      entry('embedded engine max sustained rate (≥ 99% achieved) vs autocannon max', 'req/s', figures.map((f) => f.engineMaxRate), 'autocannon (closed loop)', figures.map((f) => f.autocannonRps), '≥ 0.80', (_v, r) => (r ?? 0) >= 0.8),
+      entry(
+        'embedded engine max sustained rate (≥ 99% achieved) vs autocannon max (ratio = median of per-search ratios)',
+        'req/s',
+        figures.map((f) => f.engineMaxRate),
+        'autocannon (closed loop, before and after each search)',
+        figures.map((f) => f.autocannonRps),
+        '≥ 0.80',
+        (_v, r) => (r ?? 0) >= 0.8,
+        () => pairedRatio,
+      ),
     ]
   },
 }

@@ -10,7 +10,10 @@ export interface MaxRateFigures {
   engineMaxRate: number
   /** Highest rate the engine delivered in any step (whether or not it met 99% of that step's target). */
   engineBestAchieved: number
+  /** autocannon's maximum: the mean of its runs just before and just after the engine's search, so both saw the same machine. */
   autocannonRps: number
+  autocannonBefore: number
+  autocannonAfter: number
   ratio: number
   /** CPU time of this process (engine worker included, server excluded) per request: a figure a busy machine distorts less than rates. */
   engineCpuUsPerRequest: number
@@ -22,20 +25,27 @@ function cpuUs(u: NodeJS.CpuUsage): number {
   return u.user + u.system
 }
 
-/** Climb geometrically from `startRate` (stepping down when it already fails) until the engine falls below 99% of the target, then bisect. */
+/**
+ * Climb geometrically from `startRate` (default: half of autocannon's
+ * figure; stepping down when it already fails) until the engine falls below
+ * 99% of the target, then bisect. autocannon runs just before and just after
+ * the search: on a shared machine its figure moves by half from minute to
+ * minute, and the ratio must compare the two under the same conditions.
+ */
 export async function benchMaxRate(opts: { startRate?: number; stepS?: number; maxSteps?: number; autocannonS?: number; maxVUs?: number } = {}): Promise<MaxRateFigures> {
   const stepS = opts.stepS ?? 5
+  const cannonS = opts.autocannonS ?? 5
   const fixture = await startFixture()
   try {
     const url = `${fixture.url}/hello`
-    await runAutocannon(url, 2, 10) // warm up the server's JIT
+    await runAutocannon(url, 1, 10) // warm up the server's JIT
     const cpu0 = process.cpuUsage()
-    const cannon = await runAutocannon(url, opts.autocannonS ?? 5, 50)
+    const before = await runAutocannon(url, cannonS, 50)
     const cannonCpu = cpuUs(process.cpuUsage(cpu0))
-    const cannonRequests = cannon.rps * (opts.autocannonS ?? 5)
+    const cannonRequests = before.rps * cannonS
     const engineCpu: number[] = []
     const steps: MaxRateFigures['steps'] = []
-    let rate = opts.startRate ?? Math.max(50, Math.round(cannon.rps * 0.3))
+    let rate = opts.startRate ?? Math.max(50, Math.round(before.rps * 0.5))
     let best = 0
     let failedAt = Number.POSITIVE_INFINITY
     for (let i = 0; i < (opts.maxSteps ?? 6); i++) {
@@ -57,11 +67,15 @@ export async function benchMaxRate(opts: { startRate?: number; stepS?: number; m
       }
       if (best && failedAt - best <= Math.max(50, best * 0.05)) break
     }
+    const after = await runAutocannon(url, cannonS, 50)
+    const cannonRps = (before.rps + after.rps) / 2
     return {
       engineMaxRate: best,
       engineBestAchieved: Math.max(0, ...steps.map((x) => x.achieved)),
-      autocannonRps: Math.round(cannon.rps),
-      ratio: cannon.rps ? best / cannon.rps : 0,
+      autocannonRps: Math.round(cannonRps),
+      autocannonBefore: Math.round(before.rps),
+      autocannonAfter: Math.round(after.rps),
+      ratio: cannonRps ? best / cannonRps : 0,
       engineCpuUsPerRequest: engineCpu.length ? median(engineCpu) : Number.NaN,
       autocannonCpuUsPerRequest: Math.round(cannonCpu / Math.max(1, cannonRequests)),
       steps,

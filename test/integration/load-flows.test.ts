@@ -61,6 +61,8 @@ describe('flows against mock-as', () => {
   let rsStale: FastifyInstance
   let targets: Targets
   let http: HttpClient
+  /** The stale RS rejects the next new token it sees again. */
+  let forgetStale: () => void
 
   beforeAll(async () => {
     as = await buildAuthorizationServer({ logger: false, adminToken: 'admin-token-for-tests' })
@@ -73,6 +75,9 @@ describe('flows against mock-as', () => {
     // an RS that rejects the first token it sees as signed by a key it does not know (a rotation it missed)
     rsStale = Fastify()
     let first: string | undefined
+    forgetStale = () => {
+      first = undefined
+    }
     rsStale.get('/api/orders', async (req, reply) => {
       first ??= req.headers.authorization
       if (req.headers.authorization === first) {
@@ -124,8 +129,10 @@ describe('flows against mock-as', () => {
     expect(r.series.filter((s) => s.metric === 'oauth_token')).toHaveLength(0)
   })
 
-  it('api-call re-authenticates once on a 401 and records unknown_kid as the reason', async () => {
-    const r = await runFlow(targets, http, flowConfig({ flow: 'api-call', target: 'stale', clients: 1 }), 3)
+  it.each(['lean', 'undici'] as const)('api-call re-authenticates once on a 401 and records unknown_kid as the reason (%s transport)', async (transport) => {
+    forgetStale()
+    const client = transport === 'lean' ? http : createHttpClient({ connections: 4, transport })
+    const r = await runFlow(targets, client, flowConfig({ flow: 'api-call', target: 'stale', clients: 1 }), 3).finally(() => (client === http ? undefined : client.close()))
     const calls = r.series.filter((s) => s.metric === 'rs_request')
     const rejected = calls.find((s) => s.tags.status === '401')!
     expect(rejected.failed).toBe(true)
