@@ -157,10 +157,11 @@ const engineMaxRate: Benchmark = {
     const figures: MaxRateFigures[] = []
     // short steps keep the searches to about 70 s (npm run bench must stay under 15 minutes): the first
     // climbs from 0.5 × autocannon (0.5, 0.63, 0.78, 0.98, 1.22 × before it bisects, so the 0.8 target
-    // is within reach); the others start at the first one's answer and check around it
+    // is within reach); the others start just under the first one's ratio to their own autocannon figure
+    // (the machine's speed moves between searches) and climb in finer steps
     for (let r = 0; r < repeats; r++) {
-      const first: number | undefined = figures[0]?.engineMaxRate
-      figures.push(await benchMaxRate(first ? { stepS: 3, maxSteps: 3, autocannonS: 3, startRate: first } : { stepS: 3, maxSteps: 5, autocannonS: 3 }))
+      const first = figures[0]
+      figures.push(await benchMaxRate(first ? { stepS: 3, maxSteps: 3, autocannonS: 3, startRatio: first.ratio * 0.95, growth: 1.1 } : { stepS: 3, maxSteps: 5, autocannonS: 3 }))
     }
     measuredMaxRate = median(figures.map((f) => f.engineMaxRate)) || undefined
     // each search has its own autocannon figure (runs just before and after it): the ratio is the median of

@@ -26,13 +26,24 @@ function cpuUs(u: NodeJS.CpuUsage): number {
 }
 
 /**
- * Climb geometrically from `startRate` (default: half of autocannon's
- * figure; stepping down when it already fails) until the engine falls below
- * 99% of the target, then bisect. autocannon runs just before and just after
+ * Climb geometrically from a fraction of autocannon's figure (stepping down
+ * to just below what was delivered when the first step already fails) until
+ * the engine falls below 99% of the target, then bisect. autocannon runs just before and just after
  * the search: on a shared machine its figure moves by half from minute to
  * minute, and the ratio must compare the two under the same conditions.
  */
-export async function benchMaxRate(opts: { startRate?: number; stepS?: number; maxSteps?: number; autocannonS?: number; maxVUs?: number } = {}): Promise<MaxRateFigures> {
+export async function benchMaxRate(
+  opts: {
+    /** The first target as a fraction of autocannon's figure just before the search (default 0.5). */
+    startRatio?: number
+    /** Factor between passing steps until the first failure (default 1.25). */
+    growth?: number
+    stepS?: number
+    maxSteps?: number
+    autocannonS?: number
+    maxVUs?: number
+  } = {},
+): Promise<MaxRateFigures> {
   const stepS = opts.stepS ?? 5
   const cannonS = opts.autocannonS ?? 5
   const fixture = await startFixture()
@@ -45,7 +56,7 @@ export async function benchMaxRate(opts: { startRate?: number; stepS?: number; m
     const cannonRequests = before.rps * cannonS
     const engineCpu: number[] = []
     const steps: MaxRateFigures['steps'] = []
-    let rate = opts.startRate ?? Math.max(50, Math.round(before.rps * 0.5))
+    let rate = Math.max(50, Math.round(before.rps * (opts.startRatio ?? 0.5)))
     let best = 0
     let failedAt = Number.POSITIVE_INFINITY
     for (let i = 0; i < (opts.maxSteps ?? 6); i++) {
@@ -58,12 +69,13 @@ export async function benchMaxRate(opts: { startRate?: number; stepS?: number; m
       steps.push({ target: rate, achieved: Math.round(achieved), dropped: run.dropped, p99: run.p(99, 1, stepS + 1) })
       if (achieved >= rate * 0.99) {
         best = Math.max(best, rate)
-        if (failedAt === Number.POSITIVE_INFINITY) rate = Math.round(rate * 1.25)
+        if (failedAt === Number.POSITIVE_INFINITY) rate = Math.round(rate * (opts.growth ?? 1.25))
         else rate = Math.round((rate + failedAt) / 2) // bisect between the best pass and the lowest failure
       } else {
         failedAt = Math.min(failedAt, rate)
-        // below the first step: step down until one passes, then bisect
-        rate = best ? Math.round((best + failedAt) / 2) : Math.round(rate * 0.8)
+        // no pass yet: try just below what the engine did deliver (a fixed step down of 20% overshot
+        // by up to a fifth when the first step had just missed); after a pass: bisect
+        rate = best ? Math.round((best + failedAt) / 2) : Math.round(Math.min(rate * 0.95, achieved * 0.97))
       }
       if (best && failedAt - best <= Math.max(50, best * 0.05)) break
     }
