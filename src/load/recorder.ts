@@ -258,17 +258,7 @@ export class Recorder {
 
   /** Set a gauge-like per-second value (last write wins), e.g. `vus`. */
   gauge(name: string, tags: Record<string, string>, value: number, at: number): void {
-    const s = Math.max(0, Math.floor((at - this.t0) / 1000))
-    const key = `${name}|${Object.keys(tags)
-      .sort()
-      .map((k) => `${k}=${tags[k]}`)
-      .join(',')}`
-    let c = this.#counters.get(key)
-    if (!c) {
-      c = { name, tags: { ...tags }, values: new Map(), sent: new Map() }
-      this.#counters.set(key, c)
-    }
-    c.values.set(s, value)
+    this.#counter(name, tags).values.set(Math.max(0, Math.floor((at - this.t0) / 1000)), value)
   }
 
   /** Figures since the previous call (for progress), then reset. */
