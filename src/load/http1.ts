@@ -26,14 +26,13 @@ interface Pending {
   deadline: number
   /** Called once with the response or the transport error. */
   cb: SendCallback
-  /** Index in its origin's `inflight` list, -1 once settled. */
+  /** Index in its origin's `inflight` list (from submit on); -1 once settled. */
   at: number
   /** The origin that queues or carries it (aborting goes through it). */
   origin: Origin
   conn?: Conn
   /** Sent once on a reused socket that turned out closed: retried once on a fresh one (idempotent requests only). */
   retried: boolean
-  done: boolean
 }
 
 const CRLF2 = Buffer.from('\r\n\r\n')
@@ -405,7 +404,6 @@ class Origin {
   }
 
   finish(p: Pending): void {
-    p.done = true
     const i = p.at
     if (i < 0) return
     p.at = -1
@@ -418,7 +416,8 @@ class Origin {
 
   /** Settle `p` with a transport error wherever it is (waiting or on a socket). */
   abort(p: Pending, reason: Reason): void {
-    if (p.done) return
+    // settled already (`finish` left the in-flight list)
+    if (p.at < 0) return
     const w = this.waiting.indexOf(p)
     if (w >= 0) {
       this.waiting.splice(w, 1)
@@ -552,7 +551,6 @@ export function createHttp1Client(options: { connections: number; sweepMs?: numb
       at: -1,
       origin: o,
       retried: false,
-      done: false,
     }
     if (r.signal) watch(r.signal)
     o.submit(p)
