@@ -13,6 +13,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { GamedayError } from '../errors.ts'
+import { parseBearerChallenge as parseChallenge } from '../util/bearer-challenge.ts'
 import { registerSecret } from '../util/secrets.ts'
 
 /** Where the client talks to. */
@@ -163,15 +164,10 @@ export async function introspectToken(ep: OAuthEndpoints, client: OAuthClient, t
   return { status: r.status, ...(typeof r.body.active === 'boolean' ? { active: r.body.active } : {}), body: r.body }
 }
 
-/** Parse `WWW-Authenticate: Bearer realm="x", error="invalid_token", error_description="expired"`. */
+/** The `error` and `error_description` (as `reason`) of a Bearer challenge (see {@link parseChallenge}). */
 export function parseBearerChallenge(header: string | null): { error?: string; reason?: string } {
-  if (!header) return {}
-  const out: { error?: string; reason?: string } = {}
-  for (const m of header.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) {
-    if (m[1] === 'error') out.error = m[2]
-    if (m[1] === 'error_description') out.reason = m[2]
-  }
-  return out
+  const ch = parseChallenge(header)
+  return { ...(ch.error !== undefined ? { error: ch.error } : {}), ...(ch.error_description !== undefined ? { reason: ch.error_description } : {}) }
 }
 
 /** GET a protected resource with a bearer token. */

@@ -12,7 +12,7 @@
  */
 import type { RsTarget } from '../../runtime/types.ts'
 import { TransportError } from '../http.ts'
-import { clientFor, mapLimit, rsFor, rsReason, TokenHolder } from './oauth.ts'
+import { clientFor, mapLimit, rsFailure, rsFor, TokenHolder } from './oauth.ts'
 import type { FlowContext, FlowDefinition, RecordTags, VuContext } from './types.ts'
 
 export interface ApiCallState {
@@ -62,11 +62,7 @@ export function sendRs(ctx: FlowContext, rs: RsTarget, token: string, intendedSt
     let error: string | undefined
     if (res) {
       status = res.status
-      reason = rsReason(res)
-      if (status >= 400) {
-        const m = /error="([^"]+)"/.exec(String(res.headers['www-authenticate'] ?? ''))
-        error = m?.[1]
-      }
+      if (status >= 400) ({ reason, error } = rsFailure(res))
     } else reason = err instanceof TransportError ? err.reason : 'transport_error'
     const failed = status === 0 || status >= 400
     const tags = !failed && reason === undefined && extra === undefined ? plainTagsOf(rs, status) : { endpoint: 'api', status: String(status), target: rs.name, reason, error, token: 'valid', ...extra }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { HttpResponse } from '../http.ts'
-import { basicAuth, parseBearerChallenge, rsReason } from './oauth.ts'
+import { basicAuth, rsFailure, rsReason } from './oauth.ts'
 import { parseForm, pkcePair } from './login.ts'
 import { createHash } from 'node:crypto'
 
@@ -11,16 +11,18 @@ describe('oauth helpers', () => {
     expect(basicAuth('svc', 'a b:c')).toBe(`Basic ${Buffer.from('svc:a+b%3Ac').toString('base64')}`)
   })
 
-  it('parses a Bearer challenge with quoted and token values', () => {
-    expect(parseBearerChallenge('Bearer realm="api", error="invalid_token", error_description="unknown_kid"')).toEqual({ realm: 'api', error: 'invalid_token', error_description: 'unknown_kid' })
-    expect(parseBearerChallenge('Bearer error=invalid_token')).toEqual({ error: 'invalid_token' })
-  })
-
   it('explains a refusal with a known reason, unknown for a foreign RS', () => {
     expect(rsReason(res(401, 'Bearer error="invalid_token", error_description="expired"'))).toBe('expired')
     expect(rsReason(res(401, 'Bearer error="invalid_token", error_description="The access token expired"'))).toBe('unknown')
     expect(rsReason(res(403, 'Bearer error="insufficient_scope"'))).toBe('insufficient_scope')
     expect(rsReason(res(200))).toBeUndefined()
+  })
+
+  it('reads the error code of a refusal whether it is quoted or a bare token (RFC 9110 auth-param)', () => {
+    expect(rsFailure(res(401, 'Bearer error="invalid_token", error_description="expired"'))).toEqual({ reason: 'expired', error: 'invalid_token' })
+    expect(rsFailure(res(401, 'Bearer realm=api, error=invalid_token, error_description=revoked'))).toEqual({ reason: 'revoked', error: 'invalid_token' })
+    expect(rsFailure(res(401))).toEqual({ reason: 'unknown' })
+    expect(rsFailure(res(204, 'Bearer error="invalid_token"'))).toEqual({})
   })
 
   it('makes an S256 PKCE pair', () => {

@@ -7,6 +7,7 @@
  */
 import type { ClientCredentials, RsTarget, Targets } from '../../runtime/types.ts'
 import { GamedayError } from '../../errors.ts'
+import { parseBearerChallenge } from '../../util/bearer-challenge.ts'
 import { type HttpResponse, TransportError, header } from '../http.ts'
 import type { FlowContext, RecordTags } from './types.ts'
 
@@ -21,24 +22,22 @@ export function basicAuth(clientId: string, secret: string): string {
   return `Basic ${Buffer.from(`${enc(clientId)}:${enc(secret)}`).toString('base64')}`
 }
 
-/** Parse `WWW-Authenticate: Bearer realm="x", error="invalid_token", error_description="expired"`. */
-export function parseBearerChallenge(value: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {}
-  if (!value) return out
-  const re = /([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))/g
-  for (let m = re.exec(value); m; m = re.exec(value)) out[m[1]!.toLowerCase()] = (m[2] ?? m[3] ?? '').replace(/\\(.)/g, '$1')
-  return out
-}
-
-/** The failure reason of an RS answer: the known `error_description`, else `unknown`. */
-export function rsReason(res: HttpResponse): string | undefined {
-  if (res.status < 400) return undefined
+/**
+ * Why an RS refused (statuses of 400 and above; both undefined below):
+ * `reason` is the known `error_description` (else `unknown`), `error` the
+ * challenge's `error` code as sent, from one parse of the Bearer challenge.
+ */
+export function rsFailure(res: HttpResponse): { reason?: string; error?: string } {
+  if (res.status < 400) return {}
   const ch = parseBearerChallenge(header(res, 'www-authenticate'))
   const d = ch.error_description
-  if (d && RS_REASONS.has(d)) return d
-  if (res.status === 403 && ch.error === 'insufficient_scope') return 'insufficient_scope'
-  if (res.status === 503) return 'validator_unavailable'
-  return 'unknown'
+  const reason = d && RS_REASONS.has(d) ? d : res.status === 403 && ch.error === 'insufficient_scope' ? 'insufficient_scope' : res.status === 503 ? 'validator_unavailable' : 'unknown'
+  return ch.error === undefined ? { reason } : { reason, error: ch.error }
+}
+
+/** The failure reason of an RS answer: the known `error_description`, else `unknown` (see {@link rsFailure}). */
+export function rsReason(res: HttpResponse): string | undefined {
+  return rsFailure(res).reason
 }
 
 /** Find a client by id among the targets, or fail the setup with a clear message. */
