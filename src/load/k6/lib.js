@@ -93,11 +93,33 @@ function oauthError(body) {
   }
 }
 
-/** The RS's reason for a 401: the first word of error_description in WWW-Authenticate. */
-function bearerReason(header) {
-  const m = /error_description="([^"]*)"/.exec(header || '');
-  return m ? m[1].split(/[:\s]/)[0] : 'unknown';
+//@@PURE_START
+/** RS reasons the harness knows (mock-rs error_description): the embedded engine's RS_REASONS, kept equal by a test. */
+const RS_REASONS = ['expired', 'not_yet_valid', 'bad_signature', 'unknown_kid', 'wrong_aud', 'wrong_iss', 'wrong_typ', 'bad_alg', 'malformed', 'inactive', 'validator_unavailable', 'revoked', 'insufficient_scope'];
+
+/**
+ * Why an RS refused (status 400 and above), read as the embedded engine reads
+ * it: `reason` is the Bearer challenge's error_description when the harness
+ * knows it (RFC 6750 §3; values quoted or bare tokens), else
+ * insufficient_scope on a 403, validator_unavailable on a 503, else unknown;
+ * `error` is the challenge's error code ('' when none). Status 0 is a
+ * transport failure.
+ * @param {number} status @param {string | null | undefined} header
+ * @returns {{ reason: string, error: string }}
+ */
+function rsFailure(status, header) {
+  if (status === 0) return { reason: 'transport', error: '' };
+  if (status < 400) return { reason: '', error: '' };
+  /** @type {Record<string, string>} */
+  const ch = {};
+  const h = header || '';
+  const re = /([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))/g;
+  for (let m = re.exec(h); m; m = re.exec(h)) ch[m[1].toLowerCase()] = (m[2] !== undefined ? m[2] : m[3] || '').replace(/\\(.)/g, '$1');
+  const d = ch.error_description;
+  const reason = d && RS_REASONS.indexOf(d) >= 0 ? d : status === 403 && ch.error === 'insufficient_scope' ? 'insufficient_scope' : status === 503 ? 'validator_unavailable' : 'unknown';
+  return { reason: reason, error: ch.error || '' };
 }
+//@@PURE_END
 
 /** @param {string} clientName */
 function clientAuth(clientName) {
@@ -157,12 +179,12 @@ export function apiCall() {
     if (!t) return;
     const res = http.get(rs.apiUrl, { headers: { Authorization: 'Bearer ' + t }, timeout: f.timeout, tags: { name: 'api' } });
     const failed = res.status >= 400 || res.status === 0;
-    const reason = res.status === 401 || res.status === 403 ? bearerReason(res.headers['Www-Authenticate']) : res.status === 0 ? 'transport' : '';
+    const why = rsFailure(res.status, res.headers['Www-Authenticate']);
     record('rs_request', res.timings.duration, failed, {
-      flow: f.name || 'api-call', endpoint: 'api', status: String(res.status), target: f.target, reason: reason, token: 'valid',
+      flow: f.name || 'api-call', endpoint: 'api', status: String(res.status), target: f.target, reason: why.reason, error: why.error, token: 'valid',
     });
     if (res.status !== 401) return;
-    reauthOn401.add(1, { flow: f.name || 'api-call', reason: reason, target: f.target });
+    reauthOn401.add(1, { flow: f.name || 'api-call', reason: why.reason || 'unknown', target: f.target });
   }
 }
 
@@ -239,9 +261,9 @@ export function introspection() {
     const rs = CONFIG.resourceServers[f.target];
     const res = http.get(rs.apiUrl, { headers: { Authorization: 'Bearer ' + token }, timeout: f.timeout, tags: { name: 'api' } });
     const failed = res.status >= 400 || res.status === 0;
+    const why = rsFailure(res.status, res.headers['Www-Authenticate']);
     record('rs_request', res.timings.duration, failed, {
-      flow: f.name || 'introspection', endpoint: 'api', status: String(res.status), target: f.target,
-      reason: failed ? bearerReason(res.headers['Www-Authenticate']) : '', token: 'valid',
+      flow: f.name || 'introspection', endpoint: 'api', status: String(res.status), target: f.target, reason: why.reason, error: why.error, token: 'valid',
     });
     return;
   }

@@ -190,6 +190,7 @@ export function generateK6Script(load: LoadConfig, targets: K6Targets, slos: rea
 
   let lib = readFileSync(LIB_PATH, 'utf8')
   lib = lib.replace(/\/\/@@CONFIG_START[\s\S]*?\/\/@@CONFIG_END\n/, `const CONFIG = ${JSON.stringify(config, null, 2)};\nexport const options = ${JSON.stringify(options, null, 2)};\n`)
+  lib = lib.replace(/^\/\/@@PURE_(START|END)\n/gm, '')
   lib = browserUsed ? lib.replace(/^\/\/@@BROWSER_(START|END)\n/gm, '') : lib.replace(/\/\/@@BROWSER_START\n[\s\S]*?\/\/@@BROWSER_END\n/g, '')
   return { script: lib, env, scenarios: scenarioToFlow }
 }
