@@ -86,7 +86,9 @@ async function main(): Promise<void> {
   const gracefulMs = durationMs(plan.gracefulStop ?? '5s')
   const maxTimeoutMs = Math.max(...plan.flows.map((f) => durationMs(f.timeout ?? '10s')))
   const totalVus = plan.flows.reduce((s, f) => s + executors[f.executor]!.vus(f).max, 0)
-  const http = createHttpClient({ connections: Math.min(1024, Math.max(8, totalVus)), externalOrigins: input.externalOrigins })
+  // one socket per VU as in k6, unless the plan caps them (requests then wait for a free socket instead of opening more)
+  const connections = plan.connections ?? Math.min(1024, Math.max(8, totalVus))
+  const http = createHttpClient({ connections, externalOrigins: input.externalOrigins })
   const names = flowNames(plan.flows)
   const warnings = new Set<string>()
   const secrets: string[] = []
@@ -142,7 +144,7 @@ async function main(): Promise<void> {
   const states = await Promise.all(plan.flows.map((f, i) => flows[f.flow]!.setup(contexts[i]!)))
   flushSecrets()
   const preAllocated = plan.flows.reduce((sum, f) => sum + executors[f.executor]!.vus(f).preAllocated, 0)
-  await warmUp(http, targetOrigins(plan, targets), preAllocated, abort.signal)
+  await warmUp(http, targetOrigins(plan, targets), Math.min(preAllocated, connections), abort.signal)
   post({ type: 'ready' })
   const startAt = await waitForStart()
 

@@ -88,7 +88,8 @@ export const k6Engine: LoadEngineDefinition = {
     const handle = await open(outPath, 'r')
     let offset = 0
     let partial = ''
-    const warnings: string[] = []
+    // k6 has no per-origin socket cap: each k6 VU keeps its own connections
+    const warnings: string[] = plan.connections ? [`load.connections (${plan.connections}) applies to the embedded engine only: k6 opens connections per VU`] : []
     const drain = async () => {
       const buf = Buffer.alloc(1 << 20)
       for (;;) {

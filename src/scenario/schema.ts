@@ -161,6 +161,14 @@ export const LoadSection = Type.Object(
     duration: Duration('length of the load; every flow stops by then'),
     warmup: Duration('first part of the load excluded from SLO windows', '5s'),
     gracefulStop: Duration('time in-flight iterations get to finish after the end', '5s'),
+    connections: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 10_000,
+        description:
+          'embedded engine: most sockets it keeps per origin; a request beyond them waits for a free socket, and the wait counts in its corrected latency (default: one per VU, as in k6, at most 1024). The k6 engine ignores it: each k6 VU keeps its own connections',
+      }),
+    ),
     flows: Type.Array(FlowSection, { minItems: 1, description: 'the traffic, one entry per flow and executor (k6 scenarios)' }),
   },
   { additionalProperties: false, description: 'the traffic driven through the whole run, in k6 vocabulary' },

@@ -10,7 +10,7 @@ import { decodeHistogram, percentileMs, seriesWindow } from '../../src/load/hist
 import type { LoadProgress } from '../../src/load/types.ts'
 
 /** A tiny AS + RS: the token endpoint mints tok-N; the RS rejects the first token it sees as signed by an unknown key. */
-async function startServer(): Promise<{ app: FastifyInstance; url: string }> {
+async function startServer(): Promise<{ app: FastifyInstance; url: string; pacedSockets: Set<number> }> {
   const app = Fastify()
   await app.register(formbody)
   let n = 0
@@ -29,12 +29,19 @@ async function startServer(): Promise<{ app: FastifyInstance; url: string }> {
     }
     return { ok: true }
   })
+  // answers after 20 ms and remembers which client sockets it was called on
+  const pacedSockets = new Set<number>()
+  app.get('/paced', async (req) => {
+    pacedSockets.add(req.socket.remotePort ?? 0)
+    await new Promise((r) => setTimeout(r, 20))
+    return { ok: true }
+  })
   app.get('/slow', async () => {
     await new Promise((r) => setTimeout(r, 400))
     return { ok: true }
   })
   const url = await app.listen({ host: '127.0.0.1', port: 0 })
-  return { app, url }
+  return { app, url, pacedSockets }
 }
 
 function targetsOf(url: string): Targets {
@@ -49,6 +56,7 @@ function targetsOf(url: string): Targets {
     resourceServers: [
       { name: 'rs1', baseUrl: url, apiUrl: `${url}/api`, scope: 'orders:read', audience: 'https://api.example', external: false },
       { name: 'slow', baseUrl: url, apiUrl: `${url}/slow`, scope: 'orders:read', audience: 'https://api.example', external: false },
+      { name: 'paced', baseUrl: url, apiUrl: `${url}/paced`, scope: 'orders:read', audience: 'https://api.example', external: false },
     ],
     control: { as: {} as never },
     feeds: [],
@@ -220,6 +228,32 @@ describe('embedded engine', () => {
     expect(hasSpareWorker()).toBe(true)
     again()
     expect(hasSpareWorker()).toBe(false)
+  })
+
+  it('keeps at most load.connections sockets per origin: the other requests wait, and the wait is in their latency', async () => {
+    // 100 calls/s to a route that takes 20 ms: two sockets' worth of work on average
+    const run = async (connections?: number) => {
+      server.pacedSockets.clear()
+      const plan: LoadConfig = {
+        duration: '2s',
+        warmup: '0s',
+        gracefulStop: '3s',
+        ...(connections ? { connections } : {}),
+        flows: [flow({ flow: 'api-call', target: 'paced', rate: 100, preAllocatedVUs: 10, maxVUs: 40, clients: 1 })],
+      }
+      const r = await engines.embedded!.run(plan, targetsOf(server.url), { signal: new AbortController().signal, seed: 1 })
+      const rs = r.series.filter((x) => x.metric === 'rs_request' && !x.failed)
+      return { sockets: server.pacedSockets.size, p50: percentileMs(seriesWindow(rs, 0, 2000).histogram, 50), dropped: counter(r, 'dropped_iterations') }
+    }
+    const open = await run()
+    const capped = await run(1)
+    // one VU, one socket (k6's model): the warm-up and the overlapping calls spread over several
+    expect(open.sockets).toBeGreaterThan(1)
+    expect(open.p50).toBeLessThan(60)
+    // one socket serves 50 calls/s: the rest queue until the 40 VUs are all waiting, then arrivals drop
+    expect(capped.sockets).toBe(1)
+    expect(capped.p50).toBeGreaterThan(100)
+    expect(capped.dropped).toBeGreaterThan(0)
   })
 
   it('refuses a flow it does not have before starting a worker', async () => {
