@@ -7,7 +7,7 @@ import { engines } from '../../src/load/index.ts'
 import type { LoadProgress } from '../../src/load/types.ts'
 import type { LoadResult } from '../../src/record.ts'
 import type { Targets } from '../../src/runtime/types.ts'
-import type { FlowConfig } from '../../src/scenario/schema.ts'
+import type { FlowConfig, LoadConfig } from '../../src/scenario/schema.ts'
 
 export interface Fixture {
   url: string
@@ -49,11 +49,11 @@ export interface EngineRun {
 }
 
 /** Run the embedded engine: api-call at `rate`/s against `url + path` for `durationS`. */
-export async function runEngine(url: string, path: string, rate: number, durationS: number, extra: Partial<FlowConfig> = {}, onProgress?: (p: LoadProgress) => void): Promise<EngineRun> {
+export async function runEngine(url: string, path: string, rate: number, durationS: number, extra: Partial<FlowConfig> = {}, onProgress?: (p: LoadProgress) => void, plan: Partial<LoadConfig> = {}): Promise<EngineRun> {
   const progress: LoadProgress[] = []
   const cpuAt: Array<{ cpu: number; elapsedMs: number }> = []
   const flow = { flow: 'api-call', executor: 'constant-arrival-rate', rate, timeUnit: '1s', preAllocatedVUs: Math.max(10, Math.ceil(rate / 20)), maxVUs: Math.max(100, rate), startTime: '0s', clients: 1, timeout: '10s', startRate: 0, ...extra } as FlowConfig
-  const result = await engines.embedded!.run({ duration: `${durationS}s`, warmup: '0s', gracefulStop: '3s', flows: [flow] }, fixtureTargets(url, path), {
+  const result = await engines.embedded!.run({ duration: `${durationS}s`, warmup: '0s', gracefulStop: '3s', ...plan, flows: [flow] }, fixtureTargets(url, path), {
     signal: new AbortController().signal,
     seed: 1,
     onProgress: (p) => {

@@ -21,11 +21,12 @@ export async function benchMemory(opts: { rate?: number; durationS?: number } = 
   try {
     let at5 = 0
     let atEnd = 0
-    const run = await runEngine(fixture.url, '/hello', rate, durationS, { preAllocatedVUs: 64, maxVUs: 256 }, (p) => {
+    // the same VUs and sockets as the max-rate search whose rate it runs at
+    const run = await runEngine(fixture.url, '/hello', rate, durationS, { preAllocatedVUs: 64, maxVUs: 1024 }, (p) => {
       const rss = process.memoryUsage().rss
       if (!at5 && p.elapsedMs >= 5000) at5 = rss
       if (p.elapsedMs >= (durationS - 1) * 1000) atEnd = rss
-    })
+    }, { connections: 256 })
     atEnd ||= process.memoryUsage().rss
     const requests = run.result.series.reduce((s, x) => s + x.buckets.reduce((a, b) => a + b.count, 0), 0)
     const mb = (b: number) => Math.round(b / 1e5) / 10
