@@ -30,9 +30,16 @@ export function basicAuth(clientId: string, secret: string): string {
 export function rsFailure(res: HttpResponse): { reason?: string; error?: string } {
   if (res.status < 400) return {}
   const ch = parseBearerChallenge(header(res, 'www-authenticate'))
-  const d = ch.error_description
-  const reason = d && RS_REASONS.has(d) ? d : res.status === 403 && ch.error === 'insufficient_scope' ? 'insufficient_scope' : res.status === 503 ? 'validator_unavailable' : 'unknown'
+  const reason = reasonOf(res.status, ch)
   return ch.error === undefined ? { reason } : { reason, error: ch.error }
+}
+
+function reasonOf(status: number, ch: Record<string, string>): string {
+  const d = ch.error_description
+  if (d && RS_REASONS.has(d)) return d
+  if (status === 403 && ch.error === 'insufficient_scope') return 'insufficient_scope'
+  if (status === 503) return 'validator_unavailable'
+  return 'unknown'
 }
 
 /** The failure reason of an RS answer: the known `error_description`, else `unknown` (see {@link rsFailure}). */
