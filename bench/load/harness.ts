@@ -48,6 +48,17 @@ export interface EngineRun {
   cpuUsPerRequest: number
 }
 
+/**
+ * VUs and sockets of the runs at the highest rates (the max-rate search, and
+ * the memory run at the rate it found). An open model needs VUs for rate ×
+ * worst latency: at 30k/s, 256 VUs cover an 8 ms stall of the server (its GC,
+ * a descheduled vCPU) and the arrivals beyond are dropped. 1024 VUs over at
+ * most 256 sockets (`load.connections`) ride out a ~30 ms stall, the wait
+ * counted in their latency; 1024 VUs with a socket each opened hundreds of
+ * connections in the middle of the stall and did no better.
+ */
+export const HIGH_RATE_LOAD = { flow: { preAllocatedVUs: 64, maxVUs: 1024 }, plan: { connections: 256 } } as const
+
 /** Run the embedded engine: api-call at `rate`/s against `url + path` for `durationS`. */
 export async function runEngine(url: string, path: string, rate: number, durationS: number, extra: Partial<FlowConfig> = {}, onProgress?: (p: LoadProgress) => void, plan: Partial<LoadConfig> = {}): Promise<EngineRun> {
   const progress: LoadProgress[] = []

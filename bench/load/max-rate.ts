@@ -4,7 +4,7 @@
  * process), beside autocannon's maximum against the same route in the same
  * run. Target: engine ≥ 0.8 × autocannon. Bounded: each step is a few seconds.
  */
-import { median, runAutocannon, runEngine, startFixture } from './harness.ts'
+import { HIGH_RATE_LOAD, median, runAutocannon, runEngine, startFixture } from './harness.ts'
 
 export interface MaxRateFigures {
   engineMaxRate: number
@@ -60,11 +60,7 @@ export async function benchMaxRate(
     let best = 0
     let failedAt = Number.POSITIVE_INFINITY
     for (let i = 0; i < (opts.maxSteps ?? 6); i++) {
-      // an open model needs VUs for rate × worst latency: at 30k/s, 256 VUs cover an 8 ms stall of the
-      // server (its GC, a descheduled vCPU) and the arrivals beyond are dropped. 1024 VUs over at most 256
-      // sockets (load.connections) ride out a ~30 ms stall, the wait counted in their latency; 1024 VUs
-      // with a socket each opened hundreds of connections in the middle of the stall and did no better
-      const run = await runEngine(fixture.url, '/hello', rate, stepS + 1, { preAllocatedVUs: 64, maxVUs: opts.maxVUs ?? 1024 }, undefined, { connections: 256 })
+      const run = await runEngine(fixture.url, '/hello', rate, stepS + 1, { ...HIGH_RATE_LOAD.flow, maxVUs: opts.maxVUs ?? HIGH_RATE_LOAD.flow.maxVUs }, undefined, HIGH_RATE_LOAD.plan)
       if (Number.isFinite(run.cpuUsPerRequest)) engineCpu.push(run.cpuUsPerRequest)
       // the first second is the engine's own warm-up
       const achieved = run.rate(1, stepS + 1)

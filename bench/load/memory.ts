@@ -3,7 +3,7 @@
  * of the memory after 5 s (per-second histograms are encoded and released,
  * so memory follows series × seconds, not the request count).
  */
-import { runEngine, startFixture } from './harness.ts'
+import { HIGH_RATE_LOAD, runEngine, startFixture } from './harness.ts'
 
 export interface MemoryFigures {
   rate: number
@@ -22,11 +22,11 @@ export async function benchMemory(opts: { rate?: number; durationS?: number } = 
     let at5 = 0
     let atEnd = 0
     // the same VUs and sockets as the max-rate search whose rate it runs at
-    const run = await runEngine(fixture.url, '/hello', rate, durationS, { preAllocatedVUs: 64, maxVUs: 1024 }, (p) => {
+    const run = await runEngine(fixture.url, '/hello', rate, durationS, HIGH_RATE_LOAD.flow, (p) => {
       const rss = process.memoryUsage().rss
       if (!at5 && p.elapsedMs >= 5000) at5 = rss
       if (p.elapsedMs >= (durationS - 1) * 1000) atEnd = rss
-    }, { connections: 256 })
+    }, HIGH_RATE_LOAD.plan)
     atEnd ||= process.memoryUsage().rss
     const requests = run.result.series.reduce((s, x) => s + x.buckets.reduce((a, b) => a + b.count, 0), 0)
     const mb = (b: number) => Math.round(b / 1e5) / 10
