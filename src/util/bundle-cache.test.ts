@@ -1,12 +1,25 @@
 import { execFile } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { CACHE_DIR, cachedBundle, sourceKey } from './bundle-cache.mjs'
+import { CACHE_DIR, cachedBundle, EXTERNAL, sourceKey } from './bundle-cache.mjs'
 
 const run = promisify(execFile)
 const BIN = new URL('../../bin/oauth-gameday.mjs', import.meta.url).pathname
 const ENTRY = new URL('../cli/main.ts', import.meta.url).pathname
+const CHILD = new URL('../runtime/child.ts', import.meta.url).pathname
+
+/** The bare specifiers (packages, not `node:` built-ins) a split bundle's chunks still import. */
+function packageImports(file: string): string[] {
+  const dir = dirname(file)
+  const specs = new Set<string>()
+  for (const f of readdirSync(dir)) {
+    const text = readFileSync(join(dir, f), 'utf8')
+    for (const m of text.matchAll(/^import\s+(?:[\w*{}\s,$]+\s+from\s+)?"([^"]+)";?\s*$|\bimport\(\s*"([^"]+)"\s*\)/gm)) specs.add((m[1] ?? m[2])!)
+  }
+  return [...specs].filter((s) => !s.startsWith('.') && !s.startsWith('node:')).sort()
+}
 
 describe('bundle cache', () => {
   it('names bundles by the source state and builds a split CLI bundle once', async () => {
@@ -18,6 +31,15 @@ describe('bundle cache', () => {
     expect(readFileSync(file, 'utf8')).not.toContain('import.meta.url')
     expect(await cachedBundle('cli', ENTRY, { split: true })).toBe(file)
   })
+
+  it('bundles packages too, except the ones that find their own files at run time', async () => {
+    // a component child imports nothing from node_modules at run time (fastify, jose, TypeBox are inside)
+    expect(packageImports(await cachedBundle('child', CHILD, { split: true }))).toEqual([])
+    // the CLI keeps esbuild, playwright-core and testcontainers as imports, and nothing else
+    const cli = packageImports(await cachedBundle('cli', ENTRY, { split: true }))
+    expect(cli).toContain('esbuild')
+    expect(cli.every((s) => EXTERNAL.includes(s))).toBe(true)
+  }, 60_000)
 
   it('the bundled CLI answers like the tsx-loaded one (version from package.json, a lazily loaded unit)', async () => {
     const env = (noBundle: boolean) => ({ ...process.env, OAUTH_GAMEDAY_NO_BUNDLE: noBundle ? '1' : '0' })
