@@ -163,7 +163,11 @@ const engineMaxRate: Benchmark = {
     // between searches) and climb by the same factor
     for (let r = 0; r < repeats; r++) {
       const first = figures[0]
-      figures.push(await benchMaxRate(first?.ratio ? { stepS: 3, maxSteps: 3, autocannonS: 3, startRatio: first.ratio * 0.95, growth: 1.1 } : { stepS: 3, maxSteps: 5, autocannonS: 3, startRatio: 0.7, growth: 1.1 }))
+      const f = await benchMaxRate(first?.ratio ? { stepS: 3, maxSteps: 3, autocannonS: 3, startRatio: first.ratio * 0.95, growth: 1.1 } : { stepS: 3, maxSteps: 5, autocannonS: 3, startRatio: 0.7, growth: 1.1 })
+      figures.push(f)
+      // each search on its own line: a median hides which minute failed and how (dropped arrivals, a late step)
+      const steps = f.steps.map((x) => `${x.target}→${x.achieved}${x.dropped ? ` (${x.dropped} dropped)` : ''}`).join(', ')
+      process.stderr.write(`  search ${r + 1}: ${f.engineMaxRate} req/s vs autocannon ${f.autocannonBefore}/${f.autocannonAfter} (ratio ${f.ratio.toFixed(2)}); steps target→achieved, drops of the unmeasured first second included: ${steps}\n`)
     }
     measuredMaxRate = median(figures.map((f) => f.engineMaxRate)) || undefined
     // each search has its own autocannon figure (runs just before and after it): the ratio is the median of
