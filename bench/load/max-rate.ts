@@ -15,6 +15,8 @@ export interface MaxRateFigures {
   autocannonBefore: number
   autocannonAfter: number
   ratio: number
+  /** Whether a step failed: without one the search ran out of steps below the ceiling, and the rate is a lower bound. */
+  bracketed: boolean
   /** CPU time of this process (engine worker included, server excluded) per request: a figure a busy machine distorts less than rates. */
   engineCpuUsPerRequest: number
   autocannonCpuUsPerRequest: number
@@ -86,6 +88,7 @@ export async function benchMaxRate(
       autocannonBefore: Math.round(before.rps),
       autocannonAfter: Math.round(after.rps),
       ratio: cannonRps ? best / cannonRps : 0,
+      bracketed: Number.isFinite(failedAt),
       engineCpuUsPerRequest: engineCpu.length ? median(engineCpu) : Number.NaN,
       autocannonCpuUsPerRequest: Math.round(cannonCpu / Math.max(1, cannonRequests)),
       steps,
