@@ -107,6 +107,14 @@ const externalPackages = {
  */
 const REQUIRE_BANNER = `import { createRequire as __gamedayCreateRequire } from 'node:module'; const require = __gamedayCreateRequire(${JSON.stringify(pathToFileURL(join(ROOT, 'package.json')).href)});`
 
+/**
+ * What the plugin below rewrites, spelled so that this file's own copy inside
+ * the CLI bundle keeps it: written out, the rewrite turned the needle into
+ * this file's URL, and every bundle the bundled CLI built (the components',
+ * the load worker's) kept the chunk's `import.meta.url` in each source file.
+ */
+const IMPORT_META_URL = ['import', 'meta', 'url'].join('.')
+
 /** esbuild plugin: each own source file's `import.meta.url` becomes its own file URL. */
 const ownImportMetaUrl = {
   name: 'own-import-meta-url',
@@ -115,8 +123,8 @@ const ownImportMetaUrl = {
     build.onLoad({ filter: /\.(ts|mjs)$/ }, async (args) => {
       if (args.path.includes('/node_modules/')) return undefined
       const text = await readFile(args.path, 'utf8')
-      if (!text.includes('import.meta.url')) return undefined
-      return { contents: text.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href)), loader: args.path.endsWith('.ts') ? 'ts' : 'js' }
+      if (!text.includes(IMPORT_META_URL)) return undefined
+      return { contents: text.replaceAll(IMPORT_META_URL, JSON.stringify(pathToFileURL(args.path).href)), loader: args.path.endsWith('.ts') ? 'ts' : 'js' }
     })
   },
 }

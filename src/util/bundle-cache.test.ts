@@ -41,6 +41,18 @@ describe('bundle cache', () => {
     expect(cli.every((s) => EXTERNAL.includes(s))).toBe(true)
   }, 60_000)
 
+  it('a bundle built by the bundled CLI still gives each source file its own import.meta.url', async () => {
+    // the CLI builds the components' and the worker's bundles with its own, bundled copy of this module
+    const self = await cachedBundle('test-bundle-cache', new URL('./bundle-cache.mjs', import.meta.url).pathname)
+    const bundled = (await import(self)) as typeof import('./bundle-cache.mjs')
+    const child = await bundled.cachedBundle('test-child', CHILD, { split: true })
+    const text = readdirSync(dirname(child))
+      .map((f) => readFileSync(join(dirname(child), f), 'utf8'))
+      .join('\n')
+    expect(text).toContain(JSON.stringify(new URL('../faults/proxy/cdn.ts', import.meta.url).href))
+    expect(text).not.toContain('isMain(import.meta.url)')
+  }, 60_000)
+
   it('the bundled CLI answers like the tsx-loaded one (version from package.json, a lazily loaded unit)', async () => {
     const env = (noBundle: boolean) => ({ ...process.env, OAUTH_GAMEDAY_NO_BUNDLE: noBundle ? '1' : '0' })
     const version = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version
