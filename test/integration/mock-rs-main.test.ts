@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { Agent, request } from 'node:http'
 import { createInterface } from 'node:readline'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startBareVerify } from '../../bench/peers/bare-verify.ts'
@@ -44,6 +45,31 @@ describe('mock-rs serveRs and createRsControl', () => {
       await served.close()
     }
   })
+
+  it('closes a kept-alive connection whose request was in flight when close() began, so close() does not wait out the keep-alive timeout', async () => {
+    const served = await serveRs({ issuer: as.issuer, name: 'orders', port: 0, logger: false, knobs: { mode: 'introspection' }, introspectionClient: as.client })
+    const agent = new Agent({ keepAlive: true })
+    try {
+      as.setIntrospectionDelayMs(400)
+      const answered = new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
+        const req = request(`${served.url}/api/orders`, { agent, headers: { authorization: `Bearer ${as.mintOpaque({ scope: 'orders:read' })}` } }, (res) => {
+          res.resume()
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection }))
+        })
+        req.on('error', reject)
+        req.end()
+      })
+      await new Promise((r) => setTimeout(r, 150)) // the request now waits on introspection
+      const closed = served.close().then(() => 'closed' as const)
+      expect(await answered).toEqual({ status: 200, connection: 'close' })
+      // without the header the socket stays open for fastify's 72 s keep-alive timeout and close() with it
+      expect(await Promise.race([closed, new Promise((r) => setTimeout(() => r('still open after 10 s'), 10_000))])).toBe('closed')
+    } finally {
+      as.setIntrospectionDelayMs(0)
+      agent.destroy()
+      await served.close()
+    }
+  }, 20_000)
 
   it('parses CLI flags and refuses bad ones with ERR_CLI_USAGE', () => {
     const opts = parseRsArgs(['--as', 'http://127.0.0.1:1', '--profile', 'fixed-ttl', '--port', '0', '--mode', 'introspection', '--introspection-client', 'rs:s3cr:et', '--knobs', '{"jwksCacheMaxAge":"20s"}'])
