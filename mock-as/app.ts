@@ -17,6 +17,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import pino, { type Logger } from 'pino'
 import { GamedayError } from '../src/errors.ts'
 import { baseLogOptions, maskingStream } from '../src/log.ts'
+import { closeKeptAliveOnShutdown, type ShutdownFlag } from '../src/util/close-kept-alive.ts'
 import { registerSecret } from '../src/util/secrets.ts'
 import { AsClock } from './clock.ts'
 import { type AsConfig, DEFAULT_CLIENTS, DEFAULT_USERS, loadAsConfig } from './config.ts'
@@ -112,9 +113,9 @@ export async function buildAuthorizationServer(options: BuildAsOptions = {}): Pr
   })
 
   const recordRequest = requestRecorder(ctx.metrics)
-  let closing = false
+  const shutdown: ShutdownFlag = { closing: false }
   const useFastPath = options.tokenFastPath !== false
-  const fastToken = fastTokenPath({ ctx, bodyLimit: BODY_LIMIT, record: recordRequest, closing: () => closing })
+  const fastToken = fastTokenPath({ ctx, bodyLimit: BODY_LIMIT, record: recordRequest, closing: () => shutdown.closing })
 
   const app: FastifyInstance = Fastify({
     // the server fastify would create, with the token fast path in front (fast-token.ts)
@@ -200,16 +201,8 @@ export async function buildAuthorizationServer(options: BuildAsOptions = {}): Pr
 
   const sweeper = setInterval(() => ctx.store.sweep(clock.now()), 10_000)
   sweeper.unref()
-  app.addHook('preClose', (done) => {
-    closing = true
-    done()
-  })
-  // a response finished after close() began must not leave a kept-alive socket holding the server open
-  // (fastify marks only the requests that arrive while closing; the fast path does the same in fast-token.ts)
-  app.addHook('onSend', (_req, reply, payload, done) => {
-    if (closing) reply.header('connection', 'close')
-    done(null, payload)
-  })
+  // the fast path marks its own answers the same way (fast-token.ts)
+  closeKeptAliveOnShutdown(app, shutdown)
   app.addHook('onClose', async () => {
     clearInterval(sweeper)
     keys.close()

@@ -7,6 +7,7 @@ import formbody from '@fastify/formbody'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { GamedayError } from '../src/errors.ts'
 import type { Logger } from '../src/log.ts'
+import { closeKeptAliveOnShutdown } from '../src/util/close-kept-alive.ts'
 import { durationMs } from '../src/util/duration.ts'
 import { registerSecret } from '../src/util/secrets.ts'
 import type { RsContext } from './context.ts'
@@ -199,18 +200,7 @@ export async function buildResourceServer(options: ResourceServerOptions): Promi
     const message = status === 500 ? 'internal error' : (err.message ?? 'bad request')
     return reply.code(status).send({ error: status === 500 ? 'server_error' : 'invalid_request', error_description: message })
   })
-  // a response finished after close() began must not leave a kept-alive socket holding the server open
-  // for fastify's 72 s keep-alive timeout (fastify marks only the requests that arrive while closing; a
-  // call waiting on a slow introspection endpoint when close() began held a test's teardown for 60 s)
-  let closing = false
-  app.addHook('preClose', (done) => {
-    closing = true
-    done()
-  })
-  app.addHook('onSend', (_req, reply, payload, done) => {
-    if (closing) reply.header('connection', 'close')
-    done(null, payload)
-  })
+  closeKeptAliveOnShutdown(app)
   app.get('/healthz', async () => ({ status: 'ok' }))
   app.get('/metrics', async (_request, reply) => {
     reply.header('content-type', telemetry.registry.contentType)
