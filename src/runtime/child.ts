@@ -45,9 +45,6 @@ async function main(): Promise<void> {
     process.exit(104)
   }
   delete process.env.OAUTH_GAMEDAY_COMPONENT
-  // Bundled, every module shares this file's URL: hide argv[1] so no module's
-  // "am I the entry point?" check mistakes itself for main.
-  process.argv[1] = ''
   const plan = JSON.parse(raw) as ComponentPlan
   const served = await serve(plan)
   process.stdout.write(`${served.url}\n${served.adminToken}\n`)
