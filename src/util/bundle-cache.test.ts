@@ -10,14 +10,18 @@ const BIN = new URL('../../bin/oauth-gameday.mjs', import.meta.url).pathname
 const ENTRY = new URL('../cli/main.ts', import.meta.url).pathname
 const CHILD = new URL('../runtime/child.ts', import.meta.url).pathname
 
+/** The text of every chunk of the split bundle whose entry is `file`. */
+function chunksText(file: string): string {
+  const dir = dirname(file)
+  return readdirSync(dir)
+    .map((f) => readFileSync(join(dir, f), 'utf8'))
+    .join('\n')
+}
+
 /** The bare specifiers (packages, not `node:` built-ins) a split bundle's chunks still import. */
 function packageImports(file: string): string[] {
-  const dir = dirname(file)
   const specs = new Set<string>()
-  for (const f of readdirSync(dir)) {
-    const text = readFileSync(join(dir, f), 'utf8')
-    for (const m of text.matchAll(/^import\s+(?:[\w*{}\s,$]+\s+from\s+)?"([^"]+)";?\s*$|\bimport\(\s*"([^"]+)"\s*\)/gm)) specs.add((m[1] ?? m[2])!)
-  }
+  for (const m of chunksText(file).matchAll(/^import\s+(?:[\w*{}\s,$]+\s+from\s+)?"([^"]+)";?\s*$|\bimport\(\s*"([^"]+)"\s*\)/gm)) specs.add((m[1] ?? m[2])!)
   return [...specs].filter((s) => !s.startsWith('.') && !s.startsWith('node:')).sort()
 }
 
@@ -46,9 +50,7 @@ describe('bundle cache', () => {
     const self = await cachedBundle('test-bundle-cache', new URL('./bundle-cache.mjs', import.meta.url).pathname)
     const bundled = (await import(self)) as typeof import('./bundle-cache.mjs')
     const child = await bundled.cachedBundle('test-child', CHILD, { split: true })
-    const text = readdirSync(dirname(child))
-      .map((f) => readFileSync(join(dirname(child), f), 'utf8'))
-      .join('\n')
+    const text = chunksText(child)
     expect(text).toContain(JSON.stringify(new URL('../faults/proxy/cdn.ts', import.meta.url).href))
     expect(text).not.toContain('isMain(import.meta.url)')
   }, 60_000)
