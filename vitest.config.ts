@@ -19,6 +19,7 @@ const ALL = ['src/**/*.test.ts', 'mock-as/**/*.test.ts', 'mock-rs/**/*.test.ts',
 export default defineConfig({
   test: {
     pool: 'forks',
+    globalSetup: ['test/global-setup.ts'],
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -230,7 +230,7 @@ const engineMemory: Benchmark = {
 /** Spawn the CLI on a scenario folder; resolve with wall time, the run.json t0 of the first run, and the CLI's peak RSS. */
 async function runCli(paths: string[], out: string): Promise<{ wallMs: number; spawnedAt: number; firstT0: number; peakRssMb: number; code: number | null }> {
   const spawnedAt = Date.now()
-  const child = spawn(process.execPath, ['bin/oauth-gameday.mjs', 'run', ...paths, '--out', out, '--quiet'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, LOG_LEVEL: 'warn' } })
+  const child = spawn(process.execPath, ['dist/cli.js', 'run', ...paths, '--out', out, '--quiet'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, LOG_LEVEL: 'warn' } })
   let peakKb = 0
   const sampler = setInterval(async () => {
     try {

@@ -4,13 +4,10 @@
  * code. Every key has a default; unknown keys are errors.
  */
 import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { type Static, Type } from '@sinclair/typebox'
 import { Value, ValueErrorType } from '@sinclair/typebox/value'
+import { parse as parseYaml } from 'yaml'
 import { GamedayError } from '../src/errors.ts'
-
-/** yaml is loaded only for a config file: a component started with a config object never needs it. */
-const parseYaml = (text: string): unknown => (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text)
 
 const Duration = (description: string, def: string) =>
   Type.String({ pattern: '^(\\d+(\\.\\d+)?(us|ms|s|m|h|d))+$', description, default: def })

@@ -138,3 +138,8 @@ export function resolveKnobs(profile: ProfileName = DEFAULT_PROFILE, overrides: 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
 }
+
+/** True when `name` is a profile of {@link profiles} (for input from a flag or a file). */
+export function isProfileName(name: string): name is ProfileName {
+  return Object.hasOwn(profiles, name)
+}

@@ -32,7 +32,7 @@ describe('README', () => {
     const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts
     for (const c of commands.slice(1)) expect(scripts[c.replace(/^npm /, '')], `package.json has no "${c}" script`).toBeTruthy()
     expect(scripts.start).toMatch(/^node bin\/oauth-gameday\.mjs run\b/)
-    const help = spawnSync(process.execPath, [join(ROOT, 'bin/oauth-gameday.mjs'), '--help'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 })
+    const help = spawnSync(process.execPath, [join(ROOT, 'dist/cli.js'), '--help'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 })
     expect(help.status, help.stderr).toBe(0)
     expect(help.stdout).toContain('run [options] [paths...]')
   })

@@ -30,7 +30,6 @@ export const errorCodes = {
   ERR_SCENARIO_SECRET_UNRESOLVED: { meaning: 'a secret reference ({ env } or { file }) could not be read', fix: 'export the variable or create the file the reference names', exit: 104 },
   ERR_CONFIG_INVALID: { meaning: 'a mock server configuration (file or options) is invalid', fix: 'fix the keys listed; every key has a default, unknown keys are refused', exit: 104 },
   ERR_CLI_USAGE: { meaning: 'a command, flag or argument is unknown or malformed', fix: 'run the command with --help', exit: 104 },
-  ERR_CLI_UNAVAILABLE: { meaning: 'a command needs a part of oauth-gameday that this build does not have yet', fix: 'update oauth-gameday; `oauth-gameday --help` lists what works', exit: 1 },
   ERR_TARGET_NOT_LOOPBACK: { meaning: 'a load or fault target is not a loopback address and was not named as external', fix: 'use 127.0.0.1, localhost or ::1, or name the URL explicitly as an external component', exit: 104 },
   ERR_CAPABILITY_MISSING: { meaning: 'a fault or probe needs control the stack does not give (AS control, CDN, fault proxy)', fix: 'use the reference component, add a jwksCdn/faultProxy to the stack, or drop the fault', exit: 104 },
   ERR_UNKNOWN_UNIT: { meaning: 'a fault, probe, engine, runtime, reporter or SLO id is not registered', fix: 'run `oauth-gameday list` for the registered ids', exit: 104 },

@@ -31,6 +31,7 @@ import { scoreRun } from './slo/score.ts'
 import type { Verdict } from './slo/types.ts'
 import { preflightCheck } from './preflight.ts'
 import { parseDuration } from './util/duration.ts'
+import { PACKAGE_VERSION } from './util/package-root.ts'
 import { deriveSeed, seededRandom } from './util/random.ts'
 import { maskSecrets, registerSecret } from './util/secrets.ts'
 
@@ -75,7 +76,6 @@ export interface RunOutcome {
   exitCode: number
 }
 
-const HARNESS_VERSION = '0.1.0'
 /** Time between the end of preflight and t0, so the engine's worker is ready. */
 const LOAD_LEAD_MS = 1000
 /** Lead when the engine is already booted. */
@@ -189,7 +189,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   let engineVersion: string | undefined
   let releaseEngine: (() => void) | undefined
 
-  const environment: RunRecord['environment'] = { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, harnessVersion: HARNESS_VERSION }
+  const environment: RunRecord['environment'] = { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, harnessVersion: PACKAGE_VERSION }
   const emit = (type: string, data?: Record<string, unknown>) => {
     events.push({ t: now(), source: 'runner', type, ...(data ? { data } : {}) })
   }

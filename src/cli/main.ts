@@ -1,5 +1,6 @@
+#!/usr/bin/env node
 /**
- * The CLI entry (`bin/oauth-gameday.mjs` loads it). The only place that
+ * The CLI entry (built to `dist/cli.js`, the package's bin). The only place that
  * catches everything: a known error prints its code, message, details and
  * hint without a stack and exits with its exit code; anything else is a bug.
  */

@@ -3,9 +3,9 @@
  * `scripts/gen.ts` can render `docs/cli.md` from the same help the user sees;
  * only `main.ts` parses argv and exits.
  */
-import { readFileSync } from 'node:fs'
 import { Command, CommanderError, InvalidArgumentError } from 'commander'
 import { GamedayError } from '../errors.ts'
+import { PACKAGE_VERSION } from '../util/package-root.ts'
 import { registerCapacity } from './commands/capacity.ts'
 import { registerCompare } from './commands/compare.ts'
 import { registerExport } from './commands/export.ts'
@@ -19,14 +19,6 @@ import { registerValidate } from './commands/validate.ts'
 /** Help text width, fixed so the generated docs do not depend on the terminal. */
 export const HELP_WIDTH = 100
 
-function packageVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
-  } catch {
-    return '0.0.0'
-  }
-}
-
 /**
  * Build the command tree.
  *
@@ -38,7 +30,7 @@ function packageVersion(): string {
 export function buildProgram(): Command {
   const program = new Command('oauth-gameday')
     .description('Chaos and load-testing harness for OAuth 2.0: game days, nightly resilience runs, capacity planning')
-    .version(packageVersion(), '-V, --version')
+    .version(PACKAGE_VERSION, '-V, --version')
     .showSuggestionAfterError(true)
     .showHelpAfterError(false)
     .exitOverride()

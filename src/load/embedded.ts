@@ -5,15 +5,15 @@
  * HDR histograms. Everything k6-specific lives in the k6 engine; both return
  * the same LoadResult.
  */
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { GamedayError, type ErrorCode, errorCodes } from '../errors.ts'
 import type { LoadResult } from '../record.ts'
-import { cachedBundle } from '../runtime/child-bundle.ts'
 import type { Targets } from '../runtime/types.ts'
 import type { LoadConfig } from '../scenario/schema.ts'
 import { durationMs } from '../util/duration.ts'
 import { assertLoopbackUrl } from '../util/loopback.ts'
+import { entryPath } from '../util/package-root.ts'
 import { registerSecret as registerGlobal } from '../util/secrets.ts'
 import type { MainMessage, PlainTargets, WorkerInput, WorkerMessage } from './embedded-protocol.ts'
 import { executors } from './executors/index.ts'
@@ -69,22 +69,14 @@ function emptyResult(startedAt: number, warning: string): LoadResult {
   return { engine: 'embedded', engineVersion: `node ${process.version}`, startedAt, durationMs: Date.now() - startedAt, latencyBasis: 'intended-start', series: [], counters: [], aborted: true, warnings: [warning] }
 }
 
-const WORKER_TS = fileURLToPath(new URL('./embedded-worker.ts', import.meta.url))
-const WORKER_BOOT = new URL('./embedded-worker-boot.mjs', import.meta.url)
-
 /**
- * The worker's entry: a cached esbuild bundle of `embedded-worker.ts` (plain
- * JS, about 0.1 s to load), or, when it cannot be built (read-only tree,
- * OAUTH_GAMEDAY_CHILD_TSX=1), the boot file that registers tsx in the worker
- * and compiles the TS sources there (over a second of CPU).
+ * The worker's entry: the built `dist/load-worker.js` (tests build dist/
+ * first). `execArgv` drops tsx's loader when the parent runs under tsx (the
+ * bench, scripts): the built worker needs none, and registering one costs
+ * its start-up.
  */
 async function workerEntry(): Promise<{ url: URL; execArgv?: string[] }> {
-  if (process.env.OAUTH_GAMEDAY_CHILD_TSX === '1') return { url: WORKER_BOOT }
-  try {
-    return { url: pathToFileURL(await cachedBundle('load-worker', WORKER_TS)), execArgv: withoutTsx(process.execArgv) }
-  } catch {
-    return { url: WORKER_BOOT }
-  }
+  return { url: pathToFileURL(entryPath('load-worker')), execArgv: withoutTsx(process.execArgv) }
 }
 
 /** `execArgv` minus tsx's `--import`/`--require`/`--loader`: a bundled worker needs no TS loader, and registering one costs its start-up. */

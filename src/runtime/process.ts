@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { GamedayError } from '../errors.ts'
 import type { Logger } from '../log.ts'
 import type { StackConfig } from '../scenario/schema.ts'
-import { childCommand } from './child-bundle.ts'
+import { entryPath } from '../util/package-root.ts'
 import { type ComponentPlan, planStack } from './plan.ts'
 import { buildTargets, type StartedComponent, waitHealthy } from './targets.ts'
 import type { RuntimeDefinition, RuntimeStartOptions, StartedStack } from './types.ts'
@@ -33,7 +33,7 @@ function appendLog(child: Pick<RunningChild, 'log' | 'logBytes'>, chunk: string)
 
 /** Start one component as a child process and wait for its URL line. */
 export async function startChildComponent(plan: ComponentPlan, log: Logger, signal?: AbortSignal): Promise<RunningChild> {
-  const proc = spawn(process.execPath, await childCommand(), {
+  const proc = spawn(process.execPath, [entryPath('child')], {
     env: { ...process.env, OAUTH_GAMEDAY_COMPONENT: JSON.stringify(plan), LOG_LEVEL: process.env.COMPONENT_LOG_LEVEL ?? 'warn' },
     stdio: ['pipe', 'pipe', 'pipe'],
   })

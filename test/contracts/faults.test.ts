@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs'
 import type { TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -8,7 +7,6 @@ import { parseDuration } from '../../src/util/duration.ts'
 import { comparableAsState, startTestStack, type TestStack } from '../integration/helpers/stack.ts'
 
 const KNOWN: Capability[] = ['as-control', 'cdn', 'fault-proxy', 'rs-control']
-const proxyAvailable = existsSync(new URL('../../src/faults/proxy/fault-proxy.ts', import.meta.url))
 
 function properties(schema: TSchema): Record<string, TSchema> {
   return (schema as { properties?: Record<string, TSchema> }).properties ?? {}
@@ -42,7 +40,7 @@ describe.each(Object.entries(faults))('fault %s', (key, fault) => {
 describe('faults against the reference stack', () => {
   let stack: TestStack
   beforeAll(async () => {
-    stack = await startTestStack({ rs: [{ name: 'orders', profile: 'resilient' }], cdn: { ttl: '1s' }, proxy: proxyAvailable })
+    stack = await startTestStack({ rs: [{ name: 'orders', profile: 'resilient' }], cdn: { ttl: '1s' }, proxy: true })
   })
   afterAll(async () => {
     await stack?.stop()
@@ -51,7 +49,6 @@ describe('faults against the reference stack', () => {
   it.each(Object.keys(faults))('%s: inject then revert restores the baseline, and a second revert is harmless', async (key) => {
     const fault = faults[key]!
     const params = Value.Default(fault.params, {}) as Record<string, unknown>
-    if (fault.needs(params as never).includes('fault-proxy') && !proxyAvailable) return
     const as = stack.targets.control.as!
     const rs = stack.targets.resourceServers[0]!.control!
     const before = comparableAsState(await as.state())

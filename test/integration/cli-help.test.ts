@@ -5,7 +5,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { buildProgram } from '../../src/cli/program.ts'
 
 const run = promisify(execFile)
-const BIN = 'bin/oauth-gameday.mjs'
+const BIN = 'dist/cli.js'
 
 // each child pays tsx start-up; on a busy 2-core machine that alone can take tens of seconds
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 })

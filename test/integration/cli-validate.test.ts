@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 
-const BIN = 'bin/oauth-gameday.mjs'
+const BIN = 'dist/cli.js'
 
 // each child pays tsx start-up; on a busy 2-core machine that alone can take tens of seconds
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 })

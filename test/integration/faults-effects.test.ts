@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs'
 import { Value } from '@sinclair/typebox/value'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { faults } from '../../src/faults/index.ts'
@@ -7,7 +6,6 @@ import { endpointsOf, pickClient } from '../../src/faults/support.ts'
 import type { Targets } from '../../src/runtime/types.ts'
 import { startTestStack, type TestStack } from './helpers/stack.ts'
 
-const proxyAvailable = existsSync(new URL('../../src/faults/proxy/fault-proxy.ts', import.meta.url))
 
 async function inject(stack: TestStack, id: string, params: Record<string, unknown>) {
   const fault = faults[id]!
@@ -33,7 +31,7 @@ describe('faults change what the stack does', () => {
         { name: 'introspect', profile: 'no-introspection-cache' },
       ],
       cdn: true,
-      proxy: proxyAvailable,
+      proxy: true,
     })
   })
   afterAll(async () => {
@@ -114,7 +112,7 @@ describe('faults change what the stack does', () => {
     expect(healed.keys.map((k) => k.kid)).toContain(active.details?.newKid)
   })
 
-  it.skipIf(!proxyAvailable && !process.env.CI)('jwks-outage answers 503 on the JWKS path through the proxy, and revert removes the toxic', async () => {
+  it('jwks-outage answers 503 on the JWKS path through the proxy, and revert removes the toxic', async () => {
     const { active } = await inject(stack, 'jwks-outage', { mode: 'error', status: 503 })
     const viaProxy = `${stack.proxyUrl}${new URL(stack.targets.jwksUri).pathname}`
     expect((await fetch(viaProxy)).status).toBe(503)

@@ -1,6 +1,5 @@
 /** `capacity <scenario>`: the highest rate at which the SLOs still hold. */
 import { type Command, Option } from 'commander'
-import { importUnit } from '../lazy.ts'
 import { out } from '../output.ts'
 import { numberArg } from '../program.ts'
 
@@ -23,8 +22,7 @@ export function registerCapacity(program: Command): void {
       // validate first, so a bad scenario is refused before the capacity module loads anything
       const { loadScenario } = await import('../../scenario/load.ts')
       await loadScenario(path)
-      type Result = { result: { statement: string }; dir: string }
-      const runCapacity = await importUnit<(p: string, o: object) => Promise<Result>>('src/capacity.ts', 'runCapacity', 'capacity')
+      const { runCapacity } = await import('../../capacity.ts')
       const controller = new AbortController()
       const abort = () => controller.abort()
       process.once('SIGINT', abort)

@@ -1,18 +1,8 @@
 /** `compare <old> <new>`: what changed between two recorded runs (for nightly CI). */
 import { type Command, Option } from 'commander'
-import type { RunRecord } from '../../record.ts'
-import type { Verdict } from '../../slo/types.ts'
-import { importUnit } from '../lazy.ts'
 import { out } from '../output.ts'
 import { numberArg } from '../program.ts'
 import { readRunFile } from './report.ts'
-
-type Run = { record: RunRecord; verdict: Verdict }
-interface Comparison {
-  text: string
-  markdown: string
-  regressions: unknown[]
-}
 
 export function registerCompare(program: Command): void {
   program
@@ -24,7 +14,7 @@ export function registerCompare(program: Command): void {
     .option('--threshold <r>', 'relative change below which a measurement counts as unchanged (e.g. 0.1)', numberArg('--threshold'))
     .action(async (oldPath: string, newPath: string, opts: { format: string; threshold?: number }) => {
       const [a, b] = await Promise.all([readRunFile(oldPath), readRunFile(newPath)])
-      const compareRuns = await importUnit<(a: Run, b: Run, o: { threshold?: number }) => Comparison>('src/report/compare.ts', 'compareRuns', 'compare')
+      const { compareRuns } = await import('../../report/compare.ts')
       const result = compareRuns(a, b, opts.threshold === undefined ? {} : { threshold: opts.threshold })
       out(opts.format === 'json' ? JSON.stringify(result, null, 2) : opts.format === 'markdown' ? result.markdown : result.text)
       if (result.regressions.length > 0) process.exitCode = 99

@@ -1,6 +1,5 @@
 /** `export k6 <scenario>`: the scenario's load as a k6 script, to run with your own k6 setup. */
 import type { Command } from 'commander'
-import { importUnit } from '../lazy.ts'
 import { out } from '../output.ts'
 import { intArg } from '../program.ts'
 
@@ -15,7 +14,7 @@ export function registerExport(program: Command): void {
     .action(async (path: string, opts: { out?: string; parallelism: number }) => {
       const { loadScenario } = await import('../../scenario/load.ts')
       const { scenario } = await loadScenario(path, { skipSecrets: true })
-      const exportK6 = await importUnit<(s: unknown, o: object) => Promise<{ dir: string; files: string[] }>>('src/load/k6/export.ts', 'exportK6', 'export k6')
+      const { exportK6 } = await import('../../load/k6/export.ts')
       const { dir, files } = await exportK6(scenario, { ...(opts.out ? { out: opts.out } : {}), parallelism: opts.parallelism })
       out(dir)
       for (const f of files) out(`  ${f}`)

@@ -6,13 +6,12 @@ import { GamedayError } from '../../errors.ts'
 import type { RunRecord } from '../../record.ts'
 import type { SloEntry } from '../../scenario/schema.ts'
 import type { Verdict } from '../../slo/types.ts'
-import { importUnit } from '../lazy.ts'
 import { out } from '../output.ts'
 import { listArg } from '../program.ts'
 
 /** Read and check a run.json (`{ schemaVersion, record, verdict }`, as the json reporter writes it). */
 export async function readRunFile(path: string): Promise<{ record: RunRecord; verdict: Verdict }> {
-  const readRunJson = await importUnit<(p: string) => { record: RunRecord; verdict: Verdict }>('src/report/json.ts', 'readRunJson', 'reading run.json')
+  const { readRunJson } = await import('../../report/json.ts')
   return readRunJson(path)
 }
 
@@ -35,7 +34,7 @@ export function registerReport(program: Command): void {
       }
       let verdict = recorded
       if (opts.rescore) {
-        const scoreRun = await importUnit<(r: RunRecord, s: readonly SloEntry[], st: readonly string[]) => Verdict>('src/slo/score.ts', 'scoreRun', 'report --rescore')
+        const { scoreRun } = await import('../../slo/score.ts')
         const scenario = (record.scenario ?? {}) as { slos?: SloEntry[]; steadyState?: string[] }
         verdict = scoreRun(record, scenario.slos ?? [], scenario.steadyState ?? [])
       }

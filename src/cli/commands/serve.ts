@@ -6,10 +6,8 @@
  */
 import { readFile } from 'node:fs/promises'
 import { type Command, Option } from 'commander'
+import { parse as parseYaml } from 'yaml'
 import { GamedayError } from '../../errors.ts'
-import type { StartedStack } from '../../runtime/types.ts'
-import type { StackConfig } from '../../scenario/schema.ts'
-import { importUnit } from '../lazy.ts'
 import { out } from '../output.ts'
 import { intArg } from '../program.ts'
 
@@ -51,19 +49,34 @@ const common = (opts: Common) => {
   return { port: opts.port, host: opts.host, ...(adminToken ? { adminToken } : {}) }
 }
 
-async function readConfig(path: string): Promise<unknown> {
+async function readConfig(path: string): Promise<object> {
   let text: string
   try {
     text = await readFile(path, 'utf8')
   } catch (cause) {
     throw new GamedayError('ERR_CONFIG_INVALID', `${path}: cannot read the config file`, { cause })
   }
-  const { parse } = await import('yaml')
   try {
-    return parse(text)
+    return (parseYaml(text) ?? {}) as object
   } catch (cause) {
     throw new GamedayError('ERR_CONFIG_INVALID', `${path}: not valid YAML or JSON (${(cause as Error).message.split('\n')[0]})`, { cause })
   }
+}
+
+/**
+ * A config file may say where to listen (`port`, `host`) beside mock-as's own
+ * keys, as a compose file or a long-lived `serve as` would want.
+ */
+export function splitListen(path: string, file: object): { listen: { port?: number; host?: string }; config: object } {
+  if (Array.isArray(file)) throw new GamedayError('ERR_CONFIG_INVALID', `${path}: must be an object (got array)`)
+  const { port, host, ...config } = file as Record<string, unknown>
+  if (port !== undefined && (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535)) {
+    throw new GamedayError('ERR_CONFIG_INVALID', `${path}: port: must be an integer from 0 to 65535 (got ${JSON.stringify(port)})`, { hint: 'port: 9000, or 0 for an ephemeral port' })
+  }
+  if (host !== undefined && (typeof host !== 'string' || host === '')) {
+    throw new GamedayError('ERR_CONFIG_INVALID', `${path}: host: must be a listen address (got ${JSON.stringify(host)})`, { hint: 'host: 127.0.0.1' })
+  }
+  return { listen: { ...(port !== undefined ? { port } : {}), ...(host !== undefined ? { host } : {}) }, config }
 }
 
 function withListen(cmd: Command): Command {
@@ -80,11 +93,13 @@ export function registerServe(program: Command): void {
     .addHelpText('after', '\nThe admin token can be fixed with the GAMEDAY_ADMIN_TOKEN environment variable.')
 
   withListen(serve.command('as').description('the reference authorization server (mock-as)'))
-    .option('--config <file>', 'mock-as configuration (YAML or JSON; the keys of stack.authorizationServer)')
-    .action(async (opts: Common & { config?: string }) => {
-      const serveAs = await importUnit<(o: object) => Promise<Served>>('mock-as/main.ts', 'serveAs', 'serve as')
-      const config = opts.config ? await readConfig(opts.config) : {}
-      await hold(await serveAs({ ...common(opts), config }))
+    .option('--config <file>', 'mock-as configuration (YAML or JSON; the keys of stack.authorizationServer, plus port and host, which the flags override)')
+    .action(async (opts: Common & { config?: string }, cmd: Command) => {
+      const { serveAs } = await import('../../../mock-as/main.ts')
+      const { listen, config } = opts.config ? splitListen(opts.config, await readConfig(opts.config)) : { listen: {}, config: {} }
+      const flags = common(opts)
+      const fromFlag = (name: string) => cmd.getOptionValueSource(name) !== 'default'
+      await hold(await serveAs({ ...flags, port: fromFlag('port') ? flags.port : (listen.port ?? flags.port), host: fromFlag('host') ? flags.host : (listen.host ?? flags.host), config }))
     })
 
   withListen(serve.command('rs').description('a reference resource server (mock-rs) with a resilience profile'))
@@ -120,13 +135,20 @@ export function registerServe(program: Command): void {
           if (i <= 0) throw new GamedayError('ERR_CLI_USAGE', '--introspection-client: expected id:secret', { hint: '--introspection-client rs:rs-secret' })
           introspectionClient = { clientId: opts.introspectionClient.slice(0, i), clientSecret: opts.introspectionClient.slice(i + 1) }
         }
-        const serveRs = await importUnit<(o: object) => Promise<Served>>('mock-rs/main.ts', 'serveRs', 'serve rs')
+        const { serveRs } = await import('../../../mock-rs/main.ts')
+        const { profiles, isProfileName } = await import('../../../mock-rs/profiles.ts')
+        if (!isProfileName(opts.profile)) {
+          throw new GamedayError('ERR_CLI_USAGE', `--profile: unknown profile ${JSON.stringify(opts.profile)} (expected one of ${Object.keys(profiles).join(', ')})`, {
+            hint: '`oauth-gameday list profiles` lists them',
+          })
+        }
+        const profile = opts.profile
         const served = await serveRs({
           ...common(opts),
           name: opts.name,
           issuer,
           audience: opts.audience,
-          profile: opts.profile,
+          profile,
           knobs,
           readScope: opts.scope,
           ...(opts.jwksUri ? { jwksUri: opts.jwksUri } : {}),
@@ -144,7 +166,7 @@ export function registerServe(program: Command): void {
     .option('--stale-if-error <duration>', 'serve stale when the origin fails', '0s')
     .option('--allow-external', 'allow a non-loopback origin', false)
     .action(async (opts: Common & { origin: string; ttl?: string; staleWhileRevalidate: string; staleIfError: string; allowExternal: boolean }) => {
-      const serveCdn = await importUnit<(o: object) => Promise<Served>>('src/faults/proxy/cdn.ts', 'serveCdn', 'serve cdn')
+      const { serveCdn } = await import('../../faults/proxy/cdn.ts')
       await hold(
         await serveCdn({
           ...common(opts),
@@ -161,7 +183,7 @@ export function registerServe(program: Command): void {
     .requiredOption('--upstream <url>', 'where requests are forwarded (the AS issuer)')
     .option('--allow-external', 'allow a non-loopback upstream', false)
     .action(async (opts: Common & { upstream: string; allowExternal: boolean }) => {
-      const serveProxy = await importUnit<(o: object) => Promise<Served>>('src/faults/proxy/fault-proxy.ts', 'serveProxy', 'serve proxy')
+      const { serveProxy } = await import('../../faults/proxy/fault-proxy.ts')
       await hold(await serveProxy({ ...common(opts), upstream: opts.upstream, allowExternal: opts.allowExternal }))
     })
 
@@ -173,7 +195,7 @@ export function registerServe(program: Command): void {
     .action(async (path: string, opts: { runtime: string }) => {
       const { loadScenario } = await import('../../scenario/load.ts')
       const { scenario } = await loadScenario(path)
-      const startStack = await importUnit<(s: StackConfig, o: object) => Promise<StartedStack>>('src/index.ts', 'startStack', 'serve stack')
+      const { startStack } = await import('../../index.ts')
       const controller = new AbortController()
       const stopped = untilSignal().then(() => controller.abort())
       const stack = await startStack(scenario.stack, { runtime: opts.runtime, signal: controller.signal })

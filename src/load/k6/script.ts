@@ -8,12 +8,12 @@
  * Secrets never enter the script: it reads them from GAMEDAY_* variables.
  */
 import { readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import type { ClientCredentials, Targets } from '../../runtime/types.ts'
 import type { FlowConfig, LoadConfig } from '../../scenario/schema.ts'
 import { parseDuration } from '../../util/duration.ts'
+import { assetPath } from '../../util/package-root.ts'
 
-const LIB_PATH = fileURLToPath(new URL('./lib.js', import.meta.url))
+const LIB_PATH = assetPath('k6-lib.js')
 
 /** The subset of Targets a k6 script needs (no control handles). */
 export type K6Targets = Pick<Targets, 'issuer' | 'tokenEndpoint' | 'authorizationEndpoint' | 'introspectionEndpoint' | 'clients' | 'users' | 'resourceServers'>
