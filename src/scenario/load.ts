@@ -8,6 +8,7 @@ import { readdir, readFile, stat } from 'node:fs/promises'
 import { basename, extname, join } from 'node:path'
 import { LineCounter, parseDocument } from 'yaml'
 import { GamedayError, isGamedayError } from '../errors.ts'
+import { PACKAGE_ROOT } from '../util/package-root.ts'
 import { type Issue, issuesError, type LocatedIssue, locate, ScenarioInvalidError } from './issues.ts'
 import { checkRules, type Registries } from './rules.ts'
 import { type Scenario, ScenarioSchema } from './schema.ts'
@@ -96,15 +97,31 @@ export async function loadScenario(path: string, options: ParseOptions = {}): Pr
   return parseScenario(text, path, options)
 }
 
+/** The game days the package ships (scenarios/ beside package.json). */
+export const SHIPPED_SCENARIOS = join(PACKAGE_ROOT, 'scenarios')
+const SCENARIO_ID = /^[a-z0-9][a-z0-9-]*$/
+
 /**
  * Expand paths to scenario files: a directory gives every `*.yaml` / `*.yml`
- * in it (not recursive), sorted by name; a file gives itself.
+ * in it (not recursive), sorted by name; a file gives itself; a bare id that
+ * is no file here names a scenario the package ships.
  */
 export async function expandScenarioPaths(paths: readonly string[]): Promise<string[]> {
   const out: string[] = []
-  for (const p of paths) {
-    const st = await stat(p).catch(() => undefined)
-    if (!st) throw new GamedayError('ERR_SCENARIO_NOT_FOUND', `${p}: no such file or directory`)
+  for (const given of paths) {
+    let p = given
+    let st = await stat(p).catch(() => undefined)
+    if (!st && SCENARIO_ID.test(p)) {
+      // a bare id names a game day the package ships (`oauth-gameday run baseline` from anywhere)
+      const shipped = join(SHIPPED_SCENARIOS, `${p}.yaml`)
+      st = await stat(shipped).catch(() => undefined)
+      if (st) p = shipped
+    }
+    if (!st) {
+      throw new GamedayError('ERR_SCENARIO_NOT_FOUND', `${given}: no such file or directory${SCENARIO_ID.test(given) ? ', nor the id of a shipped scenario' : ''}`, {
+        hint: `give a path to a .yaml file or a directory, or the id of a shipped game day (\`oauth-gameday list scenarios\`; they are in ${SHIPPED_SCENARIOS})`,
+      })
+    }
     if (st.isDirectory()) {
       const names = (await readdir(p)).filter((n) => YAML_EXT.has(extname(n))).sort()
       if (names.length === 0) throw new GamedayError('ERR_SCENARIO_NOT_FOUND', `${p}: the directory holds no .yaml file`)

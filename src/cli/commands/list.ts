@@ -1,11 +1,13 @@
 /** `list [what]`: the registered units, as id + summary tables. */
+import { stat } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { GamedayError } from '../../errors.ts'
-import { importOptional } from '../lazy.ts'
 import { out, table } from '../output.ts'
 
 export const LISTABLE = ['scenarios', 'faults', 'probes', 'slos', 'profiles', 'engines', 'runtimes', 'reporters'] as const
 type Listable = (typeof LISTABLE)[number]
+
+const DEFAULT_DIR = 'scenarios/'
 
 const firstSentence = (s: string) => s.split(/(?<=\.)\s/)[0] ?? s
 
@@ -40,12 +42,13 @@ async function rows(what: Listable, dir: string): Promise<{ header: string[]; ro
       }
     }
     case 'profiles': {
-      const mod = await importOptional('mock-rs/profiles.ts')
-      const profiles = (mod?.profiles ?? {}) as Record<string, { summary: string }>
+      const { profiles } = await import('../../../mock-rs/profiles.ts')
       return { header: ['id', 'summary'], rows: Object.entries(profiles).map(([id, p]) => [id, firstSentence(p.summary)]), empty: 'no resource-server profiles available' }
     }
     case 'scenarios': {
-      const { expandScenarioPaths, loadScenario } = await import('../../scenario/load.ts')
+      const { expandScenarioPaths, loadScenario, SHIPPED_SCENARIOS } = await import('../../scenario/load.ts')
+      // the default folder, when there is none here, is the one the package ships
+      if (dir === DEFAULT_DIR && !(await stat(dir).catch(() => undefined))) dir = SHIPPED_SCENARIOS
       const files = await expandScenarioPaths([dir]).catch(() => [] as string[])
       const r: string[][] = []
       for (const file of files) {
@@ -66,7 +69,7 @@ export function registerList(program: Command): void {
     .command('list')
     .description(`list what is available: ${LISTABLE.join(', ')} (all of them when none is named)`)
     .argument('[what]', LISTABLE.join('|'))
-    .option('--dir <dir>', 'where to look for scenarios', 'scenarios/')
+    .option('--dir <dir>', 'where to look for scenarios (default: ./scenarios/, else the ones the package ships)', DEFAULT_DIR)
     .action(async (what: string | undefined, opts: { dir: string }) => {
       if (what !== undefined && !(LISTABLE as readonly string[]).includes(what)) {
         const { suggestion } = await import('../../scenario/issues.ts')
