@@ -3,19 +3,19 @@
 #
 #   docker run --network host oauth-gameday:local serve as --port 9000
 #
-# There is no build step (the image runs the TypeScript sources through tsx)
-# and the build needs no registry: node_modules comes from the build context.
+# The image holds what npm ships: the packed tarball installed with its
+# production dependencies (`npm install -g --prefix`, so no dev-only package),
+# prepared on the host into a staging folder that is the build context. The
+# offline base image has no npm, so the Dockerfile only COPYs:
 #
-#   npm ci --omit=dev && docker build -t oauth-gameday:local .
-#   scripts/ci/build-images.sh   # offline base image + a pruned staging context
+#   scripts/ci/build-images.sh   # npm pack, install into a staging folder, docker build
 #
 # BASE_IMAGE must provide `node` (20.19+) on PATH, on the same libc and CPU as
-# the host that ran `npm ci` (glibc/x86-64 for the default).
+# the host that installed the tarball (glibc/x86-64 for the default).
 #
 # Few instructions on purpose, and no RUN: on storage drivers without
 # copy-on-write (vfs, used in CI sandboxes) every step copies and diffs the
-# whole file system. The metadata comes first so it stays cached; only the
-# final COPY changes with the sources.
+# whole file system.
 ARG BASE_IMAGE=node:20-bookworm-slim
 FROM ${BASE_IMAGE}
 ENV NODE_ENV=production NO_UPDATE_NOTIFIER=1
@@ -24,7 +24,8 @@ WORKDIR /app
 USER 1000:1000
 HEALTHCHECK --interval=10s --timeout=4s --start-period=30s --retries=3 \
   CMD ["node", "deploy/healthcheck.mjs"]
-ENTRYPOINT ["node", "bin/oauth-gameday.mjs"]
+ENTRYPOINT ["node", "dist/cli.js"]
 CMD ["--help"]
-# Owned by root (COPY ignores USER): read-only for the service user.
+# The installed package (dist/, scenarios/, deploy/, its node_modules), owned
+# by root (COPY ignores USER): read-only for the service user.
 COPY . /app

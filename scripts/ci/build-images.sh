@@ -74,27 +74,31 @@ else
   echo "build-images: $base_tag built ($base_hash)"
 fi
 
-if [ ! -d node_modules ]; then
-  echo "build-images: node_modules is missing; run 'npm ci' first" >&2
+if [ ! -f dist/cli.js ]; then
+  echo "build-images: dist/ is not built; run 'npm run build' first" >&2
   exit 1
 fi
 
-# The build context is a staging copy: the runtime folders plus node_modules
-# pruned to production dependencies. Hard links make it nearly free, and
-# pruning there never touches the working tree's node_modules.
+# The build context is what a user would install: `npm pack` of this tree,
+# installed with its production dependencies into a staging folder (a global
+# install under --prefix never installs dev dependencies). The package folder
+# itself, with its node_modules inside, is the context.
 stage="${IMAGE_CONTEXT_DIR:-${TMPDIR:-/tmp}/oauth-gameday-image-context}"
 rm -rf "$stage"
-mkdir -p "$stage"
-for item in bin src mock-as mock-rs scenarios schema deploy package.json package-lock.json tsconfig.json .dockerignore node_modules; do
-  [ -e "$item" ] || continue
-  cp -al "$item" "$stage/" 2>/dev/null || cp -a "$item" "$stage/"
-done
-node scripts/ci/prune-dev-deps.mjs "$stage"
+mkdir -p "$stage/pack"
+tarball="$stage/pack/$(npm pack --ignore-scripts --silent --pack-destination "$stage/pack" | tail -n 1)"
+npm install --global --prefix "$stage/prefix" --omit=dev --no-audit --no-fund --prefer-offline --ignore-scripts "$tarball" >/dev/null
+context="$stage/prefix/lib/node_modules/oauth-gameday"
+if [ ! -f "$context/dist/cli.js" ]; then
+  echo "build-images: the installed package has no dist/cli.js ($context)" >&2
+  exit 1
+fi
+echo "build-images: staged $(basename "$tarball") ($(du -sh "$context" | cut -f1) installed)"
 
 echo "build-images: building $image_tag"
 start=$SECONDS
 build_log="$(mktemp)"
-if ! docker build --build-arg BASE_IMAGE="$base_tag" -f Dockerfile -t "$image_tag" "$stage" >"$build_log" 2>&1; then
+if ! docker build --build-arg BASE_IMAGE="$base_tag" -f Dockerfile -t "$image_tag" "$context" >"$build_log" 2>&1; then
   echo "build-images: docker build failed:" >&2
   tail -n 40 "$build_log" >&2
   rm -f "$build_log"

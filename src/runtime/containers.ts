@@ -90,7 +90,7 @@ async function preflight(image: string): Promise<void> {
   }
   if (!(await client.image.exists(ImageName.fromString(image)))) {
     throw new GamedayError('ERR_RUNTIME_START_FAILED', `image ${image} is not built`, {
-      hint: 'build it: scripts/ci/build-images.sh (offline), or npm ci --omit=dev && docker build -t oauth-gameday:local .; or set OAUTH_GAMEDAY_IMAGE',
+      hint: 'build it: npm run build && scripts/ci/build-images.sh (offline; docs/docker.md has the registry way); or set OAUTH_GAMEDAY_IMAGE',
     })
   }
 }
@@ -101,7 +101,7 @@ async function startContainer(plan: ComponentPlan, image: string, stackId: strin
     .withNetworkMode('host')
     // child.ts takes the component spec from the environment (as in the process
     // runtime), so the two runtimes start byte-for-byte the same configuration.
-    .withEntrypoint(['node', '--import', 'tsx', 'src/runtime/child.ts'])
+    .withEntrypoint(['node', 'dist/child.js'])
     .withCommand([])
     .withEnvironment({
       OAUTH_GAMEDAY_COMPONENT: JSON.stringify(plan),
