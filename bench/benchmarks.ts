@@ -3,7 +3,8 @@
  * beside a peer in the same run, interleaving the two across repeats, and
  * returns entries with the median, the spread, the ratio and the target.
  */
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
+import { readdirSync, statSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -227,10 +228,14 @@ const engineMemory: Benchmark = {
   },
 }
 
-/** Spawn the CLI on a scenario folder; resolve with wall time, the run.json t0 of the first run, and the CLI's peak RSS. */
-async function runCli(paths: string[], out: string): Promise<{ wallMs: number; spawnedAt: number; firstT0: number; peakRssMb: number; code: number | null }> {
+/**
+ * Spawn the CLI on a scenario folder (the clone's dist/cli.js, or `cli` such
+ * as an installed package's bin); resolve with wall time, the run.json t0 of
+ * the first run, and the CLI's peak RSS.
+ */
+async function runCli(paths: string[], out: string, cli = join(ROOT, 'dist/cli.js')): Promise<{ wallMs: number; spawnedAt: number; firstT0: number; peakRssMb: number; code: number | null }> {
   const spawnedAt = Date.now()
-  const child = spawn(process.execPath, ['dist/cli.js', 'run', ...paths, '--out', out, '--quiet'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, LOG_LEVEL: 'warn' } })
+  const child = spawn(process.execPath, [cli, 'run', ...paths, '--out', out, '--quiet'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, LOG_LEVEL: 'warn' } })
   let peakKb = 0
   const sampler = setInterval(async () => {
     try {
@@ -257,12 +262,48 @@ async function runCli(paths: string[], out: string): Promise<{ wallMs: number; s
   return { wallMs, spawnedAt, firstT0, peakRssMb: peakKb / 1024, code }
 }
 
+/** `npm pack` of this tree installed into a fresh project, as a user gets it; resolves with the project folder. */
+async function installedPackage(): Promise<string> {
+  const project = await mkdtemp(join(tmpdir(), 'bench-installed-'))
+  const sh = (cmd: string, args: string[], cwd: string) => {
+    const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: 300_000 })
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`)
+    return r.stdout
+  }
+  const tgz = sh('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', project], ROOT).trim().split('\n').pop()!
+  await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'bench-consumer', private: true, type: 'module' }))
+  sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(project, tgz)], project)
+  return project
+}
+
+/** Bytes under `dir` (files, not blocks), skipping folders named in `skip`. */
+function sizeOf(dir: string, skip: readonly string[] = []): number {
+  let bytes = 0
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.isDirectory()) {
+      if (!skip.includes(e.name)) bytes += sizeOf(join(dir, e.name), skip)
+    } else bytes += statSync(join(dir, e.name)).size
+  }
+  return bytes
+}
+
+/** Wall time of one command to its exit. */
+function wallMs(cmd: string, args: string[], cwd: string): number {
+  const start = performance.now()
+  const r = spawnSync(cmd, args, { cwd, stdio: 'ignore', timeout: 60_000 })
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}`)
+  return performance.now() - start
+}
+
 const harnessOverhead: Benchmark = {
   id: 'harness-overhead',
-  repeats: 3,
+  repeats: 5,
   async run(repeats) {
+    const project = await installedPackage()
     const dir = await mkdtemp(join(tmpdir(), 'bench-overhead-'))
     try {
+      const pkg = join(project, 'node_modules', 'oauth-gameday')
+      const cli = join(pkg, 'dist', 'cli.js')
       await writeFile(
         join(dir, 'overhead.yaml'),
         `id: overhead
@@ -277,16 +318,34 @@ load:
   flows: [{ flow: client-credentials, executor: constant-arrival-rate, rate: 5 }]
 `,
       )
+      const help: number[] = []
+      const bareNode: number[] = []
       const times: number[] = []
-      // one unmeasured run first: after an install or an edit the first run builds the bundles (once)
-      await runCli([join(dir, 'overhead.yaml')], join(dir, 'reports'))
+      // one unmeasured run of each first: the page cache is cold after the install
+      wallMs(process.execPath, [cli, '--help'], project)
+      await runCli([join(dir, 'overhead.yaml')], join(dir, 'reports'), cli)
       for (let r = 0; r < repeats; r++) {
-        const res = await runCli([join(dir, 'overhead.yaml')], join(dir, 'reports'))
+        // interleaved with its peer, an empty Node process: what --help costs above Node's own start
+        if (r % 2 === 0) {
+          help.push(wallMs(process.execPath, [cli, '--help'], project))
+          bareNode.push(wallMs(process.execPath, ['-e', '0'], project))
+        } else {
+          bareNode.push(wallMs(process.execPath, ['-e', '0'], project))
+          help.push(wallMs(process.execPath, [cli, '--help'], project))
+        }
+        const res = await runCli([join(dir, 'overhead.yaml')], join(dir, 'reports'), cli)
         times.push(res.firstT0 - res.spawnedAt)
       }
-      return [entry('time from `oauth-gameday run` to the first request (process runtime)', 'ms', times, null, null, '< 2000 ms', (v) => v < 2000)]
+      const own = sizeOf(pkg, ['node_modules']) / 1e6
+      const withDeps = sizeOf(join(project, 'node_modules')) / 1e6
+      return [
+        entry('time from `oauth-gameday run` to the first request (installed tarball, process runtime)', 'ms', times, null, null, '< 2000 ms', (v) => v < 2000),
+        entry('`oauth-gameday --help` wall time (installed tarball)', 'ms', help, 'node -e 0 (same run)', bareNode, 'informational', () => true),
+        entry('installed size of the package itself (node_modules/oauth-gameday, its own files)', 'MB', [own], 'with its production dependencies', [withDeps], 'informational', () => true),
+      ]
     } finally {
       await rm(dir, { recursive: true, force: true })
+      await rm(project, { recursive: true, force: true })
     }
   },
 }

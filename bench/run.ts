@@ -2,12 +2,13 @@
  * `npm run bench`: every benchmark in sequence, each measurement repeated
  * (interleaved with its peer) and reported as the median with its spread.
  * Writes bench/results/latest.json and prints the same as a table.
- * `npm run bench -- --only NAME` runs the benchmarks whose name contains NAME.
+ * `npm run bench -- --only NAME` runs the benchmarks whose name contains NAME;
+ * with `--update` their rows replace the same rows of results/latest.json.
  *
  * Performance claims are ratios against a peer measured in the same run on
  * the same machine, never absolute times from elsewhere.
  */
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { benchmarks } from './benchmarks.ts'
@@ -34,6 +35,8 @@ export interface BenchFile {
   /** Wall-clock seconds of the whole run (the target is under 15 minutes). */
   totalSeconds?: number
   entries: BenchEntry[]
+  /** Set when `--only … --update` replaced some rows after the full run. */
+  updated?: { date: string; only: string }
 }
 
 export function median(xs: readonly number[]): number {
@@ -89,6 +92,18 @@ async function main(): Promise<void> {
   await mkdir(dir, { recursive: true })
   if (!only) await writeFile(`${dir}latest.json`, `${JSON.stringify(file, null, 2)}\n`)
   else await writeFile(`${dir}only-${only}.json`, `${JSON.stringify(file, null, 2)}\n`)
+  if (only && args.includes('--update')) {
+    // the rerun groups replace their rows in latest.json; the other rows keep the full run's figures
+    const latest = JSON.parse(await readFile(`${dir}latest.json`, 'utf8')) as BenchFile
+    const rerun = new Set(selected.map((b) => `npm run bench -- --only ${b.id}`))
+    const merged: BenchEntry[] = []
+    for (const e of latest.entries) {
+      if (!rerun.has(e.command)) merged.push(e)
+      else if (!merged.some((m) => m.command === e.command)) merged.push(...entries.filter((n) => n.command === e.command))
+    }
+    for (const e of entries) if (!merged.includes(e)) merged.push(e)
+    await writeFile(`${dir}latest.json`, `${JSON.stringify({ ...latest, entries: merged, updated: { date: file.date, only } }, null, 2)}\n`)
+  }
   process.stdout.write(`${renderTable(file)}\n\ntotal ${Math.round((Date.now() - started) / 1000)} s\n`)
 }
 

@@ -29,9 +29,13 @@ describe('README', () => {
     expect(block, 'README has no sh block under ## Quick start').toBeDefined()
     const commands = block!.trim().split('\n')
     expect(commands).toEqual(['npm install', 'npm start', 'npm test'])
-    const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string>; bin: Record<string, string> }
+    const scripts = pkg.scripts
     for (const c of commands.slice(1)) expect(scripts[c.replace(/^npm /, '')], `package.json has no "${c}" script`).toBeTruthy()
-    expect(scripts.start).toMatch(/^node bin\/oauth-gameday\.mjs run\b/)
+    // npm install builds, npm start and npm test run what is built: the package's own bin
+    expect(scripts.prepare).toMatch(/scripts\/build\.ts/)
+    expect(scripts.pretest).toMatch(/scripts\/build\.ts/)
+    expect(scripts.start).toBe(`node ${pkg.bin['oauth-gameday']} run scenarios/`)
     const help = spawnSync(process.execPath, [join(ROOT, 'dist/cli.js'), '--help'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 })
     expect(help.status, help.stderr).toBe(0)
     expect(help.stdout).toContain('run [options] [paths...]')
