@@ -30,7 +30,7 @@ const saturated = loadavg()[0]! > cpus().length * 2
 if (runnerReady && saturated && !process.env.CI) console.warn(`capacity e2e: skipped, load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cpus makes the knee unknowable (runs in CI)`)
 
 async function startAs(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'mock-as/main.ts', '--admin-token', ADMIN], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, ['dist/cli.js', 'serve', 'as', '--admin-token', ADMIN], { stdio: ['ignore', 'pipe', 'inherit'] })
   const lines = createInterface({ input: child.stdout! })
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('mock-as did not print its url within 20s')), 20_000)

@@ -7,7 +7,7 @@ import { buildProgram } from '../../src/cli/program.ts'
 const run = promisify(execFile)
 const BIN = 'dist/cli.js'
 
-// each child pays tsx start-up; on a busy 2-core machine that alone can take tens of seconds
+// each child is a Node process loading the CLI; on a busy 2-core machine that alone can take seconds
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 })
 
 function allCommands(cmd: Command, trail: string[] = []): string[][] {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 
 const BIN = 'dist/cli.js'
 
-// each child pays tsx start-up; on a busy 2-core machine that alone can take tens of seconds
+// each child is a Node process loading the CLI; on a busy 2-core machine that alone can take seconds
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 })
 const FIX = 'test/fixtures/scenarios'
 
@@ -26,7 +26,7 @@ function spawnCli(args: string[]): Promise<Result> {
   })
 }
 
-// Each child pays tsx start-up (~1 s of CPU): run at most three at once and
+// Each child pays the CLI's start-up: run at most three at once and
 // start them all up front, so the file takes the time of a few, not the sum.
 const POOL = 3
 let running = 0

@@ -158,8 +158,8 @@ describe('mock-as robustness', () => {
     expect(loadAsConfig({}).accessTokenTtl).toBe('300s')
   })
 
-  it('runs standalone: prints the issuer URL and admin token, stops on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'mock-as/main.ts', '--port', '0', '--admin-token', 'cli-admin'], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn' } })
+  it('runs standalone (serve as, the built CLI): prints the issuer URL and admin token, stops on SIGTERM', async () => {
+    const child = spawn(process.execPath, ['dist/cli.js', 'serve', 'as', '--port', '0', '--admin-token', 'cli-admin'], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn' } })
     let out = ''
     child.stdout.on('data', (d) => (out += d.toString()))
     const end = Date.now() + 30_000

@@ -84,8 +84,8 @@ describe('mock-rs serveRs and createRsControl', () => {
     }
   })
 
-  it('runs standalone: URL on stdout line 1, admin token on line 2, stops on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'mock-rs/main.ts', '--as', as.issuer, '--profile', 'strict-clock', '--port', '0'], {
+  it('runs standalone (serve rs, the built CLI): URL on stdout line 1, admin token on line 2, stops on SIGTERM', async () => {
+    const child = spawn(process.execPath, ['dist/cli.js', 'serve', 'rs', '--as', as.issuer, '--profile', 'strict-clock', '--port', '0'], {
       cwd: new URL('../..', import.meta.url).pathname,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, LOG_LEVEL: 'warn' },

@@ -7,10 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCdnControl } from '../../src/faults/proxy/cdn-client.ts'
 import { createProxyControl } from '../../src/faults/proxy/proxy-client.ts'
 
-const TSX = 'node_modules/.bin/tsx'
-
+/** `oauth-gameday serve <args>` from the built CLI. */
 async function startChild(args: string[]): Promise<{ child: ChildProcess; url: string; token: string }> {
-  const child = spawn(TSX, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn' } })
+  const child = spawn(process.execPath, ['dist/cli.js', 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn' } })
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]()
   const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
   const url = (await lines.next()).value as string
@@ -42,7 +41,7 @@ describe('standalone cdn and fault proxy', () => {
   })
 
   it('starts the fault proxy, prints URL and admin token, stops on SIGTERM', async () => {
-    const { child, url, token } = await startChild(['src/faults/proxy/fault-proxy.ts', '--upstream', originUrl, '--port', '0'])
+    const { child, url, token } = await startChild(['proxy', '--upstream', originUrl, '--port', '0'])
     try {
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
       await createProxyControl(url, token).addToxic({ type: 'error', pathPrefix: '/jwks', attributes: { status: 500 } })
@@ -53,7 +52,7 @@ describe('standalone cdn and fault proxy', () => {
   })
 
   it('starts the cdn with a forced ttl flag', async () => {
-    const { child, url, token } = await startChild(['src/faults/proxy/cdn.ts', '--origin', originUrl, '--port', '0', '--ttl', '10m'])
+    const { child, url, token } = await startChild(['cdn', '--origin', originUrl, '--port', '0', '--ttl', '10m'])
     try {
       await request(`${url}/jwks`).then((r) => r.body.dump())
       const res = await request(`${url}/jwks`)
@@ -67,7 +66,7 @@ describe('standalone cdn and fault proxy', () => {
   })
 
   it('refuses a non-loopback upstream with exit code 104', async () => {
-    const child = spawn(TSX, ['src/faults/proxy/fault-proxy.ts', '--upstream', 'http://192.0.2.1', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['dist/cli.js', 'serve', 'proxy', '--upstream', 'http://192.0.2.1', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] })
     let err = ''
     child.stderr!.on('data', (d: Buffer) => {
       err += d.toString()
