@@ -266,7 +266,9 @@ async function runCli(paths: string[], out: string, cli = join(ROOT, 'dist/cli.j
 async function installedPackage(): Promise<string> {
   const project = await mkdtemp(join(tmpdir(), 'bench-installed-'))
   const sh = (cmd: string, args: string[], cwd: string) => {
-    const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: 300_000 })
+    // a user's shell: none of the npm_* variables `npm run bench` sets (they point at this clone), but npm's cache and settings
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_') || ['npm_config_cache', 'npm_config_userconfig', 'npm_config_cafile'].includes(k)))
+    const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: 300_000, env })
     if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`)
     return r.stdout
   }

@@ -20,8 +20,15 @@ let project = ''
 let tarball = ''
 const children: ChildProcess[] = []
 
+/**
+ * The environment of a user's shell: none of the npm_* variables that `npm
+ * test` passes down (npm_config_local_prefix and the like point at this
+ * clone), except where npm keeps its cache and settings.
+ */
+const userEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_') || ['npm_config_cache', 'npm_config_userconfig', 'npm_config_cafile'].includes(k)))
+
 function sh(cmd: string, args: string[], cwd: string, timeout = 240_000): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout, env: { ...process.env, NO_UPDATE_NOTIFIER: '1', npm_config_fund: 'false', npm_config_audit: 'false' } })
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout, env: { ...userEnv, NO_UPDATE_NOTIFIER: '1', npm_config_fund: 'false', npm_config_audit: 'false' } })
   return { status: r.status, stdout: r.stdout ?? '', stderr: `${r.stderr ?? ''}${r.error ? String(r.error) : ''}` }
 }
 
@@ -34,7 +41,7 @@ function gameday(args: string[], timeout = 120_000) {
 
 /** Start `oauth-gameday serve …` from the installed package; resolves with its URL line. */
 function serve(args: string[]): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(bin(), ['serve', ...args], { cwd: project, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(bin(), ['serve', ...args], { cwd: project, stdio: ['ignore', 'pipe', 'pipe'], env: userEnv })
   children.push(child)
   return new Promise((resolve, reject) => {
     let out = ''
