@@ -58,7 +58,7 @@ export function renderTable(file: BenchFile): string {
     (e) => `| ${e.name} | ${fmt(e.value)} ${e.unit} | ±${Math.round(e.spread * 100)}% | ${e.peer ?? '—'} | ${e.peerValue === null ? '—' : `${fmt(e.peerValue)} ${e.unit}`} | ${fmt(e.ratio)} | ${e.target} | ${e.pass ? 'pass' : '**fail**'} |`,
   )
   return [
-    `Measured ${file.date.slice(0, 10)} on ${file.cpus} cores, Node ${file.node}${file.totalSeconds ? ` in ${Math.round(file.totalSeconds)} s (target: under 900 s)` : ''}; medians of the repeats shown, spread = (max−min)/median.`,
+    `Measured ${file.date.slice(0, 10)} on ${file.cpus} cores, Node ${file.node}${file.totalSeconds ? ` in ${Math.round(file.totalSeconds)} s (target: under 900 s)` : ''}${file.updated ? `; the ${file.updated.only} rows rerun on ${file.updated.date.slice(0, 10)} (\`npm run bench -- --only ${file.updated.only} --update\`)` : ''}; medians of the repeats shown, spread = (max−min)/median.`,
     '',
     '| benchmark | value | spread | peer | peer value | ratio | target | result |',
     '|---|---|---|---|---|---|---|---|',
