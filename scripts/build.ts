@@ -122,6 +122,7 @@ function finish(): void {
 
 /** Bundle the entry points (about a second); the old bundles and chunks are removed first. */
 export async function buildBundles(): Promise<void> {
+  mkdirSync(DIST, { recursive: true })
   for (const e of readdirSync(DIST, { withFileTypes: true }).filter((e) => e.name !== 'types')) {
     rmSync(join(DIST, e.name), { recursive: true, force: true })
   }
