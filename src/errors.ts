@@ -29,6 +29,8 @@ export const errorCodes = {
   ERR_SCENARIO_INVALID: { meaning: 'a scenario breaks the schema or a cross-field rule', fix: 'fix every field listed (file:line:col); `oauth-gameday validate` re-checks without running', exit: 104 },
   ERR_SCENARIO_SECRET_UNRESOLVED: { meaning: 'a secret reference ({ env } or { file }) could not be read', fix: 'export the variable or create the file the reference names', exit: 104 },
   ERR_CONFIG_INVALID: { meaning: 'a mock server configuration (file or options) is invalid', fix: 'fix the keys listed; every key has a default, unknown keys are refused', exit: 104 },
+  ERR_RUN_NOT_FOUND: { meaning: 'a recorded run (run.json) that compare or report needs is not there', fix: 'give a run.json, a run folder, or a folder of runs (reports/<scenario>)', exit: 104 },
+  ERR_COMPARE_MISMATCH: { meaning: 'compare --strict was given runs of different scenarios, objectives or stacks', fix: 'compare runs of the same plan, or drop --strict to compare with warnings', exit: 104 },
   ERR_CLI_USAGE: { meaning: 'a command, flag or argument is unknown or malformed', fix: 'run the command with --help', exit: 104 },
   ERR_TARGET_NOT_LOOPBACK: { meaning: 'a load or fault target is not a loopback address and was not named as external', fix: 'use 127.0.0.1, localhost or ::1, or name the URL explicitly as an external component', exit: 104 },
   ERR_CAPABILITY_MISSING: { meaning: 'a fault or probe needs control the stack does not give (AS control, CDN, fault proxy)', fix: 'use the reference component, add a jwksCdn/faultProxy to the stack, or drop the fault', exit: 104 },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { buildRecord } from '../../test/fixtures/records/build.ts'
 import { scoreRun } from '../slo/score.ts'
-import { compareRuns } from './compare.ts'
+import { compareRuns, planMismatches } from './compare.ts'
 
 function run(id: string, opts: { p95Ms: number; failedPerSecond: number; m5?: number }) {
   const record = buildRecord({
@@ -47,5 +47,19 @@ describe('compareRuns', () => {
     expect(r.changes.find((c) => c.key === 'M5')!.kind).toBe('added')
     expect(compareRuns(now, old).changes.find((c) => c.key === 'M5')!.kind).toBe('removed')
     expect(compareRuns(old, old).regressions).toEqual([])
+  })
+})
+
+describe('planMismatches', () => {
+  it('names another scenario, a changed objective and another stack; nothing for the same plan', () => {
+    const a = run('a', { p95Ms: 100, failedPerSecond: 0 })
+    expect(planMismatches(a, a)).toEqual([])
+    const other = { record: { ...a.record, scenarioId: 'other', scenario: { stack: { resourceServers: [{ name: 'rs1', profile: 'fail-open' }] } } }, verdict: { ...a.verdict, slos: a.verdict.slos.map((s) => (s.id === 'M2' ? { ...s, objective: 'p(95)<900ms' } : s)) } }
+    expect(planMismatches(a, other)).toEqual([
+      'different scenarios: "baseline" then "other"',
+      'M2: the objective changed from p(95)<300ms to p(95)<900ms',
+      "different stacks: the scenarios' stack sections differ (components, profiles or options)",
+    ])
+    expect(compareRuns(a, other).text).toContain('warning: different scenarios')
   })
 })

@@ -40,6 +40,11 @@ export interface CompareResult {
   oldRun: { runId: string; startedAt: string; pass: boolean; score: number }
   newRun: { runId: string; startedAt: string; pass: boolean; score: number }
   scoreDelta: number
+  /**
+   * Why the two runs may not be comparable: another scenario, an SLO whose
+   * objective changed, another stack. Empty when they ran the same plan.
+   */
+  mismatches: string[]
   changes: SloChange[]
   regressions: SloChange[]
   improvements: SloChange[]
@@ -89,6 +94,29 @@ function change(key: string, a: SloScore | undefined, b: SloScore | undefined, l
   return { ...base, kind, summary: `${key} ${ref.title}: ${values}${why}` }
 }
 
+/** The stack a record ran against, as a stable string (its scenario's `stack` section). */
+function stackOf(r: RunAndVerdict): string {
+  const scenario = r.record.scenario as { stack?: unknown } | undefined
+  return JSON.stringify(scenario?.stack ?? null, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) : v,
+  )
+}
+
+/** What differs between the plans of two runs, one sentence each. */
+export function planMismatches(oldRun: RunAndVerdict, newRun: RunAndVerdict): string[] {
+  const out: string[] = []
+  if (oldRun.record.scenarioId !== newRun.record.scenarioId) {
+    out.push(`different scenarios: ${JSON.stringify(oldRun.record.scenarioId)} then ${JSON.stringify(newRun.record.scenarioId)}`)
+  }
+  const objectives = new Map(oldRun.verdict.slos.map((s) => [keyOf(s), s.objective]))
+  for (const s of newRun.verdict.slos) {
+    const before = objectives.get(keyOf(s))
+    if (before !== undefined && before !== s.objective) out.push(`${keyOf(s)}: the objective changed from ${before} to ${s.objective}`)
+  }
+  if (stackOf(oldRun) !== stackOf(newRun)) out.push('different stacks: the scenarios\' stack sections differ (components, profiles or options)')
+  return out
+}
+
 /**
  * Compare two runs of (usually) the same scenario.
  *
@@ -104,6 +132,9 @@ export function compareRuns(oldRun: RunAndVerdict, newRun: RunAndVerdict, opts: 
   const changes = keys.map((k) => change(k, a.get(k), b.get(k), limit))
   const regressions = changes.filter((c) => c.kind === 'regressed')
   const improvements = changes.filter((c) => c.kind === 'improved')
+  const added = changes.filter((c) => c.kind === 'added')
+  const removed = changes.filter((c) => c.kind === 'removed')
+  const mismatches = planMismatches(oldRun, newRun)
   const scoreDelta = newRun.verdict.score - oldRun.verdict.score
   const head = (r: RunAndVerdict) => ({ runId: r.record.runId, startedAt: r.record.startedAt, pass: r.verdict.pass, score: r.verdict.score })
   const pctScore = (v: number) => `${Math.round(v * 100)}%`
@@ -112,15 +143,19 @@ export function compareRuns(oldRun: RunAndVerdict, newRun: RunAndVerdict, opts: 
   const scoreLine = `score ${scoreDelta >= 0 ? '+' : ''}${Math.round(scoreDelta * 100)} points; ${regressions.length} regressed, ${improvements.length} improved`
   const text = [
     title,
+    ...mismatches.map((m) => `warning: ${m}`),
     scoreLine,
     ...(regressions.length ? ['regressed:', ...regressions.map((c) => `  - ${c.summary}`)] : []),
     ...(improvements.length ? ['improved:', ...improvements.map((c) => `  + ${c.summary}`)] : []),
+    ...(removed.length ? ['removed:', ...removed.map((c) => `  x ${c.summary}`)] : []),
+    ...(added.length ? ['added:', ...added.map((c) => `  * ${c.summary}`)] : []),
     '',
   ].join('\n')
   const cellOf = (s: string) => s.replace(/\|/g, '\\|')
   const markdown = [
     `## ${cellOf(title)}`,
     '',
+    ...(mismatches.length ? [...mismatches.map((m) => `> ⚠️ ${m}`), ''] : []),
     scoreLine,
     '',
     '| SLO | objective | old | new | change | |',
@@ -133,5 +168,5 @@ export function compareRuns(oldRun: RunAndVerdict, newRun: RunAndVerdict, opts: 
     }),
     '',
   ].join('\n')
-  return { oldRun: head(oldRun), newRun: head(newRun), scoreDelta, changes, regressions, improvements, text: maskSecrets(text), markdown: maskSecrets(markdown) }
+  return { oldRun: head(oldRun), newRun: head(newRun), scoreDelta, mismatches, changes, regressions, improvements, text: maskSecrets(text), markdown: maskSecrets(markdown) }
 }
