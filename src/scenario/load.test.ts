@@ -80,7 +80,7 @@ describe('loadScenario', () => {
   it('loads every section', async () => {
     const { scenario } = await loadScenario(`${FIX}/valid/full.yaml`)
     expect(scenario.stack.resourceServers.map((r) => r.name)).toEqual(['orders', 'my-api'])
-    expect(scenario.slos.map((s) => s.id)).toEqual(['M3', 'M9', 'M2'])
+    expect(scenario.slos.map((s) => s.id)).toEqual(['M3', 'M4', 'M2'])
   })
 
   it('resolves secret references and registers their values', async () => {
@@ -129,6 +129,19 @@ describe('loadScenario', () => {
     const err = await invalid('fault-after-load-ends')
     expect(err.code).toBe('ERR_SCENARIO_INVALID')
     expect(where(err)).toEqual(['11:11 timeline.1.at'])
+  })
+
+  it('refuses SLOs nothing in the scenario feeds, and faults whose window outlives the load', async () => {
+    const err = await invalid('slos-nothing-feeds')
+    expect(err.code).toBe('ERR_SCENARIO_INVALID')
+    expect(where(err)).toEqual(['11:11 timeline.0.at', '12:44 timeline.1.duration', '15:11 slos.1.id', '16:11 slos.2.id', '17:11 slos.3.id'])
+    const text = err.details.join('\n')
+    expect(text).toContain('fault "test-fault" runs past the end of the load (20s + 20s by default = 40s, load.duration 30s)')
+    expect(text).toContain('M5 has nothing to measure it in this scenario')
+    expect(text).not.toContain('M1 has nothing')
+    const m5 = err.issues.find((i) => i.path.join('.') === 'slos.1.id')!
+    expect(m5.hint).toBe('add a revocation-propagation probe in the timeline, or drop M5')
+    expect(err.issues.find((i) => i.path.join('.') === 'slos.2.id')!.hint).toBe('add a browser-login flow in load.flows, or drop L1')
   })
 
   it('refuses unknown targets in flows and slos', async () => {

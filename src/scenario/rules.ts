@@ -12,6 +12,8 @@ import { faults as faultRegistry } from '../faults/index.ts'
 import type { Capability, FaultDefinition } from '../faults/types.ts'
 import { probes as probeRegistry } from '../probes/index.ts'
 import type { ProbeDefinition } from '../probes/types.ts'
+import { slos as sloRegistry } from '../slo/index.ts'
+import type { SloDefinition, SloFeeders } from '../slo/types.ts'
 import { formatDuration, parseDuration } from '../util/duration.ts'
 import { type Issue, quote, suggestion } from './issues.ts'
 import type { Scenario } from './schema.ts'
@@ -20,6 +22,25 @@ import { schemaIssues, withDefaults } from './schema-errors.ts'
 export interface Registries {
   faults: Record<string, FaultDefinition>
   probes: Record<string, ProbeDefinition>
+  slos?: Record<string, Pick<SloDefinition, 'feeders'>>
+}
+
+/** True when something in the scenario feeds an SLO with these feeders. */
+export function isFed(feeders: SloFeeders, scenario: Pick<Scenario, 'load' | 'timeline'>): boolean {
+  const flows = scenario.load.flows.map((f) => f.flow as string)
+  if (feeders.flows === 'any' ? flows.length > 0 : (feeders.flows ?? []).some((f) => flows.includes(f))) return true
+  if ((feeders.probes ?? []).some((p) => scenario.timeline.some((e) => e.probe === p))) return true
+  return (feeders.faults ?? []).some((f) => scenario.timeline.some((e) => e.fault === f))
+}
+
+/** What would feed an SLO, for a hint: `a revocation-propagation probe in the timeline`. */
+function feederText(feeders: SloFeeders): string {
+  const parts: string[] = []
+  if (feeders.flows === 'any') parts.push('any load flow')
+  else if (feeders.flows?.length) parts.push(`a ${feeders.flows.join(' or ')} flow in load.flows`)
+  if (feeders.probes?.length) parts.push(`a ${feeders.probes.join(' or ')} probe in the timeline`)
+  if (feeders.faults?.length) parts.push(`a ${feeders.faults.join(' or ')} fault in the timeline`)
+  return parts.join(', or ')
 }
 
 /** k6 threshold syntax: `aggregation operator value[unit]`. */
@@ -172,6 +193,18 @@ export function checkRules(scenario: Scenario, registries: Registries = { faults
     }
     const params = inSchemaOrder(unit.params, withDefaults<Record<string, unknown>>(unit.params, entry.params)) as Static<TSchema>
     entry.params = params as Record<string, unknown>
+    if (kind === 'fault' && start < loadMs) {
+      // its revert would land after the load: the recovery would never be measured
+      const length = entry.duration ?? (unit as FaultDefinition).defaultDuration
+      const end = start + ms(length)
+      if (end > loadMs) {
+        issues.push({
+          path: at(entry.duration !== undefined ? 'duration' : 'at'),
+          message: `fault ${quote(id)} runs past the end of the load (${entry.at} + ${length}${entry.duration === undefined ? ' by default' : ''} = ${formatDuration(end)}, load.duration ${scenario.load.duration})`,
+          hint: `start it earlier, give it a shorter duration, or lengthen load.duration to at least ${formatDuration(end)}`,
+        })
+      }
+    }
     for (const cap of unit.needs(params)) {
       const target = typeof entry.params.target === 'string' ? scenario.stack.resourceServers.find((rs) => rs.name === entry.params.target) : undefined
       const missing =
@@ -195,12 +228,17 @@ export function checkRules(scenario: Scenario, registries: Registries = { faults
   })
 
   // slos
+  const slos = registries.slos ?? sloRegistry
   const sloIds = new Set<string>()
   scenario.slos.forEach((slo, i) => {
     const key = `${slo.id}/${slo.target ?? ''}/${slo.window ?? ''}`
     if (sloIds.has(key)) issues.push({ path: ['slos', i, 'id'], message: `duplicate SLO ${slo.id}${slo.target ? ` for ${slo.target}` : ''}` })
     sloIds.add(key)
     checkTarget(['slos', i, 'target'], slo.target)
+    const def = Object.hasOwn(slos, slo.id) ? slos[slo.id] : undefined
+    if (def && !isFed(def.feeders, scenario)) {
+      issues.push({ path: ['slos', i, 'id'], message: `${slo.id} has nothing to measure it in this scenario, so it could only fail with no data`, hint: `add ${feederText(def.feeders)}, or drop ${slo.id}` })
+    }
     if (slo.objective !== undefined && !OBJECTIVE.test(slo.objective.trim())) {
       issues.push({ path: ['slos', i, 'objective'], message: `must be a k6 threshold expression (got ${quote(slo.objective)})`, hint: "for example 'rate<0.001', 'p(95)<300ms', 'max<10s'" })
     }

@@ -13,6 +13,7 @@ export const l1: SloDefinition = {
   objective: 'p(95)<3s',
   window: 'run',
   severity: 'major',
+  feeders: { flows: ['browser-login'] },
   indicator: (record, window, _target, threshold) =>
     latencyIndicator(seriesOf(record, ['browser_login']).filter((s) => s.tags.endpoint === 'total'), window, threshold),
   attribute(record, window) {

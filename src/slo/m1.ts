@@ -12,6 +12,7 @@ export const m1: SloDefinition = {
   objective: 'rate>=0.999',
   window: 'run',
   severity: 'critical',
+  feeders: { flows: 'any' },
   indicator: (record, window, _target, threshold) => rateIndicator(seriesOf(record, ['oauth_token']), window, threshold ? { threshold } : {}),
   attribute(record, window, value) {
     const top = topKey(value.breakdown)

@@ -12,6 +12,7 @@ export const m10: SloDefinition = {
   objective: 'rate<0.005',
   window: 'run',
   severity: 'major',
+  feeders: { flows: ['auth-code', 'browser-login'] },
   indicator: (record, window, _target, threshold) =>
     // A browser login records each step and a `total`; count each login once, by its total.
     rateIndicator(

@@ -13,6 +13,7 @@ export const m2: SloDefinition = {
   objective: 'p(95)<300ms',
   window: 'run',
   severity: 'major',
+  feeders: { flows: 'any' },
   indicator: (record, window, _target, threshold) => latencyIndicator(seriesOf(record, ['oauth_token']), window, threshold),
   attribute(record, window) {
     const faults = faultsDuring(record, window)

@@ -48,6 +48,7 @@ export const m3: SloDefinition = {
   objective: 'rate<0.001',
   window: 'run',
   severity: 'critical',
+  feeders: { flows: ['api-call', 'browser-login', 'introspection'] },
   indicator: (record, window, target, threshold) =>
     rateIndicator(
       seriesOf(record, ['rs_request'], target).filter((s) => s.tags.token !== 'revoked' && s.tags.token !== 'attacker' && s.tags.reason !== 'insufficient_scope' && s.tags.error !== 'insufficient_scope'),

@@ -13,6 +13,7 @@ export const m4: SloDefinition = {
   objective: 'rate>=0.999',
   window: 'run',
   severity: 'major',
+  feeders: { flows: ['refresh'] },
   indicator: (record, window, _target, threshold) =>
     rateIndicator(
       seriesOf(record, ['oauth_token']).filter((s) => s.tags.grant === 'refresh_token' && s.tags.token !== 'attacker'),

@@ -13,6 +13,7 @@ export const m5: SloDefinition = {
   objective: 'max<30s',
   window: 'run',
   severity: 'major',
+  feeders: { probes: ['revocation-propagation'] },
   indicator: (record, window, target) => probeMaxMs(record, 'revocation-propagation', window, target),
   attribute(_record, _window, value) {
     const top = topKey(value.breakdown)

@@ -12,6 +12,7 @@ export const m6: SloDefinition = {
   objective: 'rate>=0.999',
   window: 'run',
   severity: 'major',
+  feeders: { flows: ['introspection'] },
   indicator: (record, window, target, threshold) => rateIndicator(seriesOf(record, ['introspection'], target), window, threshold ? { threshold } : {}),
   attribute(_record, _window, value) {
     const top = topKey(value.breakdown)

@@ -17,6 +17,7 @@ export const m7: SloDefinition = {
   objective: 'detected',
   window: 'run',
   severity: 'critical',
+  feeders: { probes: ['refresh-reuse-detection'] },
   indicator(record, window): IndicatorValue {
     const probes = probesOf(record, 'refresh-reuse-detection', window)
     if (probes.length === 0) return { value: null }

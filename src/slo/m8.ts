@@ -17,6 +17,7 @@ export const m8: SloDefinition = {
   objective: 'count==0',
   window: 'run',
   severity: 'critical',
+  feeders: { probes: ['pkce-enforcement'], flows: ['auth-code', 'browser-login'] },
   indicator(record, window): IndicatorValue {
     const probes = probesOf(record, 'pkce-enforcement', window)
     let enforcement = 0

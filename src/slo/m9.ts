@@ -13,6 +13,7 @@ export const m9: SloDefinition = {
   objective: 'max<10s',
   window: 'run',
   severity: 'major',
+  feeders: { probes: ['jwks-refresh-latency'] },
   indicator: (record, window, target) => probeMaxMs(record, 'jwks-refresh-latency', window, target),
   attribute(_record, _window, value) {
     if (value.forceFail) return `${value.forceFail}: an RS never accepted tokens signed with the new key (no refetch on unknown kid)`

@@ -17,6 +17,7 @@ export const s1: SloDefinition = {
   objective: 'count==0',
   window: 'run',
   severity: 'critical',
+  feeders: { probes: ['fail-open'], flows: ['api-call', 'browser-login', 'introspection'] },
   indicator(record, window, target): IndicatorValue {
     const probes = probesOf(record, 'fail-open', window)
     let fromProbe = 0

@@ -19,6 +19,19 @@ export interface IndicatorValue {
   forceFail?: string
 }
 
+/**
+ * What can give an SLO its data: any one of these in a scenario feeds it
+ * (a flow of the load, a probe or a fault in the timeline). Validation
+ * refuses an SLO that nothing in its scenario feeds: it could only fail with
+ * "no data" after the whole run.
+ */
+export interface SloFeeders {
+  /** Load flows whose requests it reads; `any` for every flow. */
+  readonly flows?: readonly string[] | 'any'
+  readonly probes?: readonly string[]
+  readonly faults?: readonly string[]
+}
+
 export interface SloDefinition {
   /** Catalog id: M1–M10, S1. */
   readonly id: string
@@ -27,6 +40,8 @@ export interface SloDefinition {
   readonly objective: string
   readonly window: SloWindowValue
   readonly severity: 'critical' | 'major' | 'minor'
+  /** What in a scenario feeds it (see {@link SloFeeders}). */
+  readonly feeders: SloFeeders
   /** Compute the indicator over [from, to) ms since t0, optionally for one RS. */
   indicator(record: RunRecord, window: [number, number], target?: string, threshold?: Threshold): IndicatorValue
   /** A human explanation of a breach, from the data (e.g. 401s with unknown_kid → "RS did not refetch the key set"). */
