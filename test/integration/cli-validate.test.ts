@@ -151,7 +151,9 @@ describe('cli list and plan', () => {
   it('prints the fault and SLO tables', async () => {
     const [faults, slos] = await Promise.all([cli('list', 'faults'), cli('list', 'slos')])
     expect(faults.code).toBe(0)
-    expect(faults.stdout.split('\n')[0]).toMatch(/^id\s+default duration\s+summary$/)
+    expect(faults.stdout.split('\n')[0]).toMatch(/^id\s+default duration\s+params \(default\)\s+summary$/)
+    // every fault's parameters with their defaults, from its schema
+    expect(faults.stdout).toMatch(/\nbad-key-rotation\s+30s\s+\S*mode=sign-before-publish/)
     expect(slos.code).toBe(0)
     expect(slos.stdout.split('\n')[0]).toMatch(/^id\s+objective\s+window\s+severity\s+title$/)
   })

@@ -11,6 +11,13 @@ const DEFAULT_DIR = 'scenarios/'
 
 const firstSentence = (s: string) => s.split(/(?<=\.)\s/)[0] ?? s
 
+/** A unit's parameters as `name=default` (or `name?` when it has none), for the tables. */
+export function paramsText(params: unknown): string {
+  const props = (params as { properties?: Record<string, { default?: unknown }> }).properties ?? {}
+  const list = Object.entries(props).map(([k, s]) => (s.default === undefined ? `${k}?` : `${k}=${typeof s.default === 'string' ? s.default : JSON.stringify(s.default)}`))
+  return list.length > 0 ? list.join(' ') : '-'
+}
+
 function unitRows(registry: Record<string, { summary: string }>): string[][] {
   return Object.entries(registry)
     .sort(([a], [b]) => a.localeCompare(b))
@@ -21,10 +28,24 @@ async function rows(what: Listable, dir: string): Promise<{ header: string[]; ro
   switch (what) {
     case 'faults': {
       const { faults } = await import('../../faults/index.ts')
-      return { header: ['id', 'default duration', 'summary'], rows: Object.entries(faults).sort(([a], [b]) => a.localeCompare(b)).map(([id, f]) => [id, f.defaultDuration, f.summary]), empty: 'no faults registered' }
+      return {
+        header: ['id', 'default duration', 'params (default)', 'summary'],
+        rows: Object.entries(faults)
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([id, f]) => [id, f.defaultDuration, paramsText(f.params), f.summary]),
+        empty: 'no faults registered',
+      }
     }
-    case 'probes':
-      return { header: ['id', 'summary'], rows: unitRows((await import('../../probes/index.ts')).probes), empty: 'no probes registered' }
+    case 'probes': {
+      const { probes } = await import('../../probes/index.ts')
+      return {
+        header: ['id', 'params (default)', 'summary'],
+        rows: Object.entries(probes)
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([id, p]) => [id, paramsText(p.params), p.summary]),
+        empty: 'no probes registered',
+      }
+    }
     case 'engines':
       return { header: ['id', 'summary'], rows: unitRows((await import('../../load/index.ts')).engines), empty: 'no load engines registered' }
     case 'runtimes':
