@@ -98,4 +98,16 @@ describe('exportK6', () => {
     expect(script).not.toContain('svc-secret')
     expect(await readFile(join(dir, 'env.example'), 'utf8')).toContain('GAMEDAY_SECRET_SVC=')
   })
+
+  it('asks only for the secrets the script uses: the flows\' client, and a password only when a flow logs in', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'k6-export-'))
+    dirs.push(dir)
+    await exportK6(scenario, { out: dir })
+    expect(await readFile(join(dir, 'env.example'), 'utf8')).toBe('GAMEDAY_SECRET_SVC=\n')
+    const withLogin = { ...scenario, load: { ...scenario.load, flows: [...scenario.load.flows, { ...scenario.load.flows[0]!, flow: 'auth-code', client: 'spa' }] } } as Scenario
+    const dir2 = await mkdtemp(join(tmpdir(), 'k6-export-'))
+    dirs.push(dir2)
+    await exportK6(withLogin, { out: dir2 })
+    expect((await readFile(join(dir2, 'env.example'), 'utf8')).trim().split('\n')).toEqual(['GAMEDAY_PASSWORD_ALICE=', 'GAMEDAY_SECRET_SVC='])
+  })
 })

@@ -175,6 +175,17 @@ export function generateK6Script(load: LoadConfig, targets: K6Targets, slos: rea
   })
 
   const introspectionClient = targets.clients.find((c) => c.clientId === 'rs')?.clientId ?? targets.clients.find((c) => c.clientSecret && c.grantTypes.length === 0)?.clientId ?? ''
+  // only the secrets the script reads: the clients its flows (and introspection) use, the user its logins sign in as
+  const usedClients = new Set(Object.values(flows).map((f) => (f as { client: string }).client))
+  if (load.flows.some((f) => f.flow === 'introspection' && !f.target) && introspectionClient) usedClients.add(introspectionClient)
+  const logsIn = load.flows.some((f) => f.flow === 'auth-code' || f.flow === 'browser-login')
+  for (const c of Object.values(clients)) {
+    if (!usedClients.has(c.clientId) && c.secretEnv) {
+      delete env[c.secretEnv]
+      c.secretEnv = ''
+    }
+  }
+  for (const u of users) if (!logsIn || u !== users[0]) delete env[u.passwordEnv]
   const config = {
     issuer: targets.issuer,
     tokenEndpoint: targets.tokenEndpoint,
