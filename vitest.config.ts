@@ -14,7 +14,7 @@ export const SERIAL = [
   'test/integration/runner.test.ts',
 ]
 
-const ALL = ['src/**/*.test.ts', 'mock-as/**/*.test.ts', 'mock-rs/**/*.test.ts', 'test/**/*.test.ts', 'bench/**/*.test.ts', 'scripts/**/*.test.ts']
+const ALL = ['src/**/*.test.ts', 'mock-as/**/*.test.ts', 'mock-rs/**/*.test.ts', 'jwks-cdn/**/*.test.ts', 'fault-proxy/**/*.test.ts', 'test/**/*.test.ts', 'bench/**/*.test.ts', 'scripts/**/*.test.ts']
 
 export default defineConfig({
   test: {

@@ -42,7 +42,7 @@ async function start(): Promise<{ info: Record<string, unknown>; close(): Promis
       return { info: { url: p.url, apiUrl: `${p.url}/api/orders` }, close: p.close }
     }
     case 'cdn': {
-      const { serveCdn } = await import('../src/faults/proxy/cdn.ts')
+      const { serveCdn } = await import('../jwks-cdn/main.ts')
       const s = await serveCdn({ origin: opts.origin!, ttl: '1h', port: 0 })
       return { info: { url: s.url }, close: s.close }
     }

@@ -25,7 +25,7 @@ import { ASSETS, ENTRIES, PACKAGE_ROOT } from '../src/util/package-root.ts'
 
 const DIST = join(PACKAGE_ROOT, 'dist')
 /** Folders whose files go into the bundles (their change makes the bundles stale). */
-const SOURCES = ['src', 'mock-as', 'mock-rs']
+const SOURCES = ['src', 'mock-as', 'mock-rs', 'jwks-cdn', 'fault-proxy']
 /** Folders tsc checks (tsconfig.json's `include`): their change makes the declarations stale. */
 const CHECKED = [...SOURCES, 'test', 'bench', 'scripts']
 const TYPES = join(DIST, 'types')

@@ -28,11 +28,11 @@ async function serve(plan: ComponentPlan): Promise<Served> {
       return await serveRs({ ...plan.options, ...common } as Parameters<typeof serveRs>[0])
     }
     case 'cdn': {
-      const { serveCdn } = await import('../faults/proxy/cdn.ts')
+      const { serveCdn } = await import('../../jwks-cdn/main.ts')
       return await serveCdn({ ...plan.options, ...common } as Parameters<typeof serveCdn>[0])
     }
     case 'proxy': {
-      const { serveProxy } = await import('../faults/proxy/fault-proxy.ts')
+      const { serveProxy } = await import('../../fault-proxy/main.ts')
       return await serveProxy({ ...plan.options, ...common } as Parameters<typeof serveProxy>[0])
     }
   }

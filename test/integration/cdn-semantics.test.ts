@@ -2,9 +2,10 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { request } from 'undici'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { isGamedayError } from '../../src/errors.ts'
-import { createCdnControl } from '../../src/faults/proxy/cdn-client.ts'
-import { buildJwksCdn, type JwksCdnOptions, serveCdn } from '../../src/faults/proxy/cdn.ts'
-import type { ServedComponent } from '../../src/faults/proxy/common.ts'
+import { createCdnControl } from '../../jwks-cdn/client.ts'
+import { buildJwksCdn, type JwksCdnOptions } from '../../jwks-cdn/app.ts'
+import { serveCdn } from '../../jwks-cdn/main.ts'
+import type { ServedComponent } from '../../src/util/component/common.ts'
 
 interface OriginState {
   version: number

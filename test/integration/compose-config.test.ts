@@ -121,7 +121,7 @@ describe('compose pinning and observability config', () => {
     }
     const exprs = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr))
     expect(exprs.length).toBeGreaterThan(10)
-    const sources = ['mock-as/metrics.ts', 'mock-rs/telemetry.ts', 'src/faults/proxy/cdn.ts', 'src/faults/proxy/fault-proxy.ts']
+    const sources = ['mock-as/metrics.ts', 'mock-rs/telemetry.ts', 'jwks-cdn/app.ts', 'fault-proxy/app.ts']
       .map((f) => readFileSync(join(ROOT, f), 'utf8'))
       .join('\n')
     const names = new Set(exprs.flatMap((e) => [...e.matchAll(/\b((?:mock_as|rs|cdn|proxy)_[a-z_]+?)(?:_bucket)?\b(?=[{[ )])/g)].map((m) => m[1]!)))

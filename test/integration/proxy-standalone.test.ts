@@ -4,8 +4,8 @@ import { createInterface } from 'node:readline'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createCdnControl } from '../../src/faults/proxy/cdn-client.ts'
-import { createProxyControl } from '../../src/faults/proxy/proxy-client.ts'
+import { createCdnControl } from '../../jwks-cdn/client.ts'
+import { createProxyControl } from '../../fault-proxy/client.ts'
 
 /** `oauth-gameday serve <args>` from the built CLI. */
 async function startChild(args: string[]): Promise<{ child: ChildProcess; url: string; token: string }> {

@@ -3,9 +3,10 @@ import { request } from 'undici'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { isGamedayError } from '../../src/errors.ts'
 import { createLogger } from '../../src/log.ts'
-import type { ServedComponent } from '../../src/faults/proxy/common.ts'
-import { buildFaultProxy, serveProxy } from '../../src/faults/proxy/fault-proxy.ts'
-import { createProxyControl, type ProxyControlClient } from '../../src/faults/proxy/proxy-client.ts'
+import type { ServedComponent } from '../../src/util/component/common.ts'
+import { buildFaultProxy } from '../../fault-proxy/app.ts'
+import { serveProxy } from '../../fault-proxy/main.ts'
+import { createProxyControl, type ProxyControlClient } from '../../fault-proxy/client.ts'
 
 const BIG = Buffer.alloc(600, 'x')
 

@@ -166,7 +166,7 @@ export function registerServe(program: Command): void {
     .option('--stale-if-error <duration>', 'serve stale when the origin fails', '0s')
     .option('--allow-external', 'allow a non-loopback origin', false)
     .action(async (opts: Common & { origin: string; ttl?: string; staleWhileRevalidate: string; staleIfError: string; allowExternal: boolean }) => {
-      const { serveCdn } = await import('../../faults/proxy/cdn.ts')
+      const { serveCdn } = await import('../../../jwks-cdn/main.ts')
       await hold(
         await serveCdn({
           ...common(opts),
@@ -183,7 +183,7 @@ export function registerServe(program: Command): void {
     .requiredOption('--upstream <url>', 'where requests are forwarded (the AS issuer)')
     .option('--allow-external', 'allow a non-loopback upstream', false)
     .action(async (opts: Common & { upstream: string; allowExternal: boolean }) => {
-      const { serveProxy } = await import('../../faults/proxy/fault-proxy.ts')
+      const { serveProxy } = await import('../../../fault-proxy/main.ts')
       await hold(await serveProxy({ ...common(opts), upstream: opts.upstream, allowExternal: opts.allowExternal }))
     })
 

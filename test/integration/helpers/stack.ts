@@ -54,8 +54,8 @@ async function listen(app: FastifyInstance): Promise<string> {
 
 /** The fault proxy is built by another engineer; import it only when a test asks for it. */
 async function startProxy(origin: string): Promise<{ app: FastifyInstance; url: string; control: ProxyControl }> {
-  const proxyMod = '../../../src/faults/proxy/fault-proxy.ts'
-  const clientMod = '../../../src/faults/proxy/proxy-client.ts'
+  const proxyMod = '../../../fault-proxy/app.ts'
+  const clientMod = '../../../fault-proxy/client.ts'
   const { buildFaultProxy } = (await import(proxyMod)) as { buildFaultProxy(o: Record<string, unknown>): Promise<FastifyInstance> }
   const mod = (await import(clientMod)) as Record<string, (url: string, token: string) => ProxyControl>
   const create = mod.createProxyControl ?? Object.values(mod).find((f) => typeof f === 'function')
@@ -89,8 +89,8 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     let jwksOrigin = rsOrigin
     const cdnCfg = opts.cdn === true ? {} : opts.cdn || undefined
     if (cdnCfg) {
-      const { buildJwksCdn } = await import('../../../src/faults/proxy/cdn.ts')
-      const { createCdnControl } = await import('../../../src/faults/proxy/cdn-client.ts')
+      const { buildJwksCdn } = await import('../../../jwks-cdn/app.ts')
+      const { createCdnControl } = await import('../../../jwks-cdn/client.ts')
       const app = await buildJwksCdn({ origin: rsOrigin, adminToken: ADMIN, logger: false, ...cdnCfg })
       apps.push(app)
       jwksOrigin = await listen(app)

@@ -2,8 +2,8 @@
  * Typed client of the JWKS CDN control API (`/_cdn`), the {@link CdnControl}
  * the runner and the faults use.
  */
-import type { CdnControl, ComponentEvent } from '../../runtime/types.ts'
-import { controlCaller } from './control-client.ts'
+import type { CdnControl, ComponentEvent } from '../src/runtime/types.ts'
+import { controlCaller } from '../src/util/component/control-client.ts'
 
 /** Entry of `GET /_cdn/stats`. */
 export interface CdnEntryStats {

@@ -3,13 +3,13 @@
  * JWKS-sized document is called directly and through the CDN (every request
  * a hit), alternating request by request over keep-alive undici pools on
  * loopback, so the two series see the same machine load. The budget is an added p99 under
- * 1 ms. Run: `tsx src/faults/proxy/bench/cdn-hit.ts [--requests N] [--concurrency C]`.
+ * 1 ms. Run: `tsx jwks-cdn/bench/cdn-hit.ts [--requests N] [--concurrency C]`.
  */
 import { parseArgs } from 'node:util'
 import Fastify from 'fastify'
 import { Pool } from 'undici'
-import { serveCdn } from '../cdn.ts'
-import { isMain } from '../common.ts'
+import { serveCdn } from '../main.ts'
+import { isMain } from '../../src/util/component/common.ts'
 
 /** Latency summary of one target, in microseconds. */
 export interface LatencySummary {

@@ -15,10 +15,10 @@ import { Value } from '@sinclair/typebox/value'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { Counter, Registry } from 'prom-client'
 import { Pool } from 'undici'
-import type { Logger } from '../../log.ts'
-import type { Toxic, ToxicType } from '../../runtime/types.ts'
-import { assertLoopbackUrl } from '../../util/loopback.ts'
-import { durationMs } from '../../util/duration.ts'
+import type { Logger } from '../src/log.ts'
+import type { Toxic, ToxicType } from '../src/runtime/types.ts'
+import { assertLoopbackUrl } from '../src/util/loopback.ts'
+import { durationMs } from '../src/util/duration.ts'
 import {
   ControlInputError,
   controlScope,
@@ -26,13 +26,9 @@ import {
   fastifyLoggerOptions,
   forwardableHeaders,
   installErrorHandler,
-  isMain,
   registerEventsRoute,
-  runMain,
-  serveComponent,
-  type ServedComponent,
   validateInput,
-} from './common.ts'
+} from '../src/util/component/common.ts'
 import { type ToxicContext, type ToxicDefinition, toxics as registry } from './toxics/index.ts'
 
 /** Options of {@link buildFaultProxy}. */
@@ -308,23 +304,4 @@ export async function buildFaultProxy(options: FaultProxyOptions): Promise<Fasti
     api.all('/*', async (_req, reply) => reply.code(404).send({ error: 'not_found', message: 'unknown /_proxy route' }))
   })
   return app
-}
-
-/**
- * Build and listen (127.0.0.1, port 0 by default). Mints an admin token when none is given.
- *
- * @example
- * ```ts
- * const proxy = await serveProxy({ upstream: issuer })
- * await createProxyControl(proxy.url, proxy.adminToken).addToxic({ type: 'latency', pathPrefix: '/token', attributes: { latencyMs: 500 } })
- * ```
- */
-export async function serveProxy(opts: FaultProxyOptions & { port?: number; host?: string }): Promise<ServedComponent> {
-  return await serveComponent(opts, buildFaultProxy)
-}
-
-if (isMain(import.meta.url)) {
-  await runMain('upstream', (o) =>
-    serveProxy({ upstream: o.url, port: o.port, host: o.host, allowExternal: o.allowExternal, ...(o.adminToken ? { adminToken: o.adminToken } : {}) }),
-  )
 }

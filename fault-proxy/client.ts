@@ -2,8 +2,8 @@
  * Typed client of the HTTP fault proxy control API (`/_proxy`), the
  * {@link ProxyControl} the runner and the faults use.
  */
-import type { ComponentEvent, ProxyControl, Toxic } from '../../runtime/types.ts'
-import { controlCaller } from './control-client.ts'
+import type { ComponentEvent, ProxyControl, Toxic } from '../src/runtime/types.ts'
+import { controlCaller } from '../src/util/component/control-client.ts'
 
 /** What `GET /_proxy/stats` answers. */
 export interface ProxyStats {

@@ -13,10 +13,10 @@ import { Type } from '@sinclair/typebox'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { Counter, Gauge, Registry } from 'prom-client'
 import { Pool } from 'undici'
-import { GamedayError } from '../../errors.ts'
-import type { Logger } from '../../log.ts'
-import { assertLoopbackUrl } from '../../util/loopback.ts'
-import { DURATION_PATTERN, durationMs } from '../../util/duration.ts'
+import { GamedayError } from '../src/errors.ts'
+import type { Logger } from '../src/log.ts'
+import { assertLoopbackUrl } from '../src/util/loopback.ts'
+import { DURATION_PATTERN, durationMs } from '../src/util/duration.ts'
 import { type CacheDirectives, parseCacheControl } from './cache-control.ts'
 import {
   controlScope,
@@ -24,13 +24,9 @@ import {
   fastifyLoggerOptions,
   forwardableHeaders,
   installErrorHandler,
-  isMain,
   registerEventsRoute,
-  runMain,
-  serveComponent,
-  type ServedComponent,
   validateInput,
-} from './common.ts'
+} from '../src/util/component/common.ts'
 
 /** Options of {@link buildJwksCdn}. Durations are k6-style strings (`30s`, `5m`). */
 export interface JwksCdnOptions {
@@ -389,37 +385,4 @@ export async function buildJwksCdn(options: JwksCdnOptions): Promise<FastifyInst
     api.all('/*', async (_req, reply) => reply.code(404).send({ error: 'not_found', message: 'unknown /_cdn route' }))
   })
   return app
-}
-
-/**
- * Build and listen (127.0.0.1, port 0 by default). Mints an admin token when none is given.
- *
- * @example
- * ```ts
- * const cdn = await serveCdn({ origin: issuer, ttl: '10m' })
- * const jwksUri = `${cdn.url}/jwks`
- * await cdn.close()
- * ```
- */
-export async function serveCdn(opts: JwksCdnOptions & { port?: number; host?: string }): Promise<ServedComponent> {
-  return await serveComponent(opts, buildJwksCdn)
-}
-
-if (isMain(import.meta.url)) {
-  await runMain(
-    'origin',
-    (o) =>
-      serveCdn({
-        origin: o.url,
-        port: o.port,
-        host: o.host,
-        allowExternal: o.allowExternal,
-        ...(o.adminToken ? { adminToken: o.adminToken } : {}),
-        ...(o.extra.ttl ? { ttl: o.extra.ttl } : {}),
-        ...(o.extra['stale-while-revalidate'] ? { staleWhileRevalidate: o.extra['stale-while-revalidate'] } : {}),
-        ...(o.extra['stale-if-error'] ? { staleIfError: o.extra['stale-if-error'] } : {}),
-        ...(o.extra['purge-delay'] ? { purgeDelay: o.extra['purge-delay'] } : {}),
-      }),
-    ['ttl', 'stale-while-revalidate', 'stale-if-error', 'purge-delay'],
-  )
 }
