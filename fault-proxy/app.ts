@@ -16,7 +16,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { Counter, Registry } from 'prom-client'
 import { Pool } from 'undici'
 import type { Logger } from '../src/log.ts'
-import type { Toxic, ToxicType } from '../src/runtime/types.ts'
+import type { Toxic, ToxicType } from './control.ts'
 import { assertLoopbackUrl } from '../src/util/loopback.ts'
 import { durationMs } from '../src/util/duration.ts'
 import {
@@ -50,7 +50,7 @@ export interface FaultProxyOptions {
 
 const TOXIC_TYPES = Object.keys(registry) as ToxicType[]
 
-/** Body of `POST /_proxy/toxics` (the Toxic of src/runtime/types.ts). */
+/** Body of `POST /_proxy/toxics` (the Toxic of ./control.ts). */
 export const ToxicSchema = Type.Object(
   {
     type: Type.Union(

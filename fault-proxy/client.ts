@@ -2,7 +2,8 @@
  * Typed client of the HTTP fault proxy control API (`/_proxy`), the
  * {@link ProxyControl} the runner and the faults use.
  */
-import type { ComponentEvent, ProxyControl, Toxic } from '../src/runtime/types.ts'
+import type { ComponentEvent } from '../src/util/component/events.ts'
+import type { ProxyControl, Toxic } from './control.ts'
 import { controlCaller } from '../src/util/component/control-client.ts'
 
 /** What `GET /_proxy/stats` answers. */

@@ -2,7 +2,8 @@
  * Typed client of the JWKS CDN control API (`/_cdn`), the {@link CdnControl}
  * the runner and the faults use.
  */
-import type { CdnControl, ComponentEvent } from '../src/runtime/types.ts'
+import type { ComponentEvent } from '../src/util/component/events.ts'
+import type { CdnControl } from './control.ts'
 import { controlCaller } from '../src/util/component/control-client.ts'
 
 /** Entry of `GET /_cdn/stats`. */

@@ -3,7 +3,8 @@
  * Every failure is a GamedayError('ERR_CONTROL_REQUEST_FAILED') naming the call.
  */
 import { GamedayError } from '../src/errors.ts'
-import type { AsControl, ComponentEvent, RotateRequest, RotateResult } from '../src/runtime/types.ts'
+import type { ComponentEvent } from '../src/util/component/events.ts'
+import type { AsControl, RotateRequest, RotateResult } from './control.ts'
 
 /**
  * Create a control handle for a running mock-as.

@@ -3,7 +3,7 @@
  * 1, kept in memory (bounded) and emitted in process on 'event'.
  */
 import { EventEmitter } from 'node:events'
-import type { ComponentEvent } from '../src/runtime/types.ts'
+import type { ComponentEvent } from '../src/util/component/events.ts'
 
 const MAX_EVENTS = 20_000
 

@@ -13,7 +13,7 @@
  * `wrong-alg` signs with an alg the published key does not declare.
  */
 import { constants, type KeyObject, createPublicKey, generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto'
-import type { RotateRequest, RotateResult, RotationMode } from '../src/runtime/types.ts'
+import type { RotateRequest, RotateResult, RotationMode } from './control.ts'
 import { durationMs } from '../src/util/duration.ts'
 import type { EventLog } from './events.ts'
 

@@ -2,7 +2,8 @@
  * Typed client of the mock-rs control API (`/_control`), implementing the
  * runner's RsControl contract.
  */
-import type { ComponentEvent, RsControl } from '../src/runtime/types.ts'
+import type { ComponentEvent } from '../src/util/component/events.ts'
+import type { RsControl } from './control.ts'
 import { GamedayError } from '../src/errors.ts'
 
 const TIMEOUT_MS = 5000

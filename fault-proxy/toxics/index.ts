@@ -2,7 +2,7 @@
  * The toxics of the HTTP fault proxy, registered by type (an explicit
  * object, no discovery). A new toxic is one file here and one line below.
  */
-import type { ToxicType } from '../../src/runtime/types.ts'
+import type { ToxicType } from '../control.ts'
 import { error } from './error.ts'
 import { latency } from './latency.ts'
 import { rateLimit } from './rate-limit.ts'

@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Transform } from 'node:stream'
 import type { Static, TObject } from '@sinclair/typebox'
-import type { ToxicType } from '../../src/runtime/types.ts'
+import type { ToxicType } from '../control.ts'
 
 /** What a toxic sees of one proxied request. */
 export interface ToxicContext<S = unknown> {

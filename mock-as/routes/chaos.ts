@@ -4,7 +4,7 @@
  * is a 400 with a JSON error naming the field.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { RotateRequest } from '../../src/runtime/types.ts'
+import type { RotateRequest } from '../control.ts'
 import { parseDuration } from '../../src/util/duration.ts'
 import { type AsContext, defaultChaos, safeEqual } from '../context.ts'
 import { ALGS } from '../keys.ts'

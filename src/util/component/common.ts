@@ -12,7 +12,7 @@ import { Value, ValueErrorType } from '@sinclair/typebox/value'
 import { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify'
 import { isGamedayError } from '../../errors.ts'
 import { createLogger, type Logger } from '../../log.ts'
-import type { ComponentEvent } from '../../runtime/types.ts'
+import type { ComponentEvent } from './events.ts'
 import { registerSecret } from '../../util/secrets.ts'
 
 /** What `serveCdn` / `serveProxy` hand back. */

@@ -1,0 +1,41 @@
+/** The control contract of mock-as: its chaos API (`/_chaos`), as the harness drives it. */
+import type { EventFeed } from '../src/util/component/events.ts'
+
+export type RotationMode = 'publish-then-sign' | 'sign-before-publish' | 'drop-old-early' | 'wrong-alg'
+
+export interface RotateRequest {
+  mode: RotationMode
+  /** publish-then-sign: time between publishing the new key and signing with it. */
+  leadTime?: string
+  /** publish-then-sign: how long the old key stays published after the switch. */
+  retireAfter?: string
+  /** sign-before-publish: how long the new kid stays absent from the JWKS. */
+  unpublishedFor?: string
+  /** Algorithm of the new key (default: the configured one). */
+  alg?: string
+}
+
+export interface RotateResult {
+  oldKid: string
+  newKid: string
+  /** Epoch ms the new key is (or will be) published. */
+  publishAt: number
+  /** Epoch ms signing with the new key starts. */
+  signAt: number
+}
+
+/** mock-as chaos control (`/_chaos`). */
+export interface AsControl extends EventFeed {
+  rotate(req: RotateRequest): Promise<RotateResult>
+  setClockOffset(seconds: number): Promise<void>
+  /** grantType '*' or omitted: every grant. */
+  setTokenLatency(opts: { grantType?: string; fixedMs: number; jitterMs?: number }): Promise<void>
+  setTokenErrors(opts: { grantType?: string; status: number; ratio: number }): Promise<void>
+  /** CPU time burnt per token request (for capacity tests with a known knee). */
+  setTokenCost(opts: { cpuMs: number }): Promise<void>
+  setIntrospectionRateLimit(opts: { rate: number; burst: number } | null): Promise<void>
+  setRefreshReuseDetection(enabled: boolean): Promise<void>
+  revoke(opts: { clientId?: string; sub?: string }): Promise<{ revoked: number }>
+  state(): Promise<Record<string, unknown>>
+  reset(): Promise<void>
+}
