@@ -1,8 +1,9 @@
 /**
  * Typed client for the mock-as chaos API (`/_chaos`), implementing AsControl.
- * Every failure is a GamedayError('ERR_CONTROL_REQUEST_FAILED') naming the call.
+ * Every failure is a GamedayError('ERR_CONTROL_REQUEST_FAILED') naming the call
+ * (the shared control client of src/util/component/).
  */
-import { GamedayError } from '../src/errors.ts'
+import { controlCaller } from '../src/util/component/control-client.ts'
 import type { ComponentEvent } from '../src/util/component/events.ts'
 import type { AsControl, RotateRequest, RotateResult } from './control.ts'
 
@@ -17,30 +18,7 @@ import type { AsControl, RotateRequest, RotateResult } from './control.ts'
  * ```
  */
 export function createAsControl(baseUrl: string, adminToken: string): AsControl {
-  const base = baseUrl.replace(/\/$/, '')
-  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    let res: Response
-    try {
-      res = await fetch(`${base}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${adminToken}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        signal: AbortSignal.timeout(10_000),
-      })
-    } catch (cause) {
-      throw new GamedayError('ERR_CONTROL_REQUEST_FAILED', `mock-as ${method} ${path}: ${(cause as Error).message}`, { cause })
-    }
-    const text = await res.text()
-    if (!res.ok) {
-      let detail = text.slice(0, 300)
-      try {
-        const j = JSON.parse(text) as { error_description?: string }
-        if (j.error_description) detail = j.error_description
-      } catch {}
-      throw new GamedayError('ERR_CONTROL_REQUEST_FAILED', `mock-as ${method} ${path}: ${res.status} ${detail}`)
-    }
-    return (text ? JSON.parse(text) : undefined) as T
-  }
+  const call = controlCaller('mock-as', baseUrl, adminToken)
   return {
     source: 'mock-as',
     async poll(since: number): Promise<ComponentEvent[]> {

@@ -4,6 +4,7 @@
  * authentication (RFC 6749 §2.3) and token issuance (RFC 9068 JWTs or
  * opaque tokens), the two things every grant needs.
  */
+import { sameSecret } from '../src/util/component/admin-auth.ts'
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
@@ -69,11 +70,7 @@ export function ttls(config: AsConfig): TtlsMs {
 }
 
 /** Constant-time comparison of two strings (hashing first so lengths do not leak). */
-export function safeEqual(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a).digest()
-  const hb = createHash('sha256').update(b).digest()
-  return timingSafeEqual(ha, hb)
-}
+export const safeEqual: (a: string, b: string) => boolean = sameSecret
 
 const secretDigests = new WeakMap<ClientConfig, Buffer>()
 

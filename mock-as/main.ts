@@ -7,9 +7,9 @@
  * Prints the issuer URL (line 1) and the admin token (line 2) on stdout, then
  * stops cleanly on SIGTERM / SIGINT.
  */
-import { randomBytes } from 'node:crypto'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
+import { mintAdminToken } from '../src/util/component/admin-auth.ts'
 import { GamedayError } from '../src/errors.ts'
 import { buildAuthorizationServer } from './app.ts'
 
@@ -44,7 +44,7 @@ export interface ServedAs {
  * ```
  */
 export async function serveAs(opts: ServeAsOptions = {}): Promise<ServedAs> {
-  const adminToken = opts.adminToken ?? randomBytes(24).toString('base64url')
+  const adminToken = opts.adminToken ?? mintAdminToken()
   const app = await buildAuthorizationServer({ config: opts.config, adminToken, tokenFastPath: opts.tokenFastPath })
   await app.listen({ port: opts.port ?? 0, host: opts.host ?? '127.0.0.1' })
   return {

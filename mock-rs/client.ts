@@ -4,9 +4,7 @@
  */
 import type { ComponentEvent } from '../src/util/component/events.ts'
 import type { RsControl } from './control.ts'
-import { GamedayError } from '../src/errors.ts'
-
-const TIMEOUT_MS = 5000
+import { controlCaller } from '../src/util/component/control-client.ts'
 
 /** RsControl plus the extras mock-rs offers. */
 export interface MockRsControl extends RsControl {
@@ -24,25 +22,8 @@ export interface MockRsControl extends RsControl {
  * ```
  */
 export function createRsControl(baseUrl: string, adminToken: string, name: string): MockRsControl {
-  const base = baseUrl.replace(/\/+$/, '')
-  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    let res: Response
-    try {
-      res = await fetch(`${base}/_control${path}`, {
-        method,
-        headers: { authorization: `Bearer ${adminToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(TIMEOUT_MS),
-      })
-    } catch (err) {
-      throw new GamedayError('ERR_CONTROL_REQUEST_FAILED', `rs:${name}: ${method} /_control${path} failed (${(err as Error).message})`, { cause: err })
-    }
-    const text = await res.text()
-    if (!res.ok) {
-      throw new GamedayError('ERR_CONTROL_REQUEST_FAILED', `rs:${name}: ${method} /_control${path} answered ${res.status} ${text.slice(0, 200)}`)
-    }
-    return (text ? JSON.parse(text) : undefined) as T
-  }
+  const control = controlCaller(`rs:${name}`, baseUrl, adminToken)
+  const call = <T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown) => control<T>(method, `/_control${path}`, body)
   return {
     source: `rs:${name}`,
     async poll(since: number): Promise<ComponentEvent[]> {

@@ -3,9 +3,9 @@
  * Prints its base URL as stdout line 1 and its admin token as line 2, then
  * serves until SIGTERM/SIGINT. `oauth-gameday serve rs` calls {@link serveRs}.
  */
-import { randomBytes } from 'node:crypto'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
+import { mintAdminToken } from '../src/util/component/admin-auth.ts'
 import { GamedayError, isGamedayError } from '../src/errors.ts'
 import { createLogger } from '../src/log.ts'
 import { registerSecret } from '../src/util/secrets.ts'
@@ -37,7 +37,7 @@ export interface ServedRs {
  * ```
  */
 export async function serveRs(options: ServeRsOptions): Promise<ServedRs> {
-  const adminToken = options.adminToken ?? randomBytes(24).toString('base64url')
+  const adminToken = options.adminToken ?? mintAdminToken()
   registerSecret(adminToken)
   const logger = options.logger === undefined ? createLogger({ name: `rs:${options.name ?? 'mock-rs'}` }) : options.logger
   const app = await buildResourceServer({ ...options, adminToken, logger })

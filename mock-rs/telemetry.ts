@@ -6,6 +6,8 @@
  * only when `/metrics` is scraped.
  */
 import { Counter, Gauge, Registry } from 'prom-client'
+import { EventLog } from '../src/util/component/event-log.ts'
+import type { ComponentEvent } from '../src/util/component/events.ts'
 
 /** Reasons of a 401 `invalid_token` (the `error_description` the load engine reads). */
 export type RejectReason =
@@ -23,12 +25,8 @@ export type RejectReason =
 
 export type Outcome = 'accepted' | 'rejected' | 'forbidden' | 'unavailable' | 'fail_open' | 'no_credentials' | 'invalid_request'
 
-export interface RsEvent {
-  seq: number
-  time: number
-  type: string
-  data?: Record<string, unknown>
-}
+/** An event of the mock-rs feed. */
+export type RsEvent = ComponentEvent
 
 const MAX_EVENTS = 5000
 /** Sampled event types: at most this many per second each. */
@@ -46,14 +44,14 @@ export class Telemetry {
   readonly registry = new Registry()
   /** Called with every event kept in the feed (the RS logs them). */
   listener: ((e: RsEvent) => void) | undefined
-  private events: RsEvent[] = []
-  private seq = 0
+  private readonly events: EventLog
   private samples = new Map<string, { second: number; count: number }>()
 
   constructor(
     private readonly now: () => number,
     probe: () => { kids: number; jwksAgeSeconds: number | null },
   ) {
+    this.events = new EventLog(now, MAX_EVENTS)
     const self = this
     new Counter({
       name: 'rs_validations_total',
@@ -136,11 +134,8 @@ export class Telemetry {
 
   /** Append an event to the feed. */
   emit(type: string, data?: Record<string, unknown>): void {
-    this.seq += 1
-    const event: RsEvent = data ? { seq: this.seq, time: this.now(), type, data } : { seq: this.seq, time: this.now(), type }
-    this.events.push(event)
+    const event = this.events.emit(type, data)
     this.listener?.(event)
-    if (this.events.length > MAX_EVENTS) this.events.splice(0, this.events.length - MAX_EVENTS)
   }
 
   /**
@@ -159,9 +154,7 @@ export class Telemetry {
 
   /** Events with seq > since. */
   eventsSince(since: number): RsEvent[] {
-    if (since <= 0) return [...this.events]
-    const first = this.events.findIndex((e) => e.seq > since)
-    return first < 0 ? [] : this.events.slice(first)
+    return this.events.since(since)
   }
 
   /** Validations as `{ accepted: n, rejected: { expired: n, ... }, ... }`. */

@@ -6,7 +6,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { RotateRequest } from '../control.ts'
 import { parseDuration } from '../../src/util/duration.ts'
-import { type AsContext, defaultChaos, safeEqual } from '../context.ts'
+import { adminTokenMatches } from '../../src/util/component/admin-auth.ts'
+import { type AsContext, defaultChaos } from '../context.ts'
 import { ALGS } from '../keys.ts'
 
 class BadInput extends Error {}
@@ -61,9 +62,7 @@ export function chaosRoutes(app: FastifyInstance, ctx: AsContext, adminToken: st
   })
   app.register(async (scope) => {
     scope.addHook('onRequest', async (req, reply) => {
-      const h = req.headers.authorization
-      const m = typeof h === 'string' ? /^Bearer +(\S+) *$/i.exec(h) : null
-      if (!m || !safeEqual(m[1]!, adminToken)) {
+      if (!adminTokenMatches(req.headers.authorization, adminToken)) {
         return reply.code(401).header('www-authenticate', 'Bearer realm="mock-as-chaos"').send({ error: 'unauthorized', error_description: 'admin bearer token required' })
       }
     })

@@ -3,19 +3,13 @@
  * clock-skew fault, stats, state, reset and the event feed the runner polls.
  * Off when no admin token is configured.
  */
-import { timingSafeEqual } from 'node:crypto'
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
+import { adminTokenMatches } from '../../src/util/component/admin-auth.ts'
 import type { RsContext } from '../context.ts'
 
 /** Ten years: anything larger is a unit mistake, not a skew. */
 const MAX_OFFSET_S = 315_360_000
-
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a)
-  const y = Buffer.from(b)
-  return x.length === y.length && timingSafeEqual(x, y)
-}
 
 /** Stats as `GET /_control/stats` answers them. */
 export function statsOf(ctx: RsContext): Record<string, unknown> {
@@ -38,9 +32,7 @@ export function controlRoutes(app: FastifyInstance, ctx: RsContext, adminToken: 
   app.register(
     async (control) => {
       control.addHook('onRequest', async (request, reply) => {
-        const h = request.headers.authorization
-        const m = typeof h === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(h) : null
-        if (!m || !sameSecret(m[1]!, adminToken)) {
+        if (!adminTokenMatches(request.headers.authorization, adminToken)) {
           return reply
             .code(401)
             .header('www-authenticate', 'Bearer realm="mock-rs control"')

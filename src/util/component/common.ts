@@ -3,7 +3,6 @@
  * the Bearer-guarded control API, input validation that names the field and
  * the expected value, hop-by-hop header filtering, and the standalone `main`.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -12,8 +11,9 @@ import { Value, ValueErrorType } from '@sinclair/typebox/value'
 import { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify'
 import { isGamedayError } from '../../errors.ts'
 import { createLogger, type Logger } from '../../log.ts'
-import type { ComponentEvent } from './events.ts'
-import { registerSecret } from '../../util/secrets.ts'
+import { adminTokenMatches, mintAdminToken } from './admin-auth.ts'
+import type { EventLog } from './event-log.ts'
+import { registerSecret } from '../secrets.ts'
 
 /** What `serveCdn` / `serveProxy` hand back. */
 export interface ServedComponent {
@@ -24,27 +24,6 @@ export interface ServedComponent {
   close(): Promise<void>
 }
 
-/** Bounded, append-only event feed with strictly increasing `seq` (from 1). */
-export class EventLog {
-  private readonly items: ComponentEvent[] = []
-  private seq = 0
-
-  constructor(
-    private readonly clock: () => number,
-    private readonly max = 10_000,
-  ) {}
-
-  emit(type: string, data?: Record<string, unknown>): void {
-    this.seq += 1
-    this.items.push({ seq: this.seq, time: this.clock(), type, ...(data ? { data } : {}) })
-    if (this.items.length > this.max) this.items.splice(0, this.items.length - this.max)
-  }
-
-  since(since: number): ComponentEvent[] {
-    return this.items.filter((e) => e.seq > since)
-  }
-}
-
 /** A control-API input error: answered with 400 and the message. */
 export class ControlInputError extends Error {
   readonly statusCode: number
@@ -53,19 +32,6 @@ export class ControlInputError extends Error {
     this.name = 'ControlInputError'
     this.statusCode = statusCode
   }
-}
-
-/** A fresh admin token (registered with the secret masker). */
-export function mintAdminToken(): string {
-  const token = randomBytes(24).toString('base64url')
-  registerSecret(token)
-  return token
-}
-
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a)
-  const y = Buffer.from(b)
-  return x.length === y.length && timingSafeEqual(x, y)
 }
 
 /**
@@ -83,9 +49,7 @@ export function controlScope(
     async (scope) => {
       scope.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
         if (!adminToken) return reply.code(404).send({ error: 'not_found', message: `control api ${prefix} is off: no admin token configured` })
-        const header = req.headers.authorization ?? ''
-        const m = /^Bearer\s+(\S+)$/i.exec(header)
-        if (!m || !sameSecret(m[1]!, adminToken)) {
+        if (!adminTokenMatches(req.headers.authorization, adminToken)) {
           reply.header('www-authenticate', `Bearer realm="${prefix}"`)
           return reply.code(401).send({ error: 'unauthorized', message: 'control api needs Authorization: Bearer <admin token>' })
         }
@@ -295,3 +259,6 @@ export async function runMain(
     process.exit(isGamedayError(err) ? err.exitCode : 1)
   }
 }
+
+export { EventLog } from './event-log.ts'
+export { mintAdminToken } from './admin-auth.ts'

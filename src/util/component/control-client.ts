@@ -1,6 +1,9 @@
 /**
- * The HTTP call both control clients make: Bearer auth, JSON in and out, and
- * a GamedayError (`ERR_CONTROL_REQUEST_FAILED`) that quotes the server's message.
+ * The one HTTP call every control client makes (mock-as, mock-rs, the JWKS
+ * CDN, the fault proxy): Bearer auth with the admin token (registered with
+ * the secret masker), JSON in and out, a timeout, and a GamedayError
+ * (`ERR_CONTROL_REQUEST_FAILED`) that quotes the server's message
+ * (`message`, or an OAuth-style `error_description`).
  */
 import { request } from 'undici'
 import { GamedayError } from '../../errors.ts'
@@ -9,7 +12,15 @@ import { registerSecret } from '../../util/secrets.ts'
 /** A JSON call against a control API; resolves to the parsed body (undefined on 204). */
 export type ControlCall = <T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown) => Promise<T>
 
-/** Make a {@link ControlCall} bound to `baseUrl` and `adminToken`. */
+/**
+ * Make a {@link ControlCall} bound to `baseUrl` and `adminToken`.
+ *
+ * @example
+ * ```ts
+ * const call = controlCaller('cdn', cdnUrl, adminToken)
+ * const stats = await call<{ hits: number }>('GET', '/_cdn/stats')
+ * ```
+ */
 export function controlCaller(component: string, baseUrl: string, adminToken: string, timeoutMs = 10_000): ControlCall {
   registerSecret(adminToken)
   const base = baseUrl.replace(/\/+$/, '')
@@ -29,8 +40,9 @@ export function controlCaller(component: string, baseUrl: string, adminToken: st
     if (res.statusCode >= 400) {
       let message = text.slice(0, 300)
       try {
-        const parsed = JSON.parse(text) as { message?: string }
-        if (parsed.message) message = parsed.message
+        const parsed = JSON.parse(text) as { message?: string; error_description?: string }
+        const quoted = parsed.message ?? parsed.error_description
+        if (quoted) message = quoted
       } catch {}
       throw new GamedayError('ERR_CONTROL_REQUEST_FAILED', `${component} ${method} ${path}: ${res.statusCode} ${message}`)
     }
