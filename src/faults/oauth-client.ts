@@ -13,7 +13,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { GamedayError } from '../errors.ts'
-import { parseBearerChallenge as parseChallenge } from '../util/bearer-challenge.ts'
+import { parseBearerChallenge as parseChallenge } from '../oauth/bearer-challenge.ts'
 import { registerSecret } from '../util/secrets.ts'
 
 /** Where the client talks to. */

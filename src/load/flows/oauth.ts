@@ -7,7 +7,7 @@
  */
 import type { ClientCredentials, RsTarget, Targets } from '../../runtime/types.ts'
 import { GamedayError } from '../../errors.ts'
-import { parseBearerChallenge } from '../../util/bearer-challenge.ts'
+import { parseBearerChallenge } from '../../oauth/bearer-challenge.ts'
 import { type HttpResponse, TransportError, header } from '../http.ts'
 import type { FlowContext, RecordTags } from './types.ts'
 
