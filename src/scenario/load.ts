@@ -133,29 +133,47 @@ export async function expandScenarioPaths(paths: readonly string[]): Promise<str
   return out
 }
 
+/** One file of a batch that could not be loaded, with why. */
+export interface RefusedScenario {
+  source: string
+  error: GamedayError
+}
+
+/**
+ * Load every scenario under `paths` one by one, keeping going past a bad
+ * file: the valid ones to run and the refused ones with their errors
+ * (directory runs run the rest and list the refused in their closing table).
+ * A missing path still throws ERR_SCENARIO_NOT_FOUND.
+ */
+export async function loadEach(paths: readonly string[], options: ParseOptions = {}): Promise<{ loaded: LoadedScenario[]; refused: RefusedScenario[] }> {
+  const files = await expandScenarioPaths(paths)
+  const loaded: LoadedScenario[] = []
+  const refused: RefusedScenario[] = []
+  for (const file of files) {
+    try {
+      loaded.push(await loadScenario(file, options))
+    } catch (err) {
+      if (!isGamedayError(err)) throw err
+      refused.push({ source: file, error: err })
+    }
+  }
+  return { loaded, refused }
+}
+
 /**
  * Load every scenario under `paths` (directories expand to their `*.yaml`,
  * sorted). All files are checked; when any fails, one error lists the issues
  * of every failing file.
  */
 export async function loadScenarios(paths: readonly string[], options: ParseOptions = {}): Promise<LoadedScenario[]> {
-  const files = await expandScenarioPaths(paths)
-  const loaded: LoadedScenario[] = []
-  const failures: GamedayError[] = []
-  for (const file of files) {
-    try {
-      loaded.push(await loadScenario(file, options))
-    } catch (err) {
-      if (!isGamedayError(err)) throw err
-      failures.push(err)
-    }
-  }
+  const { loaded, refused } = await loadEach(paths, options)
+  const failures = refused.map((r) => r.error)
   if (failures.length === 1) throw failures[0]
   if (failures.length > 1) {
     const codes = new Set(failures.map((f) => f.code))
     const code = codes.size === 1 ? failures[0]!.code : 'ERR_SCENARIO_INVALID'
     const details = failures.flatMap((f) => (f.details.length > 0 ? f.details : [f.message]))
-    throw new GamedayError(code, `${failures.length} of ${files.length} scenarios are invalid`, { details })
+    throw new GamedayError(code, `${failures.length} of ${loaded.length + failures.length} scenarios are invalid`, { details })
   }
   return loaded
 }

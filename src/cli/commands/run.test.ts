@@ -38,14 +38,48 @@ afterEach(() => {
   process.exitCode = undefined
 })
 
-const outcome = (id: string, exitCode: number) => ({ runDir: `reports/${id}/r1`, exitCode, verdict: { pass: exitCode === 0, score: exitCode === 0 ? 1 : 0.5 } }) as unknown as RunOutcome
+const outcome = (id: string, exitCode: number) => ({ runDir: `reports/${id}/r1`, exitCode, record: { status: exitCode === 105 ? 'aborted' : 'completed' }, verdict: { pass: exitCode === 0, score: exitCode === 0 ? 1 : 0.5 } }) as unknown as RunOutcome
 
 describe('run', () => {
-  it('orders exit codes: aborted, internal, invalid, SLO broken, ok', () => {
+  it("orders exit codes as DESIGN.md's decisions: 105 > 103 > 104 > 108 > 99 > 0", () => {
     expect(worstExitCode([0, 99, 0])).toBe(99)
+    expect(worstExitCode([99, 108])).toBe(108)
+    expect(worstExitCode([108, 104, 99])).toBe(104)
+    expect(worstExitCode([104, 103])).toBe(103)
     expect(worstExitCode([99, 1, 0])).toBe(1)
-    expect(worstExitCode([1, 105, 99])).toBe(105)
+    expect(worstExitCode([103, 105, 99])).toBe(105)
     expect(worstExitCode([])).toBe(0)
+  })
+
+  it('a directory run refuses an invalid file with its errors, runs the rest and closes with a table and the worst code', async () => {
+    const { mkdtemp, copyFile, rm } = await import('node:fs/promises')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const dir = await mkdtemp(join(tmpdir(), 'run-dir-'))
+    try {
+      await copyFile(`${FIX}/minimal.yaml`, join(dir, 'minimal.yaml'))
+      await copyFile(`${FIX}/full.yaml`, join(dir, 'full.yaml'))
+      await copyFile('test/fixtures/scenarios/invalid/unknown-key-duraton.yaml', join(dir, 'unknown-key-duraton.yaml'))
+      behaviour = async (s) => outcome(s.id, s.id === 'full' ? 99 : 0)
+      await buildProgram().parseAsync(['run', '--quiet', dir], { from: 'user' })
+      expect(calls.map((c) => c.id)).toEqual(['full', 'minimal'])
+      const text = stderr.join('')
+      expect(text).toContain('unknown-key-duraton.yaml: refused, not run')
+      expect(text).toMatch(/error ERR_SCENARIO_INVALID: .*unknown-key-duraton/)
+      expect(text).toMatch(/full\s+failed\s+99\s+reports\/full\/r1/)
+      expect(text).toMatch(/minimal\s+passed\s+0\s+reports\/minimal\/r1/)
+      expect(text).toMatch(/unknown-key-duraton\.yaml\s+refused\s+104\s+ERR_SCENARIO_INVALID \(no run folder\)/)
+      expect(text).toContain('3 scenarios: 1 refused, 1 failed, 1 passed; exit 104')
+      expect(process.exitCode).toBe(104)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('a single invalid file is the command error: nothing runs', async () => {
+    behaviour = async (s) => outcome(s.id, 0)
+    await expect(buildProgram().parseAsync(['run', 'test/fixtures/scenarios/invalid/unknown-key-duraton.yaml'], { from: 'user' })).rejects.toMatchObject({ code: 'ERR_SCENARIO_INVALID' })
+    expect(calls).toEqual([])
   })
 
   it('runs every scenario with the flags, prints each run folder and exits with the worst code', async () => {

@@ -9,7 +9,7 @@ import { GamedayError, isGamedayError } from '../../errors.ts'
 import type { RunOutcome } from '../../runner.ts'
 import { intArg, listArg } from '../program.ts'
 import { createProgress } from '../progress.ts'
-import { err, out, printError } from '../output.ts'
+import { err, out, printError, table } from '../output.ts'
 
 interface RunFlags {
   engine: string
@@ -20,13 +20,42 @@ interface RunFlags {
   quiet: boolean
 }
 
-/** Aborted beats internal error beats invalid input beats a broken SLO beats success. */
-const SEVERITY = [105, 1, 104, 99, 0]
+/**
+ * DESIGN.md's order: interrupted (105) beats errored (103; 1 is an internal
+ * error, as bad) beats refused (104) beats steady state deviating (108)
+ * beats an SLO broken (99) beats success.
+ */
+const SEVERITY = [105, 103, 1, 104, 108, 99, 0]
 
-/** The exit code of a batch of runs: any 105 → 105, else any 1 → 1, else any 104, else any 99, else 0. */
+/** The exit code of a batch of runs: the worst by {@link SEVERITY}; an unknown non-zero code beats success. */
 export function worstExitCode(codes: readonly number[]): number {
   for (const c of SEVERITY) if (codes.includes(c)) return c
   return codes.find((c) => c !== 0) ?? 0
+}
+
+/** One line of the closing table of a batch. */
+export interface BatchRow {
+  scenario: string
+  result: 'passed' | 'failed' | 'errored' | 'refused' | 'interrupted' | 'not run'
+  exitCode: number
+  /** The run folder, or why there is none. */
+  where: string
+}
+
+/** What a run's outcome reads as in the closing table. */
+export function batchResult(outcome: Pick<RunOutcome, 'exitCode' | 'verdict'> & { record: { status: string } }): BatchRow['result'] {
+  const { status } = outcome.record
+  if (status === 'aborted' || status === 'interrupted') return outcome.exitCode === 105 ? 'interrupted' : 'failed'
+  if (status === 'failed' || status === 'errored') return 'errored'
+  return outcome.verdict.pass ? 'passed' : 'failed'
+}
+
+/** The closing table of a batch and its totals line. */
+export function batchTable(rows: readonly BatchRow[]): string {
+  const counts = new Map<string, number>()
+  for (const r of rows) counts.set(r.result, (counts.get(r.result) ?? 0) + 1)
+  const totals = [...counts].map(([k, n]) => `${n} ${k}`).join(', ')
+  return `${table(rows.map((r) => [r.scenario, r.result, String(r.exitCode), r.where]), ['scenario', 'result', 'exit', 'run folder'])}\n${rows.length} scenarios: ${totals}; exit ${worstExitCode(rows.map((r) => r.exitCode))}`
 }
 
 export function registerRun(program: Command): void {
@@ -41,8 +70,10 @@ export function registerRun(program: Command): void {
     .option('--seed <n>', 'seed for schedules and jitter (same seed, same run plan)', intArg('--seed'))
     .option('--quiet', 'no live progress; print only the run folders', false)
     .action(async (paths: string[], flags: RunFlags) => {
-      const { loadScenarios } = await import('../../scenario/load.ts')
-      const loaded = await loadScenarios(paths)
+      const { expandScenarioPaths, loadEach, loadScenarios } = await import('../../scenario/load.ts')
+      // one file: its errors are the command's error (exit 104); several: a bad file is refused, the rest run
+      const single = (await expandScenarioPaths(paths)).length === 1
+      const { loaded, refused } = single ? { loaded: await loadScenarios(paths), refused: [] } : await loadEach(paths)
       if (flags.reporter) {
         const { reporters } = await import('../../report/index.ts')
         const unknown = flags.reporter.filter((r) => !Object.hasOwn(reporters, r))
@@ -73,7 +104,11 @@ export function registerRun(program: Command): void {
       }
       process.on('SIGINT', onSignal)
       process.on('SIGTERM', onSignal)
-      const codes: number[] = []
+      const rows: BatchRow[] = []
+      for (const r of refused) {
+        err(`${r.source}: refused, not run`)
+        rows.push({ scenario: r.source, result: 'refused', exitCode: printError(r.error), where: `${r.error.code} (no run folder)` })
+      }
       try {
         for (const { scenario, source } of loaded) {
           if (controller.signal.aborted) break
@@ -94,12 +129,13 @@ export function registerRun(program: Command): void {
           } catch (e) {
             progress.done()
             // one scenario's failure must not hide the others' results (nightly CI runs a folder)
-            if (loaded.length === 1 || !isGamedayError(e)) throw e
-            codes.push(printError(e))
+            if (single || !isGamedayError(e)) throw e
+            const code = printError(e)
+            rows.push({ scenario: scenario.id, result: code === 104 ? 'refused' : code === 105 ? 'interrupted' : 'errored', exitCode: code, where: `${e.code} (no run folder)` })
             continue
           }
           progress.done()
-          codes.push(outcome.exitCode)
+          rows.push({ scenario: scenario.id, result: batchResult(outcome), exitCode: outcome.exitCode, where: outcome.runDir })
           if (!flags.quiet) {
             const { status, error } = outcome.record
             const what =
@@ -114,7 +150,13 @@ export function registerRun(program: Command): void {
         process.off('SIGINT', onSignal)
         process.off('SIGTERM', onSignal)
       }
-      const code = controller.signal.aborted ? 105 : worstExitCode(codes)
+      if (!single) {
+        const ran = new Set(rows.map((r) => r.scenario))
+        for (const { scenario } of loaded) if (!ran.has(scenario.id)) rows.push({ scenario: scenario.id, result: 'not run', exitCode: 105, where: 'interrupted before it started' })
+        err('')
+        err(batchTable(rows))
+      }
+      const code = controller.signal.aborted ? 105 : worstExitCode(rows.map((r) => r.exitCode))
       if (code !== 0) process.exitCode = code
     })
 }
