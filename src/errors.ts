@@ -33,6 +33,7 @@ export const errorCodes = {
   ERR_COMPARE_MISMATCH: { meaning: 'compare --strict was given runs of different scenarios, objectives or stacks', fix: 'compare runs of the same plan, or drop --strict to compare with warnings', exit: 104 },
   ERR_CLI_USAGE: { meaning: 'a command, flag or argument is unknown or malformed', fix: 'run the command with --help', exit: 104 },
   ERR_TARGET_NOT_LOOPBACK: { meaning: 'a load or fault target is not a loopback address and was not named as external', fix: 'use 127.0.0.1, localhost or ::1, or name the URL explicitly as an external component', exit: 104 },
+  ERR_TARGET_UNREACHABLE: { meaning: 'an authorization server or resource server of the stack does not answer at its URL', fix: 'start it or fix its URL in the scenario\'s stack; `oauth-gameday serve as|rs` starts a reference one', exit: 104 },
   ERR_CAPABILITY_MISSING: { meaning: 'a fault or probe needs control the stack does not give (AS control, CDN, fault proxy)', fix: 'use the reference component, add a jwksCdn/faultProxy to the stack, or drop the fault', exit: 104 },
   ERR_UNKNOWN_UNIT: { meaning: 'a fault, probe, engine, runtime, reporter or SLO id is not registered', fix: 'run `oauth-gameday list` for the registered ids', exit: 104 },
   ERR_ENV_K6_NOT_FOUND: { meaning: 'the k6 engine was chosen but no k6 binary was found', fix: 'install k6 (https://grafana.com/docs/k6/latest/set-up/install-k6/) or set K6_PATH; or use --engine embedded', exit: 104 },

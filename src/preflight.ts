@@ -12,6 +12,36 @@ import { registerSecret } from './util/secrets.ts'
 const ATTEMPTS = 20
 const RETRY_MS = 250
 
+/** Transport failures that mean nothing answers at the URL (not an HTTP refusal). */
+const UNREACHABLE: Record<string, string> = {
+  ECONNREFUSED: 'connection refused: nothing listens on that port',
+  ENOTFOUND: 'the host name does not resolve',
+  EAI_AGAIN: 'the host name does not resolve',
+  EHOSTUNREACH: 'the host cannot be reached',
+  ECONNRESET: 'the connection was reset before an answer',
+  UND_ERR_SOCKET: 'the connection closed before an answer',
+  UND_ERR_CONNECT_TIMEOUT: 'the connection timed out',
+  UND_ERR_HEADERS_TIMEOUT: 'no answer within 5 s',
+}
+
+/**
+ * Run `call`; a transport failure becomes ERR_TARGET_UNREACHABLE naming the
+ * target (`resource server orders at http://…`), never a raw Node code.
+ */
+export async function reaching<T>(what: string, url: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call()
+  } catch (cause) {
+    const code = (cause as { code?: string }).code ?? ((cause as { cause?: { code?: string } }).cause?.code)
+    const why = code ? UNREACHABLE[code] : undefined
+    if (!why) throw cause
+    throw new GamedayError('ERR_TARGET_UNREACHABLE', `${what} at ${url}: ${why} (${code})`, {
+      cause,
+      hint: `is ${what} running? check its URL in the scenario's stack; \`oauth-gameday serve as\` / \`serve rs\` start reference ones`,
+    })
+  }
+}
+
 /** Parse `error_description` (the reason) from a Bearer WWW-Authenticate header. */
 export function bearerReason(header: string | string[] | undefined): string | undefined {
   const h = Array.isArray(header) ? header.join(', ') : header
@@ -25,12 +55,15 @@ async function mintFor(targets: Targets, rs: RsTarget, signal?: AbortSignal): Pr
   const auth = Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.clientSecret)}`).toString('base64')
   const body = new URLSearchParams({ grant_type: 'client_credentials', scope: rs.scope })
   if (rs.audience && rs.audience !== client.audience) body.set('resource', rs.audience)
-  const res = await request(targets.tokenEndpoint, {
-    method: 'POST',
-    headers: { authorization: `Basic ${auth}`, 'content-type': 'application/x-www-form-urlencoded' },
-    body: body.toString(),
-    signal,
-  })
+  const res = await reaching(`the authorization server's token endpoint`, targets.tokenEndpoint, () =>
+    request(targets.tokenEndpoint, {
+      method: 'POST',
+      headers: { authorization: `Basic ${auth}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: body.toString(),
+      signal,
+      headersTimeout: 5000,
+    }),
+  )
   const json = (await res.body.json().catch(() => ({}))) as { access_token?: string; error?: string }
   if (res.statusCode !== 200 || !json.access_token) {
     throw new GamedayError('ERR_PREFLIGHT_INCOMPATIBLE', `preflight: the token endpoint refused client ${client.clientId} (status ${res.statusCode}, error ${json.error ?? 'none'})`)
@@ -39,15 +72,29 @@ async function mintFor(targets: Targets, rs: RsTarget, signal?: AbortSignal): Pr
   return json.access_token
 }
 
-/** Check every RS accepts a freshly minted token; retries while an RS is still warming up (503). */
+/**
+ * Check every target answers (ERR_TARGET_UNREACHABLE names the one that does
+ * not) and every RS accepts a freshly minted token; retries while an RS is
+ * still warming up (503).
+ */
 export async function preflightCheck(targets: Targets, signal?: AbortSignal): Promise<void> {
+  const discovery = `${targets.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`
+  await reaching(`the authorization server ${targets.issuer}`, discovery, async () => {
+    const res = await request(discovery, { signal, headersTimeout: 5000 })
+    await res.body.dump()
+  })
   for (const rs of targets.resourceServers) {
+    const what = `resource server ${rs.name}`
     const token = await mintFor(targets, rs, signal)
-    if (!token) continue
+    if (!token) {
+      // no client can mint for it: at least check something answers there (any HTTP status will do)
+      await reaching(what, rs.apiUrl, async () => (await request(rs.apiUrl, { signal, headersTimeout: 5000 })).body.dump())
+      continue
+    }
     let last = ''
     for (let i = 0; i < ATTEMPTS; i++) {
       signal?.throwIfAborted()
-      const res = await request(rs.apiUrl, { headers: { authorization: `Bearer ${token}` }, signal, headersTimeout: 5000 })
+      const res = await reaching(what, rs.apiUrl, () => request(rs.apiUrl, { headers: { authorization: `Bearer ${token}` }, signal, headersTimeout: 5000 }))
       await res.body.dump()
       if (res.statusCode >= 200 && res.statusCode < 300) {
         last = ''

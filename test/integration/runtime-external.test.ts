@@ -67,6 +67,21 @@ describe('external runtime', () => {
     expect(verdict.slos[0]).toMatchObject({ id: 'M3', pass: true })
   })
 
+  it('refuses an RS that nothing answers for with ERR_TARGET_UNREACHABLE naming it (exit 104), before any load', { timeout: 60_000 }, async () => {
+    const { createServer } = await import('node:net')
+    const free = createServer()
+    await new Promise<void>((r) => free.listen(0, '127.0.0.1', r))
+    const port = (free.address() as { port: number }).port
+    await new Promise((r) => free.close(r))
+    const s = scenario()
+    s.stack.resourceServers.push({ name: 'billing', url: `http://127.0.0.1:${port}/api/billing` } as (typeof s.stack.resourceServers)[number])
+    const { record, exitCode } = await runScenario(s, { runtime: 'external', outDir: dir, log: silentLogger })
+    expect(record.error?.code).toBe('ERR_TARGET_UNREACHABLE')
+    expect(record.error?.message).toContain(`resource server billing at http://127.0.0.1:${port}/api/billing: connection refused`)
+    expect(exitCode).toBe(104)
+    expect(record.load.series).toEqual([])
+  })
+
   it('refuses a stack that asks for a reference component, naming it', async () => {
     const s = scenario({ jwksCdn: {} })
     const err = await externalRuntime.start(s.stack, { signal: new AbortController().signal, log: silentLogger, seed: 1 }).catch((e: unknown) => e)
