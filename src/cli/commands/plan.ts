@@ -114,11 +114,13 @@ export function registerPlan(program: Command): void {
     .command('plan')
     .description('dry run: validate a scenario and print its timeline, flows and SLOs without starting anything')
     .argument('<scenario>', 'scenario file')
-    .action(async (path: string) => {
+    .option('--smoke', 'the plan `run --smoke` would run: every time at a quarter (with floors)', false)
+    .action(async (path: string, flags: { smoke: boolean }) => {
       const { loadScenario } = await import('../../scenario/load.ts')
       const { faults } = await import('../../faults/index.ts')
       const { slos } = await import('../../slo/index.ts')
       const { scenario } = await loadScenario(path, { skipSecrets: true })
-      out(formatPlan(scenario, { faults, slos }))
+      const { smokePlan } = await import('../smoke.ts')
+      out(formatPlan(flags.smoke ? smokePlan(scenario) : scenario, { faults, slos }))
     })
 }

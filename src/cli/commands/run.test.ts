@@ -2,12 +2,12 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { RunOptions, RunOutcome } from '../../runner.ts'
 import type { Scenario } from '../../scenario/schema.ts'
 
-const calls: Array<{ id: string; options: RunOptions }> = []
+const calls: Array<{ id: string; options: RunOptions; scenario: Scenario }> = []
 let behaviour: (scenario: Scenario, options: RunOptions) => Promise<Partial<RunOutcome>>
 
 vi.mock('../../runner.ts', () => ({
   runScenario: async (scenario: Scenario, options: RunOptions) => {
-    calls.push({ id: scenario.id, options })
+    calls.push({ id: scenario.id, options, scenario })
     return await behaviour(scenario, options)
   },
 }))
@@ -74,6 +74,18 @@ describe('run', () => {
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
+  })
+
+  it('--smoke runs the scenario at a quarter of its length, fault params unchanged', async () => {
+    behaviour = async (s) => outcome(s.id, 0)
+    await buildProgram().parseAsync(['run', '--quiet', '--smoke', 'scenarios/bad-key-rotation.yaml'], { from: 'user' })
+    const { parseDuration } = await import('../../util/duration.ts')
+    const { loadScenario } = await import('../../scenario/load.ts')
+    const { scenario: full } = await loadScenario('scenarios/bad-key-rotation.yaml', { skipSecrets: true })
+    const ran = calls[0]!.scenario
+    expect(parseDuration(ran.load.duration)).toBe(Math.max(10_000, parseDuration(full.load.duration)! / 4))
+    expect(ran.timeline.map((e) => e.params)).toEqual(full.timeline.map((e) => e.params))
+    expect(process.exitCode).toBeUndefined()
   })
 
   it('a single invalid file is the command error: nothing runs', async () => {

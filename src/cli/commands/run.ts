@@ -7,6 +7,7 @@
 import { type Command, Option } from 'commander'
 import { GamedayError, isGamedayError } from '../../errors.ts'
 import type { RunOutcome } from '../../runner.ts'
+import type { RefusedScenario } from '../../scenario/load.ts'
 import { intArg, listArg } from '../program.ts'
 import { createProgress } from '../progress.ts'
 import { err, out, printError, table } from '../output.ts'
@@ -18,6 +19,7 @@ interface RunFlags {
   reporter?: string[]
   seed?: number
   quiet: boolean
+  smoke: boolean
 }
 
 /**
@@ -69,11 +71,25 @@ export function registerRun(program: Command): void {
     .option('--reporter <list>', 'comma-separated reporter ids (default: all of json, junit, markdown, html)', listArg)
     .option('--seed <n>', 'seed for schedules and jitter (same seed, same run plan)', intArg('--seed'))
     .option('--quiet', 'no live progress; print only the run folders', false)
+    .option('--smoke', 'a quick end-to-end check: every scenario at a quarter of its length (floors keep 10 s of load); fault params and probe timeouts unchanged', false)
     .action(async (paths: string[], flags: RunFlags) => {
       const { expandScenarioPaths, loadEach, loadScenarios } = await import('../../scenario/load.ts')
       // one file: its errors are the command's error (exit 104); several: a bad file is refused, the rest run
       const single = (await expandScenarioPaths(paths)).length === 1
-      const { loaded, refused } = single ? { loaded: await loadScenarios(paths), refused: [] } : await loadEach(paths)
+      let { loaded, refused } = single ? { loaded: await loadScenarios(paths), refused: [] as RefusedScenario[] } : await loadEach(paths)
+      if (flags.smoke) {
+        const { smokePlan } = await import('../smoke.ts')
+        const kept: typeof loaded = []
+        for (const l of loaded) {
+          try {
+            kept.push({ ...l, scenario: smokePlan(l.scenario) })
+          } catch (e) {
+            if (single || !isGamedayError(e)) throw e
+            refused = [...refused, { source: l.source, error: e }]
+          }
+        }
+        loaded = kept
+      }
       if (flags.reporter) {
         const { reporters } = await import('../../report/index.ts')
         const unknown = flags.reporter.filter((r) => !Object.hasOwn(reporters, r))
