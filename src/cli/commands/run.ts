@@ -153,6 +153,9 @@ export function registerRun(program: Command): void {
           progress.done()
           rows.push({ scenario: scenario.id, result: batchResult(outcome), exitCode: outcome.exitCode, where: outcome.runDir })
           if (!flags.quiet) {
+            const { formatRunSummary } = await import('../summary.ts')
+            const { slos } = await import('../../slo/index.ts')
+            err(formatRunSummary(outcome.record, outcome.verdict, slos))
             const { status, error } = outcome.record
             const what =
               status === 'aborted' ? 'aborted; the partial report is marked aborted'

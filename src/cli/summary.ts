@@ -1,0 +1,67 @@
+/**
+ * The end-of-run summary on the console (k6's end-of-test summary): the SLO
+ * table, every broken SLO with its "why", a per-RS line for the SLOs measured
+ * at the resource servers when the stack has several, and for a run that
+ * errored the error's code, message and hint — never "an SLO broke".
+ */
+import { errorCodes } from '../errors.ts'
+import type { RunRecord } from '../record.ts'
+import { formatMeasured, sloStatus } from '../report/format.ts'
+import { evaluate, margin, parseThreshold } from '../slo/threshold.ts'
+import type { SloDefinition, SloScore, Verdict } from '../slo/types.ts'
+import { table } from './output.ts'
+
+/** A measured value for people: rates as percentages (16.3%), the rest as the reports print them. */
+function shown(score: SloScore): string {
+  try {
+    const t = parseThreshold(score.objective)
+    if (t.aggregate === 'rate' && score.measured !== null) return `${(Math.round(score.measured * 1000) / 10).toFixed(1)}%`
+  } catch {
+    // an objective the reports print as it is
+  }
+  return formatMeasured(score)
+}
+
+/** SLOs whose indicator is measured at each RS (a per-RS figure means something). */
+export const PER_RS_SLOS = new Set(['M3', 'M5', 'M9', 'S1'])
+
+/** Per-RS measured values of an RS-measured SLO, worst first ("billing 16.3%, orders 0.0%"). */
+export function perRs(record: RunRecord, score: SloScore, def: SloDefinition): Array<{ rs: string; text: string; pass: boolean }> {
+  const threshold = parseThreshold(score.objective)
+  return record.targets.resourceServers
+    .map((rs) => {
+      const v = def.indicator(record, score.windowMs, rs.name, threshold)
+      const s: SloScore = { ...score, measured: v.value, noData: v.value === null }
+      const pass = v.forceFail === undefined && v.value !== null && evaluate(threshold, v.value)
+      return { rs: rs.name, text: shown(s), pass, margin: v.value === null ? 0 : margin(threshold, v.value) }
+    })
+    .sort((a, b) => Number(a.pass) - Number(b.pass) || a.margin - b.margin)
+    .map(({ rs, text, pass }) => ({ rs, text, pass }))
+}
+
+/** The summary block, lines without a trailing newline. */
+export function formatRunSummary(record: RunRecord, verdict: Verdict, slos: Record<string, SloDefinition>): string {
+  const lines: string[] = []
+  const status = record.status as string
+  if (status === 'failed' || status === 'errored') {
+    const code = record.error?.code ?? 'ERR_INTERNAL'
+    lines.push(`the run errored: ${code}: ${record.error?.message ?? 'no message'}`)
+    const hint = (errorCodes as Record<string, { fix: string } | undefined>)[code]?.fix
+    if (hint) lines.push(`hint: ${hint}`)
+    lines.push('the SLOs below were not measured over a whole run: they say nothing about the system under test')
+  }
+  if (verdict.slos.length === 0) return lines.join('\n')
+  const several = record.targets.resourceServers.length > 1
+  const rows = verdict.slos.map((s) => {
+    const def = slos[s.id]
+    const rsCol = several && !s.target && def && PER_RS_SLOS.has(s.id) && !s.noData ? perRs(record, s, def).map((r) => `${r.rs} ${r.text}${r.pass ? '' : ' ✗'}`).join(', ') : (s.target ?? '')
+    return [s.target ? `${s.id}@${s.target}` : s.id, s.objective, s.window, shown(s), sloStatus(s), ...(several ? [rsCol] : [])]
+  })
+  lines.push(table(rows, ['SLO', 'objective', 'window', 'measured', 'status', ...(several ? ['per RS'] : [])]))
+  const broken = verdict.slos.filter((s) => !s.pass)
+  for (const s of broken) lines.push(`✗ ${s.id} ${s.title}: ${s.attribution ?? (s.noData ? 'no data in its window' : `measured ${shown(s)}, objective ${s.objective}`)}`)
+  const ss = verdict.steadyState
+  if (ss.before && !ss.before.held) lines.push(`steady state did not hold before the first fault: ${ss.before.failed.join(', ')}`)
+  if (ss.after && !ss.after.held) lines.push(`steady state did not hold after the last revert: ${ss.after.failed.join(', ')}`)
+  return lines.join('\n')
+}
