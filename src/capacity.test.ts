@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { buildRecord } from '../test/fixtures/records/build.ts'
 import type { CounterSeries } from './record.ts'
-import { type CapacityEvaluation, droppedShare, findCapacity, tokenStats } from './capacity.ts'
+import { type CapacityEvaluation, droppedShare, findCapacity, formatCapacityStep, tokenStats } from './capacity.ts'
 import { renderCapacity } from './report/capacity.ts'
 
 /** A synthetic stack: p95 follows a queueing curve that crosses 300 ms at `knee` req/s. */
@@ -34,6 +34,18 @@ describe('findCapacity', () => {
     expect(r.kneeRate!).toBeLessThanOrEqual(r.highestPassingRate!)
     expect(r.statement).toBe(`the token endpoint holds p(95)<300ms up to ${r.highestPassingRate} req/s on this stack; above it M2 breaks (at ${r.firstFailingRate} req/s)`)
     expect(r.budgetExhausted).toBe(false)
+  })
+
+  it('reports each step as it starts and with its result, in order', async () => {
+    const s = synthetic(100)
+    const lines: string[] = []
+    const r = await findCapacity(s.evaluate, { startRate: 10, maxRate: 1000, budgetMs: 3_600_000, now: s.now, onStep: (e) => lines.push(formatCapacityStep(e)) })
+    expect(lines).toHaveLength(r.steps.length * 2)
+    expect(lines[0]).toBe('step 1 (doubling): 10 req/s … trying')
+    expect(lines[1]).toMatch(/^step 1 \(doubling\): 10 req\/s held \(token p95 \d+ms, achieved 10\/s\)$/)
+    const broke = lines.find((l) => l.includes('broke'))
+    expect(broke).toMatch(/^step \d+ \(doubling\): 160 req\/s broke: M2 /)
+    expect(lines.at(-1)).toMatch(/^step \d+ \(narrowing\): /)
   })
 
   it('doubles the rate until the first failure, then bisects', async () => {

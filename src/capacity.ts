@@ -9,6 +9,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { GamedayError } from './errors.ts'
+import { createLogger, type Logger } from './log.ts'
 import { percentileMs, seriesWindow } from './load/histogram.ts'
 import type { RunRecord } from './record.ts'
 import { renderCapacity } from './report/capacity.ts'
@@ -43,6 +44,8 @@ export interface CapacityOptions {
   now?: () => number
   /** The subject of the headroom statement (default "the stack holds its SLOs"). */
   holds?: string
+  /** Called when a step starts (`result` absent) and when it ends. */
+  onStep?(event: { index: number; rate: number; phase: CapacityStep['phase']; result?: CapacityStep }): void
 }
 
 export interface CapacityResult {
@@ -86,9 +89,12 @@ export async function findCapacity(evaluate: (rate: number) => Promise<CapacityE
     return !budgetExhausted
   }
   const step = async (rate: number, phase: CapacityStep['phase']) => {
+    const index = steps.length + 1
+    opts.onStep?.({ index, rate, phase })
     const res = await evaluate(rate)
     const s: CapacityStep = { rate, phase, ...res, atMs: elapsed() }
     steps.push(s)
+    opts.onStep?.({ index, rate, phase, result: s })
     return s
   }
 
@@ -153,6 +159,15 @@ export async function findCapacity(evaluate: (rate: number) => Promise<CapacityE
   }
 }
 
+/** One line of capacity progress: the step being tried, or its result. */
+export function formatCapacityStep(e: Parameters<NonNullable<CapacityOptions['onStep']>>[0]): string {
+  const head = `step ${e.index} (${e.phase === 'exponential' ? 'doubling' : 'narrowing'}): ${e.rate} req/s`
+  if (!e.result) return `${head} … trying`
+  const r = e.result
+  const stats = [r.p95Ms !== undefined ? `token p95 ${Math.round(r.p95Ms)}ms` : '', r.achievedRate !== undefined ? `achieved ${Math.round(r.achievedRate * 10) / 10}/s` : ''].filter(Boolean).join(', ')
+  return `${head} ${r.pass ? 'held' : `broke: ${(r.failing ?? []).join(', ') || 'an SLO'}`}${stats ? ` (${stats})` : ''}`
+}
+
 /** p95 (ms) of the token endpoint and achieved request rate of a run record. */
 export function tokenStats(record: RunRecord): { p95Ms?: number; achievedRate?: number } {
   const token = record.load.series.filter((s) => s.metric === 'oauth_token')
@@ -185,6 +200,10 @@ export interface RunCapacityOptions {
   /** Flow whose rate is stepped (default: every arrival-rate flow). */
   flow?: string
   signal?: AbortSignal
+  /** Step progress (see {@link CapacityOptions.onStep}). */
+  onStep?: CapacityOptions['onStep']
+  /** Logger for the step runs (default: warnings only, so the steps do not print the runner's info lines). */
+  log?: Logger
 }
 
 /**
@@ -206,6 +225,7 @@ export async function runCapacity(scenarioPath: string, opts: RunCapacityOptions
   const outDir = opts.outDir ?? 'reports'
   const m2 = scenario.slos.find((s) => s.id === 'M2')
   const holds = m2 ? `the token endpoint holds ${m2.objective ?? 'p(95)<300ms'}` : `the stack holds ${scenario.slos.map((s) => s.id).join(', ') || 'its SLOs'}`
+  const stepLog = opts.log ?? createLogger({ name: 'capacity', level: process.env.LOG_LEVEL ?? 'warn' })
   const result = await findCapacity(
     async (rate) => {
       if (opts.signal?.aborted) throw new GamedayError('ERR_RUN_ABORTED', 'capacity search aborted')
@@ -218,6 +238,7 @@ export async function runCapacity(scenarioPath: string, opts: RunCapacityOptions
           ...(opts.engine ? { engine: opts.engine } : {}),
           ...(opts.runtime ? { runtime: opts.runtime } : {}),
           ...(opts.signal ? { signal: opts.signal } : {}),
+          log: stepLog,
         })
       let outcome = await once()
       // a step without any measurement (engine not ready in time, stack hiccup) says nothing about the rate: retry it once
@@ -230,7 +251,7 @@ export async function runCapacity(scenarioPath: string, opts: RunCapacityOptions
       if (!delivered) failing.push(`rate not achieved (${Math.round(dropped * 100)}% of iterations dropped)`)
       return { pass: outcome.verdict.pass && delivered, failing, ...stats }
     },
-    { startRate, maxRate, budgetMs, holds },
+    { startRate, maxRate, budgetMs, holds, ...(opts.onStep ? { onStep: opts.onStep } : {}) },
   )
   const dir = join(outDir, scenario.id, 'capacity')
   await mkdir(dir, { recursive: true })

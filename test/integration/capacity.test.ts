@@ -113,7 +113,10 @@ slos:
 `,
     )
     process.env.CAPACITY_SVC_SECRET = 'svc-secret'
-    const { result, dir: out } = await runCapacity(path, { maxRate: 256, budget: '3m', outDir: dir })
+    const progress: string[] = []
+    const { result, dir: out } = await runCapacity(path, { maxRate: 256, budget: '3m', outDir: dir, onStep: (e) => progress.push(`${e.index} ${e.rate} ${e.result ? (e.result.pass ? 'held' : 'broke') : 'trying'}`) })
+    // the CLI shows each step as it starts and with its result
+    expect(progress).toEqual(result.steps.flatMap((st, i) => [`${i + 1} ${st.rate} trying`, `${i + 1} ${st.rate} ${st.pass ? 'held' : 'broke'}`]))
 
     const found = result.highestPassingRate
     console.info(`capacity: known knee ${expected.toFixed(1)} req/s (sequential service ${serviceMs.toFixed(1)}ms), found ${found} req/s in ${result.steps.length} steps, ${Math.round(result.elapsedMs / 1000)}s`)

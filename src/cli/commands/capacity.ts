@@ -1,6 +1,6 @@
 /** `capacity <scenario>`: the highest rate at which the SLOs still hold. */
 import { type Command, Option } from 'commander'
-import { out } from '../output.ts'
+import { err, out } from '../output.ts'
 import { numberArg } from '../program.ts'
 
 export function registerCapacity(program: Command): void {
@@ -15,14 +15,15 @@ export function registerCapacity(program: Command): void {
     .addOption(new Option('--engine <id>', 'load engine').choices(['embedded', 'k6']).default('embedded'))
     .addOption(new Option('--runtime <id>', 'how the reference components start').choices(['process', 'containers', 'external']).default('process'))
     .option('--out <dir>', 'reports root; the search goes to <dir>/<scenario-id>/capacity/', 'reports')
-    .action(async (path: string, opts: { maxRate?: number; startRate?: number; budget: string; flow?: string; engine: string; runtime: string; out: string }) => {
+    .option('--quiet', 'no step progress; print only the statement and the folder', false)
+    .action(async (path: string, opts: { maxRate?: number; startRate?: number; budget: string; flow?: string; engine: string; runtime: string; out: string; quiet: boolean }) => {
       const { parseDuration } = await import('../../util/duration.ts')
       const { GamedayError } = await import('../../errors.ts')
       if (parseDuration(opts.budget) === undefined) throw new GamedayError('ERR_CLI_USAGE', `--budget: must be a duration like 10m (got ${JSON.stringify(opts.budget)})`)
       // validate first, so a bad scenario is refused before the capacity module loads anything
       const { loadScenario } = await import('../../scenario/load.ts')
       await loadScenario(path)
-      const { runCapacity } = await import('../../capacity.ts')
+      const { formatCapacityStep, runCapacity } = await import('../../capacity.ts')
       const controller = new AbortController()
       const abort = () => controller.abort()
       process.once('SIGINT', abort)
@@ -37,6 +38,7 @@ export function registerCapacity(program: Command): void {
           runtime: opts.runtime,
           outDir: opts.out,
           signal: controller.signal,
+          ...(opts.quiet ? {} : { onStep: (e: Parameters<typeof formatCapacityStep>[0]) => err(formatCapacityStep(e)) }),
         })
         out(result.statement)
         out(dir)
