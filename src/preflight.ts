@@ -73,6 +73,30 @@ async function mintFor(targets: Targets, rs: RsTarget, signal?: AbortSignal): Pr
 }
 
 /**
+ * An external AS given with `control:` must answer as a mock-as control API
+ * for this issuer, with the admin token given; otherwise its AS faults would
+ * fail mid-run.
+ */
+export async function checkAsControl(url: string, issuer: string, state: () => Promise<Record<string, unknown>>): Promise<void> {
+  const hint = 'give the base URL of a mock-as (`oauth-gameday serve as` prints it) and its admin token (`--admin-token`, or the ADMIN_TOKEN of its container) as { env: NAME }'
+  let s: Record<string, unknown>
+  try {
+    s = await state()
+  } catch (cause) {
+    const why = (cause as Error).message.replace(/^mock-as /, '')
+    throw new GamedayError('ERR_PREFLIGHT_INCOMPATIBLE', `preflight: the authorization server's control URL ${url} is not a mock-as control API it can use (${why})`, { cause, hint })
+  }
+  const seen = typeof s?.issuer === 'string' ? s.issuer.replace(/\/$/, '') : undefined
+  if (seen !== issuer.replace(/\/$/, '')) {
+    throw new GamedayError(
+      'ERR_PREFLIGHT_INCOMPATIBLE',
+      `preflight: the control API at ${url} ${seen ? `belongs to the mock-as of issuer ${seen}` : 'does not answer as a mock-as'}, not to ${issuer}`,
+      { hint },
+    )
+  }
+}
+
+/**
  * Check every target answers (ERR_TARGET_UNREACHABLE names the one that does
  * not) and every RS accepts a freshly minted token; retries while an RS is
  * still warming up (503).
@@ -83,6 +107,7 @@ export async function preflightCheck(targets: Targets, signal?: AbortSignal): Pr
     const res = await request(discovery, { signal, headersTimeout: 5000 })
     await res.body.dump()
   })
+  if (targets.externalAsControl && targets.control.as) await checkAsControl(targets.externalAsControl, targets.issuer, () => targets.control.as!.state())
   for (const rs of targets.resourceServers) {
     const what = `resource server ${rs.name}`
     const token = await mintFor(targets, rs, signal)

@@ -13,6 +13,7 @@ import { GamedayError } from '../errors.ts'
 import { createCdnControl } from '../../jwks-cdn/client.ts'
 import { createProxyControl } from '../../fault-proxy/client.ts'
 import type { StackConfig } from '../scenario/schema.ts'
+import { assertLoopbackUrl } from '../util/loopback.ts'
 import { resolveSecretRef } from '../util/secret-ref.ts'
 import { registerSecret } from '../util/secrets.ts'
 import type { StackPlan } from './plan.ts'
@@ -140,7 +141,15 @@ export async function buildTargets(stack: StackConfig, plan: StackPlan, started:
   })
 
   const control: Targets['control'] = {}
+  let externalAsControl: string | undefined
   if (as) control.as = createAsControl(as.url, as.adminToken)
+  else if (asCfg.external?.control) {
+    // a long-lived mock-as of yours: its control API is checked at preflight (preflightCheck)
+    // named explicitly in the scenario, so it may be any address (as the external issuer may)
+    const url = assertLoopbackUrl(asCfg.external.control.url, 'stack.authorizationServer.external.control.url', true).toString()
+    control.as = createAsControl(url, resolveSecretRef(asCfg.external.control.adminToken, 'stack.authorizationServer.external.control.adminToken'))
+    externalAsControl = url
+  }
   if (cdn) control.cdn = createCdnControl(cdn.url, cdn.adminToken)
   if (proxy) control.proxy = createProxyControl(proxy.url, proxy.adminToken)
   const feeds: EventFeed[] = [control.as, control.proxy, control.cdn, ...resourceServers.map((r) => r.control)].filter(
@@ -160,6 +169,7 @@ export async function buildTargets(stack: StackConfig, plan: StackPlan, started:
     control,
     feeds,
   }
+  if (externalAsControl) targets.externalAsControl = externalAsControl
   if (meta.introspection_endpoint) targets.introspectionEndpoint = meta.introspection_endpoint
   if (meta.revocation_endpoint) targets.revocationEndpoint = meta.revocation_endpoint
   if (meta.device_authorization_endpoint) targets.deviceAuthorizationEndpoint = meta.device_authorization_endpoint

@@ -62,6 +62,8 @@ export interface Targets {
   users: Array<{ username: string; password: string }>
   resourceServers: RsTarget[]
   control: { as?: AsControl; cdn?: CdnControl; proxy?: ProxyControl }
+  /** The control URL of an external AS that is a mock-as (`external.control`); preflight checks it answers as one. */
+  externalAsControl?: string
   feeds: EventFeed[]
 }
 

@@ -60,8 +60,11 @@ function missingCapability(scenario: Scenario, cap: Capability): { reason: strin
   const stack = scenario.stack
   switch (cap) {
     case 'as-control':
-      return stack.authorizationServer.external
-        ? { reason: `the stack uses an external authorization server (${stack.authorizationServer.external.issuer}) that the harness cannot control`, hint: 'drop `external:` to use the reference mock-as, or drop this entry' }
+      return stack.authorizationServer.external && !stack.authorizationServer.external.control
+        ? {
+            reason: `the stack uses an external authorization server (${stack.authorizationServer.external.issuer}) that the harness cannot control`,
+            hint: 'drop `external:` to use the reference mock-as; if yours is a mock-as, give `external.control: { url, adminToken: { env: … } }`; or drop this entry',
+          }
         : undefined
     case 'cdn':
       return stack.jwksCdn ? undefined : { reason: 'the stack has no jwksCdn', hint: 'add `jwksCdn: {}` under stack' }

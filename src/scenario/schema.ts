@@ -46,8 +46,20 @@ export const ExternalAs = Type.Object(
     clients: Type.Array(ExternalClient, { minItems: 1, description: 'clients the load may use' }),
     introspectionClient: Type.Optional(Type.String({ description: 'clientId (from clients) that resource servers use to introspect' })),
     users: Type.Array(Type.Object({ username: Type.String({ description: 'login name' }), password: SecretRef }, { additionalProperties: false }), { default: [], description: 'users the browser and device flows log in as' }),
+    control: Type.Optional(
+      Type.Object(
+        {
+          url: Type.String({ description: 'base URL of its mock-as control API (`/_chaos/…`), usually the issuer itself' }),
+          adminToken: SecretRef,
+        },
+        {
+          additionalProperties: false,
+          description: 'when your AS is a long-lived mock-as (docker compose, `oauth-gameday serve as`): its control API, checked at preflight, so AS faults can run against it',
+        },
+      ),
+    ),
   },
-  { additionalProperties: false, description: 'use your own authorization server; faults that need AS control are refused' },
+  { additionalProperties: false, description: 'use your own authorization server; faults that need AS control are refused unless `control` names a mock-as control API' },
 )
 
 export const AuthorizationServerSection = Type.Object(

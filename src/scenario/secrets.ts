@@ -29,6 +29,7 @@ export function secretRefs(scenario: Scenario): Array<{ path: Issue['path']; ref
   ext.users.forEach((u, i) => {
     out.push({ path: ['stack', 'authorizationServer', 'external', 'users', i, 'password'], ref: u.password })
   })
+  if (ext.control) out.push({ path: ['stack', 'authorizationServer', 'external', 'control', 'adminToken'], ref: ext.control.adminToken })
   return out
 }
 

@@ -25,12 +25,14 @@ describe('external runtime', () => {
   let dir: string
 
   beforeAll(async () => {
-    as = await buildAuthorizationServer({ logger: false })
+    as = await buildAuthorizationServer({ logger: false, adminToken: 'as-admin-token-for-test' })
     issuer = await as.listen({ host: '127.0.0.1', port: 0 })
     rs = await buildResourceServer({ issuer, profile: 'resilient', logger: false })
     rsUrl = await rs.listen({ host: '127.0.0.1', port: 0 })
     dir = await mkdtemp(join(tmpdir(), 'external-'))
     process.env.EXTERNAL_TEST_SVC_SECRET = 'svc-secret'
+    process.env.EXTERNAL_TEST_AS_ADMIN = 'as-admin-token-for-test'
+    process.env.EXTERNAL_TEST_AS_ADMIN_WRONG = 'not-the-admin-token'
   })
   afterAll(async () => {
     await rs?.close()
@@ -80,6 +82,45 @@ describe('external runtime', () => {
     expect(record.error?.message).toContain(`resource server billing at http://127.0.0.1:${port}/api/billing: connection refused`)
     expect(exitCode).toBe(104)
     expect(record.load.series).toEqual([])
+  })
+
+  const withControl = (env: string): Scenario => {
+    const s = scenario()
+    s.stack.authorizationServer.external!.control = { url: issuer, adminToken: { env } }
+    s.load.duration = '5s'
+    s.timeline = [{ at: '1s', fault: 'clock-skew', duration: '2s', params: { side: 'as', offsetSeconds: 30 } }]
+    return s
+  }
+
+  it('runs an AS fault against an external mock-as given its control URL and admin token', { timeout: 120_000 }, async () => {
+    const s = withControl('EXTERNAL_TEST_AS_ADMIN')
+    const { checkRules } = await import('../../src/scenario/rules.ts')
+    expect(checkRules(s)).toEqual([])
+    const { record } = await runScenario(s, { runtime: 'external', outDir: dir, log: silentLogger })
+    expect(record.error).toBeUndefined()
+    expect(record.faults).toHaveLength(1)
+    expect(record.faults[0]).toMatchObject({ fault: 'clock-skew', status: 'reverted' })
+    // the journal has the external mock-as's own events, polled through its control API
+    expect(record.events.some((e) => e.source === 'mock-as')).toBe(true)
+  })
+
+  it('refuses at preflight an external AS control that does not take the admin token, without the token in the message', { timeout: 60_000 }, async () => {
+    const { record, exitCode } = await runScenario(withControl('EXTERNAL_TEST_AS_ADMIN_WRONG'), { runtime: 'external', outDir: dir, log: silentLogger })
+    expect(record.error?.code).toBe('ERR_PREFLIGHT_INCOMPATIBLE')
+    expect(record.error?.message).toContain(`control URL ${issuer}`)
+    expect(record.error?.message).toContain('401')
+    expect(record.error?.message).not.toContain('not-the-admin-token')
+    expect(record.faults).toEqual([])
+    expect(exitCode).not.toBe(0)
+  })
+
+  it('without control, an AS fault on an external AS is refused by validation with the way out in the hint', async () => {
+    const s = withControl('EXTERNAL_TEST_AS_ADMIN')
+    delete s.stack.authorizationServer.external!.control
+    const { checkRules } = await import('../../src/scenario/rules.ts')
+    const issues = checkRules(s)
+    expect(issues[0]).toMatchObject({ code: 'ERR_CAPABILITY_MISSING' })
+    expect(issues[0]!.hint).toContain('external.control')
   })
 
   it('refuses a stack that asks for a reference component, naming it', async () => {
