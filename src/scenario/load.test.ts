@@ -117,6 +117,41 @@ describe('loadScenario', () => {
     expect(err.details[1]).toContain('(got "15")')
   })
 
+  it('reports schema, rule and secret errors of one file at once, sorted by line', () => {
+    delete process.env.GAMEDAY_TEST_UNSET_SECRET
+    const text = `id: all-stages
+title: every stage has something to say
+stack:
+  authorizationServer:
+    external:
+      issuer: http://127.0.0.1:9
+      clients: [{ clientId: svc, clientSecret: { env: GAMEDAY_TEST_UNSET_SECRET }, scopes: [orders:read] }]
+  resourceServers: [{ name: orders, url: http://127.0.0.1:8/api }]
+  faultProxy: {}
+load:
+  duration: 20s
+  flows: [{ flow: api-call, target: orders, executor: constant-arrival-rate, rate: 5 }]
+timeline:
+  - { at: 15s, fault: jwks-outage, duration: 10s }
+slos:
+  - { id: M99 }
+`
+    let err: ScenarioInvalidError | undefined
+    try {
+      parseScenario(text, 'all-stages.yaml')
+    } catch (e) {
+      err = e as ScenarioInvalidError
+    }
+    expect(err?.code).toBe('ERR_SCENARIO_INVALID')
+    const lines = err!.issues.map((i) => i.line)
+    expect(lines).toEqual([...lines].sort((a, b) => a - b))
+    const text2 = err!.details.join('\n')
+    expect(text2).toMatch(/GAMEDAY_TEST_UNSET_SECRET is not set/) // secrets (line 7)
+    expect(text2).toMatch(/runs past the end of the load/) // rules (line 14)
+    expect(text2).toMatch(/slos\[0\]\.id: must be one of/) // schema (line 16)
+    expect(err!.issues.map((i) => i.line)).toEqual([7, 14, 16])
+  })
+
   it('collects every schema error of a file at once', async () => {
     const err = await invalid('many-errors')
     expect(err.issues).toHaveLength(6)

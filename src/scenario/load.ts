@@ -55,7 +55,9 @@ export function parseScenario(text: string, source: string, options: ParseOption
     throw new ScenarioInvalidError('ERR_SCENARIO_PARSE', `${source}: not valid YAML`, issues)
   }
   const place = (issues: readonly Issue[]): LocatedIssue[] =>
-    issues.map((i) => ({ ...i, source, ...locate(doc, lc, i.path, i.atKey) }))
+    issues
+      .map((i) => ({ ...i, source, ...locate(doc, lc, i.path, i.atKey) }))
+      .sort((a, b) => a.line - b.line || a.col - b.col)
   const fail = (issues: readonly Issue[]): never => {
     throw issuesError(source, place(issues))
   }
@@ -71,18 +73,32 @@ export function parseScenario(text: string, source: string, options: ParseOption
     const stem = basename(source, ext)
     if (scenario.id !== stem) issues.push({ path: ['id'], message: `must equal the file stem ${JSON.stringify(stem)} (got ${JSON.stringify(scenario.id)})`, hint: `rename the file to ${scenario.id}${ext} or set id: ${stem}` })
   }
-  if (issues.length > 0) fail(issues)
-
-  // the rules read typed data, so they run on a scenario the schema accepted
-  const ruleIssues = checkRules(scenario, options.registries)
-  if (ruleIssues.length > 0) fail(ruleIssues)
-
-  let secrets: string[] = []
-  if (!options.skipSecrets) {
-    const resolved = resolveScenarioSecrets(scenario)
-    if (resolved.issues.length > 0) fail(resolved.issues)
-    secrets = resolved.values
+  // Every stage reports at once, so a file is fixed in one pass. The rules read
+  // typed data: they run when the sections they read (load, stack) passed the
+  // schema, and what they say about an entry the schema refused is dropped.
+  // Secrets run whenever the schema left their fields readable.
+  const refused = issues.map((i) => i.path.slice(0, 2).join('.'))
+  const aboutRefused = (i: Issue) => refused.some((r) => i.path.slice(0, 2).join('.') === r || i.path.join('.').startsWith(`${r}.`))
+  const later = (stage: () => Issue[]): Issue[] => {
+    if (issues.length === 0) return stage()
+    try {
+      return stage().filter((i) => !aboutRefused(i))
+    } catch {
+      return [] // a stage that cannot read what the schema refused says nothing more
+    }
   }
+  const readsRefused = issues.some((i) => i.path.length === 0 || i.path[0] === 'load' || i.path[0] === 'stack')
+  const ruleIssues = readsRefused ? [] : later(() => checkRules(scenario, options.registries))
+  let secrets: string[] = []
+  const secretIssues = options.skipSecrets
+    ? []
+    : later(() => {
+        const resolved = resolveScenarioSecrets(scenario)
+        secrets = resolved.values
+        return resolved.issues
+      })
+  const all = [...issues, ...ruleIssues, ...secretIssues]
+  if (all.length > 0) fail(all)
   return { scenario, source, secrets }
 }
 
