@@ -17,13 +17,13 @@ import { GamedayError, isGamedayError } from './errors.ts'
 import { faults as faultRegistry } from './faults/index.ts'
 import type { ActiveFault, UnitContext } from './faults/types.ts'
 import { engines } from './load/index.ts'
-import type { LoadRunOptions } from './load/types.ts'
+import type { LoadEngineDefinition, LoadRunOptions } from './load/types.ts'
 import { createLogger, type Logger } from './log.ts'
 import { probes as probeRegistry } from './probes/index.ts'
 import type { FaultWindow, LoadResult, PhaseName, PhaseRecord, ProbeResult, RunEvent, RunRecord, RunStatus } from './record.ts'
 import { reporters as reporterRegistry } from './report/index.ts'
 import { runtimes } from './runtime/index.ts'
-import type { StartedStack, Targets } from './runtime/types.ts'
+import type { RuntimeDefinition, StartedStack, Targets } from './runtime/types.ts'
 import type { LoadConfig, Scenario } from './scenario/schema.ts'
 import { slos as sloCatalog } from './slo/index.ts'
 import { type LiveSloStatus, LiveSlos } from './slo/live.ts'
@@ -49,10 +49,10 @@ export interface RunProgress {
 }
 
 export interface RunOptions {
-  /** `embedded` (default) or `k6`. */
-  engine?: string
-  /** `process` (default) or `containers`. */
-  runtime?: string
+  /** `embedded` (default) or `k6`, or an engine definition (tests drive the runner with a fake one). */
+  engine?: string | LoadEngineDefinition
+  /** `process` (default) or `containers`, or a runtime definition (a fake one in tests). */
+  runtime?: string | RuntimeDefinition
   /** Reports root; the run goes to `<outDir>/<scenario-id>/<run-id>/`. Default `reports`. */
   outDir?: string
   /** Reporter ids; default: every registered reporter. */
@@ -149,12 +149,12 @@ function emptyLoad(engine: string): LoadResult {
  */
 export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<RunOutcome> {
   const log = options.log ?? createLogger({ name: 'runner' })
-  const engineId = options.engine ?? 'embedded'
-  const runtimeId = options.runtime ?? 'process'
-  const engine = engines[engineId]
-  if (!engine) throw unitError('engine', engineId)
-  const runtime = runtimes[runtimeId]
-  if (!runtime) throw unitError('runtime', runtimeId)
+  const engine = typeof options.engine === 'object' ? options.engine : engines[options.engine ?? 'embedded']
+  if (!engine) throw unitError('engine', String(options.engine))
+  const engineId = engine.id
+  const runtime = typeof options.runtime === 'object' ? options.runtime : runtimes[options.runtime ?? 'process']
+  if (!runtime) throw unitError('runtime', String(options.runtime))
+  const runtimeId = runtime.id
   const reporterIds = options.reporters ?? Object.keys(reporterRegistry)
   for (const id of reporterIds) if (!reporterRegistry[id]) throw unitError('reporter', id)
 
