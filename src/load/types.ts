@@ -3,7 +3,7 @@
  * executors (constant and ramping arrival rate) and a closed model (constant
  * VUs), with k6's names. Latency is measured from the intended start time.
  */
-import type { CounterSeries, LoadResult, Series } from '../record.ts'
+import type { CounterSeries, LoadResult, Series } from '../record/types.ts'
 import type { Targets } from '../runtime/types.ts'
 import type { LoadConfig } from '../scenario/schema.ts'
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { sampleRun } from '../../test/fixtures/records/sample.ts'
 import { isGamedayError } from '../errors.ts'
 import { json, readRunJson } from './json.ts'
-import { RunJsonSchema, runRecordSchemaText } from './record-schema.ts'
+import { RunJsonSchema, runRecordSchemaText } from '../record/schema.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'report-json-'))
 
@@ -41,7 +41,7 @@ describe('json reporter', () => {
 
   it('keeps schema/run-record.schema.json in step with the TypeBox source', () => {
     const file = readFileSync(new URL('../../schema/run-record.schema.json', import.meta.url), 'utf8')
-    expect(file, 'run: npx tsx -e "import(\'./src/report/record-schema.ts\').then(m=>m.writeRunRecordSchema(\'schema/run-record.schema.json\'))"').toBe(runRecordSchemaText())
+    expect(file, 'run: npx tsx -e "import(\'./src/record/schema.ts\').then(m=>m.writeRunRecordSchema(\'schema/run-record.schema.json\'))"').toBe(runRecordSchemaText())
   })
 
   it('refuses unreadable, non-JSON and off-schema files with ERR_RECORD_INVALID', async () => {

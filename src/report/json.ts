@@ -7,10 +7,10 @@
 import { readFileSync } from 'node:fs'
 import { Value } from '@sinclair/typebox/value'
 import { GamedayError } from '../errors.ts'
-import type { RunRecord } from '../record.ts'
+import type { RunRecord } from '../record/types.ts'
 import type { Verdict } from '../slo/types.ts'
 import { maskSecrets } from '../util/secrets.ts'
-import { RunJsonSchema } from './record-schema.ts'
+import { RunJsonSchema } from '../record/schema.ts'
 import type { ReporterDefinition } from './types.ts'
 
 /** What `run.json` holds. */

@@ -102,7 +102,7 @@ const Probe = Type.Object(
   { additionalProperties: false },
 )
 
-/** The RunRecord (src/record.ts) as JSON Schema. */
+/** The RunRecord (src/record/types.ts) as JSON Schema. */
 export const RunRecordSchema = Type.Object(
   {
     schemaVersion: Type.Literal(1),

@@ -17,9 +17,9 @@
  * Blocks are built only for the series whose latency is read (a bucket's
  * `latency` is a getter), so series that only rates read cost nothing.
  */
-import type { CounterSeries, LoadResult, MetricFamily, SecondBucket, Series, SeriesTags } from '../record.ts'
+import type { CounterSeries, LoadResult, MetricFamily, SecondBucket, Series, SeriesTags } from './types.ts'
 import { createHistogram, decodeHistogram, encodeHistogram, type Histogram } from './histogram.ts'
-import type { LoadProgress } from './types.ts'
+import type { LoadProgress } from '../load/types.ts'
 
 interface Block {
   /** Range of seconds `[from, to)`. */
