@@ -11,7 +11,7 @@
  * changed since its last call; the work is done there, once a tick, never in
  * {@link Recorder.record}.
  */
-import type { CounterSeries, MetricFamily, SecondBucket, Series, SeriesTags } from '../record/types.ts'
+import type { CounterSeries, MetricFamily, SecondBucket, Series, SeriesTags } from '../record/index.ts'
 import { createHistogram, decodeHistogram, encodeHistogram, type Histogram, recordMs } from '../record/histogram.ts'
 
 interface LiveBucket {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { buildRecord } from '../../test/fixtures/records/build.ts'
-import type { RunRecord, SecondBucket, Series } from './types.ts'
+import type { RunRecord, SecondBucket, Series } from './schema.ts'
 import type { SloEntry, SloWindowValue } from '../scenario/schema.ts'
 import { resolveWindow, scoreRun } from '../slo/score.ts'
 import { createHistogram, encodeHistogram, type Histogram, percentileMs, recordMs, seriesWindow } from './histogram.ts'

@@ -1,11 +1,19 @@
 /**
- * The published JSON Schema of `run.json` (`{ schemaVersion, record, verdict }`),
- * declared once in TypeBox: it validates `readRunJson` input and is written
- * to `schema/run-record.schema.json` by {@link writeRunRecordSchema}; a test
- * keeps the file and this source in step.
+ * The one normalized record of a run, declared once in TypeBox: the types
+ * (`Static<…>`), the validation of `run.json` on read, and the published
+ * `schema/run-record.schema.json` ({@link writeRunRecordSchema}; a test keeps
+ * the file and this source in step) all come from here.
+ *
+ * Load engines produce a {@link LoadResult}; the runner wraps it with phases,
+ * events, fault windows and probe results into a {@link RunRecord}. Scoring
+ * and reporters read only this, never an engine. Times inside a record are
+ * milliseconds since `RunRecord.t0` (the start of the load), so every series,
+ * event and window shares one axis.
  */
 import { writeFileSync } from 'node:fs'
-import { type Static, Type } from '@sinclair/typebox'
+import { type Static, type TLiteral, type TSchema, type TUnion, Type } from '@sinclair/typebox'
+// type-only: the scenario as run is typed in code but published as `unknown`, so old records still read
+import type { Scenario } from '../scenario/schema.ts'
 
 const Num = Type.Number()
 const NullableNum = Type.Union([Type.Number(), Type.Null()])
@@ -13,111 +21,170 @@ const Window = Type.Tuple([Type.Number(), Type.Number()])
 const Severity = Type.Union([Type.Literal('critical'), Type.Literal('major'), Type.Literal('minor')])
 const SloWindow = Type.Union([Type.Literal('run'), Type.Literal('steady-state'), Type.Literal('fault'), Type.Literal('recovery')])
 const StringMap = Type.Record(Type.String(), Type.String())
+function literals<T extends string>(values: readonly T[]): TUnion<TLiteral<T>[]> {
+  return Type.Union(values.map((v) => Type.Literal(v)))
+}
 
-const Bucket = Type.Object(
+/** Metric families, the same from every engine (k6 metric names use `<family>_duration` / `<family>_failed`). */
+export const MetricFamilySchema = literals(['oauth_token', 'rs_request', 'oauth_authorize', 'browser_login', 'introspection'])
+export type MetricFamily = Static<typeof MetricFamilySchema>
+
+const optionalTag = (description: string) => Type.Optional(Type.String({ description }))
+
+/**
+ * Tags of one series. `flow` and `endpoint` are always set; the rest when known.
+ * `reason` explains a failure: an RS reason (`expired`, `not_yet_valid`,
+ * `bad_signature`, `unknown_kid`, `wrong_aud`, `wrong_iss`, `insufficient_scope`,
+ * `inactive`, `validator_unavailable`), a transport error (`timeout`,
+ * `connection_refused`, `connection_reset`), or an OAuth error code.
+ */
+const KnownTags = Type.Object({
+    flow: Type.String(),
+    endpoint: Type.String(),
+    status: Type.String({ description: 'HTTP status as a string, or `0` for a transport error' }),
+    error: optionalTag('OAuth `error` code of the response, when there is one'),
+    reason: optionalTag('why the request failed (RS reason, transport error or OAuth error code)'),
+    target: optionalTag('resource server name for `rs_request`'),
+    grant: optionalTag('grant type for `oauth_token`'),
+    token: optionalTag('the token as the client knows it: `valid`, `revoked`, `attacker`'),
+})
+export const SeriesTagsSchema = Type.Intersect([KnownTags, Type.Record(Type.String(), Type.String())])
+// in code a tag may be set to undefined (it is then left out of the JSON)
+export type SeriesTags = Static<typeof KnownTags> & { [key: string]: string | undefined }
+
+/** One second of one series: request count and latency histograms (hdr-histogram-js, compressed base64, µs). */
+export const SecondBucketSchema = Type.Object(
   {
     s: Type.Integer({ minimum: 0, description: 'second index since t0' }),
     count: Type.Integer({ minimum: 0 }),
-    latency: Type.String({ description: 'corrected latency, µs, compressed HDR histogram (base64)' }),
+    latency: Type.String({ description: 'corrected latency (from the intended start), µs, compressed HDR histogram (base64)' }),
     latencyUncorrected: Type.String({ description: 'latency from the actual send, µs, compressed HDR histogram (base64)' }),
   },
   { additionalProperties: false },
 )
+export type SecondBucket = Static<typeof SecondBucketSchema>
 
-const Series = Type.Object(
+export const SeriesSchema = Type.Object(
   {
-    metric: Type.Union(['oauth_token', 'rs_request', 'oauth_authorize', 'browser_login', 'introspection'].map((m) => Type.Literal(m))),
-    tags: Type.Intersect([Type.Object({ flow: Type.String(), endpoint: Type.String(), status: Type.String() }), Type.Record(Type.String(), Type.String())]),
-    failed: Type.Boolean(),
-    buckets: Type.Array(Bucket),
+    metric: MetricFamilySchema,
+    tags: SeriesTagsSchema,
+    failed: Type.Boolean({ description: 'the requests in this series failed (status >= 400, transport error, or a flow-level check)' }),
+    buckets: Type.Array(SecondBucketSchema),
   },
   { additionalProperties: false },
 )
+export type Series = Omit<Static<typeof SeriesSchema>, 'tags'> & { tags: SeriesTags }
 
-const Counter = Type.Object(
-  { name: Type.String(), tags: StringMap, values: Type.Array(Type.Object({ s: Type.Integer(), value: Num }, { additionalProperties: false })) },
+/** Per-second counters that are not requests (`dropped_iterations`, `iterations`, `vus`, `token_renewals`, `reauth_on_401`, ...). */
+export const CounterSeriesSchema = Type.Object(
+  {
+    name: Type.String(),
+    tags: StringMap,
+    values: Type.Array(Type.Object({ s: Type.Integer(), value: Num }, { additionalProperties: false }), { description: 'values per second index since t0' }),
+  },
   { additionalProperties: false },
 )
+export type CounterSeries = Static<typeof CounterSeriesSchema>
 
-const Load = Type.Object(
+/** What a load engine hands back. */
+export const LoadResultSchema = Type.Object(
   {
     engine: Type.String(),
     engineVersion: Type.Optional(Type.String()),
-    startedAt: Num,
+    startedAt: Type.Number({ description: 'epoch ms of the first scheduled iteration (t0 of the record)' }),
     durationMs: Type.Number({ minimum: 0 }),
-    latencyBasis: Type.Literal('intended-start'),
-    series: Type.Array(Series),
-    counters: Type.Array(Counter),
-    aborted: Type.Boolean(),
-    warnings: Type.Array(Type.String()),
+    latencyBasis: Type.Literal('intended-start', { description: 'latency basis used by reports and SLOs unless told otherwise' }),
+    series: Type.Array(SeriesSchema),
+    counters: Type.Array(CounterSeriesSchema),
+    aborted: Type.Boolean({ description: 'the run was cut short by the abort signal' }),
+    warnings: Type.Array(Type.String(), { description: 'non-fatal problems (a flow that could not get a token, ...)' }),
   },
   { additionalProperties: false },
 )
+export type LoadResult = Omit<Static<typeof LoadResultSchema>, 'series'> & { series: Series[] }
 
-const Event = Type.Object(
-  { t: Num, source: Type.String(), type: Type.String(), data: Type.Optional(Type.Record(Type.String(), Type.Unknown())) },
+/** A structured event from mock-as, a proxy, an RS, the runner or the engine. */
+export const RunEventSchema = Type.Object(
+  {
+    t: Type.Number({ description: 'ms since t0 (negative before the load started)' }),
+    source: Type.String({ description: '`mock-as`, `cdn`, `fault-proxy`, `rs:<name>`, `runner`, `engine`' }),
+    type: Type.String({ description: '`noun.verb`, past tense: `key.published`, `refresh_token.reused`, `fault.injected`' }),
+    data: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
   { additionalProperties: false },
 )
+export type RunEvent = Static<typeof RunEventSchema>
 
-const Phase = Type.Object(
+export const PhaseNameSchema = literals(['preflight', 'warmup', 'steady-state-before', 'method', 'recovery', 'steady-state-after', 'score', 'report'])
+export type PhaseName = Static<typeof PhaseNameSchema>
+
+export const PhaseRecordSchema = Type.Object(
   {
-    name: Type.Union(['preflight', 'warmup', 'steady-state-before', 'method', 'recovery', 'steady-state-after', 'score', 'report'].map((p) => Type.Literal(p))),
+    name: PhaseNameSchema,
     start: Num,
     end: Type.Optional(Num),
-    status: Type.Union(['completed', 'failed', 'aborted', 'skipped'].map((p) => Type.Literal(p))),
+    status: literals(['completed', 'failed', 'aborted', 'skipped']),
     detail: Type.Optional(Type.String()),
   },
   { additionalProperties: false },
 )
+export type PhaseRecord = Static<typeof PhaseRecordSchema>
 
-const Fault = Type.Object(
+export const FaultWindowSchema = Type.Object(
   {
-    index: Type.Integer(),
+    index: Type.Integer({ description: 'index in the scenario timeline' }),
     fault: Type.String(),
     params: Type.Record(Type.String(), Type.Unknown()),
     injectedAt: Num,
     revertedAt: Type.Optional(Num),
-    status: Type.Union(['reverted', 'inject-failed', 'revert-failed', 'active'].map((p) => Type.Literal(p))),
+    status: literals(['reverted', 'inject-failed', 'revert-failed', 'active']),
     error: Type.Optional(Type.String()),
-    details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    details: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'what the fault reports about itself (new kid, revoked subject, ...)' })),
   },
   { additionalProperties: false },
 )
+export type FaultWindow = Static<typeof FaultWindowSchema>
 
 const ProbeValue = Type.Union([Type.Number(), Type.Boolean(), Type.Null()])
-const Probe = Type.Object(
+export const ProbeResultSchema = Type.Object(
   {
-    index: Type.Integer(),
+    index: Type.Integer({ description: 'index in the scenario timeline' }),
     probe: Type.String(),
-    name: Type.String(),
-    status: Type.Union(['ok', 'failed', 'timeout'].map((p) => Type.Literal(p))),
+    name: Type.String({ description: 'what is measured, e.g. `jwks refresh latency (max over RSs)`' }),
+    status: literals(['ok', 'failed', 'timeout']),
     value: ProbeValue,
-    unit: Type.Union(['ms', 's', 'count', 'ratio', 'bool'].map((p) => Type.Literal(p))),
-    breakdown: Type.Optional(Type.Record(Type.String(), ProbeValue)),
-    observations: Type.Array(Type.Record(Type.String(), Type.Unknown())),
+    unit: literals(['ms', 's', 'count', 'ratio', 'bool']),
+    breakdown: Type.Optional(Type.Record(Type.String(), ProbeValue, { description: 'per-RS or per-step values behind the headline value' })),
+    observations: Type.Array(Type.Record(Type.String(), Type.Unknown()), { description: 'raw observations (timestamps as ms since t0)' }),
     startedAt: Num,
     endedAt: Num,
     error: Type.Optional(Type.String()),
   },
   { additionalProperties: false },
 )
+export type ProbeResult = Static<typeof ProbeResultSchema>
 
-/** The RunRecord (src/record/types.ts) as JSON Schema. */
+export const RunStatusSchema = literals(['completed', 'failed', 'aborted', 'interrupted'])
+export type RunStatus = Static<typeof RunStatusSchema>
+
+const ScenarioAsRun = Type.Unsafe<Scenario>(Type.Unknown({ description: 'the scenario as run (secrets as references, never values)' }))
+
+/** The record of one run. */
 export const RunRecordSchema = Type.Object(
   {
     schemaVersion: Type.Literal(1),
     runId: Type.String(),
     scenarioId: Type.String(),
     title: Type.String(),
-    status: Type.Union(['completed', 'failed', 'aborted', 'interrupted'].map((p) => Type.Literal(p))),
-    deviated: Type.Boolean(),
-    startedAt: Type.String(),
+    status: RunStatusSchema,
+    deviated: Type.Boolean({ description: "Chaos Toolkit's flag: the steady-state hypothesis did not hold" }),
+    startedAt: Type.String({ description: 'ISO time of t0' }),
     endedAt: Type.String(),
-    t0: Num,
+    t0: Type.Number({ description: 'epoch ms of t0' }),
     seed: Num,
     engine: Type.Object({ id: Type.String(), version: Type.Optional(Type.String()) }, { additionalProperties: false }),
     runtime: Type.String(),
-    scenario: Type.Unknown({ description: 'the scenario as run (secrets as references)' }),
+    scenario: ScenarioAsRun,
     targets: Type.Object(
       {
         issuer: Type.String(),
@@ -125,25 +192,26 @@ export const RunRecordSchema = Type.Object(
           Type.Object(
             { name: Type.String(), url: Type.String(), profile: Type.Optional(Type.String()), mode: Type.Optional(Type.String()) },
             { additionalProperties: false },
-          ),
-        ),
+         ),
+       ),
       },
       { additionalProperties: false },
-    ),
-    phases: Type.Array(Phase),
-    load: Load,
-    events: Type.Array(Event),
-    faults: Type.Array(Fault),
-    probes: Type.Array(Probe),
+   ),
+    phases: Type.Array(PhaseRecordSchema),
+    load: LoadResultSchema,
+    events: Type.Array(RunEventSchema),
+    faults: Type.Array(FaultWindowSchema),
+    probes: Type.Array(ProbeResultSchema),
     windows: Type.Object(
       { steadyState: Type.Optional(Window), fault: Type.Optional(Window), recovery: Type.Optional(Window) },
-      { additionalProperties: false },
-    ),
+      { additionalProperties: false, description: 'windows in ms since t0: the steady state before the first fault, the faults, the recovery after the last revert' },
+   ),
     environment: Type.Object({ node: Type.String(), platform: Type.String(), cpus: Type.Number(), harnessVersion: Type.String() }, { additionalProperties: false }),
     error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() }, { additionalProperties: false })),
   },
   { additionalProperties: false },
 )
+export type RunRecord = Omit<Static<typeof RunRecordSchema>, 'load'> & { load: LoadResult }
 
 const SteadyCheck = Type.Union([Type.Object({ held: Type.Boolean(), failed: Type.Array(Type.String()) }, { additionalProperties: false }), Type.Null()])
 
@@ -170,8 +238,8 @@ export const VerdictSchema = Type.Object(
           target: Type.Optional(Type.String()),
         },
         { additionalProperties: false },
-      ),
-    ),
+     ),
+   ),
     steadyState: Type.Object({ before: SteadyCheck, after: SteadyCheck }, { additionalProperties: false }),
     exitCode: Type.Integer(),
   },
@@ -191,7 +259,7 @@ export type RunJson = Static<typeof RunJsonSchema>
 
 /** The JSON text of `schema/run-record.schema.json`. */
 export function runRecordSchemaText(): string {
-  return `${JSON.stringify({ $schema: 'http://json-schema.org/draft-07/schema#', ...RunJsonSchema }, null, 2)}\n`
+  return `${JSON.stringify({ $schema: 'http://json-schema.org/draft-07/schema#', ...(RunJsonSchema as TSchema) }, null, 2)}\n`
 }
 
 /**

@@ -4,7 +4,7 @@
  * Shared by reporters that draw (`html`) and tests that check them.
  */
 import { decodeHistogram, createHistogram, percentileMs } from '../record/histogram.ts'
-import type { RunRecord } from '../record/types.ts'
+import type { RunRecord } from '../record/index.ts'
 import { failureKey } from '../slo/data.ts'
 
 /** One chart: x = seconds since t0, one y array per named series (null = no data). */

@@ -1,7 +1,7 @@
 /** Shared text helpers for the reporters: escaping and value formatting. */
 import { formatValue, parseThreshold } from '../slo/threshold.ts'
 import type { SloScore, Verdict } from '../slo/types.ts'
-import type { ProbeResult, RunRecord } from '../record/types.ts'
+import type { ProbeResult, RunRecord } from '../record/index.ts'
 
 /** Escape text for HTML and XML content and attributes. */
 export function escapeXml(s: string): string {

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs'
 import { Value } from '@sinclair/typebox/value'
 import { GamedayError } from '../errors.ts'
-import type { RunRecord } from '../record/types.ts'
+import type { RunRecord } from '../record/index.ts'
 import type { Verdict } from '../slo/types.ts'
 import { maskSecrets } from '../util/secrets.ts'
 import { RunJsonSchema } from '../record/schema.ts'

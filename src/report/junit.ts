@@ -4,7 +4,7 @@
  * vs objective and the attribution. Shape of the common JUnit XSD
  * (testsuites › testsuite › testcase › failure | skipped).
  */
-import type { RunRecord } from '../record/types.ts'
+import type { RunRecord } from '../record/index.ts'
 import type { SloScore, Verdict } from '../slo/types.ts'
 import { maskSecrets } from '../util/secrets.ts'
 import { escapeXml as x, formatMeasured, sloLabel } from './format.ts'

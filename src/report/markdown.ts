@@ -2,7 +2,7 @@
  * `markdown` — `summary.md`: short enough for a CI job summary or a PR
  * comment. Verdict, SLO table, probe results, the top attributions.
  */
-import type { RunRecord } from '../record/types.ts'
+import type { RunRecord } from '../record/index.ts'
 import type { Verdict } from '../slo/types.ts'
 import { maskSecrets } from '../util/secrets.ts'
 import { formatBudget, formatMargin, formatMeasured, formatProbe, sloLabel, sloStatus, verdictWord } from './format.ts'

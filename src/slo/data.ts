@@ -4,7 +4,7 @@
  * RunRecord only, so scoring never knows which engine produced it.
  */
 import { percentileMs, seriesWindow } from '../record/histogram.ts'
-import type { MetricFamily, ProbeResult, RunRecord, Series } from '../record/types.ts'
+import type { MetricFamily, ProbeResult, RunRecord, Series } from '../record/index.ts'
 import type { IndicatorValue } from './types.ts'
 import type { Threshold } from './threshold.ts'
 

@@ -15,7 +15,7 @@
  * - Score: share of SLOs held, weighted critical 3, major 2, minor 1.
  */
 import { GamedayError } from '../errors.ts'
-import type { RunRecord } from '../record/types.ts'
+import type { RunRecord } from '../record/index.ts'
 import type { SloEntry, SloWindowValue } from '../scenario/schema.ts'
 import { slos as catalog } from './index.ts'
 import { budgetConsumed, evaluate, margin, parseThreshold } from './threshold.ts'

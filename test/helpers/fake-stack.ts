@@ -6,7 +6,7 @@
  * histograms. Both are deterministic apart from wall-clock times.
  */
 import type { LoadEngineDefinition } from '../../src/load/types.ts'
-import type { LoadResult } from '../../src/record/types.ts'
+import type { LoadResult } from '../../src/record/index.ts'
 import type { AsControl, ComponentEvent, RuntimeDefinition, StartedStack, Targets } from '../../src/runtime/types.ts'
 import { parseDuration } from '../../src/util/duration.ts'
 import { buildSeries, type SeriesSpec } from '../fixtures/records/build.ts'

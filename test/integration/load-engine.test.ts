@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import formbody from '@fastify/formbody'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { LoadResult, Series } from '../../src/record/types.ts'
+import type { LoadResult, Series } from '../../src/record/index.ts'
 import type { Targets } from '../../src/runtime/types.ts'
 import type { FlowConfig, LoadConfig } from '../../src/scenario/schema.ts'
 import { hasSpareWorker } from '../../src/load/embedded.ts'
