@@ -72,7 +72,7 @@ export interface RunOutcome {
   verdict: Verdict
   /** Folder the reports were written to. */
   runDir: string
-  /** 0 all SLOs held, 99 an SLO broke, 105 aborted, 1 internal error. */
+  /** The record's exit code (src/cli/exit-code.ts): 0, 99, 103, 104, 105, 108, or 1 for a bug. */
   exitCode: number
 }
 
@@ -264,11 +264,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     const live = new LiveSlos(scenario.slos)
     const faultEntries = scenario.timeline.filter((e) => e.fault).length
     const partialRecord = (load: LoadResult): RunRecord => ({
-      schemaVersion: 1,
+      schemaVersion: 2,
       runId,
       scenarioId: scenario.id,
       title: scenario.title,
       status: 'completed',
+      exitCode: 0,
       deviated: false,
       startedAt: new Date(t0).toISOString(),
       endedAt: new Date(t0 + load.durationMs).toISOString(),
@@ -427,11 +428,11 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     options.signal?.removeEventListener('abort', onOuterAbort)
   }
 
-  const aborted = options.signal?.aborted === true || isGamedayError(failure, 'ERR_RUN_ABORTED')
-  const status: RunStatus = aborted ? 'aborted' : failure !== undefined ? 'failed' : 'completed'
+  const interrupted = options.signal?.aborted === true || isGamedayError(failure, 'ERR_RUN_ABORTED')
+  const status: RunStatus = interrupted ? 'interrupted' : failure !== undefined ? 'errored' : 'completed'
   const open = phases.at(-1)
   if (open && open.end === undefined) {
-    const lastPhaseStatus = status === 'completed' ? 'completed' : status === 'aborted' ? 'aborted' : 'failed'
+    const lastPhaseStatus = status === 'completed' ? 'completed' : status === 'interrupted' ? 'aborted' : 'failed'
     phaseEnd(lastPhaseStatus)
   }
   // A completed method phase ends with a recovery window after the last revert.
@@ -450,11 +451,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       }
     : { issuer: '', resourceServers: [] }
   const record: RunRecord = {
-    schemaVersion: 1,
+    schemaVersion: 2,
     runId,
     scenarioId: scenario.id,
     title: scenario.title,
     status,
+    exitCode: 0, // set from the verdict below
     deviated: false,
     startedAt: new Date(loadResult ? t0 : startedAtEpoch).toISOString(),
     endedAt: new Date().toISOString(),
@@ -472,14 +474,15 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     windows,
     environment,
   }
-  if (failure !== undefined && !aborted) {
+  if (failure !== undefined && !interrupted) {
     const e = failure as { code?: string; message?: string }
-    record.error = { code: e.code ?? 'ERR_INTERNAL', message: maskSecrets(e.message ?? String(failure)) }
+    record.error = { code: isGamedayError(failure) ? failure.code : 'ERR_INTERNAL', message: maskSecrets(e.message ?? String(failure)) }
     log.error({ runId, errorCode: e.code, err: record.error.message }, 'run.failed')
   }
 
   phases.push({ name: 'score', start: now(), status: 'completed' })
   const verdict = scoreRun(record, scenario.slos, scenario.steadyState)
+  record.exitCode = verdict.exitCode
   record.deviated = verdict.steadyState.before?.held === false || verdict.steadyState.after?.held === false
   phases.at(-1)!.end = now()
 
@@ -494,9 +497,6 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   }
   phases.at(-1)!.end = now()
 
-  // A known error keeps its own exit code (k6 missing, an invalid stack: 104); anything else is internal (1).
-  const failedCode = isGamedayError(failure) ? failure.exitCode : 1
-  const exitCode = status === 'aborted' ? 105 : status === 'failed' ? failedCode : verdict.exitCode
-  log.info({ runId, status, pass: verdict.pass, runDir }, 'run.finished')
-  return { record, verdict, runDir, exitCode }
+  log.info({ runId, status, pass: verdict.pass, exitCode: record.exitCode, runDir }, 'run.finished')
+  return { record, verdict, runDir, exitCode: record.exitCode }
 }

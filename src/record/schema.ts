@@ -164,54 +164,73 @@ export const ProbeResultSchema = Type.Object(
 )
 export type ProbeResult = Static<typeof ProbeResultSchema>
 
-export const RunStatusSchema = literals(['completed', 'failed', 'aborted', 'interrupted'])
+/**
+ * How a run ended (DESIGN.md's decisions): `completed` ran to the end;
+ * `aborted` was ended early on purpose (`abortedBy`); `interrupted` by
+ * SIGINT/SIGTERM; `errored` when the harness itself failed mid-run.
+ */
+export const RunStatusSchema = literals(['completed', 'aborted', 'interrupted', 'errored'])
 export type RunStatus = Static<typeof RunStatusSchema>
+/** What ended an `aborted` run: an SLO with `abortOnFail`, or the steady-state gate. */
+export const AbortedBySchema = literals(['slo', 'steady-state'])
+export type AbortedBy = Static<typeof AbortedBySchema>
+/** Version 1 statuses: `failed` was a harness error, `aborted` an interrupt. */
+const RunStatusV1Schema = literals(['completed', 'failed', 'aborted', 'interrupted'])
 
 const ScenarioAsRun = Type.Unsafe<Scenario>(Type.Unknown({ description: 'the scenario as run (secrets as references, never values)' }))
 
-/** The record of one run. */
+const recordProperties = {
+  runId: Type.String(),
+  scenarioId: Type.String(),
+  title: Type.String(),
+  deviated: Type.Boolean({ description: "Chaos Toolkit's flag: the steady-state hypothesis did not hold" }),
+  startedAt: Type.String({ description: 'ISO time of t0' }),
+  endedAt: Type.String(),
+  t0: Type.Number({ description: 'epoch ms of t0' }),
+  seed: Num,
+  engine: Type.Object({ id: Type.String(), version: Type.Optional(Type.String()) }, { additionalProperties: false }),
+  runtime: Type.String(),
+  scenario: ScenarioAsRun,
+  targets: Type.Object(
+    {
+      issuer: Type.String(),
+      resourceServers: Type.Array(
+        Type.Object(
+          { name: Type.String(), url: Type.String(), profile: Type.Optional(Type.String()), mode: Type.Optional(Type.String()) },
+          { additionalProperties: false },
+       ),
+     ),
+    },
+    { additionalProperties: false },
+   ),
+  phases: Type.Array(PhaseRecordSchema),
+  load: LoadResultSchema,
+  events: Type.Array(RunEventSchema),
+  faults: Type.Array(FaultWindowSchema),
+  probes: Type.Array(ProbeResultSchema),
+  windows: Type.Object(
+    { steadyState: Type.Optional(Window), fault: Type.Optional(Window), recovery: Type.Optional(Window) },
+    { additionalProperties: false, description: 'windows in ms since t0: the steady state before the first fault, the faults, the recovery after the last revert' },
+   ),
+  environment: Type.Object({ node: Type.String(), platform: Type.String(), cpus: Type.Number(), harnessVersion: Type.String() }, { additionalProperties: false }),
+  error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() }, { additionalProperties: false, description: 'what errored (status `errored`)' })),
+}
+
+/** The record of one run (schema version 2). */
 export const RunRecordSchema = Type.Object(
   {
-    schemaVersion: Type.Literal(1),
-    runId: Type.String(),
-    scenarioId: Type.String(),
-    title: Type.String(),
+    schemaVersion: Type.Literal(2),
+    ...recordProperties,
     status: RunStatusSchema,
-    deviated: Type.Boolean({ description: "Chaos Toolkit's flag: the steady-state hypothesis did not hold" }),
-    startedAt: Type.String({ description: 'ISO time of t0' }),
-    endedAt: Type.String(),
-    t0: Type.Number({ description: 'epoch ms of t0' }),
-    seed: Num,
-    engine: Type.Object({ id: Type.String(), version: Type.Optional(Type.String()) }, { additionalProperties: false }),
-    runtime: Type.String(),
-    scenario: ScenarioAsRun,
-    targets: Type.Object(
-      {
-        issuer: Type.String(),
-        resourceServers: Type.Array(
-          Type.Object(
-            { name: Type.String(), url: Type.String(), profile: Type.Optional(Type.String()), mode: Type.Optional(Type.String()) },
-            { additionalProperties: false },
-         ),
-       ),
-      },
-      { additionalProperties: false },
-   ),
-    phases: Type.Array(PhaseRecordSchema),
-    load: LoadResultSchema,
-    events: Type.Array(RunEventSchema),
-    faults: Type.Array(FaultWindowSchema),
-    probes: Type.Array(ProbeResultSchema),
-    windows: Type.Object(
-      { steadyState: Type.Optional(Window), fault: Type.Optional(Window), recovery: Type.Optional(Window) },
-      { additionalProperties: false, description: 'windows in ms since t0: the steady state before the first fault, the faults, the recovery after the last revert' },
-   ),
-    environment: Type.Object({ node: Type.String(), platform: Type.String(), cpus: Type.Number(), harnessVersion: Type.String() }, { additionalProperties: false }),
-    error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() }, { additionalProperties: false })),
+    abortedBy: Type.Optional(AbortedBySchema),
+    exitCode: Type.Integer({ description: 'the exit code of the process for this run (src/cli/exit-code.ts); equals verdict.exitCode' }),
   },
   { additionalProperties: false },
 )
 export type RunRecord = Omit<Static<typeof RunRecordSchema>, 'load'> & { load: LoadResult }
+
+/** A version 1 record, still read by `report` and `compare` (upgraded by {@link upgradeRunJson}). */
+export const RunRecordV1Schema = Type.Object({ schemaVersion: Type.Literal(1), ...recordProperties, status: RunStatusV1Schema }, { additionalProperties: false })
 
 const SteadyCheck = Type.Union([Type.Object({ held: Type.Boolean(), failed: Type.Array(Type.String()) }, { additionalProperties: false }), Type.Null()])
 
@@ -248,7 +267,7 @@ export const VerdictSchema = Type.Object(
 
 /** `run.json`: the record, the verdict, and the format version. */
 export const RunJsonSchema = Type.Object(
-  { schemaVersion: Type.Literal(1), record: RunRecordSchema, verdict: VerdictSchema },
+  { schemaVersion: Type.Literal(2), record: RunRecordSchema, verdict: VerdictSchema },
   {
     additionalProperties: false,
     $id: 'https://oauth-gameday.dev/schema/run-record.schema.json',
@@ -256,6 +275,23 @@ export const RunJsonSchema = Type.Object(
   },
 )
 export type RunJson = Static<typeof RunJsonSchema>
+
+/** A version 1 `run.json` (before statuses became `errored`/`interrupted` and the record carried its exit code). */
+export const RunJsonV1Schema = Type.Object({ schemaVersion: Type.Literal(1), record: RunRecordV1Schema, verdict: VerdictSchema }, { additionalProperties: false })
+export type RunJsonV1 = Static<typeof RunJsonV1Schema>
+
+/**
+ * A version 1 `run.json` as version 2: `failed` becomes `errored`, `aborted`
+ * (an interrupt, in version 1) becomes `interrupted`, and the record takes the
+ * verdict's exit code.
+ *
+ * @example const v2 = upgradeRunJson(JSON.parse(text))
+ */
+export function upgradeRunJson(v1: RunJsonV1): Static<typeof RunJsonSchema> {
+  const { status, ...rest } = v1.record
+  const upgraded = status === 'failed' ? 'errored' : status === 'aborted' ? 'interrupted' : status
+  return { schemaVersion: 2, record: { ...rest, schemaVersion: 2, status: upgraded, exitCode: v1.verdict.exitCode }, verdict: v1.verdict }
+}
 
 /** The JSON text of `schema/run-record.schema.json`. */
 export function runRecordSchemaText(): string {

@@ -43,7 +43,10 @@ export function sloStatus(s: SloScore): string {
 
 /** The verdict in one word. */
 export function verdictWord(record: RunRecord, v: Verdict): string {
-  if (record.status === 'aborted' || record.status === 'interrupted') return 'ABORTED'
+  // a run that did not go to the end says how it ended, never that an SLO broke
+  if (record.status === 'aborted') return 'ABORTED'
+  if (record.status === 'interrupted') return 'INTERRUPTED'
+  if (record.status === 'errored') return 'ERRORED'
   return v.pass ? 'PASS' : 'FAIL'
 }
 

@@ -85,7 +85,7 @@ export const junit: ReporterDefinition = {
     }
     if (errors) {
       const msg = record.error ? `${record.error.code}: ${record.error.message}` : `run ${record.status}`
-      lines.push(`    <testcase classname="${x(cls)}" name="run completed" time="${time}">`, `      <error message="${x(msg)}" type="${x(record.error?.code ?? 'run.aborted')}">${x(msg)}</error>`, '    </testcase>')
+      lines.push(`    <testcase classname="${x(cls)}" name="run completed" time="${time}">`, `      <error message="${x(msg)}" type="${x(record.error?.code ?? `run.${record.status}`)}">${x(msg)}</error>`, '    </testcase>')
     }
     lines.push('    <system-out/>', '    <system-err/>', '  </testsuite>', '</testsuites>', '')
     return [{ name: 'junit.xml', content: maskSecrets(lines.join('\n')) }]

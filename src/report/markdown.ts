@@ -17,7 +17,7 @@ export const markdown: ReporterDefinition = {
   summary: 'summary.md: verdict, SLO table, probes and top attributions for a CI summary or PR comment',
   render(record: RunRecord, verdict: Verdict) {
     const word = verdictWord(record, verdict)
-    const icon = word === 'PASS' ? '✅' : word === 'ABORTED' ? '⚠️' : '❌'
+    const icon = word === 'PASS' ? '✅' : word === 'FAIL' ? '❌' : '⚠️'
     const out = [
       `# ${icon} ${word} — ${cell(record.scenarioId)}`,
       '',

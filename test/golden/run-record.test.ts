@@ -95,5 +95,7 @@ describe('golden run', () => {
   it('returns the exit code of a broken SLO', () => {
     expect(outcome.verdict.pass).toBe(false)
     expect(outcome.exitCode).toBe(99)
+    expect(outcome.record.exitCode).toBe(99)
+    expect(outcome.verdict.exitCode).toBe(99)
   })
 })

@@ -8,6 +8,7 @@ import { type Command, Option } from 'commander'
 import { GamedayError, isGamedayError } from '../../errors.ts'
 import type { RunOutcome } from '../../runner.ts'
 import { intArg, listArg } from '../program.ts'
+import { worstExitCode } from '../exit-code.ts'
 import { createProgress } from '../progress.ts'
 import { err, out, printError } from '../output.ts'
 
@@ -20,14 +21,7 @@ interface RunFlags {
   quiet: boolean
 }
 
-/** Aborted beats internal error beats invalid input beats a broken SLO beats success. */
-const SEVERITY = [105, 1, 104, 99, 0]
-
-/** The exit code of a batch of runs: any 105 → 105, else any 1 → 1, else any 104, else any 99, else 0. */
-export function worstExitCode(codes: readonly number[]): number {
-  for (const c of SEVERITY) if (codes.includes(c)) return c
-  return codes.find((c) => c !== 0) ?? 0
-}
+export { worstExitCode } from '../exit-code.ts'
 
 export function registerRun(program: Command): void {
   program
@@ -103,8 +97,9 @@ export function registerRun(program: Command): void {
           if (!flags.quiet) {
             const { status, error } = outcome.record
             const what =
-              status === 'aborted' ? 'aborted; the partial report is marked aborted'
-              : status === 'failed' ? `the run failed: ${error?.code ?? 'error'} ${error?.message ?? ''}`.trim()
+              status === 'interrupted' ? 'interrupted; the partial report is marked interrupted'
+              : status === 'aborted' ? `aborted by ${outcome.record.abortedBy ?? 'an abort condition'}`
+              : status === 'errored' ? `the run errored: ${error?.code ?? 'error'} ${error?.message ?? ''}`.trim()
               : outcome.verdict.pass ? 'every SLO held' : 'an SLO broke'
             err(`${scenario.id}: ${what} (score ${outcome.verdict.score.toFixed(2)}, exit ${outcome.exitCode})`)
           }
