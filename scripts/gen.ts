@@ -18,7 +18,7 @@ import type { Command } from 'commander'
 import { buildProgram } from '../src/cli/program.ts'
 import { errorCodes } from '../src/errors.ts'
 import { renderFaultsDoc } from '../src/faults/doc.ts'
-import { runRecordSchemaText } from '../src/report/record-schema.ts'
+import { runRecordSchemaText } from '../src/record/schema.ts'
 import { ScenarioSchema } from '../src/scenario/schema.ts'
 import { DURATION_PATTERN } from '../src/util/duration.ts'
 

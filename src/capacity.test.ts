@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { buildRecord } from '../test/fixtures/records/build.ts'
-import type { CounterSeries } from './record.ts'
+import type { CounterSeries } from './record/index.ts'
 import { type CapacityEvaluation, droppedShare, findCapacity, formatCapacityStep, tokenStats } from './capacity.ts'
 import { renderCapacity } from './report/capacity.ts'
 

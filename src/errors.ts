@@ -10,10 +10,18 @@
 /** Exit codes with k6's meanings. */
 export const ExitCode = {
   ok: 0,
+  /** A bug: an error nobody raised on purpose. */
   internal: 1,
+  /** An SLO broke (or ended the run with abortOnFail). */
   sloBreached: 99,
+  /** The harness failed mid-run: a component it started died, a target became unreachable, an engine error. */
+  harnessErrored: 103,
+  /** The plan cannot run: invalid scenario or flags, a missing tool. */
   invalidInput: 104,
+  /** Interrupted by SIGINT/SIGTERM. */
   aborted: 105,
+  /** The steady-state gate found the system deviating before any fault. */
+  steadyStateDeviated: 108,
 } as const
 
 interface CodeInfo {
@@ -37,20 +45,21 @@ export const errorCodes = {
   ERR_CAPABILITY_MISSING: { meaning: 'a fault or probe needs control the stack does not give (AS control, CDN, fault proxy)', fix: 'use the reference component, add a jwksCdn/faultProxy to the stack, or drop the fault', exit: 104 },
   ERR_UNKNOWN_UNIT: { meaning: 'a fault, probe, engine, runtime, reporter or SLO id is not registered', fix: 'run `oauth-gameday list` for the registered ids', exit: 104 },
   ERR_ENV_K6_NOT_FOUND: { meaning: 'the k6 engine was chosen but no k6 binary was found', fix: 'install k6 (https://grafana.com/docs/k6/latest/set-up/install-k6/) or set K6_PATH; or use --engine embedded', exit: 104 },
-  ERR_ENV_DOCKER_UNAVAILABLE: { meaning: 'the containers runtime needs a Docker engine and none answered', fix: 'is Docker running? `docker info` must succeed', exit: 1 },
-  ERR_ENV_CHROMIUM_NOT_FOUND: { meaning: 'a browser flow needs Chromium and none was found', fix: 'install Debian\'s chromium (`apt-get install chromium`) or set CHROMIUM_PATH', exit: 1 },
-  ERR_RUNTIME_START_FAILED: { meaning: 'a component of the stack did not start', fix: 'read the component log in the run folder; check that the port is free', exit: 1 },
-  ERR_RUNTIME_HEALTH_TIMEOUT: { meaning: 'a component started but its health check did not pass in time', fix: 'check the component log; raise the start timeout on a slow machine', exit: 1 },
-  ERR_PREFLIGHT_INCOMPATIBLE: { meaning: 'a resource server cannot accept the tokens this AS issues (typ, audience, issuer)', fix: 'align accessTokenTyp / audience between the AS config and the RS', exit: 1 },
-  ERR_CONTROL_REQUEST_FAILED: { meaning: 'a call to a control API (mock-as chaos, CDN, fault proxy) failed', fix: 'check that the component is a reference one and is running; read its log', exit: 1 },
-  ERR_FAULT_INJECT_FAILED: { meaning: 'a fault could not be injected', fix: 'read the cause; the run was rolled back', exit: 1 },
-  ERR_FAULT_REVERT_FAILED: { meaning: 'a fault could not be reverted', fix: 'the component may still misbehave: restart it or call its reset endpoint', exit: 1 },
-  ERR_PROBE_FAILED: { meaning: 'a probe could not take its measurement', fix: 'read the cause; the probe result is marked as failed in the report', exit: 1 },
-  ERR_LOAD_ENGINE_FAILED: { meaning: 'the load engine failed while driving traffic', fix: 'read the cause; lower the rate or maxVUs on a small machine', exit: 1 },
-  ERR_K6_FAILED: { meaning: 'k6 exited with an error or wrote output that could not be read', fix: 'rerun the script in the run folder with `k6 run` to see k6\'s own message', exit: 1 },
-  ERR_BROWSER_FAILED: { meaning: 'the browser could not be started or driven', fix: 'check that Chromium starts: `chromium --headless --no-sandbox --dump-dom about:blank`', exit: 1 },
+  ERR_ENV_DOCKER_UNAVAILABLE: { meaning: 'the containers runtime needs a Docker engine and none answered', fix: 'is Docker running? `docker info` must succeed', exit: 104 },
+  ERR_ENV_CHROMIUM_NOT_FOUND: { meaning: 'a browser flow needs Chromium and none was found', fix: 'install Debian\'s chromium (`apt-get install chromium`) or set CHROMIUM_PATH', exit: 104 },
+  ERR_RUNTIME_START_FAILED: { meaning: 'a component of the stack did not start', fix: 'read the component log in the run folder; check that the port is free', exit: 103 },
+  ERR_RUNTIME_HEALTH_TIMEOUT: { meaning: 'a component started but its health check did not pass in time', fix: 'check the component log; raise the start timeout on a slow machine', exit: 103 },
+  ERR_PREFLIGHT_INCOMPATIBLE: { meaning: 'a resource server cannot accept the tokens this AS issues (typ, audience, issuer)', fix: 'align accessTokenTyp / audience between the AS config and the RS', exit: 104 },
+  ERR_CONTROL_REQUEST_FAILED: { meaning: 'a call to a control API (mock-as chaos, CDN, fault proxy) failed', fix: 'check that the component is a reference one and is running; read its log', exit: 103 },
+  ERR_FAULT_INJECT_FAILED: { meaning: 'a fault could not be injected', fix: 'read the cause; the run was rolled back', exit: 103 },
+  ERR_FAULT_REVERT_FAILED: { meaning: 'a fault could not be reverted', fix: 'the component may still misbehave: restart it or call its reset endpoint', exit: 103 },
+  ERR_PROBE_FAILED: { meaning: 'a probe could not take its measurement', fix: 'read the cause; the probe result is marked as failed in the report', exit: 103 },
+  ERR_LOAD_ENGINE_FAILED: { meaning: 'the load engine failed while driving traffic', fix: 'read the cause; lower the rate or maxVUs on a small machine', exit: 103 },
+  ERR_K6_FAILED: { meaning: 'k6 exited with an error or wrote output that could not be read', fix: 'rerun the script in the run folder with `k6 run` to see k6\'s own message', exit: 103 },
+  ERR_BROWSER_FAILED: { meaning: 'the browser could not be started or driven', fix: 'check that Chromium starts: `chromium --headless --no-sandbox --dump-dom about:blank`', exit: 103 },
   ERR_RECORD_INVALID: { meaning: 'a run.json does not match the run record schema', fix: 'pass a run.json written by this version of oauth-gameday', exit: 104 },
-  ERR_RUN_ABORTED: { meaning: 'the run was interrupted by a signal or a timeout', fix: 'the partial report is in the run folder, marked aborted', exit: 105 },
+  ERR_RUN_ABORTED: { meaning: 'the run was interrupted by a signal or a timeout', fix: 'the partial report is in the run folder, marked interrupted', exit: 105 },
+  ERR_COMPONENT_EXITED: { meaning: 'a component the harness started (mock-as, a mock RS, the CDN, the fault proxy) exited during the run', fix: 'read its log in the run folder (logs/<component>.log); the run ended as errored, its reports are written', exit: 103 },
 } as const satisfies Record<string, CodeInfo>
 
 /** A stable error code. */

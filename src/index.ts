@@ -22,7 +22,7 @@ export { GamedayError, isGamedayError, errorCodes, ExitCode, type ErrorCode } fr
 export { runScenario, type RunOptions, type RunOutcome, type RunProgress } from './runner.ts'
 export { loadScenario, loadScenarios } from './scenario/load.ts'
 export type { Scenario, StackConfig } from './scenario/schema.ts'
-export type { RunRecord, LoadResult, ProbeResult, RunEvent } from './record.ts'
+export type { RunRecord, LoadResult, ProbeResult, RunEvent } from './record/index.ts'
 export type { Targets, StartedStack, AsControl, RsControl, CdnControl, ProxyControl, ClientCredentials, RsTarget } from './runtime/types.ts'
 export type { Verdict, SloScore } from './slo/types.ts'
 export { createLogger } from './log.ts'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { FaultWindow } from './record.ts'
+import type { FaultWindow } from './record/index.ts'
 import { recordWindows } from './runner.ts'
 
 const fault = (injectedAt: number, revertedAt?: number, status: FaultWindow['status'] = revertedAt === undefined ? 'active' : 'reverted'): FaultWindow => ({

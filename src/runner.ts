@@ -17,13 +17,13 @@ import { GamedayError, isGamedayError } from './errors.ts'
 import { faults as faultRegistry } from './faults/index.ts'
 import type { ActiveFault, UnitContext } from './faults/types.ts'
 import { engines } from './load/index.ts'
-import type { LoadRunOptions } from './load/types.ts'
+import type { LoadEngineDefinition, LoadRunOptions } from './load/types.ts'
 import { createLogger, type Logger } from './log.ts'
 import { probes as probeRegistry } from './probes/index.ts'
-import type { FaultWindow, LoadResult, PhaseName, PhaseRecord, ProbeResult, RunEvent, RunRecord, RunStatus } from './record.ts'
+import type { FaultWindow, LoadResult, PhaseName, PhaseRecord, ProbeResult, RunEvent, RunRecord, RunStatus } from './record/index.ts'
 import { reporters as reporterRegistry } from './report/index.ts'
 import { runtimes } from './runtime/index.ts'
-import type { StartedStack, Targets } from './runtime/types.ts'
+import type { RuntimeDefinition, StartedStack, Targets } from './runtime/types.ts'
 import type { LoadConfig, Scenario } from './scenario/schema.ts'
 import { slos as sloCatalog } from './slo/index.ts'
 import { type LiveSloStatus, LiveSlos } from './slo/live.ts'
@@ -49,10 +49,10 @@ export interface RunProgress {
 }
 
 export interface RunOptions {
-  /** `embedded` (default) or `k6`. */
-  engine?: string
-  /** `process` (default) or `containers`. */
-  runtime?: string
+  /** `embedded` (default) or `k6`, or an engine definition (tests drive the runner with a fake one). */
+  engine?: string | LoadEngineDefinition
+  /** `process` (default) or `containers`, or a runtime definition (a fake one in tests). */
+  runtime?: string | RuntimeDefinition
   /** Reports root; the run goes to `<outDir>/<scenario-id>/<run-id>/`. Default `reports`. */
   outDir?: string
   /** Reporter ids; default: every registered reporter. */
@@ -72,7 +72,7 @@ export interface RunOutcome {
   verdict: Verdict
   /** Folder the reports were written to. */
   runDir: string
-  /** 0 all SLOs held, 99 an SLO broke, 105 aborted, 1 internal error. */
+  /** The record's exit code (src/cli/exit-code.ts): 0, 99, 103, 104, 105, 108, or 1 for a bug. */
   exitCode: number
 }
 
@@ -149,12 +149,12 @@ function emptyLoad(engine: string): LoadResult {
  */
 export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<RunOutcome> {
   const log = options.log ?? createLogger({ name: 'runner' })
-  const engineId = options.engine ?? 'embedded'
-  const runtimeId = options.runtime ?? 'process'
-  const engine = engines[engineId]
-  if (!engine) throw unitError('engine', engineId)
-  const runtime = runtimes[runtimeId]
-  if (!runtime) throw unitError('runtime', runtimeId)
+  const engine = typeof options.engine === 'object' ? options.engine : engines[options.engine ?? 'embedded']
+  if (!engine) throw unitError('engine', String(options.engine))
+  const engineId = engine.id
+  const runtime = typeof options.runtime === 'object' ? options.runtime : runtimes[options.runtime ?? 'process']
+  if (!runtime) throw unitError('runtime', String(options.runtime))
+  const runtimeId = runtime.id
   const reporterIds = options.reporters ?? Object.keys(reporterRegistry)
   for (const id of reporterIds) if (!reporterRegistry[id]) throw unitError('reporter', id)
 
@@ -264,11 +264,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     const live = new LiveSlos(scenario.slos)
     const faultEntries = scenario.timeline.filter((e) => e.fault).length
     const partialRecord = (load: LoadResult): RunRecord => ({
-      schemaVersion: 1,
+      schemaVersion: 2,
       runId,
       scenarioId: scenario.id,
       title: scenario.title,
       status: 'completed',
+      exitCode: 0,
       deviated: false,
       startedAt: new Date(t0).toISOString(),
       endedAt: new Date(t0 + load.durationMs).toISOString(),
@@ -427,11 +428,11 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     options.signal?.removeEventListener('abort', onOuterAbort)
   }
 
-  const aborted = options.signal?.aborted === true || isGamedayError(failure, 'ERR_RUN_ABORTED')
-  const status: RunStatus = aborted ? 'aborted' : failure !== undefined ? 'failed' : 'completed'
+  const interrupted = options.signal?.aborted === true || isGamedayError(failure, 'ERR_RUN_ABORTED')
+  const status: RunStatus = interrupted ? 'interrupted' : failure !== undefined ? 'errored' : 'completed'
   const open = phases.at(-1)
   if (open && open.end === undefined) {
-    const lastPhaseStatus = status === 'completed' ? 'completed' : status === 'aborted' ? 'aborted' : 'failed'
+    const lastPhaseStatus = status === 'completed' ? 'completed' : status === 'interrupted' ? 'aborted' : 'failed'
     phaseEnd(lastPhaseStatus)
   }
   // A completed method phase ends with a recovery window after the last revert.
@@ -450,11 +451,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       }
     : { issuer: '', resourceServers: [] }
   const record: RunRecord = {
-    schemaVersion: 1,
+    schemaVersion: 2,
     runId,
     scenarioId: scenario.id,
     title: scenario.title,
     status,
+    exitCode: 0, // set from the verdict below
     deviated: false,
     startedAt: new Date(loadResult ? t0 : startedAtEpoch).toISOString(),
     endedAt: new Date().toISOString(),
@@ -472,14 +474,15 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     windows,
     environment,
   }
-  if (failure !== undefined && !aborted) {
+  if (failure !== undefined && !interrupted) {
     const e = failure as { code?: string; message?: string }
-    record.error = { code: e.code ?? 'ERR_INTERNAL', message: maskSecrets(e.message ?? String(failure)) }
+    record.error = { code: isGamedayError(failure) ? failure.code : 'ERR_INTERNAL', message: maskSecrets(e.message ?? String(failure)) }
     log.error({ runId, errorCode: e.code, err: record.error.message }, 'run.failed')
   }
 
   phases.push({ name: 'score', start: now(), status: 'completed' })
   const verdict = scoreRun(record, scenario.slos, scenario.steadyState)
+  record.exitCode = verdict.exitCode
   record.deviated = verdict.steadyState.before?.held === false || verdict.steadyState.after?.held === false
   phases.at(-1)!.end = now()
 
@@ -494,9 +497,6 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   }
   phases.at(-1)!.end = now()
 
-  // A known error keeps its own exit code (k6 missing, an invalid stack: 104); anything else is internal (1).
-  const failedCode = isGamedayError(failure) ? failure.exitCode : 1
-  const exitCode = status === 'aborted' ? 105 : status === 'failed' ? failedCode : verdict.exitCode
-  log.info({ runId, status, pass: verdict.pass, runDir }, 'run.finished')
-  return { record, verdict, runDir, exitCode }
+  log.info({ runId, status, pass: verdict.pass, exitCode: record.exitCode, runDir }, 'run.finished')
+  return { record, verdict, runDir, exitCode: record.exitCode }
 }

@@ -58,6 +58,24 @@ describe('architecture', () => {
     expect(bad).toEqual([])
   })
 
+  it('keeps the run record a leaf: src/record imports leaves, and only types from the scenario schema', () => {
+    const files = sourcesUnder('src/record')
+    expect(files.length).toBeGreaterThan(3)
+    const bad = files.flatMap((f) => {
+      const text = readFileSync(join(ROOT, f), 'utf8')
+      const typeOnly = new Set(importsOf(f, [...text.matchAll(/^\s*import\s+type\s[^'"]*?from\s+['"][^'"]+['"]/gm)].map((m) => m[0]).join('\n')))
+      return importsOf(f, text)
+        .filter((i) => !isLeaf(i) && !i.startsWith('src/record/') && !(i === 'src/scenario/schema.ts' && typeOnly.has(i)))
+        .map((i) => `${f} → ${i}`)
+    })
+    expect(bad).toEqual([])
+  })
+
+  it('lets scoring and reports read the record, never a load engine', () => {
+    const bad = [...sourcesUnder('src/slo'), ...sourcesUnder('src/report')].flatMap((f) => importsOf(f).filter((i) => i.startsWith('src/load/')).map((i) => `${f} → ${i}`))
+    expect(bad).toEqual([])
+  })
+
   it('finds no server under src/faults', () => {
     const servers = sourcesUnder('src/faults').filter((f) =>
       /\.listen\(|\bcreateServer\b|from ['"]fastify['"]|\bFastify\(/.test(readFileSync(join(ROOT, f), 'utf8')),

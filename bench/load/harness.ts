@@ -2,10 +2,10 @@
 import type { ChildProcess } from 'node:child_process'
 import autocannon from 'autocannon'
 import { spawnServer } from '../lib/spawn.ts'
-import { percentileMs, seriesWindow } from '../../src/load/histogram.ts'
+import { percentileMs, seriesWindow } from '../../src/record/histogram.ts'
 import { engines } from '../../src/load/index.ts'
 import type { LoadProgress } from '../../src/load/types.ts'
-import type { LoadResult } from '../../src/record.ts'
+import type { LoadResult } from '../../src/record/index.ts'
 import type { Targets } from '../../src/runtime/types.ts'
 import type { FlowConfig, LoadConfig } from '../../src/scenario/schema.ts'
 

@@ -75,7 +75,7 @@ export function tokenRequest(info: BenchServer['info']): CannonOpts {
  */
 export async function sequentialLatency(url: string, durationS = 5): Promise<{ p50: number; p99: number; count: number }> {
   const { Pool } = await import('undici')
-  const { createHistogram, percentileMs, recordMs } = await import('../../src/load/histogram.ts')
+  const { createHistogram, percentileMs, recordMs } = await import('../../src/record/histogram.ts')
   const u = new URL(url)
   const pool = new Pool(u.origin, { connections: 1 })
   const path = u.pathname + u.search

@@ -33,7 +33,7 @@ describe('end-of-run summary', () => {
   })
 
   it('says a run errored with its code and hint, never that an SLO broke', () => {
-    const record = { ...twoRs(), status: 'failed' as const, error: { code: 'ERR_TARGET_UNREACHABLE', message: 'resource server billing at http://127.0.0.1:9/api: connection refused (ECONNREFUSED)' } }
+    const record = { ...twoRs(), status: 'errored' as const, error: { code: 'ERR_TARGET_UNREACHABLE', message: 'resource server billing at http://127.0.0.1:9/api: connection refused (ECONNREFUSED)' } }
     const verdict = scoreRun(record, [], [])
     const text = formatRunSummary(record, verdict, slos)
     expect(text).toContain('the run errored: ERR_TARGET_UNREACHABLE: resource server billing at http://127.0.0.1:9/api')

@@ -5,7 +5,7 @@
  * errored the error's code, message and hint — never "an SLO broke".
  */
 import { errorCodes } from '../errors.ts'
-import type { RunRecord } from '../record.ts'
+import type { RunRecord } from '../record/index.ts'
 import { formatMeasured, sloStatus } from '../report/format.ts'
 import { evaluate, margin, parseThreshold } from '../slo/threshold.ts'
 import type { SloDefinition, SloScore, Verdict } from '../slo/types.ts'
@@ -42,8 +42,7 @@ export function perRs(record: RunRecord, score: SloScore, def: SloDefinition): A
 /** The summary block, lines without a trailing newline. */
 export function formatRunSummary(record: RunRecord, verdict: Verdict, slos: Record<string, SloDefinition>): string {
   const lines: string[] = []
-  const status = record.status as string
-  if (status === 'failed' || status === 'errored') {
+  if (record.status === 'errored') {
     const code = record.error?.code ?? 'ERR_INTERNAL'
     lines.push(`the run errored: ${code}: ${record.error?.message ?? 'no message'}`)
     const hint = (errorCodes as Record<string, { fix: string } | undefined>)[code]?.fix

@@ -5,7 +5,7 @@
  */
 import type { Static, TSchema } from '@sinclair/typebox'
 import type { Logger } from '../log.ts'
-import type { RunEvent } from '../record.ts'
+import type { RunEvent } from '../record/index.ts'
 import type { Targets } from '../runtime/types.ts'
 import type { Scenario } from '../scenario/schema.ts'
 

@@ -1,5 +1,5 @@
 /** Messages between the embedded engine (main thread) and its worker. */
-import type { LoadResult } from '../record.ts'
+import type { LoadResult } from '../record/index.ts'
 import type { Targets } from '../runtime/types.ts'
 import type { LoadConfig } from '../scenario/schema.ts'
 import type { LoadProgress } from './types.ts'

@@ -17,7 +17,7 @@ import type { VuPool } from './executors/vu-pool.ts'
 import { flowNames } from './flow-names.ts'
 import { flows } from './flows/index.ts'
 import type { FlowContext } from './flows/types.ts'
-import { percentileMs } from './histogram.ts'
+import { percentileMs } from '../record/histogram.ts'
 import { createHttpClient } from './http.ts'
 import { type RecordHandle, Recorder } from './recorder.ts'
 

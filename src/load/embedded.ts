@@ -8,7 +8,7 @@
 import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { GamedayError, type ErrorCode, errorCodes } from '../errors.ts'
-import type { LoadResult } from '../record.ts'
+import type { LoadResult } from '../record/index.ts'
 import type { Targets } from '../runtime/types.ts'
 import type { LoadConfig } from '../scenario/schema.ts'
 import { durationMs } from '../util/duration.ts'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { decodeHistogram, percentileMs } from './histogram.ts'
+import { decodeHistogram, percentileMs } from '../record/histogram.ts'
 import { Recorder } from './recorder.ts'
 
 const tags = { flow: 'api-call', endpoint: 'api', status: '200', target: 'orders' }

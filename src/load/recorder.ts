@@ -11,8 +11,8 @@
  * changed since its last call; the work is done there, once a tick, never in
  * {@link Recorder.record}.
  */
-import type { CounterSeries, MetricFamily, SecondBucket, Series, SeriesTags } from '../record.ts'
-import { createHistogram, decodeHistogram, encodeHistogram, type Histogram, recordMs } from './histogram.ts'
+import type { CounterSeries, MetricFamily, SecondBucket, Series, SeriesTags } from '../record/index.ts'
+import { createHistogram, decodeHistogram, encodeHistogram, type Histogram, recordMs } from '../record/histogram.ts'
 
 interface LiveBucket {
   count: number

@@ -3,33 +3,13 @@
  * executors (constant and ramping arrival rate) and a closed model (constant
  * VUs), with k6's names. Latency is measured from the intended start time.
  */
-import type { CounterSeries, LoadResult, Series } from '../record.ts'
+import type { LoadResult } from '../record/index.ts'
 import type { Targets } from '../runtime/types.ts'
 import type { LoadConfig } from '../scenario/schema.ts'
 
-/** Live figures for progress display, emitted about once a second. */
-export interface LoadProgress {
-  elapsedMs: number
-  totalMs: number
-  /** Requests per second over the last second. */
-  rate: number
-  /** p95 (ms, corrected) over the last second, all flows. */
-  p95: number
-  /** Share of failed requests over the last second. */
-  errorRate: number
-  droppedIterations: number
-  activeVUs: number
-  /**
-   * Per-second data recorded so far, for live scoring: only the seconds that
-   * changed since the previous progress, each one whole (a receiver replaces
-   * the second it has). `latency` (corrected) is empty while a second is too
-   * fresh to be worth encoding; once sent with it, a second always is.
-   * `latencyUncorrected` is empty. Absent when the engine does not stream.
-   */
-  series?: Series[]
-  /** Per-second counters changed since the previous progress, each value whole (replace, do not add). */
-  counters?: CounterSeries[]
-}
+// The live figures are part of the record's live accumulator (src/record/live.ts).
+export type { LoadProgress } from '../record/live.ts'
+import type { LoadProgress } from '../record/live.ts'
 
 export interface LoadRunOptions {
   signal: AbortSignal

@@ -5,7 +5,7 @@
  */
 import type { Static, TSchema } from '@sinclair/typebox'
 import type { Capability, UnitContext } from '../faults/types.ts'
-import type { ProbeResult } from '../record.ts'
+import type { ProbeResult } from '../record/index.ts'
 
 export type ProbeContext = UnitContext
 

@@ -3,8 +3,8 @@
  * request rate by family, latency p50/p95/p99 (corrected), errors by reason.
  * Shared by reporters that draw (`html`) and tests that check them.
  */
-import { decodeHistogram, createHistogram, percentileMs } from '../load/histogram.ts'
-import type { RunRecord } from '../record.ts'
+import { decodeHistogram, createHistogram, percentileMs } from '../record/histogram.ts'
+import type { RunRecord } from '../record/index.ts'
 import { failureKey } from '../slo/data.ts'
 
 /** One chart: x = seconds since t0, one y array per named series (null = no data). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { buildRecord } from '../../test/fixtures/records/build.ts'
+import type { RunRecord } from '../record/index.ts'
 import { scoreRun } from '../slo/score.ts'
 import { compareRuns, planMismatches } from './compare.ts'
 
@@ -54,7 +55,7 @@ describe('planMismatches', () => {
   it('names another scenario, a changed objective and another stack; nothing for the same plan', () => {
     const a = run('a', { p95Ms: 100, failedPerSecond: 0 })
     expect(planMismatches(a, a)).toEqual([])
-    const other = { record: { ...a.record, scenarioId: 'other', scenario: { stack: { resourceServers: [{ name: 'rs1', profile: 'fail-open' }] } } }, verdict: { ...a.verdict, slos: a.verdict.slos.map((s) => (s.id === 'M2' ? { ...s, objective: 'p(95)<900ms' } : s)) } }
+    const other = { record: { ...a.record, scenarioId: 'other', scenario: { stack: { resourceServers: [{ name: 'rs1', profile: 'fail-open' }] } } as unknown as RunRecord['scenario'] }, verdict: { ...a.verdict, slos: a.verdict.slos.map((s) => (s.id === 'M2' ? { ...s, objective: 'p(95)<900ms' } : s)) } }
     expect(planMismatches(a, other)).toEqual([
       'different scenarios: "baseline" then "other"',
       'M2: the objective changed from p(95)<300ms to p(95)<900ms',

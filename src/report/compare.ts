@@ -4,7 +4,7 @@
  * counts; otherwise a measured value that moved by more than `threshold`
  * (10 % by default) in the objective's bad/good direction does.
  */
-import type { RunRecord } from '../record.ts'
+import type { RunRecord } from '../record/index.ts'
 import { formatValue, lowerIsBetter, parseThreshold, type Threshold } from '../slo/threshold.ts'
 import type { SloScore, Verdict } from '../slo/types.ts'
 import { maskSecrets } from '../util/secrets.ts'

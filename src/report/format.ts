@@ -1,7 +1,7 @@
 /** Shared text helpers for the reporters: escaping and value formatting. */
 import { formatValue, parseThreshold } from '../slo/threshold.ts'
 import type { SloScore, Verdict } from '../slo/types.ts'
-import type { ProbeResult, RunRecord } from '../record.ts'
+import type { ProbeResult, RunRecord } from '../record/index.ts'
 
 /** Escape text for HTML and XML content and attributes. */
 export function escapeXml(s: string): string {
@@ -43,7 +43,10 @@ export function sloStatus(s: SloScore): string {
 
 /** The verdict in one word. */
 export function verdictWord(record: RunRecord, v: Verdict): string {
-  if (record.status === 'aborted' || record.status === 'interrupted') return 'ABORTED'
+  // a run that did not go to the end says how it ended, never that an SLO broke
+  if (record.status === 'aborted') return 'ABORTED'
+  if (record.status === 'interrupted') return 'INTERRUPTED'
+  if (record.status === 'errored') return 'ERRORED'
   return v.pass ? 'PASS' : 'FAIL'
 }
 

@@ -48,7 +48,7 @@ describe('html reporter', () => {
   it('renders a record without traffic', async () => {
     const record = buildRecord({ durationMs: 0, aborted: true })
     const page = (await html.render(record, scoreRun(record, [], [])))[0]!.content as string
-    expect(page).toContain('ABORTED')
+    expect(page).toContain('INTERRUPTED')
     expect(dataOf(page).charts[0].x).toEqual([0])
   })
 })

@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { stringify } from 'yaml'
-import type { RunRecord } from '../record.ts'
+import type { RunRecord } from '../record/index.ts'
 import type { Verdict } from '../slo/types.ts'
 import { maskSecrets } from '../util/secrets.ts'
 import { timeCharts } from './charts.ts'
@@ -98,9 +98,9 @@ const PAGE_SCRIPT = `
 const PAGE_CSS = `
 body { font: 14px/1.45 system-ui, -apple-system, 'Segoe UI', sans-serif; color: #222; margin: 0 auto; max-width: 1140px; padding: 16px 20px; }
 header { border-bottom: 3px solid #888; margin-bottom: 12px; }
-header.pass { border-color: #2ca02c; } header.fail { border-color: #d62728; } header.aborted { border-color: #ff7f0e; }
+header.pass { border-color: #2ca02c; } header.fail { border-color: #d62728; } header.aborted, header.interrupted, header.errored { border-color: #ff7f0e; }
 .verdict { font-size: 28px; font-weight: 700; }
-.pass .verdict { color: #2ca02c; } .fail .verdict { color: #d62728; } .aborted .verdict { color: #ff7f0e; }
+.pass .verdict { color: #2ca02c; } .fail .verdict { color: #d62728; } .aborted .verdict, .interrupted .verdict, .errored .verdict { color: #ff7f0e; }
 dl.meta { display: grid; grid-template-columns: max-content 1fr max-content 1fr; gap: 2px 12px; margin: 8px 0; }
 dl.meta dt { color: #666; } dl.meta dd { margin: 0; }
 table { border-collapse: collapse; width: 100%; margin: 8px 0 16px; }

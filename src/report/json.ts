@@ -7,15 +7,15 @@
 import { readFileSync } from 'node:fs'
 import { Value } from '@sinclair/typebox/value'
 import { GamedayError } from '../errors.ts'
-import type { RunRecord } from '../record.ts'
+import type { RunRecord } from '../record/index.ts'
 import type { Verdict } from '../slo/types.ts'
 import { maskSecrets } from '../util/secrets.ts'
-import { RunJsonSchema } from './record-schema.ts'
+import { RunJsonSchema, RunJsonV1Schema, upgradeRunJson } from '../record/schema.ts'
 import type { ReporterDefinition } from './types.ts'
 
 /** What `run.json` holds. */
 export interface RunJsonFile {
-  schemaVersion: 1
+  schemaVersion: 2
   record: RunRecord
   verdict: Verdict
 }
@@ -24,18 +24,20 @@ export const json: ReporterDefinition = {
   id: 'json',
   summary: 'run.json: the whole record and verdict, valid against schema/run-record.schema.json',
   render(record, verdict) {
-    const body: RunJsonFile = { schemaVersion: 1, record, verdict }
+    const body: RunJsonFile = { schemaVersion: 2, record, verdict }
     return [{ name: 'run.json', content: maskSecrets(`${JSON.stringify(body, null, 2)}\n`) }]
   },
 }
 
 /**
- * Check a parsed value against the run.json schema.
+ * Check a parsed value against the run.json schema; a version 1 file is read
+ * and upgraded ({@link upgradeRunJson}).
  *
  * @throws GamedayError ERR_RECORD_INVALID listing the first problems
  */
 export function parseRunJson(value: unknown, source = 'run.json'): RunJsonFile {
-  if (Value.Check(RunJsonSchema, value)) return value as unknown as RunJsonFile
+  if (Value.Check(RunJsonSchema, value)) return value
+  if (Value.Check(RunJsonV1Schema, value)) return upgradeRunJson(value)
   const errors = [...Value.Errors(RunJsonSchema, value)].slice(0, 10).map((e) => `${e.path || '/'}: ${e.message}`)
   throw new GamedayError('ERR_RECORD_INVALID', `${source}: does not match the run record schema (${errors[0] ?? 'invalid'})`, { details: errors })
 }

@@ -32,14 +32,14 @@ describe('junit reporter', () => {
     }
   })
 
-  it('reports an aborted run as an error and unmeasured optional SLOs as skipped', async () => {
+  it('reports an interrupted run as an error and unmeasured optional SLOs as skipped', async () => {
     const { record, verdict } = sampleRun({ aborted: true })
     verdict.slos.push({ ...verdict.slos[0]!, id: 'M6', noData: true, pass: true, measured: null })
     const xml = (await junit.render(record, verdict))[0]!.content as string
     const suite = attrs(xml.match(/<testsuite [^>]*>/)![0])
     expect(suite.errors).toBe('1')
     expect(suite.skipped).toBe('1')
-    expect(xml).toContain('<error message="run aborted" type="run.aborted">')
+    expect(xml).toContain('<error message="run interrupted" type="run.interrupted">')
     expect(xml).toMatch(/<skipped message="no data in the run window"\/>/)
   })
 })

@@ -4,7 +4,7 @@
  * vs objective and the attribution. Shape of the common JUnit XSD
  * (testsuites › testsuite › testcase › failure | skipped).
  */
-import type { RunRecord } from '../record.ts'
+import type { RunRecord } from '../record/index.ts'
 import type { SloScore, Verdict } from '../slo/types.ts'
 import { maskSecrets } from '../util/secrets.ts'
 import { escapeXml as x, formatMeasured, sloLabel } from './format.ts'
@@ -85,7 +85,7 @@ export const junit: ReporterDefinition = {
     }
     if (errors) {
       const msg = record.error ? `${record.error.code}: ${record.error.message}` : `run ${record.status}`
-      lines.push(`    <testcase classname="${x(cls)}" name="run completed" time="${time}">`, `      <error message="${x(msg)}" type="${x(record.error?.code ?? 'run.aborted')}">${x(msg)}</error>`, '    </testcase>')
+      lines.push(`    <testcase classname="${x(cls)}" name="run completed" time="${time}">`, `      <error message="${x(msg)}" type="${x(record.error?.code ?? `run.${record.status}`)}">${x(msg)}</error>`, '    </testcase>')
     }
     lines.push('    <system-out/>', '    <system-err/>', '  </testsuite>', '</testsuites>', '')
     return [{ name: 'junit.xml', content: maskSecrets(lines.join('\n')) }]

@@ -17,10 +17,17 @@ describe('markdown reporter', () => {
     expect(md.split('\n').length).toBeLessThan(40)
   })
 
-  it('says ABORTED for an aborted run', async () => {
+  it('says INTERRUPTED for an interrupted run', async () => {
     const { record, verdict } = sampleRun({ aborted: true })
     const md = (await markdown.render(record, verdict))[0]!.content as string
-    expect(md.split('\n')[0]).toBe('# ⚠️ ABORTED — bad-key-rotation')
+    expect(md.split('\n')[0]).toBe('# ⚠️ INTERRUPTED — bad-key-rotation')
     expect(md).toContain('exit 105')
+  })
+
+  it('says ERRORED, never FAIL, for a run whose harness failed', async () => {
+    const { record, verdict } = sampleRun({ status: 'errored', error: { code: 'ERR_COMPONENT_EXITED', message: 'mock-as exited (signal SIGKILL)' } })
+    const md = (await markdown.render(record, verdict))[0]!.content as string
+    expect(md.split('\n')[0]).toBe('# ⚠️ ERRORED — bad-key-rotation')
+    expect(md).toContain('exit 103')
   })
 })

@@ -2,7 +2,7 @@
  * `markdown` — `summary.md`: short enough for a CI job summary or a PR
  * comment. Verdict, SLO table, probe results, the top attributions.
  */
-import type { RunRecord } from '../record.ts'
+import type { RunRecord } from '../record/index.ts'
 import type { Verdict } from '../slo/types.ts'
 import { maskSecrets } from '../util/secrets.ts'
 import { formatBudget, formatMargin, formatMeasured, formatProbe, sloLabel, sloStatus, verdictWord } from './format.ts'
@@ -17,7 +17,7 @@ export const markdown: ReporterDefinition = {
   summary: 'summary.md: verdict, SLO table, probes and top attributions for a CI summary or PR comment',
   render(record: RunRecord, verdict: Verdict) {
     const word = verdictWord(record, verdict)
-    const icon = word === 'PASS' ? '✅' : word === 'ABORTED' ? '⚠️' : '❌'
+    const icon = word === 'PASS' ? '✅' : word === 'FAIL' ? '❌' : '⚠️'
     const out = [
       `# ${icon} ${word} — ${cell(record.scenarioId)}`,
       '',

@@ -6,7 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { GamedayError } from '../errors.ts'
-import type { RunRecord } from '../record.ts'
+import type { RunRecord } from '../record/index.ts'
 import type { Verdict } from '../slo/types.ts'
 import { reporters } from './index.ts'
 import { readRunJson } from './json.ts'

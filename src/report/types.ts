@@ -1,5 +1,5 @@
 /** Reporter contract: `(RunRecord, Verdict) → files`, a pure, deterministic function. */
-import type { RunRecord } from '../record.ts'
+import type { RunRecord } from '../record/index.ts'
 import type { Verdict } from '../slo/types.ts'
 
 export interface ReportFile {

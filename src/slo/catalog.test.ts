@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { buildRecord } from '../../test/fixtures/records/build.ts'
-import type { ProbeResult } from '../record.ts'
+import type { ProbeResult } from '../record/index.ts'
 import { slos } from './index.ts'
 import { scoreSlo } from './score.ts'
 import { parseThreshold } from './threshold.ts'

@@ -3,8 +3,8 @@
  * merged latency histograms, and probe results. Everything reads the
  * RunRecord only, so scoring never knows which engine produced it.
  */
-import { percentileMs, seriesWindow } from '../load/histogram.ts'
-import type { MetricFamily, ProbeResult, RunRecord, Series } from '../record.ts'
+import { percentileMs, seriesWindow } from '../record/histogram.ts'
+import type { MetricFamily, ProbeResult, RunRecord, Series } from '../record/index.ts'
 import type { IndicatorValue } from './types.ts'
 import type { Threshold } from './threshold.ts'
 

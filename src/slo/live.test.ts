@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { buildRecord, buildSeries, type SeriesSpec } from '../../test/fixtures/records/build.ts'
-import type { LoadResult, RunRecord } from '../record.ts'
+import type { LoadResult, RunRecord } from '../record/index.ts'
 import { LiveSlos } from './live.ts'
 
 /** A progress message carrying the given seconds, as an engine streams them. */

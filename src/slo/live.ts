@@ -10,9 +10,8 @@
  * at most 0.5% of the time); in between the last status is returned, so a
  * tick costs nothing.
  */
-import { LiveLoad } from '../load/live-result.ts'
-import type { LoadProgress } from '../load/types.ts'
-import type { LoadResult, RunRecord } from '../record.ts'
+import { LiveLoad, type LoadProgress } from '../record/live.ts'
+import type { LoadResult, RunRecord } from '../record/index.ts'
 import type { SloEntry, SloWindowValue } from '../scenario/schema.ts'
 import { slos as catalog } from './index.ts'
 import { resolveWindow, scoreRun } from './score.ts'

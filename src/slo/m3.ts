@@ -13,7 +13,7 @@
  * Models the classic key-rotation and clock-skew incidents: an RS that caches
  * the key set too long (`unknown_kid`) or tolerates no skew (`expired`).
  */
-import type { Series } from '../record.ts'
+import type { Series } from '../record/index.ts'
 import { faultsDuring, pct, rateIndicator, seriesOf, topKey } from './data.ts'
 import type { SloDefinition } from './types.ts'
 

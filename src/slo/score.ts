@@ -15,7 +15,8 @@
  * - Score: share of SLOs held, weighted critical 3, major 2, minor 1.
  */
 import { GamedayError } from '../errors.ts'
-import type { RunRecord } from '../record.ts'
+import { exitCodeFor } from '../cli/exit-code.ts'
+import type { RunRecord } from '../record/index.ts'
 import type { SloEntry, SloWindowValue } from '../scenario/schema.ts'
 import { slos as catalog } from './index.ts'
 import { budgetConsumed, evaluate, margin, parseThreshold } from './threshold.ts'
@@ -116,13 +117,13 @@ export function scoreRun(record: RunRecord, slos: readonly SloEntry[], steadySta
     total += WEIGHT[s.severity]
     if (s.pass) held += WEIGHT[s.severity]
   }
-  const aborted = record.status === 'aborted' || record.status === 'interrupted'
-  const pass = !aborted && scores.every((s) => s.pass) && (before?.held ?? true) && (after?.held ?? true)
+  // only a run that went to the end can pass
+  const pass = record.status === 'completed' && scores.every((s) => s.pass) && (before?.held ?? true) && (after?.held ?? true)
   return {
     pass,
     score: total === 0 ? 1 : held / total,
     slos: scores,
     steadyState: { before, after },
-    exitCode: aborted ? 105 : pass ? 0 : 99,
+    exitCode: exitCodeFor({ status: record.status, abortedBy: record.abortedBy, error: record.error, pass }),
   }
 }

@@ -3,7 +3,7 @@
  * threshold syntax, a window. Scoring never knows which engine or runtime
  * produced the numbers.
  */
-import type { RunRecord } from '../record.ts'
+import type { RunRecord } from '../record/index.ts'
 import type { SloWindowValue } from '../scenario/schema.ts'
 import type { Threshold } from './threshold.ts'
 

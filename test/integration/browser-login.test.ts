@@ -12,7 +12,7 @@ import { DEFAULT_CLIENTS, DEFAULT_USERS } from '../../mock-as/config.ts'
 import { type BrowserState, browserLogin, browserLoginFlow, chromiumPath } from '../../src/load/flows/browser-login.ts'
 import type { FlowContext } from '../../src/load/flows/types.ts'
 import { createHttpClient } from '../../src/load/http.ts'
-import type { MetricFamily, SeriesTags } from '../../src/record.ts'
+import type { MetricFamily, SeriesTags } from '../../src/record/index.ts'
 import type { Targets } from '../../src/runtime/types.ts'
 import type { FlowConfig } from '../../src/scenario/schema.ts'
 

@@ -1,12 +1,12 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import formbody from '@fastify/formbody'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { LoadResult, Series } from '../../src/record.ts'
+import type { LoadResult, Series } from '../../src/record/index.ts'
 import type { Targets } from '../../src/runtime/types.ts'
 import type { FlowConfig, LoadConfig } from '../../src/scenario/schema.ts'
 import { hasSpareWorker } from '../../src/load/embedded.ts'
 import { engines } from '../../src/load/index.ts'
-import { decodeHistogram, percentileMs, seriesWindow } from '../../src/load/histogram.ts'
+import { decodeHistogram, percentileMs, seriesWindow } from '../../src/record/histogram.ts'
 import type { LoadProgress } from '../../src/load/types.ts'
 
 /** A tiny AS + RS: the token endpoint mints tok-N; the RS rejects the first token it sees as signed by an unknown key. */

@@ -11,7 +11,7 @@ import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { RunRecord } from '../../src/record.ts'
+import type { RunRecord } from '../../src/record/index.ts'
 import { type RunProgress, runScenario } from '../../src/runner.ts'
 import { loadScenario } from '../../src/scenario/load.ts'
 

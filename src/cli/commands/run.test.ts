@@ -38,7 +38,7 @@ afterEach(() => {
   process.exitCode = undefined
 })
 
-const outcome = (id: string, exitCode: number) => ({ runDir: `reports/${id}/r1`, exitCode, record: { status: exitCode === 105 ? 'aborted' : 'completed' }, verdict: { pass: exitCode === 0, score: exitCode === 0 ? 1 : 0.5 } }) as unknown as RunOutcome
+const outcome = (id: string, exitCode: number) => ({ runDir: `reports/${id}/r1`, exitCode, record: { status: exitCode === 105 ? 'interrupted' : 'completed' }, verdict: { pass: exitCode === 0, score: exitCode === 0 ? 1 : 0.5 } }) as unknown as RunOutcome
 
 describe('run', () => {
   it("orders exit codes as DESIGN.md's decisions: 105 > 103 > 104 > 108 > 99 > 0", () => {

@@ -9,6 +9,7 @@ import { GamedayError, isGamedayError } from '../../errors.ts'
 import type { RunOutcome } from '../../runner.ts'
 import type { RefusedScenario } from '../../scenario/load.ts'
 import { intArg, listArg } from '../program.ts'
+import { worstExitCode } from '../exit-code.ts'
 import { createProgress } from '../progress.ts'
 import { err, out, printError, table } from '../output.ts'
 
@@ -22,23 +23,12 @@ interface RunFlags {
   smoke: boolean
 }
 
-/**
- * DESIGN.md's order: interrupted (105) beats errored (103; 1 is an internal
- * error, as bad) beats refused (104) beats steady state deviating (108)
- * beats an SLO broken (99) beats success.
- */
-const SEVERITY = [105, 103, 1, 104, 108, 99, 0]
-
-/** The exit code of a batch of runs: the worst by {@link SEVERITY}; an unknown non-zero code beats success. */
-export function worstExitCode(codes: readonly number[]): number {
-  for (const c of SEVERITY) if (codes.includes(c)) return c
-  return codes.find((c) => c !== 0) ?? 0
-}
+export { worstExitCode } from '../exit-code.ts'
 
 /** One line of the closing table of a batch. */
 export interface BatchRow {
   scenario: string
-  result: 'passed' | 'failed' | 'errored' | 'refused' | 'interrupted' | 'not run'
+  result: 'passed' | 'failed' | 'aborted' | 'errored' | 'refused' | 'interrupted' | 'not run'
   exitCode: number
   /** The run folder, or why there is none. */
   where: string
@@ -47,8 +37,9 @@ export interface BatchRow {
 /** What a run's outcome reads as in the closing table. */
 export function batchResult(outcome: Pick<RunOutcome, 'exitCode' | 'verdict'> & { record: { status: string } }): BatchRow['result'] {
   const { status } = outcome.record
-  if (status === 'aborted' || status === 'interrupted') return outcome.exitCode === 105 ? 'interrupted' : 'failed'
-  if (status === 'failed' || status === 'errored') return 'errored'
+  if (status === 'interrupted') return 'interrupted'
+  if (status === 'aborted') return 'aborted'
+  if (status === 'errored') return 'errored'
   return outcome.verdict.pass ? 'passed' : 'failed'
 }
 
@@ -158,8 +149,9 @@ export function registerRun(program: Command): void {
             err(formatRunSummary(outcome.record, outcome.verdict, slos))
             const { status, error } = outcome.record
             const what =
-              status === 'aborted' ? 'aborted; the partial report is marked aborted'
-              : status === 'failed' ? `the run failed: ${error?.code ?? 'error'} ${error?.message ?? ''}`.trim()
+              status === 'interrupted' ? 'interrupted; the partial report is marked interrupted'
+              : status === 'aborted' ? `aborted by ${outcome.record.abortedBy ?? 'an abort condition'}`
+              : status === 'errored' ? `the run errored: ${error?.code ?? 'error'} ${error?.message ?? ''}`.trim()
               : outcome.verdict.pass ? 'every SLO held' : 'an SLO broke'
             err(`${scenario.id}: ${what} (score ${outcome.verdict.score.toFixed(2)}, exit ${outcome.exitCode})`)
           }

@@ -4,7 +4,7 @@
  * reports each through `ctx.record`. A flow never throws out of an
  * iteration: every failure is classified and recorded.
  */
-import type { MetricFamily, SeriesTags } from '../../record.ts'
+import type { MetricFamily, SeriesTags } from '../../record/index.ts'
 import type { Targets } from '../../runtime/types.ts'
 import type { FlowConfig } from '../../scenario/schema.ts'
 import type { Random } from '../../util/random.ts'

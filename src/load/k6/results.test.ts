@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { mergeEncoded, percentileMs } from '../histogram.ts'
+import { mergeEncoded, percentileMs } from '../../record/histogram.ts'
 import { K6ResultCollector, parseK6Line } from './results.ts'
 
 // Lines in the format the k6 docs define for `--out json` (results-output/real-time/json).

@@ -8,8 +8,8 @@
  * iteration starts on schedule while a VU is free, so both latency figures
  * carry k6's value and dropped iterations show the rest.
  */
-import type { CounterSeries, MetricFamily, Series, SeriesTags } from '../../record.ts'
-import { createHistogram, encodeHistogram, type Histogram, recordMs } from '../histogram.ts'
+import type { CounterSeries, MetricFamily, Series, SeriesTags } from '../../record/index.ts'
+import { createHistogram, encodeHistogram, type Histogram, recordMs } from '../../record/histogram.ts'
 import { takeCounterChanges } from '../recorder.ts'
 
 export interface K6Point {

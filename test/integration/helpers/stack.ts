@@ -15,7 +15,7 @@ import { createRsControl } from '../../../mock-rs/client.ts'
 import type { RsKnobs, ProfileName } from '../../../mock-rs/options.ts'
 import type { FaultContext } from '../../../src/faults/types.ts'
 import { silentLogger } from '../../../src/log.ts'
-import type { RunEvent } from '../../../src/record.ts'
+import type { RunEvent } from '../../../src/record/index.ts'
 import type { CdnControl, EventFeed, ProxyControl, RsTarget, Targets } from '../../../src/runtime/types.ts'
 import { type Scenario, ScenarioSchema } from '../../../src/scenario/schema.ts'
 

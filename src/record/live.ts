@@ -17,9 +17,32 @@
  * Blocks are built only for the series whose latency is read (a bucket's
  * `latency` is a getter), so series that only rates read cost nothing.
  */
-import type { CounterSeries, LoadResult, MetricFamily, SecondBucket, Series, SeriesTags } from '../record.ts'
+import type { CounterSeries, LoadResult, MetricFamily, SecondBucket, Series, SeriesTags } from './schema.ts'
 import { createHistogram, decodeHistogram, encodeHistogram, type Histogram } from './histogram.ts'
-import type { LoadProgress } from './types.ts'
+
+/** Live figures for progress display, emitted about once a second. */
+export interface LoadProgress {
+  elapsedMs: number
+  totalMs: number
+  /** Requests per second over the last second. */
+  rate: number
+  /** p95 (ms, corrected) over the last second, all flows. */
+  p95: number
+  /** Share of failed requests over the last second. */
+  errorRate: number
+  droppedIterations: number
+  activeVUs: number
+  /**
+   * Per-second data recorded so far, for live scoring: only the seconds that
+   * changed since the previous progress, each one whole (a receiver replaces
+   * the second it has). `latency` (corrected) is empty while a second is too
+   * fresh to be worth encoding; once sent with it, a second always is.
+   * `latencyUncorrected` is empty. Absent when the engine does not stream.
+   */
+  series?: Series[]
+  /** Per-second counters changed since the previous progress, each value whole (replace, do not add). */
+  counters?: CounterSeries[]
+}
 
 interface Block {
   /** Range of seconds `[from, to)`. */

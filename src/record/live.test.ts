@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { buildRecord } from '../../test/fixtures/records/build.ts'
-import type { RunRecord, SecondBucket, Series } from '../record.ts'
+import type { RunRecord, SecondBucket, Series } from './schema.ts'
 import type { SloEntry, SloWindowValue } from '../scenario/schema.ts'
 import { resolveWindow, scoreRun } from '../slo/score.ts'
 import { createHistogram, encodeHistogram, type Histogram, percentileMs, recordMs, seriesWindow } from './histogram.ts'
-import { LiveLoad } from './live-result.ts'
-import { Recorder } from './recorder.ts'
+import { LiveLoad } from './live.ts'
+import { Recorder } from '../load/recorder.ts'
 
 const ok = { flow: 'client-credentials', endpoint: 'token', status: '200', grant: 'client_credentials' }
 const failed = { ...ok, status: '503' }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { Series } from '../record.ts'
+import type { Series } from './schema.ts'
 import { createHistogram, decodeHistogram, encodeHistogram, mergeEncoded, percentileMs, recordMs, seriesWindow } from './histogram.ts'
 
 function encodedOf(valuesMs: number[]): string {

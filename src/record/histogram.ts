@@ -9,7 +9,7 @@
  * that creates thousands of per-second histograms cannot afford.
  */
 import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js'
-import type { Series } from '../record.ts'
+import type { Series } from './schema.ts'
 
 export type { Histogram }
 
