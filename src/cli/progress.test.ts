@@ -44,6 +44,16 @@ describe('progress', () => {
     expect(none[0]).toMatch(/\| slos -\n$/)
   })
 
+  it('shows the probes of the timeline running and done when the runner reports them', () => {
+    const block: string[] = []
+    createProgress('bkr', { tty: true, write: (s) => block.push(s) }).update({ ...p(12_000), phase: 'recovery', probes: { running: ['jwks-refresh-latency'], done: 1, total: 2 } })
+    expect(block[0]).toContain('bkr  recovery  12s / 1m30s')
+    expect(block[0]).toContain('  probes jwks-refresh-latency running, 1/2 done\n')
+    const plain: string[] = []
+    createProgress('bkr', { tty: false, write: (s) => plain.push(s) }).update({ ...p(12_000), probes: { running: [], done: 2, total: 2 } })
+    expect(plain[0]).toContain('| probes 2/2 done |')
+  })
+
   it('prints nothing with quiet', () => {
     const out: string[] = []
     const pr = createProgress('bkr', { quiet: true, write: (s) => out.push(s) })

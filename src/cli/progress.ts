@@ -6,6 +6,12 @@
 import type { RunProgress } from '../runner.ts'
 import { formatDuration } from '../util/duration.ts'
 
+/** What the live line shows: the run's progress, and the timeline's probes when the runner reports them. */
+export type LiveProgress = RunProgress & {
+  /** Probes of the timeline: the ones running now, and how many are done of how many. */
+  probes?: { running: string[]; done: number; total: number }
+}
+
 export interface ProgressOptions {
   quiet?: boolean
   /** Rewrite one block in place (TTY) or print plain lines. */
@@ -17,7 +23,7 @@ export interface ProgressOptions {
 }
 
 export interface ProgressPrinter {
-  update(p: RunProgress): void
+  update(p: LiveProgress): void
   /** Print the last state once more (plain mode) and release the block. */
   done(): void
 }
@@ -31,11 +37,13 @@ function sloText(slos: RunProgress['slos']): string {
 }
 
 /** The progress as lines (shared by both modes). */
-export function progressLines(id: string, p: RunProgress): string[] {
+export function progressLines(id: string, p: LiveProgress): string[] {
+  const probes = p.probes && p.probes.total > 0 ? `  probes ${p.probes.running.length > 0 ? `${p.probes.running.join(', ')} running, ` : ''}${p.probes.done}/${p.probes.total} done` : undefined
   return [
     `${id}  ${p.phase}  ${formatDuration(p.elapsedMs)} / ${formatDuration(p.totalMs)}`,
     `  rate ${p.rate.toFixed(1)}/s  p95 ${Math.round(p.p95)}ms  errors ${pct(p.errorRate)}${p.droppedIterations > 0 ? `  dropped ${p.droppedIterations}` : ''}`,
     `  faults ${p.activeFaults.length > 0 ? p.activeFaults.join(', ') : '-'}`,
+    ...(probes ? [probes] : []),
     `  slos   ${sloText(p.slos)}`,
   ]
 }
@@ -61,8 +69,8 @@ export function createProgress(id: string, options: ProgressOptions = {}): Progr
     }
   }
   let last: number | undefined
-  let pending: RunProgress | undefined
-  const line = (p: RunProgress) => write(`${progressLines(id, p).map((l) => l.trim().replace(/\s+/g, ' ')).join(' | ')}\n`)
+  let pending: LiveProgress | undefined
+  const line = (p: LiveProgress) => write(`${progressLines(id, p).map((l) => l.trim().replace(/\s+/g, ' ')).join(' | ')}\n`)
   return {
     update(p) {
       const t = now()
