@@ -179,6 +179,27 @@ slos:
     expect(err.issues.find((i) => i.path.join('.') === 'slos.2.id')!.hint).toBe('add a browser-login flow in load.flows, or drop L1')
   })
 
+  it('refuses abort conditions that could never fire: delayAbortEval without abortOnFail or not before the end of the load', () => {
+    const text = (slos: string) => `id: aborts
+title: abort conditions
+stack: {}
+load:
+  duration: 20s
+  flows: [{ flow: client-credentials, executor: constant-arrival-rate, rate: 5 }]
+slos:
+${slos}`
+    expect(parseScenario(text("  - { id: M1, abortOnFail: true, delayAbortEval: 5s }"), 'aborts.yaml').scenario.slos[0]).toMatchObject({ abortOnFail: true, delayAbortEval: '5s' })
+    let err: ScenarioInvalidError | undefined
+    try {
+      parseScenario(text("  - { id: M1, delayAbortEval: 5s }\n  - { id: M2, abortOnFail: true, delayAbortEval: 20s }"), 'aborts.yaml')
+    } catch (e) {
+      err = e as ScenarioInvalidError
+    }
+    expect(where(err!)).toEqual(['8:31 slos.0.delayAbortEval', '9:50 slos.1.delayAbortEval'])
+    expect(err!.details[0]).toContain('has no effect without abortOnFail: true')
+    expect(err!.details[1]).toContain('the run could never abort')
+  })
+
   it('refuses unknown targets in flows and slos', async () => {
     const err = await invalid('unknown-target')
     expect(where(err)).toEqual(['10:33 load.flows.0.target', '12:23 slos.0.target'])

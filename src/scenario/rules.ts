@@ -245,6 +245,17 @@ export function checkRules(scenario: Scenario, registries: Registries = { faults
     if (slo.objective !== undefined && !OBJECTIVE.test(slo.objective.trim())) {
       issues.push({ path: ['slos', i, 'objective'], message: `must be a k6 threshold expression (got ${quote(slo.objective)})`, hint: "for example 'rate<0.001', 'p(95)<300ms', 'max<10s'" })
     }
+    if (slo.delayAbortEval !== undefined) {
+      if (!slo.abortOnFail) {
+        issues.push({ path: ['slos', i, 'delayAbortEval'], message: 'has no effect without abortOnFail: true', hint: 'add abortOnFail: true, or drop delayAbortEval' })
+      } else if (ms(slo.delayAbortEval) >= loadMs) {
+        issues.push({
+          path: ['slos', i, 'delayAbortEval'],
+          message: `is not before the end of the load (${slo.delayAbortEval}, load.duration ${scenario.load.duration}): the run could never abort`,
+          hint: `use a delay below ${scenario.load.duration}`,
+        })
+      }
+    }
   })
   return issues
 }

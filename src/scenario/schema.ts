@@ -213,6 +213,10 @@ export const SloEntry = Type.Object(
     window: Type.Optional(SloWindow),
     severity: Type.Optional(Type.Union(['critical', 'major', 'minor'].map((s) => Type.Literal(s)), { description: 'weight in the score: critical 3, major 2, minor 1 (default: the catalog severity)' })),
     target: Type.Optional(Type.String({ description: 'restrict to one resource server' })),
+    abortOnFail: Type.Optional(
+      Type.Boolean({ description: 'k6\'s abortOnFail: end the run early (status aborted, abortedBy slo, exit 99) as soon as this SLO is broken so far; faults are reverted and the reports written' }),
+    ),
+    delayAbortEval: Type.Optional(Duration('with abortOnFail: how long after the start of the load before a breach may end the run (k6\'s delayAbortEval; default 0s)')),
   },
   { additionalProperties: false },
 )

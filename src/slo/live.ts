@@ -30,7 +30,8 @@ export interface LiveSlosOptions {
 /** Least ms between evaluations per ms an evaluation took: scoring takes at most 0.5% of the main thread. */
 const COST_FACTOR = 200
 
-const labelOf = (s: Pick<SloScore, 'id' | 'target'>) => (s.target ? `${s.id} (${s.target})` : s.id)
+/** The live-status label of an SLO entry or score: `M3`, `M3 (orders)` when restricted to one RS. */
+export const labelOf = (s: Pick<SloScore, 'id' | 'target'>) => (s.target ? `${s.id} (${s.target})` : s.id)
 
 /**
  * Accumulates a run's progress and scores its SLOs on what is known so far.
