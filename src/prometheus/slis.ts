@@ -1,0 +1,60 @@
+/**
+ * Server-side SLIs: for each catalog SLO, the Prometheus counters at the
+ * reference components that measure what the harness scores, as a pair of
+ * selectors (bad events, all events). Deliberate traffic is excluded with
+ * `source!="probe"` (DESIGN.md's decisions; the components label it), which
+ * also matches series of a server that has no `source` label at all.
+ *
+ * An SLO absent from `slis` has no server-side SLI; `noSli` says why.
+ */
+
+/** Bad and total event selectors of one SLI; `rate()` is applied by the rule builder. */
+export interface ServerSli {
+  /** Selector of bad events; `extra` are more matchers (`rs="orders"`), possibly empty. */
+  bad(extra: string): string
+  total(extra: string): string
+  /** One line for the alert summary. */
+  readonly what: string
+  /** Label naming the resource server, when an SLO restricted to one (`target:`) can be measured per RS. */
+  readonly targetLabel?: string
+}
+
+const NOT_PROBE = 'source!="probe"'
+const m = (extra: string) => (extra ? `,${extra}` : '')
+
+/** The SLIs the reference components can measure. */
+export const slis: Readonly<Record<string, ServerSli>> = {
+  M1: {
+    bad: (x) => `mock_as_requests_total{endpoint="/token",status=~"5..|429",${NOT_PROBE}${m(x)}}`,
+    total: (x) => `mock_as_requests_total{endpoint="/token",${NOT_PROBE}${m(x)}}`,
+    what: 'token requests answered 5xx or 429 by the authorization server',
+  },
+  M3: {
+    bad: (x) => `rs_validations_total{outcome=~"rejected|unavailable",${NOT_PROBE}${m(x)}}`,
+    total: (x) => `rs_validations_total{outcome=~"accepted|rejected|unavailable|fail_open",${NOT_PROBE}${m(x)}}`,
+    what: 'bearer tokens the resource servers refused as invalid or could not validate',
+    targetLabel: 'rs',
+  },
+  M6: {
+    bad: (x) => `mock_as_requests_total{endpoint="/introspect",status=~"5..|429",${NOT_PROBE}${m(x)}}`,
+    total: (x) => `mock_as_requests_total{endpoint="/introspect",${NOT_PROBE}${m(x)}}`,
+    what: 'introspection requests answered 5xx or 429 by the authorization server',
+  },
+  M10: {
+    bad: (x) => `mock_as_requests_total{endpoint="/authorize",status=~"5..",${NOT_PROBE}${m(x)}}`,
+    total: (x) => `mock_as_requests_total{endpoint="/authorize",${NOT_PROBE}${m(x)}}`,
+    what: 'authorization requests answered 5xx by the authorization server',
+  },
+}
+
+/** Why an SLO has no server-side SLI (shown by the export, as a comment and on stderr). */
+export const noSli: Readonly<Record<string, string>> = {
+  M2: 'a latency percentile (p95), not a ratio of events; the harness scores it from client-side latency',
+  M4: 'refresh rotation success is judged by the client flow (which refresh token it holds), not counted by the AS',
+  M5: 'revocation propagation time is measured by a probe, not a ratio of events',
+  M7: 'suspicious token use is a probe verdict (detected or not), not a ratio',
+  M8: 'PKCE failures are counted per honest client flow; the AS cannot tell honest from attacking clients',
+  M9: 'JWKS refresh latency is a probe measurement, not a ratio of events',
+  S1: 'fail-open acceptances are a count that must stay 0 (alert on increase(rs_fail_open_total[5m]) > 0), not a budgeted ratio',
+  L1: 'browser login latency is measured in the browser only',
+}
