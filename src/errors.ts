@@ -36,6 +36,7 @@ export const errorCodes = {
   ERR_CAPABILITY_MISSING: { meaning: 'a fault or probe needs control the stack does not give (AS control, CDN, fault proxy)', fix: 'use the reference component, add a jwksCdn/faultProxy to the stack, or drop the fault', exit: 104 },
   ERR_UNKNOWN_UNIT: { meaning: 'a fault, probe, engine, runtime, reporter or SLO id is not registered', fix: 'run `oauth-gameday list` for the registered ids', exit: 104 },
   ERR_ENV_K6_NOT_FOUND: { meaning: 'the k6 engine was chosen but no k6 binary was found', fix: 'install k6 (https://grafana.com/docs/k6/latest/set-up/install-k6/) or set K6_PATH; or use --engine embedded', exit: 104 },
+  ERR_ENV_PROMETHEUS_NOT_FOUND: { meaning: '`run --prometheus` (or a rules test) needs Prometheus and no prometheus/promtool binary was found', fix: "install Debian's prometheus (`apt-get install prometheus`, which brings promtool) or set PROMETHEUS_BIN / PROMTOOL_BIN", exit: 104 },
   ERR_ENV_DOCKER_UNAVAILABLE: { meaning: 'the containers runtime needs a Docker engine and none answered', fix: 'is Docker running? `docker info` must succeed', exit: 1 },
   ERR_ENV_CHROMIUM_NOT_FOUND: { meaning: 'a browser flow needs Chromium and none was found', fix: 'install Debian\'s chromium (`apt-get install chromium`) or set CHROMIUM_PATH', exit: 1 },
   ERR_RUNTIME_START_FAILED: { meaning: 'a component of the stack did not start', fix: 'read the component log in the run folder; check that the port is free', exit: 1 },
