@@ -40,6 +40,7 @@ export const errorCodes = {
   ERR_ENV_DOCKER_UNAVAILABLE: { meaning: 'the containers runtime needs a Docker engine and none answered', fix: 'is Docker running? `docker info` must succeed', exit: 1 },
   ERR_ENV_CHROMIUM_NOT_FOUND: { meaning: 'a browser flow needs Chromium and none was found', fix: 'install Debian\'s chromium (`apt-get install chromium`) or set CHROMIUM_PATH', exit: 1 },
   ERR_RUNTIME_START_FAILED: { meaning: 'a component of the stack did not start', fix: 'read the component log in the run folder; check that the port is free', exit: 1 },
+  ERR_PROMETHEUS_FAILED: { meaning: 'the Prometheus of `run --prometheus` did not start, or died during the run', fix: 'read the Prometheus output in the message; `promtool check config` the generated config; is the loopback port range free?', exit: 1 },
   ERR_RUNTIME_HEALTH_TIMEOUT: { meaning: 'a component started but its health check did not pass in time', fix: 'check the component log; raise the start timeout on a slow machine', exit: 1 },
   ERR_PREFLIGHT_INCOMPATIBLE: { meaning: 'a resource server cannot accept the tokens this AS issues (typ, audience, issuer)', fix: 'align accessTokenTyp / audience between the AS config and the RS', exit: 1 },
   ERR_CONTROL_REQUEST_FAILED: { meaning: 'a call to a control API (mock-as chaos, CDN, fault proxy) failed', fix: 'check that the component is a reference one and is running; read its log', exit: 1 },

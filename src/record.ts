@@ -134,6 +134,48 @@ export interface ProbeResult {
   error?: string
 }
 
+/** One alert transition, `at` in ms since t0. */
+export interface AlertTransition {
+  alertname: string
+  state: 'firing' | 'resolved'
+  labels: Record<string, string>
+  at: number
+}
+
+/** One firing of one alert, and what it detected. */
+export interface AlertDetection {
+  alertname: string
+  /** SLO id (`M3`) and severity, from the alert's labels. */
+  slo: string
+  severity: string
+  /** ms since t0. */
+  firedAt: number
+  resolvedAt?: number
+  /** The fault it detected (timeline index and id); absent for a false alarm. */
+  faultIndex?: number
+  fault?: string
+  /** Seconds from the fault's injection to the firing. */
+  timeToDetectSeconds?: number
+  /** Seconds from the fault's revert to the resolution (negative: resolved before the revert). */
+  timeToResolveSeconds?: number
+  falseAlarm: boolean
+}
+
+/** What `run --prometheus` saw: the in-run alert windows, every alert transition, and time to detect per firing. */
+export interface PrometheusSection {
+  /** Prometheus version. */
+  version: string
+  scrapeIntervalSeconds: number
+  /** The in-run alert conditions (both windows must burn faster than `factor` times the budget). */
+  windows: Array<{ severity: 'page' | 'ticket'; factor: number; shortSeconds: number; longSeconds: number }>
+  /** The alerts the in-run rules define. */
+  alerts: Array<{ alert: string; slo: string; severity: 'page' | 'ticket' }>
+  /** SLOs with no server-side SLI, hence no alert, and why. */
+  skipped: Array<{ id: string; reason: string }>
+  transitions: AlertTransition[]
+  detections: AlertDetection[]
+}
+
 export type RunStatus = 'completed' | 'failed' | 'aborted' | 'interrupted'
 
 export interface RunRecord {
@@ -165,4 +207,6 @@ export interface RunRecord {
   /** Environment facts for the report header. */
   environment: { node: string; platform: string; cpus: number; harnessVersion: string }
   error?: { code: string; message: string }
+  /** Set when the run had `--prometheus`. */
+  prometheus?: PrometheusSection
 }

@@ -102,6 +102,42 @@ const Probe = Type.Object(
   { additionalProperties: false },
 )
 
+const AlertTransition = Type.Object(
+  { alertname: Type.String(), state: Type.Union([Type.Literal('firing'), Type.Literal('resolved')]), labels: StringMap, at: Type.Number({ description: 'ms since t0' }) },
+  { additionalProperties: false },
+)
+
+const Prometheus = Type.Object(
+  {
+    version: Type.String(),
+    scrapeIntervalSeconds: Num,
+    windows: Type.Array(
+      Type.Object({ severity: Type.Union([Type.Literal('page'), Type.Literal('ticket')]), factor: Num, shortSeconds: Num, longSeconds: Num }, { additionalProperties: false }),
+    ),
+    alerts: Type.Array(Type.Object({ alert: Type.String(), slo: Type.String(), severity: Type.Union([Type.Literal('page'), Type.Literal('ticket')]) }, { additionalProperties: false })),
+    skipped: Type.Array(Type.Object({ id: Type.String(), reason: Type.String() }, { additionalProperties: false })),
+    transitions: Type.Array(AlertTransition),
+    detections: Type.Array(
+      Type.Object(
+        {
+          alertname: Type.String(),
+          slo: Type.String(),
+          severity: Type.String(),
+          firedAt: Num,
+          resolvedAt: Type.Optional(Num),
+          faultIndex: Type.Optional(Type.Integer()),
+          fault: Type.Optional(Type.String()),
+          timeToDetectSeconds: Type.Optional(Num),
+          timeToResolveSeconds: Type.Optional(Num),
+          falseAlarm: Type.Boolean(),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false, description: 'what run --prometheus saw: in-run alert windows, alert transitions, time to detect' },
+)
+
 /** The RunRecord (src/record.ts) as JSON Schema. */
 export const RunRecordSchema = Type.Object(
   {
@@ -141,6 +177,7 @@ export const RunRecordSchema = Type.Object(
     ),
     environment: Type.Object({ node: Type.String(), platform: Type.String(), cpus: Type.Number(), harnessVersion: Type.String() }, { additionalProperties: false }),
     error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() }, { additionalProperties: false })),
+    prometheus: Type.Optional(Prometheus),
   },
   { additionalProperties: false },
 )

@@ -18,6 +18,7 @@ interface RunFlags {
   reporter?: string[]
   seed?: number
   quiet: boolean
+  prometheus: boolean
 }
 
 /** Aborted beats internal error beats invalid input beats a broken SLO beats success. */
@@ -40,6 +41,7 @@ export function registerRun(program: Command): void {
     .option('--reporter <list>', 'comma-separated reporter ids (default: all of json, junit, markdown, html)', listArg)
     .option('--seed <n>', 'seed for schedules and jitter (same seed, same run plan)', intArg('--seed'))
     .option('--quiet', 'no live progress; print only the run folders', false)
+    .option('--prometheus', 'run a real Prometheus (PROMETHEUS_BIN or PATH) beside the stack with the SLO burn-rate alerts in game-day windows; record time to detect per alert', false)
     .action(async (paths: string[], flags: RunFlags) => {
       const { loadScenarios } = await import('../../scenario/load.ts')
       const loaded = await loadScenarios(paths)
@@ -86,6 +88,7 @@ export function registerRun(program: Command): void {
               outDir: flags.out,
               ...(flags.reporter ? { reporters: flags.reporter } : {}),
               ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
+              ...(flags.prometheus ? { prometheus: true } : {}),
               signal: controller.signal,
               log,
               onProgress: (p) => progress.update(p),
