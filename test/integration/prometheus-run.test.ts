@@ -62,6 +62,23 @@ const running = () =>
     .split('\n')
     .filter((l) => l.includes('oauth-gameday-prometheus-'))
 
+describe('run --prometheus without Prometheus', () => {
+  it('refuses the run before anything starts, with the install hint', async () => {
+    const { scenario } = parseScenario(clean, 'clean.yaml', { skipSecrets: true })
+    const saved = process.env.PROMETHEUS_BIN
+    process.env.PROMETHEUS_BIN = '/nonexistent/prometheus'
+    const out = await mkdtemp(join(tmpdir(), 'gameday-prom-none-'))
+    try {
+      await expect(runScenario(scenario, { outDir: out, prometheus: true })).rejects.toMatchObject({ code: 'ERR_ENV_PROMETHEUS_NOT_FOUND', hint: expect.stringContaining('apt-get install prometheus') })
+      expect(await readdir(out)).toEqual([])
+    } finally {
+      if (saved === undefined) delete process.env.PROMETHEUS_BIN
+      else process.env.PROMETHEUS_BIN = saved
+      await rm(out, { recursive: true, force: true })
+    }
+  })
+})
+
 describe.skipIf(!PROMETHEUS)('run --prometheus', () => {
   let out: string
   let before: string[]
@@ -113,6 +130,27 @@ describe.skipIf(!PROMETHEUS)('run --prometheus', () => {
     expect(record.prometheus!.alerts.map((a) => a.alert)).toEqual(['GamedaySLO_M3_page', 'GamedaySLO_M3_ticket'])
     expect(record.prometheus!.transitions).toEqual([])
     expect(record.prometheus!.detections).toEqual([])
+  })
+
+  it('fails the run when Prometheus dies mid-run (a harness component, not the system under test)', async () => {
+    const { scenario } = parseScenario(clean, 'clean.yaml', { skipSecrets: true })
+    const run = runScenario(scenario, { outDir: out, seed: 3, prometheus: true, log })
+    let pid: number | undefined
+    for (let i = 0; i < 100 && pid === undefined; i++) {
+      await new Promise((r) => setTimeout(r, 200))
+      const line = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
+        .split('\n')
+        .find((l) => l.includes('--config.file=') && l.includes('oauth-gameday-prometheus-') && !before.some((b) => l.includes(b)))
+      if (line) pid = Number(line.trim().split(/\s+/)[0])
+    }
+    expect(pid).toBeGreaterThan(0)
+    await new Promise((r) => setTimeout(r, 4000))
+    process.kill(pid!, 'SIGKILL')
+    const { record, exitCode } = await run
+    expect(record.status).toBe('failed')
+    expect(record.error?.code).toBe('ERR_PROMETHEUS_FAILED')
+    expect(exitCode).toBe(1)
+    expect(record.load.durationMs).toBeLessThan(15_000)
   })
 
   it('leaves no Prometheus running and no data on disk', async () => {
