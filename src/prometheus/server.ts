@@ -6,6 +6,7 @@
  * success, error and Ctrl-C; `died` settles if it exits on its own.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
+import { rmSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -102,9 +103,16 @@ export async function startPrometheus(o: StartPrometheusOptions): Promise<Starte
   let stopping = false
   let stopped: Promise<void> | undefined
   const output: string[] = []
+  // the harness exiting at once (a second Ctrl-C) must not leave Prometheus or its data behind
+  const onExit = () => {
+    proc?.kill('SIGKILL')
+    rmSync(dir, { recursive: true, force: true })
+  }
+  process.once('exit', onExit)
   const stop = () => {
     stopped ??= (async () => {
       stopping = true
+      process.off('exit', onExit)
       if (proc && proc.exitCode === null && proc.signalCode === null) {
         const exited = new Promise((r) => proc!.once('exit', r))
         proc.kill('SIGTERM')
