@@ -1,5 +1,10 @@
+import { readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { alertName, buildSloRules, errorBudget } from './slo-rules.ts'
+import { slos as catalog } from '../slo/index.ts'
+import { noSli, slis } from './slis.ts'
+import { alertName, buildSloRules, errorBudget, RUNBOOK_BASE } from './slo-rules.ts'
 import { burnWindows, gameDayWindows, promDuration } from './windows.ts'
 
 type Rule = { record?: string; alert?: string; expr: string; labels?: Record<string, string>; annotations?: Record<string, string> }
@@ -100,5 +105,27 @@ describe('buildSloRules', () => {
     const rules = buildSloRules({ id: 'rot', slos: [{ id: 'M3' }] }, { periodSeconds: 60, windows: gameDayWindows(60) })
     const names = rulesOf(rules.file).filter((r) => r.record?.startsWith('slo:sli_error:')).map((r) => r.record)
     expect(names).toEqual(['slo:sli_error:ratio_rate5s', 'slo:sli_error:ratio_rate15s', 'slo:sli_error:ratio_rate30s', 'slo:sli_error:ratio_rate1m'])
+  })
+})
+
+describe('docs/prometheus-alerts.md', () => {
+  const doc = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../../docs/prometheus-alerts.md'), 'utf8')
+
+  it('has a runbook anchor for every alert the rules can define', () => {
+    for (const id of Object.keys(slis)) expect(doc, id).toContain(`<a id="${id.toLowerCase()}"></a>`)
+    expect(RUNBOOK_BASE).toMatch(/docs\/prometheus-alerts\.md$/)
+  })
+
+  it('lists every SLO without a server-side SLI with the reason the export gives', () => {
+    for (const [id, reason] of Object.entries(noSli)) expect(doc, id).toContain(`| ${id} | ${reason.replace('(alert on increase(rs_fail_open_total[5m]) > 0)', '(alert on `increase(rs_fail_open_total[5m]) > 0`)')} |`)
+    for (const id of Object.keys(catalog)) expect(id in slis || id in noSli, id).toBe(true)
+  })
+
+  it('states the windows the code uses', () => {
+    expect(doc).toContain('| page | 14.4× | 5m | 1h |')
+    expect(doc).toContain('| ticket | 1× | 6h | 3d |')
+    const [page, ticket] = gameDayWindows(60)
+    expect(doc).toContain(`| page | ${page!.factor}× | ${page!.shortSeconds}s | ${page!.longSeconds}s |`)
+    expect(doc).toContain(`| ticket | ${ticket!.factor}× | ${ticket!.shortSeconds}s | the whole load`)
   })
 })
