@@ -10,13 +10,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { stringify } from 'yaml'
-import { findPrometheusTool, PROMETHEUS_INSTALL_HINT } from '../../src/prometheus/binaries.ts'
 import { buildSloRules, renderSloRules, type SloRules } from '../../src/prometheus/slo-rules.ts'
 import { gameDayWindows } from '../../src/prometheus/windows.ts'
+import { describeWithTool, requireTool } from '../helpers/require-tool.ts'
 
-const PROMTOOL = findPrometheusTool('promtool')
-if (!PROMTOOL && process.env.CI) throw new Error(`prometheus-rules needs promtool and CI must not skip it: ${PROMETHEUS_INSTALL_HINT}`)
-if (!PROMTOOL) console.warn(`prometheus-rules: skipped, no promtool (${PROMETHEUS_INSTALL_HINT})`)
+const PROMTOOL = requireTool('promtool').command?.[0]
 
 vi.setConfig({ testTimeout: 120_000 })
 
@@ -39,7 +37,7 @@ const alertRules = (r: SloRules) => (r.file.groups as Array<{ rules: Array<Parti
 
 const load = (reason: string, source = 'load') => `rs_validations_total{outcome="${reason === '' ? 'accepted' : 'rejected'}",reason="${reason}",source="${source}"}`
 
-describe.skipIf(!PROMTOOL)('SLO rules in promtool', () => {
+describeWithTool('promtool', 'SLO rules in promtool', () => {
   let dir: string
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'gameday-promtool-'))

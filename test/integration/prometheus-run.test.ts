@@ -10,13 +10,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createLogger } from '../../src/log.ts'
-import { findPrometheusTool, PROMETHEUS_INSTALL_HINT } from '../../src/prometheus/binaries.ts'
 import { runScenario } from '../../src/runner.ts'
 import { parseScenario } from '../../src/scenario/load.ts'
+import { describeWithTool } from '../helpers/require-tool.ts'
 
-const PROMETHEUS = findPrometheusTool('prometheus')
-if (!PROMETHEUS && process.env.CI) throw new Error(`prometheus-run needs prometheus and CI must not skip it: ${PROMETHEUS_INSTALL_HINT}`)
-if (!PROMETHEUS) console.warn(`prometheus-run: skipped, no prometheus (${PROMETHEUS_INSTALL_HINT})`)
 
 vi.setConfig({ testTimeout: 180_000 })
 
@@ -79,7 +76,7 @@ describe('run --prometheus without Prometheus', () => {
   })
 })
 
-describe.skipIf(!PROMETHEUS)('run --prometheus', () => {
+describeWithTool('prometheus', 'run --prometheus', () => {
   let out: string
   let before: string[]
   const log = createLogger({ name: 'test', level: 'warn' })
