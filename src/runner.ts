@@ -160,6 +160,13 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   if (!runtime) throw unitError('runtime', runtimeId)
   const reporterIds = options.reporters ?? Object.keys(reporterRegistry)
   for (const id of reporterIds) if (!reporterRegistry[id]) throw unitError('reporter', id)
+  const needsPrometheus = scenario.slos.findIndex((s) => sloCatalog[s.id]?.feeders.runOptions?.includes('prometheus'))
+  if (needsPrometheus >= 0 && !options.prometheus) {
+    const id = scenario.slos[needsPrometheus]!.id
+    throw new GamedayError('ERR_SCENARIO_INVALID', `${options.source ?? scenario.id}: slos[${needsPrometheus}]: ${id} is fed only by run --prometheus, which this run does not have`, {
+      hint: `run with --prometheus (needs prometheus on PATH or PROMETHEUS_BIN), or drop ${id}`,
+    })
+  }
   const promModule = options.prometheus ? await import('./prometheus/game-day.ts') : undefined
   promModule?.checkPrometheusAvailable()
 

@@ -10,6 +10,7 @@ import type { Logger } from '../log.ts'
 import type { AlertTransition, FaultWindow, PrometheusSection } from '../record.ts'
 import type { Targets } from '../runtime/types.ts'
 import type { Scenario } from '../scenario/schema.ts'
+import { D1_DEFAULT_ALERT } from '../slo/d1.ts'
 import { AlertWatcher, detections } from './alerts.ts'
 import { requirePrometheusTool } from './binaries.ts'
 import { type ScrapeTarget, type StartedPrometheus, startPrometheus } from './server.ts'
@@ -49,7 +50,10 @@ export function checkPrometheusAvailable(): void {
 export async function startGameDayPrometheus(o: { scenario: Scenario; targets: Targets; loadSeconds: number; log: Logger; signal?: AbortSignal }): Promise<GameDayPrometheus> {
   const bin = requirePrometheusTool('prometheus')
   const windows = gameDayWindows(o.loadSeconds, SCRAPE_SECONDS)
-  const rules = buildSloRules(o.scenario, { periodSeconds: windows.find((w) => w.severity === 'ticket')?.longSeconds ?? o.loadSeconds, windows })
+  // D1 times the page alert of another SLO: make sure that SLO has rules even when the scenario does not score it
+  const timed = o.scenario.slos.filter((s) => s.id === 'D1').map((s) => s.alert ?? D1_DEFAULT_ALERT)
+  const extra = [...new Set(timed)].filter((id) => !o.scenario.slos.some((s) => s.id === id && s.target === undefined)).map((id) => ({ id }) as Scenario['slos'][number])
+  const rules = buildSloRules({ id: o.scenario.id, slos: [...o.scenario.slos, ...extra] }, { periodSeconds: windows.find((w) => w.severity === 'ticket')?.longSeconds ?? o.loadSeconds, windows })
   const targets = scrapeTargets(o.targets)
   const prom: StartedPrometheus = await startPrometheus({ bin, targets, rules: renderSloRules(o.scenario.id, rules), scrapeIntervalSeconds: SCRAPE_SECONDS, log: o.log, ...(o.signal ? { signal: o.signal } : {}) })
   let watcher: AlertWatcher | undefined

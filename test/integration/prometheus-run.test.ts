@@ -21,7 +21,7 @@ const rotation = (profile: string) => `
 id: rotation-${profile}
 title: rotation against ${profile}
 stack:
-  authorizationServer: { accessTokenTtl: 10s }
+  authorizationServer: { accessTokenTtl: 5s }
   resourceServers:
     - { name: orders, profile: ${profile} }
 load:
@@ -34,6 +34,7 @@ timeline:
   - { at: 8s, fault: bad-key-rotation, duration: 12s, params: { mode: sign-before-publish, unpublishedFor: 3s } }
 slos:
   - { id: M3, objective: 'rate<0.001' }
+  - { id: D1, alert: M3, objective: 'max<15s' }
 `
 
 const clean = `
@@ -58,6 +59,30 @@ const running = () =>
   execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
     .split('\n')
     .filter((l) => l.includes('oauth-gameday-prometheus-'))
+
+describe('D1 and --prometheus, before anything starts', () => {
+  it('refuses a scenario with D1 run without --prometheus', async () => {
+    const { scenario } = parseScenario(rotation('resilient'), 'rotation-resilient.yaml', { skipSecrets: true })
+    const out = await mkdtemp(join(tmpdir(), 'gameday-d1-'))
+    try {
+      await expect(runScenario(scenario, { outDir: out })).rejects.toMatchObject({ code: 'ERR_SCENARIO_INVALID', exitCode: 104, hint: expect.stringContaining('--prometheus') })
+      expect(await readdir(out)).toEqual([])
+    } finally {
+      await rm(out, { recursive: true, force: true })
+    }
+  })
+
+  it('refuses D1 timing an SLO that has no alert', () => {
+    const text = rotation('resilient').replace('alert: M3', 'alert: M9')
+    let err: unknown
+    try {
+      parseScenario(text, 'rotation-resilient.yaml', { skipSecrets: true })
+    } catch (e) {
+      err = e
+    }
+    expect(err).toMatchObject({ code: 'ERR_SCENARIO_INVALID', issues: [{ path: ['slos', 1, 'alert'], message: expect.stringContaining('must be an SLO with a server-side SLI (got "M9"') }] })
+  })
+})
 
 describe('run --prometheus without Prometheus', () => {
   it('refuses the run before anything starts, with the install hint', async () => {
@@ -90,7 +115,7 @@ describeWithTool('prometheus', 'run --prometheus', () => {
 
   it('pages on a rotation the fixed-ttl RS cannot follow, with its time to detect', async () => {
     const { scenario } = parseScenario(rotation('fixed-ttl'), 'rotation-fixed-ttl.yaml', { skipSecrets: true })
-    const { record, runDir } = await runScenario(scenario, { outDir: out, seed: 3, prometheus: true, log })
+    const { record, runDir, verdict } = await runScenario(scenario, { outDir: out, seed: 3, prometheus: true, log })
     expect(record.status).toBe('completed')
     const p = record.prometheus!
     expect(p.windows).toEqual([
@@ -106,6 +131,9 @@ describeWithTool('prometheus', 'run --prometheus', () => {
     expect(page!.timeToDetectSeconds).toBeGreaterThan(0)
     expect(page!.timeToDetectSeconds).toBeLessThanOrEqual(12)
     expect(p.detections.filter((d) => d.falseAlarm)).toEqual([])
+    const d1 = verdict.slos.find((x) => x.id === 'D1')!
+    expect(d1).toMatchObject({ pass: true, noData: false })
+    expect(d1.measured).toBe(page!.firedAt - fault.injectedAt)
     const firing = record.events.filter((e) => e.source === 'prometheus' && e.type === 'alert.firing')
     expect(firing.map((e) => e.data?.alertname)).toContain('GamedaySLO_M3_page')
     const summary = await readFile(join(runDir, 'summary.md'), 'utf8')
