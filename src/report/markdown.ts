@@ -47,6 +47,7 @@ export const markdown: ReporterDefinition = {
         for (const r of rows) out.push(`| ${cell(r.alert)} | ${cell(r.fault)} | ${r.firedAt} | ${r.timeToDetect} | ${r.resolvedAt} | ${r.timeToResolve} | ${r.verdict} |`)
       } else out.push('No alert fired.')
       if (silent.length) out.push('', `Never fired: ${silent.map((a) => `\`${cell(a)}\``).join(', ')}`)
+      if (record.prometheus.skipped.length) out.push('')
       for (const s of record.prometheus.skipped) out.push(`- ${s.id}: no alert (no server-side SLI: ${cell(s.reason)})`)
     }
     const attributions = verdict.slos.filter((s) => s.attribution).slice(0, 3)
