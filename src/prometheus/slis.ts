@@ -7,6 +7,21 @@
  *
  * An SLO absent from `slis` has no server-side SLI; `noSli` says why.
  */
+import { DURATION_BUCKETS } from '../../mock-as/metrics.ts'
+
+/**
+ * A latency SLI from a classic histogram: a percentile objective `p(95)<300ms`
+ * becomes "at most 5% of requests slower than 300 ms", bad events being
+ * `_count` minus the `_bucket` at the objective, which must be a bucket.
+ */
+export interface LatencySli {
+  /** Histogram name without `_bucket` / `_count`. */
+  readonly histogram: string
+  /** Matchers inside the braces (without `le`). */
+  matchers(extra: string): string
+  /** Bucket bounds in seconds. */
+  readonly buckets: readonly number[]
+}
 
 /** Bad and total event selectors of one SLI; `rate()` is applied by the rule builder. */
 export interface ServerSli {
@@ -17,6 +32,8 @@ export interface ServerSli {
   readonly what: string
   /** Label naming the resource server, when an SLO restricted to one (`target:`) can be measured per RS. */
   readonly targetLabel?: string
+  /** Set for a latency SLI: `bad` and `total` are then unused. */
+  readonly latency?: LatencySli
 }
 
 const NOT_PROBE = 'source!="probe"'
@@ -28,6 +45,16 @@ export const slis: Readonly<Record<string, ServerSli>> = {
     bad: (x) => `mock_as_requests_total{endpoint="/token",status=~"5..|429",${NOT_PROBE}${m(x)}}`,
     total: (x) => `mock_as_requests_total{endpoint="/token",${NOT_PROBE}${m(x)}}`,
     what: 'token requests answered 5xx or 429 by the authorization server',
+  },
+  M2: {
+    bad: () => '',
+    total: () => '',
+    what: 'token requests the authorization server answered slower than the objective',
+    latency: {
+      histogram: 'mock_as_request_duration_seconds',
+      matchers: (x) => `endpoint="/token",${NOT_PROBE}${m(x)}`,
+      buckets: DURATION_BUCKETS,
+    },
   },
   M3: {
     bad: (x) => `rs_validations_total{outcome=~"rejected|unavailable",${NOT_PROBE}${m(x)}}`,
@@ -49,7 +76,6 @@ export const slis: Readonly<Record<string, ServerSli>> = {
 
 /** Why an SLO has no server-side SLI (shown by the export, as a comment and on stderr). */
 export const noSli: Readonly<Record<string, string>> = {
-  M2: 'a latency percentile (p95), not a ratio of events; the harness scores it from client-side latency',
   M4: 'refresh rotation success is judged by the client flow (which refresh token it holds), not counted by the AS',
   M5: 'revocation propagation time is measured by a probe, not a ratio of events',
   M7: 'suspicious token use is a probe verdict (detected or not), not a ratio',

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { slos as catalog } from '../slo/index.ts'
 import { noSli, slis } from './slis.ts'
-import { alertName, buildSloRules, errorBudget, RUNBOOK_BASE } from './slo-rules.ts'
+import { alertName, buildSloRules, errorBudget, latencyBudget, RUNBOOK_BASE } from './slo-rules.ts'
 import { burnWindows, gameDayWindows, promDuration } from './windows.ts'
 
 type Rule = { record?: string; alert?: string; expr: string; labels?: Record<string, string>; annotations?: Record<string, string> }
@@ -47,6 +47,18 @@ describe('errorBudget', () => {
   it('says why an objective has no budget', () => {
     expect(errorBudget('p(95)<300ms')).toMatch(/not a rate/)
     expect(errorBudget('rate<1')).toMatch(/no error budget/)
+  })
+})
+
+describe('latencyBudget', () => {
+  it('turns a percentile bound into a share of slow requests at a histogram bucket', () => {
+    expect(latencyBudget('p(95)<300ms', [0.25, 0.3, 0.5])).toEqual({ budget: 0.05, le: '0.3' })
+    expect(latencyBudget('p(99)<=1s', [0.3, 1])).toEqual({ budget: 0.01, le: '1' })
+  })
+
+  it('says why it cannot', () => {
+    expect(latencyBudget('p(95)<200ms', [0.25, 0.3])).toMatch(/no bucket at 0.2s/)
+    expect(latencyBudget('rate<0.01', [0.3])).toMatch(/not an upper bound on a percentile/)
   })
 })
 
@@ -94,6 +106,14 @@ describe('buildSloRules', () => {
     expect(page.expr).toContain('slo:sli_error:ratio_rate6h{sloth_id="rot-m1", sloth_service="rot", sloth_slo="m1"} > (6 * 0.01)')
     expect(page.annotations?.runbook_url).toMatch(/prometheus-alerts\.md#m1$/)
     expect(page.annotations?.summary).toContain('14.4x over 5m and 1h')
+  })
+
+  it('measures M2 as the share of token requests slower than the objective, from the histogram', () => {
+    const rules = buildSloRules({ id: 'x', slos: [{ id: 'M2', objective: 'p(95)<300ms' }] })
+    const r5m = rulesOf(rules.file).find((r) => r.record === 'slo:sli_error:ratio_rate5m')!
+    expect(r5m.expr).toContain('sum(rate(mock_as_request_duration_seconds_count{endpoint="/token",source!="probe"}[5m])) - sum(rate(mock_as_request_duration_seconds_bucket{endpoint="/token",source!="probe",le="0.3"}[5m]))')
+    expect(rulesOf(rules.file).find((r) => r.record === 'slo:error_budget:ratio')?.expr).toBe('vector(0.05)')
+    expect(buildSloRules({ id: 'x', slos: [{ id: 'M2', objective: 'p(95)<200ms' }] }).skipped[0]?.reason).toMatch(/no bucket at 0.2s/)
   })
 
   it('says which SLOs have no server-side SLI and why', () => {

@@ -74,6 +74,28 @@ export function errorBudget(objective: string): number | string {
 }
 
 /**
+ * The error budget of a latency percentile objective over a classic
+ * histogram: `p(95)<300ms` allows 5% of requests above 0.3 s, which must be
+ * one of the histogram's buckets.
+ *
+ * @example latencyBudget('p(95)<300ms', [0.25, 0.3, 0.5]) // { budget: 0.05, le: '0.3' }
+ */
+export function latencyBudget(objective: string, buckets: readonly number[]): { budget: number; le: string } | string {
+  let t: ReturnType<typeof parseThreshold>
+  try {
+    t = parseThreshold(objective)
+  } catch {
+    return `objective ${JSON.stringify(objective)} is not a threshold`
+  }
+  if (t.aggregate !== 'p' || t.percentile === undefined || (t.op !== '<' && t.op !== '<=')) return `objective ${JSON.stringify(objective)} is not an upper bound on a percentile`
+  const seconds = t.target / 1000
+  if (!buckets.includes(seconds)) return `objective ${JSON.stringify(objective)}: the latency histogram has no bucket at ${seconds}s (buckets: ${buckets.join(', ')})`
+  const budget = Number((1 - t.percentile / 100).toPrecision(12))
+  if (!(budget > 0)) return `objective ${JSON.stringify(objective)} leaves no error budget`
+  return { budget, le: String(seconds) }
+}
+
+/**
  * Alert name of an SLO and severity.
  *
  * @example alertName('M3', 'page') // 'GamedaySLO_M3_page'
@@ -114,12 +136,31 @@ export function buildSloRules(scenario: Pick<Scenario, 'id' | 'slos'>, opts: Slo
     if (seen.has(slo)) continue
     seen.add(slo)
     const objective = entry.objective ?? catalog[id]?.objective ?? ''
-    const budget = errorBudget(objective)
-    if (typeof budget === 'string') {
-      skipped.push({ id, reason: budget })
-      continue
-    }
     const extra = target !== undefined && sli.targetLabel ? `${sli.targetLabel}="${esc(target)}"` : ''
+    let budget: number
+    let bad: (d: string) => string
+    let total: (d: string) => string
+    if (sli.latency) {
+      const lat = latencyBudget(objective, sli.latency.buckets)
+      if (typeof lat === 'string') {
+        skipped.push({ id, reason: lat })
+        continue
+      }
+      const { histogram: h } = sli.latency
+      const mm = sli.latency.matchers(extra)
+      budget = lat.budget
+      bad = (d) => `(sum(rate(${h}_count{${mm}}[${d}])) - sum(rate(${h}_bucket{${mm},le="${lat.le}"}[${d}])))`
+      total = (d) => `sum(rate(${h}_count{${mm}}[${d}]))`
+    } else {
+      const b = errorBudget(objective)
+      if (typeof b === 'string') {
+        skipped.push({ id, reason: b })
+        continue
+      }
+      budget = b
+      bad = (d) => `sum(rate(${sli.bad(extra)}[${d}]))`
+      total = (d) => `sum(rate(${sli.total(extra)}[${d}]))`
+    }
     const labels = { sloth_id: `${service}-${slo}`, sloth_service: service, sloth_slo: slo }
     const sel = `{${Object.entries(labels)
       .map(([k, v]) => `${k}="${esc(v)}"`)
@@ -131,7 +172,7 @@ export function buildSloRules(scenario: Pick<Scenario, 'id' | 'slos'>, opts: Slo
       const d = promDuration(s)
       return {
         record: `slo:sli_error:ratio_rate${d}`,
-        expr: `(sum(rate(${sli.bad(extra)}[${d}])) or vector(0))\n/\n(sum(rate(${sli.total(extra)}[${d}])) > 0)\n`,
+        expr: `(${bad(d)} or vector(0))\n/\n(${total(d)} > 0)\n`,
         labels: { ...labels, sloth_window: d },
       }
     })

@@ -201,7 +201,7 @@ export const SloEntry = Type.Object(
     window: Type.Optional(SloWindow),
     severity: Type.Optional(Type.Union(['critical', 'major', 'minor'].map((s) => Type.Literal(s)), { description: 'weight in the score: critical 3, major 2, minor 1 (default: the catalog severity)' })),
     target: Type.Optional(Type.String({ description: 'restrict to one resource server' })),
-    alert: Type.Optional(Type.String({ description: 'D1 only: the SLO whose page alert is timed (M1, M3, M6 or M10); D1 needs `run --prometheus`' })),
+    alert: Type.Optional(Type.String({ description: 'D1 only: the SLO whose page alert is timed (M1, M2, M3, M6 or M10); D1 needs `run --prometheus`' })),
   },
   { additionalProperties: false },
 )

@@ -210,6 +210,44 @@ describeWithTool('promtool', 'SLO rules in promtool', () => {
       expect(r.code, r.out).toBe(0)
     })
 
+    it('pages on slow token requests for M2 (share above the 0.3 s bucket), not on fast ones', async () => {
+      const m2 = buildSloRules({ id: 'rot', slos: [{ id: 'M2', objective: 'p(95)<300ms' }] }, { periodSeconds: 60, windows: gameDayWindows(60, 1) })
+      const h = 'mock_as_request_duration_seconds'
+      const sel = (le?: string) => `${h}_${le ? 'bucket' : 'count'}{endpoint="/token",source="load"${le ? `,le="${le}"` : ''}}`
+      const rule = alertRules(m2).find((a) => a.alert === 'GamedaySLO_M2_page')!
+      const exp = { exp_labels: { ...rule.labels, sloth_id: 'rot-m2', sloth_service: 'rot', sloth_slo: 'm2', sloth_window: '5s' }, exp_annotations: rule.annotations }
+      const r = await promtoolTest('latency', m2, '1s', [
+        {
+          // a 5% budget pages above 14.4 x 5% = 72% slow on both windows: 90% slow from 20 s fills the 30 s window by 50 s
+          name: '90% of the requests slower than 0.3 s from 20 s',
+          interval: '1s',
+          input_series: [
+            { series: sel(), values: '0+10x60' },
+            { series: sel('0.3'), values: '0+10x20 201+1x39' },
+          ],
+          alert_rule_test: [
+            { eval_time: '15s', alertname: 'GamedaySLO_M2_page', exp_alerts: [] },
+            { eval_time: '30s', alertname: 'GamedaySLO_M2_page', exp_alerts: [] },
+            { eval_time: '50s', alertname: 'GamedaySLO_M2_page', exp_alerts: [exp] },
+          ],
+        },
+        {
+          // 4% slow stays inside the 5% budget: nothing fires, not even the 1x ticket
+          name: '4% slow',
+          interval: '1s',
+          input_series: [
+            { series: sel(), values: '0+25x60' },
+            { series: sel('0.3'), values: '0+24x60' },
+          ],
+          alert_rule_test: [
+            { eval_time: '60s', alertname: 'GamedaySLO_M2_page', exp_alerts: [] },
+            { eval_time: '60s', alertname: 'GamedaySLO_M2_ticket', exp_alerts: [] },
+          ],
+        },
+      ])
+      expect(r.code, r.out).toBe(0)
+    })
+
     it('resolves the page within the short window after the burn stops', async () => {
       const r = await promtoolTest('gameday', rules, '1s', [
         {
