@@ -38,11 +38,12 @@ function markers(record: RunRecord): Array<{ t: number; label: string }> {
   const out: Array<{ t: number; label: string }> = []
   for (const ev of [...record.events].sort((a, b) => a.t - b.t)) {
     if (ev.t < 0 || ev.t > record.load.durationMs) continue
-    const key = `${ev.type}@${Math.floor(ev.t / 1000)}`
+    // an alert transition is marked with its alert's name: a page and a ticket firing in the same second are two marks
+    const label = ev.source === 'prometheus' && typeof ev.data?.alertname === 'string' ? `${ev.data.alertname} ${String(ev.data.state)}` : ev.type
+    const key = `${label}@${Math.floor(ev.t / 1000)}`
     if (seen.has(key)) continue
     seen.add(key)
-    const alert = ev.source === 'prometheus' && typeof ev.data?.alertname === 'string' ? `${ev.data.alertname} ${String(ev.data.state)}` : undefined
-    out.push({ t: Math.round(ev.t) / 1000, label: alert ?? ev.type })
+    out.push({ t: Math.round(ev.t) / 1000, label })
     if (out.length >= 60) break
   }
   return out
