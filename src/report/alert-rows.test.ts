@@ -1,9 +1,11 @@
+import { Value } from '@sinclair/typebox/value'
 import { describe, expect, it } from 'vitest'
 import { sampleRun } from '../../test/fixtures/records/sample.ts'
 import type { RunRecord } from '../record.ts'
 import { alertRows } from './alert-rows.ts'
 import { html } from './html.ts'
 import { markdown } from './markdown.ts'
+import { RunRecordSchema } from './record-schema.ts'
 
 function withPrometheus(): ReturnType<typeof sampleRun> {
   const run = sampleRun()
@@ -43,6 +45,11 @@ describe('alert rows', () => {
       { alert: 'GamedaySLO_M3_ticket', severity: 'ticket', fault: '–', firedAt: '2.0s', timeToDetect: '–', resolvedAt: 'still firing', timeToResolve: '–', verdict: 'false alarm' },
     ])
     expect(silent).toEqual(['GamedaySLO_M1_page'])
+    // the section is part of the published run.json schema
+    const record = JSON.parse(JSON.stringify(withPrometheus().record))
+    expect([...Value.Errors(RunRecordSchema, record)].map((e) => `${e.path} ${e.message}`)).toEqual([])
+    record.prometheus.detections[0].extra = 1
+    expect(Value.Check(RunRecordSchema, record)).toBe(false)
     expect(alertRows(sampleRun().record)).toEqual({ rows: [], silent: [] })
   })
 
