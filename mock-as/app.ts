@@ -18,6 +18,7 @@ import pino, { type Logger } from 'pino'
 import { GamedayError } from '../src/errors.ts'
 import { baseLogOptions, maskingStream } from '../src/log.ts'
 import { closeKeptAliveOnShutdown, type ShutdownFlag } from '../src/util/close-kept-alive.ts'
+import { trafficSource } from '../src/util/component/traffic-source.ts'
 import { registerSecret } from '../src/util/secrets.ts'
 import { AsClock } from './clock.ts'
 import { type AsConfig, DEFAULT_CLIENTS, DEFAULT_USERS, loadAsConfig } from './config.ts'
@@ -170,7 +171,7 @@ export async function buildAuthorizationServer(options: BuildAsOptions = {}): Pr
 
   app.addHook('onResponse', (req, reply, done) => {
     const r = req as unknown as { oauthGrant?: string; oauthError?: string }
-    recordRequest(req.routeOptions.url ?? 'unmatched', r.oauthGrant ?? '', reply.statusCode, r.oauthError ?? '', reply.elapsedTime / 1000)
+    recordRequest(req.routeOptions.url ?? 'unmatched', r.oauthGrant ?? '', reply.statusCode, r.oauthError ?? '', reply.elapsedTime / 1000, trafficSource(req.headers))
     done()
   })
 

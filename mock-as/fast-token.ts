@@ -13,6 +13,7 @@
  * sends the same requests both ways and compares the answers.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { trafficSource } from '../src/util/component/traffic-source.ts'
 import { type AsContext, finishTokenResponse } from './context.ts'
 import { isFormContentType, parseForm } from './form.ts'
 import type { RequestRecorder } from './metrics.ts'
@@ -53,7 +54,7 @@ export function fastTokenPath(o: FastTokenOptions): (req: IncomingMessage, res: 
         if (o.closing()) headers.connection = 'close'
         res.writeHead(status, headers)
         res.end(payload)
-        record('/token', grant, status, error, (performance.now() - start) / 1000)
+        record('/token', grant, status, error, (performance.now() - start) / 1000, trafficSource(h))
       }
       const fail = (err: unknown) => {
         if (err instanceof OAuthError) return answer(err.status, err.error, JSON.stringify(err.body()), err.headers)

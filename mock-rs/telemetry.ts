@@ -8,6 +8,7 @@
 import { Counter, Gauge, Registry } from 'prom-client'
 import { EventLog } from '../src/util/component/event-log.ts'
 import type { ComponentEvent } from '../src/util/component/events.ts'
+import type { TrafficSource } from '../src/util/component/traffic-source.ts'
 
 /** Reasons of a 401 `invalid_token` (the `error_description` the load engine reads). */
 export type RejectReason =
@@ -55,14 +56,14 @@ export class Telemetry {
     const self = this
     new Counter({
       name: 'rs_validations_total',
-      help: 'token validations by outcome and reason',
-      labelNames: ['outcome', 'reason'],
+      help: 'token validations by outcome, reason and source (probe: deliberate traffic marked x-gameday-probe; load: the rest)',
+      labelNames: ['outcome', 'reason', 'source'],
       registers: [this.registry],
       collect() {
         this.reset()
         for (const [key, n] of self.validations) {
-          const [outcome, reason] = key.split('|')
-          this.inc({ outcome: outcome ?? '', reason: reason ?? '' }, n)
+          const [outcome, reason, source] = key.split('|')
+          this.inc({ outcome: outcome ?? '', reason: reason ?? '', source: source ?? 'load' }, n)
         }
       },
     })
@@ -126,9 +127,9 @@ export class Telemetry {
     })
   }
 
-  /** Count one validation. */
-  count(outcome: Outcome, reason = ''): void {
-    const key = `${outcome}|${reason}`
+  /** Count one validation; `source` is `probe` for deliberate traffic (see traffic-source.ts). */
+  count(outcome: Outcome, reason = '', source: TrafficSource = 'load'): void {
+    const key = `${outcome}|${reason}|${source}`
     this.validations.set(key, (this.validations.get(key) ?? 0) + 1)
   }
 

@@ -5,12 +5,13 @@
  * - `docs/scenario-reference.md` from the same schema (every field: path, type, default, description)
  * - `docs/errors.md` from `errorCodes` in src/errors.ts
  * - `docs/cli.md` from the commander program's help
+ * - `deploy/prometheus/rules/<scenario>.yaml`: `export slo-rules` of every shipped scenario (30-day period), loaded by the compose Prometheus
  *
  * `scripts/gen.test.ts` fails when a file on disk differs from what this
  * would write. To add a generated file or a README block, add an entry to
  * {@link generators} (use `replaceBlock` from `./blocks.ts` for blocks).
  */
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Kind, type TSchema } from '@sinclair/typebox'
@@ -18,7 +19,9 @@ import type { Command } from 'commander'
 import { buildProgram } from '../src/cli/program.ts'
 import { errorCodes } from '../src/errors.ts'
 import { renderFaultsDoc } from '../src/faults/doc.ts'
+import { buildSloRules, renderSloRules } from '../src/prometheus/slo-rules.ts'
 import { runRecordSchemaText } from '../src/record/schema.ts'
+import { parseScenario } from '../src/scenario/load.ts'
 import { ScenarioSchema } from '../src/scenario/schema.ts'
 import { DURATION_PATTERN } from '../src/util/duration.ts'
 
@@ -187,6 +190,22 @@ export function renderCliDoc(): string {
   return lines.join('\n')
 }
 
+// ---------------------------------------------------------------- SLO rules for the compose Prometheus
+
+/** `deploy/prometheus/rules/<id>.yaml` for every shipped scenario: what `export slo-rules` writes. */
+export function sloRuleGenerators(root = ROOT): Generator[] {
+  return readdirSync(join(root, 'scenarios'))
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => ({
+      path: `deploy/prometheus/rules/${f}`,
+      render: () => {
+        const { scenario } = parseScenario(readFileSync(join(root, 'scenarios', f), 'utf8'), join('scenarios', f), { skipSecrets: true })
+        return renderSloRules(scenario.id, buildSloRules(scenario))
+      },
+    }))
+}
+
 // ---------------------------------------------------------------- registry
 
 /** Every generated file. Add yours here. */
@@ -197,6 +216,7 @@ export const generators: Generator[] = [
   { path: 'docs/cli.md', render: renderCliDoc },
   { path: 'schema/run-record.schema.json', render: runRecordSchemaText },
   { path: 'docs/faults.md', render: renderFaultsDoc },
+  ...sloRuleGenerators(),
 ]
 
 function readIfExists(path: string): string | undefined {

@@ -20,7 +20,8 @@ import { engines } from './load/index.ts'
 import type { LoadEngineDefinition, LoadRunOptions } from './load/types.ts'
 import { createLogger, type Logger } from './log.ts'
 import { probes as probeRegistry } from './probes/index.ts'
-import type { FaultWindow, LoadResult, PhaseName, PhaseRecord, ProbeResult, RunEvent, RunRecord, RunStatus } from './record/index.ts'
+import type { GameDayPrometheus } from './prometheus/game-day.ts'
+import type { FaultWindow, LoadResult, PhaseName, PhaseRecord, PrometheusSection, ProbeResult, RunEvent, RunRecord, RunStatus } from './record/index.ts'
 import { reporters as reporterRegistry } from './report/index.ts'
 import { runtimes } from './runtime/index.ts'
 import type { RuntimeDefinition, StartedStack, Targets } from './runtime/types.ts'
@@ -65,6 +66,8 @@ export interface RunOptions {
   rateOverride?: { flow?: string; rate: number }
   /** Path the scenario was loaded from (for messages). */
   source?: string
+  /** Run a real Prometheus beside the stack with the in-run SLO alerts, and record time to detect (`run --prometheus`). */
+  prometheus?: boolean
 }
 
 export interface RunOutcome {
@@ -157,6 +160,15 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const runtimeId = runtime.id
   const reporterIds = options.reporters ?? Object.keys(reporterRegistry)
   for (const id of reporterIds) if (!reporterRegistry[id]) throw unitError('reporter', id)
+  const needsPrometheus = scenario.slos.findIndex((s) => sloCatalog[s.id]?.feeders.runOptions?.includes('prometheus'))
+  if (needsPrometheus >= 0 && !options.prometheus) {
+    const id = scenario.slos[needsPrometheus]!.id
+    throw new GamedayError('ERR_SCENARIO_INVALID', `${options.source ?? scenario.id}: slos[${needsPrometheus}]: ${id} is fed only by run --prometheus, which this run does not have`, {
+      hint: `run with --prometheus (needs prometheus on PATH or PROMETHEUS_BIN), or drop ${id}`,
+    })
+  }
+  const promModule = options.prometheus ? await import('./prometheus/game-day.ts') : undefined
+  promModule?.checkPrometheusAvailable()
 
   const seed = options.seed ?? scenario.seed ?? randomBytes(4).readUInt32BE(0) % 2 ** 31
   const runId = runIdNow()
@@ -188,6 +200,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   let failure: unknown
   let engineVersion: string | undefined
   let releaseEngine: (() => void) | undefined
+  let prom: GameDayPrometheus | undefined
+  let promFailure: unknown
+  let prometheusSection: PrometheusSection | undefined
 
   const environment: RunRecord['environment'] = { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, harnessVersion: PACKAGE_VERSION }
   const emit = (type: string, data?: Record<string, unknown>) => {
@@ -258,6 +273,13 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     stack = await runtime.start(scenario.stack, { signal: abort.signal, log, runDir, seed })
     const targets = stack.targets
     await preflightCheck(targets, abort.signal)
+    if (promModule) {
+      prom = await promModule.startGameDayPrometheus({ scenario, targets, loadSeconds: durationMs / 1000, log, signal: abort.signal })
+      void prom.died.then((err) => {
+        promFailure = err
+        abort.abort(err)
+      })
+    }
     phaseEnd()
 
     // SLO status so far: the runner's journal and the load as the engine streams it, scored every ~2 s
@@ -319,6 +341,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       if (p.end !== undefined) p.end += placeholderT0 - t0
     }
     for (const e of events) e.t += placeholderT0 - t0
+    prom?.watch(t0, (a) => {
+      events.push({ t: a.at, source: 'prometheus', type: `alert.${a.state}`, data: { alertname: a.alertname, state: a.state, labels: a.labels, at: a.at } })
+      log.info({ runId, alert: a.alertname, state: a.state }, `alert.${a.state}`)
+    })
     const ctx: UnitContext = {
       targets,
       scenario,
@@ -407,6 +433,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     if (firstFault !== undefined) phaseTimer('method', Math.max(firstFault, warmupMs))
 
     loadResult = await (prepared ? prepared.start(t0) : engine.run(load, targets, { ...engineOptions, startAt: t0 }))
+    if (promFailure !== undefined) throw promFailure
     if (loadResult.aborted || abort.signal.aborted) throw new GamedayError('ERR_RUN_ABORTED', 'the run was interrupted')
   } catch (err) {
     failure = err
@@ -419,6 +446,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     if (polling) clearInterval(polling)
     await pollInFlight
     if (stack) await pollFeeds(stack.targets).catch(() => undefined)
+    if (prom) {
+      prometheusSection = await prom.finish(faultWindows, loadResult?.durationMs ?? Math.max(0, now())).catch((err: unknown) => {
+        log.error({ err: (err as Error).message }, 'prometheus.stop_failed')
+        return undefined
+      })
+    }
     if (stack && failure !== undefined && !isGamedayError(failure, 'ERR_RUN_ABORTED')) {
       const logs = await stack.logs().catch(() => ({}) as Record<string, string>)
       await mkdir(join(runDir, 'logs'), { recursive: true })
@@ -473,6 +506,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     probes: probeResults.sort((a, b) => a.index - b.index),
     windows,
     environment,
+    ...(prometheusSection ? { prometheus: prometheusSection } : {}),
   }
   if (failure !== undefined && !interrupted) {
     const e = failure as { code?: string; message?: string }

@@ -14,6 +14,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { GamedayError } from '../errors.ts'
 import { parseBearerChallenge as parseChallenge } from '../oauth/bearer-challenge.ts'
+import { PROBE_HEADER } from '../util/component/traffic-source.ts'
 import { registerSecret } from '../util/secrets.ts'
 
 /** Where the client talks to. */
@@ -82,6 +83,8 @@ export interface AuthorizeOptions {
 }
 
 const FORM = 'application/x-www-form-urlencoded'
+/** Every request of this client is deliberate (a fault's or a probe's): marked, so components count it under source="probe" (DESIGN.md). */
+const DELIBERATE = 'harness'
 
 /** A PKCE verifier (43 chars of base64url) and its S256 challenge. */
 export function pkcePair(): { verifier: string; challenge: string } {
@@ -104,7 +107,7 @@ function basicAuth(client: OAuthClient): string | undefined {
 async function postForm(url: string, params: Record<string, string | undefined>, client: OAuthClient | undefined, signal?: AbortSignal): Promise<{ status: number; body: Record<string, unknown>; ms: number }> {
   const body = new URLSearchParams()
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') body.set(k, v)
-  const headers: Record<string, string> = { 'content-type': FORM, accept: 'application/json' }
+  const headers: Record<string, string> = { 'content-type': FORM, accept: 'application/json', [PROBE_HEADER]: DELIBERATE }
   const auth = client ? basicAuth(client) : undefined
   if (auth) headers.authorization = auth
   else if (client) body.set('client_id', client.clientId)
@@ -173,7 +176,7 @@ export function parseBearerChallenge(header: string | null): { error?: string; r
 /** GET a protected resource with a bearer token. */
 export async function callResource(url: string, accessToken: string, signal?: AbortSignal): Promise<ResourceResponse> {
   const started = performance.now()
-  const res = await fetch(url, { headers: { authorization: `Bearer ${accessToken}` }, signal })
+  const res = await fetch(url, { headers: { authorization: `Bearer ${accessToken}`, [PROBE_HEADER]: DELIBERATE }, signal })
   await res.arrayBuffer()
   return { status: res.status, ...parseBearerChallenge(res.headers.get('www-authenticate')), ms: performance.now() - started }
 }
@@ -269,6 +272,7 @@ export async function authorize(ep: OAuthEndpoints, client: OAuthClient, opts: A
     const headers = new Headers(req.init.headers)
     const cookie = jar.header()
     if (cookie) headers.set('cookie', cookie)
+    headers.set(PROBE_HEADER, DELIBERATE)
     const res = await fetch(req.url, { ...req.init, headers, redirect: 'manual', signal: opts.signal })
     jar.add(res)
     const location = res.headers.get('location')

@@ -169,7 +169,47 @@ export type ProbeResult = Static<typeof ProbeResultSchema>
  * `aborted` was ended early on purpose (`abortedBy`); `interrupted` by
  * SIGINT/SIGTERM; `errored` when the harness itself failed mid-run.
  */
-export const RunStatusSchema = literals(['completed', 'aborted', 'interrupted', 'errored'])
+export const AlertTransitionSchema = Type.Object(
+  { alertname: Type.String(), state: Type.Union([Type.Literal('firing'), Type.Literal('resolved')]), labels: StringMap, at: Type.Number({ description: 'ms since t0' }) },
+  { additionalProperties: false, description: 'one alert transition' },
+)
+export type AlertTransition = Static<typeof AlertTransitionSchema>
+
+const AlertDetectionSchema = Type.Object(
+  {
+    alertname: Type.String(),
+    slo: Type.String({ description: 'SLO id from the alert labels' }),
+    severity: Type.String(),
+    firedAt: Type.Number({ description: 'ms since t0' }),
+    resolvedAt: Type.Optional(Type.Number({ description: 'ms since t0' })),
+    faultIndex: Type.Optional(Type.Integer({ description: 'timeline index of the fault it detected; absent for a false alarm' })),
+    fault: Type.Optional(Type.String()),
+    timeToDetectSeconds: Type.Optional(Type.Number({ description: 'seconds from the fault injection to the firing' })),
+    timeToResolveSeconds: Type.Optional(Type.Number({ description: 'seconds from the fault revert to the resolution (negative: resolved before the revert)' })),
+    falseAlarm: Type.Boolean(),
+  },
+  { additionalProperties: false, description: 'one firing of one alert, and what it detected' },
+)
+export type AlertDetection = Static<typeof AlertDetectionSchema>
+
+const PrometheusSectionSchema = Type.Object(
+  {
+    version: Type.String({ description: 'Prometheus version' }),
+    scrapeIntervalSeconds: Num,
+    windows: Type.Array(
+      Type.Object({ severity: Type.Union([Type.Literal('page'), Type.Literal('ticket')]), factor: Num, shortSeconds: Num, longSeconds: Num }, { additionalProperties: false }),
+      { description: 'the in-run alert conditions (both windows must burn faster than factor times the budget)' },
+    ),
+    alerts: Type.Array(Type.Object({ alert: Type.String(), slo: Type.String(), severity: Type.Union([Type.Literal('page'), Type.Literal('ticket')]) }, { additionalProperties: false })),
+    skipped: Type.Array(Type.Object({ id: Type.String(), reason: Type.String() }, { additionalProperties: false }), { description: 'SLOs with no server-side SLI, hence no alert, and why' }),
+    transitions: Type.Array(AlertTransitionSchema),
+    detections: Type.Array(AlertDetectionSchema),
+  },
+  { additionalProperties: false, description: 'what run --prometheus saw: in-run alert windows, alert transitions, time to detect' },
+)
+export type PrometheusSection = Static<typeof PrometheusSectionSchema>
+
+const RunStatusSchema = literals(['completed', 'aborted', 'interrupted', 'errored'])
 export type RunStatus = Static<typeof RunStatusSchema>
 /** What ended an `aborted` run: an SLO with `abortOnFail`, or the steady-state gate. */
 export const AbortedBySchema = literals(['slo', 'steady-state'])
@@ -214,6 +254,7 @@ const recordProperties = {
    ),
   environment: Type.Object({ node: Type.String(), platform: Type.String(), cpus: Type.Number(), harnessVersion: Type.String() }, { additionalProperties: false }),
   error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() }, { additionalProperties: false, description: 'what errored (status `errored`)' })),
+  prometheus: Type.Optional(PrometheusSectionSchema),
 }
 
 /** The record of one run (schema version 2). */

@@ -12,6 +12,7 @@ import { stringify } from 'yaml'
 import type { RunRecord } from '../record/index.ts'
 import type { Verdict } from '../slo/types.ts'
 import { maskSecrets } from '../util/secrets.ts'
+import { alertRows, alertWindowsLine } from './alert-rows.ts'
 import { timeCharts } from './charts.ts'
 import { atSeconds, escapeXml as e, formatBudget, formatMargin, formatMeasured, formatProbe, sloLabel, sloStatus, verdictWord } from './format.ts'
 import type { ReporterDefinition } from './types.ts'
@@ -37,10 +38,12 @@ function markers(record: RunRecord): Array<{ t: number; label: string }> {
   const out: Array<{ t: number; label: string }> = []
   for (const ev of [...record.events].sort((a, b) => a.t - b.t)) {
     if (ev.t < 0 || ev.t > record.load.durationMs) continue
-    const key = `${ev.type}@${Math.floor(ev.t / 1000)}`
+    // an alert transition is marked with its alert's name: a page and a ticket firing in the same second are two marks
+    const label = ev.source === 'prometheus' && typeof ev.data?.alertname === 'string' ? `${ev.data.alertname} ${String(ev.data.state)}` : ev.type
+    const key = `${label}@${Math.floor(ev.t / 1000)}`
     if (seen.has(key)) continue
     seen.add(key)
-    out.push({ t: Math.round(ev.t) / 1000, label: ev.type })
+    out.push({ t: Math.round(ev.t) / 1000, label })
     if (out.length >= 60) break
   }
   return out
@@ -161,6 +164,21 @@ function renderHtml(record: RunRecord, verdict: Verdict): string {
         `<tr><td>${f.index}</td><td>${e(f.fault)}</td><td><code>${e(JSON.stringify(f.params))}</code></td><td>${atSeconds(f.injectedAt)}</td><td>${f.revertedAt === undefined ? '–' : atSeconds(f.revertedAt)}</td><td>${e(f.status)}${f.error ? `: ${e(f.error)}` : ''}</td></tr>`,
     )
     .join('\n')
+  const alerts = alertRows(record)
+  const alertSection = record.prometheus
+    ? `<section id="alerts"><h2>Alerts (Prometheus)</h2>
+<p class="muted">Windows: ${e(alertWindowsLine(record.prometheus))}</p>
+${
+  alerts.rows.length
+    ? `<table><thead><tr><th>alert</th><th>fault</th><th>fired</th><th>time to detect</th><th>resolved</th><th>time to resolve</th><th>verdict</th></tr></thead><tbody>\n${alerts.rows
+        .map((r) => `<tr><td>${e(r.alert)}</td><td>${e(r.fault)}</td><td>${e(r.firedAt)}</td><td>${e(r.timeToDetect)}</td><td>${e(r.resolvedAt)}</td><td>${e(r.timeToResolve)}</td><td class="${r.verdict === 'detected' ? 'pass' : 'fail'}">${e(r.verdict)}</td></tr>`)
+        .join('\n')}\n</tbody></table>`
+    : '<p>No alert fired.</p>'
+}
+${alerts.silent.length ? `<p>Never fired: ${e(alerts.silent.join(', '))}</p>` : ''}
+${record.prometheus.skipped.map((s) => `<p class="muted">${e(s.id)}: no alert (no server-side SLI: ${e(s.reason)})</p>`).join('\n')}
+</section>`
+    : ''
   const { js, css } = uplotAssets()
   return `<!doctype html>
 <html lang="en">
@@ -188,6 +206,7 @@ ${sloRows}
 <p class="muted">Shaded: fault windows. Dashed lines: events.</p>
 ${data.charts.map((c) => `<div class="chart" id="chart-${c.id}"></div>`).join('\n')}
 </section>
+${alertSection}
 <section id="probes"><h2>Probes</h2>
 ${record.probes.length ? `<table><thead><tr><th>probe</th><th>measures</th><th>value</th><th>status</th><th>breakdown</th><th>when</th></tr></thead><tbody>\n${probeRows}\n</tbody></table>` : '<p class="muted">no probes in this run</p>'}
 </section>

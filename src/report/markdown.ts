@@ -6,6 +6,7 @@ import type { RunRecord } from '../record/index.ts'
 import type { Verdict } from '../slo/types.ts'
 import { maskSecrets } from '../util/secrets.ts'
 import { formatBudget, formatMargin, formatMeasured, formatProbe, sloLabel, sloStatus, verdictWord } from './format.ts'
+import { alertRows, alertWindowsLine } from './alert-rows.ts'
 import type { ReporterDefinition } from './types.ts'
 
 function cell(s: string): string {
@@ -37,6 +38,17 @@ export const markdown: ReporterDefinition = {
     if (record.probes.length) {
       out.push('', '**Probes**', '')
       for (const p of record.probes) out.push(`- ${cell(p.name)} (\`${p.probe}\`): ${formatProbe(p)}${p.status !== 'ok' ? ` — ${p.status}${p.error ? `: ${cell(p.error)}` : ''}` : ''}`)
+    }
+    if (record.prometheus) {
+      const { rows, silent } = alertRows(record)
+      out.push('', '**Alerts (Prometheus)**', '', `Windows: ${cell(alertWindowsLine(record.prometheus))}`, '')
+      if (rows.length) {
+        out.push('| alert | fault | fired | time to detect | resolved | time to resolve | verdict |', '|---|---|---|---|---|---|---|')
+        for (const r of rows) out.push(`| ${cell(r.alert)} | ${cell(r.fault)} | ${r.firedAt} | ${r.timeToDetect} | ${r.resolvedAt} | ${r.timeToResolve} | ${r.verdict} |`)
+      } else out.push('No alert fired.')
+      if (silent.length) out.push('', `Never fired: ${silent.map((a) => `\`${cell(a)}\``).join(', ')}`)
+      if (record.prometheus.skipped.length) out.push('')
+      for (const s of record.prometheus.skipped) out.push(`- ${s.id}: no alert (no server-side SLI: ${cell(s.reason)})`)
     }
     const attributions = verdict.slos.filter((s) => s.attribution).slice(0, 3)
     if (attributions.length) {

@@ -12,6 +12,7 @@ import { faults as faultRegistry } from '../faults/index.ts'
 import type { Capability, FaultDefinition } from '../faults/types.ts'
 import { probes as probeRegistry } from '../probes/index.ts'
 import type { ProbeDefinition } from '../probes/types.ts'
+import { slis } from '../prometheus/slis.ts'
 import { slos as sloRegistry } from '../slo/index.ts'
 import type { SloDefinition, SloFeeders } from '../slo/types.ts'
 import { formatDuration, parseDuration } from '../util/duration.ts'
@@ -27,6 +28,8 @@ export interface Registries {
 
 /** True when something in the scenario feeds an SLO with these feeders. */
 export function isFed(feeders: SloFeeders, scenario: Pick<Scenario, 'load' | 'timeline'>): boolean {
+  // a run option (`--prometheus`) is checked when the run starts
+  if (feeders.runOptions?.length) return true
   const flows = scenario.load.flows.map((f) => f.flow as string)
   if (feeders.flows === 'any' ? flows.length > 0 : (feeders.flows ?? []).some((f) => flows.includes(f))) return true
   if ((feeders.probes ?? []).some((p) => scenario.timeline.some((e) => e.probe === p))) return true
@@ -234,13 +237,19 @@ export function checkRules(scenario: Scenario, registries: Registries = { faults
   const slos = registries.slos ?? sloRegistry
   const sloIds = new Set<string>()
   scenario.slos.forEach((slo, i) => {
-    const key = `${slo.id}/${slo.target ?? ''}/${slo.window ?? ''}`
+    const key = `${slo.id}/${slo.target ?? ''}/${slo.window ?? ''}/${slo.alert ?? ''}`
     if (sloIds.has(key)) issues.push({ path: ['slos', i, 'id'], message: `duplicate SLO ${slo.id}${slo.target ? ` for ${slo.target}` : ''}` })
     sloIds.add(key)
     checkTarget(['slos', i, 'target'], slo.target)
     const def = Object.hasOwn(slos, slo.id) ? slos[slo.id] : undefined
     if (def && !isFed(def.feeders, scenario)) {
       issues.push({ path: ['slos', i, 'id'], message: `${slo.id} has nothing to measure it in this scenario, so it could only fail with no data`, hint: `add ${feederText(def.feeders)}, or drop ${slo.id}` })
+    }
+    if (slo.id === 'D1' && slo.alert !== undefined && !Object.hasOwn(slis, slo.alert)) {
+      issues.push({ path: ['slos', i, 'alert'], message: `must be an SLO with a server-side SLI (got ${quote(slo.alert)}, expected one of ${Object.keys(slis).join(', ')})`, hint: 'D1 times the page alert of that SLO; see docs/prometheus-alerts.md' })
+    }
+    if (slo.id !== 'D1' && slo.alert !== undefined) {
+      issues.push({ path: ['slos', i, 'alert'], message: `only D1 takes an alert (got it on ${slo.id})`, hint: 'drop `alert:` here, or add `- { id: D1, alert: ' + slo.id + ' }`' })
     }
     if (slo.objective !== undefined && !OBJECTIVE.test(slo.objective.trim())) {
       issues.push({ path: ['slos', i, 'objective'], message: `must be a k6 threshold expression (got ${quote(slo.objective)})`, hint: "for example 'rate<0.001', 'p(95)<300ms', 'max<10s'" })

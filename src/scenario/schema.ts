@@ -198,7 +198,7 @@ export const TimelineEntry = Type.Object(
 )
 
 export const SloId = Type.Union(
-  ['M1', 'M2', 'M3', 'M4', 'M5', 'M6', 'M7', 'M8', 'M9', 'M10', 'S1', 'L1'].map((s) => Type.Literal(s)),
+  ['M1', 'M2', 'M3', 'M4', 'M5', 'M6', 'M7', 'M8', 'M9', 'M10', 'S1', 'L1', 'D1'].map((s) => Type.Literal(s)),
   { description: 'an SLO from the catalog (`oauth-gameday list slos`)' },
 )
 export const SloWindow = Type.Union(
@@ -217,6 +217,7 @@ export const SloEntry = Type.Object(
       Type.Boolean({ description: 'k6\'s abortOnFail: end the run early (status aborted, abortedBy slo, exit 99) as soon as this SLO is broken so far; faults are reverted and the reports written' }),
     ),
     delayAbortEval: Type.Optional(Duration('with abortOnFail: how long after the start of the load before a breach may end the run (k6\'s delayAbortEval; default 0s)')),
+    alert: Type.Optional(Type.String({ description: 'D1 only: the SLO whose page alert is timed (M1, M2, M3, M6 or M10); D1 needs `run --prometheus`' })),
   },
   { additionalProperties: false },
 )

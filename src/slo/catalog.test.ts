@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { buildRecord } from '../../test/fixtures/records/build.ts'
-import type { ProbeResult } from '../record/index.ts'
+import type { ProbeResult, RunRecord } from '../record/index.ts'
 import { slos } from './index.ts'
 import { scoreSlo } from './score.ts'
 import { parseThreshold } from './threshold.ts'
@@ -12,8 +12,8 @@ function probe(p: Partial<ProbeResult> & Pick<ProbeResult, 'probe'>): ProbeResul
 }
 
 describe('slo catalog', () => {
-  it('registers M1..M10, S1 and L1 under their ids, each with a parseable default objective', () => {
-    expect(Object.keys(slos).sort()).toEqual(['L1', 'M1', 'M10', 'M2', 'M3', 'M4', 'M5', 'M6', 'M7', 'M8', 'M9', 'S1'])
+  it('registers M1..M10, S1, L1 and D1 under their ids, each with a parseable default objective', () => {
+    expect(Object.keys(slos).sort()).toEqual(['D1', 'L1', 'M1', 'M10', 'M2', 'M3', 'M4', 'M5', 'M6', 'M7', 'M8', 'M9', 'S1'])
     for (const [key, def] of Object.entries(slos)) {
       expect(def.id).toBe(key)
       expect(() => parseThreshold(def.objective)).not.toThrow()
@@ -288,5 +288,34 @@ describe('L1 and M10 with browser logins', () => {
     const v = slos.M10!.indicator(logins(0.2), W)
     expect(v.value).toBeCloseTo(0.2, 5)
     expect(v.total).toBe(100)
+  })
+})
+
+describe('D1', () => {
+  const fault = { index: 1, fault: 'bad-key-rotation', params: {}, injectedAt: 2000, revertedAt: 6000, status: 'reverted' as const }
+  const withAlerts = (detections: NonNullable<RunRecord['prometheus']>['detections']): RunRecord => ({
+    ...buildRecord({}),
+    faults: [fault],
+    prometheus: { version: '2.42.0', scrapeIntervalSeconds: 1, windows: [], alerts: [{ alert: 'GamedaySLO_M3_page', slo: 'M3', severity: 'page' }], skipped: [], transitions: [], detections },
+  })
+  const page = (firedAt: number, falseAlarm = false) => ({ alertname: 'GamedaySLO_M3_page', slo: 'M3', severity: 'page', firedAt, falseAlarm, ...(falseAlarm ? {} : { faultIndex: 1, fault: 'bad-key-rotation', timeToDetectSeconds: (firedAt - 2000) / 1000 }) })
+
+  it('measures the time from injection to the page alert of the named SLO', () => {
+    const s = scoreSlo(withAlerts([page(5500)]), { id: 'D1', alert: 'M3', objective: 'max<5s' }, true)
+    expect(s).toMatchObject({ measured: 3500, pass: true })
+    expect(scoreSlo(withAlerts([page(5500)]), { id: 'D1', alert: 'M3', objective: 'max<3s' }, true).pass).toBe(false)
+  })
+
+  it('breaks when the alert never fired for a fault, or fired with no fault', () => {
+    const missed = scoreSlo(withAlerts([]), { id: 'D1', alert: 'M3' }, true)
+    expect(missed.pass).toBe(false)
+    expect(missed.attribution).toMatch(/GamedaySLO_M3_page never fired for bad-key-rotation#1/)
+    const falseAlarm = scoreSlo(withAlerts([page(3000), page(9000, true)]), { id: 'D1', alert: 'M3' }, true)
+    expect(falseAlarm.pass).toBe(false)
+    expect(falseAlarm.attribution).toMatch(/false alarm at 9.0s/)
+  })
+
+  it('has no data without run --prometheus', () => {
+    expect(scoreSlo({ ...buildRecord({}), faults: [fault] }, { id: 'D1', alert: 'M3' }, true)).toMatchObject({ noData: true, pass: false })
   })
 })

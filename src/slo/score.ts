@@ -68,7 +68,7 @@ export function scoreSlo(record: RunRecord, entry: SloEntry, explicit: boolean, 
   const base = { id: def.id, title: def.title, objective, window: windowName, windowMs: windowMs ?? ([0, 0] as [number, number]), severity }
   const target = entry.target
   const withTarget = (s: SloScore): SloScore => (target === undefined ? s : { ...s, target })
-  const value = windowMs ? def.indicator(record, windowMs, target, threshold) : { value: null }
+  const value = windowMs ? def.indicator(record, windowMs, target, threshold, entry) : { value: null }
   if (value.value === null || !windowMs) {
     return withTarget({ ...base, measured: null, pass: !explicit, margin: null, budgetConsumed: null, noData: true })
   }

@@ -4,7 +4,7 @@
  * produced the numbers.
  */
 import type { RunRecord } from '../record/index.ts'
-import type { SloWindowValue } from '../scenario/schema.ts'
+import type { SloEntry, SloWindowValue } from '../scenario/schema.ts'
 import type { Threshold } from './threshold.ts'
 
 export interface IndicatorValue {
@@ -30,6 +30,8 @@ export interface SloFeeders {
   readonly flows?: readonly string[] | 'any'
   readonly probes?: readonly string[]
   readonly faults?: readonly string[]
+  /** Run options that feed it (`prometheus`: `run --prometheus`); checked when the run starts, not by `validate`. */
+  readonly runOptions?: readonly 'prometheus'[]
 }
 
 export interface SloDefinition {
@@ -43,7 +45,7 @@ export interface SloDefinition {
   /** What in a scenario feeds it (see {@link SloFeeders}). */
   readonly feeders: SloFeeders
   /** Compute the indicator over [from, to) ms since t0, optionally for one RS. */
-  indicator(record: RunRecord, window: [number, number], target?: string, threshold?: Threshold): IndicatorValue
+  indicator(record: RunRecord, window: [number, number], target?: string, threshold?: Threshold, entry?: SloEntry): IndicatorValue
   /** A human explanation of a breach, from the data (e.g. 401s with unknown_kid → "RS did not refetch the key set"). */
   attribute?(record: RunRecord, window: [number, number], value: IndicatorValue): string | undefined
 }

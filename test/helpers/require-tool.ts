@@ -1,5 +1,6 @@
 /**
- * Suites that need an outside tool (Docker, Chromium, docker-compose, k6) ask
+ * Suites that need an outside tool (Docker, Chromium, docker-compose, k6,
+ * Prometheus and promtool) ask
  * here first. Outside CI a missing tool skips the suite with the reason in its
  * name; under `CI` it fails loudly instead, so a broken CI image cannot turn
  * into a green run that tested nothing. k6 is the exception: it cannot be
@@ -8,8 +9,9 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { describe, it } from 'vitest'
+import { findPrometheusTool } from '../../src/prometheus/binaries.ts'
 
-export type Tool = 'docker' | 'chromium' | 'docker-compose' | 'k6'
+export type Tool = 'docker' | 'chromium' | 'docker-compose' | 'k6' | 'prometheus' | 'promtool'
 
 export interface ToolCheck {
   available: boolean
@@ -24,6 +26,8 @@ const INSTALL_HINT: Record<Tool, string> = {
   chromium: 'apt-get install -y chromium, or set CHROMIUM_PATH',
   'docker-compose': 'apt-get install -y docker-compose (or the docker compose plugin)',
   k6: 'install k6 from https://k6.io (not packaged by Debian), or set K6_PATH',
+  prometheus: 'apt-get install -y prometheus (brings promtool), or set PROMETHEUS_BIN',
+  promtool: 'apt-get install -y prometheus (brings promtool), or set PROMTOOL_BIN',
 }
 
 function runs(cmd: string, args: string[], timeoutMs = 15_000): { ok: boolean; why: string } {
@@ -52,6 +56,13 @@ function check(tool: Tool): ToolCheck {
       const v2 = runs('docker', ['compose', 'version', '--short'])
       if (v2.ok) return { available: true, command: ['docker', 'compose'] }
       return { available: false, reason: `neither docker-compose nor docker compose works (${v1.why})` }
+    }
+    case 'prometheus':
+    case 'promtool': {
+      const bin = findPrometheusTool(tool)
+      if (!bin) return { available: false, reason: `no ${tool} (${tool === 'prometheus' ? 'PROMETHEUS_BIN' : 'PROMTOOL_BIN'} unset or wrong, none on PATH)` }
+      const r = runs(bin, ['--version'])
+      return r.ok ? { available: true, command: [bin] } : { available: false, reason: `${bin} does not run (${r.why})` }
     }
     case 'k6': {
       const bin = process.env.K6_PATH || 'k6'

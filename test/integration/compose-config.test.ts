@@ -5,7 +5,7 @@
  * every image tag pinned once, and a Prometheus job for every port.
  */
 import { spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
@@ -127,5 +127,30 @@ describe('compose pinning and observability config', () => {
     const names = new Set(exprs.flatMap((e) => [...e.matchAll(/\b((?:mock_as|rs|cdn|proxy)_[a-z_]+?)(?:_bucket)?\b(?=[{[ )])/g)].map((m) => m[1]!)))
     expect(names.size).toBeGreaterThan(8)
     for (const n of names) expect(sources, `metric ${n}`).toContain(`'${n}'`)
+  })
+})
+
+describeWithTool('promtool', 'the compose Prometheus', () => {
+  it('loads a config and the SLO rules of every shipped scenario that promtool accepts', () => {
+    const promtool = requireTool('promtool').command!
+    const r = spawnSync(promtool[0]!, [...promtool.slice(1), 'check', 'config', join(ROOT, 'deploy/prometheus/prometheus.yml')], { encoding: 'utf8', timeout: 60_000 })
+    expect(r.status, `${r.stdout}${r.stderr}`).toBe(0)
+    const checked = [...`${r.stdout}${r.stderr}`.matchAll(/Checking .*rules\/([a-z0-9-]+)\.yaml/g)].map((m) => m[1])
+    const shipped = readdirSync(join(ROOT, 'scenarios'))
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => f.replace(/\.yaml$/, ''))
+    expect(checked.sort()).toEqual(shipped.sort())
+    const compose = readFileSync(COMPOSE_FILE, 'utf8')
+    expect(compose).toContain('./deploy/prometheus/rules:/etc/prometheus/rules:ro')
+  })
+
+  it('charts burn rate and remaining budget from series the rules record', () => {
+    const dashboard = JSON.parse(readFileSync(join(ROOT, 'deploy/grafana/dashboards/oauth-slis.json'), 'utf8')) as { panels: Array<{ targets?: Array<{ expr: string }> }> }
+    const exprs = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr)).join('\n')
+    const rules = readFileSync(join(ROOT, 'deploy/prometheus/rules/bad-key-rotation.yaml'), 'utf8')
+    for (const series of ['slo:current_burn_rate:ratio', 'slo:period_error_budget_remaining:ratio']) {
+      expect(exprs).toContain(series)
+      expect(rules).toContain(`record: ${series}`)
+    }
   })
 })

@@ -56,12 +56,18 @@ describe('mock-as conformance', () => {
       await post(app, '/token', { grant_type: 'client_credentials' }, { authorization: basic('svc', 'nope') })
       const m = await app.inject({ url: '/metrics' })
       expect(m.statusCode).toBe(200)
-      expect(m.body).toMatch(/mock_as_requests_total\{endpoint="\/token",grant_type="client_credentials",status="200",error=""\} \d+/)
-      expect(m.body).toMatch(/mock_as_requests_total\{endpoint="\/token",grant_type="client_credentials",status="401",error="invalid_client"\} \d+/)
+      expect(m.body).toMatch(/mock_as_requests_total\{endpoint="\/token",grant_type="client_credentials",status="200",error="",source="load"\} \d+/)
+      expect(m.body).toMatch(/mock_as_requests_total\{endpoint="\/token",grant_type="client_credentials",status="401",error="invalid_client",source="load"\} \d+/)
       expect(m.body).toMatch(/mock_as_tokens_issued_total\{grant_type="client_credentials",format="jwt"\} \d+/)
       expect(m.body).toContain('mock_as_request_duration_seconds_bucket')
       expect(m.body).toMatch(/mock_as_published_keys 1/)
       expect(m.body).toContain('mock_as_refresh_reuse_detected_total')
+    })
+
+    it('counts requests marked x-gameday-probe under source="probe"', async () => {
+      await post(app, '/token', { grant_type: 'client_credentials' }, { ...SVC, 'x-gameday-probe': 'test' })
+      const m = await app.inject({ url: '/metrics' })
+      expect(m.body).toMatch(/mock_as_requests_total\{endpoint="\/token",grant_type="client_credentials",status="200",error="",source="probe"\} 1\n/)
     })
   })
 

@@ -1,7 +1,8 @@
-/** `export k6 <scenario>`: the scenario's load as a k6 script, to run with your own k6 setup. */
+/** `export k6 <scenario>`: the scenario's load as a k6 script, to run with your own k6 setup; `export slo-rules`: its SLOs as Prometheus rules. */
 import type { Command } from 'commander'
 import { out } from '../output.ts'
 import { intArg } from '../program.ts'
+import { registerExportSloRules } from './export-slo-rules.ts'
 
 export function registerExport(program: Command): void {
   const exp = program.command('export').description('export a scenario for another tool')
@@ -19,4 +20,5 @@ export function registerExport(program: Command): void {
       out(dir)
       for (const f of files) out(`  ${f}`)
     })
+  registerExportSloRules(exp)
 }

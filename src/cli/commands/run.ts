@@ -21,6 +21,7 @@ interface RunFlags {
   seed?: number
   quiet: boolean
   smoke: boolean
+  prometheus: boolean
 }
 
 export { worstExitCode } from '../exit-code.ts'
@@ -63,6 +64,7 @@ export function registerRun(program: Command): void {
     .option('--seed <n>', 'seed for schedules and jitter (same seed, same run plan)', intArg('--seed'))
     .option('--quiet', 'no live progress; print only the run folders', false)
     .option('--smoke', 'a quick end-to-end check: every scenario at a quarter of its length (floors keep 10 s of load); fault params and probe timeouts unchanged', false)
+    .option('--prometheus', 'run a real Prometheus (PROMETHEUS_BIN or PATH) beside the stack with the SLO burn-rate alerts in game-day windows; record time to detect per alert', false)
     .action(async (paths: string[], flags: RunFlags) => {
       const { expandScenarioPaths, loadEach, loadScenarios } = await import('../../scenario/load.ts')
       // one file: its errors are the command's error (exit 104); several: a bad file is refused, the rest run
@@ -128,6 +130,7 @@ export function registerRun(program: Command): void {
               outDir: flags.out,
               ...(flags.reporter ? { reporters: flags.reporter } : {}),
               ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
+              ...(flags.prometheus ? { prometheus: true } : {}),
               signal: controller.signal,
               log,
               onProgress: (p) => progress.update(p),

@@ -1,0 +1,105 @@
+/**
+ * `run --prometheus`: the in-run SLO rules (game-day windows, burn factors
+ * kept), a real Prometheus scraping the reference components, and an alert
+ * watcher polling `/api/v1/alerts` every second. The runner calls `start`
+ * once the stack is up, `watch` once t0 is known, and `finish` (always) at
+ * the end; transitions become run events as they happen.
+ */
+import { GamedayError } from '../errors.ts'
+import type { Logger } from '../log.ts'
+import type { AlertTransition, FaultWindow, PrometheusSection } from '../record/index.ts'
+import type { Targets } from '../runtime/types.ts'
+import type { Scenario } from '../scenario/schema.ts'
+import { D1_DEFAULT_ALERT } from '../slo/d1.ts'
+import { AlertWatcher, detections } from './alerts.ts'
+import { requirePrometheusTool } from './binaries.ts'
+import { type ScrapeTarget, type StartedPrometheus, startPrometheus } from './server.ts'
+import { buildSloRules, renderSloRules } from './slo-rules.ts'
+import { gameDayWindows } from './windows.ts'
+
+const SCRAPE_SECONDS = 1
+const POLL_MS = 1000
+
+/** The reference components of a stack, as scrape targets (RSs labelled `rs=<name>`). */
+export function scrapeTargets(targets: Targets): ScrapeTarget[] {
+  const out: ScrapeTarget[] = []
+  if (targets.control.as) out.push({ job: 'mock-as', url: new URL(targets.issuer).origin })
+  for (const rs of targets.resourceServers) if (rs.control && !rs.external) out.push({ job: `rs-${rs.name}`, url: rs.baseUrl, labels: { rs: rs.name } })
+  return out
+}
+
+export interface GameDayPrometheus {
+  /** Settles with an ERR_PROMETHEUS_FAILED when Prometheus dies before `finish`. */
+  readonly died: Promise<GamedayError>
+  /** Start polling alerts; times are ms since `t0`. */
+  watch(t0: number, onTransition: (t: AlertTransition) => void): void
+  /** Poll once more, stop Prometheus, remove its data; the record section. Safe to call twice. */
+  finish(faults: readonly FaultWindow[], endMs: number): Promise<PrometheusSection>
+}
+
+/** Fail early, before anything starts, when there is no Prometheus. */
+export function checkPrometheusAvailable(): void {
+  requirePrometheusTool('prometheus')
+}
+
+/**
+ * Start Prometheus for a run of `loadSeconds`.
+ *
+ * @example const prom = await startGameDayPrometheus({ scenario, targets, loadSeconds: 60, log })
+ */
+export async function startGameDayPrometheus(o: { scenario: Scenario; targets: Targets; loadSeconds: number; log: Logger; signal?: AbortSignal }): Promise<GameDayPrometheus> {
+  const bin = requirePrometheusTool('prometheus')
+  const windows = gameDayWindows(o.loadSeconds, SCRAPE_SECONDS)
+  // D1 times the page alert of another SLO: make sure that SLO has rules even when the scenario does not score it
+  const timed = o.scenario.slos.filter((s) => s.id === 'D1').map((s) => s.alert ?? D1_DEFAULT_ALERT)
+  const extra = [...new Set(timed)].filter((id) => !o.scenario.slos.some((s) => s.id === id && s.target === undefined)).map((id) => ({ id }) as Scenario['slos'][number])
+  const rules = buildSloRules({ id: o.scenario.id, slos: [...o.scenario.slos, ...extra] }, { periodSeconds: windows.find((w) => w.severity === 'ticket')?.longSeconds ?? o.loadSeconds, windows })
+  const targets = scrapeTargets(o.targets)
+  const prom: StartedPrometheus = await startPrometheus({ bin, targets, rules: renderSloRules(o.scenario.id, rules), scrapeIntervalSeconds: SCRAPE_SECONDS, log: o.log, ...(o.signal ? { signal: o.signal } : {}) })
+  let watcher: AlertWatcher | undefined
+  let timer: NodeJS.Timeout | undefined
+  let inFlight: Promise<void> | undefined
+  let notify: (t: AlertTransition) => void = () => {}
+  const poll = async () => {
+    if (!watcher) return
+    try {
+      const alerts = await prom.alerts()
+      for (const t of watcher.update(alerts, Date.now())) notify(t)
+    } catch (err) {
+      o.log.debug({ err: (err as Error).message }, 'prometheus.poll_failed')
+    }
+  }
+  const grace = new Map(rules.alerts.map((a) => [a.alert, Math.max(...a.windows.map((w) => w.longSeconds)) * 1000]))
+  let finished: Promise<PrometheusSection> | undefined
+  return {
+    died: prom.died.then((code) => new GamedayError('ERR_PROMETHEUS_FAILED', `prometheus exited during the run (code ${code})`, { hint: 'the run is errored: Prometheus is a harness component' })),
+    watch(t0, onTransition) {
+      watcher = new AlertWatcher(t0)
+      notify = onTransition
+      timer = setInterval(() => {
+        inFlight ??= poll().finally(() => {
+          inFlight = undefined
+        })
+      }, POLL_MS)
+    },
+    finish(faults, endMs) {
+      finished ??= (async () => {
+        if (timer) clearInterval(timer)
+        await inFlight
+        await poll()
+        await prom.stop()
+        const transitions = watcher?.transitions ?? []
+        return {
+          version: prom.version,
+          scrapeIntervalSeconds: SCRAPE_SECONDS,
+          windows: windows.map((w) => ({ ...w })),
+          alerts: rules.alerts.map((a) => ({ alert: a.alert, slo: a.slo, severity: a.severity })),
+          skipped: rules.skipped.map((s) => ({ ...s })),
+          transitions,
+          detections: detections(transitions, faults, endMs, (name) => grace.get(name) ?? 30_000),
+        }
+      })()
+      return finished
+    },
+  }
+}
