@@ -36,6 +36,8 @@ function maskRunJson(value: unknown): unknown {
     }
     return out
   }
+  // the fake stack listens on a free port
+  if (typeof value === 'string') return value.replace(/http:\/\/127\.0\.0\.1:\d+/g, 'http://127.0.0.1:<port>')
   return value
 }
 
@@ -43,6 +45,7 @@ function maskRunJson(value: unknown): unknown {
 function maskText(text: string, outcome: RunOutcome): string {
   return text
     .replaceAll(outcome.record.runId, '<run-id>')
+    .replace(/http:\/\/127\.0\.0\.1:\d+/g, 'http://127.0.0.1:<port>')
     .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z?/g, '<iso-time>')
     .replace(/\bv\d+\.\d+\.\d+\b/g, '<node>')
     .replace(/\b(linux|darwin|win32)-\w+\b/g, '<platform>')

@@ -5,6 +5,7 @@
  * the real clock and hands back fixed per-second series with real encoded
  * histograms. Both are deterministic apart from wall-clock times.
  */
+import { createServer } from 'node:http'
 import type { LoadEngineDefinition } from '../../src/load/types.ts'
 import type { LoadResult } from '../../src/record/index.ts'
 import type { AsControl, ComponentEvent, RuntimeDefinition, StartedStack, Targets } from '../../src/runtime/types.ts'
@@ -36,7 +37,11 @@ export interface FakeRuntime extends RuntimeDefinition {
   stops: number
 }
 
-/** A runtime whose stack is one fake AS (control + feed) and one RS target that nothing calls. */
+/**
+ * A runtime whose stack is one fake AS (control + feed) and one RS target
+ * that only preflight calls: a real loopback server answering 404 to every
+ * request stands at their URLs, so preflight finds something listening.
+ */
 export function fakeRuntime(): FakeRuntime {
   const as: FakeAsCalls = { calls: [] }
   const rt: FakeRuntime = {
@@ -46,7 +51,9 @@ export function fakeRuntime(): FakeRuntime {
     stops: 0,
     async start() {
       const feed: ComponentEvent[] = []
-      const base = 'http://127.0.0.1:9'
+      const server = createServer((_req, res) => res.writeHead(404).end())
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+      const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`
       const targets: Targets = {
         issuer: base,
         tokenEndpoint: `${base}/token`,
@@ -55,7 +62,7 @@ export function fakeRuntime(): FakeRuntime {
         rsJwksUri: `${base}/jwks`,
         clients: [],
         users: [],
-        resourceServers: [{ name: 'orders', baseUrl: 'http://127.0.0.1:10', apiUrl: 'http://127.0.0.1:10/api', scope: 'api', audience: 'orders', profile: 'resilient', mode: 'jwt', external: false }],
+        resourceServers: [{ name: 'orders', baseUrl: base, apiUrl: `${base}/api`, scope: 'api', audience: 'orders', profile: 'resilient', mode: 'jwt', external: false }],
         control: { as: fakeAs(as, feed) },
         feeds: [{ source: 'mock-as', poll: async (since) => feed.filter((e) => e.seq > since) }],
       }
@@ -63,6 +70,7 @@ export function fakeRuntime(): FakeRuntime {
         targets,
         async stop() {
           rt.stops++
+          await new Promise((r) => server.close(r))
         },
         async logs() {
           return { 'mock-as': 'fake log\n' }
