@@ -172,6 +172,18 @@ export class KeyStore {
   }
 
   /**
+   * A JWT with chosen claims and `typ` (null: no typ) over the current signing
+   * key: the chaos mint route's tokens, which no real client can obtain
+   * (another audience, expired, typ JWT).
+   */
+  prepareCustomJwt(payload: Record<string, unknown>, typ: string | null): PendingJwt {
+    const k = this.signing
+    const header: Record<string, unknown> = { alg: k.signAlg, kid: k.kid }
+    if (typ !== null) header.typ = typ
+    return new PendingJwt(`${b64u(JSON.stringify(header))}.${b64u(JSON.stringify(payload))}`, k.signAlg, k.privateKey, k.kid)
+  }
+
+  /**
    * Verify a JWT this AS signed (any key it ever held); returns the payload
    * or undefined. Used by introspection, revocation and refresh lookups.
    */

@@ -138,6 +138,26 @@ describe('mock-as chaos API', () => {
     expect((await jwksKids()).find((k) => k.kid === after.header.kid)?.alg).toBe('ES256')
   })
 
+  it('mints a token with chosen claims and typ over the current key, verifiable with the published JWKS, and refuses bad input', async () => {
+    const { createLocalJWKSet, jwtVerify } = await import('jose')
+    const jwks = createLocalJWKSet((await (await fetch(`${url}/jwks`)).json()) as { keys: [] })
+    const m = await as.mint({ claims: { aud: 'https://elsewhere.example', scope: 'admin', exp: null }, typ: 'JWT' })
+    const { payload, protectedHeader } = await jwtVerify(m.token, jwks)
+    expect(protectedHeader).toMatchObject({ typ: 'JWT', kid: m.kid })
+    expect(payload).toMatchObject({ aud: 'https://elsewhere.example', scope: 'admin', jti: m.jti })
+    expect(payload.exp).toBeUndefined()
+    const plain = await as.mint({ typ: null })
+    expect((await jwtVerify(plain.token, jwks)).protectedHeader.typ).toBeUndefined()
+    expect((await as.mint({})).token.split('.')[0]).toBe(Buffer.from(JSON.stringify({ alg: protectedHeader.alg, kid: m.kid, typ: 'at+jwt' })).toString('base64url'))
+    const active = (await (await introspect((await as.mint({ claims: { scope: 'orders:read' } })).token)).json()) as Record<string, unknown>
+    expect(active).toMatchObject({ active: true, scope: 'orders:read' })
+    for (const body of [{ claims: [] }, { typ: 5 }, { bogus: 1 }]) {
+      const res = await fetch(`${url}/_chaos/mint`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+      expect(res.status, JSON.stringify(body)).toBe(400)
+    }
+    expect((await fetch(`${url}/_chaos/mint`, { method: 'POST', body: '{}' })).status).toBe(401)
+  })
+
   it('applies the clock offset to iat/exp and to introspection checks', async () => {
     await as.setClockOffset(-3600)
     const t = await token()
