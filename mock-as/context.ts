@@ -296,6 +296,7 @@ export function findAccess(ctx: AsContext, token: string): AccessRecord | undefi
       aud: aud as string | string[],
       iat,
       exp,
+      ...(typeof payload.nbf === 'number' ? { nbf: payload.nbf } : {}),
       revoked: ctx.store.statelessRevoked(jti, clientId, sub),
       stateless: true,
     }

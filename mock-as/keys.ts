@@ -186,13 +186,17 @@ export class KeyStore {
   /**
    * Verify a JWT this AS signed (any key it ever held); returns the payload
    * or undefined. Used by introspection, revocation and refresh lookups.
+   * A JWT whose `typ` is not the configured access-token typ is not one of
+   * its access tokens (RFC 9068 §4, RFC 8725 §3.11).
    */
   verifyOwn(token: string): Record<string, unknown> | undefined {
     const parts = token.split('.')
     if (parts.length !== 3) return undefined
     try {
-      const header = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8')) as { kid?: unknown; alg?: unknown }
+      const header = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8')) as { kid?: unknown; alg?: unknown; typ?: unknown }
       if (typeof header.kid !== 'string') return undefined
+      // only what this AS issues as an access token is one: not an ID-token-shaped or typ-less JWT it also signed
+      if (typeof header.typ !== 'string' || header.typ.toLowerCase().replace(/^application\//, '') !== this.typ.toLowerCase()) return undefined
       const key = this.keys.get(header.kid)
       if (!key || header.alg !== key.signAlg) return undefined
       const ok = verifyBytes(key.signAlg, key.publicKey, Buffer.from(`${parts[0]}.${parts[1]}`), Buffer.from(parts[2]!, 'base64url'))

@@ -62,7 +62,7 @@ export function introspectRoute(app: FastifyInstance, ctx: AsContext, bucket: ()
     }
     const tryAccess = () => {
       const a = findAccess(ctx, token)
-      if (!a || a.revoked || a.exp <= nowS || a.iat > nowS) return undefined
+      if (!a || a.revoked || a.exp <= nowS || Math.max(a.iat, a.nbf ?? a.iat) > nowS) return undefined
       if (a.grantId && ctx.store.grants.get(a.grantId)?.revoked) return undefined
       return { active: true, token_type: 'Bearer', client_id: a.clientId, sub: a.sub, scope: a.scope, aud: a.aud, iss: ctx.issuer, iat: a.iat, nbf: a.iat, exp: a.exp, jti: a.jti }
     }

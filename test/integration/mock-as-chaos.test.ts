@@ -151,6 +151,12 @@ describe('mock-as chaos API', () => {
     expect((await as.mint({})).token.split('.')[0]).toBe(Buffer.from(JSON.stringify({ alg: protectedHeader.alg, kid: m.kid, typ: 'at+jwt' })).toString('base64url'))
     const active = (await (await introspect((await as.mint({ claims: { scope: 'orders:read' } })).token)).json()) as Record<string, unknown>
     expect(active).toMatchObject({ active: true, scope: 'orders:read' })
+    // not its access tokens: another typ, no typ, or not valid before an hour from now
+    const nowS = Math.floor(Date.now() / 1000)
+    for (const req of [{ typ: 'JWT' }, { typ: null }, { claims: { nbf: nowS + 3600 } }]) {
+      expect(await (await introspect((await as.mint(req)).token)).json(), JSON.stringify(req)).toEqual({ active: false })
+    }
+    expect(((await (await introspect((await as.mint({ typ: 'application/at+jwt' })).token)).json()) as { active: boolean }).active).toBe(true)
     for (const body of [{ claims: [] }, { typ: 5 }, { bogus: 1 }]) {
       const res = await fetch(`${url}/_chaos/mint`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
       expect(res.status, JSON.stringify(body)).toBe(400)
