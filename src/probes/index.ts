@@ -2,6 +2,7 @@
 import { clockSkewTolerance } from './clock-skew-tolerance.ts'
 import { failOpen } from './fail-open.ts'
 import { jwksRefreshLatency } from './jwks-refresh-latency.ts'
+import { jwtAttacks } from './jwt-attacks.ts'
 import { pkceEnforcement } from './pkce-enforcement.ts'
 import { refreshReuseDetection } from './refresh-reuse-detection.ts'
 import { revocationPropagation } from './revocation-propagation.ts'
@@ -14,4 +15,5 @@ export const probes: Record<string, ProbeDefinition> = {
   'clock-skew-tolerance': clockSkewTolerance,
   'fail-open': failOpen,
   'pkce-enforcement': pkceEnforcement,
+  'jwt-attacks': jwtAttacks,
 }
