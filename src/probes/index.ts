@@ -1,4 +1,5 @@
 /** The probe registry: an explicit object, the key is the id used as `probe:` in YAML. */
+import { asExposure } from './as-exposure.ts'
 import { clockSkewTolerance } from './clock-skew-tolerance.ts'
 import { failOpen } from './fail-open.ts'
 import { jwksRefreshLatency } from './jwks-refresh-latency.ts'
@@ -16,4 +17,5 @@ export const probes: Record<string, ProbeDefinition> = {
   'fail-open': failOpen,
   'pkce-enforcement': pkceEnforcement,
   'jwt-attacks': jwtAttacks,
+  'as-exposure': asExposure,
 }

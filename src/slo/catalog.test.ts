@@ -12,8 +12,8 @@ function probe(p: Partial<ProbeResult> & Pick<ProbeResult, 'probe'>): ProbeResul
 }
 
 describe('slo catalog', () => {
-  it('registers M1..M10, S1, S2 and L1 under their ids, each with a parseable default objective', () => {
-    expect(Object.keys(slos).sort()).toEqual(['L1', 'M1', 'M10', 'M2', 'M3', 'M4', 'M5', 'M6', 'M7', 'M8', 'M9', 'S1', 'S2'])
+  it('registers M1..M10, S1–S3 and L1 under their ids, each with a parseable default objective', () => {
+    expect(Object.keys(slos).sort()).toEqual(['L1', 'M1', 'M10', 'M2', 'M3', 'M4', 'M5', 'M6', 'M7', 'M8', 'M9', 'S1', 'S2', 'S3'])
     for (const [key, def] of Object.entries(slos)) {
       expect(def.id).toBe(key)
       expect(() => parseThreshold(def.objective)).not.toThrow()
@@ -292,6 +292,22 @@ describe('S2', () => {
     const s = scoreSlo(r, { id: 'S2' }, true)
     expect(s.pass).toBe(false)
     expect(s.attribution).toContain('honest token was refused')
+  })
+})
+
+describe('S3', () => {
+  it('counts applicable exposures by check, ignores the burst and inapplicable checks, no data without the probe', () => {
+    const observations = [
+      { check: 'unauthenticated', applicable: true, exposed: false, status: 401 },
+      { check: 'cross-client-refresh', applicable: true, exposed: true, status: 200 },
+      { check: 'unregistered-audience', applicable: true, exposed: true, status: 200 },
+      { check: 'token-scanning-burst', applicable: true, exposed: false, status: 0, sent: 50, throttled: 0 },
+      { check: 'wrong-secret', applicable: false, exposed: false, status: 0 },
+    ]
+    const s = scoreSlo(buildRecord({ probes: [probe({ probe: 'as-exposure', unit: 'count', value: 2, observations })] }), { id: 'S3' }, true)
+    expect(s).toMatchObject({ measured: 2, pass: false })
+    expect(s.attribution).toContain('cross-client-refresh, unregistered-audience')
+    expect(scoreSlo(buildRecord(), { id: 'S3' }, true).noData).toBe(true)
   })
 })
 
