@@ -6,11 +6,11 @@
  * components count it as probe traffic (DESIGN.md's decisions).
  */
 import { parseBearerChallenge } from '../oauth/bearer-challenge.ts'
+import { PROBE_HEADER } from '../oauth/probe-traffic.ts'
 import { registerSecret, shortHash } from '../util/secrets.ts'
 import type { AttackDefinition, AttackKit, AttackRequest } from './types.ts'
 
-/** The header every deliberate request carries. */
-export const PROBE_HEADER = 'x-gameday-probe'
+export { PROBE_HEADER }
 
 /** One finding per RS and attack, as run.json records it. */
 export interface AttackFinding {
