@@ -17,6 +17,9 @@ import type { RotateRequest, RotateResult, RotationMode } from './control.ts'
 import { durationMs } from '../src/util/duration.ts'
 import type { EventLog } from './events.ts'
 
+/** The longest delay setTimeout honours (2^31-1 ms). */
+const MAX_TIMER_MS = 2_147_483_647
+
 export type Alg = 'ES256' | 'RS256' | 'PS256' | 'EdDSA'
 export const ALGS: readonly Alg[] = ['ES256', 'RS256', 'PS256', 'EdDSA']
 
@@ -239,10 +242,13 @@ export class KeyStore {
       fn()
       return
     }
+    // Node fires a timer above 2^31-1 ms (24.8 days) after 1 ms: wait in steps instead
+    const step = Math.min(ms, MAX_TIMER_MS)
     const t = setTimeout(() => {
       this.timers.delete(t)
-      fn()
-    }, ms)
+      if (ms > step) this.later(ms - step, fn)
+      else fn()
+    }, step)
     t.unref()
     this.timers.add(t)
   }

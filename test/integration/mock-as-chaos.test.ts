@@ -102,6 +102,14 @@ describe('mock-as chaos API', () => {
     expect(types.indexOf('key.published')).toBeLessThan(types.indexOf('signing_key.changed'))
   })
 
+  it('keeps the old key for a retireAfter beyond 24.8 days (no setTimeout overflow firing after 1 ms)', async () => {
+    const r = await as.rotate({ mode: 'publish-then-sign', leadTime: '200ms', retireAfter: '30d' })
+    await until(token, (t) => decodeJwt(String(t.body.access_token)).header.kid === r.newKid)
+    await new Promise((res) => setTimeout(res, 300))
+    expect((await jwksKids()).map((k) => k.kid).sort()).toEqual([r.oldKid, r.newKid].sort())
+    expect((await as.poll(0)).some((e) => e.type === 'key.retired' && e.data?.kid === r.oldKid)).toBe(false)
+  })
+
   it('rotates sign-before-publish: tokens carry a kid absent from the JWKS until it is published', async () => {
     const r = await as.rotate({ mode: 'sign-before-publish', unpublishedFor: '500ms' })
     expect(r.publishAt - r.signAt).toBe(500)
