@@ -58,3 +58,42 @@ describe('as-exposure probe against mock-as', () => {
     expect(o.value).toBe(3)
   })
 })
+
+describe('as-exposure probe against an AS nobody here wrote (oauth2-mock-server)', () => {
+  it('finds what that test double really does: introspection open to anyone, any audience issued', async () => {
+    const { OAuth2Server } = await import('oauth2-mock-server')
+    const server = new OAuth2Server()
+    await server.issuer.keys.generate('ES256')
+    await server.start(0, '127.0.0.1')
+    const url = `http://127.0.0.1:${server.address().port}`
+    server.issuer.url = url
+    const stack = await startTestStack({ rs: [] })
+    try {
+      const ctx = stack.context()
+      const clients = [
+        { clientId: 'svc', clientSecret: 'svc-secret', public: false, grantTypes: ['client_credentials'], scopes: ['orders:read'], redirectUris: [] },
+        { clientId: 'web', clientSecret: 'web-secret', public: false, grantTypes: ['authorization_code', 'refresh_token'], scopes: ['orders:read'], redirectUris: ['http://127.0.0.1:5173/cb'] },
+      ]
+      const targets = {
+        ...ctx.targets,
+        issuer: url,
+        tokenEndpoint: `${url}/token`,
+        authorizationEndpoint: `${url}/authorize`,
+        introspectionEndpoint: `${url}/introspect`,
+        clients,
+        control: {},
+      }
+      const probe = probes['as-exposure']!
+      const o = await probe.run({ ...ctx, targets }, Value.Default(probe.params, { burst: 5 }) as never, new AbortController().signal)
+      const f = o.observations as unknown as ExposureFinding[]
+      // its introspection handler answers { active: true } to every caller; /token signs whatever aud is asked
+      expect(exposed(o).sort()).toEqual(['cross-client-access', 'cross-client-refresh', 'unauthenticated', 'unregistered-audience', 'wrong-secret'])
+      expect(f.find((x) => x.check === 'unauthenticated')).toMatchObject({ applicable: true, exposed: true, status: 200 })
+      expect(f.find((x) => x.check === 'token-scanning-burst')).toMatchObject({ sent: 5, throttled: 0 })
+      expect(o.value).toBe(5)
+    } finally {
+      await stack.stop()
+      await server.stop()
+    }
+  })
+})
