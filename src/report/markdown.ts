@@ -5,6 +5,7 @@
 import type { RunRecord } from '../record.ts'
 import type { Verdict } from '../slo/types.ts'
 import { maskSecrets } from '../util/secrets.ts'
+import { attackTable } from './attack-table.ts'
 import { formatBudget, formatMargin, formatMeasured, formatProbe, sloLabel, sloStatus, verdictWord } from './format.ts'
 import type { ReporterDefinition } from './types.ts'
 
@@ -37,6 +38,11 @@ export const markdown: ReporterDefinition = {
     if (record.probes.length) {
       out.push('', '**Probes**', '')
       for (const p of record.probes) out.push(`- ${cell(p.name)} (\`${p.probe}\`): ${formatProbe(p)}${p.status !== 'ok' ? ` — ${p.status}${p.error ? `: ${cell(p.error)}` : ''}` : ''}`)
+    }
+    const attacks = attackTable(record)
+    if (attacks) {
+      out.push('', '**JWT attacks** (S2, per RS)', '', `| attack | ${attacks.rss.map(cell).join(' | ')} |`, `|---|${attacks.rss.map(() => '---|').join('')}`)
+      for (const row of attacks.rows) out.push(`| ${row.map(cell).join(' | ')} |`)
     }
     const attributions = verdict.slos.filter((s) => s.attribution).slice(0, 3)
     if (attributions.length) {
