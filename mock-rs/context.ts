@@ -11,7 +11,7 @@ import type { Introspector } from './introspection.ts'
 import type { JwksCache } from './jwks-cache.ts'
 import type { TokenClaims, Validation } from './jwt-validator.ts'
 import type { ProfileName, RsKnobs } from './options.ts'
-import type { Telemetry } from './telemetry.ts'
+import type { Outcome, Telemetry } from './telemetry.ts'
 
 export interface RsContext {
   name: string
@@ -48,14 +48,17 @@ function jtiOf(token: string): string | undefined {
  */
 export async function authenticate(ctx: RsContext, request: FastifyRequest, reply: FastifyReply, scope: string): Promise<TokenClaims | undefined> {
   const { telemetry, knobs, name } = ctx
+  // deliberate traffic (x-gameday-probe) is counted apart, so SLO rules can exclude it
+  const probe = typeof request.headers['x-gameday-probe'] === 'string'
+  const count = (outcome: Outcome, reason = '') => telemetry.count(outcome, reason, probe)
   const found = extractToken(request.headers.authorization, request.query, request.body)
   if (found.kind === 'none') {
-    telemetry.count('no_credentials')
+    count('no_credentials')
     reply.code(401).header('www-authenticate', challenge(name)).send({ error: 'unauthorized', error_description: 'bearer token required' })
     return undefined
   }
   if (found.kind === 'invalid_request') {
-    telemetry.count('invalid_request')
+    count('invalid_request')
     reply
       .code(400)
       .header('www-authenticate', challenge(name, { error: 'invalid_request', error_description: found.description }))
@@ -66,7 +69,7 @@ export async function authenticate(ctx: RsContext, request: FastifyRequest, repl
     if (!knobs.allowQueryToken) {
       // RFC 9700 §4.3.2, FAPI 2.0 §5.3.4: a token in a URL leaks into logs, history and Referer
       const description = 'access_token in the query string is not accepted; send it in the Authorization header'
-      telemetry.count('invalid_request')
+      count('invalid_request')
       reply
         .code(400)
         .header('www-authenticate', challenge(name, { error: 'invalid_request', error_description: description }))
@@ -86,12 +89,12 @@ export async function authenticate(ctx: RsContext, request: FastifyRequest, repl
   if (!result.ok) {
     if (result.reason === 'validator_unavailable') {
       if (knobs.failOpen) {
-        telemetry.count('fail_open', 'validator_unavailable')
+        count('fail_open', 'validator_unavailable')
         telemetry.failOpenAcceptances += 1
         telemetry.emitSampled('fail_open.accepted', () => ({ jti: jtiOf(token) ?? null, tokenHash: shortHash(token) }))
         return { scopes: [] }
       }
-      telemetry.count('unavailable', 'validator_unavailable')
+      count('unavailable', 'validator_unavailable')
       if (knobs.failureStatus === 503) {
         reply
           .code(503)
@@ -100,7 +103,7 @@ export async function authenticate(ctx: RsContext, request: FastifyRequest, repl
         return undefined
       }
     } else {
-      telemetry.count('rejected', result.reason)
+      count('rejected', result.reason)
       const reason = result.reason
       const jti = result.jti
       telemetry.emitSampled('token.rejected', () => ({ reason, jti: jti ?? jtiOf(token) ?? null }))
@@ -112,13 +115,13 @@ export async function authenticate(ctx: RsContext, request: FastifyRequest, repl
     return undefined
   }
   if (knobs.checkScope && !result.claims.scopes.includes(scope)) {
-    telemetry.count('forbidden', 'insufficient_scope')
+    count('forbidden', 'insufficient_scope')
     reply
       .code(403)
       .header('www-authenticate', challenge(name, { error: 'insufficient_scope', error_description: `scope ${scope} required`, scope }))
       .send({ error: 'insufficient_scope', error_description: `scope ${scope} required` })
     return undefined
   }
-  telemetry.count('accepted')
+  count('accepted')
   return result.claims
 }

@@ -35,6 +35,8 @@ const SAMPLED_EVENTS_PER_SECOND = 5
 /** Counters, events and the prom-client registry of one resource server. */
 export class Telemetry {
   validations = new Map<string, number>()
+  /** Validations of deliberate traffic (`x-gameday-probe`: probes, attacks, faults), kept apart. */
+  probeValidations = new Map<string, number>()
   jwksFetches = { ok: 0, failed: 0, byCause: {} as Record<string, number> }
   introspectionCalls = { ok: 0, failed: 0, byStatus: {} as Record<string, number> }
   cacheHits = { jwks: 0, introspection: 0 }
@@ -56,13 +58,18 @@ export class Telemetry {
     new Counter({
       name: 'rs_validations_total',
       help: 'token validations by outcome and reason',
-      labelNames: ['outcome', 'reason'],
+      labelNames: ['outcome', 'reason', 'source'],
       registers: [this.registry],
       collect() {
         this.reset()
-        for (const [key, n] of self.validations) {
-          const [outcome, reason] = key.split('|')
-          this.inc({ outcome: outcome ?? '', reason: reason ?? '' }, n)
+        for (const [source, map] of [
+          ['load', self.validations],
+          ['probe', self.probeValidations],
+        ] as const) {
+          for (const [key, n] of map) {
+            const [outcome, reason] = key.split('|')
+            this.inc({ outcome: outcome ?? '', reason: reason ?? '', source }, n)
+          }
         }
       },
     })
@@ -126,10 +133,11 @@ export class Telemetry {
     })
   }
 
-  /** Count one validation. */
-  count(outcome: Outcome, reason = ''): void {
+  /** Count one validation; `probe` for deliberate traffic (DESIGN.md: counted under source="probe"). */
+  count(outcome: Outcome, reason = '', probe = false): void {
     const key = `${outcome}|${reason}`
-    this.validations.set(key, (this.validations.get(key) ?? 0) + 1)
+    const map = probe ? this.probeValidations : this.validations
+    map.set(key, (map.get(key) ?? 0) + 1)
   }
 
   /** Append an event to the feed. */
@@ -158,9 +166,9 @@ export class Telemetry {
   }
 
   /** Validations as `{ accepted: n, rejected: { expired: n, ... }, ... }`. */
-  validationsByOutcome(): Record<string, number | Record<string, number>> {
+  validationsByOutcome(source: 'load' | 'probe' = 'load'): Record<string, number | Record<string, number>> {
     const out: Record<string, number | Record<string, number>> = {}
-    for (const [key, n] of this.validations) {
+    for (const [key, n] of source === 'probe' ? this.probeValidations : this.validations) {
       const [outcome = '', reason = ''] = key.split('|')
       if (!reason) {
         out[outcome] = ((out[outcome] as number | undefined) ?? 0) + n
@@ -175,6 +183,7 @@ export class Telemetry {
   /** Zero every counter; the event sequence keeps growing so pollers never see a seq twice. */
   reset(): void {
     this.validations.clear()
+    this.probeValidations.clear()
     this.jwksFetches = { ok: 0, failed: 0, byCause: {} }
     this.introspectionCalls = { ok: 0, failed: 0, byStatus: {} }
     this.cacheHits = { jwks: 0, introspection: 0 }

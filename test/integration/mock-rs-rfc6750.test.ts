@@ -101,6 +101,22 @@ describe('mock-rs RFC 6750 responses', () => {
     }
   })
 
+  it('counts requests marked x-gameday-probe under source="probe", apart from the load', async () => {
+    const counted = await buildResourceServer({ issuer: as.issuer, adminToken: ADMIN })
+    apps.push(counted)
+    const token = await as.mint()
+    await get(counted, { authorization: `Bearer ${token}` })
+    await get(counted, { authorization: `Bearer ${token}`, 'x-gameday-probe': 'jwt-attacks' })
+    await get(counted, { authorization: 'Bearer not-a-jwt', 'x-gameday-probe': 'jwt-attacks' })
+    const metrics = (await counted.inject({ url: '/metrics' })).body
+    expect(metrics).toMatch(/rs_validations_total\{outcome="accepted",reason="",source="load"\} 1\b/)
+    expect(metrics).toMatch(/rs_validations_total\{outcome="accepted",reason="",source="probe"\} 1\b/)
+    expect(metrics).toMatch(/rs_validations_total\{outcome="rejected",reason="malformed",source="probe"\} 1\b/)
+    const stats = (await counted.inject({ url: '/_control/stats', headers: { authorization: `Bearer ${ADMIN}` } })).json()
+    expect(stats.validations).toEqual({ accepted: 1 })
+    expect(stats.probeValidations).toEqual({ accepted: 1, rejected: { malformed: 1 } })
+  })
+
   it('accepts typ at+jwt and application/at+jwt only (RFC 9068 §4), typ JWT or none only with allowJwtTyp', async () => {
     const lax = await buildResourceServer({ issuer: as.issuer, knobs: { allowJwtTyp: true } })
     apps.push(lax)
@@ -223,8 +239,8 @@ describe('mock-rs RFC 6750 responses', () => {
   it('serves /healthz and /metrics with validations by outcome and reason', async () => {
     expect((await get(rs, {}, '/healthz')).json()).toEqual({ status: 'ok' })
     const metrics = (await get(rs, {}, '/metrics')).body
-    expect(metrics).toMatch(/rs_validations_total\{outcome="rejected",reason="expired"\} [1-9]/)
-    expect(metrics).toMatch(/rs_validations_total\{outcome="accepted",reason=""\} [1-9]/)
+    expect(metrics).toMatch(/rs_validations_total\{outcome="rejected",reason="expired",source="load"\} [1-9]/)
+    expect(metrics).toMatch(/rs_validations_total\{outcome="accepted",reason="",source="load"\} [1-9]/)
     expect(metrics).toMatch(/rs_jwks_fetches_total\{result="ok"\} [1-9]/)
     expect(metrics).toMatch(/rs_cache_hits_total\{cache="jwks"\} [1-9]/)
   })
