@@ -46,6 +46,9 @@ declare module 'fastify' {
   }
 }
 
+/** Default deadline for a whole request (headers and body). */
+const REQUEST_TIMEOUT_MS = 30_000
+
 export interface BuildAsOptions {
   /** Config object or path (YAML/JSON); validated against AsConfigSchema, defaults filled. */
   config?: unknown
@@ -57,6 +60,12 @@ export interface BuildAsOptions {
   now?: () => number
   /** Answer ordinary `POST /token` requests before fastify (fast-token.ts). Default true; false sends every request through fastify. */
   tokenFastPath?: boolean
+  /**
+   * Deadline for receiving a whole request, headers and body, in ms (default
+   * 30 s; Node answers 408 and closes): an unfinished body must not hold a
+   * connection for minutes (slowloris).
+   */
+  requestTimeoutMs?: number
 }
 
 export const BODY_LIMIT = 64 * 1024
@@ -122,7 +131,10 @@ export async function buildAuthorizationServer(options: BuildAsOptions = {}): Pr
     // the server fastify would create, with the token fast path in front (fast-token.ts)
     serverFactory: (handler, options) => {
       const opts = options as { keepAliveTimeout?: number; requestTimeout?: number; connectionTimeout?: number }
+      const requestTimeout = opts.requestTimeout ?? REQUEST_TIMEOUT_MS
+      // the deadline is enforced on this interval (Node's default, 30 s, would stretch a short one)
       const server = createServer(
+        { connectionsCheckingInterval: Math.max(100, Math.min(1000, requestTimeout)) },
         useFastPath
           ? (req, res) => {
               if (!fastToken(req, res)) handler(req, res)
@@ -130,7 +142,8 @@ export async function buildAuthorizationServer(options: BuildAsOptions = {}): Pr
           : handler,
       )
       server.keepAliveTimeout = opts.keepAliveTimeout ?? 72_000
-      server.requestTimeout = opts.requestTimeout ?? 0
+      server.requestTimeout = requestTimeout
+      server.headersTimeout = Math.min(server.headersTimeout, server.requestTimeout)
       server.setTimeout(opts.connectionTimeout ?? 0)
       return server
     },
@@ -140,6 +153,7 @@ export async function buildAuthorizationServer(options: BuildAsOptions = {}): Pr
     // no per-request child logger: a pino child with redaction costs more than signing a token's header
     childLoggerFactory: (logger) => logger,
     bodyLimit: BODY_LIMIT,
+    requestTimeout: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200 },
   })

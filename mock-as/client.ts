@@ -5,7 +5,8 @@
  */
 import { controlCaller } from '../src/util/component/control-client.ts'
 import type { ComponentEvent } from '../src/util/component/events.ts'
-import type { AsControl, RotateRequest, RotateResult } from './control.ts'
+import { registerSecret } from '../src/util/secrets.ts'
+import type { AsControl, MintRequest, MintResult, RotateRequest, RotateResult } from './control.ts'
 
 /**
  * Create a control handle for a running mock-as.
@@ -45,6 +46,11 @@ export function createAsControl(baseUrl: string, adminToken: string): AsControl 
       await call('PUT', '/_chaos/refresh-reuse-detection', { enabled })
     },
     revoke: (opts) => call<{ revoked: number }>('POST', '/_chaos/revoke', opts),
+    async mint(req: MintRequest) {
+      const r = await call<MintResult>('POST', '/_chaos/mint', req)
+      registerSecret(r.token)
+      return r
+    },
     state: () => call<Record<string, unknown>>('GET', '/_chaos/state'),
     async reset() {
       await call('POST', '/_chaos/reset')

@@ -34,6 +34,9 @@ export const ClientConfig = Type.Object(
     scopes: Type.Array(Type.String(), { default: [], description: 'scopes this client may request' }),
     audience: Type.Optional(Type.String({ description: 'default audience (aud) of its access tokens when no RFC 8707 resource is sent' })),
     tokenFormat: Type.Union([Type.Literal('jwt'), Type.Literal('opaque')], { default: 'jwt', description: 'access token format' }),
+    introspect: Type.Optional(
+      Type.Boolean({ description: "may introspect other clients' tokens (RFC 7662 §2.1, §4); default: true for a client with no grant types (a resource server), false otherwise" }),
+    ),
   },
   { additionalProperties: false },
 )
@@ -59,6 +62,19 @@ export const AsConfigSchema = Type.Object(
     signing: Type.Object({ alg: SigningAlg }, { additionalProperties: false, default: { alg: 'ES256' } }),
     accessTokenTyp: Type.Union([Type.Literal('at+jwt'), Type.Literal('JWT')], { default: 'at+jwt', description: 'JWT typ header of access tokens (RFC 9068 says at+jwt)' }),
     jwksMaxAge: Duration('Cache-Control max-age on the JWKS', '300s'),
+    resources: Type.Object(
+      {
+        allowed: Type.Array(Type.String(), { default: [], description: 'RFC 8707 resources tokens may be issued for, besides every client audience (the harness adds the stack\'s RS audiences)' }),
+        allowAny: Type.Boolean({ default: false, description: 'INSECURE: issue tokens for any resource instead of invalid_target (RFC 8707 §2), for detection rows' }),
+      },
+      { additionalProperties: false, default: { allowed: [], allowAny: false } },
+    ),
+    introspection: Type.Object(
+      {
+        anyClient: Type.Boolean({ default: false, description: "INSECURE: any authenticated client may introspect any client's tokens (RFC 7662 §4 token scanning), for detection rows" }),
+      },
+      { additionalProperties: false, default: { anyClient: false } },
+    ),
     clients: Type.Optional(Type.Array(ClientConfig, { description: 'registered clients; absent: the documented ready set (svc, spa, device, rs)' })),
     users: Type.Optional(Type.Array(UserConfig, { description: 'users who can log in; absent: alice/wonderland' })),
   },

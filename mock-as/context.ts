@@ -145,7 +145,7 @@ export function resolveScope(client: ClientConfig, requested: string | undefined
 }
 
 /** RFC 8707: each resource is an absolute URI without a fragment. */
-export function checkResources(values: string[]): string[] {
+export function checkResources(ctx: AsContext, values: string[]): string[] {
   for (const v of values) {
     let u: URL
     try {
@@ -154,8 +154,21 @@ export function checkResources(values: string[]): string[] {
       throw new OAuthError('invalid_target', `resource must be an absolute URI (got ${JSON.stringify(v.slice(0, 80))})`)
     }
     if (u.hash || v.includes('#')) throw new OAuthError('invalid_target', 'resource must not contain a fragment')
+    if (!ctx.config.resources.allowAny && !knownResource(ctx, v)) throw new OAuthError('invalid_target', `resource ${JSON.stringify(v.slice(0, 80))} is not a resource server of this AS`)
   }
   return values
+}
+
+/** A registered resource (RFC 8707 §2): in `resources.allowed` or some client's audience. */
+function knownResource(ctx: AsContext, resource: string): boolean {
+  if (ctx.config.resources.allowed.includes(resource)) return true
+  for (const c of ctx.clients.values()) if (c.audience === resource) return true
+  return false
+}
+
+/** Whether a client may introspect tokens issued to other clients (RFC 7662 §4). */
+export function mayIntrospectOthers(ctx: AsContext, client: ClientConfig): boolean {
+  return ctx.config.introspection.anyClient || (client.introspect ?? client.grantTypes.length === 0)
 }
 
 export function audienceFor(client: ClientConfig, resource: string[]): string | string[] {
@@ -296,6 +309,7 @@ export function findAccess(ctx: AsContext, token: string): AccessRecord | undefi
       aud: aud as string | string[],
       iat,
       exp,
+      ...(typeof payload.nbf === 'number' ? { nbf: payload.nbf } : {}),
       revoked: ctx.store.statelessRevoked(jti, clientId, sub),
       stateless: true,
     }

@@ -24,6 +24,24 @@ export interface RotateResult {
   signAt: number
 }
 
+/**
+ * A token minted by `POST /_chaos/mint`: an access token signed with the
+ * current key whose claims and `typ` the caller chooses (the jwt-attacks
+ * probe's expired, foreign-audience or typ-JWT tokens).
+ */
+export interface MintRequest {
+  /** Claims merged over the defaults (iss, sub, aud, iat, nbf, exp, jti, client_id, scope); null removes one. */
+  claims?: Record<string, unknown>
+  /** `typ` header; null: no typ; default the configured access-token typ. */
+  typ?: string | null
+}
+
+export interface MintResult {
+  token: string
+  jti: string | null
+  kid: string
+}
+
 /** mock-as chaos control (`/_chaos`). */
 export interface AsControl extends EventFeed {
   rotate(req: RotateRequest): Promise<RotateResult>
@@ -36,6 +54,8 @@ export interface AsControl extends EventFeed {
   setIntrospectionRateLimit(opts: { rate: number; burst: number } | null): Promise<void>
   setRefreshReuseDetection(enabled: boolean): Promise<void>
   revoke(opts: { clientId?: string; sub?: string }): Promise<{ revoked: number }>
+  /** Mint an access token with chosen claims (see {@link MintRequest}). */
+  mint(req: MintRequest): Promise<MintResult>
   state(): Promise<Record<string, unknown>>
   reset(): Promise<void>
 }

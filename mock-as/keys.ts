@@ -17,6 +17,9 @@ import type { RotateRequest, RotateResult, RotationMode } from './control.ts'
 import { durationMs } from '../src/util/duration.ts'
 import type { EventLog } from './events.ts'
 
+/** The longest delay setTimeout honours (2^31-1 ms). */
+const MAX_TIMER_MS = 2_147_483_647
+
 export type Alg = 'ES256' | 'RS256' | 'PS256' | 'EdDSA'
 export const ALGS: readonly Alg[] = ['ES256', 'RS256', 'PS256', 'EdDSA']
 
@@ -172,15 +175,31 @@ export class KeyStore {
   }
 
   /**
+   * A JWT with chosen claims and `typ` (null: no typ) over the current signing
+   * key: the chaos mint route's tokens, which no real client can obtain
+   * (another audience, expired, typ JWT).
+   */
+  prepareCustomJwt(payload: Record<string, unknown>, typ: string | null): PendingJwt {
+    const k = this.signing
+    const header: Record<string, unknown> = { alg: k.signAlg, kid: k.kid }
+    if (typ !== null) header.typ = typ
+    return new PendingJwt(`${b64u(JSON.stringify(header))}.${b64u(JSON.stringify(payload))}`, k.signAlg, k.privateKey, k.kid)
+  }
+
+  /**
    * Verify a JWT this AS signed (any key it ever held); returns the payload
    * or undefined. Used by introspection, revocation and refresh lookups.
+   * A JWT whose `typ` is not the configured access-token typ is not one of
+   * its access tokens (RFC 9068 §4, RFC 8725 §3.11).
    */
   verifyOwn(token: string): Record<string, unknown> | undefined {
     const parts = token.split('.')
     if (parts.length !== 3) return undefined
     try {
-      const header = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8')) as { kid?: unknown; alg?: unknown }
+      const header = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8')) as { kid?: unknown; alg?: unknown; typ?: unknown }
       if (typeof header.kid !== 'string') return undefined
+      // only what this AS issues as an access token is one: not an ID-token-shaped or typ-less JWT it also signed
+      if (typeof header.typ !== 'string' || header.typ.toLowerCase().replace(/^application\//, '') !== this.typ.toLowerCase()) return undefined
       const key = this.keys.get(header.kid)
       if (!key || header.alg !== key.signAlg) return undefined
       const ok = verifyBytes(key.signAlg, key.publicKey, Buffer.from(`${parts[0]}.${parts[1]}`), Buffer.from(parts[2]!, 'base64url'))
@@ -223,10 +242,13 @@ export class KeyStore {
       fn()
       return
     }
+    // Node fires a timer above 2^31-1 ms (24.8 days) after 1 ms: wait in steps instead
+    const step = Math.min(ms, MAX_TIMER_MS)
     const t = setTimeout(() => {
       this.timers.delete(t)
-      fn()
-    }, ms)
+      if (ms > step) this.later(ms - step, fn)
+      else fn()
+    }, step)
     t.unref()
     this.timers.add(t)
   }

@@ -25,6 +25,8 @@ export interface AccessRecord {
   scope: string
   aud: string | string[]
   iat: number
+  /** Not active before (a minted token's nbf), when later than iat. */
+  nbf?: number
   exp: number
   grantId?: string
   revoked: boolean

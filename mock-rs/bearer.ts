@@ -6,13 +6,14 @@
  * credentials at all, §3.1).
  */
 
-export type Extracted = { kind: 'none' } | { kind: 'token'; token: string } | { kind: 'invalid_request'; description: string }
+export type Extracted = { kind: 'none' } | { kind: 'token'; token: string; fromQuery: boolean } | { kind: 'invalid_request'; description: string }
 
 const BEARER = /^bearer(?:\s+(.*))?$/is
 
 /** Find the one bearer token of a request. */
 export function extractToken(authorization: unknown, query: unknown, body: unknown): Extracted {
   const found: string[] = []
+  let fromQuery = false
   if (typeof authorization === 'string' && authorization.length > 0) {
     const m = BEARER.exec(authorization.trim())
     if (m) {
@@ -28,10 +29,11 @@ export function extractToken(authorization: unknown, query: unknown, body: unkno
       const v = (source as Record<string, unknown>).access_token
       if (typeof v !== 'string' || v.length === 0) return { kind: 'invalid_request', description: 'access_token parameter must appear once and not be empty' }
       found.push(v)
+      if (source === query) fromQuery = true
     }
   }
   if (found.length > 1) return { kind: 'invalid_request', description: 'more than one method used to send the access token' }
-  return found.length === 1 ? { kind: 'token', token: found[0]! } : { kind: 'none' }
+  return found.length === 1 ? { kind: 'token', token: found[0]!, fromQuery } : { kind: 'none' }
 }
 
 function quote(v: string): string {

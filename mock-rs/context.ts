@@ -5,14 +5,13 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { decodeJwt } from 'jose'
-import { trafficSource } from '../src/util/component/traffic-source.ts'
 import { shortHash } from '../src/util/secrets.ts'
 import { challenge, extractToken } from './bearer.ts'
 import type { Introspector } from './introspection.ts'
 import type { JwksCache } from './jwks-cache.ts'
 import type { TokenClaims, Validation } from './jwt-validator.ts'
 import type { ProfileName, RsKnobs } from './options.ts'
-import type { Telemetry } from './telemetry.ts'
+import type { Outcome, Telemetry } from './telemetry.ts'
 
 export interface RsContext {
   name: string
@@ -49,20 +48,36 @@ function jtiOf(token: string): string | undefined {
  */
 export async function authenticate(ctx: RsContext, request: FastifyRequest, reply: FastifyReply, scope: string): Promise<TokenClaims | undefined> {
   const { telemetry, knobs, name } = ctx
-  const source = trafficSource(request.headers)
+  // deliberate traffic (x-gameday-probe) is counted apart, so SLO rules can exclude it
+  const probe = typeof request.headers['x-gameday-probe'] === 'string'
+  const count = (outcome: Outcome, reason = '') => telemetry.count(outcome, reason, probe)
   const found = extractToken(request.headers.authorization, request.query, request.body)
   if (found.kind === 'none') {
-    telemetry.count('no_credentials', '', source)
+    count('no_credentials')
     reply.code(401).header('www-authenticate', challenge(name)).send({ error: 'unauthorized', error_description: 'bearer token required' })
     return undefined
   }
   if (found.kind === 'invalid_request') {
-    telemetry.count('invalid_request', '', source)
+    count('invalid_request')
     reply
       .code(400)
       .header('www-authenticate', challenge(name, { error: 'invalid_request', error_description: found.description }))
       .send({ error: 'invalid_request', error_description: found.description })
     return undefined
+  }
+  if (found.fromQuery) {
+    if (!knobs.allowQueryToken) {
+      // RFC 9700 §4.3.2, FAPI 2.0 §5.3.4: a token in a URL leaks into logs, history and Referer
+      const description = 'access_token in the query string is not accepted; send it in the Authorization header'
+      count('invalid_request')
+      reply
+        .code(400)
+        .header('www-authenticate', challenge(name, { error: 'invalid_request', error_description: description }))
+        .send({ error: 'invalid_request', error_description: description })
+      return undefined
+    }
+    // RFC 6750 §2.3: a response to a query-string token must not be shared by caches
+    reply.header('cache-control', 'private')
   }
   const token = found.token
   let result: Validation
@@ -74,12 +89,12 @@ export async function authenticate(ctx: RsContext, request: FastifyRequest, repl
   if (!result.ok) {
     if (result.reason === 'validator_unavailable') {
       if (knobs.failOpen) {
-        telemetry.count('fail_open', 'validator_unavailable', source)
+        count('fail_open', 'validator_unavailable')
         telemetry.failOpenAcceptances += 1
         telemetry.emitSampled('fail_open.accepted', () => ({ jti: jtiOf(token) ?? null, tokenHash: shortHash(token) }))
         return { scopes: [] }
       }
-      telemetry.count('unavailable', 'validator_unavailable', source)
+      count('unavailable', 'validator_unavailable')
       if (knobs.failureStatus === 503) {
         reply
           .code(503)
@@ -88,7 +103,7 @@ export async function authenticate(ctx: RsContext, request: FastifyRequest, repl
         return undefined
       }
     } else {
-      telemetry.count('rejected', result.reason, source)
+      count('rejected', result.reason)
       const reason = result.reason
       const jti = result.jti
       telemetry.emitSampled('token.rejected', () => ({ reason, jti: jti ?? jtiOf(token) ?? null }))
@@ -99,14 +114,14 @@ export async function authenticate(ctx: RsContext, request: FastifyRequest, repl
       .send({ error: 'invalid_token', error_description: result.reason })
     return undefined
   }
-  if (!result.claims.scopes.includes(scope)) {
-    telemetry.count('forbidden', 'insufficient_scope', source)
+  if (knobs.checkScope && !result.claims.scopes.includes(scope)) {
+    count('forbidden', 'insufficient_scope')
     reply
       .code(403)
       .header('www-authenticate', challenge(name, { error: 'insufficient_scope', error_description: `scope ${scope} required`, scope }))
       .send({ error: 'insufficient_scope', error_description: `scope ${scope} required` })
     return undefined
   }
-  telemetry.count('accepted', '', source)
+  count('accepted')
   return result.claims
 }

@@ -17,6 +17,8 @@ export interface IntrospectorOptions {
   clientSecret: string
   audience: string
   checkAudience: boolean
+  /** Refuse a token whose `token_type` is present and not an access token's. */
+  checkTokenType: boolean
   cacheTtlMs: number
   cacheNegative: boolean
   honourRetryAfter: boolean
@@ -37,6 +39,19 @@ interface Entry {
 const MAX_ENTRIES = 50_000
 /** Retry-After sent with a 503 when the AS named none. */
 const DEFAULT_RETRY_AFTER_S = 1
+
+/**
+ * RFC 7662 §2.2 `token_type` as RFC 6749 §7.1 types name access tokens
+ * (`Bearer`, `DPoP`, `N_A`) or as RFC 8693 §3 identifiers; absent is
+ * allowed (the member is optional). `refresh_token`, an id token or
+ * anything else is not an access token.
+ */
+export function isAccessTokenType(tokenType: unknown): boolean {
+  if (tokenType === undefined) return true
+  if (typeof tokenType !== 'string') return false
+  const t = tokenType.toLowerCase()
+  return t === 'bearer' || t === 'dpop' || t === 'n_a' || t === 'access_token' || t === 'urn:ietf:params:oauth:token-type:access_token'
+}
 
 /** An RFC 7662 client with the cache and back-off rules of its knobs. */
 export class Introspector {
@@ -132,6 +147,7 @@ export class Introspector {
 
   private judge(body: Record<string, unknown>): Validation {
     if (body.active !== true) return { ok: false, reason: 'inactive' }
+    if (this.o.checkTokenType && !isAccessTokenType(body.token_type)) return { ok: false, reason: 'wrong_typ' }
     if (this.o.checkAudience && body.aud !== undefined) {
       const auds = Array.isArray(body.aud) ? body.aud : [body.aud]
       if (!auds.includes(this.o.audience)) return { ok: false, reason: 'wrong_aud' }

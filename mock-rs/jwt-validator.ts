@@ -24,6 +24,8 @@ export interface JwtValidatorOptions {
   issuer: string
   audience: string
   checkAudience: boolean
+  checkIssuer: boolean
+  requireExp: boolean
   algorithms: string[]
   allowJwtTyp: boolean
   clockToleranceSeconds: number
@@ -99,12 +101,12 @@ export function createJwtValidator(o: JwtValidatorOptions): (token: string) => P
     if ('reason' in found) return found.retryAfterSeconds === undefined ? { ok: false, reason: found.reason } : { ok: false, reason: found.reason, retryAfterSeconds: found.retryAfterSeconds }
     try {
       const { payload, protectedHeader } = await jwtVerify(token, found.key, {
-        issuer: o.issuer,
+        issuer: o.checkIssuer ? o.issuer : undefined,
         audience: o.checkAudience ? o.audience : undefined,
         algorithms,
         clockTolerance: o.clockToleranceSeconds,
         currentDate: new Date(o.rsNow()),
-        requiredClaims: ['exp'],
+        requiredClaims: o.requireExp ? ['exp'] : [],
       })
       if (!typOk(protectedHeader.typ, o.allowJwtTyp)) return withJti({ ok: false, reason: 'wrong_typ' }, payload.jti)
       return { ok: true, claims: claimsOf(payload) }

@@ -28,6 +28,15 @@ describe('mock-rs profiles', () => {
     expect(profiles['fail-open'].knobs).toMatchObject({ mode: 'introspection', failOpen: true })
   })
 
+  it('makes the resilient profile strict about typ, token_type, claims, scope and query tokens; only the weak profiles relax them', () => {
+    expect(profiles.resilient.knobs).toMatchObject({ allowJwtTyp: false, checkTokenType: true, checkIssuer: true, checkAudience: true, requireExp: true, checkScope: true, allowQueryToken: false })
+    expect(profiles['lax-claims'].knobs).toMatchObject({ checkIssuer: false, checkAudience: false, requireExp: false, allowJwtTyp: true, checkScope: true })
+    expect(profiles['no-scope-check'].knobs).toMatchObject({ checkScope: false, allowJwtTyp: false })
+    for (const name of ['fixed-ttl', 'strict-clock', 'no-introspection-cache', 'long-introspection-cache', 'fail-open'] as const) {
+      expect(profiles[name].knobs, name).toMatchObject({ allowJwtTyp: false, checkTokenType: true, checkScope: true, allowQueryToken: false })
+    }
+  })
+
   it('applies overrides on top of a profile', () => {
     expect(resolveKnobs('fixed-ttl', { jwksCacheMaxAge: '20s' })).toMatchObject({ jwksCacheMaxAge: '20s', refetchOnUnknownKid: false })
     expect(resolveKnobs()).toEqual(profiles.resilient.knobs)

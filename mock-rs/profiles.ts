@@ -40,7 +40,7 @@ const resilient: RsKnobs = {
 /** The profiles, keyed by name. */
 export const profiles: Record<ProfileName, RsProfile> = {
   resilient: {
-    summary: 'refetches the key set on an unknown kid (5 s cooldown), serves a stale key set when the JWKS fails, 30 s clock tolerance, 30 s introspection cache bounded by exp, honours Retry-After, fails closed with 503',
+    summary: 'checks iss, aud, exp, scope and typ at+jwt (RFC 9068 §4), refuses refresh tokens at introspection and query-string tokens, refetches the key set on an unknown kid (5 s cooldown), serves a stale key set when the JWKS fails, 30 s clock tolerance, 30 s introspection cache bounded by exp, honours Retry-After, fails closed with 503',
     imitates: 'the recommended practice of RFC 9068 §4 / RFC 8725 with a jose remote key set tuned for rotation, plus a bounded single-flight introspection cache',
     knobs: resilient,
   },
@@ -55,6 +55,8 @@ export const profiles: Record<ProfileName, RsProfile> = {
       fetchTimeout: '5s',
       staleIfError: false,
       clockTolerance: '0s',
+      // jwtVerify checks typ only when given the typ option
+      allowJwtTyp: true,
       failureStatus: 401,
     },
   },
@@ -99,6 +101,16 @@ export const profiles: Record<ProfileName, RsProfile> = {
       failOpen: true,
       failureStatus: 401,
     },
+  },
+  'lax-claims': {
+    summary: 'INSECURE: checks the signature only: any iss, any aud, typ JWT or none, no exp required; a token of another issuer\'s tenant or another RS passes',
+    imitates: 'panva/jose jwtVerify(token, JWKS) with no options (no issuer, audience, typ or requiredClaims), the common copy-paste verifier',
+    knobs: { ...resilient, checkIssuer: false, checkAudience: false, requireExp: false, allowJwtTyp: true },
+  },
+  'no-scope-check': {
+    summary: 'INSECURE: validates the token but never checks its scope: any valid token reaches every route (RFC 6750 §3.1 wants 403 insufficient_scope)',
+    imitates: 'a middleware that authenticates (express-oauth2-jwt-bearer auth() alone, Spring .authenticated()) with no per-route scope check (requiredScopes, hasAuthority)',
+    knobs: { ...resilient, checkScope: false },
   },
 }
 

@@ -8,7 +8,6 @@
 import { Counter, Gauge, Registry } from 'prom-client'
 import { EventLog } from '../src/util/component/event-log.ts'
 import type { ComponentEvent } from '../src/util/component/events.ts'
-import type { TrafficSource } from '../src/util/component/traffic-source.ts'
 
 /** Reasons of a 401 `invalid_token` (the `error_description` the load engine reads). */
 export type RejectReason =
@@ -36,6 +35,8 @@ const SAMPLED_EVENTS_PER_SECOND = 5
 /** Counters, events and the prom-client registry of one resource server. */
 export class Telemetry {
   validations = new Map<string, number>()
+  /** Validations of deliberate traffic (`x-gameday-probe`: probes, attacks, faults), kept apart. */
+  probeValidations = new Map<string, number>()
   jwksFetches = { ok: 0, failed: 0, byCause: {} as Record<string, number> }
   introspectionCalls = { ok: 0, failed: 0, byStatus: {} as Record<string, number> }
   cacheHits = { jwks: 0, introspection: 0 }
@@ -56,14 +57,19 @@ export class Telemetry {
     const self = this
     new Counter({
       name: 'rs_validations_total',
-      help: 'token validations by outcome, reason and source (probe: deliberate traffic marked x-gameday-probe; load: the rest)',
+      help: 'token validations by outcome and reason',
       labelNames: ['outcome', 'reason', 'source'],
       registers: [this.registry],
       collect() {
         this.reset()
-        for (const [key, n] of self.validations) {
-          const [outcome, reason, source] = key.split('|')
-          this.inc({ outcome: outcome ?? '', reason: reason ?? '', source: source ?? 'load' }, n)
+        for (const [source, map] of [
+          ['load', self.validations],
+          ['probe', self.probeValidations],
+        ] as const) {
+          for (const [key, n] of map) {
+            const [outcome, reason] = key.split('|')
+            this.inc({ outcome: outcome ?? '', reason: reason ?? '', source }, n)
+          }
         }
       },
     })
@@ -127,10 +133,11 @@ export class Telemetry {
     })
   }
 
-  /** Count one validation; `source` is `probe` for deliberate traffic (see traffic-source.ts). */
-  count(outcome: Outcome, reason = '', source: TrafficSource = 'load'): void {
-    const key = `${outcome}|${reason}|${source}`
-    this.validations.set(key, (this.validations.get(key) ?? 0) + 1)
+  /** Count one validation; `probe` for deliberate traffic (DESIGN.md: counted under source="probe"). */
+  count(outcome: Outcome, reason = '', probe = false): void {
+    const key = `${outcome}|${reason}`
+    const map = probe ? this.probeValidations : this.validations
+    map.set(key, (map.get(key) ?? 0) + 1)
   }
 
   /** Append an event to the feed. */
@@ -159,9 +166,9 @@ export class Telemetry {
   }
 
   /** Validations as `{ accepted: n, rejected: { expired: n, ... }, ... }`. */
-  validationsByOutcome(): Record<string, number | Record<string, number>> {
+  validationsByOutcome(source: 'load' | 'probe' = 'load'): Record<string, number | Record<string, number>> {
     const out: Record<string, number | Record<string, number>> = {}
-    for (const [key, n] of this.validations) {
+    for (const [key, n] of source === 'probe' ? this.probeValidations : this.validations) {
       const [outcome = '', reason = ''] = key.split('|')
       if (!reason) {
         out[outcome] = ((out[outcome] as number | undefined) ?? 0) + n
@@ -176,6 +183,7 @@ export class Telemetry {
   /** Zero every counter; the event sequence keeps growing so pollers never see a seq twice. */
   reset(): void {
     this.validations.clear()
+    this.probeValidations.clear()
     this.jwksFetches = { ok: 0, failed: 0, byCause: {} }
     this.introspectionCalls = { ok: 0, failed: 0, byStatus: {} }
     this.cacheHits = { jwks: 0, introspection: 0 }

@@ -62,6 +62,13 @@ export const CELLS: MatrixCell[] = [
   { scenario: 'revocation-propagation', variant: 'resilient', expectBroken: [] },
   { scenario: 'revocation-propagation', variant: 'long-introspection-cache', expectBroken: ['M5'] },
   { scenario: 'token-endpoint-overload', variant: 'resilient', expectBroken: [] },
+  { scenario: 'jwt-attacks', variant: 'resilient', expectBroken: [] },
+  { scenario: 'jwt-attacks', variant: 'lax-claims', expectBroken: ['S2'], expectAttribution: /wrong-audience/ },
+  { scenario: 'jwt-attacks', variant: 'no-scope-check', expectBroken: ['S2'], expectAttribution: /scope-escalation/ },
+  { scenario: 'jwt-attacks', variant: 'knob:checkTokenType=false', expectBroken: ['S2'], expectAttribution: /refresh-as-access/ },
+  { scenario: 'as-exposure', variant: 'resilient', expectBroken: [] },
+  { scenario: 'as-exposure', variant: 'as:introspection-any-client', expectBroken: ['S3'], expectAttribution: /cross-client/ },
+  { scenario: 'as-exposure', variant: 'as:resources-allow-any', expectBroken: ['S3'], expectAttribution: /unregistered-audience/ },
 ]
 
 function at(entries: TimelineEntry[], id: string): TimelineEntry {
@@ -131,6 +138,14 @@ export function shorten(s: Scenario): Scenario {
       set('revocation-propagation', '3s', {}, { timeout: '38s' })
       for (const slo of out.slos) if (slo.id === 'M5') slo.objective = 'max<35s'
       break
+    case 'jwt-attacks':
+      out.load.duration = '12s'
+      set('jwt-attacks', '3s', {}, { timeout: '8s', floodCount: 5 })
+      break
+    case 'as-exposure':
+      out.load.duration = '10s'
+      set('as-exposure', '3s', {}, { timeout: '6s', burst: 10 })
+      break
     case 'token-endpoint-overload': {
       out.load.duration = '25s'
       const spike = out.load.flows.find((f) => f.name === 'spike')
@@ -149,11 +164,20 @@ export function shorten(s: Scenario): Scenario {
   return out
 }
 
-/** Apply a variant: an RS profile on every reference RS, or an AS setting. */
+/**
+ * Apply a variant: an RS profile on every reference RS, a knob on every
+ * reference RS (`knob:name=value`, value as JSON), or an AS setting (`as:…`).
+ */
 export function applyVariant(s: Scenario, variant: string): Scenario {
   const out = structuredClone(s)
-  if (variant === 'as:no-reuse-detection') out.stack.authorizationServer.refreshReuseDetection = false
-  else for (const rs of out.stack.resourceServers) if (!rs.url) rs.profile = variant as never
+  const as = out.stack.authorizationServer
+  if (variant === 'as:no-reuse-detection') as.refreshReuseDetection = false
+  else if (variant === 'as:introspection-any-client') as.introspection = { anyClient: true }
+  else if (variant === 'as:resources-allow-any') as.resources = { allowed: as.resources?.allowed ?? [], allowAny: true }
+  else if (variant.startsWith('knob:')) {
+    const [name, value] = variant.slice(5).split('=') as [string, string]
+    for (const rs of out.stack.resourceServers) if (!rs.url) rs.options = { ...rs.options, [name]: JSON.parse(value) }
+  } else for (const rs of out.stack.resourceServers) if (!rs.url) rs.profile = variant as never
   return out
 }
 

@@ -37,7 +37,7 @@ export const authorizationCode: GrantHandler = (ctx, client, params, resources) 
   } else if (verifier !== undefined) {
     throw new OAuthError('invalid_grant', 'code_verifier sent but the authorization request had no code_challenge')
   }
-  const requested = resources.length ? checkResources(resources) : rec.resource
+  const requested = resources.length ? checkResources(ctx, resources) : rec.resource
   for (const r of requested) if (rec.resource.length && !rec.resource.includes(r)) throw new OAuthError('invalid_target', 'resource was not part of the authorization request')
   const grant = ctx.store.grants.get(rec.grantId) ?? ctx.store.newGrant(rec.grantId, client.clientId, rec.sub)
   const aud = audienceFor(client, requested)

@@ -10,6 +10,6 @@ import type { GrantHandler } from './types.ts'
 export const clientCredentials: GrantHandler = (ctx, client, params, resources) => {
   if (client.public) throw new OAuthError('unauthorized_client', 'public clients cannot use client_credentials')
   const scope = resolveScope(client, params.get('scope'))
-  const aud = audienceFor(client, resources.length ? checkResources(resources) : resources)
+  const aud = audienceFor(client, resources.length ? checkResources(ctx, resources) : resources)
   return tokenResponse(issueAccessToken(ctx, client, client.clientId, scope, aud, 'client_credentials'))
 }

@@ -122,7 +122,7 @@ export function authorizeRoutes(app: FastifyInstance, ctx: AsContext): void {
     let resource: string[]
     try {
       scope = resolveScope(client, q.get('scope'))
-      resource = checkResources(multi.get('resource') ?? [])
+      resource = checkResources(ctx, multi.get('resource') ?? [])
     } catch (e) {
       const err = e as OAuthError
       return fail(err.error, err.description)

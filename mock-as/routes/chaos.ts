@@ -3,12 +3,13 @@
  * Each call changes one knob and records a `chaos.changed` event; bad input
  * is a 400 with a JSON error naming the field.
  */
+import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { RotateRequest } from '../control.ts'
 import { parseDuration } from '../../src/util/duration.ts'
 import { adminTokenMatches } from '../../src/util/component/admin-auth.ts'
 import { type AsContext, defaultChaos } from '../context.ts'
-import { ALGS } from '../keys.ts'
+import { ALGS, signPending } from '../keys.ts'
 
 class BadInput extends Error {}
 
@@ -136,6 +137,34 @@ export function chaosRoutes(app: FastifyInstance, ctx: AsContext, adminToken: st
       const result = ctx.keys.rotate(r)
       changed('rotate', { ...r, oldKid: result.oldKid, newKid: result.newKid })
       return result
+    })
+    scope.post('/_chaos/mint', async (req) => {
+      const body = jsonBody(req)
+      only(body, ['claims', 'typ'])
+      const claims = body.claims ?? {}
+      if (claims === null || typeof claims !== 'object' || Array.isArray(claims)) throw new BadInput('claims: must be a JSON object')
+      const typ = body.typ === undefined ? ctx.config.accessTokenTyp : body.typ
+      if (typ !== null && (typeof typ !== 'string' || typ.length > 100)) throw new BadInput(`typ: must be a string of at most 100 characters or null (got ${JSON.stringify(body.typ)})`)
+      const iat = ctx.clock.nowSeconds()
+      const payload: Record<string, unknown> = {
+        iss: ctx.issuer,
+        sub: 'gameday-probe',
+        aud: ctx.config.clients?.find((c) => c.audience)?.audience ?? 'https://api.example',
+        iat,
+        nbf: iat,
+        exp: iat + Math.floor(ctx.ttl.accessToken / 1000),
+        jti: randomUUID(),
+        client_id: 'gameday-probe',
+      }
+      for (const [k, v] of Object.entries(claims as Record<string, unknown>)) {
+        if (v === null) delete payload[k]
+        else payload[k] = v
+      }
+      const pending = ctx.keys.prepareCustomJwt(payload, typ)
+      const token = await signPending(pending)
+      const jti = typeof payload.jti === 'string' ? payload.jti : null
+      changed('mint', { jti, kid: pending.kid, claims: Object.keys(claims as object), typ })
+      return { token, jti, kid: pending.kid }
     })
     scope.put('/_chaos/clock', async (req) => {
       const body = jsonBody(req)

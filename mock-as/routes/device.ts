@@ -49,7 +49,7 @@ export function deviceRoutes(app: FastifyInstance, ctx: AsContext): void {
     const client = authenticateClient(ctx, req, params, { allowPublic: true })
     if (!client.grantTypes.includes(DEVICE_GRANT)) throw new OAuthError('unauthorized_client', 'client may not use the device grant')
     const scope = resolveScope(client, params.get('scope'))
-    const resource = checkResources(multi.get('resource') ?? [])
+    const resource = checkResources(ctx, multi.get('resource') ?? [])
     const deviceCode = randomBytes(32).toString('base64url')
     let code = userCode()
     while (ctx.store.userCodes.has(normalize(code))) code = userCode()

@@ -3,10 +3,13 @@
  * resource server's credentials, 401 invalid_client otherwise). Unknown,
  * expired, revoked or foreign tokens all get exactly `{"active":false}`
  * (§2.2). Works for JWT and opaque access tokens and for refresh tokens.
+ * A client that is not registered to introspect (`introspect`, default: a
+ * client with no grants, i.e. a resource server) gets `active:false` for
+ * other clients' tokens (§4: no token scanning by any client).
  * The chaos rate limit is a token bucket answering 429 + Retry-After.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { type AsContext, authenticateClient, findAccess } from '../context.ts'
+import { type AsContext, authenticateClient, findAccess, mayIntrospectOthers } from '../context.ts'
 import { formBody } from '../form.ts'
 import { OAuthError, invalidRequest } from '../oauth-error.ts'
 
@@ -62,11 +65,13 @@ export function introspectRoute(app: FastifyInstance, ctx: AsContext, bucket: ()
     }
     const tryAccess = () => {
       const a = findAccess(ctx, token)
-      if (!a || a.revoked || a.exp <= nowS || a.iat > nowS) return undefined
+      if (!a || a.revoked || a.exp <= nowS || Math.max(a.iat, a.nbf ?? a.iat) > nowS) return undefined
       if (a.grantId && ctx.store.grants.get(a.grantId)?.revoked) return undefined
       return { active: true, token_type: 'Bearer', client_id: a.clientId, sub: a.sub, scope: a.scope, aud: a.aud, iss: ctx.issuer, iat: a.iat, nbf: a.iat, exp: a.exp, jti: a.jti }
     }
-    const found = hint === 'refresh_token' ? (tryRefresh() ?? tryAccess()) : (tryAccess() ?? tryRefresh())
+    let found: { client_id: string; jti: string } | undefined = hint === 'refresh_token' ? (tryRefresh() ?? tryAccess()) : (tryAccess() ?? tryRefresh())
+    // RFC 7662 §4: a client not registered to introspect learns nothing about other clients' tokens
+    if (found && found.client_id !== client.clientId && !mayIntrospectOthers(ctx, client)) found = undefined
     req.log.debug({ client_id: client.clientId, active: found !== undefined, jti: found?.jti }, 'token.introspected')
     return reply.send(found ? JSON.stringify(found) : INACTIVE)
   })

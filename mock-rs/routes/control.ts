@@ -16,6 +16,7 @@ export function statsOf(ctx: RsContext): Record<string, unknown> {
   const t = ctx.telemetry
   return {
     validations: t.validationsByOutcome(),
+    probeValidations: t.validationsByOutcome('probe'),
     jwksFetches: { ...t.jwksFetches, byCause: { ...t.jwksFetches.byCause } },
     introspectionCalls: { ...t.introspectionCalls, byStatus: { ...t.introspectionCalls.byStatus } },
     cacheHits: { ...t.cacheHits },

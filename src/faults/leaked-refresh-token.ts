@@ -12,10 +12,14 @@
  * `after` the legitimate client rotated the token, `before` it did, or
  * `concurrent` (both within 50 ms). While active it keeps acting as the
  * attacker (refresh and API calls) and records every success as an
- * `attacker.succeeded` event; `details` is updated in place.
+ * `attacker.succeeded` event; `details` is updated in place. Before the
+ * replay it also presents the stolen refresh token as a bearer token at
+ * every RS (`details.refreshAcceptedAsAccessBy`, an `attacker.succeeded`
+ * event of kind `refresh-as-access` per RS that accepts it).
  */
 import { Type } from '@sinclair/typebox'
 import { GamedayError } from '../errors.ts'
+import { probeHeaders } from '../oauth/probe-traffic.ts'
 import { callResource, refreshToken, type TokenResponse, authCodeLogin } from './oauth-client.ts'
 import { endpointsOf, injectFailed, once, pickClient, pickUser, sleep } from './support.ts'
 import { defineFault } from './types.ts'
@@ -55,6 +59,17 @@ export const leakedRefreshToken = defineFault({
     }
     if (!login.refresh_token) throw new GamedayError('ERR_FAULT_INJECT_FAILED', `${unit}: the victim login gave no refresh token (${login.error ?? `status ${login.status}`})`)
     const leaked = login.refresh_token
+    // a stolen refresh token is also tried as a bearer token at every RS: an RS that accepts it
+    // (introspection checked for active only) turns it into a long-lived API key (RFC 7662 §2.2)
+    const refreshAcceptedBy: string[] = []
+    for (const target of ctx.targets.resourceServers) {
+      const r = await fetch(target.apiUrl, { headers: { ...probeHeaders(unit), authorization: `Bearer ${leaked}` }, signal: AbortSignal.any([signal, AbortSignal.timeout(5000)]) }).catch(() => undefined)
+      await r?.arrayBuffer().catch(() => undefined)
+      if (r && r.status >= 200 && r.status < 300) {
+        refreshAcceptedBy.push(target.name)
+        ctx.emit('attacker.succeeded', { kind: 'refresh-as-access', target: target.name, fault: unit })
+      }
+    }
     const legit = () => refreshToken(ep, client, leaked, signal)
     const attacker = () => refreshToken(ep, client, leaked, signal)
 
@@ -86,6 +101,7 @@ export const leakedRefreshToken = defineFault({
       attackerRefreshes: replay.ok ? 1 : 0,
       attackerApiCalls: 0,
       detectionMs: detectedAt - t0,
+      refreshAcceptedAsAccessBy: refreshAcceptedBy,
     }
     ctx.emit('refresh_token.replayed', { timing: params.timing, replayStatus: replay.status, replayError: replay.error ?? null, familyRevoked: details.familyRevoked })
     if (replay.ok) ctx.emit('attacker.succeeded', { kind: 'refresh', fault: unit })

@@ -1,7 +1,9 @@
 /** The probe registry: an explicit object, the key is the id used as `probe:` in YAML. */
+import { asExposure } from './as-exposure.ts'
 import { clockSkewTolerance } from './clock-skew-tolerance.ts'
 import { failOpen } from './fail-open.ts'
 import { jwksRefreshLatency } from './jwks-refresh-latency.ts'
+import { jwtAttacks } from './jwt-attacks.ts'
 import { pkceEnforcement } from './pkce-enforcement.ts'
 import { refreshReuseDetection } from './refresh-reuse-detection.ts'
 import { revocationPropagation } from './revocation-propagation.ts'
@@ -14,4 +16,6 @@ export const probes: Record<string, ProbeDefinition> = {
   'clock-skew-tolerance': clockSkewTolerance,
   'fail-open': failOpen,
   'pkce-enforcement': pkceEnforcement,
+  'jwt-attacks': jwtAttacks,
+  'as-exposure': asExposure,
 }

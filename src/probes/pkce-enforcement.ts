@@ -3,7 +3,8 @@
  * authorization request without a `code_challenge` must be refused, the
  * `plain` method must be refused (S256 only, RFC 9700 §4.8.2), and a code
  * redeemed with the wrong `code_verifier` must fail with `invalid_grant`
- * (RFC 7636 §4.6). A correct S256 login is the control: a broken login page
+ * (RFC 7636 §4.6), as must a code whose authorization carried a challenge
+ * redeemed with the verifier omitted. A correct S256 login is the control: a broken login page
  * must not pass as "refused".
  */
 import { Type } from '@sinclair/typebox'
@@ -16,7 +17,7 @@ import { defineProbe } from './types.ts'
 
 export const pkceEnforcement = defineProbe({
   id: 'pkce-enforcement',
-  summary: 'A public client without a code_challenge, with plain, or redeeming with a wrong verifier is refused.',
+  summary: 'A public client without a code_challenge, with plain, or redeeming with a wrong or omitted verifier is refused.',
   params: Type.Object(
     {
       timeout: Duration('bound on the whole probe', '20s'),
@@ -66,6 +67,17 @@ export const pkceEnforcement = defineProbe({
       observations.push({ t: ctx.now(), step: 'wrong-verifier', status: r.status, error: r.error ?? null })
       wrongVerifierRefused = r.error === 'invalid_grant'
     }
+    // a code whose authorization carried a challenge, redeemed with no verifier at all (RFC 7636 §4.6:
+    // an AS that verifies only when a verifier is sent lets an intercepted code through)
+    const omitted = pkcePair()
+    const noVerifier = await authorize(ep, client, { ...base, challengeMethod: 'S256', codeVerifier: omitted.verifier })
+    let omittedVerifierRefused = false
+    if (noVerifier.code) {
+      registerSecret(noVerifier.code)
+      const r = await exchangeCode(ep, client, noVerifier.code, undefined, limit.signal)
+      observations.push({ t: ctx.now(), step: 'omitted-verifier', status: r.status, error: r.error ?? null })
+      omittedVerifierRefused = !r.ok
+    }
     const control = pkcePair()
     const ctl = await authorize(ep, client, { ...base, challengeMethod: 'S256', codeVerifier: control.verifier })
     if (ctl.code) {
@@ -74,13 +86,13 @@ export const pkceEnforcement = defineProbe({
       controlSucceeded = r.ok
       observations.push({ t: ctx.now(), step: 'control', status: r.status, error: r.error ?? null })
     }
-    const value = controlSucceeded && noChallengeRefused && plainRefused && wrongVerifierRefused
+    const value = controlSucceeded && noChallengeRefused && plainRefused && wrongVerifierRefused && omittedVerifierRefused
     return {
       name: 'PKCE enforced for public clients',
       status: controlSucceeded ? 'ok' : 'failed',
       value,
       unit: 'bool',
-      breakdown: { noChallengeRefused, plainRefused, wrongVerifierRefused, controlSucceeded },
+      breakdown: { noChallengeRefused, plainRefused, wrongVerifierRefused, omittedVerifierRefused, controlSucceeded },
       observations,
       ...(controlSucceeded ? {} : { error: `the control login with S256 did not succeed (${ctl.error ?? ctl.status})` }),
     }

@@ -11,6 +11,19 @@ function dataOf(page: string) {
 }
 
 describe('html reporter', () => {
+  it('renders the per-RS × attack table of jwt-attacks, accepted cells marked', async () => {
+    const { record, verdict } = sampleRun()
+    const obs = [
+      { rs: 'orders', attack: 'alg-none', applicable: true, accepted: false, status: 401 },
+      { rs: 'weak', attack: 'alg-none', applicable: true, accepted: true, status: 200 },
+    ]
+    record.probes.push({ index: 9, probe: 'jwt-attacks', name: 'JWT attacks accepted (all RSs)', status: 'ok', value: 1, unit: 'count', observations: obs, startedAt: 1000, endedAt: 2000 })
+    const page = (await html.render(record, verdict))[0]!.content as string
+    expect(page).toContain('<section id="jwt-attacks">')
+    expect(page).toContain('<tr><td>alg-none</td><td>refused (401)</td><td class="fail">ACCEPTED (200)</td></tr>')
+    expect((await html.render(sampleRun().record, verdict))[0]!.content).not.toContain('id="jwt-attacks"')
+  })
+
   it('renders one self-contained page with inline uPlot, data, fault windows and event markers', async () => {
     const { record, verdict } = sampleRun()
     const [file] = await html.render(record, verdict)

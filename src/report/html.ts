@@ -14,6 +14,7 @@ import type { Verdict } from '../slo/types.ts'
 import { maskSecrets } from '../util/secrets.ts'
 import { alertRows, alertWindowsLine } from './alert-rows.ts'
 import { timeCharts } from './charts.ts'
+import { attackTable } from './attack-table.ts'
 import { atSeconds, escapeXml as e, formatBudget, formatMargin, formatMeasured, formatProbe, sloLabel, sloStatus, verdictWord } from './format.ts'
 import type { ReporterDefinition } from './types.ts'
 
@@ -158,6 +159,15 @@ function renderHtml(record: RunRecord, verdict: Verdict): string {
         `<tr><td>${e(p.probe)}</td><td>${e(p.name)}</td><td>${e(formatProbe(p))}</td><td>${e(p.status)}${p.error ? `: ${e(p.error)}` : ''}</td><td>${e(Object.entries(p.breakdown ?? {}).map(([k, v]) => `${k}: ${v}`).join(', '))}</td><td>${atSeconds(p.startedAt)}–${atSeconds(p.endedAt)}</td></tr>`,
     )
     .join('\n')
+  const attacks = attackTable(record)
+  const attackSection = attacks
+    ? `<section id="jwt-attacks"><h2>JWT attacks (S2, per RS)</h2>
+<table><thead><tr><th>attack</th>${attacks.rss.map((rs) => `<th>${e(rs)}</th>`).join('')}</tr></thead><tbody>
+${attacks.rows.map(([a, ...cells]) => `<tr><td>${e(a ?? '')}</td>${cells.map((c) => `<td${/ACCEPTED|fetched/.test(c) ? ' class="fail"' : ''}>${e(c)}</td>`).join('')}</tr>`).join('\n')}
+</tbody></table>
+</section>
+`
+    : ''
   const faultRows = record.faults
     .map(
       (f) =>
@@ -210,7 +220,7 @@ ${alertSection}
 <section id="probes"><h2>Probes</h2>
 ${record.probes.length ? `<table><thead><tr><th>probe</th><th>measures</th><th>value</th><th>status</th><th>breakdown</th><th>when</th></tr></thead><tbody>\n${probeRows}\n</tbody></table>` : '<p class="muted">no probes in this run</p>'}
 </section>
-<section id="faults"><h2>Faults</h2>
+${attackSection}<section id="faults"><h2>Faults</h2>
 ${record.faults.length ? `<table><thead><tr><th>#</th><th>fault</th><th>params</th><th>injected</th><th>reverted</th><th>status</th></tr></thead><tbody>\n${faultRows}\n</tbody></table>` : '<p class="muted">no faults in this run</p>'}
 </section>
 <section id="scenario"><h2>Scenario as run</h2>

@@ -17,6 +17,23 @@ describe('markdown reporter', () => {
     expect(md.split('\n').length).toBeLessThan(40)
   })
 
+  it('adds the per-RS × attack table when jwt-attacks ran', async () => {
+    const { record, verdict } = sampleRun()
+    const obs = [
+      { rs: 'orders', attack: 'alg-none', applicable: true, accepted: false, status: 401 },
+      { rs: 'weak', attack: 'alg-none', applicable: true, accepted: true, status: 200 },
+      { rs: 'orders', attack: 'jku-injection', applicable: true, accepted: false, status: 401, fetchedAttackerUrl: true },
+      { rs: 'weak', attack: 'jku-injection', applicable: true, accepted: false, status: 500, robustness: 'server_error' },
+      { rs: 'orders', attack: 'expired', applicable: false, accepted: false, status: 0 },
+    ]
+    record.probes.push({ index: 9, probe: 'jwt-attacks', name: 'JWT attacks accepted (all RSs)', status: 'ok', value: 2, unit: 'count', observations: obs, startedAt: 1000, endedAt: 2000 })
+    const md = (await markdown.render(record, verdict))[0]!.content as string
+    expect(md).toContain('| attack | orders | weak |')
+    expect(md).toContain('| alg-none | refused (401) | ACCEPTED (200) |')
+    expect(md).toContain('| jku-injection | fetched attacker URL | server_error |')
+    expect(md).toContain('| expired | n/a |  |')
+  })
+
   it('says INTERRUPTED for an interrupted run', async () => {
     const { record, verdict } = sampleRun({ aborted: true })
     const md = (await markdown.render(record, verdict))[0]!.content as string

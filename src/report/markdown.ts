@@ -5,6 +5,7 @@
 import type { RunRecord } from '../record/index.ts'
 import type { Verdict } from '../slo/types.ts'
 import { maskSecrets } from '../util/secrets.ts'
+import { attackTable } from './attack-table.ts'
 import { formatBudget, formatMargin, formatMeasured, formatProbe, sloLabel, sloStatus, verdictWord } from './format.ts'
 import { alertRows, alertWindowsLine } from './alert-rows.ts'
 import type { ReporterDefinition } from './types.ts'
@@ -49,6 +50,11 @@ export const markdown: ReporterDefinition = {
       if (silent.length) out.push('', `Never fired: ${silent.map((a) => `\`${cell(a)}\``).join(', ')}`)
       if (record.prometheus.skipped.length) out.push('')
       for (const s of record.prometheus.skipped) out.push(`- ${s.id}: no alert (no server-side SLI: ${cell(s.reason)})`)
+    }
+    const attacks = attackTable(record)
+    if (attacks) {
+      out.push('', '**JWT attacks** (S2, per RS)', '', `| attack | ${attacks.rss.map(cell).join(' | ')} |`, `|---|${attacks.rss.map(() => '---|').join('')}`)
+      for (const row of attacks.rows) out.push(`| ${row.map(cell).join(' | ')} |`)
     }
     const attributions = verdict.slos.filter((s) => s.attribution).slice(0, 3)
     if (attributions.length) {

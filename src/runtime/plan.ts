@@ -86,7 +86,10 @@ export async function planStack(stack: StackConfig, options: { host?: string } =
   } else {
     const port = asPort && asPort > 0 ? asPort : await freePort(host)
     issuer = asConfig.issuer ?? `http://${host}:${port}`
-    components.push({ name: 'as', role: 'as', host, port, adminToken: adminToken(), options: { config: { ...asConfig, issuer } } })
+    // RFC 8707: the stack's RS audiences are the resources the AS issues tokens for
+    const allowed = [...new Set([...(asConfig.resources?.allowed ?? []), ...stack.resourceServers.map((r) => r.audience).filter((a): a is string => typeof a === 'string')])]
+    const resources = { allowAny: asConfig.resources?.allowAny ?? false, allowed }
+    components.push({ name: 'as', role: 'as', host, port, adminToken: adminToken(), options: { config: { ...asConfig, issuer, resources } } })
   }
 
   // RS → (CDN) → (proxy) → AS

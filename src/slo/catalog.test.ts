@@ -12,8 +12,8 @@ function probe(p: Partial<ProbeResult> & Pick<ProbeResult, 'probe'>): ProbeResul
 }
 
 describe('slo catalog', () => {
-  it('registers M1..M10, S1, L1 and D1 under their ids, each with a parseable default objective', () => {
-    expect(Object.keys(slos).sort()).toEqual(['D1', 'L1', 'M1', 'M10', 'M2', 'M3', 'M4', 'M5', 'M6', 'M7', 'M8', 'M9', 'S1'])
+  it('registers M1..M10, S1–S3, L1 and D1 under their ids, each with a parseable default objective', () => {
+    expect(Object.keys(slos).sort()).toEqual(['D1', 'L1', 'M1', 'M10', 'M2', 'M3', 'M4', 'M5', 'M6', 'M7', 'M8', 'M9', 'S1', 'S2', 'S3'])
     for (const [key, def] of Object.entries(slos)) {
       expect(def.id).toBe(key)
       expect(() => parseThreshold(def.objective)).not.toThrow()
@@ -261,6 +261,53 @@ describe('S1', () => {
   it('reads 0 with RS traffic and no acceptances, no data without either', () => {
     expect(scoreSlo(buildRecord({ series: [{ metric: 'rs_request' }] }), { id: 'S1' }, true)).toMatchObject({ measured: 0, pass: true })
     expect(scoreSlo(buildRecord(), { id: 'S1' }, true).noData).toBe(true)
+  })
+})
+
+describe('S2', () => {
+  const finding = (rs: string, attack: string, extra: Record<string, unknown> = {}) => ({ rs, attack, applicable: true, accepted: false, status: 401, ...extra })
+  const attacksProbe = (observations: Array<Record<string, unknown>>, extra: Partial<ProbeResult> = {}) => probe({ probe: 'jwt-attacks', unit: 'count', value: 0, observations, ...extra })
+
+  it('counts accepted attacks and attacker-URL fetches per RS, not robustness findings, and names them', () => {
+    const r = buildRecord({
+      probes: [
+        attacksProbe([
+          finding('orders', 'alg-none'),
+          finding('weak', 'wrong-audience', { accepted: true, status: 200 }),
+          finding('weak', 'jku-injection', { fetchedAttackerUrl: true }),
+          finding('orders', 'oversize-token', { status: 500, robustness: 'server_error' }),
+        ]),
+      ],
+    })
+    const s = scoreSlo(r, { id: 'S2' }, true)
+    expect(s).toMatchObject({ measured: 2, pass: false })
+    expect(s.attribution).toContain('weak accepted wrong-audience, jku-injection (fetched the attacker URL)')
+    expect(scoreSlo(r, { id: 'S2', target: 'orders' }, true)).toMatchObject({ measured: 0, pass: true })
+    expect(scoreSlo(r, { id: 'S2', target: 'weak' }, true)).toMatchObject({ measured: 2, pass: false })
+  })
+
+  it('has no data without the probe, and fails when an RS could not be attacked', () => {
+    expect(scoreSlo(buildRecord(), { id: 'S2' }, true).noData).toBe(true)
+    const r = buildRecord({ probes: [attacksProbe([finding('orders', 'alg-none')], { status: 'failed', error: 'not attacked: other: an honest token was refused (status 401)' })] })
+    const s = scoreSlo(r, { id: 'S2' }, true)
+    expect(s.pass).toBe(false)
+    expect(s.attribution).toContain('honest token was refused')
+  })
+})
+
+describe('S3', () => {
+  it('counts applicable exposures by check, ignores the burst and inapplicable checks, no data without the probe', () => {
+    const observations = [
+      { check: 'unauthenticated', applicable: true, exposed: false, status: 401 },
+      { check: 'cross-client-refresh', applicable: true, exposed: true, status: 200 },
+      { check: 'unregistered-audience', applicable: true, exposed: true, status: 200 },
+      { check: 'token-scanning-burst', applicable: true, exposed: false, status: 0, sent: 50, throttled: 0 },
+      { check: 'wrong-secret', applicable: false, exposed: false, status: 0 },
+    ]
+    const s = scoreSlo(buildRecord({ probes: [probe({ probe: 'as-exposure', unit: 'count', value: 2, observations })] }), { id: 'S3' }, true)
+    expect(s).toMatchObject({ measured: 2, pass: false })
+    expect(s.attribution).toContain('cross-client-refresh, unregistered-audience')
+    expect(scoreSlo(buildRecord(), { id: 'S3' }, true).noData).toBe(true)
   })
 })
 

@@ -26,8 +26,8 @@ describe('scoreRun', () => {
 
   it('scores the whole catalog at defaults when no SLO is listed, passing unmeasured ones', () => {
     const v = scoreRun(buildRecord({ series: healthy }), [], [])
-    expect(v.slos).toHaveLength(13)
-    expect(v.slos.filter((s) => s.noData).map((s) => s.id)).toEqual(['M4', 'M5', 'M6', 'M7', 'M8', 'M9', 'M10', 'L1', 'D1'])
+    expect(v.slos).toHaveLength(15)
+    expect(v.slos.filter((s) => s.noData).map((s) => s.id)).toEqual(['M4', 'M5', 'M6', 'M7', 'M8', 'M9', 'M10', 'S2', 'S3', 'L1', 'D1'])
     expect(v.pass).toBe(true)
   })
 

@@ -18,6 +18,8 @@ const MAX_TOKENS = 200_000
 /** A JWS/JWE compact serialization: three or five base64url segments, the first a JSON header. */
 export const JWT_SHAPE = /eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)?/g
 
+const JWT_WHOLE = new RegExp(`^${JWT_SHAPE.source}$`)
+
 /** Secrets shorter than this are not masked by value (they would mask ordinary words). */
 const MIN_SECRET_LENGTH = 6
 
@@ -32,6 +34,12 @@ export function registerSecret(value: string | undefined | null): void {
       const first = tokens.values().next().value
       if (first !== undefined) tokens.delete(first)
     }
+    return
+  }
+  if (JWT_WHOLE.test(value)) {
+    // a JWT is masked by shape; its segments go to the token set so a fragment is caught too, and
+    // thousands of (attack) tokens never grow the literal regex past what V8 compiles
+    for (const part of value.split('.')) if (TOKEN_LIKE.test(part)) registerSecret(part)
     return
   }
   if (literals.has(value)) return

@@ -84,8 +84,20 @@ describe('faults change what the stack does', () => {
     const { active, ctx } = await inject(stack, 'leaked-refresh-token', { timing: 'after', attackerIntervalMs: 100 })
     await new Promise((r) => setTimeout(r, 400))
     await active.revert()
-    expect(active.details).toMatchObject({ reuseRefused: true, familyRevoked: true, attackerRefreshes: 0, attackerApiCalls: 0 })
+    expect(active.details).toMatchObject({ reuseRefused: true, familyRevoked: true, attackerRefreshes: 0, attackerApiCalls: 0, refreshAcceptedAsAccessBy: [] })
     expect(ctx.events().some((e) => e.type === 'refresh_token.replayed')).toBe(true)
+  })
+
+  it('leaked-refresh-token presents the stolen refresh token at every RS and reports the one that takes it as an access token', async () => {
+    const weak = await startTestStack({ rs: [{ name: 'jwt', profile: 'resilient' }, { name: 'lax', profile: 'no-introspection-cache', knobs: { checkTokenType: false } }] })
+    try {
+      const { active, ctx } = await inject(weak, 'leaked-refresh-token', { timing: 'after', attackerIntervalMs: 100 })
+      await active.revert()
+      expect(active.details?.refreshAcceptedAsAccessBy).toEqual(['lax'])
+      expect(ctx.events().filter((e) => e.type === 'attacker.succeeded' && e.data?.kind === 'refresh-as-access').map((e) => e.data?.target)).toEqual(['lax'])
+    } finally {
+      await weak.stop()
+    }
   })
 
   it('leaked-refresh-token (concurrent) lets at most one of the two refreshes win', async () => {

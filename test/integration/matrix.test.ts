@@ -20,6 +20,10 @@ describe('detection matrix', () => {
     expect(short.stack.resourceServers.every((r) => r.profile === 'strict-clock')).toBe(true)
     expect(scenario.stack.resourceServers[0]!.profile).toBe('resilient')
     expect(applyVariant(scenario, 'as:no-reuse-detection').stack.authorizationServer.refreshReuseDetection).toBe(false)
+    expect(applyVariant(scenario, 'as:introspection-any-client').stack.authorizationServer.introspection).toEqual({ anyClient: true })
+    expect(applyVariant(scenario, 'as:resources-allow-any').stack.authorizationServer.resources?.allowAny).toBe(true)
+    const knob = applyVariant(scenario, 'knob:checkTokenType=false')
+    expect(knob.stack.resourceServers.every((r) => r.options?.checkTokenType === false && r.profile === 'resilient')).toBe(true)
   })
 
   describe.skipIf(skip)('cells', () => {

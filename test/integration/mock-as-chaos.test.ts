@@ -102,6 +102,14 @@ describe('mock-as chaos API', () => {
     expect(types.indexOf('key.published')).toBeLessThan(types.indexOf('signing_key.changed'))
   })
 
+  it('keeps the old key for a retireAfter beyond 24.8 days (no setTimeout overflow firing after 1 ms)', async () => {
+    const r = await as.rotate({ mode: 'publish-then-sign', leadTime: '200ms', retireAfter: '30d' })
+    await until(token, (t) => decodeJwt(String(t.body.access_token)).header.kid === r.newKid)
+    await new Promise((res) => setTimeout(res, 300))
+    expect((await jwksKids()).map((k) => k.kid).sort()).toEqual([r.oldKid, r.newKid].sort())
+    expect((await as.poll(0)).some((e) => e.type === 'key.retired' && e.data?.kid === r.oldKid)).toBe(false)
+  })
+
   it('rotates sign-before-publish: tokens carry a kid absent from the JWKS until it is published', async () => {
     const r = await as.rotate({ mode: 'sign-before-publish', unpublishedFor: '500ms' })
     expect(r.publishAt - r.signAt).toBe(500)
@@ -136,6 +144,32 @@ describe('mock-as chaos API', () => {
     const after = decodeJwt(String((await token()).body.access_token))
     expect(after.header.alg).toBe('ES256')
     expect((await jwksKids()).find((k) => k.kid === after.header.kid)?.alg).toBe('ES256')
+  })
+
+  it('mints a token with chosen claims and typ over the current key, verifiable with the published JWKS, and refuses bad input', async () => {
+    const { createLocalJWKSet, jwtVerify } = await import('jose')
+    const jwks = createLocalJWKSet((await (await fetch(`${url}/jwks`)).json()) as { keys: [] })
+    const m = await as.mint({ claims: { aud: 'https://elsewhere.example', scope: 'admin', exp: null }, typ: 'JWT' })
+    const { payload, protectedHeader } = await jwtVerify(m.token, jwks)
+    expect(protectedHeader).toMatchObject({ typ: 'JWT', kid: m.kid })
+    expect(payload).toMatchObject({ aud: 'https://elsewhere.example', scope: 'admin', jti: m.jti })
+    expect(payload.exp).toBeUndefined()
+    const plain = await as.mint({ typ: null })
+    expect((await jwtVerify(plain.token, jwks)).protectedHeader.typ).toBeUndefined()
+    expect((await as.mint({})).token.split('.')[0]).toBe(Buffer.from(JSON.stringify({ alg: protectedHeader.alg, kid: m.kid, typ: 'at+jwt' })).toString('base64url'))
+    const active = (await (await introspect((await as.mint({ claims: { scope: 'orders:read' } })).token)).json()) as Record<string, unknown>
+    expect(active).toMatchObject({ active: true, scope: 'orders:read' })
+    // not its access tokens: another typ, no typ, or not valid before an hour from now
+    const nowS = Math.floor(Date.now() / 1000)
+    for (const req of [{ typ: 'JWT' }, { typ: null }, { claims: { nbf: nowS + 3600 } }]) {
+      expect(await (await introspect((await as.mint(req)).token)).json(), JSON.stringify(req)).toEqual({ active: false })
+    }
+    expect(((await (await introspect((await as.mint({ typ: 'application/at+jwt' })).token)).json()) as { active: boolean }).active).toBe(true)
+    for (const body of [{ claims: [] }, { typ: 5 }, { bogus: 1 }]) {
+      const res = await fetch(`${url}/_chaos/mint`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+      expect(res.status, JSON.stringify(body)).toBe(400)
+    }
+    expect((await fetch(`${url}/_chaos/mint`, { method: 'POST', body: '{}' })).status).toBe(401)
   })
 
   it('applies the clock offset to iat/exp and to introspection checks', async () => {

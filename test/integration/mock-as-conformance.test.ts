@@ -156,10 +156,23 @@ describe('mock-as conformance', () => {
     })
 
     it('takes the audience from RFC 8707 resource, several resources giving an array', async () => {
-      const one = json(await post(app, '/token', { grant_type: 'client_credentials', resource: 'https://rs.example/' }, SVC))
+      const multi = await buildAuthorizationServer({ config: { issuer: ISSUER, resources: { allowed: ['https://rs.example/', 'https://a.example', 'https://b.example'] } }, logger: false })
+      const one = json(await post(multi, '/token', { grant_type: 'client_credentials', resource: 'https://rs.example/' }, SVC))
       expect(decodeJwt(String(one.access_token)).payload.aud).toBe('https://rs.example/')
-      const two = json(await post(app, '/token', 'grant_type=client_credentials&resource=https%3A%2F%2Fa.example&resource=https%3A%2F%2Fb.example', SVC))
+      const two = json(await post(multi, '/token', 'grant_type=client_credentials&resource=https%3A%2F%2Fa.example&resource=https%3A%2F%2Fb.example', SVC))
       expect(decodeJwt(String(two.access_token)).payload.aud).toEqual(['https://a.example', 'https://b.example'])
+      await multi.close()
+    })
+
+    it('refuses a resource it does not know with invalid_target (RFC 8707 §2), unless resources.allowAny', async () => {
+      const evil = await post(app, '/token', { grant_type: 'client_credentials', resource: 'https://evil.example' }, SVC)
+      expect(evil.statusCode).toBe(400)
+      expect(json(evil).error).toBe('invalid_target')
+      const known = json(await post(app, '/token', { grant_type: 'client_credentials', resource: 'https://api.example' }, SVC))
+      expect(decodeJwt(String(known.access_token)).payload.aud).toBe('https://api.example')
+      const lax = await buildAuthorizationServer({ config: { issuer: ISSUER, resources: { allowAny: true } }, logger: false })
+      expect(decodeJwt(String(json(await post(lax, '/token', { grant_type: 'client_credentials', resource: 'https://evil.example' }, SVC)).access_token)).payload.aud).toBe('https://evil.example')
+      await lax.close()
     })
 
     it('issues opaque tokens of at least 256 bits for opaque clients', async () => {
@@ -333,6 +346,21 @@ describe('mock-as conformance', () => {
         expect(res.headers['cache-control']).toBe('no-store')
         expect(json(res)).toMatchObject({ active: true, client_id: id, sub: id, scope: 'orders:read orders:write', iss: ISSUER, aud: 'https://api.example' })
       }
+    })
+
+    it("lets only clients registered to introspect see other clients' tokens (RFC 7662 §4), unless introspection.anyClient", async () => {
+      const flow = await codeFlow(app, 'spa', REDIRECT)
+      const svcToken = String(json(await post(app, '/token', { grant_type: 'client_credentials' }, SVC)).access_token)
+      for (const token of [String(flow.access_token), String(flow.refresh_token)]) {
+        expect((await post(app, '/introspect', { token }, SVC)).body).toBe('{"active":false}')
+        expect(json(await post(app, '/introspect', { token }, { authorization: basic('rs', 'rs-secret') })).active).toBe(true)
+      }
+      // its own tokens it may still ask about
+      expect(json(await post(app, '/introspect', { token: svcToken }, SVC)).active).toBe(true)
+      const lax = await buildAuthorizationServer({ config: { issuer: ISSUER, introspection: { anyClient: true } }, logger: false })
+      const webFlow = await codeFlow(lax, 'spa', REDIRECT)
+      expect(json(await post(lax, '/introspect', { token: String(webFlow.refresh_token) }, SVC))).toMatchObject({ active: true, token_type: 'refresh_token' })
+      await lax.close()
     })
 
     it('answers exactly {"active":false} for unknown, foreign, revoked and expired tokens', async () => {

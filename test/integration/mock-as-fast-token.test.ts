@@ -26,6 +26,7 @@ const cases: Case[] = [
   { name: 'client_credentials with client_secret_post', body: 'grant_type=client_credentials&client_id=svc&client_secret=svc-secret', fast: true },
   { name: 'opaque-token client', body: 'grant_type=client_credentials', headers: { authorization: basic('svc-opaque', 'svc-opaque-secret') }, fast: true },
   { name: 'RFC 8707 resource', body: `grant_type=client_credentials&resource=${encodeURIComponent('https://other.example')}`, headers: { authorization: SVC }, fast: true },
+  { name: 'unregistered RFC 8707 resource', body: `grant_type=client_credentials&resource=${encodeURIComponent('https://unregistered.example')}`, headers: { authorization: SVC }, fast: true },
   { name: 'resource with a fragment', body: `grant_type=client_credentials&resource=${encodeURIComponent('https://x.example/#f')}`, headers: { authorization: SVC }, fast: true },
   { name: 'wrong secret', body: 'grant_type=client_credentials', headers: { authorization: basic('svc', 'nope') }, fast: true },
   { name: 'no client authentication', body: 'grant_type=client_credentials', fast: true },
@@ -99,8 +100,9 @@ describe('mock-as token fast path', () => {
   let fastUrl: string
   let slowUrl: string
   beforeAll(async () => {
-    fast = await buildAuthorizationServer({ logger: false, adminToken: 'admin' })
-    slow = await buildAuthorizationServer({ logger: false, adminToken: 'admin', tokenFastPath: false })
+    const config = { resources: { allowed: ['https://other.example'] } }
+    fast = await buildAuthorizationServer({ config, logger: false, adminToken: 'admin' })
+    slow = await buildAuthorizationServer({ config, logger: false, adminToken: 'admin', tokenFastPath: false })
     fastUrl = await fast.listen({ port: 0, host: '127.0.0.1' })
     slowUrl = await slow.listen({ port: 0, host: '127.0.0.1' })
   })

@@ -12,6 +12,36 @@ import { seededRandom } from '../../src/util/random.ts'
 const ENDPOINTS = ['/token', '/introspect', '/revoke', '/device_authorization', '/authorize', '/device', '/_chaos/rotate', '/_chaos/clock', '/_chaos/revoke', '/jwks', '/nope']
 
 describe('mock-as robustness', () => {
+  it('closes a connection whose request body never finishes once the request deadline passes (no slowloris hold)', async () => {
+    const { connect } = await import('node:net')
+    for (const fastPath of [true, false]) {
+      const app = await buildAuthorizationServer({ logger: false, requestTimeoutMs: 500, tokenFastPath: fastPath })
+      const url = new URL(await app.listen({ host: '127.0.0.1', port: 0 }))
+      try {
+        const started = Date.now()
+        const answer = await new Promise<string>((resolve, reject) => {
+          const sock = connect(Number(url.port), '127.0.0.1', () => {
+            sock.write('POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant_type=')
+          })
+          let text = ''
+          sock.on('data', (d) => {
+            text += d.toString()
+          })
+          sock.on('close', () => resolve(text))
+          sock.on('error', reject)
+          setTimeout(() => {
+            sock.destroy()
+            reject(new Error('still open after 8 s'))
+          }, 8000).unref()
+        })
+        expect(Date.now() - started, `fast path ${fastPath}`).toBeLessThan(4000)
+        expect(answer.startsWith('HTTP/1.1 408') || answer === '', answer.slice(0, 40)).toBe(true)
+      } finally {
+        await app.close()
+      }
+    }
+  })
+
   it('never answers 500 to garbage', async () => {
     const app = await buildAuthorizationServer({ adminToken: 'adm', logger: false })
     const rnd = seededRandom(42)

@@ -128,7 +128,7 @@ describe('mock-rs serveRs and createRsControl', () => {
       const tokens = [await as.mint(), as.mintOpaque()]
       as.setIntrospectionFailure({ status: 503 })
       for (const t of tokens) {
-        const res = await fetch(`${served.url}/api/orders?access_token=${encodeURIComponent(t)}`)
+        const res = await fetch(`${served.url}/api/orders`, { headers: { authorization: `Bearer ${t}` } })
         expect(res.status).toBe(200)
       }
       as.setIntrospectionFailure(null)

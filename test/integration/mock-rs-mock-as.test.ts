@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createAsControl } from '../../mock-as/client.ts'
 import { type ServedAs, serveAs } from '../../mock-as/main.ts'
 import { buildResourceServer, type ResourceServerOptions } from '../../mock-rs/app.ts'
+import { authCodeLogin } from '../../src/faults/oauth-client.ts'
 import type { AsControl } from '../../src/runtime/types.ts'
 
 let extra = 0
@@ -127,6 +128,24 @@ describe('mock-rs against mock-as', () => {
     expect(revoked).toBeGreaterThan(0)
     expect((await call(long, tok)).status).toBe(200)
     expect(await call(none, tok)).toEqual({ status: 401, reason: 'inactive' })
+  })
+
+  it('refuses a mock-as refresh token sent as a bearer token in every introspection profile (token_type refresh_token) and in jwt mode', async () => {
+    const ep = { issuer: as.url, authorizationEndpoint: `${as.url}/authorize`, tokenEndpoint: `${as.url}/token` }
+    const login = await authCodeLogin(ep, { clientId: 'web', clientSecret: 'web-secret', redirectUri: 'http://127.0.0.1:5173/cb' }, { scope: 'orders:read', username: 'alice', password: 'wonderland' })
+    expect(login.refresh_token).toBeTruthy()
+    const refresh = login.refresh_token!
+    const servers = [
+      await rs({ profile: 'resilient', knobs: { mode: 'introspection' } }),
+      await rs({ profile: 'no-introspection-cache' }),
+      await rs({ profile: 'long-introspection-cache' }),
+      await rs({ profile: 'fail-open' }),
+    ]
+    for (const server of servers) expect(await call(server, refresh)).toEqual({ status: 401, reason: 'wrong_typ' })
+    expect((await call(await rs({ profile: 'resilient' }), refresh)).status).toBe(401)
+    // the weak knob is what the detection matrix catches
+    expect((await call(await rs({ profile: 'no-introspection-cache', knobs: { checkTokenType: false } }), refresh)).status).toBe(200)
+    expect((await call(servers[0]!, login.access_token!)).status).toBe(200)
   })
 
   it('accepts mock-as JWTs in introspection mode too', async () => {

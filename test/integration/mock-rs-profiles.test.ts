@@ -253,6 +253,21 @@ describe('mock-rs introspection profiles', () => {
     expect((await call(resilient, as.mintOpaque({ scope: 'profile' }))).status).toBe(403)
   })
 
+  it('refuses a token whose introspected token_type is not an access token, in every introspection profile, unless checkTokenType is off', async () => {
+    const names = ['no-introspection-cache', 'long-introspection-cache', 'fail-open'] as const
+    const servers = [await rs({ profile: 'resilient', knobs: { mode: 'introspection' } }), ...(await Promise.all(names.map((profile) => rs({ profile }))))]
+    for (const [i, server] of servers.entries()) {
+      for (const tokenType of ['refresh_token', 'urn:ietf:params:oauth:token-type:refresh_token', 'id_token', 'urn:ietf:params:oauth:token-type:id_token', 42]) {
+        expect(await call(server, as.mintOpaque({ token_type: tokenType })), `${i} ${tokenType}`).toMatchObject({ status: 401, reason: 'wrong_typ' })
+      }
+      for (const tokenType of ['Bearer', 'DPoP', 'bearer', 'N_A', 'urn:ietf:params:oauth:token-type:access_token', undefined]) {
+        expect((await call(server, as.mintOpaque(tokenType === undefined ? {} : { token_type: tokenType }))).status, `${i} ${tokenType}`).toBe(200)
+      }
+    }
+    const lax = await rs({ profile: 'no-introspection-cache', knobs: { checkTokenType: false } })
+    expect((await call(lax, as.mintOpaque({ token_type: 'refresh_token' }))).status).toBe(200)
+  })
+
   it('treats an AS refusing the RS credentials as validator unavailable (503), not as an invalid token', async () => {
     const wrong = await rs({ profile: 'resilient', knobs: { mode: 'introspection' }, introspectionClient: { clientId: 'rs', clientSecret: 'wrong-secret' } })
     expect(await call(wrong, as.mintOpaque())).toMatchObject({ status: 503, reason: 'validator_unavailable' })

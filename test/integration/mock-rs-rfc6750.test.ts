@@ -61,8 +61,19 @@ describe('mock-rs RFC 6750 responses', () => {
     const res = await get(rs, { authorization: `Bearer ${token}` }, `/api/orders?access_token=${token}`)
     expect(res.statusCode).toBe(400)
     expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="orders", error="invalid_request"/)
-    const queryOnly = await get(rs, {}, `/api/orders?access_token=${token}`)
-    expect(queryOnly.statusCode).toBe(200)
+  })
+
+  it('refuses a token in the query string unless allowQueryToken, and then answers Cache-Control: private', async () => {
+    const token = await as.mint()
+    const refused = await get(rs, {}, `/api/orders?access_token=${token}`)
+    expect(refused.statusCode).toBe(400)
+    expect(refused.headers['www-authenticate']).toMatch(/^Bearer realm="orders", error="invalid_request", error_description="access_token in the query string/)
+    const lax = await buildResourceServer({ issuer: as.issuer, knobs: { allowQueryToken: true } })
+    apps.push(lax)
+    const ok = await get(lax, {}, `/api/orders?access_token=${token}`)
+    expect(ok.statusCode).toBe(200)
+    expect(ok.headers['cache-control']).toBe('private')
+    expect((await get(lax, { authorization: `Bearer ${token}` })).headers['cache-control']).toBeUndefined()
   })
 
   it('maps each defect to its reason', async () => {
@@ -90,14 +101,55 @@ describe('mock-rs RFC 6750 responses', () => {
     }
   })
 
-  it('accepts typ JWT only when allowJwtTyp is on, and ignores aud when checkAudience is off', async () => {
-    const strict = await buildResourceServer({ issuer: as.issuer, knobs: { allowJwtTyp: false, checkAudience: false } })
-    apps.push(strict)
-    const jwtTyp = await as.mint({ typ: 'JWT' })
-    expect((await get(rs, { authorization: `Bearer ${jwtTyp}` })).statusCode).toBe(200)
-    expect((await get(strict, { authorization: `Bearer ${jwtTyp}` })).json().error_description).toBe('wrong_typ')
-    const otherAud = await as.mint({ claims: { aud: 'https://other.example' } })
-    expect((await get(strict, { authorization: `Bearer ${otherAud}` })).statusCode).toBe(200)
+  it('counts requests marked x-gameday-probe under source="probe", apart from the load', async () => {
+    const counted = await buildResourceServer({ issuer: as.issuer, adminToken: ADMIN })
+    apps.push(counted)
+    const token = await as.mint()
+    await get(counted, { authorization: `Bearer ${token}` })
+    await get(counted, { authorization: `Bearer ${token}`, 'x-gameday-probe': 'jwt-attacks' })
+    await get(counted, { authorization: 'Bearer not-a-jwt', 'x-gameday-probe': 'jwt-attacks' })
+    const metrics = (await counted.inject({ url: '/metrics' })).body
+    expect(metrics).toMatch(/rs_validations_total\{outcome="accepted",reason="",source="load"\} 1\b/)
+    expect(metrics).toMatch(/rs_validations_total\{outcome="accepted",reason="",source="probe"\} 1\b/)
+    expect(metrics).toMatch(/rs_validations_total\{outcome="rejected",reason="malformed",source="probe"\} 1\b/)
+    const stats = (await counted.inject({ url: '/_control/stats', headers: { authorization: `Bearer ${ADMIN}` } })).json()
+    expect(stats.validations).toEqual({ accepted: 1 })
+    expect(stats.probeValidations).toEqual({ accepted: 1, rejected: { malformed: 1 } })
+  })
+
+  it('accepts typ at+jwt and application/at+jwt only (RFC 9068 §4), typ JWT or none only with allowJwtTyp', async () => {
+    const lax = await buildResourceServer({ issuer: as.issuer, knobs: { allowJwtTyp: true } })
+    apps.push(lax)
+    for (const typ of ['at+jwt', 'application/at+jwt', 'AT+JWT']) expect((await get(rs, { authorization: `Bearer ${await as.mint({ typ })}` })).statusCode, typ).toBe(200)
+    for (const typ of ['JWT', null]) {
+      const token = await as.mint({ typ })
+      expect((await get(rs, { authorization: `Bearer ${token}` })).json().error_description, String(typ)).toBe('wrong_typ')
+      expect((await get(lax, { authorization: `Bearer ${token}` })).statusCode, String(typ)).toBe(200)
+    }
+    expect((await get(lax, { authorization: `Bearer ${await as.mint({ typ: 'dpop+jwt' })}` })).json().error_description).toBe('wrong_typ')
+  })
+
+  it('ignores aud with checkAudience off, iss with checkIssuer off, a missing exp with requireExp off', async () => {
+    const cases: Array<[Record<string, boolean>, Parameters<FixtureAs['mint']>[0], string]> = [
+      [{ checkAudience: false }, { claims: { aud: 'https://other.example' } }, 'wrong_aud'],
+      [{ checkIssuer: false }, { claims: { iss: 'https://evil.example' } }, 'wrong_iss'],
+      [{ requireExp: false }, { omitExp: true }, 'malformed'],
+    ]
+    for (const [knobs, mint, reason] of cases) {
+      const lax = await buildResourceServer({ issuer: as.issuer, knobs })
+      apps.push(lax)
+      const token = await as.mint(mint)
+      expect((await get(rs, { authorization: `Bearer ${token}` })).json().error_description).toBe(reason)
+      expect((await get(lax, { authorization: `Bearer ${token}` })).statusCode, reason).toBe(200)
+    }
+  })
+
+  it('answers 403 insufficient_scope unless checkScope is off (no-scope-check)', async () => {
+    const lax = await buildResourceServer({ issuer: as.issuer, profile: 'no-scope-check' })
+    apps.push(lax)
+    const token = await as.mint({ claims: { scope: 'profile' } })
+    expect((await get(rs, { authorization: `Bearer ${token}` })).statusCode).toBe(403)
+    expect((await get(lax, { authorization: `Bearer ${token}` })).statusCode).toBe(200)
   })
 
   it('answers 503 with Retry-After when the JWKS is unreachable (resilient) and 401 validator_unavailable (jose-defaults)', async () => {

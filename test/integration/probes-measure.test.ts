@@ -33,7 +33,7 @@ describe('probes against mock-as and mock-rs', () => {
 
   it('pkce-enforcement finds PKCE enforced by mock-as', async () => {
     const r = await runProbe(stack, 'pkce-enforcement')
-    expect(r.breakdown).toEqual({ noChallengeRefused: true, plainRefused: true, wrongVerifierRefused: true, controlSucceeded: true })
+    expect(r.breakdown).toEqual({ noChallengeRefused: true, plainRefused: true, wrongVerifierRefused: true, omittedVerifierRefused: true, controlSucceeded: true })
     expect(r.value).toBe(true)
   })
 
