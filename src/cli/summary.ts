@@ -6,7 +6,7 @@
  */
 import { errorCodes } from '../errors.ts'
 import type { RunRecord } from '../record/index.ts'
-import { formatMeasured, sloStatus } from '../report/format.ts'
+import { formatMeasured, runEnding, sloStatus } from '../report/format.ts'
 import { PER_RS_SLOS, scorePerRs, shownValue } from '../slo/per-rs.ts'
 import { parseThreshold } from '../slo/threshold.ts'
 import type { SloDefinition, SloScore, Verdict } from '../slo/types.ts'
@@ -41,6 +41,8 @@ export function formatRunSummary(record: RunRecord, verdict: Verdict, slos: Reco
     const hint = (errorCodes as Record<string, { fix: string } | undefined>)[code]?.fix
     if (hint) lines.push(`hint: ${hint}`)
     lines.push('the SLOs below were not measured over a whole run: they say nothing about the system under test')
+  } else if (record.status !== 'completed') {
+    lines.push(`the run ${runEnding(record, verdict)}`)
   }
   if (verdict.slos.length === 0) return lines.join('\n')
   const several = record.targets.resourceServers.length > 1

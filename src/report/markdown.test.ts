@@ -109,4 +109,21 @@ describe('markdown reporter', () => {
     expect(md.split('\n')[0]).toBe('# ⚠️ ERRORED — bad-key-rotation')
     expect(md).toContain('exit 103')
   })
+
+  it('says at the top when and why a run did not complete', async () => {
+    const errored = await summaryOf(multiRsRun({ status: 'errored', error: { code: 'ERR_COMPONENT_EXITED', message: 'mock-rs billing exited (code 1)' } }))
+    expect(errored.split('\n')[2]).toBe(
+      '> **ERRORED**: errored at 30.0s (2026-01-02T03:04:35.000Z): ERR_COMPONENT_EXITED: mock-rs billing exited (code 1). The SLOs were not measured over a whole run and say nothing about the system under test.',
+    )
+    const interrupted = await summaryOf(multiRsRun({ status: 'interrupted' }))
+    expect(interrupted.split('\n')[2]).toMatch(/^> \*\*INTERRUPTED\*\*: interrupted at 30\.0s \(2026-01-02T03:04:35\.000Z\) by SIGINT\/SIGTERM/)
+    const run = multiRsRun({ status: 'aborted', abortedBy: 'slo' })
+    ;(run.record.scenario as { slos: unknown[] }).slos = [{ id: 'M3', abortOnFail: true }]
+    const aborted = await summaryOf(run)
+    expect(aborted.split('\n')[2]).toBe('> **ABORTED**: aborted at 30.0s (2026-01-02T03:04:35.000Z): M3 (broke at 10.0s) broke and has abortOnFail.')
+    const gate = multiRsRun({ status: 'aborted', abortedBy: 'steady-state' })
+    gate.verdict.steadyState.before = { held: false, failed: ['M1'] }
+    expect((await summaryOf(gate)).split('\n')[2]).toContain('by the steady-state gate: the system deviated before any fault (M1).')
+    expect((await summaryOf(multiRsRun())).split('\n')[2]).not.toMatch(/^>/)
+  })
 })
