@@ -138,12 +138,15 @@ export function rsFacts(record: RunRecord, verdict: Verdict): RsFacts[] {
     const jwks = record.probes.filter((p) => p.probe === 'jwks-refresh-latency' && p.breakdown && rs in p.breakdown)
     for (const p of jwks) {
       const fromPub = num(p.breakdown![`${rs}.fromPublication`])
-      const v = fromPub ?? (p.status === 'ok' ? num(p.breakdown![rs]) : null)
+      // records before the probe marked `<rs>.timedOut`: an incomplete probe's RS without a publication figure never accepted
+      const flagged = Object.keys(p.breakdown!).some((k) => k.endsWith('.timedOut'))
+      const timedOut = p.breakdown![`${rs}.timedOut`] === true || (!flagged && p.status !== 'ok')
+      const v = fromPub ?? (timedOut ? null : num(p.breakdown![rs]))
       facts.jwksRefreshMs = v === null ? null : p.unit === 's' ? v * 1000 : v
     }
     const rev = record.probes.filter((p) => p.probe === 'revocation-propagation' && p.breakdown && rs in p.breakdown)
     for (const p of rev) {
-      const v = num(p.breakdown![rs])
+      const v = p.breakdown![`${rs}.timedOut`] === true ? null : num(p.breakdown![rs])
       facts.revocationMs = v === null ? null : p.unit === 's' ? v * 1000 : v
     }
     const skew = record.probes.find((p) => p.probe === 'clock-skew-tolerance' && p.breakdown && `${rs}.ahead` in p.breakdown)

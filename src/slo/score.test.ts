@@ -128,4 +128,19 @@ describe('per-RS scoring', () => {
     expect(m9.firstBrokeAt).toBe(11_000)
     expect(m9.attribution).toMatch(/^broke at billing: 14(\.0)?s; orders 120ms/)
   })
+
+  it('fails an RS the probe marks as timed out, whatever its lower bound says', () => {
+    const r = twoRs({
+      probes: [
+        { index: 1, probe: 'jwks-refresh-latency', name: 'jwks refresh latency (max over RSs)', status: 'timeout', value: null, unit: 'ms', breakdown: { orders: 120, billing: 5000, 'billing.timedOut': true }, observations: [], startedAt: 1000, endedAt: 6000 },
+      ],
+    })
+    const m9 = scoreRun(r, [{ id: 'M9' }], []).slos[0]!
+    expect(m9.pass).toBe(false)
+    expect(m9.perRs!.map((x) => [x.rs, x.pass])).toEqual([
+      ['billing', false],
+      ['orders', true],
+    ])
+    expect(m9.perRs![0]!.forceFail).toBe('jwks refresh latency (max over RSs): billing did not complete within 5000ms')
+  })
 })
