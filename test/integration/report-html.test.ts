@@ -173,6 +173,14 @@ describe.skipIf(!present && !process.env.CI)('html report in Chromium', () => {
       // the billing lane shows its own RS events, never another RS's
       expect(await page.locator('#chart-rs-billing .marker-list').allTextContents().then((t) => t.join(' '))).not.toContain('rs:orders')
 
+      // legend values only while the pointer is over the chart
+      await page.mouse.move(1, 1)
+      const legendValue = page.locator('#chart-rate .u-legend .u-value').nth(1)
+      expect(await legendValue.evaluate((el) => getComputedStyle(el).visibility)).toBe('hidden')
+      await page.locator('#chart-rate .u-over').hover()
+      expect(await legendValue.evaluate((el) => getComputedStyle(el).visibility)).toBe('visible')
+      expect(await page.locator('#chart-rate .u-legend .u-label').allTextContents()).toContain('rs_request')
+
       const happened = await page.locator('#what-happened li').allTextContents()
       expect(happened).toContain('jwks-outage was injected at 10.0s and reverted at 20.0s.')
       expect(happened).toContain("billing (jose-defaults) first rejected valid tokens at 10.0s (validator_unavailable); it was back under M3's objective at 24.0s (4.0s after the revert).")
