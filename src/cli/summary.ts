@@ -6,8 +6,9 @@
  */
 import { errorCodes } from '../errors.ts'
 import type { RunRecord } from '../record/index.ts'
-import { formatMeasured, sloStatus } from '../report/format.ts'
-import { evaluate, margin, parseThreshold } from '../slo/threshold.ts'
+import { formatMeasured, runEnding, sloStatus } from '../report/format.ts'
+import { PER_RS_SLOS, scorePerRs, shownValue } from '../slo/per-rs.ts'
+import { parseThreshold } from '../slo/threshold.ts'
 import type { SloDefinition, SloScore, Verdict } from '../slo/types.ts'
 import { table } from './output.ts'
 
@@ -15,28 +16,20 @@ import { table } from './output.ts'
 function shown(score: SloScore): string {
   try {
     const t = parseThreshold(score.objective)
-    if (t.aggregate === 'rate' && score.measured !== null) return `${(Math.round(score.measured * 1000) / 10).toFixed(1)}%`
+    if (t.aggregate === 'rate' && score.measured !== null) return shownValue(t, score.measured)
   } catch {
     // an objective the reports print as it is
   }
   return formatMeasured(score)
 }
 
-/** SLOs whose indicator is measured at each RS (a per-RS figure means something). */
-export const PER_RS_SLOS = new Set(['M3', 'M5', 'M9', 'S1'])
+export { PER_RS_SLOS }
 
-/** Per-RS measured values of an RS-measured SLO, worst first ("billing 16.3%, orders 0.0%"). */
+/** Per-RS measured values of an RS-measured SLO, worst first ("billing 16.3%, orders 0.0%"): the score's own breakdown, else computed. */
 export function perRs(record: RunRecord, score: SloScore, def: SloDefinition): Array<{ rs: string; text: string; pass: boolean }> {
   const threshold = parseThreshold(score.objective)
-  return record.targets.resourceServers
-    .map((rs) => {
-      const v = def.indicator(record, score.windowMs, rs.name, threshold)
-      const s: SloScore = { ...score, measured: v.value, noData: v.value === null }
-      const pass = v.forceFail === undefined && v.value !== null && evaluate(threshold, v.value)
-      return { rs: rs.name, text: shown(s), pass, margin: v.value === null ? 0 : margin(threshold, v.value) }
-    })
-    .sort((a, b) => Number(a.pass) - Number(b.pass) || a.margin - b.margin)
-    .map(({ rs, text, pass }) => ({ rs, text, pass }))
+  const rows = score.perRs ?? scorePerRs(record, def, threshold, score.windowMs)
+  return rows.map((r) => ({ rs: r.rs, text: shownValue(threshold, r.measured), pass: r.pass }))
 }
 
 /** The summary block, lines without a trailing newline. */
@@ -48,6 +41,8 @@ export function formatRunSummary(record: RunRecord, verdict: Verdict, slos: Reco
     const hint = (errorCodes as Record<string, { fix: string } | undefined>)[code]?.fix
     if (hint) lines.push(`hint: ${hint}`)
     lines.push('the SLOs below were not measured over a whole run: they say nothing about the system under test')
+  } else if (record.status !== 'completed') {
+    lines.push(`the run ${runEnding(record, verdict)}`)
   }
   if (verdict.slos.length === 0) return lines.join('\n')
   const several = record.targets.resourceServers.length > 1

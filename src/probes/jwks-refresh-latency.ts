@@ -93,13 +93,14 @@ export const jwksRefreshLatency = defineProbe({
     }
     const end = ctx.now()
     const published = ctx.events().find((e) => e.type === 'key.published' && kidOf(e.data) === newKid)
-    const breakdown: Record<string, number | null> = {}
+    const breakdown: Record<string, number | boolean | null> = {}
     let max: number | null = null
     for (const rs of rss) {
       const at = accepted.get(rs.name)
       const v = firstNewKidAt === undefined ? null : round((at ?? end) - firstNewKidAt)
       breakdown[rs.name] = v
       if (published && at !== undefined) breakdown[`${rs.name}.fromPublication`] = round(at - published.t)
+      if (at === undefined && v !== null) breakdown[`${rs.name}.timedOut`] = true
       if (v !== null) max = Math.max(max ?? 0, v)
       const rej = rejections.get(rs.name)
       if (rej) observations.push({ rs: rs.name, rejectedBeforeAcceptance: rej })

@@ -9,8 +9,8 @@
  * Per RS: mint a token, confirm it is accepted (which also primes any cache),
  * revoke it at /revoke, then poll the RS every `intervalMs` until it answers
  * 401. Value: the maximum over RSs in ms; an RS that never rejects before the
- * timeout gets the time waited in the breakdown; the result is then
- * `timeout` with no headline value.
+ * timeout gets the time waited in the breakdown and `<rs>.timedOut: true`;
+ * the result is then `timeout` with no headline value.
  */
 import { Type } from '@sinclair/typebox'
 import { GamedayError } from '../errors.ts'
@@ -39,7 +39,7 @@ export const revocationPropagation = defineProbe({
     const client = pickClient(ctx.targets, 'revocation-propagation', 'client_credentials', params.client)
     const rss = ctx.targets.resourceServers.filter((r) => params.target === undefined || r.name === params.target)
     const observations: Array<Record<string, unknown>> = []
-    const breakdown: Record<string, number | null> = {}
+    const breakdown: Record<string, number | boolean | null> = {}
     let max: number | null = null
     let incomplete = 0
     await Promise.all(
@@ -69,7 +69,10 @@ export const revocationPropagation = defineProbe({
           await sleep(params.intervalMs, limit.signal)
         }
         const v = round((rejectedAt ?? ctx.now()) - revokedAt)
-        if (rejectedAt === undefined) incomplete++
+        if (rejectedAt === undefined) {
+          incomplete++
+          breakdown[`${rs.name}.timedOut`] = true
+        }
         breakdown[rs.name] = v
         breakdown[`${rs.name}.servedAfterRevocation`] = served
         max = Math.max(max ?? 0, v)

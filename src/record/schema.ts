@@ -273,6 +273,20 @@ export type RunRecord = Omit<Static<typeof RunRecordSchema>, 'load'> & { load: L
 /** A version 1 record, still read by `report` and `compare` (upgraded by {@link upgradeRunJson}). */
 export const RunRecordV1Schema = Type.Object({ schemaVersion: Type.Literal(1), ...recordProperties, status: RunStatusV1Schema }, { additionalProperties: false })
 
+const RsScoreSchema = Type.Object(
+  {
+    rs: Type.String(),
+    measured: NullableNum,
+    pass: Type.Boolean(),
+    noData: Type.Boolean(),
+    margin: NullableNum,
+    reason: Type.Optional(Type.String({ description: 'the most frequent rejection reason (M3)' })),
+    firstBrokeAt: Type.Optional(Type.Number({ description: 'ms since t0 of the first second this RS breached the objective' })),
+    forceFail: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+)
+
 const SteadyCheck = Type.Union([Type.Object({ held: Type.Boolean(), failed: Type.Array(Type.String()) }, { additionalProperties: false }), Type.Null()])
 
 /** The Verdict (src/slo/types.ts) as JSON Schema. */
@@ -296,6 +310,8 @@ export const VerdictSchema = Type.Object(
           attribution: Type.Optional(Type.String()),
           noData: Type.Boolean(),
           target: Type.Optional(Type.String()),
+          perRs: Type.Optional(Type.Array(RsScoreSchema, { description: 'per resource server, worst first (RS-measured SLOs without a target)' })),
+          firstBrokeAt: Type.Optional(Type.Number({ description: 'ms since t0 of the first second the SLO breached its objective' })),
         },
         { additionalProperties: false },
      ),

@@ -63,7 +63,7 @@ describe('alert rows', () => {
     const page = (await html.render(record, verdict))[0]!.content as string
     expect(page).toContain('<section id="alerts"><h2>Alerts (Prometheus)</h2>')
     const data = JSON.parse(/<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/.exec(page)![1]!)
-    const marks = data.markers.map((m: { label: string }) => m.label)
+    const marks = data.charts[0].markers.flatMap((g: { events: Array<{ type: string }> }) => g.events.map((ev) => ev.type))
     expect(marks).toContain('GamedaySLO_M3_page firing')
     expect(marks).toContain('GamedaySLO_M3_ticket firing')
     const plain = (await markdown.render(sampleRun().record, sampleRun().verdict))[0]!.content as string

@@ -4,6 +4,25 @@ import type { RunRecord } from '../record/index.ts'
 import { scoreRun } from '../slo/score.ts'
 import { compareRuns, planMismatches } from './compare.ts'
 
+function twoRs(id: string, billingFailedPerSecond: number) {
+  const record = buildRecord({
+    runId: id,
+    targets: {
+      issuer: 'http://127.0.0.1:4000',
+      resourceServers: [
+        { name: 'orders', url: 'http://127.0.0.1:4100' },
+        { name: 'billing', url: 'http://127.0.0.1:4101' },
+      ],
+    },
+    series: [
+      { metric: 'rs_request', rate: 100, tags: { target: 'orders' } },
+      { metric: 'rs_request', rate: 100, tags: { target: 'billing' } },
+      { metric: 'rs_request', rate: billingFailedPerSecond, failed: true, tags: { target: 'billing', status: '401', reason: 'unknown_kid' } },
+    ],
+  })
+  return { record, verdict: scoreRun(record, [{ id: 'M3' }], []) }
+}
+
 function run(id: string, opts: { p95Ms: number; failedPerSecond: number; m5?: number }) {
   const record = buildRecord({
     runId: id,
@@ -62,5 +81,13 @@ describe('planMismatches', () => {
       "different stacks: the scenarios' stack sections differ (components, profiles or options)",
     ])
     expect(compareRuns(a, other).text).toContain('warning: different scenarios')
+  })
+
+  it('compares the SLOs scored per RS under per-RS keys', () => {
+    const r = compareRuns(twoRs('night-1', 0), twoRs('night-2', 5))
+    expect(r.changes.map((c) => c.key).sort()).toEqual(['M3', 'M3 (billing)', 'M3 (orders)'])
+    expect(r.regressions.map((c) => c.key).sort()).toEqual(['M3', 'M3 (billing)'])
+    expect(r.changes.find((c) => c.key === 'M3 (orders)')).toMatchObject({ kind: 'unchanged', oldMeasured: 0, newMeasured: 0 })
+    expect(r.text).toContain('- M3 (billing) token validation failure rate')
   })
 })

@@ -1,6 +1,7 @@
 /**
  * Night-to-night comparison of two runs (`oauth-gameday compare old new`):
- * which SLOs regressed or improved and by how much. A pass↔fail flip always
+ * which SLOs regressed or improved and by how much, per RS too (`M3 (billing)`)
+ * for the SLOs scored per resource server. A pass↔fail flip always
  * counts; otherwise a measured value that moved by more than `threshold`
  * (10 % by default) in the objective's bad/good direction does.
  */
@@ -53,6 +54,22 @@ export interface CompareResult {
 }
 
 const keyOf = (s: SloScore) => (s.target ? `${s.id} (${s.target})` : s.id)
+
+/** The scores to compare: each SLO, and each RS of a per-RS score as `M3 (billing)` (the key an entry with `target: billing` has). */
+function comparable(v: Verdict): Map<string, SloScore> {
+  const out = new Map<string, SloScore>()
+  for (const s of v.slos) {
+    for (const r of s.perRs ?? []) {
+      const key = `${s.id} (${r.rs})`
+      if (out.has(key)) continue
+      const { perRs: _all, attribution: _why, firstBrokeAt: _at, ...rest } = s
+      out.set(key, { ...rest, target: r.rs, measured: r.measured, pass: r.pass, noData: r.noData, margin: r.margin, budgetConsumed: null })
+    }
+    // an explicit target entry wins over the breakdown of an untargeted one
+    out.set(keyOf(s), s)
+  }
+  return out
+}
 
 function fmt(t: Threshold | undefined, v: number | null): string {
   return t ? formatValue(t, v) : v === null ? 'no data' : String(v)
@@ -126,8 +143,8 @@ export function planMismatches(oldRun: RunAndVerdict, newRun: RunAndVerdict): st
  */
 export function compareRuns(oldRun: RunAndVerdict, newRun: RunAndVerdict, opts: { threshold?: number } = {}): CompareResult {
   const limit = opts.threshold ?? 0.1
-  const a = new Map(oldRun.verdict.slos.map((s) => [keyOf(s), s]))
-  const b = new Map(newRun.verdict.slos.map((s) => [keyOf(s), s]))
+  const a = comparable(oldRun.verdict)
+  const b = comparable(newRun.verdict)
   const keys = [...new Set([...a.keys(), ...b.keys()])]
   const changes = keys.map((k) => change(k, a.get(k), b.get(k), limit))
   const regressions = changes.filter((c) => c.kind === 'regressed')

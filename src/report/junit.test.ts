@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { multiRsRun } from '../../test/fixtures/records/multi-rs.ts'
 import { sampleRun } from '../../test/fixtures/records/sample.ts'
 import { junit } from './junit.ts'
 
@@ -24,7 +25,7 @@ describe('junit reporter', () => {
     for (const c of cases) expect(Object.keys(attrs(c))).toEqual(['classname', 'name', 'time'])
     const failures = xml.match(/<failure [^>]*>/g)!
     expect(failures).toHaveLength(1)
-    expect(attrs(failures[0]!)).toEqual({ message: 'measured 0.078341 vs objective rate&lt;0.001', type: 'slo.breached' })
+    expect(attrs(failures[0]!)).toEqual({ message: 'measured 0.078341 vs objective rate&lt;0.001, first broke at 10.0s', type: 'slo.breached' })
     expect(xml).toContain('attribution: RS did not refetch the key set')
     // balanced elements
     for (const tag of ['testsuites', 'testsuite', 'properties', 'failure']) {
@@ -41,5 +42,35 @@ describe('junit reporter', () => {
     expect(suite.skipped).toBe('1')
     expect(xml).toContain('<error message="run interrupted" type="run.interrupted">')
     expect(xml).toMatch(/<skipped message="no data in the run window"\/>/)
+  })
+
+  it('writes one testcase per SLO × RS for the SLOs scored per RS, naming the RS, when and why', async () => {
+    const { record, verdict } = multiRsRun()
+    const xml = (await junit.render(record, verdict))[0]!.content as string
+    const names = [...xml.matchAll(/<testcase [^>]*name="([^"]*)"/g)].map((m) => m[1]!)
+    expect(names.filter((n) => n.startsWith('M3'))).toEqual([
+      'M3@billing token validation failure rate at the RSs (valid tokens) [rate&lt;0.001, run]',
+      'M3@payments token validation failure rate at the RSs (valid tokens) [rate&lt;0.001, run]',
+      'M3@orders token validation failure rate at the RSs (valid tokens) [rate&lt;0.001, run]',
+    ])
+    expect(names.filter((n) => n.startsWith('M9')).map((n) => n.split(' ')[0])).toEqual(['M9@payments', 'M9@billing', 'M9@orders'])
+    // M1 and M2 are not measured at the RSs: one case each
+    expect(names.filter((n) => /^M[12] /.test(n))).toHaveLength(2)
+    const failures = [...xml.matchAll(/<failure message="([^"]*)"/g)].map((m) => m[1]!)
+    expect(failures).toContain('billing: measured 37.3% vs objective rate&lt;0.001, first broke at 10.0s')
+    expect(failures).toContain('payments: measured 1.6% vs objective rate&lt;0.001, first broke at 11.0s')
+    expect(failures.some((f) => f.startsWith('orders:'))).toBe(false)
+    expect(xml).toContain('most rejections: validator_unavailable')
+    const suite = attrs(xml.match(/<testsuite [^>]*>/)![0])
+    expect(suite.failures).toBe(String(failures.length))
+    expect(suite.tests).toBe(String(names.length))
+  })
+
+  it('puts how an errored run ended first, with its time and cause', async () => {
+    const { record, verdict } = multiRsRun({ status: 'errored', error: { code: 'ERR_COMPONENT_EXITED', message: 'mock-rs billing exited (code 1)' } })
+    const xml = (await junit.render(record, verdict))[0]!.content as string
+    const first = xml.match(/<testcase [^>]*>/)![0]
+    expect(attrs(first).name).toBe('run completed')
+    expect(xml).toContain('<error message="ERR_COMPONENT_EXITED: mock-rs billing exited (code 1)" type="ERR_COMPONENT_EXITED">the run errored at 30.0s (')
   })
 })

@@ -1,13 +1,16 @@
 /**
  * `junit` — `junit.xml` for CI systems: one testsuite per scenario, one
- * testcase per SLO (plus the steady-state checks), a failure with measured
- * vs objective and the attribution. Shape of the common JUnit XSD
+ * testcase per SLO — per SLO × RS for the SLOs scored per resource server —
+ * (plus the steady-state checks), a failure with measured vs objective, the
+ * second it first broke and the attribution. Shape of the common JUnit XSD
  * (testsuites › testsuite › testcase › failure | skipped).
  */
 import type { RunRecord } from '../record/index.ts'
 import type { SloScore, Verdict } from '../slo/types.ts'
 import { maskSecrets } from '../util/secrets.ts'
-import { escapeXml as x, formatMeasured, sloLabel } from './format.ts'
+import { shownValue } from '../slo/per-rs.ts'
+import { parseThreshold } from '../slo/threshold.ts'
+import { atSeconds, escapeXml as x, formatMeasured, runEnding, sloLabel } from './format.ts'
 import type { ReporterDefinition } from './types.ts'
 
 interface Case {
@@ -16,11 +19,26 @@ interface Case {
   skipped?: string
 }
 
+/** One case per RS of a per-RS score, worst first. */
+function rsCases(s: SloScore): Case[] {
+  const t = parseThreshold(s.objective)
+  return s.perRs!.map((r) => {
+    const name = `${s.id}@${r.rs} ${s.title} [${s.objective}, ${s.window}]`
+    if (r.noData) return s.pass ? { name, skipped: `no data for ${r.rs} in the ${s.window} window` } : { name, failure: { message: `no data for ${r.rs} in the ${s.window} window (objective ${s.objective})`, type: 'slo.no_data', body: '' } }
+    if (r.pass) return { name }
+    const message = `${r.rs}: measured ${shownValue(t, r.measured)} vs objective ${s.objective}${r.firstBrokeAt !== undefined ? `, first broke at ${atSeconds(r.firstBrokeAt)}` : ''}`
+    const body = [message, r.reason ? `most rejections: ${r.reason}` : '', r.forceFail ?? '', s.attribution ? `attribution: ${s.attribution}` : ''].filter(Boolean).join('\n')
+    return { name, failure: { message, type: 'slo.breached', body } }
+  })
+}
+
 function sloCase(s: SloScore): Case {
   const name = `${sloLabel(s)} ${s.title} [${s.objective}, ${s.window}]`
   if (!s.pass) {
     const measured = formatMeasured(s)
-    const message = s.noData ? `no data in the ${s.window} window (objective ${s.objective})` : `measured ${measured} vs objective ${s.objective}`
+    const message = s.noData
+      ? `no data in the ${s.window} window (objective ${s.objective})`
+      : `measured ${measured} vs objective ${s.objective}${s.firstBrokeAt !== undefined ? `, first broke at ${atSeconds(s.firstBrokeAt)}` : ''}`
     const body = [message, s.attribution ? `attribution: ${s.attribution}` : '', s.budgetConsumed !== null ? `error budget consumed: ${Math.round(s.budgetConsumed * 1000) / 10}%` : '']
       .filter(Boolean)
       .join('\n')
@@ -39,7 +57,7 @@ export const junit: ReporterDefinition = {
   id: 'junit',
   summary: 'junit.xml: one testsuite per scenario, one testcase per SLO, for CI systems',
   render(record: RunRecord, verdict: Verdict) {
-    const cases = verdict.slos.map(sloCase)
+    const cases = verdict.slos.flatMap((s) => (s.perRs?.length ? rsCases(s) : [sloCase(s)]))
     for (const [when, check] of [
       ['before', verdict.steadyState.before],
       ['after', verdict.steadyState.after],
@@ -77,15 +95,18 @@ export const junit: ReporterDefinition = {
       ).map(([k, v]) => `      <property name="${k}" value="${x(v)}"/>`),
       '    </properties>',
     ]
+    // how a run that did not complete ended comes first
+    if (errors) {
+      const msg = record.error ? `${record.error.code}: ${record.error.message}` : `run ${record.status}`
+      const ending = runEnding(record, verdict)
+      const body = ending ? `the run ${ending}` : msg
+      lines.push(`    <testcase classname="${x(cls)}" name="run completed" time="${time}">`, `      <error message="${x(msg)}" type="${x(record.error?.code ?? `run.${record.status}`)}">${x(body)}</error>`, '    </testcase>')
+    }
     for (const c of cases) {
       const open = `    <testcase classname="${x(cls)}" name="${x(c.name)}" time="0"`
       if (c.failure) lines.push(`${open}>`, `      <failure message="${x(c.failure.message)}" type="${x(c.failure.type)}">${x(c.failure.body)}</failure>`, '    </testcase>')
       else if (c.skipped) lines.push(`${open}>`, `      <skipped message="${x(c.skipped)}"/>`, '    </testcase>')
       else lines.push(`${open}/>`)
-    }
-    if (errors) {
-      const msg = record.error ? `${record.error.code}: ${record.error.message}` : `run ${record.status}`
-      lines.push(`    <testcase classname="${x(cls)}" name="run completed" time="${time}">`, `      <error message="${x(msg)}" type="${x(record.error?.code ?? `run.${record.status}`)}">${x(msg)}</error>`, '    </testcase>')
     }
     lines.push('    <system-out/>', '    <system-err/>', '  </testsuite>', '</testsuites>', '')
     return [{ name: 'junit.xml', content: maskSecrets(lines.join('\n')) }]

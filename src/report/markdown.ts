@@ -1,17 +1,53 @@
 /**
  * `markdown` — `summary.md`: short enough for a CI job summary or a PR
- * comment. Verdict, SLO table, probe results, the top attributions.
+ * comment. How the run ended when it did not complete, the verdict, the SLO
+ * table with the second each broken SLO first broke, a per-RS table (what
+ * each resource server went through) and the per-RS scores, probe results,
+ * the top attributions.
  */
 import type { RunRecord } from '../record/index.ts'
 import type { Verdict } from '../slo/types.ts'
 import { maskSecrets } from '../util/secrets.ts'
 import { attackTable } from './attack-table.ts'
-import { formatBudget, formatMargin, formatMeasured, formatProbe, sloLabel, sloStatus, verdictWord } from './format.ts'
 import { alertRows, alertWindowsLine } from './alert-rows.ts'
+import { parseThreshold } from '../slo/threshold.ts'
+import { shownValue } from '../slo/per-rs.ts'
+import { atSeconds, formatBudget, formatMargin, formatMeasured, formatProbe, runEnding, sloLabel, sloStatus, verdictWord } from './format.ts'
+import { type RsFacts, rsFacts } from './per-rs.ts'
 import type { ReporterDefinition } from './types.ts'
 
 function cell(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/\n/g, ' ')
+}
+
+const pct = (v: number | undefined) => (v === undefined ? '–' : `${(Math.round(v * 1000) / 10).toFixed(1)}%`)
+const ms = (v: number | null | undefined) => (v === undefined ? '–' : v === null ? 'never' : v >= 1000 ? `${(v / 1000).toFixed(1)}s` : `${Math.round(v)}ms`)
+
+function recovery(f: RsFacts): string {
+  if (!f.firstRejection) return f.recoverFrom || f.acceptedFault !== undefined ? 'did not break' : '–'
+  if (f.recoveredAt === undefined) return '–'
+  if (f.recoveredAt === null) return 'never'
+  const from = f.recoverFrom!
+  const d = f.recoveredAt - from.at
+  return `${d < 0 ? 'before the' : `${(d / 1000).toFixed(1)}s after`} ${from.what} (at ${atSeconds(f.recoveredAt)})`
+}
+
+/** The per-RS table: only the columns the record has figures for. */
+function rsTable(facts: readonly RsFacts[]): string[] {
+  const cols: Array<[string, (f: RsFacts) => string, (f: RsFacts) => boolean]> = [
+    ['RS', (f) => f.rs, () => true],
+    ['profile', (f) => f.label, () => true],
+    ['accepted in fault window', (f) => pct(f.acceptedFault), (f) => f.acceptedFault !== undefined],
+    ['accepted after', (f) => pct(f.acceptedAfter), (f) => f.acceptedAfter !== undefined],
+    ['first rejection', (f) => (f.firstRejection ? `${atSeconds(f.firstRejection.at)} (${f.firstRejection.reason})` : '–'), (f) => f.firstRejection !== undefined || f.recoverFrom !== undefined],
+    ['time to recover', recovery, (f) => f.firstRejection !== undefined || f.recoverFrom !== undefined],
+    ['JWKS refresh (from publication)', (f) => ms(f.jwksRefreshMs), (f) => f.jwksRefreshMs !== undefined],
+    ['revocation propagation', (f) => ms(f.revocationMs), (f) => f.revocationMs !== undefined],
+    ['skew tolerated (ahead / behind)', (f) => (f.skew ? `${f.skew.ahead ?? '?'}s / ${f.skew.behind ?? '?'}s` : '–'), (f) => f.skew !== undefined],
+    ['attacks accepted', (f) => (f.attacksAccepted === undefined || f.attacksAccepted === null ? '–' : String(f.attacksAccepted)), (f) => f.attacksAccepted !== undefined],
+  ]
+  const shown = cols.filter(([, , has]) => facts.some(has))
+  return [`| ${shown.map(([h]) => h).join(' | ')} |`, `|${shown.map(() => '---').join('|')}|`, ...facts.map((f) => `| ${shown.map(([, get]) => cell(get(f))).join(' | ')} |`)]
 }
 
 export const markdown: ReporterDefinition = {
@@ -20,9 +56,11 @@ export const markdown: ReporterDefinition = {
   render(record: RunRecord, verdict: Verdict) {
     const word = verdictWord(record, verdict)
     const icon = word === 'PASS' ? '✅' : word === 'FAIL' ? '❌' : '⚠️'
+    const ending = runEnding(record, verdict)
     const out = [
       `# ${icon} ${word} — ${cell(record.scenarioId)}`,
       '',
+      ...(ending ? [`> **${word}**: ${cell(ending)}`, ''] : []),
       `${cell(record.title)}  `,
       `run \`${record.runId}\` · ${record.startedAt} · ${(record.load.durationMs / 1000).toFixed(0)}s · engine ${record.engine.id} · runtime ${record.runtime} · seed ${record.seed} · score ${(verdict.score * 100).toFixed(0)}% · exit ${verdict.exitCode}`,
       '',
@@ -32,9 +70,23 @@ export const markdown: ReporterDefinition = {
       const f = (c: { held: boolean; failed: string[] } | null) => (c === null ? 'not checked' : c.held ? 'held' : `deviated (${c.failed.join(', ')})`)
       out.push(`Steady state: before ${f(ss.before)}, after ${f(ss.after)}`, '')
     }
-    out.push('| SLO | objective | window | measured | margin | budget | status |', '|---|---|---|---|---|---|---|')
+    out.push('| SLO | objective | window | measured | margin | budget | status | first broke |', '|---|---|---|---|---|---|---|---|')
     for (const s of verdict.slos) {
-      out.push(`| ${cell(`${sloLabel(s)} ${s.title}`)} | \`${cell(s.objective)}\` | ${s.window} | ${formatMeasured(s)} | ${formatMargin(s)} | ${formatBudget(s)} | ${sloStatus(s)} |`)
+      const first = s.firstBrokeAt !== undefined ? atSeconds(s.firstBrokeAt) : s.pass ? '' : '–'
+      out.push(`| ${cell(`${sloLabel(s)} ${s.title}`)} | \`${cell(s.objective)}\` | ${s.window} | ${formatMeasured(s)} | ${formatMargin(s)} | ${formatBudget(s)} | ${sloStatus(s)} | ${first} |`)
+    }
+    const facts = rsFacts(record, verdict)
+    if (facts.length) out.push('', '**Per resource server**', '', ...rsTable(facts))
+    const perRs = verdict.slos.filter((s) => s.perRs && !s.noData)
+    if (perRs.length) {
+      out.push('', '**SLOs per resource server**', '', '| SLO | RS | measured | reason | status | first broke |', '|---|---|---|---|---|---|')
+      for (const s of perRs) {
+        const t = parseThreshold(s.objective)
+        for (const r of s.perRs!) {
+          const status = r.noData ? 'no data' : r.pass ? 'pass' : 'FAIL'
+          out.push(`| ${s.id} | ${cell(r.rs)} | ${shownValue(t, r.measured)} | ${cell(r.reason ?? '')} | ${status} | ${r.firstBrokeAt !== undefined ? atSeconds(r.firstBrokeAt) : ''} |`)
+        }
+      }
     }
     if (record.probes.length) {
       out.push('', '**Probes**', '')
@@ -59,7 +111,7 @@ export const markdown: ReporterDefinition = {
     const attributions = verdict.slos.filter((s) => s.attribution).slice(0, 3)
     if (attributions.length) {
       out.push('', '**Why it broke**', '')
-      for (const s of attributions) out.push(`- ${sloLabel(s)}: ${cell(s.attribution!)}`)
+      for (const s of attributions) out.push(`- ${sloLabel(s)}${s.attribution!.startsWith('broke at') ? ' ' : ': '}${cell(s.attribution!)}`)
     }
     if (record.error) out.push('', `**Error** \`${record.error.code}\`: ${cell(record.error.message)}`)
     out.push('')

@@ -88,6 +88,7 @@ export const RsKnobOverrides = Type.Object(
 export const ResourceServerSection = Type.Object(
   {
     name: Id('name used as `target:` in flows and in reports'),
+    description: Type.Optional(Type.String({ maxLength: 200, description: 'what this RS is, shown in the per-RS tables of the reports (default: its profile, or `external`)' })),
     profile: Type.Optional(ProfileName),
     options: Type.Optional(RsKnobOverrides),
     url: Type.Optional(Type.String({ description: 'your RS: the full URL of a protected route; absent: a reference mock-rs' })),

@@ -100,7 +100,7 @@ function toMs(v: number, unit: ProbeResult['unit']): number {
  * Max over resource servers of a probe's time measurement (ms). A probe that
  * timed out without a value proves the time exceeded its timeout: the SLO
  * fails with that lower bound. With `target`, the probe's breakdown entry
- * for that RS is used.
+ * for that RS is used, and an RS the probe marks `<rs>.timedOut` fails.
  */
 export function probeMaxMs(record: RunRecord, probe: string, window: [number, number], target?: string): IndicatorValue {
   const results = probesOf(record, probe, window)
@@ -117,6 +117,9 @@ export function probeMaxMs(record: RunRecord, probe: string, window: [number, nu
     if (v === null && r.status === 'timeout') {
       v = r.endedAt - r.startedAt
       forceFail = `${r.name || probe} did not complete within ${Math.round(v)}ms`
+    } else if (v !== null && target !== undefined && r.breakdown?.[`${target}.timedOut`] === true) {
+      // the RS's figure is only the time waited: a lower bound of something that never happened
+      forceFail = `${r.name || probe}: ${target} did not complete within ${Math.round(v)}ms`
     }
     if (v !== null) max = max === null ? v : Math.max(max, v)
   }

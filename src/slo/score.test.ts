@@ -69,3 +69,78 @@ describe('scoreRun', () => {
     }
   })
 })
+
+describe('per-RS scoring', () => {
+  const twoRs = (extra: Parameters<typeof buildRecord>[0] = {}) =>
+    buildRecord({
+      durationMs: 10_000,
+      targets: {
+        issuer: 'http://127.0.0.1:4000',
+        resourceServers: [
+          { name: 'orders', url: 'http://127.0.0.1:4100', profile: 'resilient' },
+          { name: 'billing', url: 'http://127.0.0.1:4101', profile: 'jose-defaults' },
+        ],
+      },
+      series: [
+        { metric: 'rs_request', tags: { target: 'orders' }, rate: 50 },
+        { metric: 'rs_request', tags: { target: 'billing' }, rate: 40 },
+        { metric: 'rs_request', tags: { target: 'billing', status: '503', reason: 'validator_unavailable' }, failed: true, rate: 10, from: 4, to: 8 },
+      ],
+      ...extra,
+    })
+
+  it('breaks M3 down per RS, worst first, and names the worst RS in the attribution', () => {
+    const v = scoreRun(twoRs(), [{ id: 'M3' }], [])
+    const m3 = v.slos[0]!
+    expect(m3.pass).toBe(false)
+    expect(m3.perRs!.map((r) => [r.rs, r.pass])).toEqual([
+      ['billing', false],
+      ['orders', true],
+    ])
+    // 40 rejections out of 440 billing requests
+    expect(m3.perRs![0]!.measured).toBeCloseTo(40 / 440)
+    expect(m3.perRs![0]).toMatchObject({ reason: 'validator_unavailable', firstBrokeAt: 4000 })
+    expect(m3.perRs![1]).toMatchObject({ measured: 0, noData: false })
+    expect(m3.attribution).toMatch(/^broke at billing: 9\.1% rejections, validator_unavailable; orders 0\.0% — introspection\/JWKS outage reached clients/)
+    expect(m3.firstBrokeAt).toBe(4000)
+  })
+
+  it('leaves an entry with a target and a one-RS stack without a breakdown', () => {
+    const v = scoreRun(twoRs(), [{ id: 'M3', target: 'billing' }, { id: 'M1' }], [])
+    expect(v.slos[0]!.perRs).toBeUndefined()
+    expect(v.slos[0]!.attribution).not.toContain('broke at')
+    expect(v.slos[1]!.perRs).toBeUndefined()
+    const one = scoreRun(buildRecord({ series: [{ metric: 'rs_request', failed: true, tags: { status: '401', reason: 'expired' } }] }), [{ id: 'M3' }], [])
+    expect(one.slos[0]!.perRs).toBeUndefined()
+  })
+
+  it('scores probe-fed SLOs per RS from the probe breakdown and dates the breach by the objective', () => {
+    const r = twoRs({
+      probes: [
+        { index: 1, probe: 'jwks-refresh-latency', name: 'jwks refresh latency (max over RSs)', status: 'ok', value: 14_000, unit: 'ms', breakdown: { orders: 120, billing: 14_000 }, observations: [], startedAt: 1000, endedAt: 15_000 },
+      ],
+    })
+    const m9 = scoreRun(r, [{ id: 'M9' }], []).slos[0]!
+    expect(m9.perRs!.map((x) => [x.rs, x.measured, x.pass])).toEqual([
+      ['billing', 14_000, false],
+      ['orders', 120, true],
+    ])
+    expect(m9.firstBrokeAt).toBe(11_000)
+    expect(m9.attribution).toMatch(/^broke at billing: 14(\.0)?s; orders 120ms/)
+  })
+
+  it('fails an RS the probe marks as timed out, whatever its lower bound says', () => {
+    const r = twoRs({
+      probes: [
+        { index: 1, probe: 'jwks-refresh-latency', name: 'jwks refresh latency (max over RSs)', status: 'timeout', value: null, unit: 'ms', breakdown: { orders: 120, billing: 5000, 'billing.timedOut': true }, observations: [], startedAt: 1000, endedAt: 6000 },
+      ],
+    })
+    const m9 = scoreRun(r, [{ id: 'M9' }], []).slos[0]!
+    expect(m9.pass).toBe(false)
+    expect(m9.perRs!.map((x) => [x.rs, x.pass])).toEqual([
+      ['billing', false],
+      ['orders', true],
+    ])
+    expect(m9.perRs![0]!.forceFail).toBe('jwks refresh latency (max over RSs): billing did not complete within 5000ms')
+  })
+})

@@ -13,12 +13,15 @@
  * - The `run` window starts after the `warmup` phase, when the record has one.
  * - An aborted or interrupted run never passes and exits 105.
  * - Score: share of SLOs held, weighted critical 3, major 2, minor 1.
+ * - An RS-measured SLO (M3, M5, M9, S1, S2) without a `target` is also
+ *   scored per RS when the stack has several; its attribution names the worst.
  */
 import { GamedayError } from '../errors.ts'
 import { exitCodeFor } from '../cli/exit-code.ts'
 import type { RunRecord } from '../record/index.ts'
 import type { SloEntry, SloWindowValue } from '../scenario/schema.ts'
 import { slos as catalog } from './index.ts'
+import { firstBreachMs, PER_RS_SLOS, perRsAttribution, scorePerRs } from './per-rs.ts'
 import { budgetConsumed, evaluate, margin, parseThreshold } from './threshold.ts'
 import type { SloScore, Verdict } from './types.ts'
 
@@ -75,9 +78,14 @@ export function scoreSlo(record: RunRecord, entry: SloEntry, explicit: boolean, 
   const measured = value.value
   const pass = evaluate(threshold, measured) && value.forceFail === undefined
   const score: SloScore = { ...base, measured, pass, margin: margin(threshold, measured), budgetConsumed: budgetConsumed(threshold, measured), noData: false }
+  // per RS when the entry names none and the record has RSs to tell apart
+  if (target === undefined && PER_RS_SLOS.has(def.id) && record.targets.resourceServers.length > 1) score.perRs = scorePerRs(record, def, threshold, windowMs)
   if (!pass) {
     const why = def.attribute?.(record, windowMs, value) ?? value.forceFail
-    if (why) score.attribution = why
+    const line = score.perRs ? perRsAttribution(def.id, threshold, score.perRs, why) : why
+    if (line) score.attribution = line
+    const at = firstBreachMs(record, def, threshold, windowMs, target)
+    if (at !== undefined) score.firstBrokeAt = at
   }
   return withTarget(score)
 }

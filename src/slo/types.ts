@@ -50,6 +50,22 @@ export interface SloDefinition {
   attribute?(record: RunRecord, window: [number, number], value: IndicatorValue): string | undefined
 }
 
+/** One resource server's share of an RS-measured SLO (see src/slo/per-rs.ts). */
+export interface RsScore {
+  rs: string
+  measured: number | null
+  pass: boolean
+  noData: boolean
+  /** Distance to the objective in its unit (positive = inside). */
+  margin: number | null
+  /** The most frequent rejection reason (M3), when there were rejections. */
+  reason?: string
+  /** Ms since t0 of the first second this RS breached the objective. */
+  firstBrokeAt?: number
+  /** Why the data proves a breach whatever the number says. */
+  forceFail?: string
+}
+
 export interface SloScore {
   id: string
   title: string
@@ -67,6 +83,10 @@ export interface SloScore {
   noData: boolean
   /** The resource server the score is restricted to, when the scenario named one. */
   target?: string
+  /** Per resource server, worst first: RS-measured SLOs (M3, M5, M9, S1, S2) whose entry names no target. */
+  perRs?: RsScore[]
+  /** Ms since t0 of the first second the SLO breached its objective (failing scores with data). */
+  firstBrokeAt?: number
 }
 
 export interface Verdict {
