@@ -20,7 +20,7 @@ import { engines } from './load/index.ts'
 import type { LoadEngineDefinition, LoadRunOptions } from './load/types.ts'
 import { createLogger, type Logger } from './log.ts'
 import { probes as probeRegistry } from './probes/index.ts'
-import type { FaultWindow, LoadResult, PhaseName, PhaseRecord, ProbeResult, RunEvent, RunRecord, RunStatus } from './record/index.ts'
+import type { AbortedBy, FaultWindow, LoadResult, PhaseName, PhaseRecord, ProbeResult, RunEvent, RunRecord, RunStatus } from './record/index.ts'
 import { reporters as reporterRegistry } from './report/index.ts'
 import { runtimes } from './runtime/index.ts'
 import type { RuntimeDefinition, StartedStack, Targets } from './runtime/types.ts'
@@ -176,6 +176,20 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   let t0 = startedAtEpoch + 60_000 // replaced when the load is scheduled
   const now = () => Date.now() - t0
 
+  /**
+   * Why the run ended before its load did, on purpose: the one early-end
+   * mechanism (a component that died, the steady-state gate; later an SLO's
+   * abortOnFail). The first reason wins; a signal is not one (interrupted).
+   */
+  let earlyEnd: { status: 'errored'; error: GamedayError } | { status: 'aborted'; abortedBy: AbortedBy; detail: string } | undefined
+  const endEarly = (why: NonNullable<typeof earlyEnd>) => {
+    if (earlyEnd || abort.signal.aborted) return
+    earlyEnd = why
+    log.warn({ runId, status: why.status, ...(why.status === 'errored' ? { errorCode: why.error.code, err: why.error.message } : { abortedBy: why.abortedBy, detail: why.detail }) }, 'run.ending_early')
+    abort.abort(why.status === 'errored' ? why.error : new GamedayError('ERR_RUN_ABORTED', why.detail))
+  }
+  let unwatch: (() => void) | undefined
+
   const events: RunEvent[] = []
   const phases: PhaseRecord[] = []
   const faultWindows: FaultWindow[] = []
@@ -256,12 +270,42 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     engineVersion = availability.version
     releaseEngine = engine.preboot?.()
     stack = await runtime.start(scenario.stack, { signal: abort.signal, log, runDir, seed })
+    // crash detection: a component the harness started that exits is an event of the run and ends it as errored
+    unwatch = stack.watch?.((exit) => {
+      const how = exit.signal ? `on ${exit.signal}` : `with code ${exit.code}`
+      events.push({ t: exit.time - t0, source: 'runner', type: 'component.exited', data: { component: exit.component, ...(exit.pid !== undefined ? { pid: exit.pid } : {}), ...(exit.containerId ? { containerId: exit.containerId } : {}), code: exit.code, signal: exit.signal } })
+      log.error({ runId, component: exit.component, pid: exit.pid, exitStatus: exit.code, signal: exit.signal }, 'component.exited')
+      endEarly({
+        status: 'errored',
+        error: new GamedayError('ERR_COMPONENT_EXITED', `component ${exit.component}${exit.pid !== undefined ? ` (pid ${exit.pid})` : ''} exited ${how} during the run`, {
+          hint: `the harness's own ${exit.component} died, not the system under test; read logs/${exit.component}.log in the run folder`,
+        }),
+      })
+    })
     const targets = stack.targets
     await preflightCheck(targets, abort.signal)
     phaseEnd()
 
     // SLO status so far: the runner's journal and the load as the engine streams it, scored every ~2 s
     const live = new LiveSlos(scenario.slos)
+    const gated = scenario.steadyStateGate === 'abort' && scenario.steadyState.length > 0
+    let gateChecked = false
+    /** The steady-state gate: just before the first fault, the hypothesis must hold on the load so far, or nothing is injected. */
+    const gate = (): boolean => {
+      if (!gated || gateChecked) return !abort.signal.aborted
+      gateChecked = true
+      const at = now()
+      const record = partialRecord(live.load.result({ engine: 'live', startedAt: 0, durationMs: Math.max(0, at) }))
+      record.windows = { steadyState: [warmupMs, Math.max(warmupMs, at)] }
+      const before = scoreRun(record, scenario.slos, scenario.steadyState).steadyState.before
+      const held = before?.held ?? true
+      emit('steady_state.checked', { held, failed: before?.failed ?? [], gate: 'abort' })
+      if (held) return true
+      const detail = `the steady state did not hold before the first fault (${before!.failed.join(', ')}); no fault was injected`
+      phaseEnd('failed', detail)
+      endEarly({ status: 'aborted', abortedBy: 'steady-state', detail })
+      return false
+    }
     const faultEntries = scenario.timeline.filter((e) => e.fault).length
     const partialRecord = (load: LoadResult): RunRecord => ({
       schemaVersion: 2,
@@ -294,8 +338,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       registerSecret,
       slos: scenario.slos.map((s) => ({ id: s.id, objective: s.objective ?? sloCatalog[s.id]?.objective ?? '' })).filter((s) => s.objective),
       onProgress: (p) => {
+        if (gated) live.add(p)
         if (!options.onProgress) return
-        live.add(p)
+        if (!gated) live.add(p)
         options.onProgress({
           phase: phases.at(-1)?.name ?? 'method',
           elapsedMs: p.elapsedMs,
@@ -341,7 +386,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         if (abort.signal.aborted) return
         if (entry.fault) {
           const def = faultRegistry[entry.fault]
-          if (!def) return
+          if (!def || !gate()) return
           const params = Value.Default(def.params, structuredClone(entry.params)) as Record<string, unknown>
           const window: FaultWindow = { index, fault: def.id, params, injectedAt: now(), status: 'active' }
           faultWindows.push(window)
@@ -412,6 +457,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     failure = err
   } finally {
     releaseEngine?.()
+    unwatch?.()
     for (const t of timers) clearTimeout(t)
     await Promise.all([...active.keys()].map(revert))
     if (failure !== undefined && !abort.signal.aborted) abort.abort(failure)
@@ -419,7 +465,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     if (polling) clearInterval(polling)
     await pollInFlight
     if (stack) await pollFeeds(stack.targets).catch(() => undefined)
-    if (stack && failure !== undefined && !isGamedayError(failure, 'ERR_RUN_ABORTED')) {
+    if (stack && (earlyEnd?.status === 'errored' || (failure !== undefined && !earlyEnd && !isGamedayError(failure, 'ERR_RUN_ABORTED')))) {
       const logs = await stack.logs().catch(() => ({}) as Record<string, string>)
       await mkdir(join(runDir, 'logs'), { recursive: true })
       await Promise.all(Object.entries(logs).map(([name, text]) => writeFile(join(runDir, 'logs', `${name}.log`), maskSecrets(text))))
@@ -428,12 +474,14 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     options.signal?.removeEventListener('abort', onOuterAbort)
   }
 
-  const interrupted = options.signal?.aborted === true || isGamedayError(failure, 'ERR_RUN_ABORTED')
-  const status: RunStatus = interrupted ? 'interrupted' : failure !== undefined ? 'errored' : 'completed'
+  const interrupted = options.signal?.aborted === true || (!earlyEnd && isGamedayError(failure, 'ERR_RUN_ABORTED'))
+  const status: RunStatus = interrupted ? 'interrupted' : earlyEnd ? earlyEnd.status : failure !== undefined ? 'errored' : 'completed'
+  // what errored: the early end's own error (a component that died), else what was thrown
+  const errorOfRun = earlyEnd?.status === 'errored' ? earlyEnd.error : status === 'errored' ? failure : undefined
   const open = phases.at(-1)
   if (open && open.end === undefined) {
-    const lastPhaseStatus = status === 'completed' ? 'completed' : status === 'interrupted' ? 'aborted' : 'failed'
-    phaseEnd(lastPhaseStatus)
+    const lastPhaseStatus = status === 'completed' ? 'completed' : status === 'errored' ? 'failed' : 'aborted'
+    phaseEnd(lastPhaseStatus, earlyEnd ? (earlyEnd.status === 'errored' ? earlyEnd.error.message : earlyEnd.detail) : undefined)
   }
   // A completed method phase ends with a recovery window after the last revert.
   const load_ = loadResult ?? emptyLoad(engineId)
@@ -456,6 +504,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     scenarioId: scenario.id,
     title: scenario.title,
     status,
+    ...(earlyEnd?.status === 'aborted' ? { abortedBy: earlyEnd.abortedBy } : {}),
     exitCode: 0, // set from the verdict below
     deviated: false,
     startedAt: new Date(loadResult ? t0 : startedAtEpoch).toISOString(),
@@ -474,16 +523,16 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     windows,
     environment,
   }
-  if (failure !== undefined && !interrupted) {
-    const e = failure as { code?: string; message?: string }
-    record.error = { code: isGamedayError(failure) ? failure.code : 'ERR_INTERNAL', message: maskSecrets(e.message ?? String(failure)) }
-    log.error({ runId, errorCode: e.code, err: record.error.message }, 'run.failed')
+  if (errorOfRun !== undefined) {
+    const e = errorOfRun as { message?: string }
+    record.error = { code: isGamedayError(errorOfRun) ? errorOfRun.code : 'ERR_INTERNAL', message: maskSecrets(e.message ?? String(errorOfRun)) }
+    log.error({ runId, errorCode: record.error.code, err: record.error.message }, 'run.errored')
   }
 
   phases.push({ name: 'score', start: now(), status: 'completed' })
   const verdict = scoreRun(record, scenario.slos, scenario.steadyState)
   record.exitCode = verdict.exitCode
-  record.deviated = verdict.steadyState.before?.held === false || verdict.steadyState.after?.held === false
+  record.deviated = earlyEnd?.status === 'aborted' && earlyEnd.abortedBy === 'steady-state' ? true : verdict.steadyState.before?.held === false || verdict.steadyState.after?.held === false
   phases.at(-1)!.end = now()
 
   phases.push({ name: 'report', start: now(), status: 'completed' })
