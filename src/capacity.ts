@@ -12,7 +12,7 @@ import { GamedayError } from './errors.ts'
 import { percentileMs, seriesWindow } from './record/histogram.ts'
 import type { RunRecord } from './record/index.ts'
 import { renderCapacity } from './report/capacity.ts'
-import { runScenario } from './runner.ts'
+import { runScenario } from './runner/run.ts'
 import { loadScenario } from './scenario/load.ts'
 import { parseDuration } from './util/duration.ts'
 

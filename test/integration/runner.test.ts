@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunRecord } from '../../src/record/index.ts'
-import { type RunProgress, runScenario } from '../../src/runner.ts'
+import { type RunProgress, runScenario } from '../../src/runner/run.ts'
 import { loadScenario } from '../../src/scenario/load.ts'
 
 const SCENARIO = `id: runner-smoke
