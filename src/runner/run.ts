@@ -1,27 +1,30 @@
 /**
- * One game day, from Scenario to Verdict, in Chaos Toolkit's phases:
- * preflight → warm-up → steady state → method (the timeline: faults and
- * probes) → recovery → steady state → score → reports.
+ * One game day, from Scenario to Verdict, in Chaos Toolkit's phases (the
+ * table in phases.ts): preflight → warm-up → steady state → method (the
+ * timeline: faults and probes) → recovery → steady state → score → reports.
  *
- * The load runs continuously from t0; phases are windows on that one axis.
- * Every fault is reverted on success, failure, timeout and abort; every
- * component is stopped; the record and reports are written even when the run
- * is interrupted (marked aborted).
+ * This file composes the parts: the journal (journal.ts) records, the
+ * scheduler and the active faults (timeline.ts) drive the method, the one
+ * record builder (toRecord) makes the live and the final record, the SLOs
+ * score it and the reporters render it (report/render.ts), written through
+ * one masking writer. Every fault is reverted on success, error, abort and
+ * signal; every component is stopped; the reports are written whatever
+ * happened. A run ends early only through `endEarly` (a component that died,
+ * the steady-state gate).
  */
 import { randomBytes } from 'node:crypto'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { cpus } from 'node:os'
 import { join } from 'node:path'
-import { Value } from '@sinclair/typebox/value'
 import { GamedayError, isGamedayError } from '../errors.ts'
-import { faults as faultRegistry } from '../faults/index.ts'
-import type { ActiveFault, UnitContext } from '../faults/types.ts'
+import type { UnitContext } from '../faults/types.ts'
 import { engines } from '../load/index.ts'
 import type { LoadEngineDefinition, LoadRunOptions } from '../load/types.ts'
 import { createLogger, type Logger } from '../log.ts'
-import { probes as probeRegistry } from '../probes/index.ts'
-import type { AbortedBy, FaultWindow, LoadResult, PhaseName, PhaseRecord, ProbeResult, RunEvent, RunRecord, RunStatus } from '../record/index.ts'
+import { preflightCheck } from '../preflight.ts'
+import type { AbortedBy, LoadResult, RunRecord, RunStatus } from '../record/index.ts'
 import { reporters as reporterRegistry } from '../report/index.ts'
+import { renderReports } from '../report/render.ts'
 import { runtimes } from '../runtime/index.ts'
 import type { RuntimeDefinition, StartedStack, Targets } from '../runtime/types.ts'
 import type { LoadConfig, Scenario } from '../scenario/schema.ts'
@@ -29,11 +32,15 @@ import { slos as sloCatalog } from '../slo/index.ts'
 import { type LiveSloStatus, LiveSlos } from '../slo/live.ts'
 import { scoreRun } from '../slo/score.ts'
 import type { Verdict } from '../slo/types.ts'
-import { preflightCheck } from '../preflight.ts'
 import { parseDuration } from '../util/duration.ts'
 import { PACKAGE_VERSION } from '../util/package-root.ts'
 import { deriveSeed, seededRandom } from '../util/random.ts'
 import { maskSecrets, registerSecret } from '../util/secrets.ts'
+import { Journal, type RecordFacts, toRecord } from './journal.ts'
+import { phaseStarts } from './phases.ts'
+import { ActiveFaults, type Clock, Scheduler, scheduleTimeline, systemClock } from './timeline.ts'
+
+export { recordWindows } from './journal.ts'
 
 export interface RunProgress {
   phase: string
@@ -65,6 +72,8 @@ export interface RunOptions {
   rateOverride?: { flow?: string; rate: number }
   /** Path the scenario was loaded from (for messages). */
   source?: string
+  /** Wall clock and timers (tests pass a fake one); default the system clock. */
+  clock?: Clock
 }
 
 export interface RunOutcome {
@@ -109,37 +118,15 @@ export function applyRateOverride(load: LoadConfig, override: RunOptions['rateOv
   }
 }
 
-/**
- * The record's windows (ms since t0): the steady state before the first
- * fault, the faults, and the recovery after the last revert. While faults are
- * still to come (`faultsPending`, a run in progress) there is no recovery yet.
- *
- * @example recordWindows(faults, 5_000, record.load.durationMs)
- */
-export function recordWindows(faults: readonly FaultWindow[], warmupMs: number, endMs: number, faultsPending = false): RunRecord['windows'] {
-  const injected = faults.filter((w) => w.status !== 'inject-failed')
-  const firstInject = injected.length ? Math.min(...injected.map((w) => w.injectedAt)) : undefined
-  const lastRevert = injected.length ? Math.max(...injected.map((w) => w.revertedAt ?? endMs)) : undefined
-  const windows: RunRecord['windows'] = { steadyState: [warmupMs, Math.max(warmupMs, firstInject ?? endMs)] }
-  if (firstInject !== undefined && lastRevert !== undefined) {
-    windows.fault = [firstInject, lastRevert]
-    if (lastRevert < endMs && !faultsPending) windows.recovery = [lastRevert, endMs]
-  }
-  return windows
+function emptyLoad(engine: string, startedAt: number): LoadResult {
+  return { engine, startedAt, durationMs: 0, latencyBasis: 'intended-start', series: [], counters: [], aborted: true, warnings: [] }
 }
 
-/** Events in time order (the journal is appended to by several feeds). */
-function inOrder(events: RunEvent[]): RunEvent[] {
-  for (let i = 1; i < events.length; i++) if (events[i - 1]!.t > events[i]!.t) return [...events].sort((a, b) => a.t - b.t)
-  return events
-}
-
-function emptyLoad(engine: string): LoadResult {
-  return { engine, startedAt: Date.now(), durationMs: 0, latencyBasis: 'intended-start', series: [], counters: [], aborted: true, warnings: [] }
-}
+/** Why a run ended before its load did, on purpose. */
+type EarlyEnd = { status: 'errored'; error: GamedayError } | { status: 'aborted'; abortedBy: AbortedBy; detail: string }
 
 /**
- * Run one scenario. Always writes its reports, even when aborted.
+ * Run one scenario. Always writes its reports, even when interrupted.
  *
  * @example
  * ```ts
@@ -149,6 +136,7 @@ function emptyLoad(engine: string): LoadResult {
  */
 export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<RunOutcome> {
   const log = options.log ?? createLogger({ name: 'runner' })
+  const clock = options.clock ?? systemClock
   const engine = typeof options.engine === 'object' ? options.engine : engines[options.engine ?? 'embedded']
   if (!engine) throw unitError('engine', String(options.engine))
   const engineId = engine.id
@@ -172,31 +160,41 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const load = applyRateOverride(scenario.load, options.rateOverride)
   const durationMs = parseDuration(load.duration) ?? 0
   const warmupMs = Math.min(parseDuration(load.warmup) ?? 0, durationMs)
-  const startedAtEpoch = Date.now()
-  let t0 = startedAtEpoch + 60_000 // replaced when the load is scheduled
-  const now = () => Date.now() - t0
+
+  const journal = new Journal(clock)
+  const now = () => journal.sinceT0()
+  const emit = (type: string, data?: Record<string, unknown>) => journal.emit('runner', type, data)
+  const phaseStart = (name: Parameters<Journal['phaseStart']>[0]) => {
+    journal.phaseStart(name)
+    log.info({ runId, phase: name }, 'phase.started')
+  }
+  const scheduler = new Scheduler(clock)
+  const active = new ActiveFaults({
+    clock,
+    timeoutMs: REVERT_TIMEOUT_MS,
+    sinceT0: now,
+    onReverted: (w) => {
+      if (w.status === 'reverted') log.info({ runId, fault: w.fault, index: w.index }, 'fault.reverted')
+      else log.error({ runId, fault: w.fault, index: w.index, err: w.error }, 'fault.revert_failed')
+      emit('fault.reverted', { fault: w.fault, index: w.index, status: w.status })
+    },
+  })
 
   /**
-   * Why the run ended before its load did, on purpose: the one early-end
-   * mechanism (a component that died, the steady-state gate; later an SLO's
-   * abortOnFail). The first reason wins; a signal is not one (interrupted).
+   * The one early-end mechanism (a component that died, the steady-state
+   * gate; later an SLO's abortOnFail). The first reason wins; a signal is not
+   * one (the run is then interrupted).
    */
-  let earlyEnd: { status: 'errored'; error: GamedayError } | { status: 'aborted'; abortedBy: AbortedBy; detail: string } | undefined
-  const endEarly = (why: NonNullable<typeof earlyEnd>) => {
+  let earlyEnd: EarlyEnd | undefined
+  const endEarly = (why: EarlyEnd) => {
     if (earlyEnd || abort.signal.aborted) return
     earlyEnd = why
     log.warn({ runId, status: why.status, ...(why.status === 'errored' ? { errorCode: why.error.code, err: why.error.message } : { abortedBy: why.abortedBy, detail: why.detail }) }, 'run.ending_early')
     abort.abort(why.status === 'errored' ? why.error : new GamedayError('ERR_RUN_ABORTED', why.detail))
   }
-  let unwatch: (() => void) | undefined
 
-  const events: RunEvent[] = []
-  const phases: PhaseRecord[] = []
-  const faultWindows: FaultWindow[] = []
-  const probeResults: ProbeResult[] = []
-  const active = new Map<number, { fault: ActiveFault; window: FaultWindow; timer?: NodeJS.Timeout }>()
-  const timers: NodeJS.Timeout[] = []
-  const probeRuns: Array<Promise<void>> = []
+  let unwatch: (() => void) | undefined
+  let probeRuns: Array<Promise<void>> = []
   let stack: StartedStack | undefined
   let loadResult: LoadResult | undefined
   let failure: unknown
@@ -204,21 +202,21 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   let releaseEngine: (() => void) | undefined
 
   const environment: RunRecord['environment'] = { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, harnessVersion: PACKAGE_VERSION }
-  const emit = (type: string, data?: Record<string, unknown>) => {
-    events.push({ t: now(), source: 'runner', type, ...(data ? { data } : {}) })
-  }
-  const phaseStart = (name: PhaseName) => {
-    phases.push({ name, start: now(), status: 'completed' })
-    log.info({ runId, phase: name }, 'phase.started')
-  }
-  const phaseEnd = (status: PhaseRecord['status'] = 'completed', detail?: string) => {
-    const p = phases.at(-1)
-    if (p && p.end === undefined) {
-      p.end = now()
-      p.status = status
-      if (detail) p.detail = detail
-    }
-  }
+  const facts = (): RecordFacts => ({
+    runId,
+    scenario,
+    seed,
+    engine: { id: engineId, ...(engineVersion ? { version: engineVersion } : loadResult?.engineVersion ? { version: loadResult.engineVersion } : {}) },
+    runtime: runtimeId,
+    targets: stack
+      ? {
+          issuer: stack.targets.issuer,
+          resourceServers: stack.targets.resourceServers.map((r) => ({ name: r.name, url: r.apiUrl, ...(r.profile ? { profile: r.profile } : {}), ...(r.mode ? { mode: r.mode } : {}) })),
+        }
+      : { issuer: '', resourceServers: [] },
+    environment,
+    warmupMs,
+  })
 
   // Event feeds of the reference components, polled into the journal.
   const cursors = new Map<string, number>()
@@ -230,7 +228,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         try {
           const batch = await feed.poll(cursors.get(feed.source) ?? 0)
           for (const e of batch) {
-            events.push({ t: e.time - t0, source: feed.source, type: e.type, ...(e.data ? { data: e.data } : {}) })
+            journal.emit(feed.source, e.type, e.data, e.time)
             cursors.set(feed.source, Math.max(cursors.get(feed.source) ?? 0, e.seq))
           }
         } catch (err) {
@@ -238,27 +236,6 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         }
       }),
     )
-  }
-
-  const revert = async (index: number) => {
-    const entry = active.get(index)
-    if (!entry) return
-    active.delete(index)
-    if (entry.timer) clearTimeout(entry.timer)
-    try {
-      await Promise.race([
-        entry.fault.revert(),
-        new Promise((_, reject) => setTimeout(() => reject(new Error(`revert took longer than ${REVERT_TIMEOUT_MS} ms`)), REVERT_TIMEOUT_MS).unref()),
-      ])
-      entry.window.status = 'reverted'
-      log.info({ runId, fault: entry.window.fault, index }, 'fault.reverted')
-    } catch (err) {
-      entry.window.status = 'revert-failed'
-      entry.window.error = maskSecrets((err as Error).message)
-      log.error({ runId, fault: entry.window.fault, index, err: entry.window.error }, 'fault.revert_failed')
-    }
-    entry.window.revertedAt = now()
-    emit('fault.reverted', { fault: entry.window.fault, index, status: entry.window.status })
   }
 
   try {
@@ -273,7 +250,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     // crash detection: a component the harness started that exits is an event of the run and ends it as errored
     unwatch = stack.watch?.((exit) => {
       const how = exit.signal ? `on ${exit.signal}` : `with code ${exit.code}`
-      events.push({ t: exit.time - t0, source: 'runner', type: 'component.exited', data: { component: exit.component, ...(exit.pid !== undefined ? { pid: exit.pid } : {}), ...(exit.containerId ? { containerId: exit.containerId } : {}), code: exit.code, signal: exit.signal } })
+      const data = { component: exit.component, ...(exit.pid !== undefined ? { pid: exit.pid } : {}), ...(exit.containerId ? { containerId: exit.containerId } : {}), code: exit.code, signal: exit.signal }
+      journal.emit('runner', 'component.exited', data, exit.time)
       log.error({ runId, component: exit.component, pid: exit.pid, exitStatus: exit.code, signal: exit.signal }, 'component.exited')
       endEarly({
         status: 'errored',
@@ -284,10 +262,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     })
     const targets = stack.targets
     await preflightCheck(targets, abort.signal)
-    phaseEnd()
+    journal.phaseEnd()
 
-    // SLO status so far: the runner's journal and the load as the engine streams it, scored every ~2 s
+    // SLO status so far: the journal and the load as the engine streams it, scored every ~2 s
     const live = new LiveSlos(scenario.slos)
+    const faultEntries = scenario.timeline.filter((e) => e.fault).length
+    const partialRecord = (soFar: LoadResult): RunRecord => toRecord(journal, facts(), soFar, { partial: true, faultsPending: journal.faults.length < faultEntries })
     const gated = scenario.steadyStateGate === 'abort' && scenario.steadyState.length > 0
     let gateChecked = false
     /** The steady-state gate: just before the first fault, the hypothesis must hold on the load so far, or nothing is injected. */
@@ -302,35 +282,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       emit('steady_state.checked', { held, failed: before?.failed ?? [], gate: 'abort' })
       if (held) return true
       const detail = `the steady state did not hold before the first fault (${before!.failed.join(', ')}); no fault was injected`
-      phaseEnd('failed', detail)
+      journal.phaseEnd('failed', detail)
       endEarly({ status: 'aborted', abortedBy: 'steady-state', detail })
       return false
     }
-    const faultEntries = scenario.timeline.filter((e) => e.fault).length
-    const partialRecord = (load: LoadResult): RunRecord => ({
-      schemaVersion: 2,
-      runId,
-      scenarioId: scenario.id,
-      title: scenario.title,
-      status: 'completed',
-      exitCode: 0,
-      deviated: false,
-      startedAt: new Date(t0).toISOString(),
-      endedAt: new Date(t0 + load.durationMs).toISOString(),
-      t0,
-      seed,
-      engine: { id: engineId },
-      runtime: runtimeId,
-      scenario,
-      targets: { issuer: targets.issuer, resourceServers: [] },
-      phases: phases.map((p) => (p.end === undefined ? { ...p, end: Math.max(p.start, load.durationMs) } : p)),
-      load: { ...load, engine: engineId, startedAt: t0 },
-      events: inOrder(events),
-      faults: faultWindows,
-      probes: probeResults,
-      windows: recordWindows(faultWindows, warmupMs, load.durationMs, faultWindows.length < faultEntries),
-      environment,
-    })
     const engineOptions: LoadRunOptions = {
       signal: abort.signal,
       seed,
@@ -342,114 +297,40 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         if (!options.onProgress) return
         if (!gated) live.add(p)
         options.onProgress({
-          phase: phases.at(-1)?.name ?? 'method',
+          phase: journal.currentPhase() ?? 'method',
           elapsedMs: p.elapsedMs,
           totalMs: p.totalMs,
           rate: p.rate,
           p95: p.p95,
           errorRate: p.errorRate,
           droppedIterations: p.droppedIterations,
-          activeFaults: [...active.values()].map((a) => a.window.fault),
+          activeFaults: active.ids(),
           slos: live.status(p.elapsedMs, partialRecord),
         })
       },
     }
     // Boot the engine (worker, flow setup) before t0 is fixed, so the first arrivals are not lost to start-up.
     const prepared = engine.prepare ? await engine.prepare(load, targets, engineOptions) : undefined
-    const placeholderT0 = t0
-    t0 = Date.now() + (prepared ? PREPARED_LEAD_MS : LOAD_LEAD_MS)
-    // what was journaled before t0 was known (preflight, start-up events) moves onto the real time axis
-    for (const p of phases) {
-      p.start += placeholderT0 - t0
-      if (p.end !== undefined) p.end += placeholderT0 - t0
-    }
-    for (const e of events) e.t += placeholderT0 - t0
-    const ctx: UnitContext = {
-      targets,
-      scenario,
-      log,
-      now,
-      emit,
-      random,
-      events: () => events,
-    }
+    const t0 = clock.now() + (prepared ? PREPARED_LEAD_MS : LOAD_LEAD_MS)
+    journal.fixT0(t0)
+    const ctx: UnitContext = { targets, scenario, log, now, emit, random, events: () => journal.events() }
     polling = setInterval(() => {
       pollInFlight ??= pollFeeds(targets).finally(() => {
         pollInFlight = undefined
       })
     }, FEED_POLL_MS)
 
-    // The method: faults and probes at their offsets.
-    scenario.timeline.forEach((entry, index) => {
-      const at = parseDuration(entry.at) ?? 0
-      const timer = setTimeout(() => {
-        if (abort.signal.aborted) return
-        if (entry.fault) {
-          const def = faultRegistry[entry.fault]
-          if (!def || !gate()) return
-          const params = Value.Default(def.params, structuredClone(entry.params)) as Record<string, unknown>
-          const window: FaultWindow = { index, fault: def.id, params, injectedAt: now(), status: 'active' }
-          faultWindows.push(window)
-          log.info({ runId, fault: def.id, index }, 'fault.injecting')
-          const holdMs = parseDuration(entry.duration ?? def.defaultDuration) ?? 0
-          def.inject(ctx, params, abort.signal).then(
-            (fault) => {
-              window.injectedAt = Math.min(window.injectedAt, now())
-              if (fault.details) window.details = fault.details
-              emit('fault.injected', { fault: def.id, index })
-              log.info({ runId, fault: def.id, index }, 'fault.injected')
-              const item: { fault: ActiveFault; window: FaultWindow; timer?: NodeJS.Timeout } = { fault, window }
-              active.set(index, item)
-              const remaining = Math.max(0, window.injectedAt + holdMs - now())
-              item.timer = setTimeout(() => void revert(index), remaining)
-            },
-            (err: unknown) => {
-              window.status = 'inject-failed'
-              window.error = maskSecrets((err as Error).message)
-              window.revertedAt = now()
-              emit('fault.inject_failed', { fault: def.id, index, error: window.error })
-              log.error({ runId, fault: def.id, index, err: window.error }, 'fault.inject_failed')
-            },
-          )
-        } else if (entry.probe) {
-          const def = probeRegistry[entry.probe]
-          if (!def) return
-          const params = Value.Default(def.params, structuredClone(entry.params)) as Record<string, unknown>
-          const startedAt = now()
-          emit('probe.started', { probe: def.id, index })
-          probeRuns.push(
-            def.run(ctx, params, abort.signal).then(
-              (outcome) => {
-                probeResults.push({ ...outcome, index, probe: def.id, startedAt, endedAt: now() })
-                emit('probe.finished', { probe: def.id, index, status: outcome.status })
-              },
-              (err: unknown) => {
-                probeResults.push({
-                  index, probe: def.id, name: def.summary, status: 'failed', value: null, unit: 'count', observations: [],
-                  startedAt, endedAt: now(), error: maskSecrets((err as Error).message),
-                })
-                emit('probe.failed', { probe: def.id, index })
-              },
-            ),
-          )
-        }
-      }, Math.max(0, t0 + at - Date.now()))
-      timers.push(timer)
-    })
-
+    // The method: faults and probes at their offsets, phases at theirs, on one scheduler.
+    probeRuns = scheduleTimeline({ entries: scenario.timeline, t0, scheduler, active, ctx, signal: abort.signal, log, runId, faults: journal.faults, probes: journal.probes, gate })
     phaseStart('warmup')
-    const phaseTimer = (name: PhaseName, atMs: number) =>
-      timers.push(
-        setTimeout(() => {
-          if (abort.signal.aborted) return
-          phaseEnd()
-          phaseStart(name)
-        }, Math.max(0, t0 + atMs - Date.now())),
-      )
     const faultOffsets = scenario.timeline.filter((e) => e.fault).map((e) => parseDuration(e.at) ?? 0)
-    const firstFault = faultOffsets.length ? Math.min(...faultOffsets) : undefined
-    phaseTimer('steady-state-before', warmupMs)
-    if (firstFault !== undefined) phaseTimer('method', Math.max(firstFault, warmupMs))
+    for (const { name, at } of phaseStarts(warmupMs, faultOffsets.length ? Math.min(...faultOffsets) : undefined)) {
+      scheduler.at(t0 + at, () => {
+        if (abort.signal.aborted) return
+        journal.phaseEnd()
+        phaseStart(name)
+      })
+    }
 
     loadResult = await (prepared ? prepared.start(t0) : engine.run(load, targets, { ...engineOptions, startAt: t0 }))
     if (loadResult.aborted || abort.signal.aborted) throw new GamedayError('ERR_RUN_ABORTED', 'the run was interrupted')
@@ -458,8 +339,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   } finally {
     releaseEngine?.()
     unwatch?.()
-    for (const t of timers) clearTimeout(t)
-    await Promise.all([...active.keys()].map(revert))
+    scheduler.cancelAll()
+    await active.revertAll()
     if (failure !== undefined && !abort.signal.aborted) abort.abort(failure)
     await Promise.race([Promise.allSettled(probeRuns), new Promise((r) => setTimeout(r, 5000).unref())])
     if (polling) clearInterval(polling)
@@ -478,73 +359,37 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const status: RunStatus = interrupted ? 'interrupted' : earlyEnd ? earlyEnd.status : failure !== undefined ? 'errored' : 'completed'
   // what errored: the early end's own error (a component that died), else what was thrown
   const errorOfRun = earlyEnd?.status === 'errored' ? earlyEnd.error : status === 'errored' ? failure : undefined
-  const open = phases.at(-1)
-  if (open && open.end === undefined) {
-    const lastPhaseStatus = status === 'completed' ? 'completed' : status === 'errored' ? 'failed' : 'aborted'
-    phaseEnd(lastPhaseStatus, earlyEnd ? (earlyEnd.status === 'errored' ? earlyEnd.error.message : earlyEnd.detail) : undefined)
-  }
-  // A completed method phase ends with a recovery window after the last revert.
-  const load_ = loadResult ?? emptyLoad(engineId)
-  const endMs = loadResult ? load_.durationMs : Math.max(0, now())
-  const windows = recordWindows(faultWindows, warmupMs, endMs)
-  if (status === 'completed' && windows.recovery) {
-    phases.push({ name: 'recovery', start: windows.recovery[0], end: windows.recovery[1], status: 'completed' })
-    phases.push({ name: 'steady-state-after', start: windows.recovery[0], end: windows.recovery[1], status: 'completed' })
-  }
-
-  const targetsSummary = stack
-    ? {
-        issuer: stack.targets.issuer,
-        resourceServers: stack.targets.resourceServers.map((r) => ({ name: r.name, url: r.apiUrl, ...(r.profile ? { profile: r.profile } : {}), ...(r.mode ? { mode: r.mode } : {}) })),
-      }
-    : { issuer: '', resourceServers: [] }
-  const record: RunRecord = {
-    schemaVersion: 2,
-    runId,
-    scenarioId: scenario.id,
-    title: scenario.title,
+  journal.phaseEnd(status === 'completed' ? 'completed' : status === 'errored' ? 'failed' : 'aborted', earlyEnd ? (earlyEnd.status === 'errored' ? earlyEnd.error.message : earlyEnd.detail) : undefined)
+  const error = errorOfRun === undefined ? undefined : { code: isGamedayError(errorOfRun) ? errorOfRun.code : 'ERR_INTERNAL', message: maskSecrets((errorOfRun as { message?: string }).message ?? String(errorOfRun)) }
+  if (error) log.error({ runId, errorCode: error.code, err: error.message }, 'run.errored')
+  const abortedBy = earlyEnd?.status === 'aborted' ? earlyEnd.abortedBy : undefined
+  const record = toRecord(journal, facts(), loadResult ?? emptyLoad(engineId, journal.t0), {
+    partial: false,
+    ...(loadResult ? {} : { endMs: Math.max(0, now()) }),
     status,
-    ...(earlyEnd?.status === 'aborted' ? { abortedBy: earlyEnd.abortedBy } : {}),
-    exitCode: 0, // set from the verdict below
-    deviated: false,
-    startedAt: new Date(loadResult ? t0 : startedAtEpoch).toISOString(),
-    endedAt: new Date().toISOString(),
-    t0: loadResult ? t0 : startedAtEpoch,
-    seed,
-    engine: { id: engineId, ...(engineVersion ? { version: engineVersion } : load_.engineVersion ? { version: load_.engineVersion } : {}) },
-    runtime: runtimeId,
-    scenario,
-    targets: targetsSummary,
-    phases,
-    load: load_,
-    events: events.sort((a, b) => a.t - b.t),
-    faults: faultWindows.sort((a, b) => a.index - b.index),
-    probes: probeResults.sort((a, b) => a.index - b.index),
-    windows,
-    environment,
-  }
-  if (errorOfRun !== undefined) {
-    const e = errorOfRun as { message?: string }
-    record.error = { code: isGamedayError(errorOfRun) ? errorOfRun.code : 'ERR_INTERNAL', message: maskSecrets(e.message ?? String(errorOfRun)) }
-    log.error({ runId, errorCode: record.error.code, err: record.error.message }, 'run.errored')
-  }
+    ...(abortedBy ? { abortedBy } : {}),
+    ...(error ? { error } : {}),
+    exitCode: 0, // from the verdict, below
+    endedAt: clock.now(),
+  })
 
-  phases.push({ name: 'score', start: now(), status: 'completed' })
+  record.phases.push({ name: 'score', start: now(), status: 'completed' })
   const verdict = scoreRun(record, scenario.slos, scenario.steadyState)
+  // scoring fills the exit code from the record's outcome (src/cli/exit-code.ts); the record carries the same
   record.exitCode = verdict.exitCode
-  record.deviated = earlyEnd?.status === 'aborted' && earlyEnd.abortedBy === 'steady-state' ? true : verdict.steadyState.before?.held === false || verdict.steadyState.after?.held === false
-  phases.at(-1)!.end = now()
+  record.deviated = abortedBy === 'steady-state' ? true : verdict.steadyState.before?.held === false || verdict.steadyState.after?.held === false
+  record.phases.at(-1)!.end = now()
 
-  phases.push({ name: 'report', start: now(), status: 'completed' })
+  record.phases.push({ name: 'report', start: now(), status: 'completed' })
   for (const id of reporterIds) {
     try {
-      const files = await reporterRegistry[id]!.render(record, verdict)
-      for (const f of files) await writeFile(join(runDir, f.name), typeof f.content === 'string' ? maskSecrets(f.content) : f.content)
+      // the one writer: every text file is masked here, whatever the reporter did
+      for (const f of await renderReports(record, verdict, [id])) await writeFile(join(runDir, f.name), typeof f.content === 'string' ? maskSecrets(f.content) : f.content)
     } catch (err) {
       log.error({ runId, reporter: id, err: (err as Error).message }, 'report.failed')
     }
   }
-  phases.at(-1)!.end = now()
+  record.phases.at(-1)!.end = now()
 
   log.info({ runId, status, pass: verdict.pass, exitCode: record.exitCode, runDir }, 'run.finished')
   return { record, verdict, runDir, exitCode: record.exitCode }
