@@ -23,7 +23,7 @@ export interface Clock {
   clearTimeout(handle: unknown): void
 }
 
-/** The real clock; its timers do not keep the process alive. */
+/** The real clock. */
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
