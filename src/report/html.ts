@@ -11,7 +11,6 @@ import { createRequire } from 'node:module'
 import { stringify } from 'yaml'
 import type { RunRecord } from '../record/index.ts'
 import type { Verdict } from '../slo/types.ts'
-import { maskSecrets } from '../util/secrets.ts'
 import { timeCharts } from './charts.ts'
 import { atSeconds, escapeXml as e, formatBudget, formatMargin, formatMeasured, formatProbe, sloLabel, sloStatus, verdictWord } from './format.ts'
 import type { ReporterDefinition } from './types.ts'
@@ -209,6 +208,6 @@ export const html: ReporterDefinition = {
   id: 'html',
   summary: 'report.html: self-contained page with verdict, charts (uPlot, inline), SLOs, probes and the scenario',
   render(record, verdict) {
-    return [{ name: 'report.html', content: maskSecrets(renderHtml(record, verdict)) }]
+    return [{ name: 'report.html', content: renderHtml(record, verdict) }]
   },
 }

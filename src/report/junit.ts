@@ -6,7 +6,6 @@
  */
 import type { RunRecord } from '../record/index.ts'
 import type { SloScore, Verdict } from '../slo/types.ts'
-import { maskSecrets } from '../util/secrets.ts'
 import { escapeXml as x, formatMeasured, sloLabel } from './format.ts'
 import type { ReporterDefinition } from './types.ts'
 
@@ -88,6 +87,6 @@ export const junit: ReporterDefinition = {
       lines.push(`    <testcase classname="${x(cls)}" name="run completed" time="${time}">`, `      <error message="${x(msg)}" type="${x(record.error?.code ?? `run.${record.status}`)}">${x(msg)}</error>`, '    </testcase>')
     }
     lines.push('    <system-out/>', '    <system-err/>', '  </testsuite>', '</testsuites>', '')
-    return [{ name: 'junit.xml', content: maskSecrets(lines.join('\n')) }]
+    return [{ name: 'junit.xml', content: lines.join('\n') }]
   },
 }

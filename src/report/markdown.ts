@@ -4,7 +4,6 @@
  */
 import type { RunRecord } from '../record/index.ts'
 import type { Verdict } from '../slo/types.ts'
-import { maskSecrets } from '../util/secrets.ts'
 import { formatBudget, formatMargin, formatMeasured, formatProbe, sloLabel, sloStatus, verdictWord } from './format.ts'
 import type { ReporterDefinition } from './types.ts'
 
@@ -45,6 +44,6 @@ export const markdown: ReporterDefinition = {
     }
     if (record.error) out.push('', `**Error** \`${record.error.code}\`: ${cell(record.error.message)}`)
     out.push('')
-    return [{ name: 'summary.md', content: maskSecrets(out.join('\n')) }]
+    return [{ name: 'summary.md', content: out.join('\n') }]
   },
 }

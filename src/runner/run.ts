@@ -24,7 +24,7 @@ import { createLogger, type Logger } from '../log.ts'
 import { preflightCheck } from '../preflight.ts'
 import type { AbortedBy, LoadResult, RunRecord, RunStatus } from '../record/index.ts'
 import { reporters as reporterRegistry } from '../report/index.ts'
-import { renderReports } from '../report/render.ts'
+import { renderReports, writeReportFiles } from '../report/render.ts'
 import { runtimes } from '../runtime/index.ts'
 import type { RuntimeDefinition, StartedStack, Targets } from '../runtime/types.ts'
 import type { LoadConfig, Scenario } from '../scenario/schema.ts'
@@ -383,8 +383,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   record.phases.push({ name: 'report', start: now(), status: 'completed' })
   for (const id of reporterIds) {
     try {
-      // the one writer: every text file is masked here, whatever the reporter did
-      for (const f of await renderReports(record, verdict, [id])) await writeFile(join(runDir, f.name), typeof f.content === 'string' ? maskSecrets(f.content) : f.content)
+      await writeReportFiles(runDir, await renderReports(record, verdict, [id]))
     } catch (err) {
       log.error({ runId, reporter: id, err: (err as Error).message }, 'report.failed')
     }
