@@ -43,6 +43,10 @@ export const markdown: ReporterDefinition = {
       for (const s of attributions) out.push(`- ${sloLabel(s)}: ${cell(s.attribution!)}`)
     }
     if (record.error) out.push('', `**Error** \`${record.error.code}\`: ${cell(record.error.message)}`)
+    if (record.status === 'aborted') {
+      const why = record.phases.find((p) => p.status === 'failed' && p.detail)?.detail
+      out.push('', `**Aborted** by ${record.abortedBy ?? 'an abort condition'}${why ? `: ${cell(why)}` : ''}`)
+    }
     out.push('')
     return [{ name: 'summary.md', content: out.join('\n') }]
   },

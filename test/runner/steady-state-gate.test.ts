@@ -87,6 +87,7 @@ describe('steady-state gate', () => {
     const summary = await readFile(join(runDir, 'summary.md'), 'utf8')
     expect(summary.split('\n')[0]).toBe('# ⚠️ ABORTED — gated')
     expect(summary).toContain('exit 108')
+    expect(summary).toContain('**Aborted** by steady-state: the steady state did not hold before the first fault (M1); no fault was injected')
   })
 
   it('lets the method run when the steady state holds', async () => {
