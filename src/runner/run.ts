@@ -327,6 +327,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     for (const { name, at } of phaseStarts(warmupMs, faultOffsets.length ? Math.min(...faultOffsets) : undefined)) {
       scheduler.at(t0 + at, () => {
         if (abort.signal.aborted) return
+        // the method begins with the gate, whichever of this and the first injection runs first (same instant, two timers)
+        if (name === 'method' && !gate()) return
         journal.phaseEnd()
         phaseStart(name)
       })
