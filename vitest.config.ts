@@ -14,6 +14,7 @@ export const SERIAL = [
   'test/integration/runner.test.ts',
   'test/integration/readme-own-stack.test.ts',
   'test/integration/prometheus-run.test.ts',
+  'test/integration/runner-crash.test.ts',
 ]
 
 const ALL = ['src/**/*.test.ts', 'mock-as/**/*.test.ts', 'mock-rs/**/*.test.ts', 'jwks-cdn/**/*.test.ts', 'fault-proxy/**/*.test.ts', 'test/**/*.test.ts', 'bench/**/*.test.ts', 'scripts/**/*.test.ts']

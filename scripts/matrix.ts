@@ -16,7 +16,7 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { runScenario } from '../src/runner.ts'
+import { runScenario } from '../src/runner/run.ts'
 import { loadScenario } from '../src/scenario/load.ts'
 import type { Scenario, TimelineEntry } from '../src/scenario/schema.ts'
 

@@ -13,7 +13,7 @@ import { createLogger, type Logger } from './log.ts'
 import { percentileMs, seriesWindow } from './record/histogram.ts'
 import type { RunRecord } from './record/index.ts'
 import { renderCapacity } from './report/capacity.ts'
-import { runScenario } from './runner.ts'
+import { runScenario } from './runner/run.ts'
 import { loadScenario } from './scenario/load.ts'
 import { parseDuration } from './util/duration.ts'
 

@@ -19,7 +19,7 @@ import type { StartedStack } from './runtime/types.ts'
 import { type ResourceServerConfig, type StackConfig, StackSection } from './scenario/schema.ts'
 
 export { GamedayError, isGamedayError, errorCodes, ExitCode, type ErrorCode } from './errors.ts'
-export { runScenario, type RunOptions, type RunOutcome, type RunProgress } from './runner.ts'
+export { runScenario, type RunOptions, type RunOutcome, type RunProgress } from './runner/run.ts'
 export { loadScenario, loadScenarios } from './scenario/load.ts'
 export type { Scenario, StackConfig } from './scenario/schema.ts'
 export type { RunRecord, LoadResult, ProbeResult, RunEvent } from './record/index.ts'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { RunProgress } from '../runner.ts'
+import type { RunProgress } from '../runner/run.ts'
 import { createProgress } from './progress.ts'
 
 const p = (elapsedMs: number): RunProgress => ({ phase: 'timeline', elapsedMs, totalMs: 90_000, rate: 49.6, p95: 12.4, errorRate: 0.02, droppedIterations: 0, activeFaults: ['bad-key-rotation'], slos: { M3: false, M1: null } })

@@ -3,7 +3,7 @@
  * line every 5 s elsewhere (CI logs); nothing with --quiet. Written to
  * stderr, so stdout carries only the run folders.
  */
-import type { RunProgress } from '../runner.ts'
+import type { RunProgress } from '../runner/run.ts'
 import { formatDuration } from '../util/duration.ts'
 
 /** What the live line shows: the run's progress, and the timeline's probes when the runner reports them. */

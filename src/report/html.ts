@@ -16,7 +16,6 @@ import { createRequire } from 'node:module'
 import { stringify } from 'yaml'
 import type { RunRecord } from '../record/index.ts'
 import type { Verdict } from '../slo/types.ts'
-import { maskSecrets } from '../util/secrets.ts'
 import { alertRows, alertWindowsLine } from './alert-rows.ts'
 import { attackTable } from './attack-table.ts'
 import { parseThreshold } from '../slo/threshold.ts'
@@ -390,6 +389,6 @@ export const html: ReporterDefinition = {
   id: 'html',
   summary: 'report.html: self-contained page with verdict, charts (uPlot, inline), SLOs, probes and the scenario',
   render(record, verdict) {
-    return [{ name: 'report.html', content: maskSecrets(renderHtml(record, verdict)) }]
+    return [{ name: 'report.html', content: renderHtml(record, verdict) }]
   },
 }

@@ -9,7 +9,6 @@ import { Value } from '@sinclair/typebox/value'
 import { GamedayError } from '../errors.ts'
 import type { RunRecord } from '../record/index.ts'
 import type { Verdict } from '../slo/types.ts'
-import { maskSecrets } from '../util/secrets.ts'
 import { RunJsonSchema, RunJsonV1Schema, upgradeRunJson } from '../record/schema.ts'
 import type { ReporterDefinition } from './types.ts'
 
@@ -25,7 +24,7 @@ export const json: ReporterDefinition = {
   summary: 'run.json: the whole record and verdict, valid against schema/run-record.schema.json',
   render(record, verdict) {
     const body: RunJsonFile = { schemaVersion: 2, record, verdict }
-    return [{ name: 'run.json', content: maskSecrets(`${JSON.stringify(body, null, 2)}\n`) }]
+    return [{ name: 'run.json', content: `${JSON.stringify(body, null, 2)}\n` }]
   },
 }
 

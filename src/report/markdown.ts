@@ -7,7 +7,6 @@
  */
 import type { RunRecord } from '../record/index.ts'
 import type { Verdict } from '../slo/types.ts'
-import { maskSecrets } from '../util/secrets.ts'
 import { attackTable } from './attack-table.ts'
 import { alertRows, alertWindowsLine } from './alert-rows.ts'
 import { parseThreshold } from '../slo/threshold.ts'
@@ -114,7 +113,11 @@ export const markdown: ReporterDefinition = {
       for (const s of attributions) out.push(`- ${sloLabel(s)}${s.attribution!.startsWith('broke at') ? ' ' : ': '}${cell(s.attribution!)}`)
     }
     if (record.error) out.push('', `**Error** \`${record.error.code}\`: ${cell(record.error.message)}`)
+    if (record.status === 'aborted') {
+      const why = record.phases.find((p) => p.status === 'failed' && p.detail)?.detail
+      out.push('', `**Aborted** by ${record.abortedBy ?? 'an abort condition'}${why ? `: ${cell(why)}` : ''}`)
+    }
     out.push('')
-    return [{ name: 'summary.md', content: maskSecrets(out.join('\n')) }]
+    return [{ name: 'summary.md', content: out.join('\n') }]
   },
 }

@@ -9,6 +9,7 @@ import { GamedayError } from '../errors.ts'
 import type { RunRecord } from '../record/index.ts'
 import type { Verdict } from '../slo/types.ts'
 import { reporters } from './index.ts'
+import { maskSecrets } from '../util/secrets.ts'
 import { readRunJson } from './json.ts'
 import type { ReportFile } from './types.ts'
 
@@ -29,6 +30,24 @@ export async function renderReports(record: RunRecord, verdict: Verdict, ids: re
 }
 
 /**
+ * The one writer of report files: every text file is masked here (registered
+ * secrets, token-shaped strings), so reporters stay pure `(record, verdict) → files`.
+ *
+ * @example await writeReportFiles('reports/baseline/run-1', await renderReports(record, verdict))
+ * @returns the paths written
+ */
+export async function writeReportFiles(dir: string, files: readonly ReportFile[]): Promise<string[]> {
+  await mkdir(dir, { recursive: true })
+  const written: string[] = []
+  for (const f of files) {
+    const p = join(dir, f.name)
+    await writeFile(p, typeof f.content === 'string' ? maskSecrets(f.content) : f.content)
+    written.push(p)
+  }
+  return written
+}
+
+/**
  * Re-render reports from a saved `run.json` into `outDir` (default: next to it).
  *
  * @example await rerenderRunJson('reports/baseline/run-1/run.json', ['html'])
@@ -37,13 +56,5 @@ export async function renderReports(record: RunRecord, verdict: Verdict, ids: re
  */
 export async function rerenderRunJson(path: string, ids: readonly string[], outDir?: string): Promise<string[]> {
   const { record, verdict } = readRunJson(path)
-  const dir = outDir ?? join(path, '..')
-  await mkdir(dir, { recursive: true })
-  const written: string[] = []
-  for (const f of await renderReports(record, verdict, ids)) {
-    const p = join(dir, f.name)
-    await writeFile(p, f.content)
-    written.push(p)
-  }
-  return written
+  return await writeReportFiles(outDir ?? join(path, '..'), await renderReports(record, verdict, ids))
 }

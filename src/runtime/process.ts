@@ -11,7 +11,7 @@ import type { StackConfig } from '../scenario/schema.ts'
 import { entryPath } from '../util/package-root.ts'
 import { type ComponentPlan, planStack } from './plan.ts'
 import { buildTargets, type StartedComponent, waitHealthy } from './targets.ts'
-import type { RuntimeDefinition, RuntimeStartOptions, StartedStack } from './types.ts'
+import type { ComponentExit, RuntimeDefinition, RuntimeStartOptions, StartedStack } from './types.ts'
 
 const LOG_LIMIT = 256 * 1024
 const START_TIMEOUT_MS = 60_000
@@ -23,6 +23,25 @@ interface RunningChild {
   log: string[]
   logBytes: number
   exited: Promise<number | null>
+}
+
+/** Exits of the children that nobody asked for, delivered to whoever watches (the runner's crash detection). */
+function exitWatcher(children: readonly RunningChild[], stopping: () => boolean): NonNullable<StartedStack['watch']> {
+  const seen: ComponentExit[] = []
+  const listeners = new Set<(e: ComponentExit) => void>()
+  for (const c of children) {
+    c.proc.once('exit', (code, signal) => {
+      if (stopping()) return
+      const e: ComponentExit = { component: c.plan.name, ...(c.proc.pid !== undefined ? { pid: c.proc.pid } : {}), code, signal, time: Date.now() }
+      seen.push(e)
+      for (const l of listeners) l(e)
+    })
+  }
+  return (listener) => {
+    listeners.add(listener)
+    for (const e of seen) listener(e)
+    return () => listeners.delete(listener)
+  }
 }
 
 function appendLog(child: Pick<RunningChild, 'log' | 'logBytes'>, chunk: string): void {
@@ -103,6 +122,8 @@ async function start(stack: StackConfig, options: RuntimeStartOptions): Promise<
     return {
       targets,
       stop,
+      watch: exitWatcher(children, () => stopped !== undefined),
+      components: () => children.map((c) => ({ component: c.plan.name, ...(c.proc.pid !== undefined ? { pid: c.proc.pid } : {}) })),
       async logs() {
         return Object.fromEntries(children.map((c) => [c.plan.name, c.log.join('')]))
       },

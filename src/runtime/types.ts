@@ -67,10 +67,33 @@ export interface Targets {
   feeds: EventFeed[]
 }
 
+/** A component the runtime started that exited before the runtime stopped it. */
+export interface ComponentExit {
+  /** `as`, `fault-proxy`, `jwks-cdn`, `rs-<name>`. */
+  component: string
+  /** Process id (process runtime) or container id (containers runtime). */
+  pid?: number
+  containerId?: string
+  /** Exit code, or null when a signal ended it. */
+  code: number | null
+  signal: string | null
+  /** Epoch ms. */
+  time: number
+}
+
 export interface StartedStack extends AsyncDisposable {
   readonly targets: Targets
   /** Stop everything this runtime started; safe to call twice. */
   stop(): Promise<void>
+  /**
+   * Watch the components this runtime started: `listener` is called once for
+   * each that exits before `stop()` (an exit before the call is delivered at
+   * once). Absent when the runtime started nothing it can watch (external).
+   * Returns a function that stops watching.
+   */
+  watch?(listener: (exit: ComponentExit) => void): () => void
+  /** The components this runtime started, with their process or container ids (absent when it started none). */
+  components?(): Array<{ component: string; pid?: number; containerId?: string }>
   /** Component logs (name → text), captured for the run folder when a run fails. */
   logs(): Promise<Record<string, string>>
 }

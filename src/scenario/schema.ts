@@ -233,6 +233,10 @@ export const ScenarioSchema = Type.Object(
     stack: StackSection,
     load: LoadSection,
     steadyState: Type.Array(SloId, { default: [], description: 'SLOs that must hold before the first fault and after the last revert' }),
+    steadyStateGate: Type.Union([Type.Literal('report'), Type.Literal('abort')], {
+      default: 'report',
+      description: '`abort`: when the steady state does not hold just before the first fault, inject nothing and end the run (status aborted, exit 108); `report`: go on and report the deviation',
+    }),
     timeline: Type.Array(TimelineEntry, { default: [], description: 'faults and probes at offsets from the start of the load (the method)' }),
     slos: Type.Array(SloEntry, { default: [], description: 'objectives the run is scored on (none: the whole catalog with its defaults)' }),
   },

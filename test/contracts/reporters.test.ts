@@ -1,4 +1,8 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { basename, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { writeReportFiles } from '../../src/report/render.ts'
 import { reporters } from '../../src/report/index.ts'
 import type { ReporterDefinition } from '../../src/report/types.ts'
 import { JWT_SHAPE } from '../../src/util/secrets.ts'
@@ -21,15 +25,18 @@ describe.each(Object.entries(reporters))('reporter %s', (key, reporter: Reporter
     expect(second.map((f) => [f.name, text(f.content)])).toEqual(first.map((f) => [f.name, text(f.content)]))
   })
 
-  it('leaks no token-shaped string and no registered secret, even from event data, params and warnings', async () => {
+  it('leaks no token-shaped string and no registered secret, even from event data, params and warnings, once written by the one writer', async () => {
     for (const aborted of [false, true]) {
       const { record, verdict } = sampleRun({ aborted })
-      for (const f of await reporter.render(record, verdict)) {
-        const body = text(f.content)
+      const dir = await mkdtemp(join(tmpdir(), `reporter-${key}-`))
+      for (const path of await writeReportFiles(dir, await reporter.render(record, verdict))) {
+        const f = { name: basename(path) }
+        const body = await readFile(path, 'utf8')
         expect(body.match(new RegExp(JWT_SHAPE.source, 'g')) ?? [], f.name).toEqual([])
         for (const canary of [CANARY_JWT, CANARY_OPAQUE, CANARY_SECRET]) expect(body.includes(canary), `${f.name} contains a canary`).toBe(false)
         expect(body).not.toContain('eyJhbGci')
       }
+      await rm(dir, { recursive: true, force: true })
     }
   })
 })

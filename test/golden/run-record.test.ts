@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLogger } from '../../src/log.ts'
-import { runScenario, type RunOutcome } from '../../src/runner.ts'
+import { runScenario, type RunOutcome } from '../../src/runner/run.ts'
 import { loadScenario } from '../../src/scenario/load.ts'
 import { fakeEngine, fakeRuntime } from '../helpers/fake-stack.ts'
 

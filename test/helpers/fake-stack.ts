@@ -99,6 +99,16 @@ export function fakeEngine(series: SeriesSpec[] = fakeSeries()): LoadEngineDefin
   const run: LoadEngineDefinition['run'] = async (plan, _targets, options) => {
     const durationMs = parseDuration(plan.duration) ?? 0
     const startAt = options.startAt ?? Date.now()
+    // stream each second once it is over, as the embedded engine does (the live SLO status and the steady-state gate read it)
+    const ticks: NodeJS.Timeout[] = []
+    for (let s = 0; s * 1000 < durationMs; s++) {
+      ticks.push(
+        setTimeout(() => {
+          const second = series.map((spec) => buildSeries({ ...spec, from: Math.max(spec.from ?? 0, s), to: Math.min(spec.to ?? Number.POSITIVE_INFINITY, s + 1) }, durationMs))
+          options.onProgress?.({ elapsedMs: (s + 1) * 1000, totalMs: durationMs, rate: 0, p95: 0, errorRate: 0, droppedIterations: 0, activeVUs: 0, series: second.filter((x) => x.buckets.length > 0), counters: [] })
+        }, Math.max(0, startAt + (s + 1) * 1000 - Date.now())),
+      )
+    }
     const aborted = await new Promise<boolean>((resolve) => {
       if (options.signal.aborted) return resolve(true)
       const timer = setTimeout(() => resolve(false), Math.max(0, startAt + durationMs - Date.now()))
@@ -107,6 +117,7 @@ export function fakeEngine(series: SeriesSpec[] = fakeSeries()): LoadEngineDefin
         resolve(true)
       }, { once: true })
     })
+    for (const t of ticks) clearTimeout(t)
     const ranMs = aborted ? Math.max(0, Math.min(durationMs, Date.now() - startAt)) : durationMs
     const result: LoadResult = {
       engine: 'fake',

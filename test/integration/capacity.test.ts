@@ -19,7 +19,7 @@ const COST_MS = 40
 const ADMIN = 'capacity-test-admin-token-0123456789'
 let runnerReady = true
 try {
-  const { runScenario } = await import('../../src/runner.ts')
+  const { runScenario } = await import('../../src/runner/run.ts')
   runnerReady = !/not implemented/.test(runScenario.toString())
 } catch {
   runnerReady = false

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { findK6 } from '../../src/load/k6.ts'
-import { runScenario } from '../../src/runner.ts'
+import { runScenario } from '../../src/runner/run.ts'
 import { loadScenario } from '../../src/scenario/load.ts'
 
 const k6 = findK6()

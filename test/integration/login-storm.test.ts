@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { chromiumPath } from '../../src/load/flows/browser-login.ts'
-import { runScenario } from '../../src/runner.ts'
+import { runScenario } from '../../src/runner/run.ts'
 import { loadScenario } from '../../src/scenario/load.ts'
 
 const chromium = chromiumPath()

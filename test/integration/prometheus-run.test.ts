@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createLogger } from '../../src/log.ts'
-import { runScenario } from '../../src/runner.ts'
+import { runScenario } from '../../src/runner/run.ts'
 import { parseScenario } from '../../src/scenario/load.ts'
 import { describeWithTool } from '../helpers/require-tool.ts'
 

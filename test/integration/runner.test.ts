@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunRecord } from '../../src/record/index.ts'
-import { type RunProgress, runScenario } from '../../src/runner.ts'
+import { type RunProgress, runScenario } from '../../src/runner/run.ts'
 import { loadScenario } from '../../src/scenario/load.ts'
 
 const SCENARIO = `id: runner-smoke
@@ -105,7 +105,7 @@ describe('runScenario on the process runtime', () => {
     expect(childrenOf(process.pid)).toEqual([])
   })
 
-  it('reverts the active fault and writes an aborted report when aborted mid-fault', { timeout: 180_000 }, async () => {
+  it('reverts the active fault and writes an interrupted report when interrupted mid-fault', { timeout: 180_000 }, async () => {
     const { scenario } = await loadScenario(await writeScenario(dir, '20s', '15s'))
     const out = join(dir, 'aborted')
     const controller = new AbortController()
@@ -119,11 +119,12 @@ describe('runScenario on the process runtime', () => {
     })
     const { record, runDir, exitCode } = await run
     expect(exitCode).toBe(105)
-    expect(record.status).toBe('aborted')
+    expect(record.status).toBe('interrupted')
     expect(Date.now() - started).toBeLessThan(60_000)
     expect(record.faults[0]).toMatchObject({ fault: 'clock-skew', status: 'reverted' })
     const json = JSON.parse(await readFile(join(runDir, 'run.json'), 'utf8')) as { record: RunRecord }
-    expect(json.record.status).toBe('aborted')
+    expect(json.record.status).toBe('interrupted')
+    expect(json.record.exitCode).toBe(105)
     expect(await portClosed(record.targets.issuer)).toBe(true)
     for (const rs of record.targets.resourceServers) expect(await portClosed(rs.url)).toBe(true)
     expect(childrenOf(process.pid)).toEqual([])
@@ -152,7 +153,8 @@ describe('runScenario on the process runtime', () => {
     expect(code).toBe(105)
     const runDir = stdout.trim().split('\n').at(-1)!
     const json = JSON.parse(await readFile(join(runDir, 'run.json'), 'utf8')) as { record: RunRecord }
-    expect(json.record.status).toBe('aborted')
+    expect(json.record.status).toBe('interrupted')
+    expect(json.record.exitCode).toBe(105)
     expect(json.record.faults[0]?.status).toBe('reverted')
     expect(await portClosed(json.record.targets.issuer)).toBe(true)
     for (const rs of json.record.targets.resourceServers) expect(await portClosed(rs.url)).toBe(true)

@@ -1,6 +1,5 @@
 /** `report <run.json>`: re-score a recorded run and render it again, in any format. */
-import { mkdir, writeFile } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { dirname } from 'node:path'
 import type { Command } from 'commander'
 import { GamedayError } from '../../errors.ts'
 import type { RunRecord } from '../../record/index.ts'
@@ -45,14 +44,9 @@ export function registerReport(program: Command): void {
         verdict = scoreRun(record, scenario.slos ?? [], scenario.steadyState ?? [])
       }
       const dir = opts.out ?? dirname(path)
-      await mkdir(dir, { recursive: true })
-      for (const f of opts.format) {
-        for (const file of await reporters[f]!.render(record, verdict)) {
-          const target = join(dir, file.name)
-          await writeFile(target, file.content)
-          out(target)
-        }
-      }
+      const { writeReportFiles } = await import('../../report/render.ts')
+      // the one masking writer, as for a run
+      for (const f of opts.format) for (const target of await writeReportFiles(dir, await reporters[f]!.render(record, verdict))) out(target)
       // rendering succeeded: 0, unless asked to mirror the verdict
       if (opts.exitCode && verdict.exitCode !== 0) process.exitCode = verdict.exitCode
     })

@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { RunOptions, RunOutcome } from '../../runner.ts'
+import type { RunOptions, RunOutcome } from '../../runner/run.ts'
 import type { Scenario } from '../../scenario/schema.ts'
 
 const calls: Array<{ id: string; options: RunOptions; scenario: Scenario }> = []
 let behaviour: (scenario: Scenario, options: RunOptions) => Promise<Partial<RunOutcome>>
 
-vi.mock('../../runner.ts', () => ({
+vi.mock('../../runner/run.ts', () => ({
   runScenario: async (scenario: Scenario, options: RunOptions) => {
     calls.push({ id: scenario.id, options, scenario })
     return await behaviour(scenario, options)

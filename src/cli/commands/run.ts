@@ -6,7 +6,7 @@
  */
 import { type Command, Option } from 'commander'
 import { GamedayError, isGamedayError } from '../../errors.ts'
-import type { RunOutcome } from '../../runner.ts'
+import type { RunOutcome } from '../../runner/run.ts'
 import type { RefusedScenario } from '../../scenario/load.ts'
 import { intArg, listArg } from '../program.ts'
 import { worstExitCode } from '../exit-code.ts'
@@ -93,7 +93,7 @@ export function registerRun(program: Command): void {
           })
         }
       }
-      const { runScenario } = await import('../../runner.ts')
+      const { runScenario } = await import('../../runner/run.ts')
       const { createLogger } = await import('../../log.ts')
       const tty = process.stderr.isTTY === true
       // JSON log lines would tear the live block on a TTY and clutter --quiet: warnings only there, unless LOG_LEVEL says otherwise

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { FaultWindow } from './record/index.ts'
-import { recordWindows } from './runner.ts'
+import type { FaultWindow } from '../record/index.ts'
+import { recordWindows } from './run.ts'
 
 const fault = (injectedAt: number, revertedAt?: number, status: FaultWindow['status'] = revertedAt === undefined ? 'active' : 'reverted'): FaultWindow => ({
   index: 0,
