@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { benchAccuracy, benchCoordinatedOmission, benchMaxRate, benchMemory } from './load/index.ts'
+import { benchPeers, type PeerSample } from './load/peers.ts'
 import type { MaxRateFigures } from './load/max-rate.ts'
 import { type BenchServer, maxThroughput, sequentialLatency, startBenchServer, type Throughput, tokenRequest } from './oauth/servers.ts'
 import type { BenchEntry } from './run.ts'
@@ -19,8 +20,11 @@ type Entry = Omit<BenchEntry, 'command' | 'repeats'>
 
 export interface Benchmark {
   id: string
+  /** `--only` group: `as` (the components), `engine`, `peers`, `curves`, `harness`. */
+  group: 'as' | 'engine' | 'peers' | 'curves' | 'harness'
   repeats: number
-  run(repeats: number): Promise<Entry[]>
+  /** `quick`: check the harness with short windows (`--quick`); the figures mean little. */
+  run(repeats: number, opts: { quick: boolean }): Promise<Entry[]>
 }
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url))
@@ -67,6 +71,7 @@ async function mintToken(tokenEndpoint: string): Promise<string> {
 
 const tokenEndpoint: Benchmark = {
   id: 'token-endpoint',
+  group: 'as',
   repeats: 3,
   async run(repeats) {
     return await withServers([['mock-as'], ['bare-sign-sync'], ['bare-sign-jose'], ['oidc-provider'], ['oauth2-mock-server']], async ([as, sync, jose, oidc, o2m]) => {
@@ -107,6 +112,7 @@ const tokenEndpoint: Benchmark = {
 
 const rsValidation: Benchmark = {
   id: 'rs-validation',
+  group: 'as',
   repeats: 3,
   async run(repeats) {
     return await withServers([['mock-as']], async ([as]) => {
@@ -126,6 +132,7 @@ const rsValidation: Benchmark = {
 
 const cdnHit: Benchmark = {
   id: 'cdn-hit',
+  group: 'as',
   repeats: 3,
   async run(repeats) {
     return await withServers([['mock-as']], async ([as]) => {
@@ -153,6 +160,7 @@ let measuredMaxRate: number | undefined
 
 const engineMaxRate: Benchmark = {
   id: 'engine-max-rate',
+  group: 'engine',
   repeats: 3,
   async run(repeats) {
     const figures: MaxRateFigures[] = []
@@ -193,6 +201,7 @@ const engineMaxRate: Benchmark = {
 
 const engineAccuracy: Benchmark = {
   id: 'engine-accuracy',
+  group: 'engine',
   repeats: 3,
   async run(repeats) {
     const figures = []
@@ -206,6 +215,7 @@ const engineAccuracy: Benchmark = {
 
 const engineCo: Benchmark = {
   id: 'engine-co',
+  group: 'engine',
   repeats: 3,
   async run(repeats) {
     const figures = []
@@ -220,6 +230,7 @@ const engineCo: Benchmark = {
 
 const engineMemory: Benchmark = {
   id: 'engine-memory',
+  group: 'engine',
   repeats: 1,
   async run() {
     // "at the max rate": the one the max-rate benchmark found in this run (2000/s when it did not run)
@@ -299,6 +310,7 @@ function wallMs(cmd: string, args: string[], cwd: string): number {
 
 const harnessOverhead: Benchmark = {
   id: 'harness-overhead',
+  group: 'harness',
   repeats: 5,
   async run(repeats) {
     const project = await installedPackage()
@@ -354,6 +366,7 @@ load:
 
 const defaultSuite: Benchmark = {
   id: 'default-suite',
+  group: 'harness',
   repeats: 1,
   async run() {
     const dir = await mkdtemp(join(tmpdir(), 'bench-suite-'))
@@ -369,4 +382,49 @@ const defaultSuite: Benchmark = {
   },
 }
 
-export const benchmarks: Benchmark[] = [tokenEndpoint, rsValidation, cdnHit, engineMaxRate, engineAccuracy, engineCo, engineMemory, harnessOverhead, defaultSuite]
+/** A row for a peer that is not installed here: shown as skipped, never as a pass or a failure. */
+function skipped(name: string, unit: string, peer: string, target: string, why: string): Entry {
+  return { name, unit, value: Number.NaN, spread: 0, peer, peerValue: null, ratio: null, target, pass: true, skipped: why }
+}
+
+const peers: Benchmark = {
+  id: 'peers',
+  group: 'peers',
+  repeats: 3,
+  async run(repeats, { quick }) {
+    const f = await benchPeers({ repeats, ...(quick ? { seconds: 2 } : {}) })
+    const engine = f.samples.engine
+    if (!engine) throw new Error(`the engine cannot run: ${f.missing.engine}`)
+    const c = f.connections
+    const rps = (xs: PeerSample[]) => xs.map((x) => x.rps)
+    const cpu = (xs: PeerSample[]) => xs.map((x) => x.cpuUsPerRequest)
+    const out: Entry[] = []
+    // ratios are the medians of the per-repeat ratios: the engine and the peer ran back to back in the same repeat
+    const paired = (peer: PeerSample[], of: (x: PeerSample) => number) => median(engine.map((e, i) => of(e) / of(peer[i]!)))
+    const vs = (id: 'wrk' | 'autocannon' | 'artillery', rateTarget: number, cpuTarget: number | null) => {
+      const label = f.labels[id]!
+      const xs = f.samples[id]
+      const rateName = `closed-loop max rate on /hello at ${c} connections: engine constant-vus vs ${label}`
+      const cpuName = `CPU per request at that max (marginal, process tree): engine vs ${label}`
+      if (!xs) {
+        out.push(skipped(rateName, 'req/s', label, `≥ ${rateTarget}`, f.missing[id] ?? 'did not run'))
+        out.push(skipped(cpuName, 'µs', label, cpuTarget === null ? 'informational' : `ratio ≤ ${cpuTarget}`, f.missing[id] ?? 'did not run'))
+        return
+      }
+      const rr = paired(xs, (x) => x.rps)
+      const cr = paired(xs, (x) => x.cpuUsPerRequest)
+      out.push(entry(rateName, 'req/s', rps(engine), label, rps(xs), `≥ ${rateTarget}`, () => rr >= rateTarget, () => rr))
+      out.push(entry(cpuName, 'µs', cpu(engine), label, cpu(xs), cpuTarget === null ? 'informational' : `ratio ≤ ${cpuTarget}`, () => cpuTarget === null || cr <= cpuTarget, () => cr))
+    }
+    vs('wrk', 0.9, 2)
+    vs('autocannon', 1, 1)
+    vs('artillery', 10, null)
+    // the open model's max sustained rate (the engine-max-rate search of this run, or a short one of its own) beside the closed loop's
+    const open = measuredMaxRate ?? (await benchMaxRate({ stepS: 2, maxSteps: quick ? 2 : 5, autocannonS: 2, startRatio: 0.8, growth: 1.1 })).engineMaxRate
+    const closed = median(rps(engine))
+    out.push(entry(`engine open-model max sustained rate (${measuredMaxRate ? 'engine-max-rate search' : 'short search'}) vs its closed-loop max`, 'req/s', [open], 'engine constant-vus closed-loop max', [closed], '≥ 0.90', (_v, r) => (r ?? 0) >= 0.9))
+    return out
+  },
+}
+
+export const benchmarks: Benchmark[] = [tokenEndpoint, rsValidation, cdnHit, engineMaxRate, engineAccuracy, engineCo, engineMemory, peers, harnessOverhead, defaultSuite]

@@ -62,7 +62,7 @@ describe('README', () => {
     const file = JSON.parse(readFileSync(join(ROOT, BENCH_RESULTS), 'utf8')) as BenchFile
     expect(block).toBe(renderTable(file))
     const lines = block.split('\n')
-    expect(lines[0]).toMatch(/^Measured \d{4}-\d{2}-\d{2} on \d+ cores, Node v\d+\.\d+\.\d+( in \d+ s \(target: under 900 s\))?;/)
+    expect(lines[0]).toMatch(/^Measured \d{4}-\d{2}-\d{2} on \d+ cores, Node v\d+\.\d+\.\d+( in \d+ s \(target: under 1200 s\))?;/)
     expect(lines[2]).toBe('| benchmark | value | spread | peer | peer value | ratio | target | result |')
     expect(lines.slice(4)).toHaveLength(file.entries.length)
     for (const row of lines.slice(4)) expect(row.split(' | ')).toHaveLength(8)
@@ -76,6 +76,9 @@ describe('README', () => {
       entries: [{ name: 'x', unit: 'req/s', value: 1234, spread: 0.05, peer: 'y', peerValue: 1000, ratio: 1.234, target: '≥ 0.8×', pass: true, command: 'npm run bench -- --only x', repeats: 3 }],
     }
     expect(renderTable(file)).toContain('| x | 1234 req/s | ±5% | y | 1000 req/s | 1.23 | ≥ 0.8× | pass |')
+    // a peer that is not installed here: the row says so, never pass or fail
+    const skipped = renderTable({ ...file, entries: [{ ...file.entries[0]!, value: Number.NaN, peerValue: null, ratio: null, skipped: 'not installed | run x' }] })
+    expect(skipped).toContain('| x | — req/s | ±5% | y | — | — | ≥ 0.8× | skipped: not installed \\| run x |')
     expect(renderBench('/nonexistent')).toBe(BENCH_PLACEHOLDER)
   })
 })
