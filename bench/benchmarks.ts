@@ -11,6 +11,9 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { benchAccuracy, benchCoordinatedOmission, benchMaxRate, benchMemory } from './load/index.ts'
 import { benchPeers, type PeerSample } from './load/peers.ts'
+import { engineCpuCurve } from './curves/engine-cpu.ts'
+import type { FamilyFigures } from './curves/refresh-families.ts'
+import type { StackSizeFigures } from './curves/stack-size.ts'
 import type { MaxRateFigures } from './load/max-rate.ts'
 import { type BenchServer, maxThroughput, sequentialLatency, startBenchServer, type Throughput, tokenRequest } from './oauth/servers.ts'
 import type { BenchEntry } from './run.ts'
@@ -427,4 +430,58 @@ const peers: Benchmark = {
   },
 }
 
-export const benchmarks: Benchmark[] = [tokenEndpoint, rsValidation, cdnHit, engineMaxRate, engineAccuracy, engineCo, engineMemory, peers, harnessOverhead, defaultSuite]
+/** Run a curve's child entry (`node [--expose-gc] --import tsx <script> <size>`) and parse its JSON line. */
+function curveChild<T>(script: string, size: number, nodeArgs: string[] = []): T {
+  const r = spawnSync(process.execPath, [...nodeArgs, '--import', 'tsx', fileURLToPath(new URL(script, import.meta.url)), String(size)], { cwd: ROOT, encoding: 'utf8', timeout: 600_000, env: { ...process.env, LOG_LEVEL: 'warn' } })
+  if (r.status !== 0) throw new Error(`${script} ${size} exited ${r.status}: ${(r.stderr ?? '').trim().slice(-600)}`)
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as T
+}
+
+const short = (n: number) => (n >= 1e6 ? `${n / 1e6}M` : n >= 1e3 ? `${n / 1e3}k` : String(n))
+
+/**
+ * A curve as one row: the figure at the largest size beside the figure at the smallest, the ratio is the
+ * growth, the points in the name and in `curve` (docs/bench.md plots them).
+ */
+function curveEntry(what: string, x: string, unit: string, points: Array<[number, number]>, target: string, pass: (growth: number) => boolean, growthOf?: (first: number, last: number) => number): Entry {
+  const [firstX, first] = points[0]!
+  const [, last] = points.at(-1)!
+  const growth = growthOf ? growthOf(first, last) : last / first
+  const pts = points.map(([px, py]) => `${short(px)}: ${py >= 100 ? Math.round(py) : py.toFixed(1)}`).join(', ')
+  return {
+    ...entry(`${what} against ${x} (${pts} ${unit})`, unit, [last], `at ${short(firstX)} ${x}`, [first], target, () => pass(growth), () => growth),
+    curve: { x, y: unit, points },
+  }
+}
+
+const curves: Benchmark = {
+  id: 'curves',
+  group: 'curves',
+  repeats: 1,
+  async run(_repeats, { quick }) {
+    const log = (l: string) => process.stderr.write(`  curves: ${l}\n`)
+    const out: Entry[] = []
+    // engine CPU per request against the arrival rate (open model)
+    const rates = quick ? [1000, 5000] : [1000, 5000, 20_000]
+    const cpu = await engineCpuCurve(rates, quick ? 3 : 4)
+    for (const p of cpu) log(`engine at ${p.rate} req/s: achieved ${p.achieved}, ${p.cpuUsPerRequest} µs CPU/request`)
+    out.push(curveEntry('engine CPU per request', 'req/s', 'µs', cpu.map((p) => [p.rate, p.cpuUsPerRequest]), 'growth ≤ 1.10 (flat or falling)', (g) => g <= 1.1))
+    // stack start-up and memory against the number of reference RSs, one fresh harness process per size
+    const sizes = quick ? [1, 2] : [1, 4, 16]
+    const stacks = sizes.map((n) => curveChild<StackSizeFigures>('./curves/stack-size.ts', n))
+    for (const f of stacks) log(`${f.rs} RS: healthy in ${f.startMs} ms, harness RSS ${f.harnessRssMb} MB, components ${f.childrenRssMb} MB`)
+    out.push(curveEntry('stack start-up time (process runtime, mock-as + N resilient RSs)', 'RSs', 'ms', stacks.map((f) => [f.rs, f.startMs]), `growth ≤ ${sizes.at(-1)! / 2} (sub-linear: half the RS factor)`, (g) => g <= sizes.at(-1)! / 2))
+    out.push(curveEntry('harness RSS with the stack up', 'RSs', 'MB', stacks.map((f) => [f.rs, f.harnessRssMb]), 'growth ≤ 1.25', (g) => g <= 1.25))
+    out.push(curveEntry('component RSS per RS (mock-as included)', 'RSs', 'MB', stacks.map((f) => [f.rs, f.childrenRssMb / f.rs]), 'informational', () => true))
+    // mock-as memory per outstanding refresh family, and what the expiry sweep returns
+    const counts = quick ? [10_000, 100_000] : [100_000, 1_000_000]
+    const fams = counts.map((n) => curveChild<FamilyFigures>('./curves/refresh-families.ts', n, ['--expose-gc', '--max-old-space-size=6144']))
+    for (const f of fams) log(`${f.families} refresh families: ${f.bytesPerFamily} B heap/family (${f.rssBytesPerFamily} B RSS), ${(f.heapReturned * 100).toFixed(1)}% of the heap returned by the sweep + GC, RSS ${f.rssMb} → ${f.rssAfterMb} MB`)
+    out.push(curveEntry('mock-as heap per outstanding refresh family', 'families', 'B', fams.map((f) => [f.families, f.bytesPerFamily]), 'growth ≤ 1.10 (linear memory)', (g) => g <= 1.1))
+    const last = fams.at(-1)!
+    out.push(entry(`heap returned by the expiry sweep + forced GC at ${short(last.families)} families (RSS ${last.rssMb} → ${last.rssAfterMb} MB)`, 'share', [last.heapReturned], null, null, '≥ 0.90', (v) => v >= 0.9))
+    return out
+  },
+}
+
+export const benchmarks: Benchmark[] = [tokenEndpoint, rsValidation, cdnHit, engineMaxRate, engineAccuracy, engineCo, engineMemory, peers, curves, harnessOverhead, defaultSuite]

@@ -30,6 +30,8 @@ export interface BenchEntry {
   ratio: number | null
   target: string
   pass: boolean
+  /** A curve's points (size → figure), smallest size first; the row's value is the last point's figure, its peer the first's. */
+  curve?: { x: string; y: string; points: Array<[number, number]> }
   /** Set when the row could not be measured here (a peer not installed): what is missing and how to get it. */
   skipped?: string
   command: string
