@@ -3,7 +3,8 @@
  * (interleaved with its peer) and reported as the median with its spread.
  * Writes bench/results/latest.json and prints the same as a table.
  * `npm run bench -- --only NAME` runs one group (`as`, `engine`, `peers`,
- * `curves`, `harness`) or the benchmarks whose id contains NAME; with
+ * `curves`, `harness`) or the benchmarks whose id contains NAME (several:
+ * `--only peers,curves`); with
  * `--update` their rows replace the same rows of results/latest.json.
  * `--install-peers` first installs the load generators kept outside the
  * dependency tree (Artillery, into bench/.peers/). `--quick` checks the
@@ -84,7 +85,9 @@ async function main(): Promise<void> {
   const quick = args.includes('--quick')
   if (quick && args.includes('--update')) throw new Error('--quick measures too little to replace rows of latest.json: drop --update or --quick')
   if (quick && !only) throw new Error('--quick checks the harness of one group: add --only GROUP')
-  const selected = benchmarks.filter((b) => !only || b.group === only || b.id.includes(only))
+  // `--only peers,curves`: several groups or ids at once
+  const wanted = only?.split(',').filter(Boolean) ?? []
+  const selected = benchmarks.filter((b) => !only || wanted.some((w) => b.group === w || b.id.includes(w)))
   if (selected.length === 0) throw new Error(`--only ${only}: no benchmark matches (groups: ${[...new Set(benchmarks.map((b) => b.group))].join(', ')}; ids: ${benchmarks.map((b) => b.id).join(', ')})`)
   if (args.includes('--install-peers')) await installPeers()
   const entries: BenchEntry[] = []
