@@ -9,7 +9,7 @@ import { faults } from '../src/faults/index.ts'
 import { probes } from '../src/probes/index.ts'
 import { slos } from '../src/slo/index.ts'
 import { readBlock } from './blocks.ts'
-import { BENCH_PLACEHOLDER, BENCH_RESULTS, relativeLinks, renderBench, renderReadmeBlocks, ROOT } from './readme.ts'
+import { BENCH_PLACEHOLDER, BENCH_RESULTS, relativeLinks, renderBench, renderBenchFiles, renderReadmeBlocks, ROOT } from './readme.ts'
 
 const README = join(ROOT, 'README.md')
 const readme = readFileSync(README, 'utf8')
@@ -17,6 +17,17 @@ const readme = readFileSync(README, 'utf8')
 describe('README', () => {
   it('has every generated block current (run `npm run readme` when this fails)', () => {
     expect(readme, 'README.md is stale: run `npm run readme` and commit the result').toBe(renderReadmeBlocks(readme))
+  })
+
+  it('has docs/bench.md and its curve plots current (run `npm run readme` when this fails)', () => {
+    const files = renderBenchFiles()
+    for (const [rel, text] of Object.entries(files)) {
+      expect(existsSync(join(ROOT, rel)), `${rel} is missing: run \`npm run readme\``).toBe(true)
+      expect(readFileSync(join(ROOT, rel), 'utf8'), `${rel} is stale: run \`npm run readme\``).toBe(text)
+    }
+    // every curve of the results has its plot, linked from docs/bench.md
+    const doc = files['docs/bench.md'] ?? ''
+    for (const rel of Object.keys(files).filter((f) => f.endsWith('.svg'))) expect(doc).toContain(`](img/${rel.slice('docs/img/'.length)})`)
   })
 
   it('keeps the matrix block for scripts/matrix.ts', () => {
