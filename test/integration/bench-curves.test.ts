@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { recordSize, syntheticRecord } from '../../bench/curves/record-size.ts'
 import type { FamilyFigures } from '../../bench/curves/refresh-families.ts'
 import type { StackSizeFigures } from '../../bench/curves/stack-size.ts'
 
@@ -24,6 +25,17 @@ describe('bench curves', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../../bench/curves/refresh-families.ts', import.meta.url)), '10'], { encoding: 'utf8', timeout: 60_000 })
     expect(r.status).not.toBe(0)
     expect(r.stderr).toMatch(/--expose-gc/)
+  }, 60_000)
+
+  it('synthesizes a record of the asked length and sizes it and every report', async () => {
+    const record = syntheticRecord(2)
+    expect(record.load.durationMs).toBe(120_000)
+    expect(Math.max(...record.load.series.flatMap((x) => x.buckets.map((b) => b.s)))).toBe(119)
+    const p = await recordSize(1)
+    expect(p.minutes).toBe(1)
+    expect(p.recordBytesPerMinute).toBeGreaterThan(1000)
+    // the reports carry at least the HTML page and the JSON record
+    expect(p.reportBytesPerMinute).toBeGreaterThan(p.htmlBytes)
   }, 60_000)
 
   it('starts a stack of N reference RSs and reads the harness and component memory', () => {
