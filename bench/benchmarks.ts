@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { benchAccuracy, benchCoordinatedOmission, benchMaxRate, benchMemory } from './load/index.ts'
 import { benchPeers, type PeerSample } from './load/peers.ts'
+import { benchPeersStall } from './load/peers-stall.ts'
 import { engineCpuCurve } from './curves/engine-cpu.ts'
 import { CHROMIUM, htmlTimeToCharts, recordSize } from './curves/record-size.ts'
 import type { FamilyFigures } from './curves/refresh-families.ts'
@@ -456,6 +457,27 @@ function curveEntry(what: string, x: string, unit: string, points: Array<[number
   }
 }
 
+const peersLatency: Benchmark = {
+  id: 'peers-latency',
+  group: 'peers',
+  repeats: 1,
+  async run(_repeats, { quick }) {
+    const engine = await benchCoordinatedOmission({ peer: false })
+    const f = await benchPeersStall(quick ? { warmS: 1, durationS: 7 } : {})
+    const how: Record<string, string> = { wrk: 'paced by a Lua delay()', autocannon: 'paced by --overallRate', artillery: 'arrivals (open model)' }
+    const out: Entry[] = []
+    for (const id of ['wrk', 'autocannon', 'artillery'] as const) {
+      const label = f.labels[id]
+      if (!label) continue
+      const r = f.runs[id]
+      const name = `p99 on the stalling route (one 1 s stall, ${f.rate} req/s aimed): ${label} ${how[id]}${r ? `, ${Math.round(r.rps)} req/s achieved` : ''}`
+      if (!r) out.push(skipped(name, 'ms', 'engine corrected p99', 'informational', f.missing[id] ?? 'did not run'))
+      else out.push(entry(name, 'ms', [r.p99Ms], 'engine corrected p99 (open model, same bench)', [engine.correctedP99], 'informational (≥ 400 ms sees the stall)', () => true))
+    }
+    return out
+  },
+}
+
 const curves: Benchmark = {
   id: 'curves',
   group: 'curves',
@@ -496,4 +518,4 @@ const curves: Benchmark = {
   },
 }
 
-export const benchmarks: Benchmark[] = [tokenEndpoint, rsValidation, cdnHit, engineMaxRate, engineAccuracy, engineCo, engineMemory, peers, curves, harnessOverhead, defaultSuite]
+export const benchmarks: Benchmark[] = [tokenEndpoint, rsValidation, cdnHit, engineMaxRate, engineAccuracy, engineCo, engineMemory, peers, peersLatency, curves, harnessOverhead, defaultSuite]

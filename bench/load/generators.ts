@@ -53,6 +53,12 @@ export interface LoadGenerator {
   /** `null` when it can run here; otherwise what is missing and how to get it. */
   missing(): string | null
   run(url: string, opts: RunOptions): Promise<GeneratorRun>
+  /**
+   * Aim at `rate` requests per second for `seconds` in the tool's own way of pacing (wrk: a Lua `delay()` per
+   * connection; autocannon: `--overallRate`; Artillery: arrivals, an open model). Absent for the engine, whose
+   * open model the coordinated-omission bench measures.
+   */
+  paced?(url: string, opts: { rate: number; seconds: number; connections: number }): Promise<GeneratorRun>
 }
 
 const UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
@@ -123,6 +129,18 @@ const wrk: LoadGenerator = {
     if (r.code !== 0) throw failed('wrk', r)
     return { ...parseWrk(r.stdout), cpuMs: r.cpuMs, wallMs: r.wallMs }
   },
+  async paced(url, { rate, seconds, connections }) {
+    // wrk has no rate flag: each connection waits connections/rate before each request (its latency adds to that)
+    const dir = await mkdtemp(join(tmpdir(), 'bench-wrk-'))
+    try {
+      await writeFile(join(dir, 'pace.lua'), `function delay()\n  return ${Math.round((connections / rate) * 1000)}\nend\n`)
+      const r = await runMeasured(wrkBin(), ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', join(dir, 'pace.lua'), url], { timeoutMs: (seconds + 30) * 1000 })
+      if (r.code !== 0) throw failed('wrk', r)
+      return { ...parseWrk(r.stdout), cpuMs: r.cpuMs, wallMs: r.wallMs }
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  },
 }
 
 const autocannon: LoadGenerator = {
@@ -132,6 +150,12 @@ const autocannon: LoadGenerator = {
   async run(url, { connections, seconds }) {
     const bin = require.resolve('autocannon/autocannon.js')
     const r = await runMeasured(process.execPath, [bin, '-c', String(connections), '-d', String(seconds), '-j', url], { timeoutMs: (seconds + 30) * 1000 })
+    if (r.code !== 0) throw failed('autocannon', r)
+    return { ...parseAutocannon(r.stdout), cpuMs: r.cpuMs, wallMs: r.wallMs }
+  },
+  async paced(url, { rate, seconds, connections }) {
+    const bin = require.resolve('autocannon/autocannon.js')
+    const r = await runMeasured(process.execPath, [bin, '-c', String(connections), '-d', String(seconds), '-R', String(rate), '-j', url], { timeoutMs: (seconds + 30) * 1000 })
     if (r.code !== 0) throw failed('autocannon', r)
     return { ...parseAutocannon(r.stdout), cpuMs: r.cpuMs, wallMs: r.wallMs }
   },
@@ -174,7 +198,24 @@ const artillery: LoadGenerator = {
       await writeFile(join(dir, 'loop.cjs'), LOOP_PROCESSOR)
       const r = await runMeasured(process.execPath, [ARTILLERY_BIN, 'run', '--quiet', '--output', join(dir, 'report.json'), join(dir, 'script.yml')], {
         cwd: dir,
-        env: { BENCH_SECONDS: String(seconds), ARTILLERY_DISABLE_TELEMETRY: 'true', ARTILLERY_TELEMETRY_DEFAULTS: '{}' },
+        env: { BENCH_SECONDS: String(seconds), ARTILLERY_DISABLE_TELEMETRY: 'true' },
+        timeoutMs: (seconds + 90) * 1000,
+      })
+      if (r.code !== 0) throw failed('artillery', r)
+      return { ...parseArtillery(await readFile(join(dir, 'report.json'), 'utf8'), seconds), cpuMs: r.cpuMs, wallMs: r.wallMs }
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  },
+  async paced(url, { rate, seconds }) {
+    // Artillery's own model: `rate` new VUs a second, one request each
+    const dir = await mkdtemp(join(tmpdir(), 'bench-artillery-'))
+    try {
+      const u = new URL(url)
+      await writeFile(join(dir, 'script.yml'), `config:\n  target: "${u.origin}"\n  phases:\n    - duration: ${seconds}\n      arrivalRate: ${rate}\nscenarios:\n  - flow:\n      - get:\n          url: "${u.pathname}"\n`)
+      const r = await runMeasured(process.execPath, [ARTILLERY_BIN, 'run', '--quiet', '--output', join(dir, 'report.json'), join(dir, 'script.yml')], {
+        cwd: dir,
+        env: { ARTILLERY_DISABLE_TELEMETRY: 'true' },
         timeoutMs: (seconds + 90) * 1000,
       })
       if (r.code !== 0) throw failed('artillery', r)

@@ -53,6 +53,14 @@ describe('bench load generators', () => {
     expect(r.cpuMs).toBeLessThan(r.wallMs * 4)
   }, 90_000)
 
+  it.skipIf(wrkMissing !== null && !process.env.CI).each(['wrk', 'autocannon'] as const)('paces %s at an aimed rate, within a wide tolerance', async (id) => {
+    const r = await byId(id).paced!(`${fixture.url}/hello`, { rate: 100, seconds: 2, connections: 4 })
+    expect(r.errors).toBe(0)
+    // the pacing holds the rate down (closed loop, it would be thousands a second); a busy machine may fall short
+    expect(r.rps).toBeLessThan(130)
+    expect(r.rps).toBeGreaterThan(30)
+  }, 60_000)
+
   // Artillery is installed on demand (`npm run bench -- --only peers --install-peers`), never a dependency
   const artilleryMissing = byId('artillery').missing()
   it.skipIf(artilleryMissing !== null)(`runs Artillery closed-loop and reads its JSON report${artilleryMissing ? ' (skipped: not installed)' : ''}`, async () => {
