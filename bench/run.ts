@@ -48,6 +48,8 @@ export interface BenchFile {
   entries: BenchEntry[]
   /** Set when `--only … --update` replaced some rows after the full run. */
   updated?: { date: string; only: string }
+  /** Every `--only … --update` since the full run, oldest first, one per `only` (its latest rerun). */
+  updates?: Array<{ date: string; only: string }>
 }
 
 export function median(xs: readonly number[]): number {
@@ -63,13 +65,20 @@ export function spread(xs: readonly number[]): number {
 
 const fmt = (n: number | null, digits = 2) => (n === null || Number.isNaN(n) ? '—' : Math.abs(n) >= 100 ? String(Math.round(n)) : n.toFixed(digits))
 
+/** The reruns since the full run, as said above the table. */
+function reruns(file: BenchFile): string {
+  const list = file.updates ?? (file.updated ? [file.updated] : [])
+  if (list.length === 0) return ''
+  return `; rerun since (\`npm run bench -- --only NAME --update\`): ${list.map((u) => `${u.only} on ${u.date.slice(0, 10)}`).join(', ')}`
+}
+
 /** The table printed at the end and written into the README. */
 export function renderTable(file: BenchFile): string {
   const rows = file.entries.map(
     (e) => `| ${e.name} | ${fmt(e.value)} ${e.unit} | ±${Math.round(e.spread * 100)}% | ${e.peer ?? '—'} | ${e.peerValue === null ? '—' : `${fmt(e.peerValue)} ${e.unit}`} | ${fmt(e.ratio)} | ${e.target} | ${e.skipped ? `skipped: ${e.skipped.replace(/\|/g, '\\|')}` : e.pass ? 'pass' : '**fail**'} |`,
   )
   return [
-    `Measured ${file.date.slice(0, 10)} on ${file.cpus} cores, Node ${file.node}${file.totalSeconds ? ` in ${Math.round(file.totalSeconds)} s (target: under 1200 s)` : ''}${file.updated ? `; the ${file.updated.only} rows rerun on ${file.updated.date.slice(0, 10)} (\`npm run bench -- --only ${file.updated.only} --update\`)` : ''}; medians of the repeats shown, spread = (max−min)/median.`,
+    `Measured ${file.date.slice(0, 10)} on ${file.cpus} cores, Node ${file.node}${file.totalSeconds ? ` in ${Math.round(file.totalSeconds)} s (target: under 1200 s)` : ''}${reruns(file)}; medians of the repeats shown, spread = (max−min)/median.`,
     '',
     '| benchmark | value | spread | peer | peer value | ratio | target | result |',
     '|---|---|---|---|---|---|---|---|',
@@ -120,7 +129,9 @@ async function main(): Promise<void> {
       else if (!merged.some((m) => m.command === e.command)) merged.push(...entries.filter((n) => n.command === e.command))
     }
     for (const e of entries) if (!merged.includes(e)) merged.push(e)
-    await writeFile(`${dir}latest.json`, `${JSON.stringify({ ...latest, entries: merged, updated: { date: file.date, only } }, null, 2)}\n`)
+    const updates = [...(latest.updates ?? (latest.updated ? [latest.updated] : [])).filter((u) => u.only !== only), { date: file.date, only }]
+    const { updated: _old, ...rest } = latest
+    await writeFile(`${dir}latest.json`, `${JSON.stringify({ ...rest, entries: merged, updates }, null, 2)}\n`)
   }
   process.stdout.write(`${renderTable(file)}\n\ntotal ${Math.round((Date.now() - started) / 1000)} s\n`)
 }

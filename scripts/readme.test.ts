@@ -87,6 +87,10 @@ describe('README', () => {
       entries: [{ name: 'x', unit: 'req/s', value: 1234, spread: 0.05, peer: 'y', peerValue: 1000, ratio: 1.234, target: '≥ 0.8×', pass: true, command: 'npm run bench -- --only x', repeats: 3 }],
     }
     expect(renderTable(file)).toContain('| x | 1234 req/s | ±5% | y | 1000 req/s | 1.23 | ≥ 0.8× | pass |')
+    // every rerun since the full run is named, not only the last one
+    expect(renderTable({ ...file, updates: [{ date: '2026-01-03T00:00:00.000Z', only: 'harness' }, { date: '2026-01-04T00:00:00.000Z', only: 'peers,curves' }] })).toContain(
+      'rerun since (`npm run bench -- --only NAME --update`): harness on 2026-01-03, peers,curves on 2026-01-04;',
+    )
     // a peer that is not installed here: the row says so, never pass or fail
     const skipped = renderTable({ ...file, entries: [{ ...file.entries[0]!, value: Number.NaN, peerValue: null, ratio: null, skipped: 'not installed | run x' }] })
     expect(skipped).toContain('| x | — req/s | ±5% | y | — | — | ≥ 0.8× | skipped: not installed \\| run x |')
