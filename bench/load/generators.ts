@@ -122,9 +122,10 @@ const engine: LoadGenerator = {
 
 const wrk: LoadGenerator = {
   id: 'wrk',
-  label: 'wrk 4.1 (-t2)',
+  label: 'wrk 4.1',
   missing: () => (existsSync(wrkBin()) ? null : `${wrkBin()} not found: install wrk (Debian: apt-get install wrk), or set BENCH_WRK to its path`),
   async run(url, { connections, seconds }) {
+    // two threads for the closed loop (one per core), one for the paced run (200 req/s)
     const r = await runMeasured(wrkBin(), ['-t2', `-c${Math.max(2, connections)}`, `-d${seconds}s`, '--latency', url], { timeoutMs: (seconds + 30) * 1000 })
     if (r.code !== 0) throw failed('wrk', r)
     return { ...parseWrk(r.stdout), cpuMs: r.cpuMs, wallMs: r.wallMs }

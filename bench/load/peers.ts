@@ -9,7 +9,8 @@
  * the difference in requests. The process start-up (Node and tsx for the
  * engine, Node for autocannon, Artillery's workers) cancels out, so what is
  * left is the cost of one more request once the generator runs; the rate is
- * the long run's own figure.
+ * the long run's own figure. Artillery, 20× slower than the engine and
+ * seconds to start, runs in the first repeat only (the bench's budget).
  */
 import { type GeneratorRun, generators as allGenerators, type LoadGenerator } from './generators.ts'
 import { startFixture } from './harness.ts'
@@ -48,6 +49,8 @@ export async function benchPeers(
     shortS?: number
     connections?: number
     generators?: readonly LoadGenerator[]
+    /** Generators measured in the first repeat only (slow to start, far from the engine: Artillery by default). */
+    firstRepeatOnly?: ReadonlyArray<LoadGenerator['id']>
     log?: (line: string) => void
   } = {},
 ): Promise<PeersFigures> {
@@ -74,6 +77,7 @@ export async function benchPeers(
     for (let r = 0; r < repeats; r++) {
       for (let k = 0; k < ready.length; k++) {
         const g = ready[(k + r) % ready.length]!
+        if (r > 0 && (opts.firstRepeatOnly ?? ['artillery']).includes(g.id)) continue
         const short = await g.run(url, { connections, seconds: shortS })
         const long = await g.run(url, { connections, seconds: shortS + seconds })
         const sample: PeerSample = { rps: long.rps, p99Ms: long.p99Ms, cpuUsPerRequest: marginalCpuUs(short, long), errors: long.errors, long, short }
