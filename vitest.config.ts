@@ -28,7 +28,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     reporters: ['default'],
     projects: [
-      { extends: true, test: { name: 'parallel', include: ALL, exclude: SERIAL } },
+      { extends: true, test: { name: 'parallel', include: ALL, exclude: [...SERIAL, '**/node_modules/**', 'bench/.peers/**'] } },
       { extends: true, test: { name: 'serial', include: SERIAL, fileParallelism: false } },
     ],
   },

@@ -10,6 +10,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { benchAccuracy, benchCoordinatedOmission, benchMaxRate, benchMemory } from './load/index.ts'
+import { benchPeers, type PeerSample } from './load/peers.ts'
+import { benchPeersStall } from './load/peers-stall.ts'
+import { engineCpuCurve } from './curves/engine-cpu.ts'
+import { CHROMIUM, htmlTimeToCharts, recordSize } from './curves/record-size.ts'
+import type { FamilyFigures } from './curves/refresh-families.ts'
+import type { StackSizeFigures } from './curves/stack-size.ts'
 import type { MaxRateFigures } from './load/max-rate.ts'
 import { type BenchServer, maxThroughput, sequentialLatency, startBenchServer, type Throughput, tokenRequest } from './oauth/servers.ts'
 import type { BenchEntry } from './run.ts'
@@ -19,8 +25,11 @@ type Entry = Omit<BenchEntry, 'command' | 'repeats'>
 
 export interface Benchmark {
   id: string
+  /** `--only` group: `as` (the components), `engine`, `peers`, `curves`, `harness`. */
+  group: 'as' | 'engine' | 'peers' | 'curves' | 'harness'
   repeats: number
-  run(repeats: number): Promise<Entry[]>
+  /** `quick`: check the harness with short windows (`--quick`); the figures mean little. */
+  run(repeats: number, opts: { quick: boolean }): Promise<Entry[]>
 }
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url))
@@ -67,6 +76,7 @@ async function mintToken(tokenEndpoint: string): Promise<string> {
 
 const tokenEndpoint: Benchmark = {
   id: 'token-endpoint',
+  group: 'as',
   repeats: 3,
   async run(repeats) {
     return await withServers([['mock-as'], ['bare-sign-sync'], ['bare-sign-jose'], ['oidc-provider'], ['oauth2-mock-server']], async ([as, sync, jose, oidc, o2m]) => {
@@ -107,6 +117,7 @@ const tokenEndpoint: Benchmark = {
 
 const rsValidation: Benchmark = {
   id: 'rs-validation',
+  group: 'as',
   repeats: 3,
   async run(repeats) {
     return await withServers([['mock-as']], async ([as]) => {
@@ -126,6 +137,7 @@ const rsValidation: Benchmark = {
 
 const cdnHit: Benchmark = {
   id: 'cdn-hit',
+  group: 'as',
   repeats: 3,
   async run(repeats) {
     return await withServers([['mock-as']], async ([as]) => {
@@ -150,9 +162,12 @@ const cdnHit: Benchmark = {
 
 /** The engine's max sustained rate found in this run (the memory benchmark runs at it). */
 let measuredMaxRate: number | undefined
+/** The engine's corrected p99 on the stalling route found in this run by engine-co (peers-latency shows it beside the peers). */
+let measuredCorrectedP99: number | undefined
 
 const engineMaxRate: Benchmark = {
   id: 'engine-max-rate',
+  group: 'engine',
   repeats: 3,
   async run(repeats) {
     const figures: MaxRateFigures[] = []
@@ -193,6 +208,7 @@ const engineMaxRate: Benchmark = {
 
 const engineAccuracy: Benchmark = {
   id: 'engine-accuracy',
+  group: 'engine',
   repeats: 3,
   async run(repeats) {
     const figures = []
@@ -206,11 +222,13 @@ const engineAccuracy: Benchmark = {
 
 const engineCo: Benchmark = {
   id: 'engine-co',
+  group: 'engine',
   repeats: 3,
   async run(repeats) {
     const figures = []
     // autocannon's figure is informational (it cannot see the stall): measured in the first repeat only, to keep the bench under 15 minutes
     for (let r = 0; r < repeats; r++) figures.push(await benchCoordinatedOmission({ peer: r === 0 }))
+    measuredCorrectedP99 = median(figures.map((f) => f.correctedP99))
     return [
       entry('corrected p99 with one 1 s stall in 10 s at 200 req/s', 'ms', figures.map((f) => f.correctedP99), 'uncorrected p99 (same run)', figures.map((f) => f.uncorrectedP99), '≥ 400 ms', (v) => v >= 400),
       entry('autocannon p99 on the same stalling route (first repeat only)', 'ms', figures.flatMap((f) => (f.autocannonP99 === undefined ? [] : [f.autocannonP99])), null, null, 'informational (misses the stall)', () => true),
@@ -220,6 +238,7 @@ const engineCo: Benchmark = {
 
 const engineMemory: Benchmark = {
   id: 'engine-memory',
+  group: 'engine',
   repeats: 1,
   async run() {
     // "at the max rate": the one the max-rate benchmark found in this run (2000/s when it did not run)
@@ -299,6 +318,7 @@ function wallMs(cmd: string, args: string[], cwd: string): number {
 
 const harnessOverhead: Benchmark = {
   id: 'harness-overhead',
+  group: 'harness',
   repeats: 5,
   async run(repeats) {
     const project = await installedPackage()
@@ -354,6 +374,7 @@ load:
 
 const defaultSuite: Benchmark = {
   id: 'default-suite',
+  group: 'harness',
   repeats: 1,
   async run() {
     const dir = await mkdtemp(join(tmpdir(), 'bench-suite-'))
@@ -369,4 +390,136 @@ const defaultSuite: Benchmark = {
   },
 }
 
-export const benchmarks: Benchmark[] = [tokenEndpoint, rsValidation, cdnHit, engineMaxRate, engineAccuracy, engineCo, engineMemory, harnessOverhead, defaultSuite]
+/** A row for a peer that is not installed here: shown as skipped, never as a pass or a failure. */
+function skipped(name: string, unit: string, peer: string, target: string, why: string): Entry {
+  return { name, unit, value: Number.NaN, spread: 0, peer, peerValue: null, ratio: null, target, pass: true, skipped: why }
+}
+
+const peers: Benchmark = {
+  id: 'peers',
+  group: 'peers',
+  repeats: 3,
+  async run(repeats, { quick }) {
+    const f = await benchPeers({ repeats, seconds: quick ? 2 : 4 })
+    const engine = f.samples.engine
+    if (!engine) throw new Error(`the engine cannot run: ${f.missing.engine}`)
+    const c = f.connections
+    const rps = (xs: PeerSample[]) => xs.map((x) => x.rps)
+    const cpu = (xs: PeerSample[]) => xs.map((x) => x.cpuUsPerRequest)
+    const out: Entry[] = []
+    // ratios are the medians of the per-repeat ratios: the engine and the peer ran back to back in the same repeat
+    const paired = (peer: PeerSample[], of: (x: PeerSample) => number) => median(peer.map((p, i) => of(engine[i]!) / of(p)))
+    const vs = (id: 'wrk' | 'autocannon' | 'artillery', rateTarget: number, cpuTarget: number | null) => {
+      const label = f.labels[id]!
+      const xs = f.samples[id]
+      const once = id === 'artillery' ? ' (first repeat only)' : ''
+      const rateName = `closed-loop max rate on /hello at ${c} connections: engine constant-vus vs ${label}${once}`
+      const cpuName = `CPU per request at that max (marginal, process tree): engine vs ${label}${once}`
+      if (!xs) {
+        out.push(skipped(rateName, 'req/s', label, `≥ ${rateTarget}`, f.missing[id] ?? 'did not run'))
+        out.push(skipped(cpuName, 'µs', label, cpuTarget === null ? 'informational' : `ratio ≤ ${cpuTarget}`, f.missing[id] ?? 'did not run'))
+        return
+      }
+      const rr = paired(xs, (x) => x.rps)
+      const cr = paired(xs, (x) => x.cpuUsPerRequest)
+      out.push(entry(rateName, 'req/s', rps(engine), label, rps(xs), `≥ ${rateTarget}`, () => rr >= rateTarget, () => rr))
+      out.push(entry(cpuName, 'µs', cpu(engine), label, cpu(xs), cpuTarget === null ? 'informational' : `ratio ≤ ${cpuTarget}`, () => cpuTarget === null || cr <= cpuTarget, () => cr))
+    }
+    vs('wrk', 0.9, 2)
+    vs('autocannon', 1, 1)
+    vs('artillery', 10, null) // first repeat only: see benchPeers
+    // the open model's max sustained rate (the engine-max-rate search of this run, or one search of its own, which climbs
+    // faster than engine-max-rate's: it has no earlier search to start from) beside the closed loop's
+    const open = measuredMaxRate ?? (await benchMaxRate({ stepS: 3, maxSteps: quick ? 2 : 8, autocannonS: 3, startRatio: 0.8, growth: 1.25 })).engineMaxRate
+    const closed = median(rps(engine))
+    out.push(entry(`engine open-model max sustained rate (${measuredMaxRate ? 'the engine-max-rate search' : 'one search'}) vs its closed-loop max`, 'req/s', [open], 'engine constant-vus closed-loop max', [closed], '≥ 0.90', (_v, r) => (r ?? 0) >= 0.9))
+    return out
+  },
+}
+
+/** Run a curve's child entry (`node [--expose-gc] --import tsx <script> <size>`) and parse its JSON line. */
+function curveChild<T>(script: string, size: number, nodeArgs: string[] = []): T {
+  const r = spawnSync(process.execPath, [...nodeArgs, '--import', 'tsx', fileURLToPath(new URL(script, import.meta.url)), String(size)], { cwd: ROOT, encoding: 'utf8', timeout: 600_000, env: { ...process.env, LOG_LEVEL: 'warn' } })
+  if (r.status !== 0) throw new Error(`${script} ${size} exited ${r.status}: ${(r.stderr ?? '').trim().slice(-600)}`)
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as T
+}
+
+const short = (n: number) => (n >= 1e6 ? `${n / 1e6}M` : n >= 1e3 ? `${n / 1e3}k` : String(n))
+
+/**
+ * A curve as one row: the figure at the largest size beside the figure at the smallest, the ratio is the
+ * growth, the points in the name and in `curve` (docs/bench.md plots them).
+ */
+function curveEntry(what: string, x: string, unit: string, points: Array<[number, number]>, target: string, pass: (growth: number) => boolean, growthOf?: (first: number, last: number) => number): Entry {
+  const [firstX, first] = points[0]!
+  const [, last] = points.at(-1)!
+  const growth = growthOf ? growthOf(first, last) : last / first
+  const pts = points.map(([px, py]) => `${short(px)}: ${py >= 100 ? Math.round(py) : py.toFixed(1)}`).join(', ')
+  return {
+    ...entry(`${what} against ${x} (${pts} ${unit})`, unit, [last], `at ${short(firstX)} ${x}`, [first], target, () => pass(growth), () => growth),
+    curve: { x, y: unit, points },
+  }
+}
+
+const peersLatency: Benchmark = {
+  id: 'peers-latency',
+  group: 'peers',
+  repeats: 1,
+  async run(_repeats, { quick }) {
+    const corrected = measuredCorrectedP99 ?? (await benchCoordinatedOmission({ peer: false })).correctedP99
+    const f = await benchPeersStall(quick ? { warmS: 1, durationS: 7 } : {})
+    const how: Record<string, string> = { wrk: 'paced by a Lua delay()', autocannon: 'paced by --overallRate', artillery: 'arrivals (open model)' }
+    const out: Entry[] = []
+    for (const id of ['wrk', 'autocannon', 'artillery'] as const) {
+      const label = f.labels[id]
+      if (!label) continue
+      const r = f.runs[id]
+      const name = `p99 on the stalling route (one 1 s stall, ${f.rate} req/s aimed): ${label} ${how[id]}${r ? `, ${Math.round(r.rps)} req/s achieved` : ''}`
+      if (!r) out.push(skipped(name, 'ms', 'engine corrected p99', 'informational', f.missing[id] ?? 'did not run'))
+      else out.push(entry(name, 'ms', [r.p99Ms], `engine corrected p99 (open model, ${measuredCorrectedP99 === undefined ? 'same bench' : 'engine-co median'})`, [corrected], 'informational (≥ 400 ms sees the stall)', () => true))
+    }
+    return out
+  },
+}
+
+const curves: Benchmark = {
+  id: 'curves',
+  group: 'curves',
+  repeats: 1,
+  async run(_repeats, { quick }) {
+    const log = (l: string) => process.stderr.write(`  curves: ${l}\n`)
+    const out: Entry[] = []
+    // engine CPU per request against the arrival rate (open model)
+    const rates = quick ? [1000, 5000] : [1000, 5000, 20_000]
+    const cpu = await engineCpuCurve(rates, quick ? 3 : 4)
+    for (const p of cpu) log(`engine at ${p.rate} req/s: achieved ${p.achieved}, ${p.cpuUsPerRequest} µs CPU/request`)
+    out.push(curveEntry('engine CPU per request', 'req/s', 'µs', cpu.map((p) => [p.rate, p.cpuUsPerRequest]), 'growth ≤ 1.10 (flat or falling)', (g) => g <= 1.1))
+    // stack start-up and memory against the number of reference RSs, one fresh harness process per size
+    const sizes = quick ? [1, 2] : [1, 4, 16]
+    const stacks = sizes.map((n) => curveChild<StackSizeFigures>('./curves/stack-size.ts', n))
+    for (const f of stacks) log(`${f.rs} RS: healthy in ${f.startMs} ms, harness RSS ${f.harnessRssMb} MB, components ${f.childrenRssMb} MB`)
+    out.push(curveEntry('stack start-up time (process runtime, mock-as + N resilient RSs)', 'RSs', 'ms', stacks.map((f) => [f.rs, f.startMs]), `growth ≤ ${sizes.at(-1)! / 2} (sub-linear: half the RS factor)`, (g) => g <= sizes.at(-1)! / 2))
+    out.push(curveEntry('harness RSS with the stack up', 'RSs', 'MB', stacks.map((f) => [f.rs, f.harnessRssMb]), 'growth ≤ 1.25', (g) => g <= 1.25))
+    out.push(curveEntry('component RSS per RS (mock-as included)', 'RSs', 'MB', stacks.map((f) => [f.rs, f.childrenRssMb / f.rs]), 'informational', () => true))
+    // mock-as memory per outstanding refresh family, and what the expiry sweep returns
+    const counts = quick ? [10_000, 100_000] : [100_000, 1_000_000]
+    const fams = counts.map((n) => curveChild<FamilyFigures>('./curves/refresh-families.ts', n, ['--expose-gc', '--max-old-space-size=6144']))
+    for (const f of fams) log(`${f.families} refresh families: ${f.bytesPerFamily} B heap/family (${f.rssBytesPerFamily} B RSS), ${(f.heapReturned * 100).toFixed(1)}% of the heap returned by the sweep + GC, RSS ${f.rssMb} → ${f.rssAfterMb} MB`)
+    out.push(curveEntry('mock-as heap per outstanding refresh family', 'families', 'B', fams.map((f) => [f.families, f.bytesPerFamily]), 'growth ≤ 1.10 (linear memory)', (g) => g <= 1.1))
+    const last = fams.at(-1)!
+    out.push(entry(`heap returned by the expiry sweep + forced GC at ${short(last.families)} families (RSS ${last.rssMb} → ${last.rssAfterMb} MB)`, 'share', [last.heapReturned], null, null, '≥ 0.90', (v) => v >= 0.9))
+    // run record and report size per minute of run; the HTML report's time to charts in Chromium
+    const minutes = quick ? [1, 2] : [1, 5, 10]
+    const sizes2: Awaited<ReturnType<typeof recordSize>>[] = []
+    for (const m of minutes) sizes2.push(await recordSize(m))
+    out.push(curveEntry('run record size per minute of run (synthesized game day)', 'minutes', 'B/min', sizes2.map((p) => [p.minutes, p.recordBytesPerMinute]), 'growth ≤ 1.10 (linear in run length)', (g) => g <= 1.1))
+    out.push(curveEntry('report files size per minute of run (html, json, markdown, junit)', 'minutes', 'B/min', sizes2.map((p) => [p.minutes, p.reportBytesPerMinute]), 'growth ≤ 1.10 (linear in run length)', (g) => g <= 1.1))
+    const longest = minutes.at(-1)!
+    const chartsMs = await htmlTimeToCharts(longest, quick ? 1 : 3)
+    const chartsName = `HTML report of a synthesized ${longest}-minute record: time to every chart drawn in headless Chromium`
+    out.push(chartsMs === null ? skipped(chartsName, 'ms', '—', '< 2000 ms', `Chromium not found at ${CHROMIUM}: set CHROMIUM_PATH or apt-get install chromium`) : entry(chartsName, 'ms', [chartsMs], null, null, '< 2000 ms', (v) => v < 2000))
+    return out
+  },
+}
+
+export const benchmarks: Benchmark[] = [tokenEndpoint, rsValidation, cdnHit, engineMaxRate, engineAccuracy, engineCo, engineMemory, peers, peersLatency, curves, harnessOverhead, defaultSuite]

@@ -2,8 +2,14 @@
  * `npm run bench`: every benchmark in sequence, each measurement repeated
  * (interleaved with its peer) and reported as the median with its spread.
  * Writes bench/results/latest.json and prints the same as a table.
- * `npm run bench -- --only NAME` runs the benchmarks whose name contains NAME;
- * with `--update` their rows replace the same rows of results/latest.json.
+ * `npm run bench -- --only NAME` runs one group (`as`, `engine`, `peers`,
+ * `curves`, `harness`) or the benchmarks whose id contains NAME (several:
+ * `--only peers,curves`); with
+ * `--update` their rows replace the same rows of results/latest.json.
+ * `--install-peers` first installs the load generators kept outside the
+ * dependency tree (Artillery, into bench/.peers/). `--quick` checks the
+ * harness: one repeat of short windows, written to results/only-*.json and
+ * never merged into latest.json.
  *
  * Performance claims are ratios against a peer measured in the same run on
  * the same machine, never absolute times from elsewhere.
@@ -12,6 +18,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { benchmarks } from './benchmarks.ts'
+import { installPeers } from './load/generators.ts'
 
 export interface BenchEntry {
   name: string
@@ -24,6 +31,10 @@ export interface BenchEntry {
   ratio: number | null
   target: string
   pass: boolean
+  /** A curve's points (size → figure), smallest size first; the row's value is the last point's figure, its peer the first's. */
+  curve?: { x: string; y: string; points: Array<[number, number]> }
+  /** Set when the row could not be measured here (a peer not installed): what is missing and how to get it. */
+  skipped?: string
   command: string
   repeats: number
 }
@@ -32,11 +43,13 @@ export interface BenchFile {
   date: string
   node: string
   cpus: number
-  /** Wall-clock seconds of the whole run (the target is under 15 minutes). */
+  /** Wall-clock seconds of the whole run (the target is under 20 minutes, DESIGN.md's budgets). */
   totalSeconds?: number
   entries: BenchEntry[]
   /** Set when `--only … --update` replaced some rows after the full run. */
   updated?: { date: string; only: string }
+  /** Every `--only … --update` since the full run, oldest first, one per `only` (its latest rerun). */
+  updates?: Array<{ date: string; only: string }>
 }
 
 export function median(xs: readonly number[]): number {
@@ -52,13 +65,20 @@ export function spread(xs: readonly number[]): number {
 
 const fmt = (n: number | null, digits = 2) => (n === null || Number.isNaN(n) ? '—' : Math.abs(n) >= 100 ? String(Math.round(n)) : n.toFixed(digits))
 
+/** The reruns since the full run, as said above the table. */
+function reruns(file: BenchFile): string {
+  const list = file.updates ?? (file.updated ? [file.updated] : [])
+  if (list.length === 0) return ''
+  return `; rerun since (\`npm run bench -- --only NAME --update\`): ${list.map((u) => `${u.only} on ${u.date.slice(0, 10)}`).join(', ')}`
+}
+
 /** The table printed at the end and written into the README. */
 export function renderTable(file: BenchFile): string {
   const rows = file.entries.map(
-    (e) => `| ${e.name} | ${fmt(e.value)} ${e.unit} | ±${Math.round(e.spread * 100)}% | ${e.peer ?? '—'} | ${e.peerValue === null ? '—' : `${fmt(e.peerValue)} ${e.unit}`} | ${fmt(e.ratio)} | ${e.target} | ${e.pass ? 'pass' : '**fail**'} |`,
+    (e) => `| ${e.name} | ${fmt(e.value)} ${e.unit} | ±${Math.round(e.spread * 100)}% | ${e.peer ?? '—'} | ${e.peerValue === null ? '—' : `${fmt(e.peerValue)} ${e.unit}`} | ${fmt(e.ratio)} | ${e.target} | ${e.skipped ? `skipped: ${e.skipped.replace(/\|/g, '\\|')}` : e.pass ? 'pass' : '**fail**'} |`,
   )
   return [
-    `Measured ${file.date.slice(0, 10)} on ${file.cpus} cores, Node ${file.node}${file.totalSeconds ? ` in ${Math.round(file.totalSeconds)} s (target: under 900 s)` : ''}${file.updated ? `; the ${file.updated.only} rows rerun on ${file.updated.date.slice(0, 10)} (\`npm run bench -- --only ${file.updated.only} --update\`)` : ''}; medians of the repeats shown, spread = (max−min)/median.`,
+    `Measured ${file.date.slice(0, 10)} on ${file.cpus} cores, Node ${file.node}${file.totalSeconds ? ` in ${Math.round(file.totalSeconds)} s (target: under 1200 s)` : ''}${reruns(file)}; medians of the repeats shown, spread = (max−min)/median.`,
     '',
     '| benchmark | value | spread | peer | peer value | ratio | target | result |',
     '|---|---|---|---|---|---|---|---|',
@@ -70,17 +90,24 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2)
   const onlyAt = args.indexOf('--only')
   const only = onlyAt >= 0 ? args[onlyAt + 1] : undefined
-  if (onlyAt >= 0 && !only) throw new Error('--only needs a benchmark name (see bench/benchmarks.ts)')
-  const selected = benchmarks.filter((b) => !only || b.id.includes(only))
-  if (selected.length === 0) throw new Error(`--only ${only}: no benchmark matches (ids: ${benchmarks.map((b) => b.id).join(', ')})`)
+  if (onlyAt >= 0 && !only) throw new Error('--only needs a group or a benchmark name (see bench/benchmarks.ts)')
+  const quick = args.includes('--quick')
+  if (quick && args.includes('--update')) throw new Error('--quick measures too little to replace rows of latest.json: drop --update or --quick')
+  if (quick && !only) throw new Error('--quick checks the harness of one group: add --only GROUP')
+  // `--only peers,curves`: several groups or ids at once
+  const wanted = only?.split(',').filter(Boolean) ?? []
+  const selected = benchmarks.filter((b) => !only || wanted.some((w) => b.group === w || b.id.includes(w)))
+  if (selected.length === 0) throw new Error(`--only ${only}: no benchmark matches (groups: ${[...new Set(benchmarks.map((b) => b.group))].join(', ')}; ids: ${benchmarks.map((b) => b.id).join(', ')})`)
+  if (args.includes('--install-peers')) await installPeers()
   const entries: BenchEntry[] = []
   const started = Date.now()
   for (const b of selected) {
     const t = Date.now()
-    process.stderr.write(`bench ${b.id}: running (${b.repeats} repeat${b.repeats > 1 ? 's' : ''})...\n`)
+    const repeats = quick ? 1 : b.repeats
+    process.stderr.write(`bench ${b.id}: running (${repeats} repeat${repeats > 1 ? 's' : ''}${quick ? ', quick' : ''})...\n`)
     try {
-      const produced = await b.run(b.repeats)
-      for (const e of produced) entries.push({ ...e, command: `npm run bench -- --only ${b.id}`, repeats: b.repeats })
+      const produced = await b.run(repeats, { quick })
+      for (const e of produced) entries.push({ ...e, command: `npm run bench -- --only ${b.id}`, repeats })
     } catch (err) {
       process.stderr.write(`bench ${b.id}: failed: ${(err as Error).stack ?? err}\n`)
       entries.push({ name: b.id, unit: '', value: Number.NaN, spread: 0, peer: null, peerValue: null, ratio: null, target: 'runs', pass: false, command: `npm run bench -- --only ${b.id}`, repeats: 0 })
@@ -102,7 +129,9 @@ async function main(): Promise<void> {
       else if (!merged.some((m) => m.command === e.command)) merged.push(...entries.filter((n) => n.command === e.command))
     }
     for (const e of entries) if (!merged.includes(e)) merged.push(e)
-    await writeFile(`${dir}latest.json`, `${JSON.stringify({ ...latest, entries: merged, updated: { date: file.date, only } }, null, 2)}\n`)
+    const updates = [...(latest.updates ?? (latest.updated ? [latest.updated] : [])).filter((u) => u.only !== only), { date: file.date, only }]
+    const { updated: _old, ...rest } = latest
+    await writeFile(`${dir}latest.json`, `${JSON.stringify({ ...rest, entries: merged, updates }, null, 2)}\n`)
   }
   process.stdout.write(`${renderTable(file)}\n\ntotal ${Math.round((Date.now() - started) / 1000)} s\n`)
 }

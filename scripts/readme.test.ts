@@ -9,7 +9,7 @@ import { faults } from '../src/faults/index.ts'
 import { probes } from '../src/probes/index.ts'
 import { slos } from '../src/slo/index.ts'
 import { readBlock } from './blocks.ts'
-import { BENCH_PLACEHOLDER, BENCH_RESULTS, relativeLinks, renderBench, renderReadmeBlocks, ROOT } from './readme.ts'
+import { BENCH_PLACEHOLDER, BENCH_RESULTS, relativeLinks, renderBench, renderBenchFiles, renderReadmeBlocks, ROOT } from './readme.ts'
 
 const README = join(ROOT, 'README.md')
 const readme = readFileSync(README, 'utf8')
@@ -17,6 +17,17 @@ const readme = readFileSync(README, 'utf8')
 describe('README', () => {
   it('has every generated block current (run `npm run readme` when this fails)', () => {
     expect(readme, 'README.md is stale: run `npm run readme` and commit the result').toBe(renderReadmeBlocks(readme))
+  })
+
+  it('has docs/bench.md and its curve plots current (run `npm run readme` when this fails)', () => {
+    const files = renderBenchFiles()
+    for (const [rel, text] of Object.entries(files)) {
+      expect(existsSync(join(ROOT, rel)), `${rel} is missing: run \`npm run readme\``).toBe(true)
+      expect(readFileSync(join(ROOT, rel), 'utf8'), `${rel} is stale: run \`npm run readme\``).toBe(text)
+    }
+    // every curve of the results has its plot, linked from docs/bench.md
+    const doc = files['docs/bench.md'] ?? ''
+    for (const rel of Object.keys(files).filter((f) => f.endsWith('.svg'))) expect(doc).toContain(`](img/${rel.slice('docs/img/'.length)})`)
   })
 
   it('keeps the matrix block for scripts/matrix.ts', () => {
@@ -62,7 +73,7 @@ describe('README', () => {
     const file = JSON.parse(readFileSync(join(ROOT, BENCH_RESULTS), 'utf8')) as BenchFile
     expect(block).toBe(renderTable(file))
     const lines = block.split('\n')
-    expect(lines[0]).toMatch(/^Measured \d{4}-\d{2}-\d{2} on \d+ cores, Node v\d+\.\d+\.\d+( in \d+ s \(target: under 900 s\))?;/)
+    expect(lines[0]).toMatch(/^Measured \d{4}-\d{2}-\d{2} on \d+ cores, Node v\d+\.\d+\.\d+( in \d+ s \(target: under 1200 s\))?;/)
     expect(lines[2]).toBe('| benchmark | value | spread | peer | peer value | ratio | target | result |')
     expect(lines.slice(4)).toHaveLength(file.entries.length)
     for (const row of lines.slice(4)) expect(row.split(' | ')).toHaveLength(8)
@@ -76,6 +87,13 @@ describe('README', () => {
       entries: [{ name: 'x', unit: 'req/s', value: 1234, spread: 0.05, peer: 'y', peerValue: 1000, ratio: 1.234, target: '≥ 0.8×', pass: true, command: 'npm run bench -- --only x', repeats: 3 }],
     }
     expect(renderTable(file)).toContain('| x | 1234 req/s | ±5% | y | 1000 req/s | 1.23 | ≥ 0.8× | pass |')
+    // every rerun since the full run is named, not only the last one
+    expect(renderTable({ ...file, updates: [{ date: '2026-01-03T00:00:00.000Z', only: 'harness' }, { date: '2026-01-04T00:00:00.000Z', only: 'peers,curves' }] })).toContain(
+      'rerun since (`npm run bench -- --only NAME --update`): harness on 2026-01-03, peers,curves on 2026-01-04;',
+    )
+    // a peer that is not installed here: the row says so, never pass or fail
+    const skipped = renderTable({ ...file, entries: [{ ...file.entries[0]!, value: Number.NaN, peerValue: null, ratio: null, skipped: 'not installed | run x' }] })
+    expect(skipped).toContain('| x | — req/s | ±5% | y | — | — | ≥ 0.8× | skipped: not installed \\| run x |')
     expect(renderBench('/nonexistent')).toBe(BENCH_PLACEHOLDER)
   })
 })

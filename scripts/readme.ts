@@ -4,7 +4,8 @@
  * - `scenarios`: the game days in `scenarios/*.yaml` (id, title, faults, runbook)
  * - `slos`: the SLO catalog in `src/slo/index.ts`
  * - `cli`: the commander program of `src/cli/program.ts`
- * - `bench`: `bench/results/latest.json`, rendered by `renderTable` of `bench/run.ts`
+ * - `bench`: `bench/results/latest.json`, rendered by `renderTable` of `bench/run.ts`;
+ *   the same file gives docs/bench.md and its curve plots (docs/img/bench-*.svg, `bench/doc.ts`)
  *
  * The `matrix` block belongs to `scripts/matrix.ts --write`.
  *
@@ -17,6 +18,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Command } from 'commander'
 import { parse } from 'yaml'
+import { renderBenchDoc, renderCurveImages } from '../bench/doc.ts'
 import { type BenchFile, renderTable } from '../bench/run.ts'
 import { buildProgram } from '../src/cli/program.ts'
 import { slos } from '../src/slo/index.ts'
@@ -129,12 +131,28 @@ export function relativeLinks(markdown: string): Array<{ target: string; image: 
   return out
 }
 
+/** docs/bench.md and the curve plots, as path (from the root) → content; empty without results. */
+export function renderBenchFiles(root = ROOT): Record<string, string> {
+  const path = join(root, BENCH_RESULTS)
+  if (!existsSync(path)) return {}
+  const file = JSON.parse(readFileSync(path, 'utf8')) as BenchFile
+  const out: Record<string, string> = { 'docs/bench.md': renderBenchDoc(file) }
+  for (const [name, svg] of Object.entries(renderCurveImages(file))) out[`docs/img/${name}`] = svg
+  return out
+}
+
 function main(): void {
   const path = join(ROOT, 'README.md')
   const current = readFileSync(path, 'utf8')
   const next = renderReadmeBlocks(current)
   if (next !== current) writeFileSync(path, next)
   process.stdout.write(`${next === current ? 'README.md is up to date' : 'README.md updated'}\n`)
+  for (const [rel, text] of Object.entries(renderBenchFiles())) {
+    const target = join(ROOT, rel)
+    if (existsSync(target) && readFileSync(target, 'utf8') === text) continue
+    writeFileSync(target, text)
+    process.stdout.write(`${rel} updated\n`)
+  }
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main()
