@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { chromium } from 'playwright-core'
 import { reporters } from '../../src/report/index.ts'
-import type { RunRecord } from '../../src/record.ts'
+import type { RunRecord } from '../../src/record/index.ts'
 import { scoreRun } from '../../src/slo/score.ts'
 import { buildRecord } from '../../test/fixtures/records/build.ts'
 

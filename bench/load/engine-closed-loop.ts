@@ -8,7 +8,7 @@
  *
  * Prints one JSON line on stdout: requests, failed, durationS, p99Ms.
  */
-import { percentileMs, seriesWindow } from '../../src/load/histogram.ts'
+import { percentileMs, seriesWindow } from '../../src/record/histogram.ts'
 import { engines } from '../../src/load/index.ts'
 import type { FlowConfig } from '../../src/scenario/schema.ts'
 import { fixtureTargets } from './harness.ts'
