@@ -13,9 +13,9 @@
  * the steady-state gate).
  */
 import { randomBytes } from 'node:crypto'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, rm, rmdir, writeFile } from 'node:fs/promises'
 import { cpus } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { GamedayError, isGamedayError } from '../errors.ts'
 import type { UnitContext } from '../faults/types.ts'
 import { engines } from '../load/index.ts'
@@ -31,6 +31,7 @@ import type { RuntimeDefinition, StartedStack, Targets } from '../runtime/types.
 import type { LoadConfig, Scenario } from '../scenario/schema.ts'
 import { slos as sloCatalog } from '../slo/index.ts'
 import { type LiveSloStatus, LiveSlos } from '../slo/live.ts'
+import { abortingSlo } from '../slo/abort.ts'
 import { scoreRun } from '../slo/score.ts'
 import type { Verdict } from '../slo/types.ts'
 import { parseDuration } from '../util/duration.ts'
@@ -54,6 +55,8 @@ export interface RunProgress {
   activeFaults: string[]
   /** SLO (`M3`, `M3 (orders)` for one RS) → held so far, false when broken so far, null when not known yet (no data, window not reached). */
   slos: LiveSloStatus
+  /** Probes of the timeline: those running now, and how many are done of how many. */
+  probes?: { running: string[]; done: number; total: number }
 }
 
 export interface RunOptions {
@@ -305,6 +308,17 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       endEarly({ status: 'aborted', abortedBy: 'steady-state', detail })
       return false
     }
+    // abort conditions (abortOnFail) read the live SLO status on every progress tick, shown or not
+    const aborting = scenario.slos.some((s) => s.abortOnFail)
+    const scoreLive = gated || aborting
+    const probeEntries = scenario.timeline.map((e, index) => ({ e, index })).filter(({ e }) => e.probe)
+    const livePhase = (): string => {
+      const phase = journal.currentPhase() ?? 'method'
+      // after the last revert the method's measurements are recovery (the phase is recorded as such at the end)
+      const faults = journal.faults
+      if (phase === 'method' && faultEntries > 0 && faults.length === faultEntries && faults.every((f) => f.revertedAt !== undefined)) return 'recovery'
+      return phase
+    }
     const engineOptions: LoadRunOptions = {
       signal: abort.signal,
       seed,
@@ -312,11 +326,20 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       registerSecret,
       slos: scenario.slos.map((s) => ({ id: s.id, objective: s.objective ?? sloCatalog[s.id]?.objective ?? '' })).filter((s) => s.objective),
       onProgress: (p) => {
-        if (gated) live.add(p)
+        if (scoreLive) live.add(p)
+        if (aborting) {
+          const breach = abortingSlo(scenario.slos, live.status(p.elapsedMs, partialRecord), p.elapsedMs)
+          if (breach) {
+            const detail = `${breach.label} broke at ${Math.round(p.elapsedMs / 1000)}s and has abortOnFail`
+            emit('slo.abort', { slo: breach.id, label: breach.label })
+            endEarly({ status: 'aborted', abortedBy: 'slo', detail })
+          }
+        }
         if (!options.onProgress) return
-        if (!gated) live.add(p)
+        if (!scoreLive) live.add(p)
+        const done = new Set(journal.probes.map((r) => r.index))
         options.onProgress({
-          phase: journal.currentPhase() ?? 'method',
+          phase: livePhase(),
           elapsedMs: p.elapsedMs,
           totalMs: p.totalMs,
           rate: p.rate,
@@ -325,6 +348,11 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
           droppedIterations: p.droppedIterations,
           activeFaults: active.ids(),
           slos: live.status(p.elapsedMs, partialRecord),
+          probes: {
+            running: probeEntries.filter(({ e, index }) => !done.has(index) && (parseDuration(e.at) ?? 0) <= p.elapsedMs).map(({ e }) => e.probe!),
+            done: done.size,
+            total: probeEntries.length,
+          },
         })
       },
     }
@@ -392,6 +420,14 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const errorOfRun = earlyEnd?.status === 'errored' ? earlyEnd.error : status === 'errored' ? failure : undefined
   journal.phaseEnd(status === 'completed' ? 'completed' : status === 'errored' ? 'failed' : 'aborted', earlyEnd ? (earlyEnd.status === 'errored' ? earlyEnd.error.message : earlyEnd.detail) : undefined)
   const error = errorOfRun === undefined ? undefined : { code: isGamedayError(errorOfRun) ? errorOfRun.code : 'ERR_INTERNAL', message: maskSecrets((errorOfRun as { message?: string }).message ?? String(errorOfRun)) }
+  // refused: the plan could not run (a target nothing answers for, a missing tool, an incompatible RS) before any load.
+  // No run folder is left (a nightly "newest run.json" must not pick it up); the error is the caller's, exit 104.
+  if (status === 'errored' && loadResult === undefined && isGamedayError(errorOfRun) && errorOfRun.exitCode === 104) {
+    log.warn({ runId, errorCode: errorOfRun.code }, 'run.refused')
+    await rm(runDir, { recursive: true, force: true })
+    await rmdir(dirname(runDir)).catch(() => undefined) // the scenario's folder too, when this was its only run
+    throw errorOfRun
+  }
   if (error) log.error({ runId, errorCode: error.code, err: error.message }, 'run.errored')
   const abortedBy = earlyEnd?.status === 'aborted' ? earlyEnd.abortedBy : undefined
   const record = toRecord(journal, facts(), loadResult ?? emptyLoad(engineId, journal.t0), {

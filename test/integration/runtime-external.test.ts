@@ -13,7 +13,8 @@ import { buildAuthorizationServer } from '../../mock-as/app.ts'
 import { buildResourceServer } from '../../mock-rs/app.ts'
 import { runScenario } from '../../src/runner/run.ts'
 import { type Scenario, ScenarioSchema } from '../../src/scenario/schema.ts'
-import { isGamedayError } from '../../src/errors.ts'
+import { existsSync } from 'node:fs'
+import { type GamedayError, isGamedayError } from '../../src/errors.ts'
 import { externalRuntime } from '../../src/runtime/external.ts'
 import { silentLogger } from '../../src/log.ts'
 
@@ -77,11 +78,13 @@ describe('external runtime', () => {
     await new Promise((r) => free.close(r))
     const s = scenario()
     s.stack.resourceServers.push({ name: 'billing', url: `http://127.0.0.1:${port}/api/billing` } as (typeof s.stack.resourceServers)[number])
-    const { record, exitCode } = await runScenario(s, { runtime: 'external', outDir: dir, log: silentLogger })
-    expect(record.error?.code).toBe('ERR_TARGET_UNREACHABLE')
-    expect(record.error?.message).toContain(`resource server billing at http://127.0.0.1:${port}/api/billing: connection refused`)
-    expect(exitCode).toBe(104)
-    expect(record.load.series).toEqual([])
+    const out = join(dir, 'refused')
+    const err = await runScenario(s, { runtime: 'external', outDir: out, log: silentLogger }).catch((e: unknown) => e)
+    expect(isGamedayError(err, 'ERR_TARGET_UNREACHABLE')).toBe(true)
+    expect((err as GamedayError).message).toContain(`resource server billing at http://127.0.0.1:${port}/api/billing: connection refused`)
+    expect((err as GamedayError).exitCode).toBe(104)
+    // refused before any load: no run folder for a nightly "newest run.json" to pick up
+    expect(existsSync(join(out, s.id))).toBe(false)
   })
 
   const withControl = (env: string): Scenario => {
@@ -105,13 +108,14 @@ describe('external runtime', () => {
   })
 
   it('refuses at preflight an external AS control that does not take the admin token, without the token in the message', { timeout: 60_000 }, async () => {
-    const { record, exitCode } = await runScenario(withControl('EXTERNAL_TEST_AS_ADMIN_WRONG'), { runtime: 'external', outDir: dir, log: silentLogger })
-    expect(record.error?.code).toBe('ERR_PREFLIGHT_INCOMPATIBLE')
-    expect(record.error?.message).toContain(`control URL ${issuer}`)
-    expect(record.error?.message).toContain('401')
-    expect(record.error?.message).not.toContain('not-the-admin-token')
-    expect(record.faults).toEqual([])
-    expect(exitCode).not.toBe(0)
+    const err = await runScenario(withControl('EXTERNAL_TEST_AS_ADMIN_WRONG'), { runtime: 'external', outDir: join(dir, 'refused-control'), log: silentLogger }).catch((e: unknown) => e)
+    expect(isGamedayError(err, 'ERR_PREFLIGHT_INCOMPATIBLE')).toBe(true)
+    const message = (err as GamedayError).message
+    expect(message).toContain(`control URL ${issuer}`)
+    expect(message).toContain('401')
+    expect(message).not.toContain('not-the-admin-token')
+    expect((err as GamedayError).exitCode).toBe(104)
+    expect(existsSync(join(dir, 'refused-control', 'external-run'))).toBe(false)
   })
 
   it('without control, an AS fault on an external AS is refused by validation with the way out in the hint', async () => {
