@@ -16,7 +16,7 @@
  */
 import { Type } from '@sinclair/typebox'
 import { GamedayError } from '../errors.ts'
-import { callResource, refreshToken, type TokenResponse, authCodeLogin } from './oauth-client.ts'
+import { callResource, refreshToken, type TokenResponse, authCodeLogin } from '../oauth/client.ts'
 import { endpointsOf, injectFailed, once, pickClient, pickUser, sleep } from './support.ts'
 import { defineFault } from './types.ts'
 

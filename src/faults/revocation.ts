@@ -11,7 +11,7 @@
  */
 import { Type } from '@sinclair/typebox'
 import { GamedayError } from '../errors.ts'
-import { clientCredentials, revokeToken } from './oauth-client.ts'
+import { clientCredentials, revokeToken } from '../oauth/client.ts'
 import { endpointsOf, injectFailed, pickClient, requireAs } from './support.ts'
 import { defineFault } from './types.ts'
 

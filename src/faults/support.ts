@@ -5,7 +5,7 @@
  */
 import { GamedayError } from '../errors.ts'
 import type { AsControl, CdnControl, ClientCredentials, ProxyControl, RsTarget, Targets } from '../runtime/types.ts'
-import type { OAuthClient, OAuthEndpoints } from './oauth-client.ts'
+import type { OAuthClient, OAuthEndpoints } from '../oauth/client.ts'
 
 /** The mock-as chaos handle, or ERR_CAPABILITY_MISSING naming the unit. */
 export function requireAs(targets: Targets, unit: string): AsControl {

@@ -14,7 +14,7 @@
  */
 import { Type } from '@sinclair/typebox'
 import { resolveKnobs } from '../../mock-rs/profiles.ts'
-import { callResource } from '../faults/oauth-client.ts'
+import { callResource } from '../oauth/client.ts'
 import { requireAs } from '../faults/support.ts'
 import type { RsTarget } from '../runtime/types.ts'
 import type { Scenario } from '../scenario/schema.ts'

@@ -13,7 +13,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { Type } from '@sinclair/typebox'
-import { callResource } from '../faults/oauth-client.ts'
+import { callResource } from '../oauth/client.ts'
 import { sleep } from '../faults/support.ts'
 import { Duration } from '../scenario/schema.ts'
 import { registerSecret } from '../util/secrets.ts'

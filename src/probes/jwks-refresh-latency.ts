@@ -14,7 +14,7 @@
  * is then `timeout` with no headline value.
  */
 import { Type } from '@sinclair/typebox'
-import { callResource } from '../faults/oauth-client.ts'
+import { callResource } from '../oauth/client.ts'
 import { jwtHeader, sleep } from '../faults/support.ts'
 import { Duration } from '../scenario/schema.ts'
 import { deadline, mintFor, round } from './support.ts'

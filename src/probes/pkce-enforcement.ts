@@ -7,7 +7,8 @@
  * must not pass as "refused".
  */
 import { Type } from '@sinclair/typebox'
-import { authorize, exchangeCode, pkcePair } from '../faults/oauth-client.ts'
+import { authorize, exchangeCode } from '../oauth/client.ts'
+import { pkcePair } from '../oauth/pkce.ts'
 import { endpointsOf, pickClient, pickUser } from '../faults/support.ts'
 import { Duration } from '../scenario/schema.ts'
 import { registerSecret } from '../util/secrets.ts'

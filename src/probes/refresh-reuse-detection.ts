@@ -14,7 +14,7 @@
  */
 import { Type } from '@sinclair/typebox'
 import { GamedayError } from '../errors.ts'
-import { authCodeLogin, callResource, refreshToken, type TokenResponse } from '../faults/oauth-client.ts'
+import { authCodeLogin, callResource, refreshToken, type TokenResponse } from '../oauth/client.ts'
 import { endpointsOf, pickClient, pickUser } from '../faults/support.ts'
 import { Duration } from '../scenario/schema.ts'
 import { deadline, round } from './support.ts'

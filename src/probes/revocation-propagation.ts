@@ -14,7 +14,7 @@
  */
 import { Type } from '@sinclair/typebox'
 import { GamedayError } from '../errors.ts'
-import { callResource, revokeToken } from '../faults/oauth-client.ts'
+import { callResource, revokeToken } from '../oauth/client.ts'
 import { endpointsOf, pickClient, sleep } from '../faults/support.ts'
 import { Duration } from '../scenario/schema.ts'
 import { deadline, mintFor, round } from './support.ts'

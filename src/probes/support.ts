@@ -2,7 +2,7 @@
  * Helpers shared by probes: a deadline signal combining the run's signal with
  * the probe's `timeout`, and a token minter for the RS a probe measures.
  */
-import { clientCredentials, type TokenResponse } from '../faults/oauth-client.ts'
+import { clientCredentials, type TokenResponse } from '../oauth/client.ts'
 import { endpointsOf, pickClient } from '../faults/support.ts'
 import type { RsTarget, Targets } from '../runtime/types.ts'
 import { durationMs } from '../util/duration.ts'

@@ -1,7 +1,7 @@
 import { Value } from '@sinclair/typebox/value'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { faults } from '../../src/faults/index.ts'
-import { callResource, clientCredentials } from '../../src/faults/oauth-client.ts'
+import { callResource, clientCredentials } from '../../src/oauth/client.ts'
 import { endpointsOf, pickClient } from '../../src/faults/support.ts'
 import type { Targets } from '../../src/runtime/types.ts'
 import { startTestStack, type TestStack } from './helpers/stack.ts'

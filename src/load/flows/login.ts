@@ -6,19 +6,14 @@
  * `decision=approve`, follow redirects by reading `Location`, stop at the
  * loopback redirect_uri, check `state` and `iss`, exchange the code.
  */
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
+import { pkcePair } from '../../oauth/pkce.ts'
 import type { ClientCredentials } from '../../runtime/types.ts'
 import { type HttpResponse, TransportError, header } from '../http.ts'
 import { requestToken, type TokenResponse } from './oauth.ts'
 import type { FlowContext } from './types.ts'
 
 const b64url = (b: Buffer) => b.toString('base64url')
-
-/** A PKCE verifier and its S256 challenge (RFC 7636 §4.1–4.2). */
-export function pkcePair(): { verifier: string; challenge: string } {
-  const verifier = b64url(randomBytes(32))
-  return { verifier, challenge: b64url(createHash('sha256').update(verifier).digest()) }
-}
 
 interface ParsedForm {
   action: string

@@ -8,6 +8,7 @@
 import type { ClientCredentials, RsTarget, Targets } from '../../runtime/types.ts'
 import { GamedayError } from '../../errors.ts'
 import { parseBearerChallenge } from '../../oauth/bearer-challenge.ts'
+import { clientSecretBasic } from '../../oauth/client-auth.ts'
 import { type HttpResponse, TransportError, header } from '../http.ts'
 import type { FlowContext, RecordTags } from './types.ts'
 
@@ -15,12 +16,6 @@ import type { FlowContext, RecordTags } from './types.ts'
 export const RS_REASONS = new Set([
   'expired', 'not_yet_valid', 'bad_signature', 'unknown_kid', 'wrong_aud', 'wrong_iss', 'wrong_typ', 'bad_alg', 'malformed', 'inactive', 'validator_unavailable', 'revoked', 'insufficient_scope',
 ])
-
-/** `Authorization: Basic` for client_secret_basic: id and secret are form-urlencoded first (RFC 6749 §2.3.1). */
-export function basicAuth(clientId: string, secret: string): string {
-  const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+')
-  return `Basic ${Buffer.from(`${enc(clientId)}:${enc(secret)}`).toString('base64')}`
-}
 
 /**
  * Why an RS refused (statuses of 400 and above; both undefined below):
@@ -89,7 +84,7 @@ export interface TokenRequest {
 export async function requestToken(ctx: FlowContext, req: TokenRequest): Promise<TokenResponse> {
   const form = new URLSearchParams({ grant_type: req.grant, ...req.form })
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }
-  if (req.client.clientSecret) headers.authorization = basicAuth(req.client.clientId, req.client.clientSecret)
+  if (req.client.clientSecret) headers.authorization = clientSecretBasic(req.client.clientId, req.client.clientSecret)
   else form.set('client_id', req.client.clientId)
   const start = ctx.now()
   let out: TokenResponse

@@ -11,9 +11,11 @@
  * a replayed refresh token got `invalid_grant`. Only transport failures throw.
  * Every token received is registered with the secret masker.
  */
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { GamedayError } from '../errors.ts'
-import { parseBearerChallenge as parseChallenge } from '../oauth/bearer-challenge.ts'
+import { parseBearerChallenge as parseChallenge } from './bearer-challenge.ts'
+import { clientSecretBasic } from './client-auth.ts'
+import { pkcePair, s256 } from './pkce.ts'
 import { registerSecret } from '../util/secrets.ts'
 
 /** Where the client talks to. */
@@ -83,22 +85,8 @@ export interface AuthorizeOptions {
 
 const FORM = 'application/x-www-form-urlencoded'
 
-/** A PKCE verifier (43 chars of base64url) and its S256 challenge. */
-export function pkcePair(): { verifier: string; challenge: string } {
-  const verifier = randomBytes(32).toString('base64url')
-  return { verifier, challenge: s256(verifier) }
-}
-
-/** BASE64URL(SHA256(verifier)), RFC 7636 §4.2. */
-export function s256(verifier: string): string {
-  return createHash('sha256').update(verifier).digest('base64url')
-}
-
 function basicAuth(client: OAuthClient): string | undefined {
-  if (!client.clientSecret) return undefined
-  // RFC 6749 §2.3.1: id and secret are form-urlencoded before base64
-  const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+')
-  return `Basic ${Buffer.from(`${enc(client.clientId)}:${enc(client.clientSecret)}`).toString('base64')}`
+  return client.clientSecret ? clientSecretBasic(client.clientId, client.clientSecret) : undefined
 }
 
 async function postForm(url: string, params: Record<string, string | undefined>, client: OAuthClient | undefined, signal?: AbortSignal): Promise<{ status: number; body: Record<string, unknown>; ms: number }> {

@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { parseBearerChallenge, parseForm, pkcePair, s256 } from './oauth-client.ts'
+import { parseBearerChallenge, parseForm } from './client.ts'
 
 describe('oauth-client', () => {
-  it('derives the RFC 7636 appendix B S256 challenge', () => {
-    expect(s256('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk')).toBe('E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM')
-    const { verifier, challenge } = pkcePair()
-    expect(verifier).toMatch(/^[A-Za-z0-9_-]{43}$/)
-    expect(challenge).toBe(s256(verifier))
-  })
-
   it('reads a login form with its hidden CSRF input and a relative action', () => {
     const html = `<html><body><form method="post" action="/authorize">
       <input type="hidden" name="txn" value="t&amp;1">
