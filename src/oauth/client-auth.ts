@@ -14,6 +14,40 @@ export function clientSecretBasic(clientId: string, secret: string): string {
   return `Basic ${Buffer.from(`${formEncode(clientId)}:${formEncode(secret)}`).toString('base64')}`
 }
 
+// the application/x-www-form-urlencoded byte serializer (WHATWG URL §5.2): encodeURIComponent
+// leaves !'()~ as they are, the form encoding escapes them; a space is `+`
 function formEncode(s: string): string {
-  return encodeURIComponent(s).replace(/%20/g, '+')
+  return encodeURIComponent(s).replace(/[!'()~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, '+')
+}
+
+/** How a client authenticates (RFC 7591 `token_endpoint_auth_method`); private_key_jwt has room here. */
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none'
+
+/** A client as the protocol pieces see it. */
+export interface ClientIdentity {
+  clientId: string
+  clientSecret?: string
+  /** Default: client_secret_basic when there is a secret, else none. */
+  authMethod?: ClientAuthMethod
+}
+
+/**
+ * Authenticate a request to the token, revocation or introspection endpoint:
+ * `Authorization: Basic` (client_secret_basic), the credentials in the form
+ * (client_secret_post, RFC 6749 §2.3.1), or only `client_id` in the form for
+ * a public client (none, §3.2.1).
+ *
+ * @example
+ * const form = new URLSearchParams({ grant_type: 'client_credentials' })
+ * const headers: Record<string, string> = {}
+ * applyClientAuth({ clientId: 'svc', clientSecret: 's3cret' }, headers, form) // headers.authorization = 'Basic …'
+ */
+export function applyClientAuth(client: ClientIdentity, headers: Record<string, string>, form: URLSearchParams): void {
+  const method = client.authMethod ?? (client.clientSecret ? 'client_secret_basic' : 'none')
+  if (method === 'client_secret_basic' && client.clientSecret !== undefined) {
+    headers.authorization = clientSecretBasic(client.clientId, client.clientSecret)
+    return
+  }
+  form.set('client_id', client.clientId)
+  if (method === 'client_secret_post' && client.clientSecret !== undefined) form.set('client_secret', client.clientSecret)
 }
