@@ -16,10 +16,14 @@ describe('clientSecretBasic', () => {
     expect(decoded(clientSecretBasic('svc', '100%+é'))).toBe('svc:100%25%2B%C3%A9')
   })
 
-  it("encodes every character as a form does, !'()~ included", () => {
-    const secret = "a!b'c(d)e~f*g-h.i_j k/l?m#n&o=p"
-    const form = new URLSearchParams({ [secret]: '' }).toString().slice(0, -1)
-    expect(decoded(clientSecretBasic('svc', secret))).toBe(`svc:${form}`)
+  it('leaves only letters and digits as they are, as HTML 4.01 form encoding does (RFC 6749 appendix B)', () => {
+    expect(decoded(clientSecretBasic('svc', "aZ09-_.!~*'()/?#&="))).toBe('svc:aZ09%2D%5F%2E%21%7E%2A%27%28%29%2F%3F%23%26%3D')
+  })
+
+  it('round-trips through the decoding a server does (+ as space, then percent-decoding)', () => {
+    const secret = "s3:cr+et %25!'()~*&=/?#é"
+    const [id, sec] = decoded(clientSecretBasic('urn:svc', secret)).split(':').map((p) => decodeURIComponent(p.replace(/\+/g, '%20')))
+    expect([id, sec]).toEqual(['urn:svc', secret])
   })
 })
 

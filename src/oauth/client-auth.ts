@@ -14,10 +14,10 @@ export function clientSecretBasic(clientId: string, secret: string): string {
   return `Basic ${Buffer.from(`${formEncode(clientId)}:${formEncode(secret)}`).toString('base64')}`
 }
 
-// the application/x-www-form-urlencoded byte serializer (WHATWG URL §5.2): encodeURIComponent
-// leaves !'()~ as they are, the form encoding escapes them; a space is `+`
+// RFC 6749 appendix B defers to HTML 4.01 form encoding: space as `+`, every other
+// non-alphanumeric byte as %HH. encodeURIComponent leaves -_.!~*'() as they are.
 function formEncode(s: string): string {
-  return encodeURIComponent(s).replace(/[!'()~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, '+')
+  return encodeURIComponent(s).replace(/[-_.!~*'()]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, '+')
 }
 
 /** How a client authenticates (RFC 7591 `token_endpoint_auth_method`); private_key_jwt has room here. */
