@@ -35,6 +35,7 @@ import { metadataRoutes } from './routes/metadata.ts'
 import { revokeRoute } from './routes/revoke.ts'
 import { tokenRoute } from './routes/token.ts'
 import { Store } from './store.ts'
+import { sourceOf } from '../src/util/component/probe-traffic.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -170,7 +171,7 @@ export async function buildAuthorizationServer(options: BuildAsOptions = {}): Pr
 
   app.addHook('onResponse', (req, reply, done) => {
     const r = req as unknown as { oauthGrant?: string; oauthError?: string }
-    recordRequest(req.routeOptions.url ?? 'unmatched', r.oauthGrant ?? '', reply.statusCode, r.oauthError ?? '', reply.elapsedTime / 1000)
+    recordRequest(req.routeOptions.url ?? 'unmatched', r.oauthGrant ?? '', reply.statusCode, r.oauthError ?? '', reply.elapsedTime / 1000, sourceOf(req.headers))
     done()
   })
 

@@ -8,6 +8,7 @@
 import { Counter, Gauge, Registry } from 'prom-client'
 import { EventLog } from '../src/util/component/event-log.ts'
 import type { ComponentEvent } from '../src/util/component/events.ts'
+import type { TrafficSource } from '../src/util/component/probe-traffic.ts'
 
 /** Reasons of a 401 `invalid_token` (the `error_description` the load engine reads). */
 export type RejectReason =
@@ -40,6 +41,8 @@ export class Telemetry {
   cacheHits = { jwks: 0, introspection: 0 }
   cacheMisses = { introspection: 0 }
   failOpenAcceptances = 0
+  /** The share of {@link failOpenAcceptances} that deliberate traffic caused. */
+  failOpenProbeAcceptances = 0
   sampledEventsDropped = 0
   readonly registry = new Registry()
   /** Called with every event kept in the feed (the RS logs them). */
@@ -55,14 +58,14 @@ export class Telemetry {
     const self = this
     new Counter({
       name: 'rs_validations_total',
-      help: 'token validations by outcome and reason',
-      labelNames: ['outcome', 'reason'],
+      help: 'token validations by outcome, reason and source (probe: deliberate traffic)',
+      labelNames: ['outcome', 'reason', 'source'],
       registers: [this.registry],
       collect() {
         this.reset()
         for (const [key, n] of self.validations) {
-          const [outcome, reason] = key.split('|')
-          this.inc({ outcome: outcome ?? '', reason: reason ?? '' }, n)
+          const [outcome, reason, source] = key.split('|')
+          this.inc({ outcome: outcome ?? '', reason: reason ?? '', source: source ?? 'load' }, n)
         }
       },
     })
@@ -101,11 +104,13 @@ export class Telemetry {
     })
     new Counter({
       name: 'rs_fail_open_total',
-      help: 'INSECURE acceptances of unvalidated tokens (fail-open)',
+      help: 'INSECURE acceptances of unvalidated tokens (fail-open), by source (probe: deliberate traffic)',
+      labelNames: ['source'],
       registers: [this.registry],
       collect() {
         this.reset()
-        this.inc(self.failOpenAcceptances)
+        this.inc({ source: 'load' }, self.failOpenAcceptances - self.failOpenProbeAcceptances)
+        this.inc({ source: 'probe' }, self.failOpenProbeAcceptances)
       },
     })
     new Gauge({
@@ -126,9 +131,9 @@ export class Telemetry {
     })
   }
 
-  /** Count one validation. */
-  count(outcome: Outcome, reason = ''): void {
-    const key = `${outcome}|${reason}`
+  /** Count one validation; `source` is `probe` for deliberate traffic (`x-gameday-probe`). */
+  count(outcome: Outcome, reason = '', source: TrafficSource = 'load'): void {
+    const key = `${outcome}|${reason}|${source}`
     this.validations.set(key, (this.validations.get(key) ?? 0) + 1)
   }
 

@@ -35,7 +35,7 @@ export const revocation = defineFault({
   async inject(ctx, params, signal) {
     try {
       if (params.by === 'held-tokens') {
-        const ep = endpointsOf(ctx.targets)
+        const ep = endpointsOf(ctx.targets, 'revocation')
         const client = pickClient(ctx.targets, 'revocation', 'client_credentials', params.clientId)
         let revoked = 0
         for (let i = 0; i < params.tokens && !signal.aborted; i++) {

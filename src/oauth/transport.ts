@@ -5,6 +5,8 @@
  * {@link fetchTransport}. Transport failures reject; HTTP statuses resolve.
  */
 
+import { PROBE_HEADER } from '../util/component/probe-traffic.ts'
+
 /** The request the protocol pieces send. Header names are lower-case. */
 export interface OAuthRequest {
   url: string
@@ -25,14 +27,19 @@ export interface OAuthResponse {
 export type Transport = (req: OAuthRequest) => Promise<OAuthResponse>
 
 /**
- * A transport over the global `fetch`, redirects left to the caller.
+ * A transport over the global `fetch`, redirects left to the caller. With
+ * `probe`, every request is deliberate traffic: it carries
+ * `x-gameday-probe: <probe>` and the reference components count it under
+ * `source="probe"` (DESIGN.md's decisions).
  *
  * @example
- * const res = await fetchTransport()({ url: 'http://127.0.0.1:9000/healthz', method: 'GET', headers: {} })
+ * const res = await fetchTransport({ probe: 'fail-open' })({ url: 'http://127.0.0.1:9000/healthz', method: 'GET', headers: {} })
  */
-export function fetchTransport(): Transport {
+export function fetchTransport(opts: { probe?: string } = {}): Transport {
+  const mark = opts.probe
   return async (req) => {
-    const res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body, signal: req.signal, redirect: 'manual' })
+    const sent = mark === undefined ? req.headers : { ...req.headers, [PROBE_HEADER]: mark }
+    const res = await fetch(req.url, { method: req.method, headers: sent, body: req.body, signal: req.signal, redirect: 'manual' })
     const headers: Record<string, string | string[] | undefined> = {}
     res.headers.forEach((value, name) => {
       headers[name] = value

@@ -29,7 +29,7 @@ export const pkceEnforcement = defineProbe({
   needs: () => [],
   async run(ctx, params, signal) {
     const limit = deadline(signal, params.timeout)
-    const ep = endpointsOf(ctx.targets)
+    const ep = endpointsOf(ctx.targets, 'pkce-enforcement')
     const client = pickClient(ctx.targets, 'pkce-enforcement', 'authorization_code', params.client)
     const user = pickUser(ctx.targets, 'pkce-enforcement', params.user)
     const scope = ctx.targets.resourceServers[0]?.scope

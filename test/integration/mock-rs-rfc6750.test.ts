@@ -187,8 +187,8 @@ describe('mock-rs RFC 6750 responses', () => {
   it('serves /healthz and /metrics with validations by outcome and reason', async () => {
     expect((await get(rs, {}, '/healthz')).json()).toEqual({ status: 'ok' })
     const metrics = (await get(rs, {}, '/metrics')).body
-    expect(metrics).toMatch(/rs_validations_total\{outcome="rejected",reason="expired"\} [1-9]/)
-    expect(metrics).toMatch(/rs_validations_total\{outcome="accepted",reason=""\} [1-9]/)
+    expect(metrics).toMatch(/rs_validations_total\{outcome="rejected",reason="expired",source="load"\} [1-9]/)
+    expect(metrics).toMatch(/rs_validations_total\{outcome="accepted",reason="",source="load"\} [1-9]/)
     expect(metrics).toMatch(/rs_jwks_fetches_total\{result="ok"\} [1-9]/)
     expect(metrics).toMatch(/rs_cache_hits_total\{cache="jwks"\} [1-9]/)
   })
