@@ -16,8 +16,14 @@ describe('clientSecretBasic', () => {
     expect(decoded(clientSecretBasic('svc', '100%+é'))).toBe('svc:100%25%2B%C3%A9')
   })
 
-  it('leaves only letters and digits as they are, as HTML 4.01 form encoding does (RFC 6749 appendix B)', () => {
-    expect(decoded(clientSecretBasic('svc', "aZ09-_.!~*'()/?#&="))).toBe('svc:aZ09%2D%5F%2E%21%7E%2A%27%28%29%2F%3F%23%26%3D')
+  it("encodes as a form does (URLSearchParams): !'()~ escaped, *-._ as they are", () => {
+    const secret = "aZ09-_.!~*'()/?#&= é"
+    expect(decoded(clientSecretBasic('svc', secret))).toBe(`svc:${new URLSearchParams({ s: secret }).toString().slice(2)}`)
+    expect(decoded(clientSecretBasic('svc', "-_.*!'()~"))).toBe("svc:-_.*%21%27%28%29%7E")
+  })
+
+  it('sends a base64url secret unchanged', () => {
+    expect(decoded(clientSecretBasic('svc', 'Ab-9_z'))).toBe('svc:Ab-9_z')
   })
 
   it('round-trips through the decoding a server does (+ as space, then percent-decoding)', () => {

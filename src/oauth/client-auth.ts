@@ -14,10 +14,12 @@ export function clientSecretBasic(clientId: string, secret: string): string {
   return `Basic ${Buffer.from(`${formEncode(clientId)}:${formEncode(secret)}`).toString('base64')}`
 }
 
-// RFC 6749 appendix B defers to HTML 4.01 form encoding: space as `+`, every other
-// non-alphanumeric byte as %HH. encodeURIComponent leaves -_.!~*'() as they are.
+// application/x-www-form-urlencoded as the WHATWG URL standard serializes it (what a form
+// sends today): letters, digits and *-._ as they are, a space as `+`, every other byte %HH.
+// encodeURIComponent also leaves !'()~ alone. A base64url secret goes unchanged, so an AS that
+// compares the header without decoding it still accepts it.
 function formEncode(s: string): string {
-  return encodeURIComponent(s).replace(/[-_.!~*'()]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, '+')
+  return encodeURIComponent(s).replace(/[!'()~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, '+')
 }
 
 /** How a client authenticates (RFC 7591 `token_endpoint_auth_method`); private_key_jwt has room here. */
