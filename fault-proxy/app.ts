@@ -30,6 +30,7 @@ import {
   validateInput,
 } from '../src/util/component/common.ts'
 import { type ToxicContext, type ToxicDefinition, toxics as registry } from './toxics/index.ts'
+import { sourceOf } from '../src/util/component/probe-traffic.ts'
 
 /** Options of {@link buildFaultProxy}. */
 export interface FaultProxyOptions {
@@ -115,7 +116,7 @@ export async function buildFaultProxy(options: FaultProxyOptions): Promise<Fasti
 
   const pool = new Pool(upstreamUrl.origin, { connections: 64, keepAliveTimeout: 10_000 })
   const metrics = new Registry()
-  const requestsTotal = new Counter({ name: 'proxy_requests_total', help: 'requests received (control API excluded)', registers: [metrics] })
+  const requestsTotal = new Counter({ name: 'proxy_requests_total', help: 'requests received (control API excluded), by source (probe: deliberate traffic)', labelNames: ['source'], registers: [metrics] })
   const appliedTotal = new Counter({ name: 'proxy_toxic_applied_total', help: 'requests a toxic acted on', labelNames: ['toxic', 'type'], registers: [metrics] })
   const upstreamErrorsTotal = new Counter({ name: 'proxy_upstream_errors_total', help: 'upstream calls that failed (502/504 answered)', registers: [metrics] })
 
@@ -161,7 +162,7 @@ export async function buildFaultProxy(options: FaultProxyOptions): Promise<Fasti
     const req: IncomingMessage = request.raw
     const res: ServerResponse = reply.raw
     stats.requests++
-    requestsTotal.inc()
+    requestsTotal.inc({ source: sourceOf(req.headers) })
     const ac = new AbortController()
     inflight.add(ac)
     const onClose = () => {

@@ -18,6 +18,7 @@ import type { Logger } from '../src/log.ts'
 import { assertLoopbackUrl } from '../src/util/loopback.ts'
 import { DURATION_PATTERN, durationMs } from '../src/util/duration.ts'
 import { type CacheDirectives, parseCacheControl } from './cache-control.ts'
+import { sourceOf } from '../src/util/component/probe-traffic.ts'
 import {
   controlScope,
   EventLog,
@@ -155,7 +156,7 @@ export async function buildJwksCdn(options: JwksCdnOptions): Promise<FastifyInst
 
   const pool = new Pool(originUrl.origin, { connections: 16, keepAliveTimeout: 10_000, pipelining: 1 })
   const registry = new Registry()
-  const requests = new Counter({ name: 'cdn_requests_total', help: 'requests served, by X-Cache result', labelNames: ['result'], registers: [registry] })
+  const requests = new Counter({ name: 'cdn_requests_total', help: 'requests served, by X-Cache result and source (probe: deliberate traffic)', labelNames: ['result', 'source'], registers: [registry] })
   const originFetches = new Counter({ name: 'cdn_origin_fetches_total', help: 'origin fetches, by outcome', labelNames: ['outcome'], registers: [registry] })
   new Gauge({ name: 'cdn_entries', help: 'entries in the cache', registers: [registry], collect() { this.set(cache.size) } })
   const lastAge = new Gauge({ name: 'cdn_last_age_seconds', help: 'Age of the last response served', registers: [registry] })
@@ -234,7 +235,7 @@ export async function buildJwksCdn(options: JwksCdnOptions): Promise<FastifyInst
   const send = (reply: FastifyReply, status: number, headers: Record<string, string | string[]>, body: Buffer, result: CacheResult, ageSeconds: number) => {
     stats.lastAgeSeconds = ageSeconds
     lastAge.set(ageSeconds)
-    requests.inc({ result })
+    requests.inc({ result, source: sourceOf(reply.request.headers) })
     return reply.code(status).headers(headers).header('age', String(ageSeconds)).header('x-cache', result).send(body)
   }
 
@@ -289,7 +290,7 @@ export async function buildJwksCdn(options: JwksCdnOptions): Promise<FastifyInst
       const t2 = now()
       originFailed(key, t2, e, { error: (err as Error).name })
       if (e && ageMs(e, t2) < freshMs(e) + sieWindow(e)) return serveStale(reply, e, t2, 'stale-if-error')
-      requests.inc({ result: 'MISS' })
+      requests.inc({ result: 'MISS', source: sourceOf(reply.request.headers) })
       return reply.code(502).header('x-cache', 'MISS').send({ error: 'bad_gateway', message: 'origin unreachable' })
     }
     const t2 = now()

@@ -18,7 +18,6 @@ import pino, { type Logger } from 'pino'
 import { GamedayError } from '../src/errors.ts'
 import { baseLogOptions, maskingStream } from '../src/log.ts'
 import { closeKeptAliveOnShutdown, type ShutdownFlag } from '../src/util/close-kept-alive.ts'
-import { trafficSource } from '../src/util/component/traffic-source.ts'
 import { registerSecret } from '../src/util/secrets.ts'
 import { AsClock } from './clock.ts'
 import { type AsConfig, DEFAULT_CLIENTS, DEFAULT_USERS, loadAsConfig } from './config.ts'
@@ -36,6 +35,7 @@ import { metadataRoutes } from './routes/metadata.ts'
 import { revokeRoute } from './routes/revoke.ts'
 import { tokenRoute } from './routes/token.ts'
 import { Store } from './store.ts'
+import { sourceOf } from '../src/util/component/probe-traffic.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -185,7 +185,7 @@ export async function buildAuthorizationServer(options: BuildAsOptions = {}): Pr
 
   app.addHook('onResponse', (req, reply, done) => {
     const r = req as unknown as { oauthGrant?: string; oauthError?: string }
-    recordRequest(req.routeOptions.url ?? 'unmatched', r.oauthGrant ?? '', reply.statusCode, r.oauthError ?? '', reply.elapsedTime / 1000, trafficSource(req.headers))
+    recordRequest(req.routeOptions.url ?? 'unmatched', r.oauthGrant ?? '', reply.statusCode, r.oauthError ?? '', reply.elapsedTime / 1000, sourceOf(req.headers))
     done()
   })
 

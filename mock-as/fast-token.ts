@@ -13,12 +13,12 @@
  * sends the same requests both ways and compares the answers.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { trafficSource } from '../src/util/component/traffic-source.ts'
 import { type AsContext, finishTokenResponse } from './context.ts'
 import { isFormContentType, parseForm } from './form.ts'
 import type { RequestRecorder } from './metrics.ts'
 import { INTERNAL_ERROR_BODY, logInternalError, OAuthError } from './oauth-error.ts'
 import { issueTokenResponse, knownGrant, REPEATABLE, tokenChaosActive } from './routes/token.ts'
+import { sourceOf } from '../src/util/component/probe-traffic.ts'
 
 const DIGITS = /^\d{1,6}$/
 
@@ -54,7 +54,7 @@ export function fastTokenPath(o: FastTokenOptions): (req: IncomingMessage, res: 
         if (o.closing()) headers.connection = 'close'
         res.writeHead(status, headers)
         res.end(payload)
-        record('/token', grant, status, error, (performance.now() - start) / 1000, trafficSource(h))
+        record('/token', grant, status, error, (performance.now() - start) / 1000, sourceOf(h))
       }
       const fail = (err: unknown) => {
         if (err instanceof OAuthError) return answer(err.status, err.error, JSON.stringify(err.body()), err.headers)

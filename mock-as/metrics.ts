@@ -1,9 +1,11 @@
 /**
  * Prometheus metrics of one AS instance (own registry, so several instances
  * can live in one process). Snake_case names, labels kept low-cardinality.
+ * Requests carry `source`: `probe` for deliberate traffic (`x-gameday-probe`),
+ * `load` for the rest, so SLO rules can select `source!="probe"`.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-import type { TrafficSource } from '../src/util/component/traffic-source.ts'
+import type { TrafficSource } from '../src/util/component/probe-traffic.ts'
 
 export interface AsMetrics {
   registry: Registry
@@ -49,11 +51,11 @@ export function requestRecorder(metrics: AsMetrics): RequestRecorder {
       if (requestChildren.size < 10_000) requestChildren.set(key, child)
     }
     child.inc()
-    const hkey = `${endpoint}|${source}`
-    let h = durationChildren.get(hkey)
+    const hKey = `${endpoint}|${source}`
+    let h = durationChildren.get(hKey)
     if (!h) {
       h = metrics.duration.labels({ endpoint, source })
-      if (durationChildren.size < 1_000) durationChildren.set(hkey, h)
+      if (durationChildren.size < 1_000) durationChildren.set(hKey, h)
     }
     h.observe(seconds)
   }

@@ -3,21 +3,17 @@
  * credentials, PKCE pairs and the browser part of the code flow (login form
  * with its CSRF cookie). Used by test/integration/mock-as-*.test.ts.
  */
-import { createHash, randomBytes } from 'node:crypto'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import { clientSecretBasic } from '../src/oauth/client-auth.ts'
+import { pkcePair } from '../src/oauth/pkce.ts'
 
 export const FORM = 'application/x-www-form-urlencoded'
 
-/** Basic header with RFC 6749 §2.3.1 form-urlencoding of id and secret. */
-export function basic(id: string, secret: string): string {
-  const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+')
-  return `Basic ${Buffer.from(`${enc(id)}:${enc(secret)}`).toString('base64')}`
-}
+/** Basic header with RFC 6749 §2.3.1 form-urlencoding of id and secret (the harness's own, {@link clientSecretBasic}). */
+export const basic = clientSecretBasic
 
-export function pkce(): { verifier: string; challenge: string } {
-  const verifier = randomBytes(32).toString('base64url')
-  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') }
-}
+/** A PKCE verifier and its S256 challenge (the harness's own, {@link pkcePair}). */
+export const pkce = pkcePair
 
 export function post(app: FastifyInstance, url: string, params: Record<string, string> | string, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
   const payload = typeof params === 'string' ? params : new URLSearchParams(params).toString()

@@ -11,7 +11,8 @@ import type { Introspector } from './introspection.ts'
 import type { JwksCache } from './jwks-cache.ts'
 import type { TokenClaims, Validation } from './jwt-validator.ts'
 import type { ProfileName, RsKnobs } from './options.ts'
-import type { Outcome, Telemetry } from './telemetry.ts'
+import type { Telemetry } from './telemetry.ts'
+import { sourceOf } from '../src/util/component/probe-traffic.ts'
 
 export interface RsContext {
   name: string
@@ -48,17 +49,15 @@ function jtiOf(token: string): string | undefined {
  */
 export async function authenticate(ctx: RsContext, request: FastifyRequest, reply: FastifyReply, scope: string): Promise<TokenClaims | undefined> {
   const { telemetry, knobs, name } = ctx
-  // deliberate traffic (x-gameday-probe) is counted apart, so SLO rules can exclude it
-  const probe = typeof request.headers['x-gameday-probe'] === 'string'
-  const count = (outcome: Outcome, reason = '') => telemetry.count(outcome, reason, probe)
+  const source = sourceOf(request.headers)
   const found = extractToken(request.headers.authorization, request.query, request.body)
   if (found.kind === 'none') {
-    count('no_credentials')
+    telemetry.count('no_credentials', '', source)
     reply.code(401).header('www-authenticate', challenge(name)).send({ error: 'unauthorized', error_description: 'bearer token required' })
     return undefined
   }
   if (found.kind === 'invalid_request') {
-    count('invalid_request')
+    telemetry.count('invalid_request', '', source)
     reply
       .code(400)
       .header('www-authenticate', challenge(name, { error: 'invalid_request', error_description: found.description }))
@@ -69,7 +68,7 @@ export async function authenticate(ctx: RsContext, request: FastifyRequest, repl
     if (!knobs.allowQueryToken) {
       // RFC 9700 §4.3.2, FAPI 2.0 §5.3.4: a token in a URL leaks into logs, history and Referer
       const description = 'access_token in the query string is not accepted; send it in the Authorization header'
-      count('invalid_request')
+      telemetry.count('invalid_request', '', source)
       reply
         .code(400)
         .header('www-authenticate', challenge(name, { error: 'invalid_request', error_description: description }))
@@ -89,12 +88,13 @@ export async function authenticate(ctx: RsContext, request: FastifyRequest, repl
   if (!result.ok) {
     if (result.reason === 'validator_unavailable') {
       if (knobs.failOpen) {
-        count('fail_open', 'validator_unavailable')
+        telemetry.count('fail_open', 'validator_unavailable', source)
         telemetry.failOpenAcceptances += 1
+        if (source === 'probe') telemetry.failOpenProbeAcceptances += 1
         telemetry.emitSampled('fail_open.accepted', () => ({ jti: jtiOf(token) ?? null, tokenHash: shortHash(token) }))
         return { scopes: [] }
       }
-      count('unavailable', 'validator_unavailable')
+      telemetry.count('unavailable', 'validator_unavailable', source)
       if (knobs.failureStatus === 503) {
         reply
           .code(503)
@@ -103,7 +103,7 @@ export async function authenticate(ctx: RsContext, request: FastifyRequest, repl
         return undefined
       }
     } else {
-      count('rejected', result.reason)
+      telemetry.count('rejected', result.reason, source)
       const reason = result.reason
       const jti = result.jti
       telemetry.emitSampled('token.rejected', () => ({ reason, jti: jti ?? jtiOf(token) ?? null }))
@@ -115,13 +115,13 @@ export async function authenticate(ctx: RsContext, request: FastifyRequest, repl
     return undefined
   }
   if (knobs.checkScope && !result.claims.scopes.includes(scope)) {
-    count('forbidden', 'insufficient_scope')
+    telemetry.count('forbidden', 'insufficient_scope', source)
     reply
       .code(403)
       .header('www-authenticate', challenge(name, { error: 'insufficient_scope', error_description: `scope ${scope} required`, scope }))
       .send({ error: 'insufficient_scope', error_description: `scope ${scope} required` })
     return undefined
   }
-  count('accepted')
+  telemetry.count('accepted', '', source)
   return result.claims
 }

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto'
 import Fastify from 'fastify'
 import formbody from '@fastify/formbody'
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose'
+import { clientSecretBasic } from '../src/oauth/client-auth.ts'
 
 interface FixtureKey {
   kid: string
@@ -108,7 +109,7 @@ export async function startFixtureAs(options: { now?: () => number; audience?: s
   app.post('/introspect', async (req, reply) => {
     fixture.counts.introspection += 1
     if (introspectionDelayMs > 0) await new Promise((r) => setTimeout(r, introspectionDelayMs))
-    const expected = `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`
+    const expected = clientSecretBasic(client.clientId, client.clientSecret)
     if (req.headers.authorization !== expected) return reply.code(401).send({ error: 'invalid_client' })
     if (introspectionFailure) {
       if (introspectionFailure.retryAfter) reply.header('retry-after', introspectionFailure.retryAfter)

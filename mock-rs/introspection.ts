@@ -6,6 +6,7 @@
  * identical calls, honouring Retry-After after a 429/503, and — for detection
  * only — failing open when the introspection endpoint cannot answer.
  */
+import { clientSecretBasic } from '../src/oauth/client-auth.ts'
 import { retryAfterMs } from './retry-after.ts'
 import type { Telemetry } from './telemetry.ts'
 import type { TokenClaims, Validation } from './jwt-validator.ts'
@@ -61,9 +62,7 @@ export class Introspector {
   private readonly authorization: string
 
   constructor(private readonly o: IntrospectorOptions) {
-    // RFC 6749 §2.3.1: form-urlencode id and secret before base64
-    const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+')
-    this.authorization = `Basic ${Buffer.from(`${enc(o.clientId)}:${enc(o.clientSecret)}`).toString('base64')}`
+    this.authorization = clientSecretBasic(o.clientId, o.clientSecret)
   }
 
   /** Entries held in the result cache. */

@@ -8,6 +8,7 @@
 import { Counter, Gauge, Registry } from 'prom-client'
 import { EventLog } from '../src/util/component/event-log.ts'
 import type { ComponentEvent } from '../src/util/component/events.ts'
+import type { TrafficSource } from '../src/util/component/probe-traffic.ts'
 
 /** Reasons of a 401 `invalid_token` (the `error_description` the load engine reads). */
 export type RejectReason =
@@ -35,13 +36,13 @@ const SAMPLED_EVENTS_PER_SECOND = 5
 /** Counters, events and the prom-client registry of one resource server. */
 export class Telemetry {
   validations = new Map<string, number>()
-  /** Validations of deliberate traffic (`x-gameday-probe`: probes, attacks, faults), kept apart. */
-  probeValidations = new Map<string, number>()
   jwksFetches = { ok: 0, failed: 0, byCause: {} as Record<string, number> }
   introspectionCalls = { ok: 0, failed: 0, byStatus: {} as Record<string, number> }
   cacheHits = { jwks: 0, introspection: 0 }
   cacheMisses = { introspection: 0 }
   failOpenAcceptances = 0
+  /** The share of {@link failOpenAcceptances} that deliberate traffic caused. */
+  failOpenProbeAcceptances = 0
   sampledEventsDropped = 0
   readonly registry = new Registry()
   /** Called with every event kept in the feed (the RS logs them). */
@@ -57,19 +58,14 @@ export class Telemetry {
     const self = this
     new Counter({
       name: 'rs_validations_total',
-      help: 'token validations by outcome and reason',
+      help: 'token validations by outcome, reason and source (probe: deliberate traffic)',
       labelNames: ['outcome', 'reason', 'source'],
       registers: [this.registry],
       collect() {
         this.reset()
-        for (const [source, map] of [
-          ['load', self.validations],
-          ['probe', self.probeValidations],
-        ] as const) {
-          for (const [key, n] of map) {
-            const [outcome, reason] = key.split('|')
-            this.inc({ outcome: outcome ?? '', reason: reason ?? '', source }, n)
-          }
+        for (const [key, n] of self.validations) {
+          const [outcome, reason, source] = key.split('|')
+          this.inc({ outcome: outcome ?? '', reason: reason ?? '', source: source ?? 'load' }, n)
         }
       },
     })
@@ -108,11 +104,13 @@ export class Telemetry {
     })
     new Counter({
       name: 'rs_fail_open_total',
-      help: 'INSECURE acceptances of unvalidated tokens (fail-open)',
+      help: 'INSECURE acceptances of unvalidated tokens (fail-open), by source (probe: deliberate traffic)',
+      labelNames: ['source'],
       registers: [this.registry],
       collect() {
         this.reset()
-        this.inc(self.failOpenAcceptances)
+        this.inc({ source: 'load' }, self.failOpenAcceptances - self.failOpenProbeAcceptances)
+        this.inc({ source: 'probe' }, self.failOpenProbeAcceptances)
       },
     })
     new Gauge({
@@ -133,11 +131,10 @@ export class Telemetry {
     })
   }
 
-  /** Count one validation; `probe` for deliberate traffic (DESIGN.md: counted under source="probe"). */
-  count(outcome: Outcome, reason = '', probe = false): void {
-    const key = `${outcome}|${reason}`
-    const map = probe ? this.probeValidations : this.validations
-    map.set(key, (map.get(key) ?? 0) + 1)
+  /** Count one validation; `source` is `probe` for deliberate traffic (`x-gameday-probe`). */
+  count(outcome: Outcome, reason = '', source: TrafficSource = 'load'): void {
+    const key = `${outcome}|${reason}|${source}`
+    this.validations.set(key, (this.validations.get(key) ?? 0) + 1)
   }
 
   /** Append an event to the feed. */
@@ -168,8 +165,9 @@ export class Telemetry {
   /** Validations as `{ accepted: n, rejected: { expired: n, ... }, ... }`. */
   validationsByOutcome(source: 'load' | 'probe' = 'load'): Record<string, number | Record<string, number>> {
     const out: Record<string, number | Record<string, number>> = {}
-    for (const [key, n] of source === 'probe' ? this.probeValidations : this.validations) {
-      const [outcome = '', reason = ''] = key.split('|')
+    for (const [key, n] of this.validations) {
+      const [outcome = '', reason = '', from = 'load'] = key.split('|')
+      if (from !== source) continue
       if (!reason) {
         out[outcome] = ((out[outcome] as number | undefined) ?? 0) + n
       } else {
@@ -183,7 +181,6 @@ export class Telemetry {
   /** Zero every counter; the event sequence keeps growing so pollers never see a seq twice. */
   reset(): void {
     this.validations.clear()
-    this.probeValidations.clear()
     this.jwksFetches = { ok: 0, failed: 0, byCause: {} }
     this.introspectionCalls = { ok: 0, failed: 0, byStatus: {} }
     this.cacheHits = { jwks: 0, introspection: 0 }

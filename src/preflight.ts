@@ -8,6 +8,7 @@ import { request } from 'undici'
 import { GamedayError } from './errors.ts'
 import type { RsTarget, Targets } from './runtime/types.ts'
 import { registerSecret } from './util/secrets.ts'
+import { clientSecretBasic } from './oauth/client-auth.ts'
 
 const ATTEMPTS = 20
 const RETRY_MS = 250
@@ -52,13 +53,12 @@ export function bearerReason(header: string | string[] | undefined): string | un
 async function mintFor(targets: Targets, rs: RsTarget, signal?: AbortSignal): Promise<string | undefined> {
   const client = targets.clients.find((c) => c.grantTypes.includes('client_credentials') && c.clientSecret && c.scopes.includes(rs.scope) && c.tokenFormat !== 'opaque')
   if (!client?.clientSecret) return undefined
-  const auth = Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.clientSecret)}`).toString('base64')
   const body = new URLSearchParams({ grant_type: 'client_credentials', scope: rs.scope })
   if (rs.audience && rs.audience !== client.audience) body.set('resource', rs.audience)
   const res = await reaching(`the authorization server's token endpoint`, targets.tokenEndpoint, () =>
     request(targets.tokenEndpoint, {
       method: 'POST',
-      headers: { authorization: `Basic ${auth}`, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { authorization: clientSecretBasic(client.clientId, client.clientSecret!), 'content-type': 'application/x-www-form-urlencoded' },
       body: body.toString(),
       signal,
       headersTimeout: 5000,

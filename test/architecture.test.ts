@@ -2,7 +2,10 @@
  * The dependency rules of DESIGN.md's decisions, checked on the sources:
  * leaves (src/errors.ts, src/log.ts, src/util/, src/oauth/) import only
  * leaves; the components (mock-as, mock-rs, jwks-cdn, fault-proxy) import
- * nothing from src/ but leaves; no file under src/faults is a server.
+ * nothing from src/ but leaves; no file under src/faults is a server; the
+ * OAuth module reaches the network only through its transport (so the
+ * probe marking cannot be bypassed), and client_secret_basic is built in
+ * one place.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, relative, resolve, sep } from 'node:path'
@@ -31,6 +34,11 @@ function importsOf(file: string, text = readFileSync(join(ROOT, file), 'utf8')):
     .filter((s) => s.startsWith('.'))
     .map((s) => relative(ROOT, resolve(ROOT, dirname(file), s)).split(sep).join('/'))
 }
+
+/** A direct network call: the global fetch, undici, node:http(s) clients. */
+const NETWORK = /(?<![\w.])fetch\(|from ['"]undici['"]|from ['"]node:https?['"]/
+/** A hand-made `Basic` credentials header (base64 of `id:secret`). */
+const BASIC = /Basic \$\{\s*Buffer\.from\(/
 
 function isLeaf(path: string): boolean {
   return path === 'src/errors.ts' || path === 'src/log.ts' || path.startsWith('src/util/') || path.startsWith('src/oauth/')
@@ -83,9 +91,25 @@ describe('architecture', () => {
     expect(servers).toEqual([])
   })
 
+  it('lets src/oauth reach the network only through transport.ts', () => {
+    const direct = sourcesUnder('src/oauth').filter((f) => f !== 'src/oauth/transport.ts' && NETWORK.test(readFileSync(join(ROOT, f), 'utf8')))
+    expect(direct).toEqual([])
+  })
+
+  it('builds a client_secret_basic header only in src/oauth/client-auth.ts', () => {
+    const files = ['src', ...COMPONENTS, 'bench', 'scripts'].flatMap(sourcesUnder)
+    const own = files.filter((f) => f !== 'src/oauth/client-auth.ts' && BASIC.test(readFileSync(join(ROOT, f), 'utf8')))
+    expect(own).toEqual([])
+  })
+
   it('fails on a violation (the rules are not vacuous)', () => {
     expect(importsOf('mock-as/x.ts', "import { t } from '../src/runtime/types.ts'\n").filter((i) => !isLeaf(i))).toEqual(['src/runtime/types.ts'])
     expect(isLeaf('src/oauth/pkce.ts')).toBe(true)
     expect(isLeaf('src/faults/support.ts')).toBe(false)
+    expect(NETWORK.test("const r = await fetch(url, { method: 'POST' })")).toBe(true)
+    expect(NETWORK.test("import { request } from 'undici'")).toBe(true)
+    expect(NETWORK.test('const r = await transport(req) // fetchTransport() elsewhere')).toBe(false)
+    expect(BASIC.test(['const h = `Basic $', "{Buffer.from(idColonSecret).toString('base64')}`"].join(''))).toBe(true)
+    expect(BASIC.test("headers.authorization = clientSecretBasic(id, secret)")).toBe(false)
   })
 })

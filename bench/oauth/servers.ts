@@ -3,6 +3,7 @@ import type { ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import { spawnServer } from '../lib/spawn.ts'
+import { clientSecretBasic } from '../../src/oauth/client-auth.ts'
 
 const SERVE = fileURLToPath(new URL('../serve.ts', import.meta.url))
 
@@ -61,7 +62,7 @@ export function tokenRequest(info: BenchServer['info']): CannonOpts {
     url: info.tokenEndpoint!,
     method: 'POST',
     headers: {
-      authorization: `Basic ${Buffer.from(`${encodeURIComponent(info.clientId!)}:${encodeURIComponent(info.clientSecret!)}`).toString('base64')}`,
+      authorization: clientSecretBasic(info.clientId!, info.clientSecret!),
       'content-type': 'application/x-www-form-urlencoded',
     },
     body: 'grant_type=client_credentials&scope=orders:read',

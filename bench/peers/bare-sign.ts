@@ -8,6 +8,7 @@ import { createPrivateKey, generateKeyPairSync, randomUUID, sign, timingSafeEqua
 import formbody from '@fastify/formbody'
 import fastify from 'fastify'
 import { importPKCS8, SignJWT } from 'jose'
+import { clientSecretBasic } from '../../src/oauth/client-auth.ts'
 
 export interface BareSign {
   url: string
@@ -25,7 +26,7 @@ export async function startBareSign(mode: 'sync' | 'jose'): Promise<BareSign> {
   const keyObject = createPrivateKey(pem)
   const joseKey = await importPKCS8(pem, 'ES256')
   const header = b64u(JSON.stringify({ alg: 'ES256', typ: 'at+jwt', kid: 'k1' }))
-  const expected = Buffer.from(`Basic ${Buffer.from('svc:svc-secret').toString('base64')}`)
+  const expected = Buffer.from(clientSecretBasic('svc', 'svc-secret'))
   const app = fastify({ logger: false })
   await app.register(formbody)
   app.post('/token', async (req, reply) => {

@@ -5,10 +5,10 @@
  * repeat the one sent to /authorize; a verifier without a challenge is refused
  * (PKCE downgrade, RFC 9700 §4.8.2).
  */
-import { createHash } from 'node:crypto'
 import { audienceFor, checkResources, issueAccessToken, issueRefreshToken, tokenResponse } from '../context.ts'
 import { OAuthError, invalidRequest } from '../oauth-error.ts'
 import type { GrantHandler } from './types.ts'
+import { s256 } from '../../src/oauth/pkce.ts'
 
 const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/
 
@@ -32,8 +32,7 @@ export const authorizationCode: GrantHandler = (ctx, client, params, resources) 
   if (rec.codeChallenge !== undefined) {
     if (verifier === undefined) throw new OAuthError('invalid_grant', 'code_verifier is required (PKCE)')
     if (!VERIFIER.test(verifier)) throw new OAuthError('invalid_grant', 'code_verifier is malformed')
-    const challenge = createHash('sha256').update(verifier).digest('base64url')
-    if (challenge !== rec.codeChallenge) throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge')
+    if (s256(verifier) !== rec.codeChallenge) throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge')
   } else if (verifier !== undefined) {
     throw new OAuthError('invalid_grant', 'code_verifier sent but the authorization request had no code_challenge')
   }

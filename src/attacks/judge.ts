@@ -7,6 +7,7 @@
  */
 import { parseBearerChallenge } from '../oauth/bearer-challenge.ts'
 import { PROBE_HEADER } from '../oauth/probe-traffic.ts'
+import { fetchTransport, headerOf } from '../oauth/transport.ts'
 import { registerSecret, shortHash } from '../util/secrets.ts'
 import type { AttackDefinition, AttackKit, AttackRequest } from './types.ts'
 
@@ -45,7 +46,7 @@ interface Answer {
 }
 
 async function send(url: string, req: AttackRequest, probeId: string, timeoutMs: number, signal: AbortSignal): Promise<Answer> {
-  const headers: Record<string, string> = { [PROBE_HEADER]: probeId }
+  const headers: Record<string, string> = {}
   let target = url
   if (req.via === 'query') {
     const u = new URL(url)
@@ -56,9 +57,8 @@ async function send(url: string, req: AttackRequest, probeId: string, timeoutMs:
   }
   const timer = AbortSignal.timeout(timeoutMs)
   try {
-    const res = await fetch(target, { headers, signal: AbortSignal.any([signal, timer]), redirect: 'manual' })
-    await res.arrayBuffer().catch(() => undefined)
-    const ch = parseBearerChallenge(res.headers.get('www-authenticate'))
+    const res = await fetchTransport({ probe: probeId })({ url: target, method: 'GET', headers, signal: AbortSignal.any([signal, timer]) })
+    const ch = parseBearerChallenge(headerOf(res, 'www-authenticate') ?? null)
     return ch.error === undefined ? { status: res.status } : { status: res.status, challenge: ch.error }
   } catch {
     if (signal.aborted) throw signal.reason ?? new Error('aborted')

@@ -20,7 +20,7 @@
 import { Type } from '@sinclair/typebox'
 import { GamedayError } from '../errors.ts'
 import { probeHeaders } from '../oauth/probe-traffic.ts'
-import { callResource, refreshToken, type TokenResponse, authCodeLogin } from './oauth-client.ts'
+import { callResource, refreshToken, type TokenResponse, authCodeLogin } from '../oauth/client.ts'
 import { endpointsOf, injectFailed, once, pickClient, pickUser, sleep } from './support.ts'
 import { defineFault } from './types.ts'
 
@@ -46,7 +46,7 @@ export const leakedRefreshToken = defineFault({
   needs: () => [],
   async inject(ctx, params, signal) {
     const unit = 'leaked-refresh-token'
-    const ep = endpointsOf(ctx.targets)
+    const ep = endpointsOf(ctx.targets, 'leaked-refresh-token')
     const client = pickClient(ctx.targets, unit, 'refresh_token', params.client)
     const user = pickUser(ctx.targets, unit, params.user)
     const rs = ctx.targets.resourceServers[0]
@@ -124,7 +124,7 @@ export const leakedRefreshToken = defineFault({
             } else attackerState.refresh = undefined
           }
           if (attackerState.access && rs) {
-            const c = await callResource(rs.apiUrl, attackerState.access, stop.signal)
+            const c = await callResource(rs.apiUrl, attackerState.access, stop.signal, ep.transport)
             if (c.status === 200) {
               details.attackerApiCalls = (details.attackerApiCalls as number) + 1
               ctx.emit('attacker.succeeded', { kind: 'api-call', target: rs.name, fault: unit })

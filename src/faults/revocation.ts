@@ -11,7 +11,7 @@
  */
 import { Type } from '@sinclair/typebox'
 import { GamedayError } from '../errors.ts'
-import { clientCredentials, revokeToken } from './oauth-client.ts'
+import { clientCredentials, revokeToken } from '../oauth/client.ts'
 import { endpointsOf, injectFailed, pickClient, requireAs } from './support.ts'
 import { defineFault } from './types.ts'
 
@@ -35,7 +35,7 @@ export const revocation = defineFault({
   async inject(ctx, params, signal) {
     try {
       if (params.by === 'held-tokens') {
-        const ep = endpointsOf(ctx.targets)
+        const ep = endpointsOf(ctx.targets, 'revocation')
         const client = pickClient(ctx.targets, 'revocation', 'client_credentials', params.clientId)
         let revoked = 0
         for (let i = 0; i < params.tokens && !signal.aborted; i++) {

@@ -17,6 +17,7 @@ import { Type } from '@sinclair/typebox'
 import { Duration } from '../scenario/schema.ts'
 import { injectFailed, once, requireAs, requireCdn } from './support.ts'
 import { defineFault } from './types.ts'
+import { PROBE_HEADER } from '../util/component/probe-traffic.ts'
 
 export const staleJwksCdn = defineFault({
   id: 'stale-jwks-cdn',
@@ -49,7 +50,7 @@ export const staleJwksCdn = defineFault({
       })
       // drop whatever the CDN held, then warm it with the pre-rotation set: the old keys now live for a full ttl
       await cdn.purge()
-      await fetch(ctx.targets.rsJwksUri).then((r) => r.arrayBuffer())
+      await fetch(ctx.targets.rsJwksUri, { headers: { [PROBE_HEADER]: 'stale-jwks-cdn' } }).then((r) => r.arrayBuffer())
       if (params.strategy === 'delayed-purge') await cdn.configure({ purgeDelay: params.purgeDelay })
       rotation = await as.rotate({ mode: 'publish-then-sign', leadTime: params.leadTime, retireAfter: '10m' })
       if (params.strategy === 'delayed-purge') purge = await cdn.purge()

@@ -5,7 +5,8 @@
  */
 import { GamedayError } from '../errors.ts'
 import type { AsControl, CdnControl, ClientCredentials, ProxyControl, RsTarget, Targets } from '../runtime/types.ts'
-import type { OAuthClient, OAuthEndpoints } from './oauth-client.ts'
+import type { OAuthClient, OAuthEndpoints } from '../oauth/client.ts'
+import { fetchTransport } from '../oauth/transport.ts'
 
 /** The mock-as chaos handle, or ERR_CAPABILITY_MISSING naming the unit. */
 export function requireAs(targets: Targets, unit: string): AsControl {
@@ -41,8 +42,9 @@ export function once(fn: () => Promise<void>): () => Promise<void> {
 }
 
 /** The OAuth endpoints of the stack. */
-export function endpointsOf(targets: Targets): OAuthEndpoints {
+export function endpointsOf(targets: Targets, unit: string): OAuthEndpoints {
   return {
+    transport: fetchTransport({ probe: unit }),
     issuer: targets.issuer,
     authorizationEndpoint: targets.authorizationEndpoint,
     tokenEndpoint: targets.tokenEndpoint,

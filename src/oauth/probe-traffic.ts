@@ -5,15 +5,16 @@
  * exclude it.
  */
 
-/** The header name; its value is the id of the unit that sent the request. */
-export const PROBE_HEADER = 'x-gameday-probe'
+import { PROBE_HEADER } from '../util/component/probe-traffic.ts'
+
+export { PROBE_HEADER }
 
 /**
  * Headers that mark a request as deliberate traffic of `unit`.
  *
  * @example
  * ```ts
- * await fetch(url, { headers: { ...probeHeaders('jwt-attacks'), authorization: `Bearer ${token}` } })
+ * await send(url, { headers: { ...probeHeaders('jwt-attacks'), authorization: `Bearer ${token}` } })
  * ```
  */
 export function probeHeaders(unit: string): Record<string, string> {

@@ -18,8 +18,9 @@
  */
 import { randomBytes } from 'node:crypto'
 import { Type } from '@sinclair/typebox'
-import { PROBE_HEADER } from '../attacks/judge.ts'
-import { authCodeLogin, clientCredentials, type OAuthClient } from '../faults/oauth-client.ts'
+import { clientSecretBasic } from '../oauth/client-auth.ts'
+import { fetchTransport } from '../oauth/transport.ts'
+import { authCodeLogin, clientCredentials, type OAuthClient } from '../oauth/client.ts'
 import { endpointsOf } from '../faults/support.ts'
 import type { ClientCredentials } from '../runtime/types.ts'
 import { Duration } from '../scenario/schema.ts'
@@ -41,16 +42,18 @@ export interface ExposureFinding {
   throttled?: number
 }
 
-function basic(id: string, secret: string): string {
-  const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+')
-  return `Basic ${Buffer.from(`${enc(id)}:${enc(secret)}`).toString('base64')}`
-}
+const basic = clientSecretBasic
 
 async function introspect(url: string, token: string, authorization: string | undefined, signal: AbortSignal): Promise<{ status: number; active?: boolean }> {
-  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', [PROBE_HEADER]: ID }
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }
   if (authorization) headers.authorization = authorization
-  const res = await fetch(url, { method: 'POST', headers, body: new URLSearchParams({ token }).toString(), signal })
-  const body = (await res.json().catch(() => ({}))) as { active?: unknown }
+  const res = await fetchTransport({ probe: ID })({ url, method: 'POST', headers, body: new URLSearchParams({ token }).toString(), signal })
+  let body: { active?: unknown } = {}
+  try {
+    body = JSON.parse(res.body) as { active?: unknown }
+  } catch {
+    // not JSON: no answer about activity
+  }
   return typeof body.active === 'boolean' ? { status: res.status, active: body.active } : { status: res.status }
 }
 
@@ -71,7 +74,7 @@ export const asExposure = defineProbe({
   async run(ctx, params, signal) {
     const limit = deadline(signal, params.timeout)
     const t = ctx.targets
-    const ep = endpointsOf(t)
+    const ep = endpointsOf(t, 'as-exposure')
     const findings: ExposureFinding[] = []
     const na = (check: ExposureFinding['check'], reason: string) => findings.push({ check, applicable: false, exposed: false, status: 0, reason })
     const confidential = t.clients.filter((c) => c.clientSecret && !c.public)

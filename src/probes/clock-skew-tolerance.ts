@@ -14,7 +14,8 @@
  */
 import { Type } from '@sinclair/typebox'
 import { resolveKnobs } from '../../mock-rs/profiles.ts'
-import { callResource } from '../faults/oauth-client.ts'
+import { callResource } from '../oauth/client.ts'
+import { fetchTransport } from '../oauth/transport.ts'
 import { requireAs } from '../faults/support.ts'
 import type { RsTarget } from '../runtime/types.ts'
 import type { Scenario } from '../scenario/schema.ts'
@@ -22,6 +23,9 @@ import { Duration } from '../scenario/schema.ts'
 import { parseDuration } from '../util/duration.ts'
 import { deadline, mintFor } from './support.ts'
 import { defineProbe } from './types.ts'
+
+// every request of this probe is deliberate traffic (x-gameday-probe)
+const marked = fetchTransport({ probe: 'clock-skew-tolerance' })
 
 /** The clock tolerance an RS declares in its stats, in seconds, when it says. */
 export function declaredToleranceSeconds(stats: Record<string, unknown> | undefined): number | null {
@@ -67,7 +71,7 @@ export const clockSkewTolerance = defineProbe({
       await as.setClockOffset(offset)
       const t = await mintFor(ctx.targets, 'clock-skew-tolerance', rs, { signal: limit.signal })
       if (!t.access_token) throw new Error(`token request failed at offset ${offset}s (${t.error ?? t.status})`)
-      const r = await callResource(rs.apiUrl, t.access_token, limit.signal)
+      const r = await callResource(rs.apiUrl, t.access_token, limit.signal, marked)
       observations.push({ t: ctx.now(), rs: rs.name, offsetSeconds: offset, status: r.status, ...(r.reason ? { reason: r.reason } : {}) })
       return r.status === 200
     }

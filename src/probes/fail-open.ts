@@ -13,12 +13,16 @@
  */
 import { randomBytes } from 'node:crypto'
 import { Type } from '@sinclair/typebox'
-import { callResource } from '../faults/oauth-client.ts'
+import { callResource } from '../oauth/client.ts'
+import { fetchTransport } from '../oauth/transport.ts'
 import { sleep } from '../faults/support.ts'
 import { Duration } from '../scenario/schema.ts'
 import { registerSecret } from '../util/secrets.ts'
 import { deadline } from './support.ts'
 import { defineProbe } from './types.ts'
+
+// every request of this probe is deliberate traffic (x-gameday-probe)
+const marked = fetchTransport({ probe: 'fail-open' })
 
 /** Fail-open acceptances an RS reports in its stats, when it does. */
 export function failOpenFromStats(stats: Record<string, unknown> | undefined): number {
@@ -55,7 +59,7 @@ export const failOpen = defineProbe({
       registerSecret(forged)
       await Promise.all(
         activeTargets.map(async (rs) => {
-          const r = await callResource(rs.apiUrl, forged, limit.signal).catch(() => undefined)
+          const r = await callResource(rs.apiUrl, forged, limit.signal, marked).catch(() => undefined)
           if (!r) return
           sent.set(rs.name, (sent.get(rs.name) ?? 0) + 1)
           if (r.status === 200) {

@@ -14,11 +14,15 @@
  * is then `timeout` with no headline value.
  */
 import { Type } from '@sinclair/typebox'
-import { callResource } from '../faults/oauth-client.ts'
+import { callResource } from '../oauth/client.ts'
+import { fetchTransport } from '../oauth/transport.ts'
 import { jwtHeader, sleep } from '../faults/support.ts'
 import { Duration } from '../scenario/schema.ts'
 import { deadline, mintFor, round } from './support.ts'
 import { defineProbe } from './types.ts'
+
+// every request of this probe is deliberate traffic (x-gameday-probe)
+const marked = fetchTransport({ probe: 'jwks-refresh-latency' })
 
 function kidOf(data: Record<string, unknown> | undefined): string | undefined {
   const v = data?.kid ?? data?.newKid
@@ -72,7 +76,7 @@ export const jwksRefreshLatency = defineProbe({
             rss
               .filter((rs) => !accepted.has(rs.name))
               .map(async (rs) => {
-                const r = await callResource(rs.apiUrl, t.access_token!, limit.signal).catch(() => undefined)
+                const r = await callResource(rs.apiUrl, t.access_token!, limit.signal, marked).catch(() => undefined)
                 const at = ctx.now()
                 if (r?.status === 200) {
                   accepted.set(rs.name, at)

@@ -18,10 +18,11 @@ import { Type } from '@sinclair/typebox'
 import type { JWK } from 'jose'
 import { ATTACK_IDS, attacks } from '../attacks/index.ts'
 import { startAttackerServer } from '../attacks/attacker-server.ts'
-import { type AttackFinding, PROBE_HEADER, runAttack } from '../attacks/judge.ts'
+import { type AttackFinding, runAttack } from '../attacks/judge.ts'
+import { fetchTransport } from '../oauth/transport.ts'
 import type { AttackKit } from '../attacks/types.ts'
 import { GamedayError } from '../errors.ts'
-import { authCodeLogin } from '../faults/oauth-client.ts'
+import { authCodeLogin } from '../oauth/client.ts'
 import { endpointsOf, selectRs } from '../faults/support.ts'
 import { Duration } from '../scenario/schema.ts'
 import { registerSecret } from '../util/secrets.ts'
@@ -36,9 +37,9 @@ export function findingScore(f: AttackFinding): number {
 }
 
 async function fetchJwks(url: string, signal: AbortSignal): Promise<JWK[]> {
-  const res = await fetch(url, { headers: { accept: 'application/json', [PROBE_HEADER]: ID }, signal })
-  if (!res.ok) throw new GamedayError('ERR_PROBE_FAILED', `${ID}: the JWKS at ${url} answered ${res.status}`)
-  const body = (await res.json()) as { keys?: JWK[] }
+  const res = await fetchTransport({ probe: ID })({ url, method: 'GET', headers: { accept: 'application/json' }, signal })
+  if (res.status < 200 || res.status >= 300) throw new GamedayError('ERR_PROBE_FAILED', `${ID}: the JWKS at ${url} answered ${res.status}`)
+  const body = JSON.parse(res.body) as { keys?: JWK[] }
   return Array.isArray(body.keys) ? body.keys : []
 }
 
@@ -80,7 +81,7 @@ export const jwtAttacks = defineProbe({
           const user = ctx.targets.users[0]
           if (!client || !user) return undefined
           const r = await authCodeLogin(
-            endpointsOf(ctx.targets),
+            endpointsOf(ctx.targets, 'jwt-attacks'),
             { clientId: client.clientId, ...(client.clientSecret ? { clientSecret: client.clientSecret } : {}), redirectUri: client.redirectUris[0]! },
             { username: user.username, password: user.password, signal: limit.signal, ...(client.scopes[0] ? { scope: client.scopes[0] } : {}) },
           ).catch(() => undefined)
@@ -93,8 +94,7 @@ export const jwtAttacks = defineProbe({
         breakdown[rs.name] = 0
         const honest = await mintFor(ctx.targets, ID, rs, { resource: true, signal: limit.signal }).catch(() => undefined)
         const token = honest?.access_token
-        const check = token ? await fetch(rs.apiUrl, { headers: { authorization: `Bearer ${token}`, [PROBE_HEADER]: ID }, signal: limit.signal }).catch(() => undefined) : undefined
-        await check?.arrayBuffer().catch(() => undefined)
+        const check = token ? await fetchTransport({ probe: ID })({ url: rs.apiUrl, method: 'GET', headers: { authorization: `Bearer ${token}` }, signal: limit.signal }).catch(() => undefined) : undefined
         if (!token || !check || check.status < 200 || check.status >= 300) {
           unattacked.push(`${rs.name}: ${token ? `an honest token was refused (status ${check?.status ?? 'none'})` : `no honest token (${honest?.error ?? 'token request failed'})`}`)
           breakdown[`${rs.name}.unattacked`] = 1

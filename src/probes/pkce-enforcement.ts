@@ -8,7 +8,8 @@
  * must not pass as "refused".
  */
 import { Type } from '@sinclair/typebox'
-import { authorize, exchangeCode, pkcePair } from '../faults/oauth-client.ts'
+import { authorize, exchangeCode } from '../oauth/client.ts'
+import { pkcePair } from '../oauth/pkce.ts'
 import { endpointsOf, pickClient, pickUser } from '../faults/support.ts'
 import { Duration } from '../scenario/schema.ts'
 import { registerSecret } from '../util/secrets.ts'
@@ -29,7 +30,7 @@ export const pkceEnforcement = defineProbe({
   needs: () => [],
   async run(ctx, params, signal) {
     const limit = deadline(signal, params.timeout)
-    const ep = endpointsOf(ctx.targets)
+    const ep = endpointsOf(ctx.targets, 'pkce-enforcement')
     const client = pickClient(ctx.targets, 'pkce-enforcement', 'authorization_code', params.client)
     const user = pickUser(ctx.targets, 'pkce-enforcement', params.user)
     const scope = ctx.targets.resourceServers[0]?.scope

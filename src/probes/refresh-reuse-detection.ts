@@ -14,7 +14,7 @@
  */
 import { Type } from '@sinclair/typebox'
 import { GamedayError } from '../errors.ts'
-import { authCodeLogin, callResource, refreshToken, type TokenResponse } from '../faults/oauth-client.ts'
+import { authCodeLogin, callResource, refreshToken, type TokenResponse } from '../oauth/client.ts'
 import { endpointsOf, pickClient, pickUser } from '../faults/support.ts'
 import { Duration } from '../scenario/schema.ts'
 import { deadline, round } from './support.ts'
@@ -38,7 +38,7 @@ export const refreshReuseDetection = defineProbe({
   async run(ctx, params, signal) {
     const limit = deadline(signal, params.timeout)
     const unit = 'refresh-reuse-detection'
-    const ep = endpointsOf(ctx.targets)
+    const ep = endpointsOf(ctx.targets, 'refresh-reuse-detection')
     const client = pickClient(ctx.targets, unit, 'refresh_token', params.client)
     const user = pickUser(ctx.targets, unit, params.user)
     const rs = ctx.targets.resourceServers[0]
@@ -92,7 +92,7 @@ export const refreshReuseDetection = defineProbe({
         }
         if (h.at && rs && h.rt) {
           // API calls only count with tokens obtained after detection (a JWT issued before stays valid until exp)
-          const c = await callResource(rs.apiUrl, h.at, limit.signal)
+          const c = await callResource(rs.apiUrl, h.at, limit.signal, ep.transport)
           observations.push({ t: ctx.now(), event: 'attacker.api-call', rs: rs.name, status: c.status })
           if (c.status === 200) attackerSuccesses++
         }

@@ -14,7 +14,7 @@
  */
 import { Type } from '@sinclair/typebox'
 import { GamedayError } from '../errors.ts'
-import { callResource, revokeToken } from '../faults/oauth-client.ts'
+import { callResource, revokeToken } from '../oauth/client.ts'
 import { endpointsOf, pickClient, sleep } from '../faults/support.ts'
 import { Duration } from '../scenario/schema.ts'
 import { deadline, mintFor, round } from './support.ts'
@@ -35,7 +35,7 @@ export const revocationPropagation = defineProbe({
   needs: () => [],
   async run(ctx, params, signal) {
     const limit = deadline(signal, params.timeout)
-    const ep = endpointsOf(ctx.targets)
+    const ep = endpointsOf(ctx.targets, 'revocation-propagation')
     const client = pickClient(ctx.targets, 'revocation-propagation', 'client_credentials', params.client)
     const rss = ctx.targets.resourceServers.filter((r) => params.target === undefined || r.name === params.target)
     const observations: Array<Record<string, unknown>> = []
@@ -46,7 +46,7 @@ export const revocationPropagation = defineProbe({
       rss.map(async (rs) => {
         const t = await mintFor(ctx.targets, 'revocation-propagation', rs, { clientId: params.client, signal: limit.signal })
         if (!t.access_token) throw new GamedayError('ERR_PROBE_FAILED', `revocation-propagation: token request failed (${t.error ?? t.status})`)
-        const before = await callResource(rs.apiUrl, t.access_token, limit.signal)
+        const before = await callResource(rs.apiUrl, t.access_token, limit.signal, ep.transport)
         observations.push({ t: ctx.now(), rs: rs.name, event: 'accepted-before', status: before.status })
         if (before.status !== 200) {
           breakdown[rs.name] = null
@@ -59,7 +59,7 @@ export const revocationPropagation = defineProbe({
         let served = 0
         let rejectedAt: number | undefined
         for (let i = 0; i < 100_000 && !limit.signal.aborted; i++) {
-          const r = await callResource(rs.apiUrl, t.access_token, limit.signal).catch(() => undefined)
+          const r = await callResource(rs.apiUrl, t.access_token, limit.signal, ep.transport).catch(() => undefined)
           if (r?.status === 200) served++
           else if (r?.status === 401) {
             rejectedAt = ctx.now()

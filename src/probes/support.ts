@@ -2,7 +2,7 @@
  * Helpers shared by probes: a deadline signal combining the run's signal with
  * the probe's `timeout`, and a token minter for the RS a probe measures.
  */
-import { clientCredentials, type TokenResponse } from '../faults/oauth-client.ts'
+import { clientCredentials, type TokenResponse } from '../oauth/client.ts'
 import { endpointsOf, pickClient } from '../faults/support.ts'
 import type { RsTarget, Targets } from '../runtime/types.ts'
 import { durationMs } from '../util/duration.ts'
@@ -17,7 +17,7 @@ export function deadline(signal: AbortSignal, timeout: string): { signal: AbortS
 /** Mint a client_credentials token for an RS (its scope; its audience as RFC 8707 resource when asked). */
 export function mintFor(targets: Targets, unit: string, rs: RsTarget | undefined, opts: { clientId?: string; resource?: boolean; signal?: AbortSignal } = {}): Promise<TokenResponse> {
   const client = pickClient(targets, unit, 'client_credentials', opts.clientId)
-  return clientCredentials(endpointsOf(targets), client, {
+  return clientCredentials(endpointsOf(targets, unit), client, {
     ...(rs?.scope ? { scope: rs.scope } : {}),
     ...(opts.resource && rs?.audience ? { resource: rs.audience } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),

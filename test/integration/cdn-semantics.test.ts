@@ -262,7 +262,7 @@ describe('jwks-cdn', () => {
     expect(stats).toMatchObject({ hits: 2, misses: 1, stale: 0, revalidations: 0, originErrors: 0, lastAgeSeconds: 12 })
     expect(stats.entries).toEqual([{ path: '/jwks', ageSeconds: 12, expiresInSeconds: 48 }])
     const metrics = await request(`${cdn.url}/metrics`)
-    expect(await metrics.body.text()).toContain('cdn_requests_total{result="HIT"} 2')
+    expect(await metrics.body.text()).toContain('cdn_requests_total{result="HIT",source="load"} 2')
   })
 
   it('answers bad control input with 400 naming the field', async () => {

@@ -128,6 +128,16 @@ describe('compose pinning and observability config', () => {
     expect(names.size).toBeGreaterThan(8)
     for (const n of names) expect(sources, `metric ${n}`).toContain(`'${n}'`)
   })
+
+  it('leaves deliberate traffic out of every chart of a metric labelled by source (DESIGN.md: probe traffic is marked)', () => {
+    const dashboard = JSON.parse(readFileSync(join(ROOT, 'deploy/grafana/dashboards/oauth-slis.json'), 'utf8')) as {
+      panels: Array<{ targets?: Array<{ expr: string }> }>
+    }
+    const labelled = /\b(mock_as_requests_total|mock_as_request_duration_seconds_bucket|rs_validations_total|rs_fail_open_total|cdn_requests_total|proxy_requests_total)(\{[^}]*\})?/g
+    const uses = dashboard.panels.flatMap((p) => (p.targets ?? []).flatMap((t) => [...t.expr.matchAll(labelled)]))
+    expect(uses.length).toBeGreaterThan(10)
+    for (const m of uses) expect(m[2] ?? '', m[0]).toContain('source!="probe"')
+  })
 })
 
 describeWithTool('promtool', 'the compose Prometheus', () => {

@@ -1,7 +1,7 @@
 import { Value } from '@sinclair/typebox/value'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { faults } from '../../src/faults/index.ts'
-import { callResource, clientCredentials } from '../../src/faults/oauth-client.ts'
+import { callResource, clientCredentials } from '../../src/oauth/client.ts'
 import { endpointsOf, pickClient } from '../../src/faults/support.ts'
 import type { Targets } from '../../src/runtime/types.ts'
 import { startTestStack, type TestStack } from './helpers/stack.ts'
@@ -17,7 +17,7 @@ async function inject(stack: TestStack, id: string, params: Record<string, unkno
 
 async function call(targets: Targets, rsName: string, clientId = 'svc') {
   const rs = targets.resourceServers.find((r) => r.name === rsName)!
-  const t = await clientCredentials(endpointsOf(targets), pickClient(targets, 't', 'client_credentials', clientId), { scope: rs.scope })
+  const t = await clientCredentials(endpointsOf(targets, 't'), pickClient(targets, 't', 'client_credentials', clientId), { scope: rs.scope })
   return { token: t, res: t.access_token ? await callResource(rs.apiUrl, t.access_token) : undefined }
 }
 

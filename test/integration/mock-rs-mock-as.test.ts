@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createAsControl } from '../../mock-as/client.ts'
 import { type ServedAs, serveAs } from '../../mock-as/main.ts'
 import { buildResourceServer, type ResourceServerOptions } from '../../mock-rs/app.ts'
-import { authCodeLogin } from '../../src/faults/oauth-client.ts'
+import { authCodeLogin } from '../../src/oauth/client.ts'
 import type { AsControl } from '../../src/runtime/types.ts'
 
 let extra = 0

@@ -22,7 +22,7 @@ import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { GamedayError } from '../../errors.ts'
 import type { ClientCredentials } from '../../runtime/types.ts'
-import { pkcePair } from './login.ts'
+import { pkcePair } from '../../oauth/pkce.ts'
 import { clientFor, requestToken, rsReason } from './oauth.ts'
 import type { FlowContext, FlowDefinition, VuContext } from './types.ts'
 

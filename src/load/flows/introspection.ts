@@ -9,7 +9,8 @@ import { GamedayError } from '../../errors.ts'
 import type { ClientCredentials, RsTarget } from '../../runtime/types.ts'
 import { TransportError } from '../http.ts'
 import { callRs } from './api-call.ts'
-import { basicAuth, clientFor, mapLimit, requestToken, rsFor } from './oauth.ts'
+import { clientSecretBasic } from '../../oauth/client-auth.ts'
+import { clientFor, mapLimit, requestToken, rsFor } from './oauth.ts'
 import type { FlowDefinition } from './types.ts'
 
 export interface IntrospectionState {
@@ -59,7 +60,7 @@ export const introspection: FlowDefinition<IntrospectionState> = {
       const res = await ctx.http.request({
         url: ctx.targets.introspectionEndpoint!,
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', authorization: basicAuth(rsClient.clientId, rsClient.clientSecret ?? '') },
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', authorization: clientSecretBasic(rsClient.clientId, rsClient.clientSecret ?? '') },
         body: new URLSearchParams({ token, token_type_hint: 'access_token' }).toString(),
         timeoutMs: ctx.timeoutMs,
         signal: vu.signal,

@@ -1,16 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import type { HttpResponse } from '../http.ts'
-import { basicAuth, rsFailure, rsReason } from './oauth.ts'
-import { parseForm, pkcePair } from './login.ts'
-import { createHash } from 'node:crypto'
+import { rsFailure, rsReason } from './oauth.ts'
 
 const res = (status: number, www?: string): HttpResponse => ({ status, headers: www ? { 'www-authenticate': www } : {}, body: '' })
 
 describe('oauth helpers', () => {
-  it('form-urlencodes client id and secret before base64 (RFC 6749 §2.3.1)', () => {
-    expect(basicAuth('svc', 'a b:c')).toBe(`Basic ${Buffer.from('svc:a+b%3Ac').toString('base64')}`)
-  })
-
   it('explains a refusal with a known reason, unknown for a foreign RS', () => {
     expect(rsReason(res(401, 'Bearer error="invalid_token", error_description="expired"'))).toBe('expired')
     expect(rsReason(res(401, 'Bearer error="invalid_token", error_description="The access token expired"'))).toBe('unknown')
@@ -23,16 +17,5 @@ describe('oauth helpers', () => {
     expect(rsFailure(res(401, 'Bearer realm=api, error=invalid_token, error_description=revoked'))).toEqual({ reason: 'revoked', error: 'invalid_token' })
     expect(rsFailure(res(401))).toEqual({ reason: 'unknown' })
     expect(rsFailure(res(204, 'Bearer error="invalid_token"'))).toEqual({})
-  })
-
-  it('makes an S256 PKCE pair', () => {
-    const { verifier, challenge } = pkcePair()
-    expect(verifier).toMatch(/^[A-Za-z0-9_-]{43}$/)
-    expect(challenge).toBe(createHash('sha256').update(verifier).digest('base64url'))
-  })
-
-  it('parses the login form: action, hidden fields, entities', () => {
-    const html = `<form method="post" action="/authorize"><input type="hidden" name="txn" value="t&amp;1"><input type="hidden" name="csrf" value="c2"><input name="username"><input type="password" name="password"><button name="decision" value="approve">ok</button></form>`
-    expect(parseForm(html, 'http://127.0.0.1:9/authorize?x=1')).toEqual({ action: 'http://127.0.0.1:9/authorize', method: 'POST', fields: { txn: 't&1', csrf: 'c2', username: '', password: '' } })
   })
 })

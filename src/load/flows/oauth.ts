@@ -8,6 +8,8 @@
 import type { ClientCredentials, RsTarget, Targets } from '../../runtime/types.ts'
 import { GamedayError } from '../../errors.ts'
 import { parseBearerChallenge } from '../../oauth/bearer-challenge.ts'
+import { postForm } from '../../oauth/token-endpoint.ts'
+import type { Transport } from '../../oauth/transport.ts'
 import { type HttpResponse, TransportError, header } from '../http.ts'
 import type { FlowContext, RecordTags } from './types.ts'
 
@@ -15,12 +17,6 @@ import type { FlowContext, RecordTags } from './types.ts'
 export const RS_REASONS = new Set([
   'expired', 'not_yet_valid', 'bad_signature', 'unknown_kid', 'wrong_aud', 'wrong_iss', 'wrong_typ', 'bad_alg', 'malformed', 'inactive', 'validator_unavailable', 'revoked', 'insufficient_scope',
 ])
-
-/** `Authorization: Basic` for client_secret_basic: id and secret are form-urlencoded first (RFC 6749 §2.3.1). */
-export function basicAuth(clientId: string, secret: string): string {
-  const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+')
-  return `Basic ${Buffer.from(`${enc(clientId)}:${enc(secret)}`).toString('base64')}`
-}
 
 /**
  * Why an RS refused (statuses of 400 and above; both undefined below):
@@ -85,38 +81,33 @@ export interface TokenRequest {
   record?: boolean
 }
 
+/** The engine's HTTP client as the transport of the src/oauth pieces (the flow's timeout on every request). */
+export function engineTransport(ctx: FlowContext): Transport {
+  return (req) => ctx.http.request({ ...req, timeoutMs: ctx.timeoutMs })
+}
+
 /** POST the token endpoint, record `oauth_token`, register the tokens; never throws. */
 export async function requestToken(ctx: FlowContext, req: TokenRequest): Promise<TokenResponse> {
-  const form = new URLSearchParams({ grant_type: req.grant, ...req.form })
-  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }
-  if (req.client.clientSecret) headers.authorization = basicAuth(req.client.clientId, req.client.clientSecret)
-  else form.set('client_id', req.client.clientId)
   const start = ctx.now()
   let out: TokenResponse
   try {
-    const res = await ctx.http.request({ url: ctx.targets.tokenEndpoint, method: 'POST', headers, body: form.toString(), timeoutMs: ctx.timeoutMs, signal: req.signal })
-    let json: Record<string, unknown> | undefined
-    try {
-      json = JSON.parse(res.body) as Record<string, unknown>
-    } catch {
-      json = undefined
-    }
+    const { status, json } = await postForm(engineTransport(ctx), ctx.targets.tokenEndpoint, { grant_type: req.grant, ...req.form }, req.client, req.signal)
     const accessToken = typeof json?.access_token === 'string' ? json.access_token : undefined
     const refreshToken = typeof json?.refresh_token === 'string' ? json.refresh_token : undefined
     if (accessToken) ctx.registerSecret(accessToken)
     if (refreshToken) ctx.registerSecret(refreshToken)
     if (typeof json?.id_token === 'string') ctx.registerSecret(json.id_token)
     const error = typeof json?.error === 'string' ? json.error : undefined
-    const ok = res.status === 200 && accessToken !== undefined
+    const ok = status === 200 && accessToken !== undefined
     out = {
       ok,
-      status: res.status,
+      status,
       json,
       accessToken,
       refreshToken,
       expiresIn: typeof json?.expires_in === 'number' ? json.expires_in : undefined,
       error,
-      reason: ok ? undefined : (error ?? (res.status === 200 ? 'no_access_token' : undefined)),
+      reason: ok ? undefined : (error ?? (status === 200 ? 'no_access_token' : undefined)),
     }
   } catch (err) {
     out = { ok: false, status: 0, reason: err instanceof TransportError ? err.reason : 'transport_error' }
