@@ -19,7 +19,8 @@ const M = { left: 56, right: 24, top: 36, bottom: 44 }
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
 const r1 = (n: number) => Math.round(n * 10) / 10
 const value = (n: number) => (Math.abs(n) >= 100 ? String(Math.round(n)) : String(r1(n)))
-const label = (n: number) => (n >= 1e6 ? `${n / 1e6}M` : n >= 1e3 ? `${n / 1e3}k` : n >= 100 ? String(Math.round(n)) : String(r1(n)))
+const label = (n: number) =>
+  n >= 1e6 ? `${n / 1e6}M` : n >= 1e3 ? `${n / 1e3}k` : n >= 100 ? String(Math.round(n)) : String(r1(n))
 
 /** The SVG text of one curve. */
 export function curveSvg(c: CurveSpec): string {
@@ -37,7 +38,10 @@ export function curveSvg(c: CurveSpec): string {
   const fy = (y: number) => r1(H - M.bottom - (y / top) * (H - M.top - M.bottom))
   const line = pts.map(([x, y]) => `${fx(x)},${fy(y)}`).join(' ')
   const marks = pts
-    .map(([x, y]) => `  <circle cx="${fx(x)}" cy="${fy(y)}" r="3.5"/>\n  <text x="${fx(x)}" y="${r1(fy(y) - 8)}" text-anchor="middle">${esc(value(y))}</text>\n  <text x="${fx(x)}" y="${H - M.bottom + 16}" text-anchor="middle">${esc(label(x))}</text>`)
+    .map(
+      ([x, y]) =>
+        `  <circle cx="${fx(x)}" cy="${fy(y)}" r="3.5"/>\n  <text x="${fx(x)}" y="${r1(fy(y) - 8)}" text-anchor="middle">${esc(value(y))}</text>\n  <text x="${fx(x)}" y="${H - M.bottom + 16}" text-anchor="middle">${esc(label(x))}</text>`,
+    )
     .join('\n')
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" font-family="sans-serif" font-size="11">
   <title>${esc(c.title)}</title>

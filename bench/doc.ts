@@ -20,7 +20,14 @@ export function curveImage(e: BenchEntry): string {
 /** Every curve plot: file name under docs/img/ → SVG text. */
 export function renderCurveImages(file: BenchFile): Record<string, string> {
   const out: Record<string, string> = {}
-  for (const e of file.entries) if (e.curve) out[curveImage(e)] = curveSvg({ title: e.name.split(' (')[0]!, x: e.curve.x, y: e.curve.y, points: e.curve.points })
+  for (const e of file.entries)
+    if (e.curve)
+      out[curveImage(e)] = curveSvg({
+        title: e.name.split(' (')[0]!,
+        x: e.curve.x,
+        y: e.curve.y,
+        points: e.curve.points,
+      })
   return out
 }
 

@@ -63,7 +63,8 @@ export function spread(xs: readonly number[]): number {
   return m ? (Math.max(...xs) - Math.min(...xs)) / Math.abs(m) : 0
 }
 
-const fmt = (n: number | null, digits = 2) => (n === null || Number.isNaN(n) ? '—' : Math.abs(n) >= 100 ? String(Math.round(n)) : n.toFixed(digits))
+const fmt = (n: number | null, digits = 2) =>
+  n === null || Number.isNaN(n) ? '—' : Math.abs(n) >= 100 ? String(Math.round(n)) : n.toFixed(digits)
 
 /** The reruns since the full run, as said above the table. */
 function reruns(file: BenchFile): string {
@@ -75,7 +76,8 @@ function reruns(file: BenchFile): string {
 /** The table printed at the end and written into the README. */
 export function renderTable(file: BenchFile): string {
   const rows = file.entries.map(
-    (e) => `| ${e.name} | ${fmt(e.value)} ${e.unit} | ±${Math.round(e.spread * 100)}% | ${e.peer ?? '—'} | ${e.peerValue === null ? '—' : `${fmt(e.peerValue)} ${e.unit}`} | ${fmt(e.ratio)} | ${e.target} | ${e.skipped ? `skipped: ${e.skipped.replace(/\|/g, '\\|')}` : e.pass ? 'pass' : '**fail**'} |`,
+    (e) =>
+      `| ${e.name} | ${fmt(e.value)} ${e.unit} | ±${Math.round(e.spread * 100)}% | ${e.peer ?? '—'} | ${e.peerValue === null ? '—' : `${fmt(e.peerValue)} ${e.unit}`} | ${fmt(e.ratio)} | ${e.target} | ${e.skipped ? `skipped: ${e.skipped.replace(/\|/g, '\\|')}` : e.pass ? 'pass' : '**fail**'} |`,
   )
   return [
     `Measured ${file.date.slice(0, 10)} on ${file.cpus} cores, Node ${file.node}${file.totalSeconds ? ` in ${Math.round(file.totalSeconds)} s (target: under 1200 s)` : ''}${reruns(file)}; medians of the repeats shown, spread = (max−min)/median.`,
@@ -92,29 +94,53 @@ async function main(): Promise<void> {
   const only = onlyAt >= 0 ? args[onlyAt + 1] : undefined
   if (onlyAt >= 0 && !only) throw new Error('--only needs a group or a benchmark name (see bench/benchmarks.ts)')
   const quick = args.includes('--quick')
-  if (quick && args.includes('--update')) throw new Error('--quick measures too little to replace rows of latest.json: drop --update or --quick')
+  if (quick && args.includes('--update'))
+    throw new Error('--quick measures too little to replace rows of latest.json: drop --update or --quick')
   if (quick && !only) throw new Error('--quick checks the harness of one group: add --only GROUP')
   // `--only peers,curves`: several groups or ids at once
   const wanted = only?.split(',').filter(Boolean) ?? []
   const selected = benchmarks.filter((b) => !only || wanted.some((w) => b.group === w || b.id.includes(w)))
-  if (selected.length === 0) throw new Error(`--only ${only}: no benchmark matches (groups: ${[...new Set(benchmarks.map((b) => b.group))].join(', ')}; ids: ${benchmarks.map((b) => b.id).join(', ')})`)
+  if (selected.length === 0)
+    throw new Error(
+      `--only ${only}: no benchmark matches (groups: ${[...new Set(benchmarks.map((b) => b.group))].join(', ')}; ids: ${benchmarks.map((b) => b.id).join(', ')})`,
+    )
   if (args.includes('--install-peers')) await installPeers()
   const entries: BenchEntry[] = []
   const started = Date.now()
   for (const b of selected) {
     const t = Date.now()
     const repeats = quick ? 1 : b.repeats
-    process.stderr.write(`bench ${b.id}: running (${repeats} repeat${repeats > 1 ? 's' : ''}${quick ? ', quick' : ''})...\n`)
+    process.stderr.write(
+      `bench ${b.id}: running (${repeats} repeat${repeats > 1 ? 's' : ''}${quick ? ', quick' : ''})...\n`,
+    )
     try {
       const produced = await b.run(repeats, { quick })
       for (const e of produced) entries.push({ ...e, command: `npm run bench -- --only ${b.id}`, repeats })
     } catch (err) {
       process.stderr.write(`bench ${b.id}: failed: ${(err as Error).stack ?? err}\n`)
-      entries.push({ name: b.id, unit: '', value: Number.NaN, spread: 0, peer: null, peerValue: null, ratio: null, target: 'runs', pass: false, command: `npm run bench -- --only ${b.id}`, repeats: 0 })
+      entries.push({
+        name: b.id,
+        unit: '',
+        value: Number.NaN,
+        spread: 0,
+        peer: null,
+        peerValue: null,
+        ratio: null,
+        target: 'runs',
+        pass: false,
+        command: `npm run bench -- --only ${b.id}`,
+        repeats: 0,
+      })
     }
     process.stderr.write(`bench ${b.id}: done in ${Math.round((Date.now() - t) / 1000)} s\n`)
   }
-  const file: BenchFile = { date: new Date().toISOString(), node: process.version, cpus: cpus().length, totalSeconds: Math.round((Date.now() - started) / 1000), entries }
+  const file: BenchFile = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: cpus().length,
+    totalSeconds: Math.round((Date.now() - started) / 1000),
+    entries,
+  }
   const dir = fileURLToPath(new URL('./results/', import.meta.url))
   await mkdir(dir, { recursive: true })
   if (!only) await writeFile(`${dir}latest.json`, `${JSON.stringify(file, null, 2)}\n`)
@@ -126,10 +152,14 @@ async function main(): Promise<void> {
     const merged: BenchEntry[] = []
     for (const e of latest.entries) {
       if (!rerun.has(e.command)) merged.push(e)
-      else if (!merged.some((m) => m.command === e.command)) merged.push(...entries.filter((n) => n.command === e.command))
+      else if (!merged.some((m) => m.command === e.command))
+        merged.push(...entries.filter((n) => n.command === e.command))
     }
     for (const e of entries) if (!merged.includes(e)) merged.push(e)
-    const updates = [...(latest.updates ?? (latest.updated ? [latest.updated] : [])).filter((u) => u.only !== only), { date: file.date, only }]
+    const updates = [
+      ...(latest.updates ?? (latest.updated ? [latest.updated] : [])).filter((u) => u.only !== only),
+      { date: file.date, only },
+    ]
     const { updated: _old, ...rest } = latest
     await writeFile(`${dir}latest.json`, `${JSON.stringify({ ...rest, entries: merged, updates }, null, 2)}\n`)
   }

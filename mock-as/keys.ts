@@ -53,7 +53,13 @@ function generate(alg: Alg): { privateKey: KeyObject; publicKey: KeyObject } {
 const b64u = (buf: Buffer | string) => Buffer.from(buf).toString('base64url')
 
 /** The digest and key options node:crypto's `sign` and `verify` take for one alg. */
-function cryptoArgs(alg: Alg, key: KeyObject): [digest: string | null, key: KeyObject | { key: KeyObject; dsaEncoding?: 'ieee-p1363'; padding?: number; saltLength?: number }] {
+function cryptoArgs(
+  alg: Alg,
+  key: KeyObject,
+): [
+  digest: string | null,
+  key: KeyObject | { key: KeyObject; dsaEncoding?: 'ieee-p1363'; padding?: number; saltLength?: number },
+] {
   switch (alg) {
     case 'ES256':
       return ['sha256', { key, dsaEncoding: 'ieee-p1363' }]
@@ -134,7 +140,16 @@ export class KeyStore {
     const kid = b64u(randomBytes(9))
     const jwk = publicKey.export({ format: 'jwk' }) as Record<string, unknown>
     const publicJwk = { ...jwk, kid, alg: declaredAlg, use: 'sig' }
-    const key: SigningKey = { kid, signAlg, declaredAlg, privateKey, publicKey, publicJwk, published: false, createdAt: this.clock() }
+    const key: SigningKey = {
+      kid,
+      signAlg,
+      declaredAlg,
+      privateKey,
+      publicKey,
+      publicJwk,
+      published: false,
+      createdAt: this.clock(),
+    }
     this.keys.set(kid, key)
     return key
   }
@@ -183,7 +198,12 @@ export class KeyStore {
     const k = this.signing
     const header: Record<string, unknown> = { alg: k.signAlg, kid: k.kid }
     if (typ !== null) header.typ = typ
-    return new PendingJwt(`${b64u(JSON.stringify(header))}.${b64u(JSON.stringify(payload))}`, k.signAlg, k.privateKey, k.kid)
+    return new PendingJwt(
+      `${b64u(JSON.stringify(header))}.${b64u(JSON.stringify(payload))}`,
+      k.signAlg,
+      k.privateKey,
+      k.kid,
+    )
   }
 
   /**
@@ -196,16 +216,31 @@ export class KeyStore {
     const parts = token.split('.')
     if (parts.length !== 3) return undefined
     try {
-      const header = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8')) as { kid?: unknown; alg?: unknown; typ?: unknown }
+      const header = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8')) as {
+        kid?: unknown
+        alg?: unknown
+        typ?: unknown
+      }
       if (typeof header.kid !== 'string') return undefined
       // only what this AS issues as an access token is one: not an ID-token-shaped or typ-less JWT it also signed
-      if (typeof header.typ !== 'string' || header.typ.toLowerCase().replace(/^application\//, '') !== this.typ.toLowerCase()) return undefined
+      if (
+        typeof header.typ !== 'string' ||
+        header.typ.toLowerCase().replace(/^application\//, '') !== this.typ.toLowerCase()
+      )
+        return undefined
       const key = this.keys.get(header.kid)
       if (!key || header.alg !== key.signAlg) return undefined
-      const ok = verifyBytes(key.signAlg, key.publicKey, Buffer.from(`${parts[0]}.${parts[1]}`), Buffer.from(parts[2]!, 'base64url'))
+      const ok = verifyBytes(
+        key.signAlg,
+        key.publicKey,
+        Buffer.from(`${parts[0]}.${parts[1]}`),
+        Buffer.from(parts[2]!, 'base64url'),
+      )
       if (!ok) return undefined
       const payload = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as unknown
-      return payload && typeof payload === 'object' && !Array.isArray(payload) ? (payload as Record<string, unknown>) : undefined
+      return payload && typeof payload === 'object' && !Array.isArray(payload)
+        ? (payload as Record<string, unknown>)
+        : undefined
     } catch {
       return undefined
     }
@@ -234,7 +269,13 @@ export class KeyStore {
   private switchTo(k: SigningKey, mode: string): void {
     const old = this.signingKid
     this.signingKid = k.kid
-    this.events.emit('signing_key.changed', { oldKid: old, newKid: k.kid, alg: k.signAlg, published: k.published, mode })
+    this.events.emit('signing_key.changed', {
+      oldKid: old,
+      newKid: k.kid,
+      alg: k.signAlg,
+      published: k.published,
+      mode,
+    })
   }
 
   private later(ms: number, fn: () => void): void {
@@ -262,7 +303,8 @@ export class KeyStore {
     const retireMs = req.retireAfter === undefined ? 600_000 : durationMs(req.retireAfter)
     const unpublishedMs = req.unpublishedFor === undefined ? 15_000 : durationMs(req.unpublishedFor)
     const reqAlg = req.alg as Alg | undefined
-    if (reqAlg !== undefined && !ALGS.includes(reqAlg)) throw new RangeError(`alg: must be one of ${ALGS.join(', ')} (got ${JSON.stringify(req.alg)})`)
+    if (reqAlg !== undefined && !ALGS.includes(reqAlg))
+      throw new RangeError(`alg: must be one of ${ALGS.join(', ')} (got ${JSON.stringify(req.alg)})`)
     switch (mode) {
       case 'publish-then-sign': {
         const k = this.create(reqAlg ?? this.alg, reqAlg ?? this.alg)
@@ -301,7 +343,9 @@ export class KeyStore {
         return { oldKid: old.kid, newKid: k.kid, publishAt: now, signAt: now }
       }
       default:
-        throw new RangeError(`mode: must be one of publish-then-sign, sign-before-publish, drop-old-early, wrong-alg (got ${JSON.stringify(mode)})`)
+        throw new RangeError(
+          `mode: must be one of publish-then-sign, sign-before-publish, drop-old-early, wrong-alg (got ${JSON.stringify(mode)})`,
+        )
     }
   }
 
@@ -338,4 +382,5 @@ export class KeyStore {
 }
 
 /** Public key from a JWK (tests and clients). */
-export const publicKeyFromJwk = (jwk: Record<string, unknown>): KeyObject => createPublicKey({ key: jwk as never, format: 'jwk' })
+export const publicKeyFromJwk = (jwk: Record<string, unknown>): KeyObject =>
+  createPublicKey({ key: jwk as never, format: 'jwk' })

@@ -11,27 +11,65 @@ const Duration = (description: string, def: string) =>
 
 export const RsKnobsSchema = Type.Object(
   {
-    mode: Type.Union([Type.Literal('jwt'), Type.Literal('introspection')], { default: 'jwt', description: 'local JWT validation against the JWKS, or RFC 7662 introspection' }),
+    mode: Type.Union([Type.Literal('jwt'), Type.Literal('introspection')], {
+      default: 'jwt',
+      description: 'local JWT validation against the JWKS, or RFC 7662 introspection',
+    }),
     jwksCacheMaxAge: Duration('how long a fetched key set is used before it is fetched again', '10m'),
-    refetchOnUnknownKid: Type.Boolean({ default: true, description: 'fetch the key set again when a token names a kid it does not hold' }),
+    refetchOnUnknownKid: Type.Boolean({
+      default: true,
+      description: 'fetch the key set again when a token names a kid it does not hold',
+    }),
     refetchCooldown: Duration('minimum time between two key-set fetches caused by unknown kids', '30s'),
     fetchTimeout: Duration('timeout of a JWKS or introspection call', '5s'),
     staleIfError: Type.Boolean({ default: false, description: 'keep using the last key set when a JWKS fetch fails' }),
     clockTolerance: Duration('tolerance applied to exp and nbf', '0s'),
     checkAudience: Type.Boolean({ default: true, description: 'require aud to contain the RS audience' }),
     checkIssuer: Type.Boolean({ default: true, description: 'require iss to be the issuer the RS trusts' }),
-    requireExp: Type.Boolean({ default: true, description: 'refuse a JWT without exp (RFC 9068 §2.2 makes it required)' }),
-    checkScope: Type.Boolean({ default: true, description: 'answer 403 insufficient_scope when the token lacks the route\'s scope (RFC 6750 §3.1)' }),
-    allowJwtTyp: Type.Boolean({ default: false, description: 'also accept typ "JWT" or no typ, besides "at+jwt" (RFC 9068 §4 wants at+jwt)' }),
-    checkTokenType: Type.Boolean({ default: true, description: 'introspection: refuse a token whose token_type is present and not an access token (a refresh token sent as a bearer token)' }),
-    allowQueryToken: Type.Boolean({ default: false, description: 'accept ?access_token= in the query (RFC 6750 §2.3; RFC 9700 §4.3.2 and FAPI 2.0 forbid it), answered with Cache-Control: private' }),
-    algorithms: Type.Array(Type.String(), { default: ['ES256', 'RS256', 'PS256', 'EdDSA'], description: 'accepted JWS algorithms (never none, never HS*)' }),
+    requireExp: Type.Boolean({
+      default: true,
+      description: 'refuse a JWT without exp (RFC 9068 §2.2 makes it required)',
+    }),
+    checkScope: Type.Boolean({
+      default: true,
+      description: "answer 403 insufficient_scope when the token lacks the route's scope (RFC 6750 §3.1)",
+    }),
+    allowJwtTyp: Type.Boolean({
+      default: false,
+      description: 'also accept typ "JWT" or no typ, besides "at+jwt" (RFC 9068 §4 wants at+jwt)',
+    }),
+    checkTokenType: Type.Boolean({
+      default: true,
+      description:
+        'introspection: refuse a token whose token_type is present and not an access token (a refresh token sent as a bearer token)',
+    }),
+    allowQueryToken: Type.Boolean({
+      default: false,
+      description:
+        'accept ?access_token= in the query (RFC 6750 §2.3; RFC 9700 §4.3.2 and FAPI 2.0 forbid it), answered with Cache-Control: private',
+    }),
+    algorithms: Type.Array(Type.String(), {
+      default: ['ES256', 'RS256', 'PS256', 'EdDSA'],
+      description: 'accepted JWS algorithms (never none, never HS*)',
+    }),
     introspectionCacheTtl: Duration('how long an introspection result is cached (never past exp); 0s disables', '0s'),
     cacheNegativeResults: Type.Boolean({ default: false, description: 'also cache active:false answers' }),
-    honourRetryAfter: Type.Boolean({ default: false, description: 'after a 429 or 503, do not call the validator again before Retry-After' }),
-    singleFlight: Type.Boolean({ default: false, description: 'coalesce identical in-flight introspections into one call' }),
-    failOpen: Type.Boolean({ default: false, description: 'INSECURE: accept tokens when introspection fails (for detection only)' }),
-    failureStatus: Type.Union([Type.Literal(401), Type.Literal(503)], { default: 401, description: 'status when the validator is unavailable: 503 + Retry-After (resilient) or 401 (storm-prone)' }),
+    honourRetryAfter: Type.Boolean({
+      default: false,
+      description: 'after a 429 or 503, do not call the validator again before Retry-After',
+    }),
+    singleFlight: Type.Boolean({
+      default: false,
+      description: 'coalesce identical in-flight introspections into one call',
+    }),
+    failOpen: Type.Boolean({
+      default: false,
+      description: 'INSECURE: accept tokens when introspection fails (for detection only)',
+    }),
+    failureStatus: Type.Union([Type.Literal(401), Type.Literal(503)], {
+      default: 401,
+      description: 'status when the validator is unavailable: 503 + Retry-After (resilient) or 401 (storm-prone)',
+    }),
   },
   { additionalProperties: false },
 )

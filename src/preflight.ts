@@ -33,7 +33,7 @@ export async function reaching<T>(what: string, url: string, call: () => Promise
   try {
     return await call()
   } catch (cause) {
-    const code = (cause as { code?: string }).code ?? ((cause as { cause?: { code?: string } }).cause?.code)
+    const code = (cause as { code?: string }).code ?? (cause as { cause?: { code?: string } }).cause?.code
     const why = code ? UNREACHABLE[code] : undefined
     if (!why) throw cause
     throw new GamedayError('ERR_TARGET_UNREACHABLE', `${what} at ${url}: ${why} (${code})`, {
@@ -51,14 +51,23 @@ export function bearerReason(header: string | string[] | undefined): string | un
 }
 
 async function mintFor(targets: Targets, rs: RsTarget, signal?: AbortSignal): Promise<string | undefined> {
-  const client = targets.clients.find((c) => c.grantTypes.includes('client_credentials') && c.clientSecret && c.scopes.includes(rs.scope) && c.tokenFormat !== 'opaque')
+  const client = targets.clients.find(
+    (c) =>
+      c.grantTypes.includes('client_credentials') &&
+      c.clientSecret &&
+      c.scopes.includes(rs.scope) &&
+      c.tokenFormat !== 'opaque',
+  )
   if (!client?.clientSecret) return undefined
   const body = new URLSearchParams({ grant_type: 'client_credentials', scope: rs.scope })
   if (rs.audience && rs.audience !== client.audience) body.set('resource', rs.audience)
   const res = await reaching(`the authorization server's token endpoint`, targets.tokenEndpoint, () =>
     request(targets.tokenEndpoint, {
       method: 'POST',
-      headers: { authorization: clientSecretBasic(client.clientId, client.clientSecret!), 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        authorization: clientSecretBasic(client.clientId, client.clientSecret!),
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       body: body.toString(),
       signal,
       headersTimeout: 5000,
@@ -66,7 +75,10 @@ async function mintFor(targets: Targets, rs: RsTarget, signal?: AbortSignal): Pr
   )
   const json = (await res.body.json().catch(() => ({}))) as { access_token?: string; error?: string }
   if (res.statusCode !== 200 || !json.access_token) {
-    throw new GamedayError('ERR_PREFLIGHT_INCOMPATIBLE', `preflight: the token endpoint refused client ${client.clientId} (status ${res.statusCode}, error ${json.error ?? 'none'})`)
+    throw new GamedayError(
+      'ERR_PREFLIGHT_INCOMPATIBLE',
+      `preflight: the token endpoint refused client ${client.clientId} (status ${res.statusCode}, error ${json.error ?? 'none'})`,
+    )
   }
   registerSecret(json.access_token)
   return json.access_token
@@ -77,14 +89,23 @@ async function mintFor(targets: Targets, rs: RsTarget, signal?: AbortSignal): Pr
  * for this issuer, with the admin token given; otherwise its AS faults would
  * fail mid-run.
  */
-export async function checkAsControl(url: string, issuer: string, state: () => Promise<Record<string, unknown>>): Promise<void> {
-  const hint = 'give the base URL of a mock-as (`oauth-gameday serve as` prints it) and its admin token (`--admin-token`, or the ADMIN_TOKEN of its container) as { env: NAME }'
+export async function checkAsControl(
+  url: string,
+  issuer: string,
+  state: () => Promise<Record<string, unknown>>,
+): Promise<void> {
+  const hint =
+    'give the base URL of a mock-as (`oauth-gameday serve as` prints it) and its admin token (`--admin-token`, or the ADMIN_TOKEN of its container) as { env: NAME }'
   let s: Record<string, unknown>
   try {
     s = await state()
   } catch (cause) {
     const why = (cause as Error).message.replace(/^mock-as /, '')
-    throw new GamedayError('ERR_PREFLIGHT_INCOMPATIBLE', `preflight: the authorization server's control URL ${url} is not a mock-as control API it can use (${why})`, { cause, hint })
+    throw new GamedayError(
+      'ERR_PREFLIGHT_INCOMPATIBLE',
+      `preflight: the authorization server's control URL ${url} is not a mock-as control API it can use (${why})`,
+      { cause, hint },
+    )
   }
   const seen = typeof s?.issuer === 'string' ? s.issuer.replace(/\/$/, '') : undefined
   if (seen !== issuer.replace(/\/$/, '')) {
@@ -107,19 +128,24 @@ export async function preflightCheck(targets: Targets, signal?: AbortSignal): Pr
     const res = await request(discovery, { signal, headersTimeout: 5000 })
     await res.body.dump()
   })
-  if (targets.externalAsControl && targets.control.as) await checkAsControl(targets.externalAsControl, targets.issuer, () => targets.control.as!.state())
+  if (targets.externalAsControl && targets.control.as)
+    await checkAsControl(targets.externalAsControl, targets.issuer, () => targets.control.as!.state())
   for (const rs of targets.resourceServers) {
     const what = `resource server ${rs.name}`
     const token = await mintFor(targets, rs, signal)
     if (!token) {
       // no client can mint for it: at least check something answers there (any HTTP status will do)
-      await reaching(what, rs.apiUrl, async () => (await request(rs.apiUrl, { signal, headersTimeout: 5000 })).body.dump())
+      await reaching(what, rs.apiUrl, async () =>
+        (await request(rs.apiUrl, { signal, headersTimeout: 5000 })).body.dump(),
+      )
       continue
     }
     let last = ''
     for (let i = 0; i < ATTEMPTS; i++) {
       signal?.throwIfAborted()
-      const res = await reaching(what, rs.apiUrl, () => request(rs.apiUrl, { headers: { authorization: `Bearer ${token}` }, signal, headersTimeout: 5000 }))
+      const res = await reaching(what, rs.apiUrl, () =>
+        request(rs.apiUrl, { headers: { authorization: `Bearer ${token}` }, signal, headersTimeout: 5000 }),
+      )
       await res.body.dump()
       if (res.statusCode >= 200 && res.statusCode < 300) {
         last = ''
@@ -132,9 +158,13 @@ export async function preflightCheck(targets: Targets, signal?: AbortSignal): Pr
       await new Promise((r) => setTimeout(r, RETRY_MS))
     }
     if (last) {
-      throw new GamedayError('ERR_PREFLIGHT_INCOMPATIBLE', `preflight: resource server ${rs.name} refused a fresh token from ${targets.issuer} (${last})`, {
-        hint: 'align accessTokenTyp, audience and scope between the AS and this RS before the game day',
-      })
+      throw new GamedayError(
+        'ERR_PREFLIGHT_INCOMPATIBLE',
+        `preflight: resource server ${rs.name} refused a fresh token from ${targets.issuer} (${last})`,
+        {
+          hint: 'align accessTokenTyp, audience and scope between the AS and this RS before the game day',
+        },
+      )
     }
   }
 }

@@ -19,7 +19,15 @@ export async function engineCpuCurve(rates: readonly number[], seconds = 4): Pro
     await runEngine(fixture.url, '/hello', rates[0]!, 2) // the server's JIT and the worker's files, unmeasured
     const out: EngineCpuPoint[] = []
     for (const rate of rates) {
-      const run = await runEngine(fixture.url, '/hello', rate, seconds + 1, HIGH_RATE_LOAD.flow, undefined, HIGH_RATE_LOAD.plan)
+      const run = await runEngine(
+        fixture.url,
+        '/hello',
+        rate,
+        seconds + 1,
+        HIGH_RATE_LOAD.flow,
+        undefined,
+        HIGH_RATE_LOAD.plan,
+      )
       out.push({ rate, achieved: Math.round(run.rate(1, seconds + 1)), cpuUsPerRequest: run.cpuUsPerRequest })
     }
     return out

@@ -36,7 +36,14 @@ export function syntheticRecord(minutes: number): RunRecord {
       { metric: 'oauth_token', rate: 50, latencyMs: jitter },
       { metric: 'rs_request', tags: { target: 'rs1' }, rate: 200, latencyMs: jitter },
       { metric: 'rs_request', tags: { target: 'rs2' }, rate: 200, latencyMs: jitter },
-      { metric: 'rs_request', tags: { target: 'rs1', status: '401', reason: 'unknown_kid' }, failed: true, from: Math.floor(s / 3), to: Math.floor(s / 3) + 30, rate: 20 },
+      {
+        metric: 'rs_request',
+        tags: { target: 'rs1', status: '401', reason: 'unknown_kid' },
+        failed: true,
+        from: Math.floor(s / 3),
+        to: Math.floor(s / 3) + 30,
+        rate: 20,
+      },
       { metric: 'introspection', rate: 20, latencyMs: jitter },
     ],
   })
@@ -54,7 +61,12 @@ export async function recordSize(minutes: number): Promise<RecordSizePoint> {
       if (f.name.endsWith('.html')) htmlBytes = n
     }
   }
-  return { minutes, recordBytesPerMinute: Math.round(Buffer.byteLength(JSON.stringify(record)) / minutes), reportBytesPerMinute: Math.round(report / minutes), htmlBytes }
+  return {
+    minutes,
+    recordBytesPerMinute: Math.round(Buffer.byteLength(JSON.stringify(record)) / minutes),
+    reportBytesPerMinute: Math.round(report / minutes),
+    htmlBytes,
+  }
 }
 
 /** Median ms from navigation to every chart drawn, for the HTML report of a `minutes` record; `null` without Chromium. */
@@ -63,7 +75,10 @@ export async function htmlTimeToCharts(minutes: number, loads = 3): Promise<numb
   const record = syntheticRecord(minutes)
   const [file] = await reporters.html!.render(record, scoreRun(record, [], []))
   const dir = mkdtempSync(join(tmpdir(), 'bench-report-'))
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  })
   try {
     const path = join(dir, 'report.html')
     writeFileSync(path, file!.content)
@@ -72,7 +87,11 @@ export async function htmlTimeToCharts(minutes: number, loads = 3): Promise<numb
       const page = await browser.newPage({ viewport: { width: 1200, height: 900 } })
       const t = performance.now()
       await page.goto(pathToFileURL(path).href, { waitUntil: 'commit' })
-      await page.waitForFunction(() => Array.isArray((window as unknown as { __charts?: unknown[] }).__charts), undefined, { timeout: 30_000 })
+      await page.waitForFunction(
+        () => Array.isArray((window as unknown as { __charts?: unknown[] }).__charts),
+        undefined,
+        { timeout: 30_000 },
+      )
       times.push(performance.now() - t)
       await page.close()
     }

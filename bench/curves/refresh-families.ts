@@ -42,7 +42,19 @@ export function refreshFamilies(families: number): FamilyFigures {
   for (let i = 0; i < families; i++) {
     const grant = store.newGrant(randomUUID(), 'spa', `user-${i % 1000}`)
     const jti = randomUUID()
-    store.access.set(jti, { key: jti, jti, format: 'jwt', clientId: 'spa', sub: grant.sub, scope: 'orders:read', aud: 'https://api.example', iat: nowSec, exp: nowSec + 300, grantId: grant.id, revoked: false })
+    store.access.set(jti, {
+      key: jti,
+      jti,
+      format: 'jwt',
+      clientId: 'spa',
+      sub: grant.sub,
+      scope: 'orders:read',
+      aud: 'https://api.example',
+      iat: nowSec,
+      exp: nowSec + 300,
+      grantId: grant.id,
+      revoked: false,
+    })
     grant.accessKeys.add(jti)
     issueRefreshToken(ctx, grant, 'orders:read', 'https://api.example')
   }
@@ -50,7 +62,10 @@ export function refreshFamilies(families: number): FamilyFigures {
   nowSec += 86_400 + 60
   store.sweep(nowSec * 1000)
   const after = settle()
-  if (store.refresh.size || store.grants.size || store.access.size) throw new Error(`sweep left ${store.refresh.size} refresh tokens, ${store.grants.size} grants, ${store.access.size} access records`)
+  if (store.refresh.size || store.grants.size || store.access.size)
+    throw new Error(
+      `sweep left ${store.refresh.size} refresh tokens, ${store.grants.size} grants, ${store.access.size} access records`,
+    )
   const held = full.heapUsed - base.heapUsed
   const mb = (b: number) => Math.round(b / 1e5) / 10
   return {

@@ -41,13 +41,25 @@ function childrenRssKb(): number {
 }
 
 export async function stackSize(n: number): Promise<StackSizeFigures> {
-  const stack = withDefaults<StackConfig>(StackSection, { authorizationServer: {}, resourceServers: Array.from({ length: n }, (_, i) => ({ name: `rs${i + 1}`, profile: 'resilient' })) })
+  const stack = withDefaults<StackConfig>(StackSection, {
+    authorizationServer: {},
+    resourceServers: Array.from({ length: n }, (_, i) => ({ name: `rs${i + 1}`, profile: 'resilient' })),
+  })
   const t = performance.now()
-  const started = await runtimes.process!.start(stack, { signal: new AbortController().signal, log: silentLogger, seed: 1 })
+  const started = await runtimes.process!.start(stack, {
+    signal: new AbortController().signal,
+    log: silentLogger,
+    seed: 1,
+  })
   const startMs = performance.now() - t
   try {
     const mb = (kb: number) => Math.round(kb / 102.4) / 10
-    return { rs: n, startMs: Math.round(startMs), harnessRssMb: Math.round(process.memoryUsage().rss / 1e5) / 10, childrenRssMb: mb(childrenRssKb()) }
+    return {
+      rs: n,
+      startMs: Math.round(startMs),
+      harnessRssMb: Math.round(process.memoryUsage().rss / 1e5) / 10,
+      childrenRssMb: mb(childrenRssKb()),
+    }
   } finally {
     await started.stop()
   }

@@ -16,8 +16,16 @@ export interface MeasuredRun {
 }
 
 /** Spawn `cmd args` under the CPU wrapper; killed after `timeoutMs` (every load loop here is bounded, this is the backstop). */
-export async function runMeasured(cmd: string, args: readonly string[], opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<MeasuredRun> {
-  const child = spawn(process.execPath, [WRAPPER, cmd, ...args], { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] })
+export async function runMeasured(
+  cmd: string,
+  args: readonly string[],
+  opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<MeasuredRun> {
+  const child = spawn(process.execPath, [WRAPPER, cmd, ...args], {
+    cwd: opts.cwd,
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+  })
   let stdout = ''
   let stderr = ''
   let report = ''
@@ -35,6 +43,17 @@ export async function runMeasured(cmd: string, args: readonly string[], opts: { 
   const timer = setTimeout(() => child.kill('SIGTERM'), opts.timeoutMs ?? 120_000)
   const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)))
   clearTimeout(timer)
-  const r = (report.trim() ? JSON.parse(report.trim().split('\n').pop()!) : {}) as { error?: string; cpuMs?: number; wallMs?: number }
-  return { code, stdout, stderr, cpuMs: r.cpuMs ?? Number.NaN, wallMs: r.wallMs ?? Number.NaN, notFound: r.error === 'not-found' }
+  const r = (report.trim() ? JSON.parse(report.trim().split('\n').pop()!) : {}) as {
+    error?: string
+    cpuMs?: number
+    wallMs?: number
+  }
+  return {
+    code,
+    stdout,
+    stderr,
+    cpuMs: r.cpuMs ?? Number.NaN,
+    wallMs: r.wallMs ?? Number.NaN,
+    notFound: r.error === 'not-found',
+  }
 }

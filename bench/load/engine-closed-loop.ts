@@ -21,13 +21,33 @@ if (!target || !(vus >= 1) || !(seconds > 0)) {
   process.exit(2)
 }
 const url = new URL(target)
-const flow = { flow: 'api-call', executor: 'constant-vus', vus, timeUnit: '1s', preAllocatedVUs: vus, startTime: '0s', clients: 1, timeout: '10s', startRate: 0 } as FlowConfig
-const result = await engines.embedded!.run({ duration: `${seconds}s`, warmup: '0s', gracefulStop: '2s', connections: vus, flows: [flow] }, fixtureTargets(url.origin, url.pathname), {
-  signal: new AbortController().signal,
-  seed: 1,
-})
+const flow = {
+  flow: 'api-call',
+  executor: 'constant-vus',
+  vus,
+  timeUnit: '1s',
+  preAllocatedVUs: vus,
+  startTime: '0s',
+  clients: 1,
+  timeout: '10s',
+  startRate: 0,
+} as FlowConfig
+const result = await engines.embedded!.run(
+  { duration: `${seconds}s`, warmup: '0s', gracefulStop: '2s', connections: vus, flows: [flow] },
+  fixtureTargets(url.origin, url.pathname),
+  {
+    signal: new AbortController().signal,
+    seed: 1,
+  },
+)
 const rs = result.series.filter((s) => s.metric === 'rs_request')
 const all = seriesWindow(rs, 0, Number.MAX_SAFE_INTEGER)
-const failed = seriesWindow(rs.filter((s) => s.failed), 0, Number.MAX_SAFE_INTEGER).count
-process.stdout.write(`${JSON.stringify({ requests: all.count - failed, failed, durationS: seconds, p99Ms: percentileMs(all.histogram, 99) })}\n`)
+const failed = seriesWindow(
+  rs.filter((s) => s.failed),
+  0,
+  Number.MAX_SAFE_INTEGER,
+).count
+process.stdout.write(
+  `${JSON.stringify({ requests: all.count - failed, failed, durationS: seconds, p99Ms: percentileMs(all.histogram, 99) })}\n`,
+)
 process.exit(0)

@@ -20,7 +20,16 @@ export interface StallFigures {
   missing: Partial<Record<LoadGenerator['id'], string>>
 }
 
-export async function benchPeersStall(opts: { rate?: number; warmS?: number; durationS?: number; connections?: number; generators?: readonly LoadGenerator[]; log?: (l: string) => void } = {}): Promise<StallFigures> {
+export async function benchPeersStall(
+  opts: {
+    rate?: number
+    warmS?: number
+    durationS?: number
+    connections?: number
+    generators?: readonly LoadGenerator[]
+    log?: (l: string) => void
+  } = {},
+): Promise<StallFigures> {
   const rate = opts.rate ?? 200
   const warmS = opts.warmS ?? 2
   const durationS = opts.durationS ?? 10
@@ -40,7 +49,9 @@ export async function benchPeersStall(opts: { rate?: number; warmS?: number; dur
     try {
       const r = await g.paced(`${fixture.url}/stall`, { rate, seconds: warmS + durationS, connections })
       out.runs[g.id] = r
-      log(`  peers-stall ${g.label}: p99 ${r.p99Ms.toFixed(1)} ms at ${Math.round(r.rps)} req/s achieved (aimed ${rate})`)
+      log(
+        `  peers-stall ${g.label}: p99 ${r.p99Ms.toFixed(1)} ms at ${Math.round(r.rps)} req/s achieved (aimed ${rate})`,
+      )
     } finally {
       await fixture.stop()
     }

@@ -80,9 +80,18 @@ export async function benchPeers(
         if (r > 0 && (opts.firstRepeatOnly ?? ['artillery']).includes(g.id)) continue
         const short = await g.run(url, { connections, seconds: shortS })
         const long = await g.run(url, { connections, seconds: shortS + seconds })
-        const sample: PeerSample = { rps: long.rps, p99Ms: long.p99Ms, cpuUsPerRequest: marginalCpuUs(short, long), errors: long.errors, long, short }
+        const sample: PeerSample = {
+          rps: long.rps,
+          p99Ms: long.p99Ms,
+          cpuUsPerRequest: marginalCpuUs(short, long),
+          errors: long.errors,
+          long,
+          short,
+        }
         ;(figures.samples[g.id] ??= []).push(sample)
-        log(`  peers ${r + 1}/${repeats} ${g.label}: ${Math.round(sample.rps)} req/s, p99 ${sample.p99Ms.toFixed(1)} ms, ${sample.cpuUsPerRequest.toFixed(1)} µs CPU/request (${long.cpuMs} − ${short.cpuMs} ms over ${long.requests} − ${short.requests} requests)${sample.errors ? `, ${sample.errors} errors` : ''}`)
+        log(
+          `  peers ${r + 1}/${repeats} ${g.label}: ${Math.round(sample.rps)} req/s, p99 ${sample.p99Ms.toFixed(1)} ms, ${sample.cpuUsPerRequest.toFixed(1)} µs CPU/request (${long.cpuMs} − ${short.cpuMs} ms over ${long.requests} − ${short.requests} requests)${sample.errors ? `, ${sample.errors} errors` : ''}`,
+        )
       }
     }
   } finally {

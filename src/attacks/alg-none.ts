@@ -22,7 +22,10 @@ export const algNone = defineAttack({
       applicable: true,
       requests: [
         { variant: 'alg none (jose UnsecuredJWT)', token: new UnsecuredJWT(claims).encode() },
-        ...['none', 'None', 'NONE', 'nOnE'].map((alg) => ({ variant: `alg ${alg}, empty signature`, token: joinJwt({ ...base, alg }, claims, '') })),
+        ...['none', 'None', 'NONE', 'nOnE'].map((alg) => ({
+          variant: `alg ${alg}, empty signature`,
+          token: joinJwt({ ...base, alg }, claims, ''),
+        })),
         { variant: 'alg none, original signature kept', token: joinJwt({ ...base, alg: 'none' }, claims, sig) },
       ],
     }

@@ -32,7 +32,8 @@ export async function startAttackerServer(): Promise<AttackerServer & AsyncDispo
     fetches += 1
     const path = (req.url ?? '/').split('?')[0]
     if (path === '/jwks.json') res.writeHead(200, { 'content-type': 'application/json' }).end(jwks)
-    else if (path === '/cert.pem') res.writeHead(200, { 'content-type': 'application/pem-certificate-chain' }).end(ATTACKER_CERT_PEM)
+    else if (path === '/cert.pem')
+      res.writeHead(200, { 'content-type': 'application/pem-certificate-chain' }).end(ATTACKER_CERT_PEM)
     else res.writeHead(404).end()
   })
   server.keepAliveTimeout = 1000

@@ -16,7 +16,10 @@ export const embeddedJwk = defineAttack({
     const claims = claimsFor(kit.honest, kit.issuer, kit.rs.audience, kit.rs.scope)
     const { publicJwk, privateKey, kid } = kit.attacker
     const asKid = splitJwt(kit.honest)?.header.kid
-    const sign = (k: unknown) => new SignJWT(claims).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: String(k), jwk: publicJwk }).sign(privateKey)
+    const sign = (k: unknown) =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: String(k), jwk: publicJwk })
+        .sign(privateKey)
     const requests = [{ variant: 'jwk header, attacker kid', token: await sign(kid) }]
     if (typeof asKid === 'string') requests.push({ variant: 'jwk header, the AS kid', token: await sign(asKid) })
     return { applicable: true, requests }

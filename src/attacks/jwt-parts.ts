@@ -11,7 +11,8 @@ export interface JwtParts {
   signature: string
 }
 
-const json = (part: string): Record<string, unknown> => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>
+const json = (part: string): Record<string, unknown> =>
+  JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>
 
 /** The parts of a compact JWS; undefined when it is not one (an opaque token). */
 export function splitJwt(token: string): JwtParts | undefined {
@@ -44,5 +45,14 @@ export function claimsFor(honest: string, issuer: string, audience: string, scop
   const parts = splitJwt(honest)
   if (parts) return parts.payload
   const now = epoch()
-  return { iss: issuer, aud: audience, scope, sub: 'gameday-probe', client_id: 'gameday-probe', iat: now, nbf: now, exp: now + 300 }
+  return {
+    iss: issuer,
+    aud: audience,
+    scope,
+    sub: 'gameday-probe',
+    client_id: 'gameday-probe',
+    iat: now,
+    nbf: now,
+    exp: now + 300,
+  }
 }

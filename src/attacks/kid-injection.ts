@@ -26,7 +26,10 @@ export const kidInjection = defineAttack({
     ]
     return {
       applicable: true,
-      requests: cases.map(([variant, kid, secret]) => ({ variant, token: hs256({ alg: 'HS256', typ: 'at+jwt', kid }, claims, secret) })),
+      requests: cases.map(([variant, kid, secret]) => ({
+        variant,
+        token: hs256({ alg: 'HS256', typ: 'at+jwt', kid }, claims, secret),
+      })),
     }
   },
 })

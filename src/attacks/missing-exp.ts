@@ -12,6 +12,9 @@ export const missingExp = defineAttack({
   refs: ['RFC 9068 §2.2', 'RFC 9068 §4'],
   async build(kit) {
     if (!kit.mint) return { applicable: false, reason: NO_MINT }
-    return { applicable: true, requests: [{ variant: 'no exp claim', token: await kit.mint({ claims: forRs(kit, { exp: null }) }) }] }
+    return {
+      applicable: true,
+      requests: [{ variant: 'no exp claim', token: await kit.mint({ claims: forRs(kit, { exp: null }) }) }],
+    }
   },
 })

@@ -13,6 +13,14 @@ export const notYetValid = defineAttack({
   async build(kit) {
     if (!kit.mint) return { applicable: false, reason: NO_MINT }
     const now = epoch()
-    return { applicable: true, requests: [{ variant: 'nbf an hour ahead', token: await kit.mint({ claims: forRs(kit, { iat: now, nbf: now + 3600, exp: now + 7200 }) }) }] }
+    return {
+      applicable: true,
+      requests: [
+        {
+          variant: 'nbf an hour ahead',
+          token: await kit.mint({ claims: forRs(kit, { iat: now, nbf: now + 3600, exp: now + 7200 }) }),
+        },
+      ],
+    }
   },
 })

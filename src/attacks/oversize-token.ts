@@ -17,6 +17,9 @@ export const oversizeToken = defineAttack({
     const parts = splitJwt(kit.honest)
     const header = parts?.header ?? { alg: 'ES256', typ: 'at+jwt' }
     const payload = { ...claimsFor(kit.honest, kit.issuer, kit.rs.audience, kit.rs.scope), pad: 'A'.repeat(SIZE) }
-    return { applicable: true, requests: [{ variant: '100 kB payload', token: joinJwt(header, payload, parts?.signature ?? '') }] }
+    return {
+      applicable: true,
+      requests: [{ variant: '100 kB payload', token: joinJwt(header, payload, parts?.signature ?? '') }],
+    }
   },
 })

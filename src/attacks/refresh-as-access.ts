@@ -12,7 +12,8 @@ export const refreshAsAccess = defineAttack({
   refs: ['RFC 7662 §2.2', 'RFC 6749 §1.5', 'RFC 9700 §4.14'],
   async build(kit) {
     const refresh = await kit.refreshToken()
-    if (!refresh) return { applicable: false, reason: 'no client with the refresh_token grant and no user to log in with' }
+    if (!refresh)
+      return { applicable: false, reason: 'no client with the refresh_token grant and no user to log in with' }
     return { applicable: true, requests: [{ variant: 'refresh token as bearer', token: refresh }] }
   },
 })

@@ -25,7 +25,10 @@ export const tamperedSignature = defineAttack({
       applicable: true,
       requests: [
         { variant: 'signature altered', token: joinJwt(parts.header, parts.payload, flip(parts.signature)) },
-        { variant: 'payload altered (sub admin, scope widened), signature kept', token: joinJwt(parts.header, wider, parts.signature) },
+        {
+          variant: 'payload altered (sub admin, scope widened), signature kept',
+          token: joinJwt(parts.header, wider, parts.signature),
+        },
       ],
     }
   },

@@ -14,13 +14,21 @@ export const typConfusion = defineAttack({
   refs: ['RFC 9068 §4', 'RFC 8725 §3.11'],
   async build(kit) {
     if (!kit.mint) return { applicable: false, reason: NO_MINT }
-    const idToken = forRs(kit, { nonce: 'gameday', auth_time: epoch(), azp: 'gameday-probe', at_hash: 'AAAAAAAAAAAAAAAAAAAAAA' })
+    const idToken = forRs(kit, {
+      nonce: 'gameday',
+      auth_time: epoch(),
+      azp: 'gameday-probe',
+      at_hash: 'AAAAAAAAAAAAAAAAAAAAAA',
+    })
     return {
       applicable: true,
       requests: [
         { variant: 'typ JWT', token: await kit.mint({ claims: forRs(kit, {}), typ: 'JWT' }) },
         { variant: 'no typ', token: await kit.mint({ claims: forRs(kit, {}), typ: null }) },
-        { variant: 'ID-token-shaped (typ JWT, nonce, auth_time, azp)', token: await kit.mint({ claims: idToken, typ: 'JWT' }) },
+        {
+          variant: 'ID-token-shaped (typ JWT, nonce, auth_time, azp)',
+          token: await kit.mint({ claims: idToken, typ: 'JWT' }),
+        },
       ],
     }
   },

@@ -19,7 +19,12 @@ export const unknownKidFlood = defineAttack({
     const requests = []
     for (let i = 0; i < kit.floodCount; i++) {
       const kid = `gameday-${randomBytes(6).toString('hex')}`
-      requests.push({ variant: `random kid ${i + 1}/${kit.floodCount}`, token: await new SignJWT(claims).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid }).sign(kit.attacker.privateKey) })
+      requests.push({
+        variant: `random kid ${i + 1}/${kit.floodCount}`,
+        token: await new SignJWT(claims)
+          .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid })
+          .sign(kit.attacker.privateKey),
+      })
     }
     return { applicable: true, countsRefetches: true, requests }
   },

@@ -13,6 +13,14 @@ export const wrongAudience = defineAttack({
   refs: ['RFC 9068 §4', 'RFC 8725 §3.9', 'RFC 8707 §2'],
   async build(kit) {
     if (!kit.mint) return { applicable: false, reason: NO_MINT }
-    return { applicable: true, requests: [{ variant: 'aud https://other-api.gameday.invalid', token: await kit.mint({ claims: forRs(kit, { aud: 'https://other-api.gameday.invalid' }) }) }] }
+    return {
+      applicable: true,
+      requests: [
+        {
+          variant: 'aud https://other-api.gameday.invalid',
+          token: await kit.mint({ claims: forRs(kit, { aud: 'https://other-api.gameday.invalid' }) }),
+        },
+      ],
+    }
   },
 })

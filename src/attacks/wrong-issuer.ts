@@ -13,6 +13,14 @@ export const wrongIssuer = defineAttack({
   refs: ['RFC 9068 §4', 'RFC 8725 §3.8'],
   async build(kit) {
     if (!kit.mint) return { applicable: false, reason: NO_MINT }
-    return { applicable: true, requests: [{ variant: 'iss https://attacker.gameday.invalid', token: await kit.mint({ claims: forRs(kit, { iss: 'https://attacker.gameday.invalid' }) }) }] }
+    return {
+      applicable: true,
+      requests: [
+        {
+          variant: 'iss https://attacker.gameday.invalid',
+          token: await kit.mint({ claims: forRs(kit, { iss: 'https://attacker.gameday.invalid' }) }),
+        },
+      ],
+    }
   },
 })

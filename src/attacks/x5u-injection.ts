@@ -16,7 +16,13 @@ export const x5uInjection = defineAttack({
   async build(kit) {
     const claims = claimsFor(kit.honest, kit.issuer, kit.rs.audience, kit.rs.scope)
     const key = await importPKCS8(ATTACKER_CERT_KEY_PEM, 'ES256')
-    const token = await new SignJWT(claims).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', x5u: kit.attacker.x5uUrl }).sign(key)
-    return { applicable: true, watchesAttackerUrl: true, requests: [{ variant: 'x5u to the attacker certificate', token }] }
+    const token = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', x5u: kit.attacker.x5uUrl })
+      .sign(key)
+    return {
+      applicable: true,
+      watchesAttackerUrl: true,
+      requests: [{ variant: 'x5u to the attacker certificate', token }],
+    }
   },
 })

@@ -8,18 +8,30 @@ describe('exitCodeFor', () => {
     expect(exitCodeFor({ status: 'aborted', abortedBy: 'slo', pass: false })).toBe(99)
     expect(exitCodeFor({ status: 'aborted', abortedBy: 'steady-state', pass: false })).toBe(108)
     expect(exitCodeFor({ status: 'interrupted', pass: false })).toBe(105)
-    expect(exitCodeFor({ status: 'errored', error: { code: 'ERR_COMPONENT_EXITED', message: 'mock-as exited' }, pass: false })).toBe(103)
-    expect(exitCodeFor({ status: 'errored', error: { code: 'ERR_LOAD_ENGINE_FAILED', message: 'x' }, pass: false })).toBe(103)
+    expect(
+      exitCodeFor({
+        status: 'errored',
+        error: { code: 'ERR_COMPONENT_EXITED', message: 'mock-as exited' },
+        pass: false,
+      }),
+    ).toBe(103)
+    expect(
+      exitCodeFor({ status: 'errored', error: { code: 'ERR_LOAD_ENGINE_FAILED', message: 'x' }, pass: false }),
+    ).toBe(103)
   })
 
   it('keeps 104 for a plan found unrunnable during start-up, and 1 for an error nobody raised on purpose', () => {
-    expect(exitCodeFor({ status: 'errored', error: { code: 'ERR_ENV_K6_NOT_FOUND', message: 'no k6' }, pass: false })).toBe(104)
+    expect(
+      exitCodeFor({ status: 'errored', error: { code: 'ERR_ENV_K6_NOT_FOUND', message: 'no k6' }, pass: false }),
+    ).toBe(104)
     expect(exitCodeFor({ status: 'errored', error: { code: 'ERR_INTERNAL', message: 'boom' }, pass: false })).toBe(1)
     expect(exitCodeFor({ status: 'errored', pass: false })).toBe(1)
   })
 
   it('never lets an errored run look like a broken SLO, even when the SLOs held', () => {
-    expect(exitCodeFor({ status: 'errored', error: { code: 'ERR_RUNTIME_START_FAILED', message: 'x' }, pass: true })).toBe(103)
+    expect(
+      exitCodeFor({ status: 'errored', error: { code: 'ERR_RUNTIME_START_FAILED', message: 'x' }, pass: true }),
+    ).toBe(103)
   })
 })
 

@@ -35,13 +35,22 @@ export function exitCodeFor(outcome: RunOutcomeFacts): number {
     case 'errored': {
       const code = outcome.error?.code
       if (code === undefined || !Object.hasOwn(errorCodes, code)) return ExitCode.internal
-      return errorCodes[code as keyof typeof errorCodes].exit === ExitCode.invalidInput ? ExitCode.invalidInput : ExitCode.harnessErrored
+      return errorCodes[code as keyof typeof errorCodes].exit === ExitCode.invalidInput
+        ? ExitCode.invalidInput
+        : ExitCode.harnessErrored
     }
   }
 }
 
 /** Worst first: interrupted, a bug, the harness errored, refused, steady state deviated, an SLO broke, success. */
-const SEVERITY: readonly number[] = [ExitCode.aborted, ExitCode.internal, ExitCode.harnessErrored, ExitCode.invalidInput, ExitCode.steadyStateDeviated, ExitCode.sloBreached]
+const SEVERITY: readonly number[] = [
+  ExitCode.aborted,
+  ExitCode.internal,
+  ExitCode.harnessErrored,
+  ExitCode.invalidInput,
+  ExitCode.steadyStateDeviated,
+  ExitCode.sloBreached,
+]
 
 /**
  * The exit code of several runs: the worst one, in the order 105 > 1 > 103 > 104 > 108 > 99 > 0.

@@ -2,7 +2,17 @@ import { describe, expect, it } from 'vitest'
 import type { RunProgress } from '../runner/run.ts'
 import { createProgress } from './progress.ts'
 
-const p = (elapsedMs: number): RunProgress => ({ phase: 'timeline', elapsedMs, totalMs: 90_000, rate: 49.6, p95: 12.4, errorRate: 0.02, droppedIterations: 0, activeFaults: ['bad-key-rotation'], slos: { M3: false, M1: null } })
+const p = (elapsedMs: number): RunProgress => ({
+  phase: 'timeline',
+  elapsedMs,
+  totalMs: 90_000,
+  rate: 49.6,
+  p95: 12.4,
+  errorRate: 0.02,
+  droppedIterations: 0,
+  activeFaults: ['bad-key-rotation'],
+  slos: { M3: false, M1: null },
+})
 
 describe('progress', () => {
   it('prints a plain line at most every 5 s without a TTY', () => {
@@ -18,7 +28,9 @@ describe('progress', () => {
     pr.update(p(6000))
     pr.done()
     expect(lines).toHaveLength(3)
-    expect(lines[0]).toContain('bkr timeline 0ms / 1m30s | rate 49.6/s p95 12ms errors 2.0% | faults bad-key-rotation | slos M3 BROKEN M1 …')
+    expect(lines[0]).toContain(
+      'bkr timeline 0ms / 1m30s | rate 49.6/s p95 12ms errors 2.0% | faults bad-key-rotation | slos M3 BROKEN M1 …',
+    )
     expect(lines[2]).toContain('6s / 1m30s')
   })
 
@@ -46,11 +58,18 @@ describe('progress', () => {
 
   it('shows the probes of the timeline running and done when the runner reports them', () => {
     const block: string[] = []
-    createProgress('bkr', { tty: true, write: (s) => block.push(s) }).update({ ...p(12_000), phase: 'recovery', probes: { running: ['jwks-refresh-latency'], done: 1, total: 2 } })
+    createProgress('bkr', { tty: true, write: (s) => block.push(s) }).update({
+      ...p(12_000),
+      phase: 'recovery',
+      probes: { running: ['jwks-refresh-latency'], done: 1, total: 2 },
+    })
     expect(block[0]).toContain('bkr  recovery  12s / 1m30s')
     expect(block[0]).toContain('  probes jwks-refresh-latency running, 1/2 done\n')
     const plain: string[] = []
-    createProgress('bkr', { tty: false, write: (s) => plain.push(s) }).update({ ...p(12_000), probes: { running: [], done: 2, total: 2 } })
+    createProgress('bkr', { tty: false, write: (s) => plain.push(s) }).update({
+      ...p(12_000),
+      probes: { running: [], done: 2, total: 2 },
+    })
     expect(plain[0]).toContain('| probes 2/2 done |')
   })
 

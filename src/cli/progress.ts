@@ -38,7 +38,10 @@ function sloText(slos: RunProgress['slos']): string {
 
 /** The progress as lines (shared by both modes). */
 export function progressLines(id: string, p: LiveProgress): string[] {
-  const probes = p.probes && p.probes.total > 0 ? `  probes ${p.probes.running.length > 0 ? `${p.probes.running.join(', ')} running, ` : ''}${p.probes.done}/${p.probes.total} done` : undefined
+  const probes =
+    p.probes && p.probes.total > 0
+      ? `  probes ${p.probes.running.length > 0 ? `${p.probes.running.join(', ')} running, ` : ''}${p.probes.done}/${p.probes.total} done`
+      : undefined
   return [
     `${id}  ${p.phase}  ${formatDuration(p.elapsedMs)} / ${formatDuration(p.totalMs)}`,
     `  rate ${p.rate.toFixed(1)}/s  p95 ${Math.round(p.p95)}ms  errors ${pct(p.errorRate)}${p.droppedIterations > 0 ? `  dropped ${p.droppedIterations}` : ''}`,
@@ -70,7 +73,12 @@ export function createProgress(id: string, options: ProgressOptions = {}): Progr
   }
   let last: number | undefined
   let pending: LiveProgress | undefined
-  const line = (p: LiveProgress) => write(`${progressLines(id, p).map((l) => l.trim().replace(/\s+/g, ' ')).join(' | ')}\n`)
+  const line = (p: LiveProgress) =>
+    write(
+      `${progressLines(id, p)
+        .map((l) => l.trim().replace(/\s+/g, ' '))
+        .join(' | ')}\n`,
+    )
   return {
     update(p) {
       const t = now()

@@ -11,10 +11,14 @@ export function smokePlan(scenario: Scenario): Scenario {
   const s = smoke(scenario, (id) => parseDuration(faults[id]?.defaultDuration ?? ''))
   const issues = checkRules(s)
   if (issues.length > 0) {
-    throw new GamedayError('ERR_SCENARIO_INVALID', `${scenario.id}: the --smoke plan (a quarter of its length) breaks the scenario rules`, {
-      details: issues.map((i) => `${i.path.join('.')}: ${i.message}`),
-      hint: 'run it without --smoke, or lengthen the parts named so a quarter of them still fits',
-    })
+    throw new GamedayError(
+      'ERR_SCENARIO_INVALID',
+      `${scenario.id}: the --smoke plan (a quarter of its length) breaks the scenario rules`,
+      {
+        details: issues.map((i) => `${i.path.join('.')}: ${i.message}`),
+        hint: 'run it without --smoke, or lengthen the parts named so a quarter of them still fits',
+      },
+    )
   }
   return s
 }

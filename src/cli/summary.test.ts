@@ -17,14 +17,25 @@ const twoRs = () =>
     series: [
       { metric: 'rs_request', tags: { target: 'orders' }, rate: 50 },
       { metric: 'rs_request', tags: { target: 'billing' }, rate: 40 },
-      { metric: 'rs_request', tags: { target: 'billing', status: '503', reason: 'validator_unavailable' }, failed: true, rate: 10, from: 4, to: 8 },
+      {
+        metric: 'rs_request',
+        tags: { target: 'billing', status: '503', reason: 'validator_unavailable' },
+        failed: true,
+        rate: 10,
+        from: 4,
+        to: 8,
+      },
     ],
   })
 
 describe('end-of-run summary', () => {
   it('prints the SLO table, the broken SLO with its why, and per RS the worst RS first', () => {
     const record = twoRs()
-    const verdict = scoreRun(record, [{ id: 'M3', objective: 'rate<0.01', window: 'run', severity: 'critical' } as never], [])
+    const verdict = scoreRun(
+      record,
+      [{ id: 'M3', objective: 'rate<0.01', window: 'run', severity: 'critical' } as never],
+      [],
+    )
     const text = formatRunSummary(record, verdict, slos)
     expect(text).toMatch(/SLO\s+objective\s+window\s+measured\s+status\s+per RS/)
     expect(text).toMatch(/M3\s+rate<0.01\s+run\s+\d+\.\d%\s+FAIL\s+billing \d+\.\d% ✗, orders 0\.0% *$/m)
@@ -33,7 +44,14 @@ describe('end-of-run summary', () => {
   })
 
   it('says a run errored with its code and hint, never that an SLO broke', () => {
-    const record = { ...twoRs(), status: 'errored' as const, error: { code: 'ERR_TARGET_UNREACHABLE', message: 'resource server billing at http://127.0.0.1:9/api: connection refused (ECONNREFUSED)' } }
+    const record = {
+      ...twoRs(),
+      status: 'errored' as const,
+      error: {
+        code: 'ERR_TARGET_UNREACHABLE',
+        message: 'resource server billing at http://127.0.0.1:9/api: connection refused (ECONNREFUSED)',
+      },
+    }
     const verdict = scoreRun(record, [], [])
     const text = formatRunSummary(record, verdict, slos)
     expect(text).toContain('the run errored: ERR_TARGET_UNREACHABLE: resource server billing at http://127.0.0.1:9/api')
@@ -43,7 +61,11 @@ describe('end-of-run summary', () => {
 
   it('has no per-RS column with one RS', () => {
     const record = buildRecord({ series: [{ metric: 'rs_request', rate: 10 }] })
-    const text = formatRunSummary(record, scoreRun(record, [{ id: 'M3', objective: 'rate<0.01', window: 'run', severity: 'critical' } as never], []), slos)
+    const text = formatRunSummary(
+      record,
+      scoreRun(record, [{ id: 'M3', objective: 'rate<0.01', window: 'run', severity: 'critical' } as never], []),
+      slos,
+    )
     expect(text).not.toContain('per RS')
     expect(text).toMatch(/M3\s+rate<0.01\s+run\s+0\.0%\s+pass$/m)
   })

@@ -26,7 +26,11 @@ function shown(score: SloScore): string {
 export { PER_RS_SLOS }
 
 /** Per-RS measured values of an RS-measured SLO, worst first ("billing 16.3%, orders 0.0%"): the score's own breakdown, else computed. */
-export function perRs(record: RunRecord, score: SloScore, def: SloDefinition): Array<{ rs: string; text: string; pass: boolean }> {
+export function perRs(
+  record: RunRecord,
+  score: SloScore,
+  def: SloDefinition,
+): Array<{ rs: string; text: string; pass: boolean }> {
   const threshold = parseThreshold(score.objective)
   const rows = score.perRs ?? scorePerRs(record, def, threshold, score.windowMs)
   return rows.map((r) => ({ rs: r.rs, text: shownValue(threshold, r.measured), pass: r.pass }))
@@ -48,14 +52,31 @@ export function formatRunSummary(record: RunRecord, verdict: Verdict, slos: Reco
   const several = record.targets.resourceServers.length > 1
   const rows = verdict.slos.map((s) => {
     const def = slos[s.id]
-    const rsCol = several && !s.target && def && PER_RS_SLOS.has(s.id) && !s.noData ? perRs(record, s, def).map((r) => `${r.rs} ${r.text}${r.pass ? '' : ' ✗'}`).join(', ') : (s.target ?? '')
-    return [s.target ? `${s.id}@${s.target}` : s.id, s.objective, s.window, shown(s), sloStatus(s), ...(several ? [rsCol] : [])]
+    const rsCol =
+      several && !s.target && def && PER_RS_SLOS.has(s.id) && !s.noData
+        ? perRs(record, s, def)
+            .map((r) => `${r.rs} ${r.text}${r.pass ? '' : ' ✗'}`)
+            .join(', ')
+        : (s.target ?? '')
+    return [
+      s.target ? `${s.id}@${s.target}` : s.id,
+      s.objective,
+      s.window,
+      shown(s),
+      sloStatus(s),
+      ...(several ? [rsCol] : []),
+    ]
   })
   lines.push(table(rows, ['SLO', 'objective', 'window', 'measured', 'status', ...(several ? ['per RS'] : [])]))
   const broken = verdict.slos.filter((s) => !s.pass)
-  for (const s of broken) lines.push(`✗ ${s.id} ${s.title}: ${s.attribution ?? (s.noData ? 'no data in its window' : `measured ${shown(s)}, objective ${s.objective}`)}`)
+  for (const s of broken)
+    lines.push(
+      `✗ ${s.id} ${s.title}: ${s.attribution ?? (s.noData ? 'no data in its window' : `measured ${shown(s)}, objective ${s.objective}`)}`,
+    )
   const ss = verdict.steadyState
-  if (ss.before && !ss.before.held) lines.push(`steady state did not hold before the first fault: ${ss.before.failed.join(', ')}`)
-  if (ss.after && !ss.after.held) lines.push(`steady state did not hold after the last revert: ${ss.after.failed.join(', ')}`)
+  if (ss.before && !ss.before.held)
+    lines.push(`steady state did not hold before the first fault: ${ss.before.failed.join(', ')}`)
+  if (ss.after && !ss.after.held)
+    lines.push(`steady state did not hold after the last revert: ${ss.after.failed.join(', ')}`)
   return lines.join('\n')
 }

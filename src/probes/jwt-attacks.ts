@@ -37,8 +37,14 @@ export function findingScore(f: AttackFinding): number {
 }
 
 async function fetchJwks(url: string, signal: AbortSignal): Promise<JWK[]> {
-  const res = await fetchTransport({ probe: ID })({ url, method: 'GET', headers: { accept: 'application/json' }, signal })
-  if (res.status < 200 || res.status >= 300) throw new GamedayError('ERR_PROBE_FAILED', `${ID}: the JWKS at ${url} answered ${res.status}`)
+  const res = await fetchTransport({ probe: ID })({
+    url,
+    method: 'GET',
+    headers: { accept: 'application/json' },
+    signal,
+  })
+  if (res.status < 200 || res.status >= 300)
+    throw new GamedayError('ERR_PROBE_FAILED', `${ID}: the JWKS at ${url} answered ${res.status}`)
   const body = JSON.parse(res.body) as { keys?: JWK[] }
   return Array.isArray(body.keys) ? body.keys : []
 }
@@ -50,14 +56,31 @@ function jwksFetchesOf(stats: Record<string, unknown> | undefined): number | und
 
 export const jwtAttacks = defineProbe({
   id: ID,
-  summary: 'Runs the JWT attack catalog against every RS; counts accepted attacks and attacker-URL fetches (must be 0).',
+  summary:
+    'Runs the JWT attack catalog against every RS; counts accepted attacks and attacker-URL fetches (must be 0).',
   params: Type.Object(
     {
       timeout: Duration('upper bound for the whole catalog against every RS', '40s'),
-      attacks: Type.Optional(Type.Array(Type.Union(ATTACK_IDS.map((id) => Type.Literal(id))), { minItems: 1, uniqueItems: true, description: 'attack ids to run (default: the whole catalog)' })),
+      attacks: Type.Optional(
+        Type.Array(Type.Union(ATTACK_IDS.map((id) => Type.Literal(id))), {
+          minItems: 1,
+          uniqueItems: true,
+          description: 'attack ids to run (default: the whole catalog)',
+        }),
+      ),
       target: Type.Optional(Type.String({ description: 'attack only this resource server (default: every RS)' })),
-      requestTimeoutMs: Type.Integer({ minimum: 100, maximum: 30_000, default: 3000, description: 'per-request timeout, ms; an RS that hangs is a robustness finding' }),
-      floodCount: Type.Integer({ minimum: 1, maximum: 200, default: 20, description: 'tokens with random kids the unknown-kid flood sends per RS' }),
+      requestTimeoutMs: Type.Integer({
+        minimum: 100,
+        maximum: 30_000,
+        default: 3000,
+        description: 'per-request timeout, ms; an RS that hangs is a robustness finding',
+      }),
+      floodCount: Type.Integer({
+        minimum: 1,
+        maximum: 200,
+        default: 20,
+        description: 'tokens with random kids the unknown-kid flood sends per RS',
+      }),
     },
     { additionalProperties: false },
   ),
@@ -77,13 +100,27 @@ export const jwtAttacks = defineProbe({
       let refresh: Promise<string | undefined> | undefined
       const refreshToken = () => {
         refresh ??= (async () => {
-          const client = ctx.targets.clients.find((c) => c.grantTypes.includes('authorization_code') && c.grantTypes.includes('refresh_token') && c.redirectUris.length > 0)
+          const client = ctx.targets.clients.find(
+            (c) =>
+              c.grantTypes.includes('authorization_code') &&
+              c.grantTypes.includes('refresh_token') &&
+              c.redirectUris.length > 0,
+          )
           const user = ctx.targets.users[0]
           if (!client || !user) return undefined
           const r = await authCodeLogin(
             endpointsOf(ctx.targets, 'jwt-attacks'),
-            { clientId: client.clientId, ...(client.clientSecret ? { clientSecret: client.clientSecret } : {}), redirectUri: client.redirectUris[0]! },
-            { username: user.username, password: user.password, signal: limit.signal, ...(client.scopes[0] ? { scope: client.scopes[0] } : {}) },
+            {
+              clientId: client.clientId,
+              ...(client.clientSecret ? { clientSecret: client.clientSecret } : {}),
+              redirectUri: client.redirectUris[0]!,
+            },
+            {
+              username: user.username,
+              password: user.password,
+              signal: limit.signal,
+              ...(client.scopes[0] ? { scope: client.scopes[0] } : {}),
+            },
           ).catch(() => undefined)
           return r?.refresh_token
         })()
@@ -92,11 +129,22 @@ export const jwtAttacks = defineProbe({
       for (const rs of rss) {
         if (limit.signal.aborted) break
         breakdown[rs.name] = 0
-        const honest = await mintFor(ctx.targets, ID, rs, { resource: true, signal: limit.signal }).catch(() => undefined)
+        const honest = await mintFor(ctx.targets, ID, rs, { resource: true, signal: limit.signal }).catch(
+          () => undefined,
+        )
         const token = honest?.access_token
-        const check = token ? await fetchTransport({ probe: ID })({ url: rs.apiUrl, method: 'GET', headers: { authorization: `Bearer ${token}` }, signal: limit.signal }).catch(() => undefined) : undefined
+        const check = token
+          ? await fetchTransport({ probe: ID })({
+              url: rs.apiUrl,
+              method: 'GET',
+              headers: { authorization: `Bearer ${token}` },
+              signal: limit.signal,
+            }).catch(() => undefined)
+          : undefined
         if (!token || !check || check.status < 200 || check.status >= 300) {
-          unattacked.push(`${rs.name}: ${token ? `an honest token was refused (status ${check?.status ?? 'none'})` : `no honest token (${honest?.error ?? 'token request failed'})`}`)
+          unattacked.push(
+            `${rs.name}: ${token ? `an honest token was refused (status ${check?.status ?? 'none'})` : `no honest token (${honest?.error ?? 'token request failed'})`}`,
+          )
           breakdown[`${rs.name}.unattacked`] = 1
           continue
         }
@@ -112,26 +160,48 @@ export const jwtAttacks = defineProbe({
             ? {
                 mint: async (req: { claims?: Record<string, unknown>; typ?: string | null }) => {
                   const client = ctx.targets.clients.find((c) => c.grantTypes.includes('client_credentials'))
-                  const claims = { ...(client ? { client_id: client.clientId, sub: client.clientId } : {}), ...req.claims }
+                  const claims = {
+                    ...(client ? { client_id: client.clientId, sub: client.clientId } : {}),
+                    ...req.claims,
+                  }
                   const m = await as.mint({ ...req, claims })
                   registerSecret(m.token)
                   return m.token
                 },
               }
             : {}),
-          ...(rs.control ? { jwksFetches: async () => jwksFetchesOf(await rs.control!.stats().catch(() => undefined)) } : {}),
+          ...(rs.control
+            ? { jwksFetches: async () => jwksFetchesOf(await rs.control!.stats().catch(() => undefined)) }
+            : {}),
         }
         for (const id of ids) {
           if (limit.signal.aborted) break
           try {
-            const f = await runAttack(attacks[id]!, kit, { probeId: ID, timeoutMs: params.requestTimeoutMs, signal: limit.signal })
+            const f = await runAttack(attacks[id]!, kit, {
+              probeId: ID,
+              timeoutMs: params.requestTimeoutMs,
+              signal: limit.signal,
+            })
             findings.push(f)
             breakdown[rs.name] = (breakdown[rs.name] ?? 0) + findingScore(f)
             if (f.robustness) breakdown[`${rs.name}.robustness`] = (breakdown[`${rs.name}.robustness`] ?? 0) + 1
-            if (f.accepted || f.fetchedAttackerUrl) ctx.emit('attack.accepted', { rs: rs.name, attack: id, status: f.status, fetchedAttackerUrl: f.fetchedAttackerUrl ?? false })
+            if (f.accepted || f.fetchedAttackerUrl)
+              ctx.emit('attack.accepted', {
+                rs: rs.name,
+                attack: id,
+                status: f.status,
+                fetchedAttackerUrl: f.fetchedAttackerUrl ?? false,
+              })
           } catch (err) {
             if (limit.signal.aborted) break
-            findings.push({ rs: rs.name, attack: id, applicable: false, accepted: false, status: 0, reason: `could not build the attack: ${err instanceof Error ? err.message : String(err)}` })
+            findings.push({
+              rs: rs.name,
+              attack: id,
+              applicable: false,
+              accepted: false,
+              status: 0,
+              reason: `could not build the attack: ${err instanceof Error ? err.message : String(err)}`,
+            })
           }
         }
       }
@@ -147,8 +217,14 @@ export const jwtAttacks = defineProbe({
       breakdown,
       observations: findings.map((f) => ({ ...f })),
     }
-    if (timedOut) return { ...outcome, status: 'timeout' as const, error: `the catalog did not finish within ${params.timeout} (${findings.length} findings)` }
-    if (unattacked.length > 0) return { ...outcome, status: 'failed' as const, error: `not attacked: ${unattacked.join('; ')}` }
+    if (timedOut)
+      return {
+        ...outcome,
+        status: 'timeout' as const,
+        error: `the catalog did not finish within ${params.timeout} (${findings.length} findings)`,
+      }
+    if (unattacked.length > 0)
+      return { ...outcome, status: 'failed' as const, error: `not attacked: ${unattacked.join('; ')}` }
     return { ...outcome, status: 'ok' as const }
   },
 })

@@ -18,7 +18,8 @@ import { defineProbe } from './types.ts'
 
 export const pkceEnforcement = defineProbe({
   id: 'pkce-enforcement',
-  summary: 'A public client without a code_challenge, with plain, or redeeming with a wrong or omitted verifier is refused.',
+  summary:
+    'A public client without a code_challenge, with plain, or redeeming with a wrong or omitted verifier is refused.',
   params: Type.Object(
     {
       timeout: Duration('bound on the whole probe', '20s'),
@@ -38,7 +39,12 @@ export const pkceEnforcement = defineProbe({
     const observations: Array<Record<string, unknown>> = []
 
     const noChallenge = await authorize(ep, client, { ...base, challengeMethod: 'none' })
-    observations.push({ t: ctx.now(), step: 'no-challenge', code: noChallenge.code !== undefined, error: noChallenge.error ?? null })
+    observations.push({
+      t: ctx.now(),
+      step: 'no-challenge',
+      code: noChallenge.code !== undefined,
+      error: noChallenge.error ?? null,
+    })
     let noChallengeRefused = noChallenge.code === undefined
     if (noChallenge.code) {
       // an AS may refuse at the token endpoint instead (late, but still a refusal)
@@ -87,7 +93,8 @@ export const pkceEnforcement = defineProbe({
       controlSucceeded = r.ok
       observations.push({ t: ctx.now(), step: 'control', status: r.status, error: r.error ?? null })
     }
-    const value = controlSucceeded && noChallengeRefused && plainRefused && wrongVerifierRefused && omittedVerifierRefused
+    const value =
+      controlSucceeded && noChallengeRefused && plainRefused && wrongVerifierRefused && omittedVerifierRefused
     return {
       name: 'PKCE enforced for public clients',
       status: controlSucceeded ? 'ok' : 'failed',
@@ -95,7 +102,9 @@ export const pkceEnforcement = defineProbe({
       unit: 'bool',
       breakdown: { noChallengeRefused, plainRefused, wrongVerifierRefused, omittedVerifierRefused, controlSucceeded },
       observations,
-      ...(controlSucceeded ? {} : { error: `the control login with S256 did not succeed (${ctl.error ?? ctl.status})` }),
+      ...(controlSucceeded
+        ? {}
+        : { error: `the control login with S256 did not succeed (${ctl.error ?? ctl.status})` }),
     }
   },
 })

@@ -42,7 +42,12 @@ export class AlertWatcher {
       if (this.firing.has(key)) continue
       const active = a.activeAt ? Date.parse(a.activeAt) : Number.NaN
       const at = (Number.isFinite(active) ? Math.min(active, nowMs) : nowMs) - this.t0
-      const t: AlertTransition = { alertname: a.labels.alertname ?? 'unknown', state: 'firing', labels: { ...a.labels }, at }
+      const t: AlertTransition = {
+        alertname: a.labels.alertname ?? 'unknown',
+        state: 'firing',
+        labels: { ...a.labels },
+        at,
+      }
       this.firing.set(key, t)
       out.push(t)
     }
@@ -61,7 +66,12 @@ export class AlertWatcher {
  *
  * @example detections(watcher.transitions, record.faults, endMs, (name) => 30_000)
  */
-export function detections(transitions: readonly AlertTransition[], faults: readonly FaultWindow[], endMs: number, graceMs: (alertname: string) => number): AlertDetection[] {
+export function detections(
+  transitions: readonly AlertTransition[],
+  faults: readonly FaultWindow[],
+  endMs: number,
+  graceMs: (alertname: string) => number,
+): AlertDetection[] {
   const out: AlertDetection[] = []
   const open = new Map<string, AlertDetection>()
   const injected = faults.filter((f) => f.status !== 'inject-failed')
@@ -69,14 +79,22 @@ export function detections(transitions: readonly AlertTransition[], faults: read
     const key = keyOf(t.labels)
     if (t.state === 'firing') {
       const grace = graceMs(t.alertname)
-      const cause = injected.filter((f) => f.injectedAt <= t.at && t.at <= (f.revertedAt ?? endMs) + grace).sort((a, b) => b.injectedAt - a.injectedAt)[0]
+      const cause = injected
+        .filter((f) => f.injectedAt <= t.at && t.at <= (f.revertedAt ?? endMs) + grace)
+        .sort((a, b) => b.injectedAt - a.injectedAt)[0]
       const d: AlertDetection = {
         alertname: t.alertname,
         slo: t.labels.slo ?? '',
         severity: t.labels.severity ?? t.labels.sloth_severity ?? '',
         firedAt: t.at,
         falseAlarm: cause === undefined,
-        ...(cause ? { faultIndex: cause.index, fault: cause.fault, timeToDetectSeconds: round((t.at - cause.injectedAt) / 1000) } : {}),
+        ...(cause
+          ? {
+              faultIndex: cause.index,
+              fault: cause.fault,
+              timeToDetectSeconds: round((t.at - cause.injectedAt) / 1000),
+            }
+          : {}),
       }
       out.push(d)
       open.set(key, d)

@@ -7,7 +7,8 @@ import { delimiter, join } from 'node:path'
 import { GamedayError } from '../errors.ts'
 
 /** The install hint shown when a binary is missing. */
-export const PROMETHEUS_INSTALL_HINT = "install Debian's prometheus (`apt-get install prometheus`, which brings promtool) or set PROMETHEUS_BIN / PROMTOOL_BIN"
+export const PROMETHEUS_INSTALL_HINT =
+  "install Debian's prometheus (`apt-get install prometheus`, which brings promtool) or set PROMETHEUS_BIN / PROMTOOL_BIN"
 
 function onPath(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
@@ -40,6 +41,11 @@ export function findPrometheusTool(name: 'prometheus' | 'promtool'): string | un
  */
 export function requirePrometheusTool(name: 'prometheus' | 'promtool'): string {
   const bin = find(name)
-  if (!bin) throw new GamedayError('ERR_ENV_PROMETHEUS_NOT_FOUND', `no ${name} binary found (${name === 'prometheus' ? 'PROMETHEUS_BIN' : 'PROMTOOL_BIN'} unset or wrong, none on PATH)`, { hint: PROMETHEUS_INSTALL_HINT })
+  if (!bin)
+    throw new GamedayError(
+      'ERR_ENV_PROMETHEUS_NOT_FOUND',
+      `no ${name} binary found (${name === 'prometheus' ? 'PROMETHEUS_BIN' : 'PROMTOOL_BIN'} unset or wrong, none on PATH)`,
+      { hint: PROMETHEUS_INSTALL_HINT },
+    )
   return bin
 }

@@ -24,7 +24,8 @@ const POLL_MS = 1000
 export function scrapeTargets(targets: Targets): ScrapeTarget[] {
   const out: ScrapeTarget[] = []
   if (targets.control.as) out.push({ job: 'mock-as', url: new URL(targets.issuer).origin })
-  for (const rs of targets.resourceServers) if (rs.control && !rs.external) out.push({ job: `rs-${rs.name}`, url: rs.baseUrl, labels: { rs: rs.name } })
+  for (const rs of targets.resourceServers)
+    if (rs.control && !rs.external) out.push({ job: `rs-${rs.name}`, url: rs.baseUrl, labels: { rs: rs.name } })
   return out
 }
 
@@ -47,15 +48,33 @@ export function checkPrometheusAvailable(): void {
  *
  * @example const prom = await startGameDayPrometheus({ scenario, targets, loadSeconds: 60, log })
  */
-export async function startGameDayPrometheus(o: { scenario: Scenario; targets: Targets; loadSeconds: number; log: Logger; signal?: AbortSignal }): Promise<GameDayPrometheus> {
+export async function startGameDayPrometheus(o: {
+  scenario: Scenario
+  targets: Targets
+  loadSeconds: number
+  log: Logger
+  signal?: AbortSignal
+}): Promise<GameDayPrometheus> {
   const bin = requirePrometheusTool('prometheus')
   const windows = gameDayWindows(o.loadSeconds, SCRAPE_SECONDS)
   // D1 times the page alert of another SLO: make sure that SLO has rules even when the scenario does not score it
   const timed = o.scenario.slos.filter((s) => s.id === 'D1').map((s) => s.alert ?? D1_DEFAULT_ALERT)
-  const extra = [...new Set(timed)].filter((id) => !o.scenario.slos.some((s) => s.id === id && s.target === undefined)).map((id) => ({ id }) as Scenario['slos'][number])
-  const rules = buildSloRules({ id: o.scenario.id, slos: [...o.scenario.slos, ...extra] }, { periodSeconds: windows.find((w) => w.severity === 'ticket')?.longSeconds ?? o.loadSeconds, windows })
+  const extra = [...new Set(timed)]
+    .filter((id) => !o.scenario.slos.some((s) => s.id === id && s.target === undefined))
+    .map((id) => ({ id }) as Scenario['slos'][number])
+  const rules = buildSloRules(
+    { id: o.scenario.id, slos: [...o.scenario.slos, ...extra] },
+    { periodSeconds: windows.find((w) => w.severity === 'ticket')?.longSeconds ?? o.loadSeconds, windows },
+  )
   const targets = scrapeTargets(o.targets)
-  const prom: StartedPrometheus = await startPrometheus({ bin, targets, rules: renderSloRules(o.scenario.id, rules), scrapeIntervalSeconds: SCRAPE_SECONDS, log: o.log, ...(o.signal ? { signal: o.signal } : {}) })
+  const prom: StartedPrometheus = await startPrometheus({
+    bin,
+    targets,
+    rules: renderSloRules(o.scenario.id, rules),
+    scrapeIntervalSeconds: SCRAPE_SECONDS,
+    log: o.log,
+    ...(o.signal ? { signal: o.signal } : {}),
+  })
   let watcher: AlertWatcher | undefined
   let timer: NodeJS.Timeout | undefined
   let inFlight: Promise<void> | undefined
@@ -72,7 +91,12 @@ export async function startGameDayPrometheus(o: { scenario: Scenario; targets: T
   const grace = new Map(rules.alerts.map((a) => [a.alert, Math.max(...a.windows.map((w) => w.longSeconds)) * 1000]))
   let finished: Promise<PrometheusSection> | undefined
   return {
-    died: prom.died.then((code) => new GamedayError('ERR_PROMETHEUS_FAILED', `prometheus exited during the run (code ${code})`, { hint: 'the run is errored: Prometheus is a harness component' })),
+    died: prom.died.then(
+      (code) =>
+        new GamedayError('ERR_PROMETHEUS_FAILED', `prometheus exited during the run (code ${code})`, {
+          hint: 'the run is errored: Prometheus is a harness component',
+        }),
+    ),
     watch(t0, onTransition) {
       watcher = new AlertWatcher(t0)
       notify = onTransition

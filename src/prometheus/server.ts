@@ -70,7 +70,11 @@ async function freePort(): Promise<number> {
 /** The prometheus.yml for these targets (exported for tests and for `promtool check config`). */
 export function prometheusConfig(targets: readonly ScrapeTarget[], scrapeSeconds: number, ruleFile: string): string {
   return stringify({
-    global: { scrape_interval: `${scrapeSeconds}s`, scrape_timeout: `${scrapeSeconds}s`, evaluation_interval: `${scrapeSeconds}s` },
+    global: {
+      scrape_interval: `${scrapeSeconds}s`,
+      scrape_timeout: `${scrapeSeconds}s`,
+      evaluation_interval: `${scrapeSeconds}s`,
+    },
     rule_files: [ruleFile],
     scrape_configs: targets.map((t) => {
       const u = new URL(t.url)
@@ -95,7 +99,12 @@ export function prometheusConfig(targets: readonly ScrapeTarget[], scrapeSeconds
  */
 export async function startPrometheus(o: StartPrometheusOptions): Promise<StartedPrometheus> {
   for (const t of o.targets) {
-    if (!isLoopbackHost(new URL(t.url).hostname)) throw new GamedayError('ERR_TARGET_NOT_LOOPBACK', `prometheus: scrape target ${t.job} is not on loopback (got ${t.url})`, { hint: 'run --prometheus scrapes only the components the harness started on 127.0.0.1' })
+    if (!isLoopbackHost(new URL(t.url).hostname))
+      throw new GamedayError(
+        'ERR_TARGET_NOT_LOOPBACK',
+        `prometheus: scrape target ${t.job} is not on loopback (got ${t.url})`,
+        { hint: 'run --prometheus scrapes only the components the harness started on 127.0.0.1' },
+      )
   }
   const scrape = o.scrapeIntervalSeconds ?? 1
   const dir = await mkdtemp(join(tmpdir(), 'oauth-gameday-prometheus-'))
@@ -157,7 +166,8 @@ export async function startPrometheus(o: StartPrometheusOptions): Promise<Starte
       exitedEarly = true
     })
     while (!ready && !exitedEarly && Date.now() < deadline) {
-      if (o.signal?.aborted) throw new GamedayError('ERR_RUN_ABORTED', 'the run was interrupted while Prometheus started')
+      if (o.signal?.aborted)
+        throw new GamedayError('ERR_RUN_ABORTED', 'the run was interrupted while Prometheus started')
       try {
         const res = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1000) })
         ready = res.status === 200
@@ -168,9 +178,15 @@ export async function startPrometheus(o: StartPrometheusOptions): Promise<Starte
     }
     if (!ready) {
       const tail = output.join('').split('\n').slice(-10).join('\n')
-      throw new GamedayError('ERR_PROMETHEUS_FAILED', `prometheus ${exitedEarly ? 'exited' : `was not ready within ${READY_TIMEOUT_MS} ms`}${tail ? `:\n${tail}` : ''}`, { hint: 'run `promtool check config` on the config and read the output above' })
+      throw new GamedayError(
+        'ERR_PROMETHEUS_FAILED',
+        `prometheus ${exitedEarly ? 'exited' : `was not ready within ${READY_TIMEOUT_MS} ms`}${tail ? `:\n${tail}` : ''}`,
+        { hint: 'run `promtool check config` on the config and read the output above' },
+      )
     }
-    const info = (await (await fetch(`${url}/api/v1/status/buildinfo`)).json().catch(() => ({}))) as { data?: { version?: string } }
+    const info = (await (await fetch(`${url}/api/v1/status/buildinfo`)).json().catch(() => ({}))) as {
+      data?: { version?: string }
+    }
     o.log.info({ url, targets: o.targets.length }, 'prometheus.started')
     return {
       url,

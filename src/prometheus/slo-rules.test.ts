@@ -7,17 +7,23 @@ import { noSli, slis } from './slis.ts'
 import { alertName, buildSloRules, errorBudget, latencyBudget, RUNBOOK_BASE } from './slo-rules.ts'
 import { burnWindows, gameDayWindows, promDuration } from './windows.ts'
 
-type Rule = { record?: string; alert?: string; expr: string; labels?: Record<string, string>; annotations?: Record<string, string> }
-const rulesOf = (file: { groups: unknown[] }) => (file.groups as Array<{ name: string; rules: Rule[] }>).flatMap((g) => g.rules)
+type Rule = {
+  record?: string
+  alert?: string
+  expr: string
+  labels?: Record<string, string>
+  annotations?: Record<string, string>
+}
+const rulesOf = (file: { groups: unknown[] }) =>
+  (file.groups as Array<{ name: string; rules: Rule[] }>).flatMap((g) => g.rules)
 
 describe('burnWindows', () => {
   it('gives the SRE workbook windows and factors for 30 days', () => {
-    expect(burnWindows(30 * 86400).map((w) => `${w.severity} ${w.factor}x ${promDuration(w.shortSeconds)}/${promDuration(w.longSeconds)}`)).toEqual([
-      'page 14.4x 5m/1h',
-      'page 6x 30m/6h',
-      'ticket 3x 2h/1d',
-      'ticket 1x 6h/3d',
-    ])
+    expect(
+      burnWindows(30 * 86400).map(
+        (w) => `${w.severity} ${w.factor}x ${promDuration(w.shortSeconds)}/${promDuration(w.longSeconds)}`,
+      ),
+    ).toEqual(['page 14.4x 5m/1h', 'page 6x 30m/6h', 'ticket 3x 2h/1d', 'ticket 1x 6h/3d'])
   })
 
   it('scales the windows with the period and keeps the factors', () => {
@@ -63,7 +69,15 @@ describe('latencyBudget', () => {
 })
 
 describe('buildSloRules', () => {
-  const scenario = { id: 'rot', slos: [{ id: 'M3' as const }, { id: 'M3' as const, target: 'orders' }, { id: 'M9' as const }, { id: 'M1' as const, objective: 'rate>=0.99' }] }
+  const scenario = {
+    id: 'rot',
+    slos: [
+      { id: 'M3' as const },
+      { id: 'M3' as const, target: 'orders' },
+      { id: 'M9' as const },
+      { id: 'M1' as const, objective: 'rate>=0.99' },
+    ],
+  }
 
   it('names alerts GamedaySLO_<id>_<severity> and records Sloth series with sloth_* labels', () => {
     const rules = buildSloRules(scenario)
@@ -88,8 +102,13 @@ describe('buildSloRules', () => {
       'slo:sli_error:ratio_rate3d 3d',
       'slo:sli_error:ratio_rate30d 30d',
     ])
-    expect(all.find((r) => r.record === 'sloth_slo_info' && r.labels?.sloth_slo === 'm1')?.labels).toMatchObject({ sloth_objective: '99', sloth_service: 'rot' })
-    expect(all.find((r) => r.record === 'slo:error_budget:ratio' && r.labels?.sloth_slo === 'm1')?.expr).toBe('vector(0.01)')
+    expect(all.find((r) => r.record === 'sloth_slo_info' && r.labels?.sloth_slo === 'm1')?.labels).toMatchObject({
+      sloth_objective: '99',
+      sloth_service: 'rot',
+    })
+    expect(all.find((r) => r.record === 'slo:error_budget:ratio' && r.labels?.sloth_slo === 'm1')?.expr).toBe(
+      'vector(0.01)',
+    )
   })
 
   it('excludes probe traffic and restricts a targeted SLO to its RS', () => {
@@ -102,8 +121,12 @@ describe('buildSloRules', () => {
 
   it('pairs each short window with its long window at the same factor, with a runbook link', () => {
     const page = rulesOf(buildSloRules(scenario).file).find((r) => r.alert === 'GamedaySLO_M1_page')!
-    expect(page.expr).toContain('slo:sli_error:ratio_rate5m{sloth_id="rot-m1", sloth_service="rot", sloth_slo="m1"} > (14.4 * 0.01)')
-    expect(page.expr).toContain('slo:sli_error:ratio_rate6h{sloth_id="rot-m1", sloth_service="rot", sloth_slo="m1"} > (6 * 0.01)')
+    expect(page.expr).toContain(
+      'slo:sli_error:ratio_rate5m{sloth_id="rot-m1", sloth_service="rot", sloth_slo="m1"} > (14.4 * 0.01)',
+    )
+    expect(page.expr).toContain(
+      'slo:sli_error:ratio_rate6h{sloth_id="rot-m1", sloth_service="rot", sloth_slo="m1"} > (6 * 0.01)',
+    )
     expect(page.annotations?.runbook_url).toMatch(/prometheus-alerts\.md#m1$/)
     expect(page.annotations?.summary).toContain('14.4x over 5m and 1h')
   })
@@ -111,20 +134,33 @@ describe('buildSloRules', () => {
   it('measures M2 as the share of token requests slower than the objective, from the histogram', () => {
     const rules = buildSloRules({ id: 'x', slos: [{ id: 'M2', objective: 'p(95)<300ms' }] })
     const r5m = rulesOf(rules.file).find((r) => r.record === 'slo:sli_error:ratio_rate5m')!
-    expect(r5m.expr).toContain('sum(rate(mock_as_request_duration_seconds_count{endpoint="/token",source!="probe"}[5m])) - sum(rate(mock_as_request_duration_seconds_bucket{endpoint="/token",source!="probe",le="0.3"}[5m]))')
+    expect(r5m.expr).toContain(
+      'sum(rate(mock_as_request_duration_seconds_count{endpoint="/token",source!="probe"}[5m])) - sum(rate(mock_as_request_duration_seconds_bucket{endpoint="/token",source!="probe",le="0.3"}[5m]))',
+    )
     expect(rulesOf(rules.file).find((r) => r.record === 'slo:error_budget:ratio')?.expr).toBe('vector(0.05)')
-    expect(buildSloRules({ id: 'x', slos: [{ id: 'M2', objective: 'p(95)<200ms' }] }).skipped[0]?.reason).toMatch(/no bucket at 0.2s/)
+    expect(buildSloRules({ id: 'x', slos: [{ id: 'M2', objective: 'p(95)<200ms' }] }).skipped[0]?.reason).toMatch(
+      /no bucket at 0.2s/,
+    )
   })
 
   it('says which SLOs have no server-side SLI and why', () => {
     expect(buildSloRules(scenario).skipped).toEqual([{ id: 'M9', reason: expect.stringMatching(/probe/) }])
-    expect(buildSloRules({ id: 'x', slos: [{ id: 'M1', target: 'orders' }] }).skipped[0]?.reason).toMatch(/not kept per RS/)
+    expect(buildSloRules({ id: 'x', slos: [{ id: 'M1', target: 'orders' }] }).skipped[0]?.reason).toMatch(
+      /not kept per RS/,
+    )
   })
 
   it('uses game-day windows in-run, with the whole load as the period window', () => {
     const rules = buildSloRules({ id: 'rot', slos: [{ id: 'M3' }] }, { periodSeconds: 60, windows: gameDayWindows(60) })
-    const names = rulesOf(rules.file).filter((r) => r.record?.startsWith('slo:sli_error:')).map((r) => r.record)
-    expect(names).toEqual(['slo:sli_error:ratio_rate5s', 'slo:sli_error:ratio_rate15s', 'slo:sli_error:ratio_rate30s', 'slo:sli_error:ratio_rate1m'])
+    const names = rulesOf(rules.file)
+      .filter((r) => r.record?.startsWith('slo:sli_error:'))
+      .map((r) => r.record)
+    expect(names).toEqual([
+      'slo:sli_error:ratio_rate5s',
+      'slo:sli_error:ratio_rate15s',
+      'slo:sli_error:ratio_rate30s',
+      'slo:sli_error:ratio_rate1m',
+    ])
   })
 })
 
@@ -137,7 +173,10 @@ describe('docs/prometheus-alerts.md', () => {
   })
 
   it('lists every SLO without a server-side SLI with the reason the export gives', () => {
-    for (const [id, reason] of Object.entries(noSli)) expect(doc, id).toContain(`| ${id} | ${reason.replace('(alert on increase(rs_fail_open_total[5m]) > 0)', '(alert on `increase(rs_fail_open_total[5m]) > 0`)')} |`)
+    for (const [id, reason] of Object.entries(noSli))
+      expect(doc, id).toContain(
+        `| ${id} | ${reason.replace('(alert on increase(rs_fail_open_total[5m]) > 0)', '(alert on `increase(rs_fail_open_total[5m]) > 0`)')} |`,
+      )
     for (const id of Object.keys(catalog)) expect(id in slis || id in noSli, id).toBe(true)
   })
 

@@ -37,7 +37,11 @@ const BASE: readonly BurnWindow[] = [
  */
 export function burnWindows(periodSeconds: number): BurnWindow[] {
   const k = periodSeconds / BASE_PERIOD
-  return BASE.map((w) => ({ ...w, shortSeconds: Math.max(1, Math.round(w.shortSeconds * k)), longSeconds: Math.max(1, Math.round(w.longSeconds * k)) }))
+  return BASE.map((w) => ({
+    ...w,
+    shortSeconds: Math.max(1, Math.round(w.shortSeconds * k)),
+    longSeconds: Math.max(1, Math.round(w.longSeconds * k)),
+  }))
 }
 
 /**

@@ -19,14 +19,25 @@ const Num = Type.Number()
 const NullableNum = Type.Union([Type.Number(), Type.Null()])
 const Window = Type.Tuple([Type.Number(), Type.Number()])
 const Severity = Type.Union([Type.Literal('critical'), Type.Literal('major'), Type.Literal('minor')])
-const SloWindow = Type.Union([Type.Literal('run'), Type.Literal('steady-state'), Type.Literal('fault'), Type.Literal('recovery')])
+const SloWindow = Type.Union([
+  Type.Literal('run'),
+  Type.Literal('steady-state'),
+  Type.Literal('fault'),
+  Type.Literal('recovery'),
+])
 const StringMap = Type.Record(Type.String(), Type.String())
 function literals<T extends string>(values: readonly T[]): TUnion<TLiteral<T>[]> {
   return Type.Union(values.map((v) => Type.Literal(v)))
 }
 
 /** Metric families, the same from every engine (k6 metric names use `<family>_duration` / `<family>_failed`). */
-export const MetricFamilySchema = literals(['oauth_token', 'rs_request', 'oauth_authorize', 'browser_login', 'introspection'])
+export const MetricFamilySchema = literals([
+  'oauth_token',
+  'rs_request',
+  'oauth_authorize',
+  'browser_login',
+  'introspection',
+])
 export type MetricFamily = Static<typeof MetricFamilySchema>
 
 const optionalTag = (description: string) => Type.Optional(Type.String({ description }))
@@ -39,14 +50,14 @@ const optionalTag = (description: string) => Type.Optional(Type.String({ descrip
  * `connection_refused`, `connection_reset`), or an OAuth error code.
  */
 const KnownTags = Type.Object({
-    flow: Type.String(),
-    endpoint: Type.String(),
-    status: Type.String({ description: 'HTTP status as a string, or `0` for a transport error' }),
-    error: optionalTag('OAuth `error` code of the response, when there is one'),
-    reason: optionalTag('why the request failed (RS reason, transport error or OAuth error code)'),
-    target: optionalTag('resource server name for `rs_request`'),
-    grant: optionalTag('grant type for `oauth_token`'),
-    token: optionalTag('the token as the client knows it: `valid`, `revoked`, `attacker`'),
+  flow: Type.String(),
+  endpoint: Type.String(),
+  status: Type.String({ description: 'HTTP status as a string, or `0` for a transport error' }),
+  error: optionalTag('OAuth `error` code of the response, when there is one'),
+  reason: optionalTag('why the request failed (RS reason, transport error or OAuth error code)'),
+  target: optionalTag('resource server name for `rs_request`'),
+  grant: optionalTag('grant type for `oauth_token`'),
+  token: optionalTag('the token as the client knows it: `valid`, `revoked`, `attacker`'),
 })
 export const SeriesTagsSchema = Type.Intersect([KnownTags, Type.Record(Type.String(), Type.String())])
 // in code a tag may be set to undefined (it is then left out of the JSON)
@@ -57,8 +68,12 @@ export const SecondBucketSchema = Type.Object(
   {
     s: Type.Integer({ minimum: 0, description: 'second index since t0' }),
     count: Type.Integer({ minimum: 0 }),
-    latency: Type.String({ description: 'corrected latency (from the intended start), µs, compressed HDR histogram (base64)' }),
-    latencyUncorrected: Type.String({ description: 'latency from the actual send, µs, compressed HDR histogram (base64)' }),
+    latency: Type.String({
+      description: 'corrected latency (from the intended start), µs, compressed HDR histogram (base64)',
+    }),
+    latencyUncorrected: Type.String({
+      description: 'latency from the actual send, µs, compressed HDR histogram (base64)',
+    }),
   },
   { additionalProperties: false },
 )
@@ -68,7 +83,9 @@ export const SeriesSchema = Type.Object(
   {
     metric: MetricFamilySchema,
     tags: SeriesTagsSchema,
-    failed: Type.Boolean({ description: 'the requests in this series failed (status >= 400, transport error, or a flow-level check)' }),
+    failed: Type.Boolean({
+      description: 'the requests in this series failed (status >= 400, transport error, or a flow-level check)',
+    }),
     buckets: Type.Array(SecondBucketSchema),
   },
   { additionalProperties: false },
@@ -80,7 +97,9 @@ export const CounterSeriesSchema = Type.Object(
   {
     name: Type.String(),
     tags: StringMap,
-    values: Type.Array(Type.Object({ s: Type.Integer(), value: Num }, { additionalProperties: false }), { description: 'values per second index since t0' }),
+    values: Type.Array(Type.Object({ s: Type.Integer(), value: Num }, { additionalProperties: false }), {
+      description: 'values per second index since t0',
+    }),
   },
   { additionalProperties: false },
 )
@@ -93,7 +112,9 @@ export const LoadResultSchema = Type.Object(
     engineVersion: Type.Optional(Type.String()),
     startedAt: Type.Number({ description: 'epoch ms of the first scheduled iteration (t0 of the record)' }),
     durationMs: Type.Number({ minimum: 0 }),
-    latencyBasis: Type.Literal('intended-start', { description: 'latency basis used by reports and SLOs unless told otherwise' }),
+    latencyBasis: Type.Literal('intended-start', {
+      description: 'latency basis used by reports and SLOs unless told otherwise',
+    }),
     series: Type.Array(SeriesSchema),
     counters: Type.Array(CounterSeriesSchema),
     aborted: Type.Boolean({ description: 'the run was cut short by the abort signal' }),
@@ -108,14 +129,25 @@ export const RunEventSchema = Type.Object(
   {
     t: Type.Number({ description: 'ms since t0 (negative before the load started)' }),
     source: Type.String({ description: '`mock-as`, `cdn`, `fault-proxy`, `rs:<name>`, `runner`, `engine`' }),
-    type: Type.String({ description: '`noun.verb`, past tense: `key.published`, `refresh_token.reused`, `fault.injected`' }),
+    type: Type.String({
+      description: '`noun.verb`, past tense: `key.published`, `refresh_token.reused`, `fault.injected`',
+    }),
     data: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   },
   { additionalProperties: false },
 )
 export type RunEvent = Static<typeof RunEventSchema>
 
-export const PhaseNameSchema = literals(['preflight', 'warmup', 'steady-state-before', 'method', 'recovery', 'steady-state-after', 'score', 'report'])
+export const PhaseNameSchema = literals([
+  'preflight',
+  'warmup',
+  'steady-state-before',
+  'method',
+  'recovery',
+  'steady-state-after',
+  'score',
+  'report',
+])
 export type PhaseName = Static<typeof PhaseNameSchema>
 
 export const PhaseRecordSchema = Type.Object(
@@ -139,7 +171,11 @@ export const FaultWindowSchema = Type.Object(
     revertedAt: Type.Optional(Num),
     status: literals(['reverted', 'inject-failed', 'revert-failed', 'active']),
     error: Type.Optional(Type.String()),
-    details: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'what the fault reports about itself (new kid, revoked subject, ...)' })),
+    details: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), {
+        description: 'what the fault reports about itself (new kid, revoked subject, ...)',
+      }),
+    ),
   },
   { additionalProperties: false },
 )
@@ -154,8 +190,12 @@ export const ProbeResultSchema = Type.Object(
     status: literals(['ok', 'failed', 'timeout']),
     value: ProbeValue,
     unit: literals(['ms', 's', 'count', 'ratio', 'bool']),
-    breakdown: Type.Optional(Type.Record(Type.String(), ProbeValue, { description: 'per-RS or per-step values behind the headline value' })),
-    observations: Type.Array(Type.Record(Type.String(), Type.Unknown()), { description: 'raw observations (timestamps as ms since t0)' }),
+    breakdown: Type.Optional(
+      Type.Record(Type.String(), ProbeValue, { description: 'per-RS or per-step values behind the headline value' }),
+    ),
+    observations: Type.Array(Type.Record(Type.String(), Type.Unknown()), {
+      description: 'raw observations (timestamps as ms since t0)',
+    }),
     startedAt: Num,
     endedAt: Num,
     error: Type.Optional(Type.String()),
@@ -170,7 +210,12 @@ export type ProbeResult = Static<typeof ProbeResultSchema>
  * SIGINT/SIGTERM; `errored` when the harness itself failed mid-run.
  */
 export const AlertTransitionSchema = Type.Object(
-  { alertname: Type.String(), state: Type.Union([Type.Literal('firing'), Type.Literal('resolved')]), labels: StringMap, at: Type.Number({ description: 'ms since t0' }) },
+  {
+    alertname: Type.String(),
+    state: Type.Union([Type.Literal('firing'), Type.Literal('resolved')]),
+    labels: StringMap,
+    at: Type.Number({ description: 'ms since t0' }),
+  },
   { additionalProperties: false, description: 'one alert transition' },
 )
 export type AlertTransition = Static<typeof AlertTransitionSchema>
@@ -182,10 +227,16 @@ const AlertDetectionSchema = Type.Object(
     severity: Type.String(),
     firedAt: Type.Number({ description: 'ms since t0' }),
     resolvedAt: Type.Optional(Type.Number({ description: 'ms since t0' })),
-    faultIndex: Type.Optional(Type.Integer({ description: 'timeline index of the fault it detected; absent for a false alarm' })),
+    faultIndex: Type.Optional(
+      Type.Integer({ description: 'timeline index of the fault it detected; absent for a false alarm' }),
+    ),
     fault: Type.Optional(Type.String()),
     timeToDetectSeconds: Type.Optional(Type.Number({ description: 'seconds from the fault injection to the firing' })),
-    timeToResolveSeconds: Type.Optional(Type.Number({ description: 'seconds from the fault revert to the resolution (negative: resolved before the revert)' })),
+    timeToResolveSeconds: Type.Optional(
+      Type.Number({
+        description: 'seconds from the fault revert to the resolution (negative: resolved before the revert)',
+      }),
+    ),
     falseAlarm: Type.Boolean(),
   },
   { additionalProperties: false, description: 'one firing of one alert, and what it detected' },
@@ -197,15 +248,37 @@ const PrometheusSectionSchema = Type.Object(
     version: Type.String({ description: 'Prometheus version' }),
     scrapeIntervalSeconds: Num,
     windows: Type.Array(
-      Type.Object({ severity: Type.Union([Type.Literal('page'), Type.Literal('ticket')]), factor: Num, shortSeconds: Num, longSeconds: Num }, { additionalProperties: false }),
+      Type.Object(
+        {
+          severity: Type.Union([Type.Literal('page'), Type.Literal('ticket')]),
+          factor: Num,
+          shortSeconds: Num,
+          longSeconds: Num,
+        },
+        { additionalProperties: false },
+      ),
       { description: 'the in-run alert conditions (both windows must burn faster than factor times the budget)' },
     ),
-    alerts: Type.Array(Type.Object({ alert: Type.String(), slo: Type.String(), severity: Type.Union([Type.Literal('page'), Type.Literal('ticket')]) }, { additionalProperties: false })),
-    skipped: Type.Array(Type.Object({ id: Type.String(), reason: Type.String() }, { additionalProperties: false }), { description: 'SLOs with no server-side SLI, hence no alert, and why' }),
+    alerts: Type.Array(
+      Type.Object(
+        {
+          alert: Type.String(),
+          slo: Type.String(),
+          severity: Type.Union([Type.Literal('page'), Type.Literal('ticket')]),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    skipped: Type.Array(Type.Object({ id: Type.String(), reason: Type.String() }, { additionalProperties: false }), {
+      description: 'SLOs with no server-side SLI, hence no alert, and why',
+    }),
     transitions: Type.Array(AlertTransitionSchema),
     detections: Type.Array(AlertDetectionSchema),
   },
-  { additionalProperties: false, description: 'what run --prometheus saw: in-run alert windows, alert transitions, time to detect' },
+  {
+    additionalProperties: false,
+    description: 'what run --prometheus saw: in-run alert windows, alert transitions, time to detect',
+  },
 )
 export type PrometheusSection = Static<typeof PrometheusSectionSchema>
 
@@ -217,7 +290,9 @@ export type AbortedBy = Static<typeof AbortedBySchema>
 /** Version 1 statuses: `failed` was a harness error, `aborted` an interrupt. */
 const RunStatusV1Schema = literals(['completed', 'failed', 'aborted', 'interrupted'])
 
-const ScenarioAsRun = Type.Unsafe<Scenario>(Type.Unknown({ description: 'the scenario as run (secrets as references, never values)' }))
+const ScenarioAsRun = Type.Unsafe<Scenario>(
+  Type.Unknown({ description: 'the scenario as run (secrets as references, never values)' }),
+)
 
 const recordProperties = {
   runId: Type.String(),
@@ -236,13 +311,18 @@ const recordProperties = {
       issuer: Type.String(),
       resourceServers: Type.Array(
         Type.Object(
-          { name: Type.String(), url: Type.String(), profile: Type.Optional(Type.String()), mode: Type.Optional(Type.String()) },
+          {
+            name: Type.String(),
+            url: Type.String(),
+            profile: Type.Optional(Type.String()),
+            mode: Type.Optional(Type.String()),
+          },
           { additionalProperties: false },
-       ),
-     ),
+        ),
+      ),
     },
     { additionalProperties: false },
-   ),
+  ),
   phases: Type.Array(PhaseRecordSchema),
   load: LoadResultSchema,
   events: Type.Array(RunEventSchema),
@@ -250,10 +330,22 @@ const recordProperties = {
   probes: Type.Array(ProbeResultSchema),
   windows: Type.Object(
     { steadyState: Type.Optional(Window), fault: Type.Optional(Window), recovery: Type.Optional(Window) },
-    { additionalProperties: false, description: 'windows in ms since t0: the steady state before the first fault, the faults, the recovery after the last revert' },
-   ),
-  environment: Type.Object({ node: Type.String(), platform: Type.String(), cpus: Type.Number(), harnessVersion: Type.String() }, { additionalProperties: false }),
-  error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() }, { additionalProperties: false, description: 'what errored (status `errored`)' })),
+    {
+      additionalProperties: false,
+      description:
+        'windows in ms since t0: the steady state before the first fault, the faults, the recovery after the last revert',
+    },
+  ),
+  environment: Type.Object(
+    { node: Type.String(), platform: Type.String(), cpus: Type.Number(), harnessVersion: Type.String() },
+    { additionalProperties: false },
+  ),
+  error: Type.Optional(
+    Type.Object(
+      { code: Type.String(), message: Type.String() },
+      { additionalProperties: false, description: 'what errored (status `errored`)' },
+    ),
+  ),
   prometheus: Type.Optional(PrometheusSectionSchema),
 }
 
@@ -264,14 +356,19 @@ export const RunRecordSchema = Type.Object(
     ...recordProperties,
     status: RunStatusSchema,
     abortedBy: Type.Optional(AbortedBySchema),
-    exitCode: Type.Integer({ description: 'the exit code of the process for this run (src/cli/exit-code.ts); equals verdict.exitCode' }),
+    exitCode: Type.Integer({
+      description: 'the exit code of the process for this run (src/cli/exit-code.ts); equals verdict.exitCode',
+    }),
   },
   { additionalProperties: false },
 )
 export type RunRecord = Omit<Static<typeof RunRecordSchema>, 'load'> & { load: LoadResult }
 
 /** A version 1 record, still read by `report` and `compare` (upgraded by {@link upgradeRunJson}). */
-export const RunRecordV1Schema = Type.Object({ schemaVersion: Type.Literal(1), ...recordProperties, status: RunStatusV1Schema }, { additionalProperties: false })
+export const RunRecordV1Schema = Type.Object(
+  { schemaVersion: Type.Literal(1), ...recordProperties, status: RunStatusV1Schema },
+  { additionalProperties: false },
+)
 
 const RsScoreSchema = Type.Object(
   {
@@ -281,13 +378,18 @@ const RsScoreSchema = Type.Object(
     noData: Type.Boolean(),
     margin: NullableNum,
     reason: Type.Optional(Type.String({ description: 'the most frequent rejection reason (M3)' })),
-    firstBrokeAt: Type.Optional(Type.Number({ description: 'ms since t0 of the first second this RS breached the objective' })),
+    firstBrokeAt: Type.Optional(
+      Type.Number({ description: 'ms since t0 of the first second this RS breached the objective' }),
+    ),
     forceFail: Type.Optional(Type.String()),
   },
   { additionalProperties: false },
 )
 
-const SteadyCheck = Type.Union([Type.Object({ held: Type.Boolean(), failed: Type.Array(Type.String()) }, { additionalProperties: false }), Type.Null()])
+const SteadyCheck = Type.Union([
+  Type.Object({ held: Type.Boolean(), failed: Type.Array(Type.String()) }, { additionalProperties: false }),
+  Type.Null(),
+])
 
 /** The Verdict (src/slo/types.ts) as JSON Schema. */
 export const VerdictSchema = Type.Object(
@@ -310,12 +412,18 @@ export const VerdictSchema = Type.Object(
           attribution: Type.Optional(Type.String()),
           noData: Type.Boolean(),
           target: Type.Optional(Type.String()),
-          perRs: Type.Optional(Type.Array(RsScoreSchema, { description: 'per resource server, worst first (RS-measured SLOs without a target)' })),
-          firstBrokeAt: Type.Optional(Type.Number({ description: 'ms since t0 of the first second the SLO breached its objective' })),
+          perRs: Type.Optional(
+            Type.Array(RsScoreSchema, {
+              description: 'per resource server, worst first (RS-measured SLOs without a target)',
+            }),
+          ),
+          firstBrokeAt: Type.Optional(
+            Type.Number({ description: 'ms since t0 of the first second the SLO breached its objective' }),
+          ),
         },
         { additionalProperties: false },
-     ),
-   ),
+      ),
+    ),
     steadyState: Type.Object({ before: SteadyCheck, after: SteadyCheck }, { additionalProperties: false }),
     exitCode: Type.Integer(),
   },
@@ -334,7 +442,10 @@ export const RunJsonSchema = Type.Object(
 export type RunJson = Static<typeof RunJsonSchema>
 
 /** A version 1 `run.json` (before statuses became `errored`/`interrupted` and the record carried its exit code). */
-export const RunJsonV1Schema = Type.Object({ schemaVersion: Type.Literal(1), record: RunRecordV1Schema, verdict: VerdictSchema }, { additionalProperties: false })
+export const RunJsonV1Schema = Type.Object(
+  { schemaVersion: Type.Literal(1), record: RunRecordV1Schema, verdict: VerdictSchema },
+  { additionalProperties: false },
+)
 export type RunJsonV1 = Static<typeof RunJsonV1Schema>
 
 /**
@@ -347,7 +458,11 @@ export type RunJsonV1 = Static<typeof RunJsonV1Schema>
 export function upgradeRunJson(v1: RunJsonV1): Static<typeof RunJsonSchema> {
   const { status, ...rest } = v1.record
   const upgraded = status === 'failed' ? 'errored' : status === 'aborted' ? 'interrupted' : status
-  return { schemaVersion: 2, record: { ...rest, schemaVersion: 2, status: upgraded, exitCode: v1.verdict.exitCode }, verdict: v1.verdict }
+  return {
+    schemaVersion: 2,
+    record: { ...rest, schemaVersion: 2, status: upgraded, exitCode: v1.verdict.exitCode },
+    verdict: v1.verdict,
+  }
 }
 
 /** The JSON text of `schema/run-record.schema.json`. */

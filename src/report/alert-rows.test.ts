@@ -9,7 +9,11 @@ import { RunRecordSchema } from '../record/schema.ts'
 
 function withPrometheus(): ReturnType<typeof sampleRun> {
   const run = sampleRun()
-  const labels = (alertname: string) => ({ alertname, slo: 'M3', severity: alertname.endsWith('page') ? 'page' : 'ticket' })
+  const labels = (alertname: string) => ({
+    alertname,
+    slo: 'M3',
+    severity: alertname.endsWith('page') ? 'page' : 'ticket',
+  })
   const prometheus: NonNullable<RunRecord['prometheus']> = {
     version: '2.42.0',
     scrapeIntervalSeconds: 1,
@@ -28,12 +32,24 @@ function withPrometheus(): ReturnType<typeof sampleRun> {
       { alertname: 'GamedaySLO_M3_ticket', state: 'firing', labels: labels('GamedaySLO_M3_ticket'), at: 13_000 },
     ],
     detections: [
-      { alertname: 'GamedaySLO_M3_page', slo: 'M3', severity: 'page', firedAt: 13_000, resolvedAt: 24_000, faultIndex: 0, fault: 'bad-key-rotation', timeToDetectSeconds: 3, timeToResolveSeconds: 4, falseAlarm: false },
+      {
+        alertname: 'GamedaySLO_M3_page',
+        slo: 'M3',
+        severity: 'page',
+        firedAt: 13_000,
+        resolvedAt: 24_000,
+        faultIndex: 0,
+        fault: 'bad-key-rotation',
+        timeToDetectSeconds: 3,
+        timeToResolveSeconds: 4,
+        falseAlarm: false,
+      },
       { alertname: 'GamedaySLO_M3_ticket', slo: 'M3', severity: 'ticket', firedAt: 2_000, falseAlarm: true },
     ],
   }
   run.record.prometheus = prometheus
-  for (const t of prometheus.transitions) run.record.events.push({ t: t.at, source: 'prometheus', type: `alert.${t.state}`, data: { ...t } })
+  for (const t of prometheus.transitions)
+    run.record.events.push({ t: t.at, source: 'prometheus', type: `alert.${t.state}`, data: { ...t } })
   return run
 }
 
@@ -41,8 +57,26 @@ describe('alert rows', () => {
   it('gives time to detect and resolve per firing, false alarms, and the alerts that never fired', () => {
     const { rows, silent } = alertRows(withPrometheus().record)
     expect(rows).toEqual([
-      { alert: 'GamedaySLO_M3_page', severity: 'page', fault: 'bad-key-rotation (#0)', firedAt: '13.0s', timeToDetect: '3.0s', resolvedAt: '24.0s', timeToResolve: '4.0s', verdict: 'detected' },
-      { alert: 'GamedaySLO_M3_ticket', severity: 'ticket', fault: '–', firedAt: '2.0s', timeToDetect: '–', resolvedAt: 'still firing', timeToResolve: '–', verdict: 'false alarm' },
+      {
+        alert: 'GamedaySLO_M3_page',
+        severity: 'page',
+        fault: 'bad-key-rotation (#0)',
+        firedAt: '13.0s',
+        timeToDetect: '3.0s',
+        resolvedAt: '24.0s',
+        timeToResolve: '4.0s',
+        verdict: 'detected',
+      },
+      {
+        alert: 'GamedaySLO_M3_ticket',
+        severity: 'ticket',
+        fault: '–',
+        firedAt: '2.0s',
+        timeToDetect: '–',
+        resolvedAt: 'still firing',
+        timeToResolve: '–',
+        verdict: 'false alarm',
+      },
     ])
     expect(silent).toEqual(['GamedaySLO_M1_page'])
     // the section is part of the published run.json schema
@@ -56,14 +90,18 @@ describe('alert rows', () => {
   it('shows the alerts in summary.md and report.html, with one chart mark per alert', async () => {
     const { record, verdict } = withPrometheus()
     const md = (await markdown.render(record, verdict))[0]!.content as string
-    expect(md).toContain('Windows: page 14.4x over 5s and 30s; ticket 1x over 15s and 30s (scrape and evaluation every 1s, Prometheus 2.42.0)')
+    expect(md).toContain(
+      'Windows: page 14.4x over 5s and 30s; ticket 1x over 15s and 30s (scrape and evaluation every 1s, Prometheus 2.42.0)',
+    )
     expect(md).toContain('| GamedaySLO_M3_page | bad-key-rotation (#0) | 13.0s | 3.0s | 24.0s | 4.0s | detected |')
     expect(md).toContain('| GamedaySLO_M3_ticket | – | 2.0s | – | still firing | – | false alarm |')
     expect(md).toContain('Never fired: `GamedaySLO_M1_page`')
     const page = (await html.render(record, verdict))[0]!.content as string
     expect(page).toContain('<section id="alerts"><h2>Alerts (Prometheus)</h2>')
     const data = JSON.parse(/<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/.exec(page)![1]!)
-    const marks = data.charts[0].markers.flatMap((g: { events: Array<{ type: string }> }) => g.events.map((ev) => ev.type))
+    const marks = data.charts[0].markers.flatMap((g: { events: Array<{ type: string }> }) =>
+      g.events.map((ev) => ev.type),
+    )
     expect(marks).toContain('GamedaySLO_M3_page firing')
     expect(marks).toContain('GamedaySLO_M3_ticket firing')
     const plain = (await markdown.render(sampleRun().record, sampleRun().verdict))[0]!.content as string

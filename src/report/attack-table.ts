@@ -43,6 +43,9 @@ export function attackTable(record: RunRecord): { rss: string[]; rows: string[][
   if (findings.length === 0) return undefined
   const rss = [...new Set(findings.map((f) => f.rs))]
   const attacks = [...new Set(findings.map((f) => f.attack))]
-  const rows = attacks.map((a) => [a, ...rss.map((rs) => attackCell(findings.findLast((f) => f.rs === rs && f.attack === a)))])
+  const rows = attacks.map((a) => [
+    a,
+    ...rss.map((rs) => attackCell(findings.findLast((f) => f.rs === rs && f.attack === a))),
+  ])
   return { rss, rows }
 }

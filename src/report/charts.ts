@@ -42,14 +42,22 @@ export function timeCharts(record: RunRecord): ChartData[] {
   }
   const sorted = <T>(m: Map<string, T>) => [...m.entries()].sort(([a], [b]) => a.localeCompare(b))
   return [
-    { id: 'rate', title: 'Request rate', unit: 'req/s', x, series: sorted(byFamily).map(([label, values]) => ({ label, values })) },
+    {
+      id: 'rate',
+      title: 'Request rate',
+      unit: 'req/s',
+      x,
+      series: sorted(byFamily).map(([label, values]) => ({ label, values })),
+    },
     ...latencyCharts(record, n, x),
     {
       id: 'errors',
       title: 'Errors by reason',
       unit: 'req/s',
       x,
-      series: byReason.size ? sorted(byReason).map(([label, values]) => ({ label, values })) : [{ label: 'errors', values: new Array<number>(n).fill(0) }],
+      series: byReason.size
+        ? sorted(byReason).map(([label, values]) => ({ label, values }))
+        : [{ label: 'errors', values: new Array<number>(n).fill(0) }],
     },
   ]
 }
@@ -74,7 +82,17 @@ function latencyCharts(record: RunRecord, n: number, x: number[]): ChartData[] {
     const seconds = percentileMs(all, 50) >= 1000
     const scale = seconds ? 1 / 1000 : 1
     const pct = (p: number) => hists.map((h) => (h.totalCount ? round(percentileMs(h, p) * scale) : null))
-    out.push({ id: `latency-${family}`, title: `Latency of ${family} (from intended start)`, unit: seconds ? 's' : 'ms', x, series: [{ label: 'p50', values: pct(50) }, { label: 'p95', values: pct(95) }, { label: 'p99', values: pct(99) }] })
+    out.push({
+      id: `latency-${family}`,
+      title: `Latency of ${family} (from intended start)`,
+      unit: seconds ? 's' : 'ms',
+      x,
+      series: [
+        { label: 'p50', values: pct(50) },
+        { label: 'p95', values: pct(95) },
+        { label: 'p99', values: pct(99) },
+      ],
+    })
   }
   return out
 }
@@ -93,12 +111,27 @@ export function rsLanes(record: RunRecord): Array<ChartData & { rs: string }> {
     const accepted = new Array<number>(n).fill(0)
     const rejected = new Map<string, number[]>()
     for (const s of record.load.series) {
-      if (s.metric !== 'rs_request' || s.tags.target !== rs.name || s.tags.token === 'revoked' || s.tags.token === 'attacker') continue
+      if (
+        s.metric !== 'rs_request' ||
+        s.tags.target !== rs.name ||
+        s.tags.token === 'revoked' ||
+        s.tags.token === 'attacker'
+      )
+        continue
       const into = s.failed ? (rejected.get(failureKey(s)) ?? new Array<number>(n).fill(0)) : accepted
       if (s.failed) rejected.set(failureKey(s), into)
       for (const b of s.buckets) if (b.s >= 0 && b.s < n) into[b.s]! += b.count
     }
-    const reasons = [...rejected.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([reason, values]) => ({ label: `rejected: ${reason}`, values }))
-    return { id: `rs-${rs.name}`, rs: rs.name, title: `${rs.name}${rs.profile ? ` (${rs.profile})` : ''}: accepted and rejected per second`, unit: 'req/s', x, series: [{ label: 'accepted', values: accepted }, ...reasons] }
+    const reasons = [...rejected.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([reason, values]) => ({ label: `rejected: ${reason}`, values }))
+    return {
+      id: `rs-${rs.name}`,
+      rs: rs.name,
+      title: `${rs.name}${rs.profile ? ` (${rs.profile})` : ''}: accepted and rejected per second`,
+      unit: 'req/s',
+      x,
+      series: [{ label: 'accepted', values: accepted }, ...reasons],
+    }
   })
 }

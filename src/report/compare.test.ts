@@ -17,7 +17,12 @@ function twoRs(id: string, billingFailedPerSecond: number) {
     series: [
       { metric: 'rs_request', rate: 100, tags: { target: 'orders' } },
       { metric: 'rs_request', rate: 100, tags: { target: 'billing' } },
-      { metric: 'rs_request', rate: billingFailedPerSecond, failed: true, tags: { target: 'billing', status: '401', reason: 'unknown_kid' } },
+      {
+        metric: 'rs_request',
+        rate: billingFailedPerSecond,
+        failed: true,
+        tags: { target: 'billing', status: '401', reason: 'unknown_kid' },
+      },
     ],
   })
   return { record, verdict: scoreRun(record, [{ id: 'M3' }], []) }
@@ -34,9 +39,26 @@ function run(id: string, opts: { p95Ms: number; failedPerSecond: number; m5?: nu
     probes:
       opts.m5 === undefined
         ? []
-        : [{ index: 0, probe: 'revocation-propagation', name: 'revocation propagation', status: 'ok', value: opts.m5, unit: 'ms', observations: [], startedAt: 0, endedAt: 1 }],
+        : [
+            {
+              index: 0,
+              probe: 'revocation-propagation',
+              name: 'revocation propagation',
+              status: 'ok',
+              value: opts.m5,
+              unit: 'ms',
+              observations: [],
+              startedAt: 0,
+              endedAt: 1,
+            },
+          ],
   })
-  const slos = [{ id: 'M1' as const }, { id: 'M2' as const }, { id: 'M3' as const }, ...(opts.m5 === undefined ? [] : [{ id: 'M5' as const }])]
+  const slos = [
+    { id: 'M1' as const },
+    { id: 'M2' as const },
+    { id: 'M3' as const },
+    ...(opts.m5 === undefined ? [] : [{ id: 'M5' as const }]),
+  ]
   return { record, verdict: scoreRun(record, slos, []) }
 }
 
@@ -74,7 +96,19 @@ describe('planMismatches', () => {
   it('names another scenario, a changed objective and another stack; nothing for the same plan', () => {
     const a = run('a', { p95Ms: 100, failedPerSecond: 0 })
     expect(planMismatches(a, a)).toEqual([])
-    const other = { record: { ...a.record, scenarioId: 'other', scenario: { stack: { resourceServers: [{ name: 'rs1', profile: 'fail-open' }] } } as unknown as RunRecord['scenario'] }, verdict: { ...a.verdict, slos: a.verdict.slos.map((s) => (s.id === 'M2' ? { ...s, objective: 'p(95)<900ms' } : s)) } }
+    const other = {
+      record: {
+        ...a.record,
+        scenarioId: 'other',
+        scenario: {
+          stack: { resourceServers: [{ name: 'rs1', profile: 'fail-open' }] },
+        } as unknown as RunRecord['scenario'],
+      },
+      verdict: {
+        ...a.verdict,
+        slos: a.verdict.slos.map((s) => (s.id === 'M2' ? { ...s, objective: 'p(95)<900ms' } : s)),
+      },
+    }
     expect(planMismatches(a, other)).toEqual([
       'different scenarios: "baseline" then "other"',
       'M2: the objective changed from p(95)<300ms to p(95)<900ms',
@@ -87,7 +121,11 @@ describe('planMismatches', () => {
     const r = compareRuns(twoRs('night-1', 0), twoRs('night-2', 5))
     expect(r.changes.map((c) => c.key).sort()).toEqual(['M3', 'M3 (billing)', 'M3 (orders)'])
     expect(r.regressions.map((c) => c.key).sort()).toEqual(['M3', 'M3 (billing)'])
-    expect(r.changes.find((c) => c.key === 'M3 (orders)')).toMatchObject({ kind: 'unchanged', oldMeasured: 0, newMeasured: 0 })
+    expect(r.changes.find((c) => c.key === 'M3 (orders)')).toMatchObject({
+      kind: 'unchanged',
+      oldMeasured: 0,
+      newMeasured: 0,
+    })
     expect(r.text).toContain('- M3 (billing) token validation failure rate')
   })
 })

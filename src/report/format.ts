@@ -81,16 +81,26 @@ export function runEnding(record: RunRecord, verdict: Verdict): string | undefin
   const phase = [...record.phases].reverse().find((p) => p.status === 'aborted' || p.status === 'failed')
   const inPhase = phase ? ` during ${phase.name}${phase.detail ? ` (${phase.detail})` : ''}` : ''
   if (record.status === 'errored') {
-    const cause = record.error ? `${record.error.code}: ${record.error.message}` : 'the harness failed (no error recorded)'
+    const cause = record.error
+      ? `${record.error.code}: ${record.error.message}`
+      : 'the harness failed (no error recorded)'
     return `errored ${when}${inPhase}: ${cause}. The SLOs were not measured over a whole run and say nothing about the system under test.`
   }
-  if (record.status === 'interrupted') return `interrupted ${when}${inPhase} by SIGINT/SIGTERM; faults were reverted and the reports written from what was measured.`
+  if (record.status === 'interrupted')
+    return `interrupted ${when}${inPhase} by SIGINT/SIGTERM; faults were reverted and the reports written from what was measured.`
   if (record.abortedBy === 'steady-state') {
     const failed = verdict.steadyState.before?.failed ?? []
     return `aborted ${when} by the steady-state gate: the system deviated before any fault${failed.length ? ` (${failed.join(', ')})` : ''}.`
   }
-  const entries = ((record.scenario as { slos?: Array<{ id: string; target?: string; abortOnFail?: boolean }> } | undefined)?.slos ?? []).filter((e) => e.abortOnFail)
-  const broke = verdict.slos.filter((s) => !s.pass && (entries.length === 0 || entries.some((e) => e.id === s.id && e.target === s.target)))
-  const names = broke.map((s) => `${sloLabel(s)}${s.firstBrokeAt !== undefined ? ` (broke at ${atSeconds(s.firstBrokeAt)})` : ''}`)
+  const entries = (
+    (record.scenario as { slos?: Array<{ id: string; target?: string; abortOnFail?: boolean }> } | undefined)?.slos ??
+    []
+  ).filter((e) => e.abortOnFail)
+  const broke = verdict.slos.filter(
+    (s) => !s.pass && (entries.length === 0 || entries.some((e) => e.id === s.id && e.target === s.target)),
+  )
+  const names = broke.map(
+    (s) => `${sloLabel(s)}${s.firstBrokeAt !== undefined ? ` (broke at ${atSeconds(s.firstBrokeAt)})` : ''}`,
+  )
   return `aborted ${when}${inPhase}: ${names.length ? `${names.join(', ')} broke and ${names.length > 1 ? 'have' : 'has'} abortOnFail` : 'an SLO with abortOnFail broke'}.`
 }

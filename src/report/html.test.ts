@@ -18,7 +18,17 @@ describe('html reporter', () => {
       { rs: 'orders', attack: 'alg-none', applicable: true, accepted: false, status: 401 },
       { rs: 'weak', attack: 'alg-none', applicable: true, accepted: true, status: 200 },
     ]
-    record.probes.push({ index: 9, probe: 'jwt-attacks', name: 'JWT attacks accepted (all RSs)', status: 'ok', value: 1, unit: 'count', observations: obs, startedAt: 1000, endedAt: 2000 })
+    record.probes.push({
+      index: 9,
+      probe: 'jwt-attacks',
+      name: 'JWT attacks accepted (all RSs)',
+      status: 'ok',
+      value: 1,
+      unit: 'count',
+      observations: obs,
+      startedAt: 1000,
+      endedAt: 2000,
+    })
     const page = (await html.render(record, verdict))[0]!.content as string
     expect(page).toContain('<section id="jwt-attacks">')
     expect(page).toContain('<tr><td>alg-none</td><td>refused (401)</td><td class="fail">ACCEPTED (200)</td></tr>')
@@ -36,7 +46,14 @@ describe('html reporter', () => {
     expect(page).toContain('<div class="verdict">FAIL — bad-key-rotation</div>')
     expect(page).toContain('@media print')
     const data = dataOf(page)
-    expect(data.charts.map((c: { id: string }) => c.id)).toEqual(['rs-rs1', 'rate', 'latency-introspection', 'latency-oauth_token', 'latency-rs_request', 'errors'])
+    expect(data.charts.map((c: { id: string }) => c.id)).toEqual([
+      'rs-rs1',
+      'rate',
+      'latency-introspection',
+      'latency-oauth_token',
+      'latency-rs_request',
+      'errors',
+    ])
     expect(data.faults).toEqual([{ from: 10, to: 20, label: 'bad-key-rotation' }])
     // events grouped by second: fault.injected (9.95 s) alone, key.published and token.rejected together at 10 s
     const groups = data.charts[1].markers as Array<{ s: number; events: Array<{ type: string; component: string }> }>
@@ -48,12 +65,18 @@ describe('html reporter', () => {
     ])
     expect(groups[1]!.events.map((ev) => ev.component)).toEqual(['mock-as', 'rs'])
     expect(page).toContain('<section id="what-happened">')
-    expect(page).toContain('rs1 (resilient) first rejected valid tokens at 10.0s (unknown_kid); it was back under M3&apos;s objective at 18.0s (8.0s after the key publication).')
+    expect(page).toContain(
+      'rs1 (resilient) first rejected valid tokens at 10.0s (unknown_kid); it was back under M3&apos;s objective at 18.0s (8.0s after the key publication).',
+    )
     expect(page).toContain('timeline:\n  - at: 10s') // the scenario as YAML
   })
 
   it('keeps a hostile string from closing the data script', async () => {
-    const record = buildRecord({ series: [{ metric: 'rs_request', failed: true, tags: { status: '401', reason: '</script><script>alert(1)</script>' } }] })
+    const record = buildRecord({
+      series: [
+        { metric: 'rs_request', failed: true, tags: { status: '401', reason: '</script><script>alert(1)</script>' } },
+      ],
+    })
     const page = (await html.render(record, scoreRun(record, [], [])))[0]!.content as string
     expect(page).not.toContain('<script>alert(1)')
     const errors = dataOf(page).charts.find((c: { id: string }) => c.id === 'errors')
@@ -89,10 +112,15 @@ describe('html reporter', () => {
   })
 
   it('shows how a run that did not complete ended at the top', async () => {
-    const { record, verdict } = multiRsRun({ status: 'errored', error: { code: 'ERR_COMPONENT_EXITED', message: 'mock-rs billing exited (code 1)' } })
+    const { record, verdict } = multiRsRun({
+      status: 'errored',
+      error: { code: 'ERR_COMPONENT_EXITED', message: 'mock-rs billing exited (code 1)' },
+    })
     const page = (await html.render(record, verdict))[0]!.content as string
     const header = page.slice(page.indexOf('<header'), page.indexOf('</header>'))
-    expect(header).toMatch(/^<header class="errored">\n<div class="ending" role="alert">ERRORED: errored at 30\.0s \(2026-01-02T03:04:35\.000Z\): ERR_COMPONENT_EXITED: mock-rs billing exited \(code 1\)/)
+    expect(header).toMatch(
+      /^<header class="errored">\n<div class="ending" role="alert">ERRORED: errored at 30\.0s \(2026-01-02T03:04:35\.000Z\): ERR_COMPONENT_EXITED: mock-rs billing exited \(code 1\)/,
+    )
   })
 
   it('groups events by second and keeps them inside the load', () => {
@@ -107,7 +135,13 @@ describe('html reporter', () => {
       10_000,
     )
     expect(groups).toEqual([
-      { s: 1, events: [{ t: 1.5, type: 'x.happened', source: 'rs:a', component: 'rs' }, { t: 1.999, type: 'y.happened', source: 'cdn', component: 'cdn' }] },
+      {
+        s: 1,
+        events: [
+          { t: 1.5, type: 'x.happened', source: 'rs:a', component: 'rs' },
+          { t: 1.999, type: 'y.happened', source: 'cdn', component: 'cdn' },
+        ],
+      },
       { s: 2, events: [{ t: 2, type: 'z.happened', source: 'rs:b', component: 'rs' }] },
     ])
   })

@@ -22,7 +22,18 @@ import { parseThreshold } from '../slo/threshold.ts'
 import { shownValue } from '../slo/per-rs.ts'
 import type { RunEvent } from '../record/index.ts'
 import { rsLanes, timeCharts } from './charts.ts'
-import { atSeconds, escapeXml as e, formatBudget, formatMargin, formatMeasured, formatProbe, runEnding, sloLabel, sloStatus, verdictWord } from './format.ts'
+import {
+  atSeconds,
+  escapeXml as e,
+  formatBudget,
+  formatMargin,
+  formatMeasured,
+  formatProbe,
+  runEnding,
+  sloLabel,
+  sloStatus,
+  verdictWord,
+} from './format.ts'
 import { type RsFacts, rsFacts } from './per-rs.ts'
 import type { ReporterDefinition } from './types.ts'
 
@@ -38,7 +49,10 @@ export function uplotAssets(): { js: string; css: string } {
 
 /** JSON safe inside a <script> element. */
 export function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029')
 }
 
 /** The component an event came from: `rs:billing` → `rs`, so every RS shares the RS colour. */
@@ -47,14 +61,20 @@ export function componentOf(source: string): string {
 }
 
 /** Events inside the load, grouped by second (one marker each), at most 80 groups. */
-export function markerGroups(events: readonly RunEvent[], durationMs: number): Array<{ s: number; events: Array<{ t: number; type: string; source: string; component: string }> }> {
+export function markerGroups(
+  events: readonly RunEvent[],
+  durationMs: number,
+): Array<{ s: number; events: Array<{ t: number; type: string; source: string; component: string }> }> {
   const groups = new Map<number, Array<{ t: number; type: string; source: string; component: string }>>()
   for (const ev of [...events].sort((a, b) => a.t - b.t)) {
     if (ev.t < 0 || ev.t > durationMs) continue
     const s = Math.floor(ev.t / 1000)
     const list = groups.get(s) ?? []
     // an alert transition is marked with its alert's name: a page and a ticket firing in the same second read apart
-    const type = ev.source === 'prometheus' && typeof ev.data?.alertname === 'string' ? `${ev.data.alertname} ${String(ev.data.state)}` : ev.type
+    const type =
+      ev.source === 'prometheus' && typeof ev.data?.alertname === 'string'
+        ? `${ev.data.alertname} ${String(ev.data.state)}`
+        : ev.type
     list.push({ t: Math.round(ev.t) / 1000, type, source: ev.source, component: componentOf(ev.source) })
     groups.set(s, list)
   }
@@ -205,7 +225,14 @@ pre { background: #f6f6f6; padding: 10px; overflow-x: auto; font-size: 12px; }
 `
 
 /** Marker colours by component. */
-const COLOURS: Record<string, string> = { runner: '#455a64', 'mock-as': '#6a1b9a', cdn: '#00838f', 'fault-proxy': '#c62828', rs: '#1565c0', engine: '#5d4037' }
+const COLOURS: Record<string, string> = {
+  runner: '#455a64',
+  'mock-as': '#6a1b9a',
+  cdn: '#00838f',
+  'fault-proxy': '#c62828',
+  rs: '#1565c0',
+  engine: '#5d4037',
+}
 
 function colourOf(component: string): string {
   if (COLOURS[component]) return COLOURS[component]!
@@ -218,13 +245,25 @@ function colourOf(component: string): string {
 function whatHappened(record: RunRecord, verdict: Verdict, facts: readonly RsFacts[]): string[] {
   const lines: Array<{ cls: string; text: string }> = []
   for (const f of record.faults) {
-    if (f.status === 'inject-failed') lines.push({ cls: 'broke', text: `${f.fault} could not be injected at ${atSeconds(f.injectedAt)}${f.error ? `: ${f.error}` : ''}.` })
-    else lines.push({ cls: '', text: `${f.fault} was injected at ${atSeconds(f.injectedAt)}${f.revertedAt !== undefined ? ` and reverted at ${atSeconds(f.revertedAt)}` : ', never reverted'}.` })
+    if (f.status === 'inject-failed')
+      lines.push({
+        cls: 'broke',
+        text: `${f.fault} could not be injected at ${atSeconds(f.injectedAt)}${f.error ? `: ${f.error}` : ''}.`,
+      })
+    else
+      lines.push({
+        cls: '',
+        text: `${f.fault} was injected at ${atSeconds(f.injectedAt)}${f.revertedAt !== undefined ? ` and reverted at ${atSeconds(f.revertedAt)}` : ', never reverted'}.`,
+      })
   }
   for (const f of facts) {
     const who = `${f.rs} (${f.label})`
     if (!f.firstRejection) {
-      if (f.acceptedFault !== undefined || f.recoverFrom) lines.push({ cls: 'held', text: `${who} kept accepting valid tokens${f.acceptedFault !== undefined ? ` (${(f.acceptedFault * 100).toFixed(1)}% in the fault window)` : ''}.` })
+      if (f.acceptedFault !== undefined || f.recoverFrom)
+        lines.push({
+          cls: 'held',
+          text: `${who} kept accepting valid tokens${f.acceptedFault !== undefined ? ` (${(f.acceptedFault * 100).toFixed(1)}% in the fault window)` : ''}.`,
+        })
       continue
     }
     let text = `${who} first rejected valid tokens at ${atSeconds(f.firstRejection.at)} (${f.firstRejection.reason})`
@@ -237,7 +276,12 @@ function whatHappened(record: RunRecord, verdict: Verdict, facts: readonly RsFac
   }
   for (const s of verdict.slos.filter((x) => !x.pass)) {
     const at = s.firstBrokeAt !== undefined ? ` at ${atSeconds(s.firstBrokeAt)}` : ''
-    lines.push({ cls: 'broke', text: s.noData ? `${sloLabel(s)} had no data in its ${s.window} window.` : `${sloLabel(s)} ${s.title} broke${at}${s.attribution ? `: ${s.attribution}` : ''}.` })
+    lines.push({
+      cls: 'broke',
+      text: s.noData
+        ? `${sloLabel(s)} had no data in its ${s.window} window.`
+        : `${sloLabel(s)} ${s.title} broke${at}${s.attribution ? `: ${s.attribution}` : ''}.`,
+    })
   }
   if (lines.length === 0) lines.push({ cls: 'held', text: 'No fault was injected and every SLO held.' })
   return lines.map((l) => `<li${l.cls ? ` class="${l.cls}"` : ''}>${e(l.text)}</li>`)
@@ -254,7 +298,11 @@ function renderHtml(record: RunRecord, verdict: Verdict): string {
   const dur = record.load.durationMs
   const events = record.events
   const groupsFor = (pred: (ev: RunEvent) => boolean) => markerGroups(events.filter(pred), dur)
-  const lanes = rsLanes(record).map((l) => ({ ...l, lane: true, markers: groupsFor((ev) => !ev.source.startsWith('rs:') || ev.source === `rs:${l.rs}`) }))
+  const lanes = rsLanes(record).map((l) => ({
+    ...l,
+    lane: true,
+    markers: groupsFor((ev) => !ev.source.startsWith('rs:') || ev.source === `rs:${l.rs}`),
+  }))
   const all = groupsFor(() => true)
   const charts = [...lanes, ...timeCharts(record).map((c) => ({ ...c, markers: all }))]
   const components = [...new Set(events.map((ev) => componentOf(ev.source)))].sort()
@@ -273,17 +321,24 @@ function renderHtml(record: RunRecord, verdict: Verdict): string {
     ['started', record.startedAt],
     ['ended', record.endedAt],
     ['duration', `${(dur / 1000).toFixed(1)}s`],
-    ['status', `${record.status}${record.abortedBy ? ` (by ${record.abortedBy})` : ''}${record.deviated ? ' (deviated)' : ''}`],
+    [
+      'status',
+      `${record.status}${record.abortedBy ? ` (by ${record.abortedBy})` : ''}${record.deviated ? ' (deviated)' : ''}`,
+    ],
     ['engine', `${record.engine.id}${record.engine.version ? ` ${record.engine.version}` : ''}`],
     ['runtime', record.runtime],
     ['seed', String(record.seed)],
     ['score', `${(verdict.score * 100).toFixed(0)}% · exit ${verdict.exitCode}`],
     ['issuer', record.targets.issuer],
     ['resource servers', facts.map((f) => `${f.rs} (${f.label})`).join(', ') || '–'],
-    ['harness', `${record.environment.harnessVersion} · node ${record.environment.node} · ${record.environment.platform} · ${record.environment.cpus} cpus`],
+    [
+      'harness',
+      `${record.environment.harnessVersion} · node ${record.environment.node} · ${record.environment.platform} · ${record.environment.cpus} cpus`,
+    ],
   ]
   const ss = verdict.steadyState
-  const ssText = (c: { held: boolean; failed: string[] } | null) => (c === null ? 'not checked' : c.held ? 'held' : `deviated: ${c.failed.join(', ')}`)
+  const ssText = (c: { held: boolean; failed: string[] } | null) =>
+    c === null ? 'not checked' : c.held ? 'held' : `deviated: ${c.failed.join(', ')}`
   const sloRows = verdict.slos
     .map((s) => {
       const row = `<tr class="slo"><td>${e(sloLabel(s))}</td><td>${e(s.title)}</td><td><code>${e(s.objective)}</code></td><td>${e(s.window)}</td><td>${e(formatMeasured(s))}</td><td>${e(formatMargin(s))}</td><td>${e(formatBudget(s))}</td><td class="${s.pass ? 'pass' : 'fail'}">${e(sloStatus(s))}</td><td>${s.firstBrokeAt !== undefined ? atSeconds(s.firstBrokeAt) : ''}</td><td>${e(s.attribution ?? '')}</td></tr>`
@@ -324,7 +379,10 @@ ${attacks.rows.map(([a, ...cells]) => `<tr><td>${e(a ?? '')}</td>${cells.map((c)
 ${
   alerts.rows.length
     ? `<table><thead><tr><th>alert</th><th>fault</th><th>fired</th><th>time to detect</th><th>resolved</th><th>time to resolve</th><th>verdict</th></tr></thead><tbody>\n${alerts.rows
-        .map((r) => `<tr><td>${e(r.alert)}</td><td>${e(r.fault)}</td><td>${e(r.firedAt)}</td><td>${e(r.timeToDetect)}</td><td>${e(r.resolvedAt)}</td><td>${e(r.timeToResolve)}</td><td class="${r.verdict === 'detected' ? 'pass' : 'fail'}">${e(r.verdict)}</td></tr>`)
+        .map(
+          (r) =>
+            `<tr><td>${e(r.alert)}</td><td>${e(r.fault)}</td><td>${e(r.firedAt)}</td><td>${e(r.timeToDetect)}</td><td>${e(r.resolvedAt)}</td><td>${e(r.timeToResolve)}</td><td class="${r.verdict === 'detected' ? 'pass' : 'fail'}">${e(r.verdict)}</td></tr>`,
+        )
         .join('\n')}\n</tbody></table>`
     : '<p>No alert fired.</p>'
 }
@@ -332,8 +390,11 @@ ${alerts.silent.length ? `<p>Never fired: ${e(alerts.silent.join(', '))}</p>` : 
 ${record.prometheus.skipped.map((s) => `<p class="muted">${e(s.id)}: no alert (no server-side SLI: ${e(s.reason)})</p>`).join('\n')}
 </section>`
     : ''
-  const chartDiv = (c: { id: string }) => `<div class="chart" id="chart-${e(c.id)}"><div class="marker-band"></div><div class="plot"></div></div>`
-  const legend = components.length ? `<p class="legend-key muted">Markers by component: ${components.map((c) => `<span><i style="background:${colourOf(c)}"></i>${e(c)}</span>`).join('')} — hover a marker for its events.</p>` : ''
+  const chartDiv = (c: { id: string }) =>
+    `<div class="chart" id="chart-${e(c.id)}"><div class="marker-band"></div><div class="plot"></div></div>`
+  const legend = components.length
+    ? `<p class="legend-key muted">Markers by component: ${components.map((c) => `<span><i style="background:${colourOf(c)}"></i>${e(c)}</span>`).join('')} — hover a marker for its events.</p>`
+    : ''
   const { js, css } = uplotAssets()
   return `<!doctype html>
 <html lang="en">
@@ -365,7 +426,10 @@ ${lanes.length ? `<section id="lanes"><h2>Per resource server</h2>\n<p class="mu
 <section id="charts"><h2>Over time</h2>
 <p class="muted">Shaded: fault windows. Markers: events, grouped by second.</p>
 ${lanes.length ? '' : legend}
-${charts.filter((c) => !('lane' in c)).map(chartDiv).join('\n')}
+${charts
+  .filter((c) => !('lane' in c))
+  .map(chartDiv)
+  .join('\n')}
 </section>
 ${alertSection}
 <section id="probes"><h2>Probes</h2>

@@ -42,23 +42,44 @@ describe('json reporter', () => {
 
   it('keeps schema/run-record.schema.json in step with the TypeBox source', () => {
     const file = readFileSync(new URL('../../schema/run-record.schema.json', import.meta.url), 'utf8')
-    expect(file, 'run: npx tsx -e "import(\'./src/record/schema.ts\').then(m=>m.writeRunRecordSchema(\'schema/run-record.schema.json\'))"').toBe(runRecordSchemaText())
+    expect(
+      file,
+      "run: npx tsx -e \"import('./src/record/schema.ts').then(m=>m.writeRunRecordSchema('schema/run-record.schema.json'))\"",
+    ).toBe(runRecordSchemaText())
   })
 
   it('reads a version 1 run.json as version 2: failed becomes errored, aborted becomes interrupted, the exit code comes from the verdict', async () => {
     const { record, verdict } = sampleRun()
     const v2 = JSON.parse((await json.render(record, verdict))[0]!.content as string)
     const { exitCode: _dropped, ...recordV1 } = v2.record
-    for (const [v1Status, v2Status] of [['failed', 'errored'], ['aborted', 'interrupted'], ['completed', 'completed']]) {
+    for (const [v1Status, v2Status] of [
+      ['failed', 'errored'],
+      ['aborted', 'interrupted'],
+      ['completed', 'completed'],
+    ]) {
       const path = join(dir, `v1-${v1Status}.json`)
-      writeFileSync(path, JSON.stringify({ schemaVersion: 1, record: { ...recordV1, schemaVersion: 1, status: v1Status }, verdict: { ...v2.verdict, exitCode: 42 } }))
+      writeFileSync(
+        path,
+        JSON.stringify({
+          schemaVersion: 1,
+          record: { ...recordV1, schemaVersion: 1, status: v1Status },
+          verdict: { ...v2.verdict, exitCode: 42 },
+        }),
+      )
       const back = readRunJson(path)
       expect(back.schemaVersion).toBe(2)
       expect(back.record).toMatchObject({ schemaVersion: 2, status: v2Status, exitCode: 42 })
     }
     // a version 1 file with a version 2 status is neither
     const path = join(dir, 'v1-errored.json')
-    writeFileSync(path, JSON.stringify({ schemaVersion: 1, record: { ...recordV1, schemaVersion: 1, status: 'errored' }, verdict: v2.verdict }))
+    writeFileSync(
+      path,
+      JSON.stringify({
+        schemaVersion: 1,
+        record: { ...recordV1, schemaVersion: 1, status: 'errored' },
+        verdict: v2.verdict,
+      }),
+    )
     expectInvalid(() => readRunJson(path), 'does not match')
   })
 

@@ -17,7 +17,14 @@ describe('junit reporter', () => {
     const suites = xml.match(/<testsuite [^>]*>/g)!
     expect(suites).toHaveLength(1)
     const suite = attrs(suites[0]!)
-    expect(suite).toMatchObject({ name: 'bad-key-rotation', failures: '1', errors: '0', skipped: '0', time: '30.000', timestamp: '2026-01-02T03:04:05' })
+    expect(suite).toMatchObject({
+      name: 'bad-key-rotation',
+      failures: '1',
+      errors: '0',
+      skipped: '0',
+      time: '30.000',
+      timestamp: '2026-01-02T03:04:05',
+    })
     const cases = xml.match(/<testcase [^>]*>/g)!
     // every SLO plus the two steady-state checks
     expect(cases).toHaveLength(verdict.slos.length + 2)
@@ -25,11 +32,16 @@ describe('junit reporter', () => {
     for (const c of cases) expect(Object.keys(attrs(c))).toEqual(['classname', 'name', 'time'])
     const failures = xml.match(/<failure [^>]*>/g)!
     expect(failures).toHaveLength(1)
-    expect(attrs(failures[0]!)).toEqual({ message: 'measured 0.078341 vs objective rate&lt;0.001, first broke at 10.0s', type: 'slo.breached' })
+    expect(attrs(failures[0]!)).toEqual({
+      message: 'measured 0.078341 vs objective rate&lt;0.001, first broke at 10.0s',
+      type: 'slo.breached',
+    })
     expect(xml).toContain('attribution: RS did not refetch the key set')
     // balanced elements
     for (const tag of ['testsuites', 'testsuite', 'properties', 'failure']) {
-      expect(xml.match(new RegExp(`<${tag}[ >]`, 'g'))?.length, tag).toBe(xml.match(new RegExp(`</${tag}>`, 'g'))?.length)
+      expect(xml.match(new RegExp(`<${tag}[ >]`, 'g'))?.length, tag).toBe(
+        xml.match(new RegExp(`</${tag}>`, 'g'))?.length,
+      )
     }
   })
 
@@ -53,7 +65,11 @@ describe('junit reporter', () => {
       'M3@payments token validation failure rate at the RSs (valid tokens) [rate&lt;0.001, run]',
       'M3@orders token validation failure rate at the RSs (valid tokens) [rate&lt;0.001, run]',
     ])
-    expect(names.filter((n) => n.startsWith('M9')).map((n) => n.split(' ')[0])).toEqual(['M9@payments', 'M9@billing', 'M9@orders'])
+    expect(names.filter((n) => n.startsWith('M9')).map((n) => n.split(' ')[0])).toEqual([
+      'M9@payments',
+      'M9@billing',
+      'M9@orders',
+    ])
     // M1 and M2 are not measured at the RSs: one case each
     expect(names.filter((n) => /^M[12] /.test(n))).toHaveLength(2)
     const failures = [...xml.matchAll(/<failure message="([^"]*)"/g)].map((m) => m[1]!)
@@ -67,10 +83,15 @@ describe('junit reporter', () => {
   })
 
   it('puts how an errored run ended first, with its time and cause', async () => {
-    const { record, verdict } = multiRsRun({ status: 'errored', error: { code: 'ERR_COMPONENT_EXITED', message: 'mock-rs billing exited (code 1)' } })
+    const { record, verdict } = multiRsRun({
+      status: 'errored',
+      error: { code: 'ERR_COMPONENT_EXITED', message: 'mock-rs billing exited (code 1)' },
+    })
     const xml = (await junit.render(record, verdict))[0]!.content as string
     const first = xml.match(/<testcase [^>]*>/)![0]
     expect(attrs(first).name).toBe('run completed')
-    expect(xml).toContain('<error message="ERR_COMPONENT_EXITED: mock-rs billing exited (code 1)" type="ERR_COMPONENT_EXITED">the run errored at 30.0s (')
+    expect(xml).toContain(
+      '<error message="ERR_COMPONENT_EXITED: mock-rs billing exited (code 1)" type="ERR_COMPONENT_EXITED">the run errored at 30.0s (',
+    )
   })
 })

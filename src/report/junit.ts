@@ -23,10 +23,27 @@ function rsCases(s: SloScore): Case[] {
   const t = parseThreshold(s.objective)
   return s.perRs!.map((r) => {
     const name = `${s.id}@${r.rs} ${s.title} [${s.objective}, ${s.window}]`
-    if (r.noData) return s.pass ? { name, skipped: `no data for ${r.rs} in the ${s.window} window` } : { name, failure: { message: `no data for ${r.rs} in the ${s.window} window (objective ${s.objective})`, type: 'slo.no_data', body: '' } }
+    if (r.noData)
+      return s.pass
+        ? { name, skipped: `no data for ${r.rs} in the ${s.window} window` }
+        : {
+            name,
+            failure: {
+              message: `no data for ${r.rs} in the ${s.window} window (objective ${s.objective})`,
+              type: 'slo.no_data',
+              body: '',
+            },
+          }
     if (r.pass) return { name }
     const message = `${r.rs}: measured ${shownValue(t, r.measured)} vs objective ${s.objective}${r.firstBrokeAt !== undefined ? `, first broke at ${atSeconds(r.firstBrokeAt)}` : ''}`
-    const body = [message, r.reason ? `most rejections: ${r.reason}` : '', r.forceFail ?? '', s.attribution ? `attribution: ${s.attribution}` : ''].filter(Boolean).join('\n')
+    const body = [
+      message,
+      r.reason ? `most rejections: ${r.reason}` : '',
+      r.forceFail ?? '',
+      s.attribution ? `attribution: ${s.attribution}` : '',
+    ]
+      .filter(Boolean)
+      .join('\n')
     return { name, failure: { message, type: 'slo.breached', body } }
   })
 }
@@ -38,7 +55,11 @@ function sloCase(s: SloScore): Case {
     const message = s.noData
       ? `no data in the ${s.window} window (objective ${s.objective})`
       : `measured ${measured} vs objective ${s.objective}${s.firstBrokeAt !== undefined ? `, first broke at ${atSeconds(s.firstBrokeAt)}` : ''}`
-    const body = [message, s.attribution ? `attribution: ${s.attribution}` : '', s.budgetConsumed !== null ? `error budget consumed: ${Math.round(s.budgetConsumed * 1000) / 10}%` : '']
+    const body = [
+      message,
+      s.attribution ? `attribution: ${s.attribution}` : '',
+      s.budgetConsumed !== null ? `error budget consumed: ${Math.round(s.budgetConsumed * 1000) / 10}%` : '',
+    ]
       .filter(Boolean)
       .join('\n')
     return { name, failure: { message, type: s.noData ? 'slo.no_data' : 'slo.breached', body } }
@@ -65,7 +86,14 @@ export const junit: ReporterDefinition = {
       cases.push(
         check.held
           ? { name: `steady state ${when}` }
-          : { name: `steady state ${when}`, failure: { message: `steady state did not hold ${when}: ${check.failed.join(', ')}`, type: 'steady_state.deviated', body: check.failed.join('\n') } },
+          : {
+              name: `steady state ${when}`,
+              failure: {
+                message: `steady state did not hold ${when}: ${check.failed.join(', ')}`,
+                type: 'steady_state.deviated',
+                body: check.failed.join('\n'),
+              },
+            },
       )
     }
     const aborted = record.status === 'aborted' || record.status === 'interrupted'
@@ -99,11 +127,20 @@ export const junit: ReporterDefinition = {
       const msg = record.error ? `${record.error.code}: ${record.error.message}` : `run ${record.status}`
       const ending = runEnding(record, verdict)
       const body = ending ? `the run ${ending}` : msg
-      lines.push(`    <testcase classname="${x(cls)}" name="run completed" time="${time}">`, `      <error message="${x(msg)}" type="${x(record.error?.code ?? `run.${record.status}`)}">${x(body)}</error>`, '    </testcase>')
+      lines.push(
+        `    <testcase classname="${x(cls)}" name="run completed" time="${time}">`,
+        `      <error message="${x(msg)}" type="${x(record.error?.code ?? `run.${record.status}`)}">${x(body)}</error>`,
+        '    </testcase>',
+      )
     }
     for (const c of cases) {
       const open = `    <testcase classname="${x(cls)}" name="${x(c.name)}" time="0"`
-      if (c.failure) lines.push(`${open}>`, `      <failure message="${x(c.failure.message)}" type="${x(c.failure.type)}">${x(c.failure.body)}</failure>`, '    </testcase>')
+      if (c.failure)
+        lines.push(
+          `${open}>`,
+          `      <failure message="${x(c.failure.message)}" type="${x(c.failure.type)}">${x(c.failure.body)}</failure>`,
+          '    </testcase>',
+        )
       else if (c.skipped) lines.push(`${open}>`, `      <skipped message="${x(c.skipped)}"/>`, '    </testcase>')
       else lines.push(`${open}/>`)
     }

@@ -19,7 +19,8 @@ function tables(md: string): string[][][] {
       table = undefined
     } else if (t.type === 'tr_open') row = []
     else if (t.type === 'tr_close') table!.push(row!)
-    else if ((t.type === 'th_open' || t.type === 'td_open') && row) row.push(tokens[i + 1]?.type === 'inline' ? tokens[i + 1]!.content : '')
+    else if ((t.type === 'th_open' || t.type === 'td_open') && row)
+      row.push(tokens[i + 1]?.type === 'inline' ? tokens[i + 1]!.content : '')
   })
   return out
 }
@@ -44,7 +45,9 @@ describe('markdown reporter', () => {
     expect(file!.name).toBe('summary.md')
     expect(md.split('\n')[0]).toBe('# ❌ FAIL — bad-key-rotation')
     expect(md).toContain('| SLO | objective | window | measured | margin | budget | status | first broke |')
-    expect(md).toMatch(/\| M3 token validation failure rate .*\| `rate<0\.001` \| run \| 0\.078341 \| -0\.077341 \| 7834\.1% \| FAIL \| 10\.0s \|/)
+    expect(md).toMatch(
+      /\| M3 token validation failure rate .*\| `rate<0\.001` \| run \| 0\.078341 \| -0\.077341 \| 7834\.1% \| FAIL \| 10\.0s \|/,
+    )
     expect(md).toMatch(/\| M2 token endpoint latency p95 \| `p\(95\)<300ms` \| run \| \d+(\.\d)?ms \|/)
     expect(md).toContain('- jwks refresh latency (max over RSs) (`jwks-refresh-latency`): 8200ms')
     expect(md).toContain('- M3: RS did not refetch the key set after the new kid appeared')
@@ -52,7 +55,14 @@ describe('markdown reporter', () => {
   })
 
   it('parses as CommonMark with every table a real table', async () => {
-    for (const run of [sampleRun(), multiRsRun(), multiRsRun({ status: 'errored', error: { code: 'ERR_COMPONENT_EXITED', message: 'mock-rs billing exited (code 1)' } })]) {
+    for (const run of [
+      sampleRun(),
+      multiRsRun(),
+      multiRsRun({
+        status: 'errored',
+        error: { code: 'ERR_COMPONENT_EXITED', message: 'mock-rs billing exited (code 1)' },
+      }),
+    ]) {
       const md = await summaryOf(run)
       const found = tables(md)
       expect(found.length).toBeGreaterThanOrEqual(2)
@@ -68,11 +78,27 @@ describe('markdown reporter', () => {
   it('has a per-RS table that names the RS that broke, when, why and when it recovered', async () => {
     const md = await summaryOf(multiRsRun())
     const [, perRs, sloPerRs] = tables(md)
-    expect(perRs![0]).toEqual(['RS', 'profile', 'accepted in fault window', 'accepted after', 'first rejection', 'time to recover', 'JWKS refresh (from publication)'])
+    expect(perRs![0]).toEqual([
+      'RS',
+      'profile',
+      'accepted in fault window',
+      'accepted after',
+      'first rejection',
+      'time to recover',
+      'JWKS refresh (from publication)',
+    ])
     const byRs = Object.fromEntries(perRs!.slice(1).map((r) => [r[0], r]))
     expect(byRs.orders).toEqual(['orders', 'resilient', '100.0%', '100.0%', '–', 'did not break', '106ms'])
     // billing: 6 of 30 accepted per second in the fault window; after the revert 4 more bad seconds of 10
-    expect(byRs.billing).toEqual(['billing', 'jose-defaults', '20.0%', '68.0%', '10.0s (validator_unavailable)', '4.0s after revert (at 24.0s)', '6.6s'])
+    expect(byRs.billing).toEqual([
+      'billing',
+      'jose-defaults',
+      '20.0%',
+      '68.0%',
+      '10.0s (validator_unavailable)',
+      '4.0s after revert (at 24.0s)',
+      '6.6s',
+    ])
     // the entry's description, and a key it never accepted
     expect(byRs.payments!.slice(1, 2)).toEqual(['payments API (express-oauth2-jwt-bearer)'])
     expect(byRs.payments![4]).toBe('11.0s (unknown_kid)')
@@ -84,16 +110,32 @@ describe('markdown reporter', () => {
       ['payments', 'FAIL', '11.0s'],
       ['orders', 'pass', ''],
     ])
-    expect(md).toContain('- M3 broke at billing: 37.3% rejections, validator_unavailable; payments 1.6% rejections, unknown_kid; orders 0.0% — ')
+    expect(md).toContain(
+      '- M3 broke at billing: 37.3% rejections, validator_unavailable; payments 1.6% rejections, unknown_kid; orders 0.0% — ',
+    )
   })
 
   it('leaves out the per-RS columns the record has no figure for', async () => {
     const { record, verdict } = sampleRun()
     const md = (await markdown.render({ ...record, probes: [] }, verdict))[0]!.content as string
     const perRs = tables(md)[1]!
-    expect(perRs[0]).toEqual(['RS', 'profile', 'accepted in fault window', 'accepted after', 'first rejection', 'time to recover'])
+    expect(perRs[0]).toEqual([
+      'RS',
+      'profile',
+      'accepted in fault window',
+      'accepted after',
+      'first rejection',
+      'time to recover',
+    ])
     // 502 valid-token requests in the fault window, 102 rejected; a rotation: recovery counts from the key publication (10 s)
-    expect(perRs[1]).toEqual(['rs1', 'resilient', '79.7%', '100.0%', '10.0s (unknown_kid)', '8.0s after key publication (at 18.0s)'])
+    expect(perRs[1]).toEqual([
+      'rs1',
+      'resilient',
+      '79.7%',
+      '100.0%',
+      '10.0s (unknown_kid)',
+      '8.0s after key publication (at 18.0s)',
+    ])
   })
 
   it('adds the per-RS × attack table when jwt-attacks ran', async () => {
@@ -101,11 +143,35 @@ describe('markdown reporter', () => {
     const obs = [
       { rs: 'orders', attack: 'alg-none', applicable: true, accepted: false, status: 401 },
       { rs: 'weak', attack: 'alg-none', applicable: true, accepted: true, status: 200 },
-      { rs: 'orders', attack: 'jku-injection', applicable: true, accepted: false, status: 401, fetchedAttackerUrl: true },
-      { rs: 'weak', attack: 'jku-injection', applicable: true, accepted: false, status: 500, robustness: 'server_error' },
+      {
+        rs: 'orders',
+        attack: 'jku-injection',
+        applicable: true,
+        accepted: false,
+        status: 401,
+        fetchedAttackerUrl: true,
+      },
+      {
+        rs: 'weak',
+        attack: 'jku-injection',
+        applicable: true,
+        accepted: false,
+        status: 500,
+        robustness: 'server_error',
+      },
       { rs: 'orders', attack: 'expired', applicable: false, accepted: false, status: 0 },
     ]
-    record.probes.push({ index: 9, probe: 'jwt-attacks', name: 'JWT attacks accepted (all RSs)', status: 'ok', value: 2, unit: 'count', observations: obs, startedAt: 1000, endedAt: 2000 })
+    record.probes.push({
+      index: 9,
+      probe: 'jwt-attacks',
+      name: 'JWT attacks accepted (all RSs)',
+      status: 'ok',
+      value: 2,
+      unit: 'count',
+      observations: obs,
+      startedAt: 1000,
+      endedAt: 2000,
+    })
     const md = (await markdown.render(record, verdict))[0]!.content as string
     expect(md).toContain('| attack | orders | weak |')
     expect(md).toContain('| alg-none | refused (401) | ACCEPTED (200) |')
@@ -121,26 +187,40 @@ describe('markdown reporter', () => {
   })
 
   it('says ERRORED, never FAIL, for a run whose harness failed', async () => {
-    const { record, verdict } = sampleRun({ status: 'errored', error: { code: 'ERR_COMPONENT_EXITED', message: 'mock-as exited (signal SIGKILL)' } })
+    const { record, verdict } = sampleRun({
+      status: 'errored',
+      error: { code: 'ERR_COMPONENT_EXITED', message: 'mock-as exited (signal SIGKILL)' },
+    })
     const md = (await markdown.render(record, verdict))[0]!.content as string
     expect(md.split('\n')[0]).toBe('# ⚠️ ERRORED — bad-key-rotation')
     expect(md).toContain('exit 103')
   })
 
   it('says at the top when and why a run did not complete', async () => {
-    const errored = await summaryOf(multiRsRun({ status: 'errored', error: { code: 'ERR_COMPONENT_EXITED', message: 'mock-rs billing exited (code 1)' } }))
+    const errored = await summaryOf(
+      multiRsRun({
+        status: 'errored',
+        error: { code: 'ERR_COMPONENT_EXITED', message: 'mock-rs billing exited (code 1)' },
+      }),
+    )
     expect(errored.split('\n')[2]).toBe(
       '> **ERRORED**: errored at 30.0s (2026-01-02T03:04:35.000Z): ERR_COMPONENT_EXITED: mock-rs billing exited (code 1). The SLOs were not measured over a whole run and say nothing about the system under test.',
     )
     const interrupted = await summaryOf(multiRsRun({ status: 'interrupted' }))
-    expect(interrupted.split('\n')[2]).toMatch(/^> \*\*INTERRUPTED\*\*: interrupted at 30\.0s \(2026-01-02T03:04:35\.000Z\) by SIGINT\/SIGTERM/)
+    expect(interrupted.split('\n')[2]).toMatch(
+      /^> \*\*INTERRUPTED\*\*: interrupted at 30\.0s \(2026-01-02T03:04:35\.000Z\) by SIGINT\/SIGTERM/,
+    )
     const run = multiRsRun({ status: 'aborted', abortedBy: 'slo' })
     ;(run.record.scenario as { slos: unknown[] }).slos = [{ id: 'M3', abortOnFail: true }]
     const aborted = await summaryOf(run)
-    expect(aborted.split('\n')[2]).toBe('> **ABORTED**: aborted at 30.0s (2026-01-02T03:04:35.000Z): M3 (broke at 10.0s) broke and has abortOnFail.')
+    expect(aborted.split('\n')[2]).toBe(
+      '> **ABORTED**: aborted at 30.0s (2026-01-02T03:04:35.000Z): M3 (broke at 10.0s) broke and has abortOnFail.',
+    )
     const gate = multiRsRun({ status: 'aborted', abortedBy: 'steady-state' })
     gate.verdict.steadyState.before = { held: false, failed: ['M1'] }
-    expect((await summaryOf(gate)).split('\n')[2]).toContain('by the steady-state gate: the system deviated before any fault (M1).')
+    expect((await summaryOf(gate)).split('\n')[2]).toContain(
+      'by the steady-state gate: the system deviated before any fault (M1).',
+    )
     expect((await summaryOf(multiRsRun())).split('\n')[2]).not.toMatch(/^>/)
   })
 })

@@ -11,7 +11,17 @@ import { attackTable } from './attack-table.ts'
 import { alertRows, alertWindowsLine } from './alert-rows.ts'
 import { parseThreshold } from '../slo/threshold.ts'
 import { shownValue } from '../slo/per-rs.ts'
-import { atSeconds, formatBudget, formatMargin, formatMeasured, formatProbe, runEnding, sloLabel, sloStatus, verdictWord } from './format.ts'
+import {
+  atSeconds,
+  formatBudget,
+  formatMargin,
+  formatMeasured,
+  formatProbe,
+  runEnding,
+  sloLabel,
+  sloStatus,
+  verdictWord,
+} from './format.ts'
 import { type RsFacts, rsFacts } from './per-rs.ts'
 import type { ReporterDefinition } from './types.ts'
 
@@ -20,7 +30,8 @@ function cell(s: string): string {
 }
 
 const pct = (v: number | undefined) => (v === undefined ? '–' : `${(Math.round(v * 1000) / 10).toFixed(1)}%`)
-const ms = (v: number | null | undefined) => (v === undefined ? '–' : v === null ? 'never' : v >= 1000 ? `${(v / 1000).toFixed(1)}s` : `${Math.round(v)}ms`)
+const ms = (v: number | null | undefined) =>
+  v === undefined ? '–' : v === null ? 'never' : v >= 1000 ? `${(v / 1000).toFixed(1)}s` : `${Math.round(v)}ms`
 
 function recovery(f: RsFacts): string {
   if (!f.firstRejection) return f.recoverFrom || f.acceptedFault !== undefined ? 'did not break' : '–'
@@ -38,15 +49,31 @@ function rsTable(facts: readonly RsFacts[]): string[] {
     ['profile', (f) => f.label, () => true],
     ['accepted in fault window', (f) => pct(f.acceptedFault), (f) => f.acceptedFault !== undefined],
     ['accepted after', (f) => pct(f.acceptedAfter), (f) => f.acceptedAfter !== undefined],
-    ['first rejection', (f) => (f.firstRejection ? `${atSeconds(f.firstRejection.at)} (${f.firstRejection.reason})` : '–'), (f) => f.firstRejection !== undefined || f.recoverFrom !== undefined],
+    [
+      'first rejection',
+      (f) => (f.firstRejection ? `${atSeconds(f.firstRejection.at)} (${f.firstRejection.reason})` : '–'),
+      (f) => f.firstRejection !== undefined || f.recoverFrom !== undefined,
+    ],
     ['time to recover', recovery, (f) => f.firstRejection !== undefined || f.recoverFrom !== undefined],
     ['JWKS refresh (from publication)', (f) => ms(f.jwksRefreshMs), (f) => f.jwksRefreshMs !== undefined],
     ['revocation propagation', (f) => ms(f.revocationMs), (f) => f.revocationMs !== undefined],
-    ['skew tolerated (ahead / behind)', (f) => (f.skew ? `${f.skew.ahead ?? '?'}s / ${f.skew.behind ?? '?'}s` : '–'), (f) => f.skew !== undefined],
-    ['attacks accepted', (f) => (f.attacksAccepted === undefined || f.attacksAccepted === null ? '–' : String(f.attacksAccepted)), (f) => f.attacksAccepted !== undefined],
+    [
+      'skew tolerated (ahead / behind)',
+      (f) => (f.skew ? `${f.skew.ahead ?? '?'}s / ${f.skew.behind ?? '?'}s` : '–'),
+      (f) => f.skew !== undefined,
+    ],
+    [
+      'attacks accepted',
+      (f) => (f.attacksAccepted === undefined || f.attacksAccepted === null ? '–' : String(f.attacksAccepted)),
+      (f) => f.attacksAccepted !== undefined,
+    ],
   ]
   const shown = cols.filter(([, , has]) => facts.some(has))
-  return [`| ${shown.map(([h]) => h).join(' | ')} |`, `|${shown.map(() => '---').join('|')}|`, ...facts.map((f) => `| ${shown.map(([, get]) => cell(get(f))).join(' | ')} |`)]
+  return [
+    `| ${shown.map(([h]) => h).join(' | ')} |`,
+    `|${shown.map(() => '---').join('|')}|`,
+    ...facts.map((f) => `| ${shown.map(([, get]) => cell(get(f))).join(' | ')} |`),
+  ]
 }
 
 export const markdown: ReporterDefinition = {
@@ -66,37 +93,60 @@ export const markdown: ReporterDefinition = {
     ]
     const ss = verdict.steadyState
     if (ss.before || ss.after) {
-      const f = (c: { held: boolean; failed: string[] } | null) => (c === null ? 'not checked' : c.held ? 'held' : `deviated (${c.failed.join(', ')})`)
+      const f = (c: { held: boolean; failed: string[] } | null) =>
+        c === null ? 'not checked' : c.held ? 'held' : `deviated (${c.failed.join(', ')})`
       out.push(`Steady state: before ${f(ss.before)}, after ${f(ss.after)}`, '')
     }
-    out.push('| SLO | objective | window | measured | margin | budget | status | first broke |', '|---|---|---|---|---|---|---|---|')
+    out.push(
+      '| SLO | objective | window | measured | margin | budget | status | first broke |',
+      '|---|---|---|---|---|---|---|---|',
+    )
     for (const s of verdict.slos) {
       const first = s.firstBrokeAt !== undefined ? atSeconds(s.firstBrokeAt) : s.pass ? '' : '–'
-      out.push(`| ${cell(`${sloLabel(s)} ${s.title}`)} | \`${cell(s.objective)}\` | ${s.window} | ${formatMeasured(s)} | ${formatMargin(s)} | ${formatBudget(s)} | ${sloStatus(s)} | ${first} |`)
+      out.push(
+        `| ${cell(`${sloLabel(s)} ${s.title}`)} | \`${cell(s.objective)}\` | ${s.window} | ${formatMeasured(s)} | ${formatMargin(s)} | ${formatBudget(s)} | ${sloStatus(s)} | ${first} |`,
+      )
     }
     const facts = rsFacts(record, verdict)
     if (facts.length) out.push('', '**Per resource server**', '', ...rsTable(facts))
     const perRs = verdict.slos.filter((s) => s.perRs && !s.noData)
     if (perRs.length) {
-      out.push('', '**SLOs per resource server**', '', '| SLO | RS | measured | reason | status | first broke |', '|---|---|---|---|---|---|')
+      out.push(
+        '',
+        '**SLOs per resource server**',
+        '',
+        '| SLO | RS | measured | reason | status | first broke |',
+        '|---|---|---|---|---|---|',
+      )
       for (const s of perRs) {
         const t = parseThreshold(s.objective)
         for (const r of s.perRs!) {
           const status = r.noData ? 'no data' : r.pass ? 'pass' : 'FAIL'
-          out.push(`| ${s.id} | ${cell(r.rs)} | ${shownValue(t, r.measured)} | ${cell(r.reason ?? '')} | ${status} | ${r.firstBrokeAt !== undefined ? atSeconds(r.firstBrokeAt) : ''} |`)
+          out.push(
+            `| ${s.id} | ${cell(r.rs)} | ${shownValue(t, r.measured)} | ${cell(r.reason ?? '')} | ${status} | ${r.firstBrokeAt !== undefined ? atSeconds(r.firstBrokeAt) : ''} |`,
+          )
         }
       }
     }
     if (record.probes.length) {
       out.push('', '**Probes**', '')
-      for (const p of record.probes) out.push(`- ${cell(p.name)} (\`${p.probe}\`): ${formatProbe(p)}${p.status !== 'ok' ? ` — ${p.status}${p.error ? `: ${cell(p.error)}` : ''}` : ''}`)
+      for (const p of record.probes)
+        out.push(
+          `- ${cell(p.name)} (\`${p.probe}\`): ${formatProbe(p)}${p.status !== 'ok' ? ` — ${p.status}${p.error ? `: ${cell(p.error)}` : ''}` : ''}`,
+        )
     }
     if (record.prometheus) {
       const { rows, silent } = alertRows(record)
       out.push('', '**Alerts (Prometheus)**', '', `Windows: ${cell(alertWindowsLine(record.prometheus))}`, '')
       if (rows.length) {
-        out.push('| alert | fault | fired | time to detect | resolved | time to resolve | verdict |', '|---|---|---|---|---|---|---|')
-        for (const r of rows) out.push(`| ${cell(r.alert)} | ${cell(r.fault)} | ${r.firedAt} | ${r.timeToDetect} | ${r.resolvedAt} | ${r.timeToResolve} | ${r.verdict} |`)
+        out.push(
+          '| alert | fault | fired | time to detect | resolved | time to resolve | verdict |',
+          '|---|---|---|---|---|---|---|',
+        )
+        for (const r of rows)
+          out.push(
+            `| ${cell(r.alert)} | ${cell(r.fault)} | ${r.firedAt} | ${r.timeToDetect} | ${r.resolvedAt} | ${r.timeToResolve} | ${r.verdict} |`,
+          )
       } else out.push('No alert fired.')
       if (silent.length) out.push('', `Never fired: ${silent.map((a) => `\`${cell(a)}\``).join(', ')}`)
       if (record.prometheus.skipped.length) out.push('')
@@ -104,13 +154,20 @@ export const markdown: ReporterDefinition = {
     }
     const attacks = attackTable(record)
     if (attacks) {
-      out.push('', '**JWT attacks** (S2, per RS)', '', `| attack | ${attacks.rss.map(cell).join(' | ')} |`, `|---|${attacks.rss.map(() => '---|').join('')}`)
+      out.push(
+        '',
+        '**JWT attacks** (S2, per RS)',
+        '',
+        `| attack | ${attacks.rss.map(cell).join(' | ')} |`,
+        `|---|${attacks.rss.map(() => '---|').join('')}`,
+      )
       for (const row of attacks.rows) out.push(`| ${row.map(cell).join(' | ')} |`)
     }
     const attributions = verdict.slos.filter((s) => s.attribution).slice(0, 3)
     if (attributions.length) {
       out.push('', '**Why it broke**', '')
-      for (const s of attributions) out.push(`- ${sloLabel(s)}${s.attribution!.startsWith('broke at') ? ' ' : ': '}${cell(s.attribution!)}`)
+      for (const s of attributions)
+        out.push(`- ${sloLabel(s)}${s.attribution!.startsWith('broke at') ? ' ' : ': '}${cell(s.attribution!)}`)
     }
     if (record.error) out.push('', `**Error** \`${record.error.code}\`: ${cell(record.error.message)}`)
     if (record.status === 'aborted') {

@@ -36,7 +36,9 @@ export interface RsFacts {
 }
 
 function validTokenSeries(record: RunRecord, rs: string): Series[] {
-  return seriesOf(record, ['rs_request'], rs).filter((s) => s.tags.target === rs && s.tags.token !== 'revoked' && s.tags.token !== 'attacker')
+  return seriesOf(record, ['rs_request'], rs).filter(
+    (s) => s.tags.target === rs && s.tags.token !== 'revoked' && s.tags.token !== 'attacker',
+  )
 }
 
 function acceptance(series: readonly Series[], window: [number, number] | undefined): number | undefined {
@@ -54,7 +56,10 @@ function acceptance(series: readonly Series[], window: [number, number] | undefi
 }
 
 /** Per second: valid-token requests and validation failures by reason, for one RS. */
-export function rsSeconds(record: RunRecord, rs: string): Map<number, { total: number; rejected: Record<string, number> }> {
+export function rsSeconds(
+  record: RunRecord,
+  rs: string,
+): Map<number, { total: number; rejected: Record<string, number> }> {
   const out = new Map<number, { total: number; rejected: Record<string, number> }>()
   for (const s of validTokenSeries(record, rs)) {
     const bad = isValidationFailure(s)
@@ -83,7 +88,11 @@ function num(v: unknown): number | null {
 }
 
 function label(record: RunRecord, rs: string): string {
-  const stack = (record.scenario as { stack?: { resourceServers?: Array<{ name?: string; description?: string; profile?: string }> } } | undefined)?.stack
+  const stack = (
+    record.scenario as
+      | { stack?: { resourceServers?: Array<{ name?: string; description?: string; profile?: string }> } }
+      | undefined
+  )?.stack
   const entry = stack?.resourceServers?.find((r) => r.name === rs)
   const target = record.targets.resourceServers.find((r) => r.name === rs)
   return entry?.description ?? target?.profile ?? entry?.profile ?? 'external'
@@ -101,9 +110,16 @@ export function rsFacts(record: RunRecord, verdict: Verdict): RsFacts[] {
   const reverts = injected.map((f) => f.revertedAt).filter((t): t is number => t !== undefined)
   const lastRevert = reverts.length ? Math.max(...reverts) : undefined
   const rotation = injected.some((f) => /rotation/.test(f.fault))
-  const published = firstInject === undefined ? undefined : record.events.find((e) => e.type === 'key.published' && e.t >= firstInject - 1000)
+  const published =
+    firstInject === undefined
+      ? undefined
+      : record.events.find((e) => e.type === 'key.published' && e.t >= firstInject - 1000)
   const recoverFrom: RsFacts['recoverFrom'] =
-    rotation && published ? { at: published.t, what: 'key publication' } : lastRevert !== undefined ? { at: lastRevert, what: 'revert' } : undefined
+    rotation && published
+      ? { at: published.t, what: 'key publication' }
+      : lastRevert !== undefined
+        ? { at: lastRevert, what: 'revert' }
+        : undefined
   const end = record.load.durationMs
   const afterWindow: [number, number] | undefined = lastRevert !== undefined ? [lastRevert, end] : undefined
 
@@ -124,7 +140,9 @@ export function rsFacts(record: RunRecord, verdict: Verdict): RsFacts[] {
       }
       const first = seconds.find(([s, sec]) => (s + 1) * 1000 > firstInject && bad(sec))
       if (first) {
-        const reason = Object.entries(first[1].rejected).sort(([ka, a], [kb, b]) => b - a || ka.localeCompare(kb))[0]?.[0] ?? 'unknown'
+        const reason =
+          Object.entries(first[1].rejected).sort(([ka, a], [kb, b]) => b - a || ka.localeCompare(kb))[0]?.[0] ??
+          'unknown'
         facts.firstRejection = { at: first[0] * 1000, reason }
         if (recoverFrom) {
           facts.recoverFrom = recoverFrom
@@ -149,10 +167,13 @@ export function rsFacts(record: RunRecord, verdict: Verdict): RsFacts[] {
       const v = p.breakdown![`${rs}.timedOut`] === true ? null : num(p.breakdown![rs])
       facts.revocationMs = v === null ? null : p.unit === 's' ? v * 1000 : v
     }
-    const skew = record.probes.find((p) => p.probe === 'clock-skew-tolerance' && p.breakdown && `${rs}.ahead` in p.breakdown)
+    const skew = record.probes.find(
+      (p) => p.probe === 'clock-skew-tolerance' && p.breakdown && `${rs}.ahead` in p.breakdown,
+    )
     if (skew) facts.skew = { ahead: num(skew.breakdown![`${rs}.ahead`]), behind: num(skew.breakdown![`${rs}.behind`]) }
     const s2 = verdict.slos.find((s) => s.id === 'S2' && (s.target === rs || s.perRs?.some((r) => r.rs === rs)))
-    if (s2) facts.attacksAccepted = s2.target === rs ? s2.measured : (s2.perRs!.find((r) => r.rs === rs)!.measured ?? null)
+    if (s2)
+      facts.attacksAccepted = s2.target === rs ? s2.measured : (s2.perRs!.find((r) => r.rs === rs)!.measured ?? null)
     return facts
   })
 }

@@ -14,7 +14,16 @@ const facts: RecordFacts = {
   environment: { node: 'v20', platform: 'linux-x64', cpus: 2, harnessVersion: '0' },
   warmupMs: 1000,
 }
-const load = (durationMs: number, startedAt: number): LoadResult => ({ engine: 'fake', startedAt, durationMs, latencyBasis: 'intended-start', series: [], counters: [], aborted: false, warnings: [] })
+const load = (durationMs: number, startedAt: number): LoadResult => ({
+  engine: 'fake',
+  startedAt,
+  durationMs,
+  latencyBasis: 'intended-start',
+  series: [],
+  counters: [],
+  aborted: false,
+  warnings: [],
+})
 
 describe('Journal', () => {
   it('puts what happened before t0 was known at negative times on the real axis, with no shifting', async () => {
@@ -45,7 +54,10 @@ describe('toRecord', () => {
     await clock.advance(1000)
     j.phaseEnd()
     j.phaseStart('steady-state-before')
-    j.faults.push({ index: 1, fault: 'b', params: {}, injectedAt: 2000, revertedAt: 3000, status: 'reverted' }, { index: 0, fault: 'a', params: {}, injectedAt: 1500, revertedAt: 2500, status: 'reverted' })
+    j.faults.push(
+      { index: 1, fault: 'b', params: {}, injectedAt: 2000, revertedAt: 3000, status: 'reverted' },
+      { index: 0, fault: 'a', params: {}, injectedAt: 1500, revertedAt: 2500, status: 'reverted' },
+    )
     await clock.advance(3000)
 
     const live = toRecord(j, facts, load(4000, 0), { partial: true, faultsPending: true })
@@ -56,7 +68,12 @@ describe('toRecord', () => {
     expect(j.phases().at(-1)!.end, 'a partial record leaves the journal open').toBeUndefined()
 
     j.phaseEnd()
-    const final = toRecord(j, facts, load(5000, j.t0), { partial: false, status: 'completed', exitCode: 0, endedAt: clock.now() })
+    const final = toRecord(j, facts, load(5000, j.t0), {
+      partial: false,
+      status: 'completed',
+      exitCode: 0,
+      endedAt: clock.now(),
+    })
     const { phases: livePhases, windows: liveWindows, endedAt: _a, load: _b, ...liveRest } = live
     const { phases: finalPhases, windows: finalWindows, endedAt: _c, load: _d, ...finalRest } = final
     expect(finalRest).toEqual(liveRest)
@@ -71,9 +88,27 @@ describe('toRecord', () => {
   it('says how a run that did not complete ended, and gives it no recovery', () => {
     const clock = new FakeClock()
     const j = new Journal(clock)
-    const r = toRecord(j, facts, load(0, j.t0), { partial: false, status: 'errored', error: { code: 'ERR_COMPONENT_EXITED', message: 'component as exited' }, exitCode: 103, endedAt: clock.now(), endMs: 700 })
-    expect(r).toMatchObject({ status: 'errored', exitCode: 103, error: { code: 'ERR_COMPONENT_EXITED' }, windows: { steadyState: [1000, 1000] } })
-    const a = toRecord(j, facts, load(0, j.t0), { partial: false, status: 'aborted', abortedBy: 'steady-state', exitCode: 108, endedAt: clock.now() })
+    const r = toRecord(j, facts, load(0, j.t0), {
+      partial: false,
+      status: 'errored',
+      error: { code: 'ERR_COMPONENT_EXITED', message: 'component as exited' },
+      exitCode: 103,
+      endedAt: clock.now(),
+      endMs: 700,
+    })
+    expect(r).toMatchObject({
+      status: 'errored',
+      exitCode: 103,
+      error: { code: 'ERR_COMPONENT_EXITED' },
+      windows: { steadyState: [1000, 1000] },
+    })
+    const a = toRecord(j, facts, load(0, j.t0), {
+      partial: false,
+      status: 'aborted',
+      abortedBy: 'steady-state',
+      exitCode: 108,
+      endedAt: clock.now(),
+    })
     expect(a.abortedBy).toBe('steady-state')
   })
 })

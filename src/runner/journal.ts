@@ -6,7 +6,17 @@
  * t0 (ms since the start of the load) only when a record is built, so what
  * happened before t0 was known (preflight, start-up events) needs no shifting.
  */
-import type { AbortedBy, FaultWindow, LoadResult, PhaseName, PhaseRecord, ProbeResult, RunEvent, RunRecord, RunStatus } from '../record/index.ts'
+import type {
+  AbortedBy,
+  FaultWindow,
+  LoadResult,
+  PhaseName,
+  PhaseRecord,
+  ProbeResult,
+  RunEvent,
+  RunRecord,
+  RunStatus,
+} from '../record/index.ts'
 import type { Scenario } from '../scenario/schema.ts'
 import type { Clock } from './timeline.ts'
 
@@ -116,7 +126,13 @@ export class Journal {
       const end = p.end !== undefined ? p.end - this.#t0 : closeAt !== undefined ? Math.max(start, closeAt) : undefined
       // key order as run.json has always had it
       if (p.over) return { name: p.name, start, ...(end !== undefined ? { end } : {}), status: p.status }
-      return { name: p.name, start, status: p.status, ...(end !== undefined ? { end } : {}), ...(p.detail ? { detail: p.detail } : {}) }
+      return {
+        name: p.name,
+        start,
+        status: p.status,
+        ...(end !== undefined ? { end } : {}),
+        ...(p.detail ? { detail: p.detail } : {}),
+      }
     })
   }
 }
@@ -128,7 +144,12 @@ export class Journal {
  *
  * @example recordWindows(faults, 5_000, record.load.durationMs)
  */
-export function recordWindows(faults: readonly FaultWindow[], warmupMs: number, endMs: number, faultsPending = false): RunRecord['windows'] {
+export function recordWindows(
+  faults: readonly FaultWindow[],
+  warmupMs: number,
+  endMs: number,
+  faultsPending = false,
+): RunRecord['windows'] {
   const injected = faults.filter((w) => w.status !== 'inject-failed')
   const firstInject = injected.length ? Math.min(...injected.map((w) => w.injectedAt)) : undefined
   const lastRevert = injected.length ? Math.max(...injected.map((w) => w.revertedAt ?? endMs)) : undefined

@@ -99,11 +99,16 @@ const FEED_POLL_MS = 500
 const REVERT_TIMEOUT_MS = 10_000
 
 function runIdNow(): string {
-  return `${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`
+  return `${new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`
 }
 
 function unitError(kind: string, id: string): GamedayError {
-  return new GamedayError('ERR_UNKNOWN_UNIT', `unknown ${kind} ${JSON.stringify(id)}`, { hint: `run \`oauth-gameday list ${kind}s\`` })
+  return new GamedayError('ERR_UNKNOWN_UNIT', `unknown ${kind} ${JSON.stringify(id)}`, {
+    hint: `run \`oauth-gameday list ${kind}s\``,
+  })
 }
 
 /** Apply a capacity-planning rate override to a load plan. */
@@ -125,7 +130,16 @@ export function applyRateOverride(load: LoadConfig, override: RunOptions['rateOv
 }
 
 function emptyLoad(engine: string, startedAt: number): LoadResult {
-  return { engine, startedAt, durationMs: 0, latencyBasis: 'intended-start', series: [], counters: [], aborted: true, warnings: [] }
+  return {
+    engine,
+    startedAt,
+    durationMs: 0,
+    latencyBasis: 'intended-start',
+    series: [],
+    counters: [],
+    aborted: true,
+    warnings: [],
+  }
 }
 
 /** Why a run ended before its load did, on purpose. */
@@ -154,9 +168,13 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const needsPrometheus = scenario.slos.findIndex((s) => sloCatalog[s.id]?.feeders.runOptions?.includes('prometheus'))
   if (needsPrometheus >= 0 && !options.prometheus) {
     const id = scenario.slos[needsPrometheus]!.id
-    throw new GamedayError('ERR_SCENARIO_INVALID', `${options.source ?? scenario.id}: slos[${needsPrometheus}]: ${id} is fed only by run --prometheus, which this run does not have`, {
-      hint: `run with --prometheus (needs prometheus on PATH or PROMETHEUS_BIN), or drop ${id}`,
-    })
+    throw new GamedayError(
+      'ERR_SCENARIO_INVALID',
+      `${options.source ?? scenario.id}: slos[${needsPrometheus}]: ${id} is fed only by run --prometheus, which this run does not have`,
+      {
+        hint: `run with --prometheus (needs prometheus on PATH or PROMETHEUS_BIN), or drop ${id}`,
+      },
+    )
   }
   const promModule = options.prometheus ? await import('../prometheus/game-day.ts') : undefined
   promModule?.checkPrometheusAvailable()
@@ -204,7 +222,16 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const endEarly = (why: EarlyEnd) => {
     if (earlyEnd || abort.signal.aborted) return
     earlyEnd = why
-    log.warn({ runId, status: why.status, ...(why.status === 'errored' ? { errorCode: why.error.code, err: why.error.message } : { abortedBy: why.abortedBy, detail: why.detail }) }, 'run.ending_early')
+    log.warn(
+      {
+        runId,
+        status: why.status,
+        ...(why.status === 'errored'
+          ? { errorCode: why.error.code, err: why.error.message }
+          : { abortedBy: why.abortedBy, detail: why.detail }),
+      },
+      'run.ending_early',
+    )
     abort.abort(why.status === 'errored' ? why.error : new GamedayError('ERR_RUN_ABORTED', why.detail))
   }
 
@@ -218,17 +245,34 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   let prom: GameDayPrometheus | undefined
   let prometheusSection: PrometheusSection | undefined
 
-  const environment: RunRecord['environment'] = { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, harnessVersion: PACKAGE_VERSION }
+  const environment: RunRecord['environment'] = {
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    cpus: cpus().length,
+    harnessVersion: PACKAGE_VERSION,
+  }
   const facts = (): RecordFacts => ({
     runId,
     scenario,
     seed,
-    engine: { id: engineId, ...(engineVersion ? { version: engineVersion } : loadResult?.engineVersion ? { version: loadResult.engineVersion } : {}) },
+    engine: {
+      id: engineId,
+      ...(engineVersion
+        ? { version: engineVersion }
+        : loadResult?.engineVersion
+          ? { version: loadResult.engineVersion }
+          : {}),
+    },
     runtime: runtimeId,
     targets: stack
       ? {
           issuer: stack.targets.issuer,
-          resourceServers: stack.targets.resourceServers.map((r) => ({ name: r.name, url: r.apiUrl, ...(r.profile ? { profile: r.profile } : {}), ...(r.mode ? { mode: r.mode } : {}) })),
+          resourceServers: stack.targets.resourceServers.map((r) => ({
+            name: r.name,
+            url: r.apiUrl,
+            ...(r.profile ? { profile: r.profile } : {}),
+            ...(r.mode ? { mode: r.mode } : {}),
+          })),
         }
       : { issuer: '', resourceServers: [] },
     environment,
@@ -259,7 +303,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     phaseStart('preflight')
     const availability = await engine.available()
     if (!availability.ok) {
-      throw new GamedayError(engineId === 'k6' ? 'ERR_ENV_K6_NOT_FOUND' : 'ERR_LOAD_ENGINE_FAILED', `engine ${engineId} cannot run here: ${availability.reason}`)
+      throw new GamedayError(
+        engineId === 'k6' ? 'ERR_ENV_K6_NOT_FOUND' : 'ERR_LOAD_ENGINE_FAILED',
+        `engine ${engineId} cannot run here: ${availability.reason}`,
+      )
     }
     engineVersion = availability.version
     releaseEngine = engine.preboot?.()
@@ -267,20 +314,39 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     // crash detection: a component the harness started that exits is an event of the run and ends it as errored
     unwatch = stack.watch?.((exit) => {
       const how = exit.signal ? `on ${exit.signal}` : `with code ${exit.code}`
-      const data = { component: exit.component, ...(exit.pid !== undefined ? { pid: exit.pid } : {}), ...(exit.containerId ? { containerId: exit.containerId } : {}), code: exit.code, signal: exit.signal }
+      const data = {
+        component: exit.component,
+        ...(exit.pid !== undefined ? { pid: exit.pid } : {}),
+        ...(exit.containerId ? { containerId: exit.containerId } : {}),
+        code: exit.code,
+        signal: exit.signal,
+      }
       journal.emit('runner', 'component.exited', data, exit.time)
-      log.error({ runId, component: exit.component, pid: exit.pid, exitStatus: exit.code, signal: exit.signal }, 'component.exited')
+      log.error(
+        { runId, component: exit.component, pid: exit.pid, exitStatus: exit.code, signal: exit.signal },
+        'component.exited',
+      )
       endEarly({
         status: 'errored',
-        error: new GamedayError('ERR_COMPONENT_EXITED', `component ${exit.component}${exit.pid !== undefined ? ` (pid ${exit.pid})` : ''} exited ${how} during the run`, {
-          hint: `the harness's own ${exit.component} died, not the system under test; read logs/${exit.component}.log in the run folder`,
-        }),
+        error: new GamedayError(
+          'ERR_COMPONENT_EXITED',
+          `component ${exit.component}${exit.pid !== undefined ? ` (pid ${exit.pid})` : ''} exited ${how} during the run`,
+          {
+            hint: `the harness's own ${exit.component} died, not the system under test; read logs/${exit.component}.log in the run folder`,
+          },
+        ),
       })
     })
     const targets = stack.targets
     await preflightCheck(targets, abort.signal)
     if (promModule) {
-      prom = await promModule.startGameDayPrometheus({ scenario, targets, loadSeconds: durationMs / 1000, log, signal: abort.signal })
+      prom = await promModule.startGameDayPrometheus({
+        scenario,
+        targets,
+        loadSeconds: durationMs / 1000,
+        log,
+        signal: abort.signal,
+      })
       // Prometheus is a harness component: its death errors the run
       void prom.died.then((error) => endEarly({ status: 'errored', error }))
     }
@@ -289,7 +355,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     // SLO status so far: the journal and the load as the engine streams it, scored every ~2 s
     const live = new LiveSlos(scenario.slos)
     const faultEntries = scenario.timeline.filter((e) => e.fault).length
-    const partialRecord = (soFar: LoadResult): RunRecord => toRecord(journal, facts(), soFar, { partial: true, faultsPending: journal.faults.length < faultEntries })
+    const partialRecord = (soFar: LoadResult): RunRecord =>
+      toRecord(journal, facts(), soFar, { partial: true, faultsPending: journal.faults.length < faultEntries })
     const gated = scenario.steadyStateGate === 'abort' && scenario.steadyState.length > 0
     let gateChecked = false
     /** The steady-state gate: just before the first fault, the hypothesis must hold on the load so far, or nothing is injected. */
@@ -316,7 +383,13 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       const phase = journal.currentPhase() ?? 'method'
       // after the last revert the method's measurements are recovery (the phase is recorded as such at the end)
       const faults = journal.faults
-      if (phase === 'method' && faultEntries > 0 && faults.length === faultEntries && faults.every((f) => f.revertedAt !== undefined)) return 'recovery'
+      if (
+        phase === 'method' &&
+        faultEntries > 0 &&
+        faults.length === faultEntries &&
+        faults.every((f) => f.revertedAt !== undefined)
+      )
+        return 'recovery'
       return phase
     }
     const engineOptions: LoadRunOptions = {
@@ -324,7 +397,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       seed,
       runDir,
       registerSecret,
-      slos: scenario.slos.map((s) => ({ id: s.id, objective: s.objective ?? sloCatalog[s.id]?.objective ?? '' })).filter((s) => s.objective),
+      slos: scenario.slos
+        .map((s) => ({ id: s.id, objective: s.objective ?? sloCatalog[s.id]?.objective ?? '' }))
+        .filter((s) => s.objective),
       onProgress: (p) => {
         if (scoreLive) live.add(p)
         if (aborting) {
@@ -349,7 +424,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
           activeFaults: active.ids(),
           slos: live.status(p.elapsedMs, partialRecord),
           probes: {
-            running: probeEntries.filter(({ e, index }) => !done.has(index) && (parseDuration(e.at) ?? 0) <= p.elapsedMs).map(({ e }) => e.probe!),
+            running: probeEntries
+              .filter(({ e, index }) => !done.has(index) && (parseDuration(e.at) ?? 0) <= p.elapsedMs)
+              .map(({ e }) => e.probe!),
             done: done.size,
             total: probeEntries.length,
           },
@@ -361,7 +438,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     const t0 = clock.now() + (prepared ? PREPARED_LEAD_MS : LOAD_LEAD_MS)
     journal.fixT0(t0)
     prom?.watch(t0, (a) => {
-      journal.emit('prometheus', `alert.${a.state}`, { alertname: a.alertname, state: a.state, labels: a.labels, at: a.at }, t0 + a.at)
+      journal.emit(
+        'prometheus',
+        `alert.${a.state}`,
+        { alertname: a.alertname, state: a.state, labels: a.labels, at: a.at },
+        t0 + a.at,
+      )
       log.info({ runId, alert: a.alertname, state: a.state }, `alert.${a.state}`)
     })
     const ctx: UnitContext = { targets, scenario, log, now, emit, random, events: () => journal.events() }
@@ -372,7 +454,19 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     }, FEED_POLL_MS)
 
     // The method: faults and probes at their offsets, phases at theirs, on one scheduler.
-    probeRuns = scheduleTimeline({ entries: scenario.timeline, t0, scheduler, active, ctx, signal: abort.signal, log, runId, faults: journal.faults, probes: journal.probes, gate })
+    probeRuns = scheduleTimeline({
+      entries: scenario.timeline,
+      t0,
+      scheduler,
+      active,
+      ctx,
+      signal: abort.signal,
+      log,
+      runId,
+      faults: journal.faults,
+      probes: journal.probes,
+      gate,
+    })
     phaseStart('warmup')
     const faultOffsets = scenario.timeline.filter((e) => e.fault).map((e) => parseDuration(e.at) ?? 0)
     for (const { name, at } of phaseStarts(warmupMs, faultOffsets.length ? Math.min(...faultOffsets) : undefined)) {
@@ -400,26 +494,49 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     await pollInFlight
     if (stack) await pollFeeds(stack.targets).catch(() => undefined)
     if (prom) {
-      prometheusSection = await prom.finish(journal.faults, loadResult?.durationMs ?? Math.max(0, now())).catch((err: unknown) => {
-        log.error({ err: (err as Error).message }, 'prometheus.stop_failed')
-        return undefined
-      })
+      prometheusSection = await prom
+        .finish(journal.faults, loadResult?.durationMs ?? Math.max(0, now()))
+        .catch((err: unknown) => {
+          log.error({ err: (err as Error).message }, 'prometheus.stop_failed')
+          return undefined
+        })
     }
-    if (stack && (earlyEnd?.status === 'errored' || (failure !== undefined && !earlyEnd && !isGamedayError(failure, 'ERR_RUN_ABORTED')))) {
+    if (
+      stack &&
+      (earlyEnd?.status === 'errored' ||
+        (failure !== undefined && !earlyEnd && !isGamedayError(failure, 'ERR_RUN_ABORTED')))
+    ) {
       const logs = await stack.logs().catch(() => ({}) as Record<string, string>)
       await mkdir(join(runDir, 'logs'), { recursive: true })
-      await Promise.all(Object.entries(logs).map(([name, text]) => writeFile(join(runDir, 'logs', `${name}.log`), maskSecrets(text))))
+      await Promise.all(
+        Object.entries(logs).map(([name, text]) => writeFile(join(runDir, 'logs', `${name}.log`), maskSecrets(text))),
+      )
     }
     await stack?.stop().catch((err: unknown) => log.error({ err: (err as Error).message }, 'stack.stop_failed'))
     options.signal?.removeEventListener('abort', onOuterAbort)
   }
 
   const interrupted = options.signal?.aborted === true || (!earlyEnd && isGamedayError(failure, 'ERR_RUN_ABORTED'))
-  const status: RunStatus = interrupted ? 'interrupted' : earlyEnd ? earlyEnd.status : failure !== undefined ? 'errored' : 'completed'
+  const status: RunStatus = interrupted
+    ? 'interrupted'
+    : earlyEnd
+      ? earlyEnd.status
+      : failure !== undefined
+        ? 'errored'
+        : 'completed'
   // what errored: the early end's own error (a component that died), else what was thrown
   const errorOfRun = earlyEnd?.status === 'errored' ? earlyEnd.error : status === 'errored' ? failure : undefined
-  journal.phaseEnd(status === 'completed' ? 'completed' : status === 'errored' ? 'failed' : 'aborted', earlyEnd ? (earlyEnd.status === 'errored' ? earlyEnd.error.message : earlyEnd.detail) : undefined)
-  const error = errorOfRun === undefined ? undefined : { code: isGamedayError(errorOfRun) ? errorOfRun.code : 'ERR_INTERNAL', message: maskSecrets((errorOfRun as { message?: string }).message ?? String(errorOfRun)) }
+  journal.phaseEnd(
+    status === 'completed' ? 'completed' : status === 'errored' ? 'failed' : 'aborted',
+    earlyEnd ? (earlyEnd.status === 'errored' ? earlyEnd.error.message : earlyEnd.detail) : undefined,
+  )
+  const error =
+    errorOfRun === undefined
+      ? undefined
+      : {
+          code: isGamedayError(errorOfRun) ? errorOfRun.code : 'ERR_INTERNAL',
+          message: maskSecrets((errorOfRun as { message?: string }).message ?? String(errorOfRun)),
+        }
   // refused: the plan could not run (a target nothing answers for, a missing tool, an incompatible RS) before any load.
   // No run folder is left (a nightly "newest run.json" must not pick it up); the error is the caller's, exit 104.
   if (status === 'errored' && loadResult === undefined && isGamedayError(errorOfRun) && errorOfRun.exitCode === 104) {
@@ -445,7 +562,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const verdict = scoreRun(record, scenario.slos, scenario.steadyState)
   // scoring fills the exit code from the record's outcome (src/cli/exit-code.ts); the record carries the same
   record.exitCode = verdict.exitCode
-  record.deviated = abortedBy === 'steady-state' ? true : verdict.steadyState.before?.held === false || verdict.steadyState.after?.held === false
+  record.deviated =
+    abortedBy === 'steady-state'
+      ? true
+      : verdict.steadyState.before?.held === false || verdict.steadyState.after?.held === false
   record.phases.at(-1)!.end = now()
 
   record.phases.push({ name: 'report', start: now(), status: 'completed' })

@@ -51,11 +51,33 @@ function setup(entries: TimelineEntry[], revert: 'ok' | 'throws' | 'hangs' = 'ok
   const probes: ProbeResult[] = []
   const scheduler = new Scheduler(clock)
   const sinceT0 = () => clock.now() - t0
-  const active = new ActiveFaults({ clock, timeoutMs: 1000, sinceT0, onReverted: (w) => events.push(`reverted ${w.status}`) })
+  const active = new ActiveFaults({
+    clock,
+    timeoutMs: 1000,
+    sinceT0,
+    onReverted: (w) => events.push(`reverted ${w.status}`),
+  })
   const abort = new AbortController()
-  const ctx = { targets: {}, scenario: {} as Scenario, log, now: sinceT0, emit: (type: string) => events.push(type), random: () => 0.5, events: () => [] } as unknown as UnitContext
+  const ctx = {
+    targets: {},
+    scenario: {} as Scenario,
+    log,
+    now: sinceT0,
+    emit: (type: string) => events.push(type),
+    random: () => 0.5,
+    events: () => [],
+  } as unknown as UnitContext
   const probeRuns = scheduleTimeline({
-    entries, t0, scheduler, active, ctx, signal: abort.signal, log, runId: 'r', faults, probes,
+    entries,
+    t0,
+    scheduler,
+    active,
+    ctx,
+    signal: abort.signal,
+    log,
+    runId: 'r',
+    faults,
+    probes,
     ...(gate ? { gate } : {}),
     registries: { faults: { recording: recordingFault(calls, revert) }, probes: { counting: probe } },
   })
@@ -89,7 +111,13 @@ describe('scheduleTimeline', () => {
     expect(calls).toEqual([])
     await clock.advance(1)
     expect(calls).toEqual(['inject {"level":3}'])
-    expect(faults[0]).toMatchObject({ index: 0, fault: 'recording', injectedAt: 1000, status: 'active', details: { level: 3 } })
+    expect(faults[0]).toMatchObject({
+      index: 0,
+      fault: 'recording',
+      injectedAt: 1000,
+      status: 'active',
+      details: { level: 3 },
+    })
     await clock.advance(499)
     expect(calls).toHaveLength(1)
     await clock.advance(1)
@@ -99,7 +127,10 @@ describe('scheduleTimeline', () => {
   })
 
   it('reverts an active fault when the run ends early (revertAll), and a revert that throws is recorded, not lost', async () => {
-    const { clock, calls, faults, active, scheduler } = setup([{ at: '100ms', fault: 'recording', duration: '10s', params: { level: 1 } }], 'throws')
+    const { clock, calls, faults, active, scheduler } = setup(
+      [{ at: '100ms', fault: 'recording', duration: '10s', params: { level: 1 } }],
+      'throws',
+    )
     await clock.advance(200)
     expect(faults[0]!.status).toBe('active')
     scheduler.cancelAll()

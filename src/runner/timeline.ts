@@ -49,10 +49,13 @@ export class Scheduler {
   /** Run `fn` at epoch ms `at` (at once when that is past). Returns a function that cancels it. */
   at(at: number, fn: () => void): () => void {
     if (this.#cancelled) return () => undefined
-    const handle = this.#clock.setTimeout(() => {
-      this.#pending.delete(handle)
-      fn()
-    }, Math.max(0, at - this.#clock.now()))
+    const handle = this.#clock.setTimeout(
+      () => {
+        this.#pending.delete(handle)
+        fn()
+      },
+      Math.max(0, at - this.#clock.now()),
+    )
     this.#pending.add(handle)
     return () => {
       if (this.#pending.delete(handle)) this.#clock.clearTimeout(handle)
@@ -112,7 +115,10 @@ export class ActiveFaults {
       await Promise.race([
         entry.fault.revert(),
         new Promise((_, reject) => {
-          timer = this.#clock.setTimeout(() => reject(new Error(`revert took longer than ${this.#timeoutMs} ms`)), this.#timeoutMs)
+          timer = this.#clock.setTimeout(
+            () => reject(new Error(`revert took longer than ${this.#timeoutMs} ms`)),
+            this.#timeoutMs,
+          )
         }),
       ])
       entry.window.status = 'reverted'
@@ -205,8 +211,16 @@ export function scheduleTimeline(o: TimelineOptions): Array<Promise<void>> {
             },
             (err: unknown) => {
               o.probes.push({
-                index, probe: def.id, name: def.summary, status: 'failed', value: null, unit: 'count', observations: [],
-                startedAt, endedAt: ctx.now(), error: maskSecrets((err as Error).message),
+                index,
+                probe: def.id,
+                name: def.summary,
+                status: 'failed',
+                value: null,
+                unit: 'count',
+                observations: [],
+                startedAt,
+                endedAt: ctx.now(),
+                error: maskSecrets((err as Error).message),
               })
               ctx.emit('probe.failed', { probe: def.id, index })
             },

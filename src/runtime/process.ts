@@ -32,7 +32,13 @@ function exitWatcher(children: readonly RunningChild[], stopping: () => boolean)
   for (const c of children) {
     c.proc.once('exit', (code, signal) => {
       if (stopping()) return
-      const e: ComponentExit = { component: c.plan.name, ...(c.proc.pid !== undefined ? { pid: c.proc.pid } : {}), code, signal, time: Date.now() }
+      const e: ComponentExit = {
+        component: c.plan.name,
+        ...(c.proc.pid !== undefined ? { pid: c.proc.pid } : {}),
+        code,
+        signal,
+        time: Date.now(),
+      }
       seen.push(e)
       for (const l of listeners) l(e)
     })
@@ -51,9 +57,17 @@ function appendLog(child: Pick<RunningChild, 'log' | 'logBytes'>, chunk: string)
 }
 
 /** Start one component as a child process and wait for its URL line. */
-export async function startChildComponent(plan: ComponentPlan, log: Logger, signal?: AbortSignal): Promise<RunningChild> {
+export async function startChildComponent(
+  plan: ComponentPlan,
+  log: Logger,
+  signal?: AbortSignal,
+): Promise<RunningChild> {
   const proc = spawn(process.execPath, [entryPath('child')], {
-    env: { ...process.env, OAUTH_GAMEDAY_COMPONENT: JSON.stringify(plan), LOG_LEVEL: process.env.COMPONENT_LOG_LEVEL ?? 'warn' },
+    env: {
+      ...process.env,
+      OAUTH_GAMEDAY_COMPONENT: JSON.stringify(plan),
+      LOG_LEVEL: process.env.COMPONENT_LOG_LEVEL ?? 'warn',
+    },
     stdio: ['pipe', 'pipe', 'pipe'],
   })
   const state = { log: [] as string[], logBytes: 0 }
@@ -69,7 +83,11 @@ export async function startChildComponent(plan: ComponentPlan, log: Logger, sign
       signal?.removeEventListener('abort', onAbort)
       proc.kill('SIGKILL')
       const tail = state.log.join('').split('\n').slice(-15).join('\n')
-      reject(new GamedayError('ERR_RUNTIME_START_FAILED', `${plan.name} ${why}${tail ? `:\n${tail}` : ''}`, { hint: 'read the component output above; is the port free?' }))
+      reject(
+        new GamedayError('ERR_RUNTIME_START_FAILED', `${plan.name} ${why}${tail ? `:\n${tail}` : ''}`, {
+          hint: 'read the component output above; is the port free?',
+        }),
+      )
     }
     proc.stdout!.setEncoding('utf8').on('data', (d: string) => {
       buf += d
@@ -112,18 +130,25 @@ async function start(stack: StackConfig, options: RuntimeStartOptions): Promise<
     return stopped
   }
   try {
-    const results = await Promise.allSettled(plan.components.map((c) => startChildComponent(c, options.log, options.signal)))
+    const results = await Promise.allSettled(
+      plan.components.map((c) => startChildComponent(c, options.log, options.signal)),
+    )
     for (const r of results) if (r.status === 'fulfilled') children.push(r.value)
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
     if (failed) throw failed.reason
     await Promise.all(children.map((c) => waitHealthy(c.plan.name, c.url, START_TIMEOUT_MS, options.signal)))
-    const started: StartedComponent[] = children.map((c) => ({ name: c.plan.name, url: c.url, adminToken: c.plan.adminToken }))
+    const started: StartedComponent[] = children.map((c) => ({
+      name: c.plan.name,
+      url: c.url,
+      adminToken: c.plan.adminToken,
+    }))
     const targets = await buildTargets(stack, plan, started, options.signal)
     return {
       targets,
       stop,
       watch: exitWatcher(children, () => stopped !== undefined),
-      components: () => children.map((c) => ({ component: c.plan.name, ...(c.proc.pid !== undefined ? { pid: c.proc.pid } : {}) })),
+      components: () =>
+        children.map((c) => ({ component: c.plan.name, ...(c.proc.pid !== undefined ? { pid: c.proc.pid } : {}) })),
       async logs() {
         return Object.fromEntries(children.map((c) => [c.plan.name, c.log.join('')]))
       },

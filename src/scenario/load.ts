@@ -50,7 +50,14 @@ export function parseScenario(text: string, source: string, options: ParseOption
     const issues: LocatedIssue[] = doc.errors.map((e) => {
       const pos = e.linePos?.[0] ?? lc.linePos(e.pos[0])
       const message = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')
-      return { source, line: pos.line, col: pos.col, path: [], message: message.charAt(0).toLowerCase() + message.slice(1), code: 'ERR_SCENARIO_PARSE' }
+      return {
+        source,
+        line: pos.line,
+        col: pos.col,
+        path: [],
+        message: message.charAt(0).toLowerCase() + message.slice(1),
+        code: 'ERR_SCENARIO_PARSE',
+      }
     })
     throw new ScenarioInvalidError('ERR_SCENARIO_PARSE', `${source}: not valid YAML`, issues)
   }
@@ -63,22 +70,30 @@ export function parseScenario(text: string, source: string, options: ParseOption
   }
 
   const raw: unknown = doc.toJS()
-  if (raw === null || raw === undefined) fail([{ path: [], message: 'is empty', hint: 'a scenario needs at least id, title, stack and load' }])
-  if (typeof raw !== 'object' || Array.isArray(raw)) fail([{ path: [], message: 'must be a mapping of keys (id, title, stack, load, ...)' }])
+  if (raw === null || raw === undefined)
+    fail([{ path: [], message: 'is empty', hint: 'a scenario needs at least id, title, stack and load' }])
+  if (typeof raw !== 'object' || Array.isArray(raw))
+    fail([{ path: [], message: 'must be a mapping of keys (id, title, stack, load, ...)' }])
 
   const scenario = withDefaults<Scenario>(ScenarioSchema, raw)
   const issues = schemaIssues(ScenarioSchema, scenario)
   const ext = extname(source)
   if (YAML_EXT.has(ext) && typeof scenario.id === 'string') {
     const stem = basename(source, ext)
-    if (scenario.id !== stem) issues.push({ path: ['id'], message: `must equal the file stem ${JSON.stringify(stem)} (got ${JSON.stringify(scenario.id)})`, hint: `rename the file to ${scenario.id}${ext} or set id: ${stem}` })
+    if (scenario.id !== stem)
+      issues.push({
+        path: ['id'],
+        message: `must equal the file stem ${JSON.stringify(stem)} (got ${JSON.stringify(scenario.id)})`,
+        hint: `rename the file to ${scenario.id}${ext} or set id: ${stem}`,
+      })
   }
   // Every stage reports at once, so a file is fixed in one pass. The rules read
   // typed data: they run when the sections they read (load, stack) passed the
   // schema, and what they say about an entry the schema refused is dropped.
   // Secrets run whenever the schema left their fields readable.
   const refused = issues.map((i) => i.path.slice(0, 2).join('.'))
-  const aboutRefused = (i: Issue) => refused.some((r) => i.path.slice(0, 2).join('.') === r || i.path.join('.').startsWith(`${r}.`))
+  const aboutRefused = (i: Issue) =>
+    refused.some((r) => i.path.slice(0, 2).join('.') === r || i.path.join('.').startsWith(`${r}.`))
   const later = (stage: () => Issue[]): Issue[] => {
     if (issues.length === 0) return stage()
     try {
@@ -134,13 +149,18 @@ export async function expandScenarioPaths(paths: readonly string[]): Promise<str
       if (st) p = shipped
     }
     if (!st) {
-      throw new GamedayError('ERR_SCENARIO_NOT_FOUND', `${given}: no such file or directory${SCENARIO_ID.test(given) ? ', nor the id of a shipped scenario' : ''}`, {
-        hint: `give a path to a .yaml file or a directory, or the id of a shipped game day (\`oauth-gameday list scenarios\`; they are in ${SHIPPED_SCENARIOS})`,
-      })
+      throw new GamedayError(
+        'ERR_SCENARIO_NOT_FOUND',
+        `${given}: no such file or directory${SCENARIO_ID.test(given) ? ', nor the id of a shipped scenario' : ''}`,
+        {
+          hint: `give a path to a .yaml file or a directory, or the id of a shipped game day (\`oauth-gameday list scenarios\`; they are in ${SHIPPED_SCENARIOS})`,
+        },
+      )
     }
     if (st.isDirectory()) {
       const names = (await readdir(p)).filter((n) => YAML_EXT.has(extname(n))).sort()
-      if (names.length === 0) throw new GamedayError('ERR_SCENARIO_NOT_FOUND', `${p}: the directory holds no .yaml file`)
+      if (names.length === 0)
+        throw new GamedayError('ERR_SCENARIO_NOT_FOUND', `${p}: the directory holds no .yaml file`)
       out.push(...names.map((n) => join(p, n)))
     } else {
       out.push(p)
@@ -161,7 +181,10 @@ export interface RefusedScenario {
  * (directory runs run the rest and list the refused in their closing table).
  * A missing path still throws ERR_SCENARIO_NOT_FOUND.
  */
-export async function loadEach(paths: readonly string[], options: ParseOptions = {}): Promise<{ loaded: LoadedScenario[]; refused: RefusedScenario[] }> {
+export async function loadEach(
+  paths: readonly string[],
+  options: ParseOptions = {},
+): Promise<{ loaded: LoadedScenario[]; refused: RefusedScenario[] }> {
   const files = await expandScenarioPaths(paths)
   const loaded: LoadedScenario[] = []
   const refused: RefusedScenario[] = []
@@ -189,7 +212,9 @@ export async function loadScenarios(paths: readonly string[], options: ParseOpti
     const codes = new Set(failures.map((f) => f.code))
     const code = codes.size === 1 ? failures[0]!.code : 'ERR_SCENARIO_INVALID'
     const details = failures.flatMap((f) => (f.details.length > 0 ? f.details : [f.message]))
-    throw new GamedayError(code, `${failures.length} of ${loaded.length + failures.length} scenarios are invalid`, { details })
+    throw new GamedayError(code, `${failures.length} of ${loaded.length + failures.length} scenarios are invalid`, {
+      details,
+    })
   }
   return loaded
 }

@@ -34,7 +34,10 @@ const fmt = (n: number) => {
  * smoke(scenario, (id) => parseDuration(faults[id]!.defaultDuration)!).load.duration // '15s' for a 60s scenario
  * ```
  */
-export function smoke(scenario: Scenario, defaultFaultMs: (faultId: string) => number | undefined = () => undefined): Scenario {
+export function smoke(
+  scenario: Scenario,
+  defaultFaultMs: (faultId: string) => number | undefined = () => undefined,
+): Scenario {
   const out = structuredClone(scenario)
   const loadMs = ms(scenario.load.duration)
   if (loadMs <= SMOKE_MIN_LOAD_MS) return out

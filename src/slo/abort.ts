@@ -15,7 +15,11 @@ import { type LiveSloStatus, labelOf } from './live.ts'
  * @example
  * abortingSlo([{ id: 'M3', abortOnFail: true, delayAbortEval: '10s' }], { M3: false }, 12_000) // { id: 'M3', label: 'M3' }
  */
-export function abortingSlo(entries: readonly SloEntry[], status: LiveSloStatus, elapsedMs: number): { id: string; label: string } | undefined {
+export function abortingSlo(
+  entries: readonly SloEntry[],
+  status: LiveSloStatus,
+  elapsedMs: number,
+): { id: string; label: string } | undefined {
   for (const e of entries) {
     if (!e.abortOnFail) continue
     if (elapsedMs < (parseDuration(e.delayAbortEval ?? '0s') ?? 0)) continue

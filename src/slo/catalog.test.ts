@@ -8,12 +8,38 @@ import { parseThreshold } from './threshold.ts'
 const W: [number, number] = [0, 10_000]
 
 function probe(p: Partial<ProbeResult> & Pick<ProbeResult, 'probe'>): ProbeResult {
-  return { index: 0, name: p.probe, status: 'ok', value: null, unit: 'ms', observations: [], startedAt: 2000, endedAt: 6000, ...p }
+  return {
+    index: 0,
+    name: p.probe,
+    status: 'ok',
+    value: null,
+    unit: 'ms',
+    observations: [],
+    startedAt: 2000,
+    endedAt: 6000,
+    ...p,
+  }
 }
 
 describe('slo catalog', () => {
   it('registers M1..M10, S1–S3, L1 and D1 under their ids, each with a parseable default objective', () => {
-    expect(Object.keys(slos).sort()).toEqual(['D1', 'L1', 'M1', 'M10', 'M2', 'M3', 'M4', 'M5', 'M6', 'M7', 'M8', 'M9', 'S1', 'S2', 'S3'])
+    expect(Object.keys(slos).sort()).toEqual([
+      'D1',
+      'L1',
+      'M1',
+      'M10',
+      'M2',
+      'M3',
+      'M4',
+      'M5',
+      'M6',
+      'M7',
+      'M8',
+      'M9',
+      'S1',
+      'S2',
+      'S3',
+    ])
     for (const [key, def] of Object.entries(slos)) {
       expect(def.id).toBe(key)
       expect(() => parseThreshold(def.objective)).not.toThrow()
@@ -39,7 +65,10 @@ describe('M1', () => {
   })
 
   it('returns no data when the window has no traffic', () => {
-    const r = buildRecord({ series: [{ metric: 'oauth_token', from: 0, to: 3 }], windows: { recovery: [5000, 10_000] } })
+    const r = buildRecord({
+      series: [{ metric: 'oauth_token', from: 0, to: 3 }],
+      windows: { recovery: [5000, 10_000] },
+    })
     expect(slos.M1!.indicator(r, [5000, 10_000]).value).toBeNull()
     const explicit = scoreSlo(r, { id: 'M1', window: 'recovery' }, true)
     expect(explicit).toMatchObject({ noData: true, pass: false, measured: null })
@@ -47,7 +76,9 @@ describe('M1', () => {
   })
 
   it('reads 0 when every request failed', () => {
-    const r = buildRecord({ series: [{ metric: 'oauth_token', failed: true, tags: { status: '0', reason: 'timeout' } }] })
+    const r = buildRecord({
+      series: [{ metric: 'oauth_token', failed: true, tags: { status: '0', reason: 'timeout' } }],
+    })
     const s = scoreSlo(r, { id: 'M1' }, true)
     expect(s.measured).toBe(0)
     expect(s.attribution).toContain('timeout')
@@ -85,10 +116,30 @@ describe('M2', () => {
 describe('M3', () => {
   const base = [
     { metric: 'rs_request' as const, rate: 90 },
-    { metric: 'rs_request' as const, rate: 5, failed: true, tags: { status: '401', error: 'invalid_token', reason: 'unknown_kid' } },
-    { metric: 'rs_request' as const, rate: 50, failed: true, tags: { status: '401', error: 'invalid_token', reason: 'inactive', token: 'revoked' } },
-    { metric: 'rs_request' as const, rate: 50, failed: true, tags: { status: '401', reason: 'bad_signature', token: 'attacker' } },
-    { metric: 'rs_request' as const, rate: 50, failed: true, tags: { status: '403', error: 'insufficient_scope', reason: 'insufficient_scope' } },
+    {
+      metric: 'rs_request' as const,
+      rate: 5,
+      failed: true,
+      tags: { status: '401', error: 'invalid_token', reason: 'unknown_kid' },
+    },
+    {
+      metric: 'rs_request' as const,
+      rate: 50,
+      failed: true,
+      tags: { status: '401', error: 'invalid_token', reason: 'inactive', token: 'revoked' },
+    },
+    {
+      metric: 'rs_request' as const,
+      rate: 50,
+      failed: true,
+      tags: { status: '401', reason: 'bad_signature', token: 'attacker' },
+    },
+    {
+      metric: 'rs_request' as const,
+      rate: 50,
+      failed: true,
+      tags: { status: '403', error: 'insufficient_scope', reason: 'insufficient_scope' },
+    },
   ]
 
   it('counts only rejections of tokens the client believes valid', () => {
@@ -115,7 +166,9 @@ describe('M3', () => {
   it('attributes unknown_kid during a key rotation to the RS key set cache', () => {
     const r = buildRecord({
       series: base,
-      faults: [{ index: 0, fault: 'bad-key-rotation', params: {}, injectedAt: 2000, revertedAt: 8000, status: 'reverted' }],
+      faults: [
+        { index: 0, fault: 'bad-key-rotation', params: {}, injectedAt: 2000, revertedAt: 8000, status: 'reverted' },
+      ],
     })
     const s = scoreSlo(r, { id: 'M3' }, true)
     expect(s.pass).toBe(false)
@@ -144,7 +197,12 @@ describe('M4', () => {
       series: [
         { metric: 'oauth_token', rate: 100, failed: true, tags: { grant: 'client_credentials', status: '500' } },
         { metric: 'oauth_token', rate: 9, tags: { grant: 'refresh_token' } },
-        { metric: 'oauth_token', rate: 1, failed: true, tags: { grant: 'refresh_token', status: '400', error: 'invalid_grant' } },
+        {
+          metric: 'oauth_token',
+          rate: 1,
+          failed: true,
+          tags: { grant: 'refresh_token', status: '400', error: 'invalid_grant' },
+        },
       ],
     })
     const s = scoreSlo(r, { id: 'M4' }, true)
@@ -169,7 +227,11 @@ describe('M5 and M9', () => {
   })
 
   it('fails on a probe that timed out without a value', () => {
-    const r = buildRecord({ probes: [probe({ probe: 'jwks-refresh-latency', status: 'timeout', value: null, startedAt: 1000, endedAt: 6000 })] })
+    const r = buildRecord({
+      probes: [
+        probe({ probe: 'jwks-refresh-latency', status: 'timeout', value: null, startedAt: 1000, endedAt: 6000 }),
+      ],
+    })
     const s = scoreSlo(r, { id: 'M9' }, true)
     expect(s).toMatchObject({ measured: 5000, pass: false, noData: false })
     expect(s.attribution).toContain('did not complete')
@@ -201,7 +263,16 @@ describe('M6 and M10', () => {
 
 describe('M7', () => {
   it('holds when reuse is detected and the attacker gets nothing afterwards', () => {
-    const r = buildRecord({ probes: [probe({ probe: 'refresh-reuse-detection', value: true, unit: 'bool', breakdown: { detected: true, attackerCallsAfterDetection: 0 } })] })
+    const r = buildRecord({
+      probes: [
+        probe({
+          probe: 'refresh-reuse-detection',
+          value: true,
+          unit: 'bool',
+          breakdown: { detected: true, attackerCallsAfterDetection: 0 },
+        }),
+      ],
+    })
     expect(scoreSlo(r, { id: 'M7' }, true)).toMatchObject({ measured: 1, pass: true })
   })
 
@@ -227,9 +298,23 @@ describe('M8', () => {
     const r = buildRecord({
       series: [
         { metric: 'oauth_token', rate: 5, tags: { grant: 'authorization_code' } },
-        { metric: 'oauth_token', from: 0, to: 1, rate: 2, failed: true, tags: { grant: 'authorization_code', status: '400', error: 'invalid_grant' } },
+        {
+          metric: 'oauth_token',
+          from: 0,
+          to: 1,
+          rate: 2,
+          failed: true,
+          tags: { grant: 'authorization_code', status: '400', error: 'invalid_grant' },
+        },
       ],
-      probes: [probe({ probe: 'pkce-enforcement', value: false, unit: 'bool', breakdown: { missingChallengeRefused: true, wrongVerifierRefused: false } })],
+      probes: [
+        probe({
+          probe: 'pkce-enforcement',
+          value: false,
+          unit: 'bool',
+          breakdown: { missingChallengeRefused: true, wrongVerifierRefused: false },
+        }),
+      ],
     })
     const s = scoreSlo(r, { id: 'M8' }, true)
     expect(s).toMatchObject({ measured: 3, pass: false })
@@ -237,7 +322,16 @@ describe('M8', () => {
   })
 
   it('holds with enforcement and clean flows', () => {
-    const r = buildRecord({ probes: [probe({ probe: 'pkce-enforcement', value: true, unit: 'bool', breakdown: { missingChallengeRefused: true, wrongVerifierRefused: true } })] })
+    const r = buildRecord({
+      probes: [
+        probe({
+          probe: 'pkce-enforcement',
+          value: true,
+          unit: 'bool',
+          breakdown: { missingChallengeRefused: true, wrongVerifierRefused: true },
+        }),
+      ],
+    })
     expect(scoreSlo(r, { id: 'M8' }, true)).toMatchObject({ measured: 0, pass: true })
   })
 })
@@ -259,14 +353,25 @@ describe('S1', () => {
   })
 
   it('reads 0 with RS traffic and no acceptances, no data without either', () => {
-    expect(scoreSlo(buildRecord({ series: [{ metric: 'rs_request' }] }), { id: 'S1' }, true)).toMatchObject({ measured: 0, pass: true })
+    expect(scoreSlo(buildRecord({ series: [{ metric: 'rs_request' }] }), { id: 'S1' }, true)).toMatchObject({
+      measured: 0,
+      pass: true,
+    })
     expect(scoreSlo(buildRecord(), { id: 'S1' }, true).noData).toBe(true)
   })
 })
 
 describe('S2', () => {
-  const finding = (rs: string, attack: string, extra: Record<string, unknown> = {}) => ({ rs, attack, applicable: true, accepted: false, status: 401, ...extra })
-  const attacksProbe = (observations: Array<Record<string, unknown>>, extra: Partial<ProbeResult> = {}) => probe({ probe: 'jwt-attacks', unit: 'count', value: 0, observations, ...extra })
+  const finding = (rs: string, attack: string, extra: Record<string, unknown> = {}) => ({
+    rs,
+    attack,
+    applicable: true,
+    accepted: false,
+    status: 401,
+    ...extra,
+  })
+  const attacksProbe = (observations: Array<Record<string, unknown>>, extra: Partial<ProbeResult> = {}) =>
+    probe({ probe: 'jwt-attacks', unit: 'count', value: 0, observations, ...extra })
 
   it('counts accepted attacks and attacker-URL fetches per RS, not robustness findings, and names them', () => {
     const r = buildRecord({
@@ -288,7 +393,14 @@ describe('S2', () => {
 
   it('has no data without the probe, and fails when an RS could not be attacked', () => {
     expect(scoreSlo(buildRecord(), { id: 'S2' }, true).noData).toBe(true)
-    const r = buildRecord({ probes: [attacksProbe([finding('orders', 'alg-none')], { status: 'failed', error: 'not attacked: other: an honest token was refused (status 401)' })] })
+    const r = buildRecord({
+      probes: [
+        attacksProbe([finding('orders', 'alg-none')], {
+          status: 'failed',
+          error: 'not attacked: other: an honest token was refused (status 401)',
+        }),
+      ],
+    })
     const s = scoreSlo(r, { id: 'S2' }, true)
     expect(s.pass).toBe(false)
     expect(s.attribution).toContain('honest token was refused')
@@ -304,7 +416,11 @@ describe('S3', () => {
       { check: 'token-scanning-burst', applicable: true, exposed: false, status: 0, sent: 50, throttled: 0 },
       { check: 'wrong-secret', applicable: false, exposed: false, status: 0 },
     ]
-    const s = scoreSlo(buildRecord({ probes: [probe({ probe: 'as-exposure', unit: 'count', value: 2, observations })] }), { id: 'S3' }, true)
+    const s = scoreSlo(
+      buildRecord({ probes: [probe({ probe: 'as-exposure', unit: 'count', value: 2, observations })] }),
+      { id: 'S3' },
+      true,
+    )
     expect(s).toMatchObject({ measured: 2, pass: false })
     expect(s.attribution).toContain('cross-client-refresh, unregistered-audience')
     expect(scoreSlo(buildRecord(), { id: 'S3' }, true).noData).toBe(true)
@@ -316,10 +432,32 @@ describe('L1 and M10 with browser logins', () => {
     buildRecord({
       series: [
         { metric: 'browser_login', rate: 10, tags: { endpoint: 'login-page', status: 'ok' }, latencyMs: 300 },
-        { metric: 'browser_login', rate: 10 * (1 - failedShare), tags: { endpoint: 'submit', status: 'ok' }, latencyMs: 400 },
-        { metric: 'browser_login', rate: 10 * failedShare, failed: true, tags: { endpoint: 'submit', status: 'failed', reason: 'state_mismatch' }, latencyMs: 400 },
-        { metric: 'browser_login', rate: 10 * (1 - failedShare), tags: { endpoint: 'total', status: 'ok' }, latencyMs: 1200 },
-        { metric: 'browser_login', rate: 10 * failedShare, failed: true, tags: { endpoint: 'total', status: 'failed', reason: 'state_mismatch' }, latencyMs: 900 },
+        {
+          metric: 'browser_login',
+          rate: 10 * (1 - failedShare),
+          tags: { endpoint: 'submit', status: 'ok' },
+          latencyMs: 400,
+        },
+        {
+          metric: 'browser_login',
+          rate: 10 * failedShare,
+          failed: true,
+          tags: { endpoint: 'submit', status: 'failed', reason: 'state_mismatch' },
+          latencyMs: 400,
+        },
+        {
+          metric: 'browser_login',
+          rate: 10 * (1 - failedShare),
+          tags: { endpoint: 'total', status: 'ok' },
+          latencyMs: 1200,
+        },
+        {
+          metric: 'browser_login',
+          rate: 10 * failedShare,
+          failed: true,
+          tags: { endpoint: 'total', status: 'failed', reason: 'state_mismatch' },
+          latencyMs: 900,
+        },
       ],
     })
 
@@ -339,13 +477,35 @@ describe('L1 and M10 with browser logins', () => {
 })
 
 describe('D1', () => {
-  const fault = { index: 1, fault: 'bad-key-rotation', params: {}, injectedAt: 2000, revertedAt: 6000, status: 'reverted' as const }
+  const fault = {
+    index: 1,
+    fault: 'bad-key-rotation',
+    params: {},
+    injectedAt: 2000,
+    revertedAt: 6000,
+    status: 'reverted' as const,
+  }
   const withAlerts = (detections: NonNullable<RunRecord['prometheus']>['detections']): RunRecord => ({
     ...buildRecord({}),
     faults: [fault],
-    prometheus: { version: '2.42.0', scrapeIntervalSeconds: 1, windows: [], alerts: [{ alert: 'GamedaySLO_M3_page', slo: 'M3', severity: 'page' }], skipped: [], transitions: [], detections },
+    prometheus: {
+      version: '2.42.0',
+      scrapeIntervalSeconds: 1,
+      windows: [],
+      alerts: [{ alert: 'GamedaySLO_M3_page', slo: 'M3', severity: 'page' }],
+      skipped: [],
+      transitions: [],
+      detections,
+    },
   })
-  const page = (firedAt: number, falseAlarm = false) => ({ alertname: 'GamedaySLO_M3_page', slo: 'M3', severity: 'page', firedAt, falseAlarm, ...(falseAlarm ? {} : { faultIndex: 1, fault: 'bad-key-rotation', timeToDetectSeconds: (firedAt - 2000) / 1000 }) })
+  const page = (firedAt: number, falseAlarm = false) => ({
+    alertname: 'GamedaySLO_M3_page',
+    slo: 'M3',
+    severity: 'page',
+    firedAt,
+    falseAlarm,
+    ...(falseAlarm ? {} : { faultIndex: 1, fault: 'bad-key-rotation', timeToDetectSeconds: (firedAt - 2000) / 1000 }),
+  })
 
   it('measures the time from injection to the page alert of the named SLO', () => {
     const s = scoreSlo(withAlerts([page(5500)]), { id: 'D1', alert: 'M3', objective: 'max<5s' }, true)
@@ -363,6 +523,9 @@ describe('D1', () => {
   })
 
   it('has no data without run --prometheus', () => {
-    expect(scoreSlo({ ...buildRecord({}), faults: [fault] }, { id: 'D1', alert: 'M3' }, true)).toMatchObject({ noData: true, pass: false })
+    expect(scoreSlo({ ...buildRecord({}), faults: [fault] }, { id: 'D1', alert: 'M3' }, true)).toMatchObject({
+      noData: true,
+      pass: false,
+    })
   })
 })

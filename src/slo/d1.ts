@@ -45,7 +45,8 @@ export const d1: SloDefinition = {
     }
     const out: IndicatorValue = { value: max ?? 0, total: faults.length, breakdown }
     if (missed.length) out.forceFail = `${name} never fired for ${missed.join(', ')}`
-    else if (falseAlarms.length) out.forceFail = `${name} fired with no fault to explain it (false alarm at ${falseAlarms.map((d) => `${(d.firedAt / 1000).toFixed(1)}s`).join(', ')})`
+    else if (falseAlarms.length)
+      out.forceFail = `${name} fired with no fault to explain it (false alarm at ${falseAlarms.map((d) => `${(d.firedAt / 1000).toFixed(1)}s`).join(', ')})`
     return out
   },
   attribute(_record, _window, value) {

@@ -16,4 +16,20 @@ import { s2 } from './s2.ts'
 import { s3 } from './s3.ts'
 import type { SloDefinition } from './types.ts'
 
-export const slos: Record<string, SloDefinition> = { M1: m1, M2: m2, M3: m3, M4: m4, M5: m5, M6: m6, M7: m7, M8: m8, M9: m9, M10: m10, S1: s1, S2: s2, S3: s3, L1: l1, D1: d1 }
+export const slos: Record<string, SloDefinition> = {
+  M1: m1,
+  M2: m2,
+  M3: m3,
+  M4: m4,
+  M5: m5,
+  M6: m6,
+  M7: m7,
+  M8: m8,
+  M9: m9,
+  M10: m10,
+  S1: s1,
+  S2: s2,
+  S3: s3,
+  L1: l1,
+  D1: d1,
+}

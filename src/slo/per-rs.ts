@@ -36,7 +36,13 @@ export function shownValue(threshold: Threshold, value: number | null): string {
  *
  * @example firstBreachMs(record, slos.M3, parseThreshold('rate<0.001'), [0, 30_000], 'billing') // 12_000
  */
-export function firstBreachMs(record: RunRecord, def: SloDefinition, threshold: Threshold, window: [number, number], target?: string): number | undefined {
+export function firstBreachMs(
+  record: RunRecord,
+  def: SloDefinition,
+  threshold: Threshold,
+  window: [number, number],
+  target?: string,
+): number | undefined {
   const probeOnly = def.feeders.flows === undefined && (def.feeders.probes?.length ?? 0) > 0
   if (probeOnly) {
     let first: number | undefined
@@ -45,7 +51,13 @@ export function firstBreachMs(record: RunRecord, def: SloDefinition, threshold: 
         if (p.probe !== probe || p.endedAt < window[0] || p.startedAt >= window[1]) continue
         const v = def.indicator({ ...record, probes: [p] }, window, target, threshold)
         if (passes(threshold, v)) continue
-        const at = Math.min(p.endedAt, p.startedAt + (Number.isFinite(threshold.target) && threshold.target > 0 && threshold.aggregate !== 'count' ? threshold.target : 0))
+        const at = Math.min(
+          p.endedAt,
+          p.startedAt +
+            (Number.isFinite(threshold.target) && threshold.target > 0 && threshold.aggregate !== 'count'
+              ? threshold.target
+              : 0),
+        )
         first = first === undefined ? at : Math.min(first, at)
       }
     }
@@ -66,13 +78,26 @@ export function firstBreachMs(record: RunRecord, def: SloDefinition, threshold: 
  *
  * @example scorePerRs(record, slos.M3, parseThreshold('rate<0.001'), [0, 30_000])[0] // { rs: 'billing', pass: false, ... }
  */
-export function scorePerRs(record: RunRecord, def: SloDefinition, threshold: Threshold, window: [number, number]): RsScore[] {
+export function scorePerRs(
+  record: RunRecord,
+  def: SloDefinition,
+  threshold: Threshold,
+  window: [number, number],
+): RsScore[] {
   return record.targets.resourceServers
     .map((rs): RsScore => {
       const v = def.indicator(record, window, rs.name, threshold)
       const pass = passes(threshold, v)
-      const out: RsScore = { rs: rs.name, measured: v.value, pass, noData: v.value === null, margin: v.value === null ? null : margin(threshold, v.value) }
-      const reasons = Object.fromEntries(Object.entries(v.breakdown ?? {}).filter(([k, n]) => !NOT_A_REASON.has(k) && !k.includes('.') && n > 0))
+      const out: RsScore = {
+        rs: rs.name,
+        measured: v.value,
+        pass,
+        noData: v.value === null,
+        margin: v.value === null ? null : margin(threshold, v.value),
+      }
+      const reasons = Object.fromEntries(
+        Object.entries(v.breakdown ?? {}).filter(([k, n]) => !NOT_A_REASON.has(k) && !k.includes('.') && n > 0),
+      )
       const top = def.id === 'M3' ? topKey(reasons) : undefined
       if (top) out.reason = top.key
       if (!pass && v.value !== null) {
@@ -82,7 +107,10 @@ export function scorePerRs(record: RunRecord, def: SloDefinition, threshold: Thr
       if (v.forceFail) out.forceFail = v.forceFail
       return out
     })
-    .sort((a, b) => Number(a.pass) - Number(b.pass) || Number(a.noData) - Number(b.noData) || (a.margin ?? 0) - (b.margin ?? 0))
+    .sort(
+      (a, b) =>
+        Number(a.pass) - Number(b.pass) || Number(a.noData) - Number(b.noData) || (a.margin ?? 0) - (b.margin ?? 0),
+    )
 }
 
 /** `billing: 16.3% rejections, validator_unavailable` — one RS's figure. */
@@ -97,7 +125,12 @@ export function rsPhrase(id: string, threshold: Threshold, r: RsScore): string {
  * The attribution line of a per-RS score: `broke at billing: 16.3% rejections,
  * validator_unavailable; orders 0.0%`, then the SLO's own explanation.
  */
-export function perRsAttribution(id: string, threshold: Threshold, perRs: readonly RsScore[], why: string | undefined): string | undefined {
+export function perRsAttribution(
+  id: string,
+  threshold: Threshold,
+  perRs: readonly RsScore[],
+  why: string | undefined,
+): string | undefined {
   const [worst, ...rest] = perRs
   if (!worst || worst.pass || worst.noData) return why
   const head = `broke at ${worst.rs}: ${rsPhrase(id, threshold, worst).slice(worst.rs.length + 1)}`

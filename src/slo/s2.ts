@@ -44,7 +44,8 @@ export const s2: SloDefinition = {
       }
       if (r.status !== 'ok' && r.error) unattacked.push(r.error)
     }
-    if (attacked === 0) return unattacked.length > 0 ? { value: null, forceFail: unattacked.join('; ') } : { value: null }
+    if (attacked === 0)
+      return unattacked.length > 0 ? { value: null, forceFail: unattacked.join('; ') } : { value: null }
     const out: IndicatorValue = { value: total, breakdown }
     if (unattacked.length > 0) out.forceFail = `${PROBE}: ${unattacked.join('; ')}`
     return out
@@ -55,7 +56,10 @@ export const s2: SloDefinition = {
     for (const r of probesOf(record, PROBE, window)) {
       for (const o of r.observations as Finding[]) {
         if (typeof o.rs !== 'string' || typeof o.attack !== 'string') continue
-        const hits = [o.accepted === true ? o.attack : undefined, o.fetchedAttackerUrl === true ? `${o.attack} (fetched the attacker URL)` : undefined].filter((x): x is string => x !== undefined)
+        const hits = [
+          o.accepted === true ? o.attack : undefined,
+          o.fetchedAttackerUrl === true ? `${o.attack} (fetched the attacker URL)` : undefined,
+        ].filter((x): x is string => x !== undefined)
         if (hits.length > 0) byRs.set(o.rs, [...(byRs.get(o.rs) ?? []), ...hits])
       }
     }

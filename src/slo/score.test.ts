@@ -16,7 +16,9 @@ describe('scoreRun', () => {
   })
 
   it('weights the score by severity and exits 99 on a breach', () => {
-    const r = buildRecord({ series: [...healthy, { metric: 'oauth_token', rate: 50, failed: true, tags: { status: '503' } }] })
+    const r = buildRecord({
+      series: [...healthy, { metric: 'oauth_token', rate: 50, failed: true, tags: { status: '503' } }],
+    })
     // M1 (critical, 3) breaks; M2 (major, 2) and M10 overridden to minor (1, no data → fails as listed)
     const v = scoreRun(r, [{ id: 'M1' }, { id: 'M2' }, { id: 'M10', severity: 'minor' }], [])
     expect(v.slos.map((s) => s.pass)).toEqual([false, true, false])
@@ -27,7 +29,19 @@ describe('scoreRun', () => {
   it('scores the whole catalog at defaults when no SLO is listed, passing unmeasured ones', () => {
     const v = scoreRun(buildRecord({ series: healthy }), [], [])
     expect(v.slos).toHaveLength(15)
-    expect(v.slos.filter((s) => s.noData).map((s) => s.id)).toEqual(['M4', 'M5', 'M6', 'M7', 'M8', 'M9', 'M10', 'S2', 'S3', 'L1', 'D1'])
+    expect(v.slos.filter((s) => s.noData).map((s) => s.id)).toEqual([
+      'M4',
+      'M5',
+      'M6',
+      'M7',
+      'M8',
+      'M9',
+      'M10',
+      'S2',
+      'S3',
+      'L1',
+      'D1',
+    ])
     expect(v.pass).toBe(true)
   })
 
@@ -49,7 +63,12 @@ describe('scoreRun', () => {
   })
 
   it('exits 105 and never passes when the run was aborted, clipping windows to the cut', () => {
-    const r = buildRecord({ durationMs: 3000, aborted: true, series: healthy, windows: { steadyState: [0, 2000], recovery: [8000, 12_000] } })
+    const r = buildRecord({
+      durationMs: 3000,
+      aborted: true,
+      series: healthy,
+      windows: { steadyState: [0, 2000], recovery: [8000, 12_000] },
+    })
     const v = scoreRun(r, [{ id: 'M1' }, { id: 'M2', window: 'recovery' }], ['M1'])
     expect(v.exitCode).toBe(105)
     expect(v.pass).toBe(false)
@@ -60,7 +79,9 @@ describe('scoreRun', () => {
 
   it('refuses an unknown SLO id and a bad objective', () => {
     const r = buildRecord({ series: healthy })
-    expect(() => scoreRun(r, [{ id: 'M42' as 'M1' }], [])).toThrow(expect.objectContaining({ code: 'ERR_UNKNOWN_UNIT' }))
+    expect(() => scoreRun(r, [{ id: 'M42' as 'M1' }], [])).toThrow(
+      expect.objectContaining({ code: 'ERR_UNKNOWN_UNIT' }),
+    )
     try {
       scoreRun(r, [{ id: 'M2', objective: 'p95<300' }], [])
       expect.unreachable()
@@ -84,7 +105,14 @@ describe('per-RS scoring', () => {
       series: [
         { metric: 'rs_request', tags: { target: 'orders' }, rate: 50 },
         { metric: 'rs_request', tags: { target: 'billing' }, rate: 40 },
-        { metric: 'rs_request', tags: { target: 'billing', status: '503', reason: 'validator_unavailable' }, failed: true, rate: 10, from: 4, to: 8 },
+        {
+          metric: 'rs_request',
+          tags: { target: 'billing', status: '503', reason: 'validator_unavailable' },
+          failed: true,
+          rate: 10,
+          from: 4,
+          to: 8,
+        },
       ],
       ...extra,
     })
@@ -101,7 +129,9 @@ describe('per-RS scoring', () => {
     expect(m3.perRs![0]!.measured).toBeCloseTo(40 / 440)
     expect(m3.perRs![0]).toMatchObject({ reason: 'validator_unavailable', firstBrokeAt: 4000 })
     expect(m3.perRs![1]).toMatchObject({ measured: 0, noData: false })
-    expect(m3.attribution).toMatch(/^broke at billing: 9\.1% rejections, validator_unavailable; orders 0\.0% — introspection\/JWKS outage reached clients/)
+    expect(m3.attribution).toMatch(
+      /^broke at billing: 9\.1% rejections, validator_unavailable; orders 0\.0% — introspection\/JWKS outage reached clients/,
+    )
     expect(m3.firstBrokeAt).toBe(4000)
   })
 
@@ -110,14 +140,29 @@ describe('per-RS scoring', () => {
     expect(v.slos[0]!.perRs).toBeUndefined()
     expect(v.slos[0]!.attribution).not.toContain('broke at')
     expect(v.slos[1]!.perRs).toBeUndefined()
-    const one = scoreRun(buildRecord({ series: [{ metric: 'rs_request', failed: true, tags: { status: '401', reason: 'expired' } }] }), [{ id: 'M3' }], [])
+    const one = scoreRun(
+      buildRecord({ series: [{ metric: 'rs_request', failed: true, tags: { status: '401', reason: 'expired' } }] }),
+      [{ id: 'M3' }],
+      [],
+    )
     expect(one.slos[0]!.perRs).toBeUndefined()
   })
 
   it('scores probe-fed SLOs per RS from the probe breakdown and dates the breach by the objective', () => {
     const r = twoRs({
       probes: [
-        { index: 1, probe: 'jwks-refresh-latency', name: 'jwks refresh latency (max over RSs)', status: 'ok', value: 14_000, unit: 'ms', breakdown: { orders: 120, billing: 14_000 }, observations: [], startedAt: 1000, endedAt: 15_000 },
+        {
+          index: 1,
+          probe: 'jwks-refresh-latency',
+          name: 'jwks refresh latency (max over RSs)',
+          status: 'ok',
+          value: 14_000,
+          unit: 'ms',
+          breakdown: { orders: 120, billing: 14_000 },
+          observations: [],
+          startedAt: 1000,
+          endedAt: 15_000,
+        },
       ],
     })
     const m9 = scoreRun(r, [{ id: 'M9' }], []).slos[0]!
@@ -132,7 +177,18 @@ describe('per-RS scoring', () => {
   it('fails an RS the probe marks as timed out, whatever its lower bound says', () => {
     const r = twoRs({
       probes: [
-        { index: 1, probe: 'jwks-refresh-latency', name: 'jwks refresh latency (max over RSs)', status: 'timeout', value: null, unit: 'ms', breakdown: { orders: 120, billing: 5000, 'billing.timedOut': true }, observations: [], startedAt: 1000, endedAt: 6000 },
+        {
+          index: 1,
+          probe: 'jwks-refresh-latency',
+          name: 'jwks refresh latency (max over RSs)',
+          status: 'timeout',
+          value: null,
+          unit: 'ms',
+          breakdown: { orders: 120, billing: 5000, 'billing.timedOut': true },
+          observations: [],
+          startedAt: 1000,
+          endedAt: 6000,
+        },
       ],
     })
     const m9 = scoreRun(r, [{ id: 'M9' }], []).slos[0]!

@@ -43,7 +43,12 @@ export function resolveWindow(record: RunRecord, window: SloWindowValue): [numbe
     const from = warm ? Math.min(Math.max(0, warm.end!), end) : 0
     return [from, Math.max(end, probeEnd)]
   }
-  const w = window === 'steady-state' ? record.windows.steadyState : window === 'fault' ? record.windows.fault : record.windows.recovery
+  const w =
+    window === 'steady-state'
+      ? record.windows.steadyState
+      : window === 'fault'
+        ? record.windows.fault
+        : record.windows.recovery
   if (!w) return null
   const from = Math.max(0, w[0])
   const to = Math.min(end, w[1])
@@ -52,7 +57,10 @@ export function resolveWindow(record: RunRecord, window: SloWindowValue): [numbe
 
 function definition(id: string) {
   const def = catalog[id]
-  if (!def) throw new GamedayError('ERR_UNKNOWN_UNIT', `slo ${JSON.stringify(id)}: not in the catalog`, { hint: `known SLOs: ${Object.keys(catalog).join(', ')}` })
+  if (!def)
+    throw new GamedayError('ERR_UNKNOWN_UNIT', `slo ${JSON.stringify(id)}: not in the catalog`, {
+      hint: `known SLOs: ${Object.keys(catalog).join(', ')}`,
+    })
   return def
 }
 
@@ -61,14 +69,26 @@ function definition(id: string) {
  *
  * @example scoreSlo(record, { id: 'M2', objective: 'p(99)<1s' }, true)
  */
-export function scoreSlo(record: RunRecord, entry: SloEntry, explicit: boolean, windowOverride?: { name: SloWindowValue; ms: [number, number] | null }): SloScore {
+export function scoreSlo(
+  record: RunRecord,
+  entry: SloEntry,
+  explicit: boolean,
+  windowOverride?: { name: SloWindowValue; ms: [number, number] | null },
+): SloScore {
   const def = definition(entry.id)
   const objective = entry.objective ?? def.objective
   const threshold = parseThreshold(objective)
   const windowName = windowOverride?.name ?? entry.window ?? def.window
   const windowMs = windowOverride ? windowOverride.ms : resolveWindow(record, windowName)
   const severity = (entry.severity ?? def.severity) as SloScore['severity']
-  const base = { id: def.id, title: def.title, objective, window: windowName, windowMs: windowMs ?? ([0, 0] as [number, number]), severity }
+  const base = {
+    id: def.id,
+    title: def.title,
+    objective,
+    window: windowName,
+    windowMs: windowMs ?? ([0, 0] as [number, number]),
+    severity,
+  }
   const target = entry.target
   const withTarget = (s: SloScore): SloScore => (target === undefined ? s : { ...s, target })
   const value = windowMs ? def.indicator(record, windowMs, target, threshold, entry) : { value: null }
@@ -77,9 +97,17 @@ export function scoreSlo(record: RunRecord, entry: SloEntry, explicit: boolean, 
   }
   const measured = value.value
   const pass = evaluate(threshold, measured) && value.forceFail === undefined
-  const score: SloScore = { ...base, measured, pass, margin: margin(threshold, measured), budgetConsumed: budgetConsumed(threshold, measured), noData: false }
+  const score: SloScore = {
+    ...base,
+    measured,
+    pass,
+    margin: margin(threshold, measured),
+    budgetConsumed: budgetConsumed(threshold, measured),
+    noData: false,
+  }
   // per RS when the entry names none and the record has RSs to tell apart
-  if (target === undefined && PER_RS_SLOS.has(def.id) && record.targets.resourceServers.length > 1) score.perRs = scorePerRs(record, def, threshold, windowMs)
+  if (target === undefined && PER_RS_SLOS.has(def.id) && record.targets.resourceServers.length > 1)
+    score.perRs = scorePerRs(record, def, threshold, windowMs)
   if (!pass) {
     const why = def.attribute?.(record, windowMs, value) ?? value.forceFail
     const line = score.perRs ? perRsAttribution(def.id, threshold, score.perRs, why) : why
@@ -90,7 +118,12 @@ export function scoreSlo(record: RunRecord, entry: SloEntry, explicit: boolean, 
   return withTarget(score)
 }
 
-function steadyCheck(record: RunRecord, ids: readonly string[], listed: readonly SloEntry[], window: [number, number] | null | undefined): { held: boolean; failed: string[] } | null {
+function steadyCheck(
+  record: RunRecord,
+  ids: readonly string[],
+  listed: readonly SloEntry[],
+  window: [number, number] | null | undefined,
+): { held: boolean; failed: string[] } | null {
   if (ids.length === 0 || !window) return null
   const failed: string[] = []
   for (const id of ids) {
@@ -114,9 +147,16 @@ export function scoreRun(record: RunRecord, slos: readonly SloEntry[], steadySta
   const entries: SloEntry[] = explicit ? [...slos] : Object.keys(catalog).map((id) => ({ id }) as SloEntry)
   const scores = entries.map((e) => scoreSlo(record, e, explicit))
 
-  const before = steadyCheck(record, steadyState, slos, record.windows.steadyState ? resolveWindow(record, 'steady-state') : null)
+  const before = steadyCheck(
+    record,
+    steadyState,
+    slos,
+    record.windows.steadyState ? resolveWindow(record, 'steady-state') : null,
+  )
   const afterPhase = record.phases.find((p) => p.name === 'steady-state-after' && p.end !== undefined)
-  const afterWindow: [number, number] | null = afterPhase ? [afterPhase.start, afterPhase.end!] : resolveWindow(record, 'recovery')
+  const afterWindow: [number, number] | null = afterPhase
+    ? [afterPhase.start, afterPhase.end!]
+    : resolveWindow(record, 'recovery')
   const after = steadyCheck(record, steadyState, slos, afterWindow)
 
   let total = 0
@@ -126,7 +166,8 @@ export function scoreRun(record: RunRecord, slos: readonly SloEntry[], steadySta
     if (s.pass) held += WEIGHT[s.severity]
   }
   // only a run that went to the end can pass
-  const pass = record.status === 'completed' && scores.every((s) => s.pass) && (before?.held ?? true) && (after?.held ?? true)
+  const pass =
+    record.status === 'completed' && scores.every((s) => s.pass) && (before?.held ?? true) && (after?.held ?? true)
   return {
     pass,
     score: total === 0 ? 1 : held / total,

@@ -45,7 +45,13 @@ export interface SloDefinition {
   /** What in a scenario feeds it (see {@link SloFeeders}). */
   readonly feeders: SloFeeders
   /** Compute the indicator over [from, to) ms since t0, optionally for one RS. */
-  indicator(record: RunRecord, window: [number, number], target?: string, threshold?: Threshold, entry?: SloEntry): IndicatorValue
+  indicator(
+    record: RunRecord,
+    window: [number, number],
+    target?: string,
+    threshold?: Threshold,
+    entry?: SloEntry,
+  ): IndicatorValue
   /** A human explanation of a breach, from the data (e.g. 401s with unknown_kid → "RS did not refetch the key set"). */
   attribute?(record: RunRecord, window: [number, number], value: IndicatorValue): string | undefined
 }

@@ -41,7 +41,10 @@ describe('maskSecrets with JWTs', () => {
 
   it('registers thousands of JWTs, a 100 kB one included, without building a regex of them, and masks them and their segments', () => {
     const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url')
-    const jwts = Array.from({ length: 2000 }, (_, i) => `${b64({ alg: 'none', i })}.${b64({ sub: `user-${i}`, pad: i === 0 ? 'A'.repeat(100 * 1024) : '' })}.`)
+    const jwts = Array.from(
+      { length: 2000 },
+      (_, i) => `${b64({ alg: 'none', i })}.${b64({ sub: `user-${i}`, pad: i === 0 ? 'A'.repeat(100 * 1024) : '' })}.`,
+    )
     for (const t of jwts) registerSecret(t)
     registerSecret('wonderland')
     const text = `a ${jwts[0]} b ${jwts[1999]} c payload-only ${jwts[7]!.split('.')[1]} d wonderland`

@@ -33,7 +33,8 @@ describe.each(Object.entries(reporters))('reporter %s', (key, reporter: Reporter
         const f = { name: basename(path) }
         const body = await readFile(path, 'utf8')
         expect(body.match(new RegExp(JWT_SHAPE.source, 'g')) ?? [], f.name).toEqual([])
-        for (const canary of [CANARY_JWT, CANARY_OPAQUE, CANARY_SECRET]) expect(body.includes(canary), `${f.name} contains a canary`).toBe(false)
+        for (const canary of [CANARY_JWT, CANARY_OPAQUE, CANARY_SECRET])
+          expect(body.includes(canary), `${f.name} contains a canary`).toBe(false)
         expect(body).not.toContain('eyJhbGci')
       }
       await rm(dir, { recursive: true, force: true })

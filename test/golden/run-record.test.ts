@@ -30,8 +30,10 @@ function maskRunJson(value: unknown): unknown {
     for (const [k, v] of Object.entries(value)) {
       if (k === 'runId') out[k] = '<run-id>'
       else if (k === 'environment') out[k] = '<environment>'
-      else if (TIME_KEYS.has(k) && (typeof v === 'number' || (typeof v === 'string' && /^\d{4}-\d\d-\d\dT/.test(v)))) out[k] = '<time>'
-      else if (WINDOW_KEYS.has(k) && Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number')) out[k] = '<window>'
+      else if (TIME_KEYS.has(k) && (typeof v === 'number' || (typeof v === 'string' && /^\d{4}-\d\d-\d\dT/.test(v))))
+        out[k] = '<time>'
+      else if (WINDOW_KEYS.has(k) && Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number'))
+        out[k] = '<window>'
       else out[k] = maskRunJson(v)
     }
     return out
@@ -62,7 +64,13 @@ describe('golden run', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'gameday-golden-'))
     const { scenario } = await loadScenario(join(GOLDEN, 'clock-skew-short.yaml'))
-    outcome = await runScenario(scenario, { engine: fakeEngine(), runtime, outDir: dir, seed: 7, log: createLogger({ name: 'golden', level: 'silent' }) })
+    outcome = await runScenario(scenario, {
+      engine: fakeEngine(),
+      runtime,
+      outDir: dir,
+      seed: 7,
+      log: createLogger({ name: 'golden', level: 'silent' }),
+    })
   })
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true })
@@ -77,7 +85,9 @@ describe('golden run', () => {
   })
 
   it('writes the run.json of the golden file', async () => {
-    const body = JSON.parse(await readFile(join(outcome.runDir, 'run.json'), 'utf8')) as { record: { events: Array<{ t: number }> } }
+    const body = JSON.parse(await readFile(join(outcome.runDir, 'run.json'), 'utf8')) as {
+      record: { events: Array<{ t: number }> }
+    }
     const times = body.record.events.map((e) => e.t)
     expect(times).toEqual([...times].sort((a, b) => a - b))
     // events of the same millisecond come in either order; the golden file holds them sorted by content

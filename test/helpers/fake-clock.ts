@@ -38,7 +38,9 @@ export class FakeClock implements Clock {
     const end = this.#now + ms
     for (;;) {
       await settle()
-      const due = [...this.#timers.entries()].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at || a[0] - b[0])[0]
+      const due = [...this.#timers.entries()]
+        .filter(([, t]) => t.at <= end)
+        .sort((a, b) => a[1].at - b[1].at || a[0] - b[0])[0]
       if (!due) break
       this.#timers.delete(due[0])
       this.#now = due[1].at

@@ -62,7 +62,18 @@ export function fakeRuntime(): FakeRuntime {
         rsJwksUri: `${base}/jwks`,
         clients: [],
         users: [],
-        resourceServers: [{ name: 'orders', baseUrl: base, apiUrl: `${base}/api`, scope: 'api', audience: 'orders', profile: 'resilient', mode: 'jwt', external: false }],
+        resourceServers: [
+          {
+            name: 'orders',
+            baseUrl: base,
+            apiUrl: `${base}/api`,
+            scope: 'api',
+            audience: 'orders',
+            profile: 'resilient',
+            mode: 'jwt',
+            external: false,
+          },
+        ],
         control: { as: fakeAs(as, feed) },
         feeds: [{ source: 'mock-as', poll: async (since) => feed.filter((e) => e.seq > since) }],
       }
@@ -90,7 +101,19 @@ export function fakeSeries(failures = 5): SeriesSpec[] {
   return [
     { metric: 'oauth_token', rate: 20, latencyMs: (s, i) => 10 + s + (i % 5) },
     { metric: 'rs_request', tags: { flow: 'api-call', target: 'orders' }, rate: 50, latencyMs: (_s, i) => 5 + (i % 7) },
-    ...(failures > 0 ? [{ metric: 'rs_request' as const, tags: { flow: 'api-call', target: 'orders', status: '401', reason: 'not_yet_valid' }, failed: true, from: 1, to: 2, rate: failures, latencyMs: 3 }] : []),
+    ...(failures > 0
+      ? [
+          {
+            metric: 'rs_request' as const,
+            tags: { flow: 'api-call', target: 'orders', status: '401', reason: 'not_yet_valid' },
+            failed: true,
+            from: 1,
+            to: 2,
+            rate: failures,
+            latencyMs: 3,
+          },
+        ]
+      : []),
   ]
 }
 
@@ -103,19 +126,45 @@ export function fakeEngine(series: SeriesSpec[] = fakeSeries()): LoadEngineDefin
     const ticks: NodeJS.Timeout[] = []
     for (let s = 0; s * 1000 < durationMs; s++) {
       ticks.push(
-        setTimeout(() => {
-          const second = series.map((spec) => buildSeries({ ...spec, from: Math.max(spec.from ?? 0, s), to: Math.min(spec.to ?? Number.POSITIVE_INFINITY, s + 1) }, durationMs))
-          options.onProgress?.({ elapsedMs: (s + 1) * 1000, totalMs: durationMs, rate: 0, p95: 0, errorRate: 0, droppedIterations: 0, activeVUs: 0, series: second.filter((x) => x.buckets.length > 0), counters: [] })
-        }, Math.max(0, startAt + (s + 1) * 1000 - Date.now())),
+        setTimeout(
+          () => {
+            const second = series.map((spec) =>
+              buildSeries(
+                {
+                  ...spec,
+                  from: Math.max(spec.from ?? 0, s),
+                  to: Math.min(spec.to ?? Number.POSITIVE_INFINITY, s + 1),
+                },
+                durationMs,
+              ),
+            )
+            options.onProgress?.({
+              elapsedMs: (s + 1) * 1000,
+              totalMs: durationMs,
+              rate: 0,
+              p95: 0,
+              errorRate: 0,
+              droppedIterations: 0,
+              activeVUs: 0,
+              series: second.filter((x) => x.buckets.length > 0),
+              counters: [],
+            })
+          },
+          Math.max(0, startAt + (s + 1) * 1000 - Date.now()),
+        ),
       )
     }
     const aborted = await new Promise<boolean>((resolve) => {
       if (options.signal.aborted) return resolve(true)
       const timer = setTimeout(() => resolve(false), Math.max(0, startAt + durationMs - Date.now()))
-      options.signal.addEventListener('abort', () => {
-        clearTimeout(timer)
-        resolve(true)
-      }, { once: true })
+      options.signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer)
+          resolve(true)
+        },
+        { once: true },
+      )
     })
     for (const t of ticks) clearTimeout(t)
     const ranMs = aborted ? Math.max(0, Math.min(durationMs, Date.now() - startAt)) : durationMs
@@ -140,7 +189,10 @@ export function fakeEngine(series: SeriesSpec[] = fakeSeries()): LoadEngineDefin
     },
     run,
     async prepare(plan, targets, options) {
-      return { start: (startAt) => run(plan, targets, { ...options, ...(startAt !== undefined ? { startAt } : {}) }), cancel: async () => undefined }
+      return {
+        start: (startAt) => run(plan, targets, { ...options, ...(startAt !== undefined ? { startAt } : {}) }),
+        cancel: async () => undefined,
+      }
     },
   }
 }

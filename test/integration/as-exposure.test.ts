@@ -18,7 +18,8 @@ async function run(stack: TestStack, params: Record<string, unknown> = {}): Prom
   return probe.run(stack.context(), filled as never, new AbortController().signal)
 }
 
-const exposed = (o: ProbeOutcome) => (o.observations as unknown as ExposureFinding[]).filter((f) => f.exposed).map((f) => f.check)
+const exposed = (o: ProbeOutcome) =>
+  (o.observations as unknown as ExposureFinding[]).filter((f) => f.exposed).map((f) => f.check)
 
 describe('as-exposure probe against mock-as', () => {
   let secure: TestStack
@@ -71,8 +72,22 @@ describe('as-exposure probe against an AS nobody here wrote (oauth2-mock-server)
     try {
       const ctx = stack.context()
       const clients = [
-        { clientId: 'svc', clientSecret: 'svc-secret', public: false, grantTypes: ['client_credentials'], scopes: ['orders:read'], redirectUris: [] },
-        { clientId: 'web', clientSecret: 'web-secret', public: false, grantTypes: ['authorization_code', 'refresh_token'], scopes: ['orders:read'], redirectUris: ['http://127.0.0.1:5173/cb'] },
+        {
+          clientId: 'svc',
+          clientSecret: 'svc-secret',
+          public: false,
+          grantTypes: ['client_credentials'],
+          scopes: ['orders:read'],
+          redirectUris: [],
+        },
+        {
+          clientId: 'web',
+          clientSecret: 'web-secret',
+          public: false,
+          grantTypes: ['authorization_code', 'refresh_token'],
+          scopes: ['orders:read'],
+          redirectUris: ['http://127.0.0.1:5173/cb'],
+        },
       ]
       const targets = {
         ...ctx.targets,
@@ -84,11 +99,25 @@ describe('as-exposure probe against an AS nobody here wrote (oauth2-mock-server)
         control: {},
       }
       const probe = probes['as-exposure']!
-      const o = await probe.run({ ...ctx, targets }, Value.Default(probe.params, { burst: 5 }) as never, new AbortController().signal)
+      const o = await probe.run(
+        { ...ctx, targets },
+        Value.Default(probe.params, { burst: 5 }) as never,
+        new AbortController().signal,
+      )
       const f = o.observations as unknown as ExposureFinding[]
       // its introspection handler answers { active: true } to every caller; /token signs whatever aud is asked
-      expect(exposed(o).sort()).toEqual(['cross-client-access', 'cross-client-refresh', 'unauthenticated', 'unregistered-audience', 'wrong-secret'])
-      expect(f.find((x) => x.check === 'unauthenticated')).toMatchObject({ applicable: true, exposed: true, status: 200 })
+      expect(exposed(o).sort()).toEqual([
+        'cross-client-access',
+        'cross-client-refresh',
+        'unauthenticated',
+        'unregistered-audience',
+        'wrong-secret',
+      ])
+      expect(f.find((x) => x.check === 'unauthenticated')).toMatchObject({
+        applicable: true,
+        exposed: true,
+        status: 200,
+      })
       expect(f.find((x) => x.check === 'token-scanning-burst')).toMatchObject({ sent: 5, throttled: 0 })
       expect(o.value).toBe(5)
     } finally {

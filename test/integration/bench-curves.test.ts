@@ -6,7 +6,17 @@ import type { FamilyFigures } from '../../bench/curves/refresh-families.ts'
 import type { StackSizeFigures } from '../../bench/curves/stack-size.ts'
 
 function child<T>(script: string, size: number, nodeArgs: string[] = []): T {
-  const r = spawnSync(process.execPath, [...nodeArgs, '--import', 'tsx', fileURLToPath(new URL(`../../bench/curves/${script}`, import.meta.url)), String(size)], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, LOG_LEVEL: 'warn' } })
+  const r = spawnSync(
+    process.execPath,
+    [
+      ...nodeArgs,
+      '--import',
+      'tsx',
+      fileURLToPath(new URL(`../../bench/curves/${script}`, import.meta.url)),
+      String(size),
+    ],
+    { encoding: 'utf8', timeout: 120_000, env: { ...process.env, LOG_LEVEL: 'warn' } },
+  )
   expect(r.status, r.stderr).toBe(0)
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as T
 }
@@ -22,7 +32,11 @@ describe('bench curves', () => {
   }, 60_000)
 
   it('refuses to run without --expose-gc', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../../bench/curves/refresh-families.ts', import.meta.url)), '10'], { encoding: 'utf8', timeout: 60_000 })
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL('../../bench/curves/refresh-families.ts', import.meta.url)), '10'],
+      { encoding: 'utf8', timeout: 60_000 },
+    )
     expect(r.status).not.toBe(0)
     expect(r.stderr).toMatch(/--expose-gc/)
   }, 60_000)

@@ -39,41 +39,58 @@ describe('bench load generators', () => {
 
   // wrk is a Debian package the bench expects; outside CI a machine without it skips, in CI it fails
   const wrkMissing = byId('wrk').missing()
-  it.skipIf(wrkMissing !== null && !process.env.CI).each(['wrk', 'autocannon', 'engine'] as const)('runs %s as a measured child process and reads its figures', async (id) => {
-    const g = byId(id)
-    expect(g.missing(), `${id} cannot run here`).toBeNull()
-    const r = await g.run(`${fixture.url}/hello`, { connections: 4, seconds: 1 })
-    expect(r.requests).toBeGreaterThan(10)
-    expect(r.errors).toBe(0)
-    expect(r.durationS).toBeGreaterThanOrEqual(0.9)
-    expect(r.rps).toBeCloseTo(r.requests / r.durationS, -1)
-    expect(r.p99Ms).toBeGreaterThan(0)
-    // CPU of the process tree, read from the wrapper: at least one 10 ms tick, no more than wall time on every core
-    expect(r.cpuMs).toBeGreaterThan(0)
-    expect(r.cpuMs).toBeLessThan(r.wallMs * 4)
-  }, 90_000)
+  it.skipIf(wrkMissing !== null && !process.env.CI).each(['wrk', 'autocannon', 'engine'] as const)(
+    'runs %s as a measured child process and reads its figures',
+    async (id) => {
+      const g = byId(id)
+      expect(g.missing(), `${id} cannot run here`).toBeNull()
+      const r = await g.run(`${fixture.url}/hello`, { connections: 4, seconds: 1 })
+      expect(r.requests).toBeGreaterThan(10)
+      expect(r.errors).toBe(0)
+      expect(r.durationS).toBeGreaterThanOrEqual(0.9)
+      expect(r.rps).toBeCloseTo(r.requests / r.durationS, -1)
+      expect(r.p99Ms).toBeGreaterThan(0)
+      // CPU of the process tree, read from the wrapper: at least one 10 ms tick, no more than wall time on every core
+      expect(r.cpuMs).toBeGreaterThan(0)
+      expect(r.cpuMs).toBeLessThan(r.wallMs * 4)
+    },
+    90_000,
+  )
 
-  it.skipIf(wrkMissing !== null && !process.env.CI).each(['wrk', 'autocannon'] as const)('paces %s at an aimed rate, within a wide tolerance', async (id) => {
-    const r = await byId(id).paced!(`${fixture.url}/hello`, { rate: 100, seconds: 2, connections: 4 })
-    expect(r.errors).toBe(0)
-    // the pacing holds the rate down (closed loop, it would be thousands a second); a busy machine may fall short
-    expect(r.rps).toBeLessThan(130)
-    expect(r.rps).toBeGreaterThan(30)
-  }, 60_000)
+  it.skipIf(wrkMissing !== null && !process.env.CI).each(['wrk', 'autocannon'] as const)(
+    'paces %s at an aimed rate, within a wide tolerance',
+    async (id) => {
+      const r = await byId(id).paced!(`${fixture.url}/hello`, { rate: 100, seconds: 2, connections: 4 })
+      expect(r.errors).toBe(0)
+      // the pacing holds the rate down (closed loop, it would be thousands a second); a busy machine may fall short
+      expect(r.rps).toBeLessThan(130)
+      expect(r.rps).toBeGreaterThan(30)
+    },
+    60_000,
+  )
 
   // Artillery is installed on demand (`npm run bench -- --only peers --install-peers`), never a dependency
   const artilleryMissing = byId('artillery').missing()
-  it.skipIf(artilleryMissing !== null)(`runs Artillery closed-loop and reads its JSON report${artilleryMissing ? ' (skipped: not installed)' : ''}`, async () => {
-    const r = await byId('artillery').run(`${fixture.url}/hello`, { connections: 2, seconds: 1 })
-    expect(r.requests).toBeGreaterThan(10)
-    expect(r.errors).toBe(0)
-    expect(r.durationS).toBe(1)
-    expect(r.p99Ms).toBeGreaterThan(0)
-    expect(r.cpuMs).toBeGreaterThan(0)
-  }, 120_000)
+  it.skipIf(artilleryMissing !== null)(
+    `runs Artillery closed-loop and reads its JSON report${artilleryMissing ? ' (skipped: not installed)' : ''}`,
+    async () => {
+      const r = await byId('artillery').run(`${fixture.url}/hello`, { connections: 2, seconds: 1 })
+      expect(r.requests).toBeGreaterThan(10)
+      expect(r.errors).toBe(0)
+      expect(r.durationS).toBe(1)
+      expect(r.p99Ms).toBeGreaterThan(0)
+      expect(r.cpuMs).toBeGreaterThan(0)
+    },
+    120_000,
+  )
 
   it('says which peer is missing and how to get it, and skips only that one', async () => {
-    const absent: LoadGenerator = { id: 'artillery', label: 'absent generator', missing: () => 'not installed: run the installer', run: () => Promise.reject(new Error('must not run')) }
+    const absent: LoadGenerator = {
+      id: 'artillery',
+      label: 'absent generator',
+      missing: () => 'not installed: run the installer',
+      run: () => Promise.reject(new Error('must not run')),
+    }
     const lines: string[] = []
     const prev = process.env.BENCH_WRK
     process.env.BENCH_WRK = '/nonexistent/wrk'
@@ -83,14 +100,26 @@ describe('bench load generators', () => {
       if (prev === undefined) delete process.env.BENCH_WRK
       else process.env.BENCH_WRK = prev
     }
-    const f = await benchPeers({ repeats: 1, seconds: 1, shortS: 1, connections: 2, generators: [byId('autocannon'), absent], log: (l) => lines.push(l) })
+    const f = await benchPeers({
+      repeats: 1,
+      seconds: 1,
+      shortS: 1,
+      connections: 2,
+      generators: [byId('autocannon'), absent],
+      log: (l) => lines.push(l),
+    })
     expect(f.missing).toEqual({ artillery: 'not installed: run the installer' })
-    expect(lines.some((l) => l.includes('absent generator is missing, its entries are skipped: not installed'))).toBe(true)
+    expect(lines.some((l) => l.includes('absent generator is missing, its entries are skipped: not installed'))).toBe(
+      true,
+    )
     expect(f.samples.artillery).toBeUndefined()
     expect(f.samples.autocannon).toHaveLength(1)
     const s = f.samples.autocannon![0]!
     // marginal CPU: the long run's extra CPU over its extra requests
     expect(s.long.requests).toBeGreaterThan(s.short.requests)
-    expect(s.cpuUsPerRequest).toBeCloseTo(((s.long.cpuMs - s.short.cpuMs) * 1000) / (s.long.requests - s.short.requests), 6)
+    expect(s.cpuUsPerRequest).toBeCloseTo(
+      ((s.long.cpuMs - s.short.cpuMs) * 1000) / (s.long.requests - s.short.requests),
+      6,
+    )
   }, 90_000)
 })

@@ -19,7 +19,11 @@ import { probes } from '../../src/probes/index.ts'
 import type { ProbeOutcome } from '../../src/probes/types.ts'
 import { startTestStack, type TestStack } from './helpers/stack.ts'
 
-type Handler = (req: IncomingMessage, res: ServerResponse & { json(body: unknown): void }, next: (err?: unknown) => void) => void
+type Handler = (
+  req: IncomingMessage,
+  res: ServerResponse & { json(body: unknown): void },
+  next: (err?: unknown) => void,
+) => void
 interface ExpressApp {
   get(path: string, ...handlers: Handler[]): void
   use(handler: (err: { status?: number }, req: IncomingMessage, res: ServerResponse, next: () => void) => void): void
@@ -83,7 +87,14 @@ describe('jwt-attacks against RSs built on real libraries', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
     servers.push(server)
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-    stack.targets.resourceServers.push({ name, baseUrl: url, apiUrl: `${url}/api/orders`, scope: 'orders:read', audience: AUD, external: true })
+    stack.targets.resourceServers.push({
+      name,
+      baseUrl: url,
+      apiUrl: `${url}/api/orders`,
+      scope: 'orders:read',
+      audience: AUD,
+      external: true,
+    })
   }
 
   beforeAll(async () => {
@@ -95,7 +106,10 @@ describe('jwt-attacks against RSs built on real libraries', () => {
       ['express-jwt-bearer-scoped', true],
     ] as const) {
       const app = express()
-      const handlers = [auth({ issuerBaseURL: issuer, audience: AUD }) as unknown as Handler, ...(scoped ? [requiredScopes('orders:read') as unknown as Handler] : [])]
+      const handlers = [
+        auth({ issuerBaseURL: issuer, audience: AUD }) as unknown as Handler,
+        ...(scoped ? [requiredScopes('orders:read') as unknown as Handler] : []),
+      ]
       app.get('/api/orders', ...handlers, (_req, res) => res.json({ orders: [] }))
       app.use((err, _req, res, _next) => {
         res.statusCode = err.status ?? 500
@@ -106,20 +120,42 @@ describe('jwt-attacks against RSs built on real libraries', () => {
       })
       servers.push(server)
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-      stack.targets.resourceServers.push({ name, baseUrl: url, apiUrl: `${url}/api/orders`, scope: 'orders:read', audience: AUD, external: true })
+      stack.targets.resourceServers.push({
+        name,
+        baseUrl: url,
+        apiUrl: `${url}/api/orders`,
+        scope: 'orders:read',
+        audience: AUD,
+        external: true,
+      })
     }
     const strict: JWTVerifyOptions = { issuer, audience: AUD, typ: 'at+jwt', requiredClaims: ['exp'] }
     await add(
       'jose-strict',
       plainRs(async (t) => {
         const { payload } = await jwtVerify(t, jwks, strict)
-        if (!String(payload.scope ?? '').split(' ').includes('orders:read')) throw new Error('scope')
+        if (
+          !String(payload.scope ?? '')
+            .split(' ')
+            .includes('orders:read')
+        )
+          throw new Error('scope')
       }),
     )
-    await add('jose-bare', plainRs((t) => jwtVerify(t, jwks)))
-    await add('decode-only', plainRs(async (t) => decodeJwt(t)))
+    await add(
+      'jose-bare',
+      plainRs((t) => jwtVerify(t, jwks)),
+    )
+    await add(
+      'decode-only',
+      plainRs(async (t) => decodeJwt(t)),
+    )
     const probe = probes['jwt-attacks']!
-    outcome = await probe.run(stack.context(), Value.Default(probe.params, { timeout: '60s', floodCount: 5 }) as never, new AbortController().signal)
+    outcome = await probe.run(
+      stack.context(),
+      Value.Default(probe.params, { timeout: '60s', floodCount: 5 }) as never,
+      new AbortController().signal,
+    )
   }, 90_000)
   afterAll(async () => {
     for (const s of servers) {

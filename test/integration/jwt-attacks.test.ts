@@ -56,7 +56,10 @@ describe('jwt-attacks probe against mock-as and mock-rs', () => {
     for (const rs of Object.keys(EXPECTED)) {
       const mine = findings().filter((f) => f.rs === rs)
       expect(mine.map((f) => f.attack)).toEqual(ATTACK_IDS)
-      expect(mine.filter((f) => !f.applicable).map((f) => `${f.attack}: ${f.reason}`), rs).toEqual([])
+      expect(
+        mine.filter((f) => !f.applicable).map((f) => `${f.attack}: ${f.reason}`),
+        rs,
+      ).toEqual([])
     }
   })
 
@@ -66,7 +69,11 @@ describe('jwt-attacks probe against mock-as and mock-rs', () => {
       .map((f) => f.attack)
     expect(accepted.sort()).toEqual([...expected].sort())
     expect(outcome.breakdown?.[rs]).toBe(expected.length)
-    expect(findings().filter((f) => f.rs === rs && f.robustness).map((f) => `${f.attack}: ${f.robustness}`)).toEqual([])
+    expect(
+      findings()
+        .filter((f) => f.rs === rs && f.robustness)
+        .map((f) => `${f.attack}: ${f.robustness}`),
+    ).toEqual([])
   })
 
   it('scores S2 from the findings: the sum over RSs', () => {
@@ -77,7 +84,8 @@ describe('jwt-attacks probe against mock-as and mock-rs', () => {
     const scope = findings().find((f) => f.rs === 'resilient' && f.attack === 'scope-escalation')!
     expect(scope).toMatchObject({ accepted: false, status: 403, challenge: 'insufficient_scope' })
     expect(scope.reason).toBeUndefined()
-    for (const f of findings().filter((x) => x.attack === 'jku-injection' || x.attack === 'x5u-injection')) expect(f.fetchedAttackerUrl, f.rs).toBe(false)
+    for (const f of findings().filter((x) => x.attack === 'jku-injection' || x.attack === 'x5u-injection'))
+      expect(f.fetchedAttackerUrl, f.rs).toBe(false)
   })
 
   it('counts the key-set refetches of the unknown-kid flood: the resilient cooldown allows at most one', () => {
@@ -102,7 +110,11 @@ describe('jwt-attacks probe without AS control (an external AS)', () => {
       const { as: _as, ...control } = ctx.targets.control
       const external = { ...ctx, targets: { ...ctx.targets, control } }
       const probe = probes['jwt-attacks']!
-      const out = await probe.run(external, Value.Default(probe.params, { attacks: ['alg-none', 'expired', 'wrong-audience'] }) as never, new AbortController().signal)
+      const out = await probe.run(
+        external,
+        Value.Default(probe.params, { attacks: ['alg-none', 'expired', 'wrong-audience'] }) as never,
+        new AbortController().signal,
+      )
       const f = out.observations as unknown as AttackFinding[]
       expect(f.map((x) => [x.attack, x.applicable])).toEqual([
         ['alg-none', true],

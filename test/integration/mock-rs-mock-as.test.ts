@@ -33,7 +33,13 @@ afterAll(async () => {
 })
 
 async function rs(options: Partial<ResourceServerOptions>): Promise<FastifyInstance> {
-  const app = await buildResourceServer({ issuer: as.url, now, adminToken: ADMIN, introspectionClient: { clientId: 'rs', clientSecret: 'rs-secret' }, ...options })
+  const app = await buildResourceServer({
+    issuer: as.url,
+    now,
+    adminToken: ADMIN,
+    introspectionClient: { clientId: 'rs', clientSecret: 'rs-secret' },
+    ...options,
+  })
   apps.push(app)
   return app
 }
@@ -41,7 +47,10 @@ async function rs(options: Partial<ResourceServerOptions>): Promise<FastifyInsta
 async function token(clientId = 'svc', secret = `${clientId}-secret`): Promise<string> {
   const res = await fetch(`${as.url}/token`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}` },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`,
+    },
     body: 'grant_type=client_credentials&scope=orders%3Aread',
   })
   expect(res.status).toBe(200)
@@ -110,11 +119,17 @@ describe('mock-rs against mock-as', () => {
     // the burst of one goes to the first call; everything after is 429
     expect((await call(naive, tokens[0]!)).status).toBe(200)
     expect((await call(failOpen, tokens[1]!)).status).toBe(200)
-    const res = await resilient.inject({ method: 'GET', url: '/api/orders', headers: { authorization: `Bearer ${tokens[2]}` } })
+    const res = await resilient.inject({
+      method: 'GET',
+      url: '/api/orders',
+      headers: { authorization: `Bearer ${tokens[2]}` },
+    })
     expect(res.statusCode).toBe(503)
     expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1)
     expect(await call(naive, tokens[3]!)).toEqual({ status: 401, reason: 'validator_unavailable' })
-    const stats = (await failOpen.inject({ url: '/_control/stats', headers: { authorization: `Bearer ${ADMIN}` } })).json()
+    const stats = (
+      await failOpen.inject({ url: '/_control/stats', headers: { authorization: `Bearer ${ADMIN}` } })
+    ).json()
     expect(stats.failOpenAcceptances).toBe(1)
   })
 
@@ -132,7 +147,11 @@ describe('mock-rs against mock-as', () => {
 
   it('refuses a mock-as refresh token sent as a bearer token in every introspection profile (token_type refresh_token) and in jwt mode', async () => {
     const ep = { issuer: as.url, authorizationEndpoint: `${as.url}/authorize`, tokenEndpoint: `${as.url}/token` }
-    const login = await authCodeLogin(ep, { clientId: 'web', clientSecret: 'web-secret', redirectUri: 'http://127.0.0.1:5173/cb' }, { scope: 'orders:read', username: 'alice', password: 'wonderland' })
+    const login = await authCodeLogin(
+      ep,
+      { clientId: 'web', clientSecret: 'web-secret', redirectUri: 'http://127.0.0.1:5173/cb' },
+      { scope: 'orders:read', username: 'alice', password: 'wonderland' },
+    )
     expect(login.refresh_token).toBeTruthy()
     const refresh = login.refresh_token!
     const servers = [
@@ -144,7 +163,9 @@ describe('mock-rs against mock-as', () => {
     for (const server of servers) expect(await call(server, refresh)).toEqual({ status: 401, reason: 'wrong_typ' })
     expect((await call(await rs({ profile: 'resilient' }), refresh)).status).toBe(401)
     // the weak knob is what the detection matrix catches
-    expect((await call(await rs({ profile: 'no-introspection-cache', knobs: { checkTokenType: false } }), refresh)).status).toBe(200)
+    expect(
+      (await call(await rs({ profile: 'no-introspection-cache', knobs: { checkTokenType: false } }), refresh)).status,
+    ).toBe(200)
     expect((await call(servers[0]!, login.access_token!)).status).toBe(200)
   })
 

@@ -32,12 +32,21 @@ afterAll(async () => {
 })
 
 async function rs(options: Partial<ResourceServerOptions>): Promise<FastifyInstance> {
-  const app = await buildResourceServer({ issuer: as.issuer, now, adminToken: ADMIN, introspectionClient: as.client, ...options })
+  const app = await buildResourceServer({
+    issuer: as.issuer,
+    now,
+    adminToken: ADMIN,
+    introspectionClient: as.client,
+    ...options,
+  })
   apps.push(app)
   return app
 }
 
-async function call(app: FastifyInstance, token: string): Promise<{ status: number; reason?: string; retryAfter?: string }> {
+async function call(
+  app: FastifyInstance,
+  token: string,
+): Promise<{ status: number; reason?: string; retryAfter?: string }> {
   const res = await app.inject({ method: 'GET', url: '/api/orders', headers: { authorization: `Bearer ${token}` } })
   const out: { status: number; reason?: string; retryAfter?: string } = { status: res.statusCode }
   if (res.statusCode !== 200) out.reason = res.json().error_description
@@ -54,11 +63,15 @@ interface Stats {
 }
 
 async function stats(app: FastifyInstance): Promise<Stats> {
-  return (await app.inject({ method: 'GET', url: '/_control/stats', headers: { authorization: `Bearer ${ADMIN}` } })).json()
+  return (
+    await app.inject({ method: 'GET', url: '/_control/stats', headers: { authorization: `Bearer ${ADMIN}` } })
+  ).json()
 }
 
 async function events(app: FastifyInstance): Promise<Array<{ type: string; data?: Record<string, unknown> }>> {
-  return (await app.inject({ method: 'GET', url: '/_control/events?since=0', headers: { authorization: `Bearer ${ADMIN}` } })).json().events
+  return (
+    await app.inject({ method: 'GET', url: '/_control/events?since=0', headers: { authorization: `Bearer ${ADMIN}` } })
+  ).json().events
 }
 
 describe('mock-rs profiles after a sign-before-publish rotation', () => {
@@ -255,13 +268,35 @@ describe('mock-rs introspection profiles', () => {
 
   it('refuses a token whose introspected token_type is not an access token, in every introspection profile, unless checkTokenType is off', async () => {
     const names = ['no-introspection-cache', 'long-introspection-cache', 'fail-open'] as const
-    const servers = [await rs({ profile: 'resilient', knobs: { mode: 'introspection' } }), ...(await Promise.all(names.map((profile) => rs({ profile }))))]
+    const servers = [
+      await rs({ profile: 'resilient', knobs: { mode: 'introspection' } }),
+      ...(await Promise.all(names.map((profile) => rs({ profile })))),
+    ]
     for (const [i, server] of servers.entries()) {
-      for (const tokenType of ['refresh_token', 'urn:ietf:params:oauth:token-type:refresh_token', 'id_token', 'urn:ietf:params:oauth:token-type:id_token', 42]) {
-        expect(await call(server, as.mintOpaque({ token_type: tokenType })), `${i} ${tokenType}`).toMatchObject({ status: 401, reason: 'wrong_typ' })
+      for (const tokenType of [
+        'refresh_token',
+        'urn:ietf:params:oauth:token-type:refresh_token',
+        'id_token',
+        'urn:ietf:params:oauth:token-type:id_token',
+        42,
+      ]) {
+        expect(await call(server, as.mintOpaque({ token_type: tokenType })), `${i} ${tokenType}`).toMatchObject({
+          status: 401,
+          reason: 'wrong_typ',
+        })
       }
-      for (const tokenType of ['Bearer', 'DPoP', 'bearer', 'N_A', 'urn:ietf:params:oauth:token-type:access_token', undefined]) {
-        expect((await call(server, as.mintOpaque(tokenType === undefined ? {} : { token_type: tokenType }))).status, `${i} ${tokenType}`).toBe(200)
+      for (const tokenType of [
+        'Bearer',
+        'DPoP',
+        'bearer',
+        'N_A',
+        'urn:ietf:params:oauth:token-type:access_token',
+        undefined,
+      ]) {
+        expect(
+          (await call(server, as.mintOpaque(tokenType === undefined ? {} : { token_type: tokenType }))).status,
+          `${i} ${tokenType}`,
+        ).toBe(200)
       }
     }
     const lax = await rs({ profile: 'no-introspection-cache', knobs: { checkTokenType: false } })
@@ -269,7 +304,11 @@ describe('mock-rs introspection profiles', () => {
   })
 
   it('treats an AS refusing the RS credentials as validator unavailable (503), not as an invalid token', async () => {
-    const wrong = await rs({ profile: 'resilient', knobs: { mode: 'introspection' }, introspectionClient: { clientId: 'rs', clientSecret: 'wrong-secret' } })
+    const wrong = await rs({
+      profile: 'resilient',
+      knobs: { mode: 'introspection' },
+      introspectionClient: { clientId: 'rs', clientSecret: 'wrong-secret' },
+    })
     expect(await call(wrong, as.mintOpaque())).toMatchObject({ status: 503, reason: 'validator_unavailable' })
   })
 })

@@ -33,9 +33,13 @@ function run(bin: string, args: string[], cwd?: string): Promise<Result> {
 }
 
 type AlertRule = { alert: string; labels: Record<string, string>; annotations: Record<string, string> }
-const alertRules = (r: SloRules) => (r.file.groups as Array<{ rules: Array<Partial<AlertRule>> }>).flatMap((g) => g.rules).filter((x): x is AlertRule => typeof x.alert === 'string')
+const alertRules = (r: SloRules) =>
+  (r.file.groups as Array<{ rules: Array<Partial<AlertRule>> }>)
+    .flatMap((g) => g.rules)
+    .filter((x): x is AlertRule => typeof x.alert === 'string')
 
-const load = (reason: string, source = 'load') => `rs_validations_total{outcome="${reason === '' ? 'accepted' : 'rejected'}",reason="${reason}",source="${source}"}`
+const load = (reason: string, source = 'load') =>
+  `rs_validations_total{outcome="${reason === '' ? 'accepted' : 'rejected'}",reason="${reason}",source="${source}"}`
 
 describeWithTool('promtool', 'SLO rules in promtool', () => {
   let dir: string
@@ -49,14 +53,29 @@ describeWithTool('promtool', 'SLO rules in promtool', () => {
   /** Write the rules and one `promtool test rules` file; run it. */
   async function promtoolTest(name: string, rules: SloRules, interval: string, tests: unknown[]): Promise<Result> {
     await writeFile(join(dir, `${name}.rules.yaml`), renderSloRules(name, rules))
-    await writeFile(join(dir, `${name}.test.yaml`), stringify({ rule_files: [`${name}.rules.yaml`], evaluation_interval: interval, tests }, { aliasDuplicateObjects: false }))
+    await writeFile(
+      join(dir, `${name}.test.yaml`),
+      stringify(
+        { rule_files: [`${name}.rules.yaml`], evaluation_interval: interval, tests },
+        { aliasDuplicateObjects: false },
+      ),
+    )
     return run(PROMTOOL!, ['test', 'rules', `${name}.test.yaml`], dir)
   }
 
   /** The alert as promtool reports it: the rule's labels and annotations plus the recorded series' sloth labels. */
   function expected(rules: SloRules, alertname: string, slothWindow: string) {
     const rule = alertRules(rules).find((a) => a.alert === alertname)!
-    return { exp_labels: { ...rule.labels, sloth_id: 'rot-m3', sloth_service: 'rot', sloth_slo: 'm3', sloth_window: slothWindow }, exp_annotations: rule.annotations }
+    return {
+      exp_labels: {
+        ...rule.labels,
+        sloth_id: 'rot-m3',
+        sloth_service: 'rot',
+        sloth_slo: 'm3',
+        sloth_window: slothWindow,
+      },
+      exp_annotations: rule.annotations,
+    }
   }
 
   it('accepts the export of every shipped scenario (promtool check rules), through the CLI', async () => {
@@ -77,7 +96,12 @@ describeWithTool('promtool', 'SLO rules in promtool', () => {
 
   it('refuses a rule file with a broken expression (the check is real)', async () => {
     const file = join(dir, 'broken.yaml')
-    await writeFile(file, stringify({ groups: [{ name: 'x', rules: [{ record: 'slo:sli_error:ratio_rate5m', expr: 'sum(rate(x[5m])' }] }] }))
+    await writeFile(
+      file,
+      stringify({
+        groups: [{ name: 'x', rules: [{ record: 'slo:sli_error:ratio_rate5m', expr: 'sum(rate(x[5m])' }] }],
+      }),
+    )
     expect((await run(PROMTOOL!, ['check', 'rules', file])).code).not.toBe(0)
   })
 
@@ -177,7 +201,10 @@ describeWithTool('promtool', 'SLO rules in promtool', () => {
   })
 
   describe('game-day windows (14.4x 5s/30s; 1x 15s/the whole load)', () => {
-    const rules = buildSloRules({ id: 'rot', slos: [{ id: 'M3', objective: 'rate<0.001' }] }, { periodSeconds: 60, windows: gameDayWindows(60, 1) })
+    const rules = buildSloRules(
+      { id: 'rot', slos: [{ id: 'M3', objective: 'rate<0.001' }] },
+      { periodSeconds: 60, windows: gameDayWindows(60, 1) },
+    )
     const page = 'GamedaySLO_M3_page'
     const ticket = 'GamedaySLO_M3_ticket'
 
@@ -211,11 +238,18 @@ describeWithTool('promtool', 'SLO rules in promtool', () => {
     })
 
     it('pages on slow token requests for M2 (share above the 0.3 s bucket), not on fast ones', async () => {
-      const m2 = buildSloRules({ id: 'rot', slos: [{ id: 'M2', objective: 'p(95)<300ms' }] }, { periodSeconds: 60, windows: gameDayWindows(60, 1) })
+      const m2 = buildSloRules(
+        { id: 'rot', slos: [{ id: 'M2', objective: 'p(95)<300ms' }] },
+        { periodSeconds: 60, windows: gameDayWindows(60, 1) },
+      )
       const h = 'mock_as_request_duration_seconds'
-      const sel = (le?: string) => `${h}_${le ? 'bucket' : 'count'}{endpoint="/token",source="load"${le ? `,le="${le}"` : ''}}`
+      const sel = (le?: string) =>
+        `${h}_${le ? 'bucket' : 'count'}{endpoint="/token",source="load"${le ? `,le="${le}"` : ''}}`
       const rule = alertRules(m2).find((a) => a.alert === 'GamedaySLO_M2_page')!
-      const exp = { exp_labels: { ...rule.labels, sloth_id: 'rot-m2', sloth_service: 'rot', sloth_slo: 'm2', sloth_window: '5s' }, exp_annotations: rule.annotations }
+      const exp = {
+        exp_labels: { ...rule.labels, sloth_id: 'rot-m2', sloth_service: 'rot', sloth_slo: 'm2', sloth_window: '5s' },
+        exp_annotations: rule.annotations,
+      }
       const r = await promtoolTest('latency', m2, '1s', [
         {
           // a 5% budget pages above 14.4 x 5% = 72% slow on both windows: 90% slow from 20 s fills the 30 s window by 50 s

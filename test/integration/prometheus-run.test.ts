@@ -14,7 +14,6 @@ import { runScenario } from '../../src/runner/run.ts'
 import { parseScenario } from '../../src/scenario/load.ts'
 import { describeWithTool } from '../helpers/require-tool.ts'
 
-
 vi.setConfig({ testTimeout: 180_000 })
 
 const rotation = (profile: string) => `
@@ -65,7 +64,11 @@ describe('D1 and --prometheus, before anything starts', () => {
     const { scenario } = parseScenario(rotation('resilient'), 'rotation-resilient.yaml', { skipSecrets: true })
     const out = await mkdtemp(join(tmpdir(), 'gameday-d1-'))
     try {
-      await expect(runScenario(scenario, { outDir: out })).rejects.toMatchObject({ code: 'ERR_SCENARIO_INVALID', exitCode: 104, hint: expect.stringContaining('--prometheus') })
+      await expect(runScenario(scenario, { outDir: out })).rejects.toMatchObject({
+        code: 'ERR_SCENARIO_INVALID',
+        exitCode: 104,
+        hint: expect.stringContaining('--prometheus'),
+      })
       expect(await readdir(out)).toEqual([])
     } finally {
       await rm(out, { recursive: true, force: true })
@@ -80,7 +83,15 @@ describe('D1 and --prometheus, before anything starts', () => {
     } catch (e) {
       err = e
     }
-    expect(err).toMatchObject({ code: 'ERR_SCENARIO_INVALID', issues: [{ path: ['slos', 1, 'alert'], message: expect.stringContaining('must be an SLO with a server-side SLI (got "M9"') }] })
+    expect(err).toMatchObject({
+      code: 'ERR_SCENARIO_INVALID',
+      issues: [
+        {
+          path: ['slos', 1, 'alert'],
+          message: expect.stringContaining('must be an SLO with a server-side SLI (got "M9"'),
+        },
+      ],
+    })
   })
 })
 
@@ -91,7 +102,10 @@ describe('run --prometheus without Prometheus', () => {
     process.env.PROMETHEUS_BIN = '/nonexistent/prometheus'
     const out = await mkdtemp(join(tmpdir(), 'gameday-prom-none-'))
     try {
-      await expect(runScenario(scenario, { outDir: out, prometheus: true })).rejects.toMatchObject({ code: 'ERR_ENV_PROMETHEUS_NOT_FOUND', hint: expect.stringContaining('apt-get install prometheus') })
+      await expect(runScenario(scenario, { outDir: out, prometheus: true })).rejects.toMatchObject({
+        code: 'ERR_ENV_PROMETHEUS_NOT_FOUND',
+        hint: expect.stringContaining('apt-get install prometheus'),
+      })
       expect(await readdir(out)).toEqual([])
     } finally {
       if (saved === undefined) delete process.env.PROMETHEUS_BIN
@@ -165,7 +179,12 @@ describeWithTool('prometheus', 'run --prometheus', () => {
       await new Promise((r) => setTimeout(r, 200))
       const line = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
         .split('\n')
-        .find((l) => l.includes('--config.file=') && l.includes('oauth-gameday-prometheus-') && !before.some((b) => l.includes(b)))
+        .find(
+          (l) =>
+            l.includes('--config.file=') &&
+            l.includes('oauth-gameday-prometheus-') &&
+            !before.some((b) => l.includes(b)),
+        )
       if (line) pid = Number(line.trim().split(/\s+/)[0])
     }
     expect(pid).toBeGreaterThan(0)

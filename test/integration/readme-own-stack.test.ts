@@ -18,7 +18,8 @@ const sh = /```sh\n([\s\S]*?)```/.exec(section)![1]!
 const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1]!
 
 const env: Record<string, string> = {}
-for (const m of sh.matchAll(/^export (.+)$/gm)) for (const pair of m[1]!.split(/\s+/)) env[pair.split('=')[0]!] = pair.slice(pair.indexOf('=') + 1)
+for (const m of sh.matchAll(/^export (.+)$/gm))
+  for (const pair of m[1]!.split(/\s+/)) env[pair.split('=')[0]!] = pair.slice(pair.indexOf('=') + 1)
 const serveLines = [...sh.matchAll(/^npx oauth-gameday (serve [^&#]+)&/gm)].map((m) => m[1]!.trim().split(/\s+/))
 const runLine = /^npx oauth-gameday (run [^#\n]+)$/m.exec(sh)![1]!.trim().split(/\s+/)
 
@@ -30,7 +31,10 @@ afterAll(async () => {
 })
 
 function serve(args: string[]): Promise<void> {
-  const child = spawn(process.execPath, ['dist/cli.js', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['dist/cli.js', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   children.push(child)
   let stderr = ''
   child.stderr!.on('data', (d) => (stderr += d))
@@ -56,8 +60,18 @@ describe("README's own-stack example", () => {
     await writeFile(join(dir, 'my-stack.yaml'), yaml)
     for (const args of serveLines) await serve(args)
     const [cmd, ...rest] = runLine
-    const args = [cmd!, '--smoke', '--quiet', '--out', join(dir, 'reports'), ...rest.map((a) => (a === 'my-stack.yaml' ? join(dir!, a) : a))]
-    const run = spawn(process.execPath, ['dist/cli.js', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const args = [
+      cmd!,
+      '--smoke',
+      '--quiet',
+      '--out',
+      join(dir, 'reports'),
+      ...rest.map((a) => (a === 'my-stack.yaml' ? join(dir!, a) : a)),
+    ]
+    const run = spawn(process.execPath, ['dist/cli.js', ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let out = ''
     let err = ''
     run.stdout!.on('data', (d) => (out += d))

@@ -26,7 +26,8 @@ function overlaps(boxes: readonly Box[]): string[] {
     for (let j = i + 1; j < boxes.length; j++) {
       const a = boxes[i]!
       const b = boxes[j]!
-      if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) out.push(`${a.chart}@${a.second} × ${b.chart}@${b.second}`)
+      if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom)
+        out.push(`${a.chart}@${a.second} × ${b.chart}@${b.second}`)
     }
   }
   return out
@@ -34,18 +35,27 @@ function overlaps(boxes: readonly Box[]): string[] {
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const present = existsSync(CHROMIUM)
-if (!present && !process.env.CI) console.warn(`report-html: skipped, Chromium not found at ${CHROMIUM} (set CHROMIUM_PATH or apt-get install chromium)`)
+if (!present && !process.env.CI)
+  console.warn(
+    `report-html: skipped, Chromium not found at ${CHROMIUM} (set CHROMIUM_PATH or apt-get install chromium)`,
+  )
 
 describe.skipIf(!present && !process.env.CI)('html report in Chromium', () => {
   let browser: Browser | undefined
   let dir: string
 
   beforeAll(async () => {
-    if (!present) throw new Error(`Chromium not found at ${CHROMIUM}: CI is set, so this test fails instead of skipping (set CHROMIUM_PATH or apt-get install chromium)`)
+    if (!present)
+      throw new Error(
+        `Chromium not found at ${CHROMIUM}: CI is set, so this test fails instead of skipping (set CHROMIUM_PATH or apt-get install chromium)`,
+      )
     // kept after the run (reports/ is git-ignored) so people can glance at report.html and report.png
     dir = join(process.cwd(), 'reports', '_test', 'report-html')
     mkdirSync(dir, { recursive: true })
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    })
   })
 
   afterAll(async () => {
@@ -69,12 +79,25 @@ describe.skipIf(!present && !process.env.CI)('html report in Chromium', () => {
       if (!r.url().startsWith('file:')) requests.push(r.url())
     })
     await page.goto(pathToFileURL(path).href, { waitUntil: 'load' })
-    await page.waitForFunction(() => Array.isArray((window as unknown as { __charts?: unknown[] }).__charts), undefined, { timeout: 10_000 })
+    await page.waitForFunction(
+      () => Array.isArray((window as unknown as { __charts?: unknown[] }).__charts),
+      undefined,
+      { timeout: 10_000 },
+    )
 
     const charts = await page.evaluate(() =>
-      (window as unknown as { __charts: Array<{ id: string; points: number; series: number; nonNull: number }> }).__charts.map((c) => ({ id: c.id, points: c.points, series: c.series, nonNull: c.nonNull })),
+      (
+        window as unknown as { __charts: Array<{ id: string; points: number; series: number; nonNull: number }> }
+      ).__charts.map((c) => ({ id: c.id, points: c.points, series: c.series, nonNull: c.nonNull })),
     )
-    expect(charts.map((c) => c.id)).toEqual(['rs-rs1', 'rate', 'latency-introspection', 'latency-oauth_token', 'latency-rs_request', 'errors'])
+    expect(charts.map((c) => c.id)).toEqual([
+      'rs-rs1',
+      'rate',
+      'latency-introspection',
+      'latency-oauth_token',
+      'latency-rs_request',
+      'errors',
+    ])
     for (const c of charts) {
       expect(c.points).toBeGreaterThan(0)
       expect(c.nonNull).toBeGreaterThan(0)
@@ -108,7 +131,12 @@ describe.skipIf(!present && !process.env.CI)('html report in Chromium', () => {
   it('renders a multi-RS run: a lane per RS, grouped markers that never overlap, what happened, per-RS SLO rows', async () => {
     const { record, verdict } = multiRsRun()
     // a burst: 40 events over 8 seconds from four components, so markers must stack into rows
-    for (let i = 0; i < 40; i++) record.events.push({ t: 12_000 + i * 200, source: ['rs:billing', 'cdn', 'fault-proxy', 'mock-as'][i % 4]!, type: `burst.event_${i % 5}` })
+    for (let i = 0; i < 40; i++)
+      record.events.push({
+        t: 12_000 + i * 200,
+        source: ['rs:billing', 'cdn', 'fault-proxy', 'mock-as'][i % 4]!,
+        type: `burst.event_${i % 5}`,
+      })
     const [file] = await html.render(record, verdict)
     const path = join(dir, 'multi-rs.html')
     writeFileSync(path, file!.content)
@@ -120,9 +148,15 @@ describe.skipIf(!present && !process.env.CI)('html report in Chromium', () => {
       })
       page.on('pageerror', (err) => errors.push(err.message))
       await page.goto(pathToFileURL(path).href, { waitUntil: 'load' })
-      await page.waitForFunction(() => Array.isArray((window as unknown as { __charts?: unknown[] }).__charts), undefined, { timeout: 10_000 })
+      await page.waitForFunction(
+        () => Array.isArray((window as unknown as { __charts?: unknown[] }).__charts),
+        undefined,
+        { timeout: 10_000 },
+      )
       const charts = await page.evaluate(() =>
-        (window as unknown as { __charts: Array<{ id: string; lane: boolean; labels: string[]; markers: number }> }).__charts.map((c) => ({ id: c.id, lane: c.lane, labels: c.labels, markers: c.markers })),
+        (
+          window as unknown as { __charts: Array<{ id: string; lane: boolean; labels: string[]; markers: number }> }
+        ).__charts.map((c) => ({ id: c.id, lane: c.lane, labels: c.labels, markers: c.markers })),
       )
       const lanes = charts.filter((c) => c.lane)
       expect(lanes.map((c) => c.id)).toEqual(['rs-orders', 'rs-billing', 'rs-payments'])
@@ -137,13 +171,27 @@ describe.skipIf(!present && !process.env.CI)('html report in Chromium', () => {
         Array.from(document.querySelectorAll('.marker')).map((el) => {
           const r = el.getBoundingClientRect()
           const m = el as HTMLElement
-          return { chart: m.closest('.chart')!.id, second: Number(m.dataset.second), count: Number(m.dataset.count), left: r.left, right: r.right, top: r.top + window.scrollY, bottom: r.bottom + window.scrollY }
+          return {
+            chart: m.closest('.chart')!.id,
+            second: Number(m.dataset.second),
+            count: Number(m.dataset.count),
+            left: r.left,
+            right: r.right,
+            top: r.top + window.scrollY,
+            bottom: r.bottom + window.scrollY,
+          }
         }),
       )
       expect(boxes.length).toBeGreaterThan(charts.length)
       // each marker's tick stands at the middle of its second on its chart's x axis
       const misplaced = await page.evaluate(() => {
-        const byId = new Map((window as unknown as { __charts: Array<{ id: string; uplot: { over: HTMLElement; valToPos(v: number, s: string): number } }> }).__charts.map((c) => [`chart-${c.id}`, c.uplot]))
+        const byId = new Map(
+          (
+            window as unknown as {
+              __charts: Array<{ id: string; uplot: { over: HTMLElement; valToPos(v: number, s: string): number } }>
+            }
+          ).__charts.map((c) => [`chart-${c.id}`, c.uplot]),
+        )
         return Array.from(document.querySelectorAll('.marker')).flatMap((el) => {
           const m = el as HTMLElement
           const u = byId.get(m.closest('.chart')!.id)!
@@ -156,7 +204,11 @@ describe.skipIf(!present && !process.env.CI)('html report in Chromium', () => {
       for (const b of boxes) expect(b.right - b.left).toBeGreaterThan(10)
       expect(overlaps(boxes)).toEqual([])
       // stacked into several rows somewhere, and every marker inside the page width
-      const rows = await page.evaluate(() => Math.max(...Array.from(document.querySelectorAll('.marker')).map((el) => Number((el as HTMLElement).dataset.row))))
+      const rows = await page.evaluate(() =>
+        Math.max(
+          ...Array.from(document.querySelectorAll('.marker')).map((el) => Number((el as HTMLElement).dataset.row)),
+        ),
+      )
       expect(rows).toBeGreaterThan(0)
       for (const b of boxes) expect(b.right).toBeLessThanOrEqual(width)
 
@@ -171,7 +223,12 @@ describe.skipIf(!present && !process.env.CI)('html report in Chromium', () => {
       expect(await ten.locator('.marker-list').isVisible()).toBe(true)
       expect(await ten.locator('.marker-list').textContent()).toContain('rs:billing jwks.fetch_failed')
       // the billing lane shows its own RS events, never another RS's
-      expect(await page.locator('#chart-rs-billing .marker-list').allTextContents().then((t) => t.join(' '))).not.toContain('rs:orders')
+      expect(
+        await page
+          .locator('#chart-rs-billing .marker-list')
+          .allTextContents()
+          .then((t) => t.join(' ')),
+      ).not.toContain('rs:orders')
 
       // legend values only while the pointer is over the chart
       await page.mouse.move(1, 1)
@@ -183,7 +240,9 @@ describe.skipIf(!present && !process.env.CI)('html report in Chromium', () => {
 
       const happened = await page.locator('#what-happened li').allTextContents()
       expect(happened).toContain('jwks-outage was injected at 10.0s and reverted at 20.0s.')
-      expect(happened).toContain("billing (jose-defaults) first rejected valid tokens at 10.0s (validator_unavailable); it was back under M3's objective at 24.0s (4.0s after the revert).")
+      expect(happened).toContain(
+        "billing (jose-defaults) first rejected valid tokens at 10.0s (validator_unavailable); it was back under M3's objective at 24.0s (4.0s after the revert).",
+      )
       expect(happened.some((l) => l.startsWith('orders (resilient) kept accepting valid tokens'))).toBe(true)
       expect(await page.locator('#slos tr.rs[data-slo="M3"]').count()).toBe(3)
       expect(await page.locator('#slos tr.rs[data-slo="M3"]').first().getAttribute('data-rs')).toBe('billing')
@@ -204,7 +263,12 @@ describe.skipIf(!present && !process.env.CI)('html report in Chromium', () => {
       async (rate) => {
         clock += 30_000
         const p95Ms = 15 / (1 - Math.min(rate / 210, 0.999))
-        return { pass: p95Ms < 300, p95Ms, achievedRate: Math.min(rate, 210), ...(p95Ms < 300 ? {} : { failing: ['M2'] }) }
+        return {
+          pass: p95Ms < 300,
+          p95Ms,
+          achievedRate: Math.min(rate, 210),
+          ...(p95Ms < 300 ? {} : { failing: ['M2'] }),
+        }
       },
       { startRate: 10, maxRate: 1000, budgetMs: 3_600_000, now: () => clock },
     )
@@ -218,8 +282,17 @@ describe.skipIf(!present && !process.env.CI)('html report in Chromium', () => {
     })
     page.on('pageerror', (err) => errors.push(err.message))
     await page.goto(pathToFileURL(path).href, { waitUntil: 'load' })
-    await page.waitForFunction(() => Array.isArray((window as unknown as { __charts?: unknown[] }).__charts), undefined, { timeout: 10_000 })
-    const charts = await page.evaluate(() => (window as unknown as { __charts: Array<{ points: number; nonNull: number }> }).__charts.map((c) => ({ points: c.points, nonNull: c.nonNull })))
+    await page.waitForFunction(
+      () => Array.isArray((window as unknown as { __charts?: unknown[] }).__charts),
+      undefined,
+      { timeout: 10_000 },
+    )
+    const charts = await page.evaluate(() =>
+      (window as unknown as { __charts: Array<{ points: number; nonNull: number }> }).__charts.map((c) => ({
+        points: c.points,
+        nonNull: c.nonNull,
+      })),
+    )
     expect(charts).toHaveLength(1)
     expect(charts[0]!.points).toBe(new Set(result.steps.map((s) => s.rate)).size)
     expect(charts[0]!.nonNull).toBeGreaterThan(3)

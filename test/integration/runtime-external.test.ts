@@ -47,7 +47,17 @@ describe('external runtime', () => {
       title: 'external',
       stack: {
         authorizationServer: {
-          external: { issuer, clients: [{ clientId: 'svc', clientSecret: { env: 'EXTERNAL_TEST_SVC_SECRET' }, grantTypes: ['client_credentials'], scopes: ['orders:read'] }] },
+          external: {
+            issuer,
+            clients: [
+              {
+                clientId: 'svc',
+                clientSecret: { env: 'EXTERNAL_TEST_SVC_SECRET' },
+                grantTypes: ['client_credentials'],
+                scopes: ['orders:read'],
+              },
+            ],
+          },
         },
         resourceServers: [{ name: 'orders', url: `${rsUrl}/api/orders` }],
         ...extra,
@@ -65,23 +75,32 @@ describe('external runtime', () => {
     const { record, verdict } = await runScenario(scenario(), { runtime: 'external', outDir: dir })
     expect(record.status).toBe('completed')
     expect(record.targets.issuer).toBe(issuer)
-    const ok = record.load.series.filter((s) => s.metric === 'rs_request' && !s.failed).reduce((n, s) => n + s.buckets.reduce((a, b) => a + b.count, 0), 0)
+    const ok = record.load.series
+      .filter((s) => s.metric === 'rs_request' && !s.failed)
+      .reduce((n, s) => n + s.buckets.reduce((a, b) => a + b.count, 0), 0)
     expect(ok).toBeGreaterThan(15)
     expect(verdict.slos[0]).toMatchObject({ id: 'M3', pass: true })
   })
 
-  it('refuses an RS that nothing answers for with ERR_TARGET_UNREACHABLE naming it (exit 104), before any load', { timeout: 60_000 }, async () => {
+  it('refuses an RS that nothing answers for with ERR_TARGET_UNREACHABLE naming it (exit 104), before any load', {
+    timeout: 60_000,
+  }, async () => {
     const { createServer } = await import('node:net')
     const free = createServer()
     await new Promise<void>((r) => free.listen(0, '127.0.0.1', r))
     const port = (free.address() as { port: number }).port
     await new Promise((r) => free.close(r))
     const s = scenario()
-    s.stack.resourceServers.push({ name: 'billing', url: `http://127.0.0.1:${port}/api/billing` } as (typeof s.stack.resourceServers)[number])
+    s.stack.resourceServers.push({
+      name: 'billing',
+      url: `http://127.0.0.1:${port}/api/billing`,
+    } as (typeof s.stack.resourceServers)[number])
     const out = join(dir, 'refused')
     const err = await runScenario(s, { runtime: 'external', outDir: out, log: silentLogger }).catch((e: unknown) => e)
     expect(isGamedayError(err, 'ERR_TARGET_UNREACHABLE')).toBe(true)
-    expect((err as GamedayError).message).toContain(`resource server billing at http://127.0.0.1:${port}/api/billing: connection refused`)
+    expect((err as GamedayError).message).toContain(
+      `resource server billing at http://127.0.0.1:${port}/api/billing: connection refused`,
+    )
     expect((err as GamedayError).exitCode).toBe(104)
     // refused before any load: no run folder for a nightly "newest run.json" to pick up
     expect(existsSync(join(out, s.id))).toBe(false)
@@ -95,7 +114,9 @@ describe('external runtime', () => {
     return s
   }
 
-  it('runs an AS fault against an external mock-as given its control URL and admin token', { timeout: 120_000 }, async () => {
+  it('runs an AS fault against an external mock-as given its control URL and admin token', {
+    timeout: 120_000,
+  }, async () => {
     const s = withControl('EXTERNAL_TEST_AS_ADMIN')
     const { checkRules } = await import('../../src/scenario/rules.ts')
     expect(checkRules(s)).toEqual([])
@@ -107,8 +128,14 @@ describe('external runtime', () => {
     expect(record.events.some((e) => e.source === 'mock-as')).toBe(true)
   })
 
-  it('refuses at preflight an external AS control that does not take the admin token, without the token in the message', { timeout: 60_000 }, async () => {
-    const err = await runScenario(withControl('EXTERNAL_TEST_AS_ADMIN_WRONG'), { runtime: 'external', outDir: join(dir, 'refused-control'), log: silentLogger }).catch((e: unknown) => e)
+  it('refuses at preflight an external AS control that does not take the admin token, without the token in the message', {
+    timeout: 60_000,
+  }, async () => {
+    const err = await runScenario(withControl('EXTERNAL_TEST_AS_ADMIN_WRONG'), {
+      runtime: 'external',
+      outDir: join(dir, 'refused-control'),
+      log: silentLogger,
+    }).catch((e: unknown) => e)
     expect(isGamedayError(err, 'ERR_PREFLIGHT_INCOMPATIBLE')).toBe(true)
     const message = (err as GamedayError).message
     expect(message).toContain(`control URL ${issuer}`)
@@ -129,7 +156,9 @@ describe('external runtime', () => {
 
   it('refuses a stack that asks for a reference component, naming it', async () => {
     const s = scenario({ jwksCdn: {} })
-    const err = await externalRuntime.start(s.stack, { signal: new AbortController().signal, log: silentLogger, seed: 1 }).catch((e: unknown) => e)
+    const err = await externalRuntime
+      .start(s.stack, { signal: new AbortController().signal, log: silentLogger, seed: 1 })
+      .catch((e: unknown) => e)
     expect(isGamedayError(err, 'ERR_SCENARIO_INVALID')).toBe(true)
     expect((err as Error).message).toContain('jwks-cdn')
   })

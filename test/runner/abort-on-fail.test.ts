@@ -34,7 +34,13 @@ slos:
 /** A fifth of the token requests fail, every second: M1 (rate>0.99) is broken from the first second. */
 const failing: SeriesSpec[] = [
   { metric: 'oauth_token', rate: 16, latencyMs: 10 },
-  { metric: 'oauth_token', tags: { status: '503', error: 'temporarily_unavailable' }, failed: true, rate: 4, latencyMs: 10 },
+  {
+    metric: 'oauth_token',
+    tags: { status: '503', error: 'temporarily_unavailable' },
+    failed: true,
+    rate: 4,
+    latencyMs: 10,
+  },
 ]
 const silent = createLogger({ name: 'abort-test', level: 'silent' })
 
@@ -47,10 +53,20 @@ describe('abortOnFail', () => {
     await rm(dir, { recursive: true, force: true })
   })
 
-  const run = (slo: string, name: string) => runScenario(parseScenario(text(slo), 'aborting.yaml').scenario, { engine: fakeEngine(failing), runtime: fakeRuntime(), outDir: join(dir, name), seed: 1, log: silent })
+  const run = (slo: string, name: string) =>
+    runScenario(parseScenario(text(slo), 'aborting.yaml').scenario, {
+      engine: fakeEngine(failing),
+      runtime: fakeRuntime(),
+      outDir: join(dir, name),
+      seed: 1,
+      log: silent,
+    })
 
   it('ends the run once the SLO is broken past delayAbortEval: aborted by slo, exit 99, reports written', async () => {
-    const { record, exitCode, runDir } = await run("{ id: M1, objective: 'rate>0.99', abortOnFail: true, delayAbortEval: 2s }", 'abort')
+    const { record, exitCode, runDir } = await run(
+      "{ id: M1, objective: 'rate>0.99', abortOnFail: true, delayAbortEval: 2s }",
+      'abort',
+    )
     const journal = JSON.stringify({ events: record.events, durationMs: record.load.durationMs })
     expect(record, journal).toMatchObject({ status: 'aborted', abortedBy: 'slo', exitCode: 99 })
     expect(exitCode).toBe(99)
@@ -59,7 +75,8 @@ describe('abortOnFail', () => {
     // not before the delay, and well before the 8 s of load
     expect(at!.t, journal).toBeGreaterThanOrEqual(2000)
     expect(record.load.durationMs, journal).toBeLessThan(7000)
-    for (const f of ['run.json', 'summary.md', 'junit.xml', 'report.html']) expect(existsSync(join(runDir, f)), f).toBe(true)
+    for (const f of ['run.json', 'summary.md', 'junit.xml', 'report.html'])
+      expect(existsSync(join(runDir, f)), f).toBe(true)
   })
 
   it('runs to the end without abortOnFail, the same breach scored at the end', async () => {

@@ -42,7 +42,19 @@ slos:
 /** Healthy token traffic, and with `deviating` a tenth of it failing in the first second (before the fault). */
 const traffic = (deviating: boolean): SeriesSpec[] => [
   { metric: 'oauth_token', rate: 18, latencyMs: 10 },
-  ...(deviating ? [{ metric: 'oauth_token' as const, tags: { status: '503', error: 'temporarily_unavailable' }, failed: true, from: 0, to: 1, rate: 2, latencyMs: 10 }] : []),
+  ...(deviating
+    ? [
+        {
+          metric: 'oauth_token' as const,
+          tags: { status: '503', error: 'temporarily_unavailable' },
+          failed: true,
+          from: 0,
+          to: 1,
+          rate: 2,
+          latencyMs: 10,
+        },
+      ]
+    : []),
 ]
 
 const silent = createLogger({ name: 'gate-test', level: 'silent' })
@@ -60,26 +72,47 @@ describe('steady-state gate', () => {
     const { scenario } = parseScenario(scenarioText(gate), 'gated.yaml')
     const runtime = fakeRuntime()
     const started = Date.now()
-    const outcome = await runScenario(scenario, { engine: fakeEngine(traffic(deviating)), runtime, outDir: join(dir, `${gate}-${deviating}`), seed: 1, log: silent })
-    const json = JSON.parse(await readFile(join(outcome.runDir, 'run.json'), 'utf8')) as { record: RunRecord; verdict: Verdict }
+    const outcome = await runScenario(scenario, {
+      engine: fakeEngine(traffic(deviating)),
+      runtime,
+      outDir: join(dir, `${gate}-${deviating}`),
+      seed: 1,
+      log: silent,
+    })
+    const json = JSON.parse(await readFile(join(outcome.runDir, 'run.json'), 'utf8')) as {
+      record: RunRecord
+      verdict: Verdict
+    }
     return { ...outcome, runtime, json, tookMs: Date.now() - started }
   }
 
   it('ends a deviating run before the first fault: aborted by the steady state, exit 108, nothing injected', async () => {
     const { record, verdict, exitCode, runtime, json, runDir, tookMs } = await run('abort', true)
     // the journal in the message: this test once failed under a loaded machine and the cause was not caught
-    const journal = JSON.stringify({ tookMs, events: record.events, phases: record.phases, durationMs: record.load.durationMs })
+    const journal = JSON.stringify({
+      tookMs,
+      events: record.events,
+      phases: record.phases,
+      durationMs: record.load.durationMs,
+    })
     expect(exitCode, journal).toBe(108)
     expect(record).toMatchObject({ status: 'aborted', abortedBy: 'steady-state', deviated: true, exitCode: 108 })
     expect(verdict.exitCode).toBe(108)
     expect(verdict.pass).toBe(false)
     expect(runtime.as.calls, 'no fault was injected').toEqual([])
     expect(record.faults).toEqual([])
-    expect(record.events.find((e) => e.type === 'steady_state.checked')?.data).toEqual({ held: false, failed: ['M1'], gate: 'abort' })
+    expect(record.events.find((e) => e.type === 'steady_state.checked')?.data).toEqual({
+      held: false,
+      failed: ['M1'],
+      gate: 'abort',
+    })
     const before = record.phases.find((p) => p.name === 'steady-state-before')!
     expect(before.status, journal).toBe('failed')
     expect(before.detail).toContain('(M1)')
-    expect(record.phases.map((p) => p.name), journal).not.toContain('method')
+    expect(
+      record.phases.map((p) => p.name),
+      journal,
+    ).not.toContain('method')
     // ended at the gate, not after the 4 s of load
     expect(record.load.durationMs).toBeLessThan(3000)
     expect(tookMs).toBeLessThan(4000)
@@ -89,14 +122,20 @@ describe('steady-state gate', () => {
     const summary = await readFile(join(runDir, 'summary.md'), 'utf8')
     expect(summary.split('\n')[0]).toBe('# ⚠️ ABORTED — gated')
     expect(summary).toContain('exit 108')
-    expect(summary).toContain('**Aborted** by steady-state: the steady state did not hold before the first fault (M1); no fault was injected')
+    expect(summary).toContain(
+      '**Aborted** by steady-state: the steady state did not hold before the first fault (M1); no fault was injected',
+    )
   })
 
   it('lets the method run when the steady state holds', async () => {
     const { record, exitCode, runtime } = await run('abort', false)
     expect(record.status).toBe('completed')
     expect(record.abortedBy).toBeUndefined()
-    expect(record.events.find((e) => e.type === 'steady_state.checked')?.data).toEqual({ held: true, failed: [], gate: 'abort' })
+    expect(record.events.find((e) => e.type === 'steady_state.checked')?.data).toEqual({
+      held: true,
+      failed: [],
+      gate: 'abort',
+    })
     expect(runtime.as.calls.map((c) => c.args)).toEqual([[15], [0]])
     expect(exitCode).toBe(0)
     expect(record.exitCode).toBe(0)

@@ -10,16 +10,22 @@ const DAY_MS = 86_400_000
 export function registerExportSloRules(exp: Command): void {
   exp
     .command('slo-rules')
-    .description("write the scenario's SLOs as Prometheus rules (Sloth's series names, multi-window multi-burn-rate alerts)")
+    .description(
+      "write the scenario's SLOs as Prometheus rules (Sloth's series names, multi-window multi-burn-rate alerts)",
+    )
     .argument('<scenario>', 'scenario file')
     .option('--period <duration>', 'SLO period (the error budget window); alert windows scale with it', '30d')
     .option('--out <file>', 'write the rule file to FILE instead of stdout')
     .action(async (path: string, opts: { period: string; out?: string }) => {
       const ms = parseDuration(opts.period)
       if (ms === undefined || ms < DAY_MS) {
-        throw new GamedayError('ERR_CLI_USAGE', `--period: must be a duration of at least 1d (got ${JSON.stringify(opts.period)})`, {
-          hint: 'use 30d, 28d or 7d; shorter windows than the SRE workbook scaled to a day would be too short for a 1m scrape interval (game-day windows come with `run --prometheus`)',
-        })
+        throw new GamedayError(
+          'ERR_CLI_USAGE',
+          `--period: must be a duration of at least 1d (got ${JSON.stringify(opts.period)})`,
+          {
+            hint: 'use 30d, 28d or 7d; shorter windows than the SRE workbook scaled to a day would be too short for a 1m scrape interval (game-day windows come with `run --prometheus`)',
+          },
+        )
       }
       const { loadScenario } = await import('../../scenario/load.ts')
       const { scenario } = await loadScenario(path, { skipSecrets: true })

@@ -36,7 +36,9 @@ export interface BatchRow {
 }
 
 /** What a run's outcome reads as in the closing table. */
-export function batchResult(outcome: Pick<RunOutcome, 'exitCode' | 'verdict'> & { record: { status: string } }): BatchRow['result'] {
+export function batchResult(
+  outcome: Pick<RunOutcome, 'exitCode' | 'verdict'> & { record: { status: string } },
+): BatchRow['result'] {
   const { status } = outcome.record
   if (status === 'interrupted') return 'interrupted'
   if (status === 'aborted') return 'aborted'
@@ -49,7 +51,10 @@ export function batchTable(rows: readonly BatchRow[]): string {
   const counts = new Map<string, number>()
   for (const r of rows) counts.set(r.result, (counts.get(r.result) ?? 0) + 1)
   const totals = [...counts].map(([k, n]) => `${n} ${k}`).join(', ')
-  return `${table(rows.map((r) => [r.scenario, r.result, String(r.exitCode), r.where]), ['scenario', 'result', 'exit', 'run folder'])}\n${rows.length} scenarios: ${totals}; exit ${worstExitCode(rows.map((r) => r.exitCode))}`
+  return `${table(
+    rows.map((r) => [r.scenario, r.result, String(r.exitCode), r.where]),
+    ['scenario', 'result', 'exit', 'run folder'],
+  )}\n${rows.length} scenarios: ${totals}; exit ${worstExitCode(rows.map((r) => r.exitCode))}`
 }
 
 export function registerRun(program: Command): void {
@@ -58,18 +63,32 @@ export function registerRun(program: Command): void {
     .description('run game days: stand up the stack, drive load, inject the timeline, score the SLOs, write reports')
     .argument('[paths...]', 'scenario files or directories (every *.yaml in them)', ['scenarios/'])
     .addOption(new Option('--engine <id>', 'load engine').choices(['embedded', 'k6']).default('embedded'))
-    .addOption(new Option('--runtime <id>', 'how the reference components start').choices(['process', 'containers', 'external']).default('process'))
+    .addOption(
+      new Option('--runtime <id>', 'how the reference components start')
+        .choices(['process', 'containers', 'external'])
+        .default('process'),
+    )
     .option('--out <dir>', 'reports root; each run goes to <dir>/<scenario-id>/<run-id>/', 'reports')
     .option('--reporter <list>', 'comma-separated reporter ids (default: all of json, junit, markdown, html)', listArg)
     .option('--seed <n>', 'seed for schedules and jitter (same seed, same run plan)', intArg('--seed'))
     .option('--quiet', 'no live progress; print only the run folders', false)
-    .option('--smoke', 'a quick end-to-end check: every scenario at a quarter of its length (floors keep 10 s of load); fault params and probe timeouts unchanged', false)
-    .option('--prometheus', 'run a real Prometheus (PROMETHEUS_BIN or PATH) beside the stack with the SLO burn-rate alerts in game-day windows; record time to detect per alert', false)
+    .option(
+      '--smoke',
+      'a quick end-to-end check: every scenario at a quarter of its length (floors keep 10 s of load); fault params and probe timeouts unchanged',
+      false,
+    )
+    .option(
+      '--prometheus',
+      'run a real Prometheus (PROMETHEUS_BIN or PATH) beside the stack with the SLO burn-rate alerts in game-day windows; record time to detect per alert',
+      false,
+    )
     .action(async (paths: string[], flags: RunFlags) => {
       const { expandScenarioPaths, loadEach, loadScenarios } = await import('../../scenario/load.ts')
       // one file: its errors are the command's error (exit 104); several: a bad file is refused, the rest run
       const single = (await expandScenarioPaths(paths)).length === 1
-      let { loaded, refused } = single ? { loaded: await loadScenarios(paths), refused: [] as RefusedScenario[] } : await loadEach(paths)
+      let { loaded, refused } = single
+        ? { loaded: await loadScenarios(paths), refused: [] as RefusedScenario[] }
+        : await loadEach(paths)
       if (flags.smoke) {
         const { smokePlan } = await import('../smoke.ts')
         const kept: typeof loaded = []
@@ -88,16 +107,26 @@ export function registerRun(program: Command): void {
         const unknown = flags.reporter.filter((r) => !Object.hasOwn(reporters, r))
         if (unknown.length > 0) {
           const known = Object.keys(reporters)
-          throw new GamedayError('ERR_UNKNOWN_UNIT', `--reporter: unknown reporter ${unknown.map((u) => JSON.stringify(u)).join(', ')}`, {
-            hint: known.length > 0 ? `registered reporters: ${known.join(', ')}` : 'no reporters are registered in this build',
-          })
+          throw new GamedayError(
+            'ERR_UNKNOWN_UNIT',
+            `--reporter: unknown reporter ${unknown.map((u) => JSON.stringify(u)).join(', ')}`,
+            {
+              hint:
+                known.length > 0
+                  ? `registered reporters: ${known.join(', ')}`
+                  : 'no reporters are registered in this build',
+            },
+          )
         }
       }
       const { runScenario } = await import('../../runner/run.ts')
       const { createLogger } = await import('../../log.ts')
       const tty = process.stderr.isTTY === true
       // JSON log lines would tear the live block on a TTY and clutter --quiet: warnings only there, unless LOG_LEVEL says otherwise
-      const log = createLogger({ name: 'runner', level: process.env.LOG_LEVEL ?? (flags.quiet || tty ? 'warn' : 'info') })
+      const log = createLogger({
+        name: 'runner',
+        level: process.env.LOG_LEVEL ?? (flags.quiet || tty ? 'warn' : 'info'),
+      })
 
       const controller = new AbortController()
       let signals = 0
@@ -116,7 +145,12 @@ export function registerRun(program: Command): void {
       const rows: BatchRow[] = []
       for (const r of refused) {
         err(`${r.source}: refused, not run`)
-        rows.push({ scenario: r.source, result: 'refused', exitCode: printError(r.error), where: `${r.error.code} (no run folder)` })
+        rows.push({
+          scenario: r.source,
+          result: 'refused',
+          exitCode: printError(r.error),
+          where: `${r.error.code} (no run folder)`,
+        })
       }
       try {
         for (const { scenario, source } of loaded) {
@@ -141,21 +175,36 @@ export function registerRun(program: Command): void {
             // one scenario's failure must not hide the others' results (nightly CI runs a folder)
             if (single || !isGamedayError(e)) throw e
             const code = printError(e)
-            rows.push({ scenario: scenario.id, result: code === 104 ? 'refused' : code === 105 ? 'interrupted' : 'errored', exitCode: code, where: `${e.code} (no run folder)` })
+            rows.push({
+              scenario: scenario.id,
+              result: code === 104 ? 'refused' : code === 105 ? 'interrupted' : 'errored',
+              exitCode: code,
+              where: `${e.code} (no run folder)`,
+            })
             continue
           }
           progress.done()
-          rows.push({ scenario: scenario.id, result: batchResult(outcome), exitCode: outcome.exitCode, where: outcome.runDir })
+          rows.push({
+            scenario: scenario.id,
+            result: batchResult(outcome),
+            exitCode: outcome.exitCode,
+            where: outcome.runDir,
+          })
           if (!flags.quiet) {
             const { formatRunSummary } = await import('../summary.ts')
             const { slos } = await import('../../slo/index.ts')
             err(formatRunSummary(outcome.record, outcome.verdict, slos))
             const { status, error } = outcome.record
             const what =
-              status === 'interrupted' ? 'interrupted; the partial report is marked interrupted'
-              : status === 'aborted' ? `aborted by ${outcome.record.abortedBy ?? 'an abort condition'}`
-              : status === 'errored' ? `the run errored: ${error?.code ?? 'error'} ${error?.message ?? ''}`.trim()
-              : outcome.verdict.pass ? 'every SLO held' : 'an SLO broke'
+              status === 'interrupted'
+                ? 'interrupted; the partial report is marked interrupted'
+                : status === 'aborted'
+                  ? `aborted by ${outcome.record.abortedBy ?? 'an abort condition'}`
+                  : status === 'errored'
+                    ? `the run errored: ${error?.code ?? 'error'} ${error?.message ?? ''}`.trim()
+                    : outcome.verdict.pass
+                      ? 'every SLO held'
+                      : 'an SLO broke'
             err(`${scenario.id}: ${what} (score ${outcome.verdict.score.toFixed(2)}, exit ${outcome.exitCode})`)
           }
           out(outcome.runDir)
@@ -166,7 +215,14 @@ export function registerRun(program: Command): void {
       }
       if (!single) {
         const ran = new Set(rows.map((r) => r.scenario))
-        for (const { scenario } of loaded) if (!ran.has(scenario.id)) rows.push({ scenario: scenario.id, result: 'not run', exitCode: 105, where: 'interrupted before it started' })
+        for (const { scenario } of loaded)
+          if (!ran.has(scenario.id))
+            rows.push({
+              scenario: scenario.id,
+              result: 'not run',
+              exitCode: 105,
+              where: 'interrupted before it started',
+            })
         err('')
         err(batchTable(rows))
       }
