@@ -60,9 +60,7 @@ export async function maxThroughput(o: CannonOpts): Promise<Throughput> {
   if ((o.warmupS ?? 2) > 0)
     await (autocannon as unknown as (x: unknown) => Promise<unknown>)({ ...base, duration: o.warmupS ?? 2 })
   const r = (await (
-    autocannon as unknown as (
-      x: unknown,
-    ) => Promise<{
+    autocannon as unknown as (x: unknown) => Promise<{
       requests: { average: number }
       latency: { p99: number }
       non2xx: number

@@ -82,12 +82,10 @@ export function chaosRoutes(app: FastifyInstance, ctx: AsContext, adminToken: st
         return reply.code(400).send({ error: 'invalid_request', error_description: err.message })
       const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500
       if (status === 500) ctx.log.error({ err }, 'chaos.failed')
-      return reply
-        .code(status)
-        .send({
-          error: status === 500 ? 'server_error' : 'invalid_request',
-          error_description: status === 500 ? 'internal error' : err.message,
-        })
+      return reply.code(status).send({
+        error: status === 500 ? 'server_error' : 'invalid_request',
+        error_description: status === 500 ? 'internal error' : err.message,
+      })
     })
     const changed = (what: string, data: Record<string, unknown>) => {
       ctx.events.emit('chaos.changed', { what, ...data })
