@@ -11,7 +11,14 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { benchAccuracy, benchCoordinatedOmission, benchMaxRate, benchMemory } from './load/index.ts'
 import type { MaxRateFigures } from './load/max-rate.ts'
-import { type BenchServer, maxThroughput, sequentialLatency, startBenchServer, type Throughput, tokenRequest } from './oauth/servers.ts'
+import {
+  type BenchServer,
+  maxThroughput,
+  sequentialLatency,
+  startBenchServer,
+  type Throughput,
+  tokenRequest,
+} from './oauth/servers.ts'
 import type { BenchEntry } from './run.ts'
 import { median, spread } from './run.ts'
 
@@ -25,7 +32,16 @@ export interface Benchmark {
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url))
 
-function entry(name: string, unit: string, values: number[], peer: string | null, peerValues: number[] | null, target: string, pass: (value: number, ratio: number | null) => boolean, ratioOf?: (v: number, p: number) => number): Entry {
+function entry(
+  name: string,
+  unit: string,
+  values: number[],
+  peer: string | null,
+  peerValues: number[] | null,
+  target: string,
+  pass: (value: number, ratio: number | null) => boolean,
+  ratioOf?: (v: number, p: number) => number,
+): Entry {
   const value = median(values)
   const peerValue = peerValues ? median(peerValues) : null
   const ratio = peerValue === null ? null : ratioOf ? ratioOf(value, peerValue) : value / peerValue
@@ -35,7 +51,10 @@ function entry(name: string, unit: string, values: number[], peer: string | null
   return { name, unit, value, spread: s, peer, peerValue, ratio, target, pass: pass(value, ratio) }
 }
 
-async function withServers<T>(kinds: Array<[string, Record<string, string>?]>, fn: (servers: BenchServer[]) => Promise<T>): Promise<T> {
+async function withServers<T>(
+  kinds: Array<[string, Record<string, string>?]>,
+  fn: (servers: BenchServer[]) => Promise<T>,
+): Promise<T> {
   const servers: BenchServer[] = []
   try {
     for (const [kind, opts] of kinds) servers.push(await startBenchServer(kind, opts))
@@ -69,39 +88,106 @@ const tokenEndpoint: Benchmark = {
   id: 'token-endpoint',
   repeats: 3,
   async run(repeats) {
-    return await withServers([['mock-as'], ['bare-sign-sync'], ['bare-sign-jose'], ['oidc-provider'], ['oauth2-mock-server']], async ([as, sync, jose, oidc, o2m]) => {
-      const subjects = [as!, sync!, jose!, oidc!, o2m!]
-      const measure = (s: BenchServer, durationS = 4) => maxThroughput({ ...tokenRequest(s.info), connections: 32, warmupS: 0, durationS })
-      // each server's JIT is warmed once (it stays warm while the others are measured), then 4 s windows
-      for (const s of subjects) await measure(s, 2)
-      const [asR, syncR, joseR, oidcR, o2mR] = subjects.map(() => [] as Throughput[]) as [Throughput[], Throughput[], Throughput[], Throughput[], Throughput[]]
-      // The 2× target compares mock-as with oidc-provider: they are measured back to back, in
-      // alternating order (ABBA), one pair more than the repeats, and their ratio is the median
-      // of the pairs' ratios, so the drift of a shared machine cancels out. The ceiling peers run
-      // in every repeat; oauth2-mock-server (informational) in the first only.
-      for (let r = 0; r <= repeats; r++) {
-        const pair = async () => {
-          for (const [s, out] of r % 2 === 0 ? ([[as!, asR], [oidc!, oidcR]] as const) : ([[oidc!, oidcR], [as!, asR]] as const)) out.push(await measure(s))
+    return await withServers(
+      [['mock-as'], ['bare-sign-sync'], ['bare-sign-jose'], ['oidc-provider'], ['oauth2-mock-server']],
+      async ([as, sync, jose, oidc, o2m]) => {
+        const subjects = [as!, sync!, jose!, oidc!, o2m!]
+        const measure = (s: BenchServer, durationS = 4) =>
+          maxThroughput({ ...tokenRequest(s.info), connections: 32, warmupS: 0, durationS })
+        // each server's JIT is warmed once (it stays warm while the others are measured), then 4 s windows
+        for (const s of subjects) await measure(s, 2)
+        const [asR, syncR, joseR, oidcR, o2mR] = subjects.map(() => [] as Throughput[]) as [
+          Throughput[],
+          Throughput[],
+          Throughput[],
+          Throughput[],
+          Throughput[],
+        ]
+        // The 2× target compares mock-as with oidc-provider: they are measured back to back, in
+        // alternating order (ABBA), one pair more than the repeats, and their ratio is the median
+        // of the pairs' ratios, so the drift of a shared machine cancels out. The ceiling peers run
+        // in every repeat; oauth2-mock-server (informational) in the first only.
+        for (let r = 0; r <= repeats; r++) {
+          const pair = async () => {
+            for (const [s, out] of r % 2 === 0
+              ? ([
+                  [as!, asR],
+                  [oidc!, oidcR],
+                ] as const)
+              : ([
+                  [oidc!, oidcR],
+                  [as!, asR],
+                ] as const))
+              out.push(await measure(s))
+          }
+          const others: Array<() => Promise<void>> = []
+          if (r < repeats)
+            others.push(
+              async () => void syncR.push(await measure(sync!)),
+              async () => void joseR.push(await measure(jose!)),
+            )
+          if (r === 0) others.push(async () => void o2mR.push(await measure(o2m!)))
+          const order = [pair, ...others]
+          for (let k = 0; k < order.length; k++) await order[(k + r) % order.length]!()
         }
-        const others: Array<() => Promise<void>> = []
-        if (r < repeats) others.push(async () => void syncR.push(await measure(sync!)), async () => void joseR.push(await measure(jose!)))
-        if (r === 0) others.push(async () => void o2mR.push(await measure(o2m!)))
-        const order = [pair, ...others]
-        for (let k = 0; k < order.length; k++) await order[(k + r) % order.length]!()
-      }
-      const pairedRatio = median(asR.map((x, i) => x.rate / Math.max(1, oidcR[i]!.rate)))
-      const rate = (xs: Throughput[]) => xs.map((x) => x.rate)
-      const p99 = (xs: Throughput[]) => xs.map((x) => x.p99)
-      const ceiling = median(rate(syncR!)) >= median(rate(joseR!)) ? syncR! : joseR!
-      const ceilingName = ceiling === syncR ? 'bare ES256 route, node:crypto sync (the faster)' : 'bare ES256 route, jose async (the faster)'
-      return [
-        entry('ES256 ceiling: bare route, node:crypto sync sign', 'req/s', rate(syncR!), 'bare route, jose async sign', rate(joseR!), 'informational', () => true),
-        entry('mock-as client_credentials vs the ES256 ceiling', 'req/s', rate(asR!), ceilingName, rate(ceiling), '≥ 0.70', (_v, r) => (r ?? 0) >= 0.7),
-        entry('mock-as vs node-oidc-provider 8 (rate; ratio = median of back-to-back pairs)', 'req/s', rate(asR), 'oidc-provider 8.x', rate(oidcR), '≥ 2.0', (_v, r) => (r ?? 0) >= 2, () => pairedRatio),
-        entry('mock-as vs node-oidc-provider 8 (closed-loop p99)', 'ms', p99(asR!), 'oidc-provider 8.x', p99(oidcR!), 'ratio ≤ 1.0', (_v, r) => (r ?? 2) <= 1),
-        entry('mock-as vs oauth2-mock-server 8 (rate; first repeat only)', 'req/s', rate(asR!), 'oauth2-mock-server 8.x', rate(o2mR!), 'informational', () => true),
-      ]
-    })
+        const pairedRatio = median(asR.map((x, i) => x.rate / Math.max(1, oidcR[i]!.rate)))
+        const rate = (xs: Throughput[]) => xs.map((x) => x.rate)
+        const p99 = (xs: Throughput[]) => xs.map((x) => x.p99)
+        const ceiling = median(rate(syncR!)) >= median(rate(joseR!)) ? syncR! : joseR!
+        const ceilingName =
+          ceiling === syncR
+            ? 'bare ES256 route, node:crypto sync (the faster)'
+            : 'bare ES256 route, jose async (the faster)'
+        return [
+          entry(
+            'ES256 ceiling: bare route, node:crypto sync sign',
+            'req/s',
+            rate(syncR!),
+            'bare route, jose async sign',
+            rate(joseR!),
+            'informational',
+            () => true,
+          ),
+          entry(
+            'mock-as client_credentials vs the ES256 ceiling',
+            'req/s',
+            rate(asR!),
+            ceilingName,
+            rate(ceiling),
+            '≥ 0.70',
+            (_v, r) => (r ?? 0) >= 0.7,
+          ),
+          entry(
+            'mock-as vs node-oidc-provider 8 (rate; ratio = median of back-to-back pairs)',
+            'req/s',
+            rate(asR),
+            'oidc-provider 8.x',
+            rate(oidcR),
+            '≥ 2.0',
+            (_v, r) => (r ?? 0) >= 2,
+            () => pairedRatio,
+          ),
+          entry(
+            'mock-as vs node-oidc-provider 8 (closed-loop p99)',
+            'ms',
+            p99(asR!),
+            'oidc-provider 8.x',
+            p99(oidcR!),
+            'ratio ≤ 1.0',
+            (_v, r) => (r ?? 2) <= 1,
+          ),
+          entry(
+            'mock-as vs oauth2-mock-server 8 (rate; first repeat only)',
+            'req/s',
+            rate(asR!),
+            'oauth2-mock-server 8.x',
+            rate(o2mR!),
+            'informational',
+            () => true,
+          ),
+        ]
+      },
+    )
   },
 }
 
@@ -112,14 +198,34 @@ const rsValidation: Benchmark = {
     return await withServers([['mock-as']], async ([as]) => {
       const issuer = as!.info.url
       const token = await mintToken(as!.info.tokenEndpoint!)
-      return await withServers([['rs-resilient', { issuer }], ['bare-verify', { issuer, jwksUri: `${issuer}/jwks` }]], async ([rs, bare]) => {
-        const headers = { authorization: `Bearer ${token}` }
-        for (const s of [rs!, bare!]) await maxThroughput({ url: s.info.apiUrl!, headers, connections: 32, warmupS: 0, durationS: 2 })
-        const [rsR, bareR] = await interleaved(repeats, [rs!, bare!].map((s) => () => maxThroughput({ url: s.info.apiUrl!, headers, connections: 32, warmupS: 0, durationS: 4 })))
-        return [
-          entry('mock-rs resilient vs bare jose jwtVerify route (rate, warm keys)', 'req/s', rsR!.map((x) => x.rate), 'fastify + jose jwtVerify', bareR!.map((x) => x.rate), '≥ 0.75 (overhead < 25%)', (_v, r) => (r ?? 0) >= 0.75),
-        ]
-      })
+      return await withServers(
+        [
+          ['rs-resilient', { issuer }],
+          ['bare-verify', { issuer, jwksUri: `${issuer}/jwks` }],
+        ],
+        async ([rs, bare]) => {
+          const headers = { authorization: `Bearer ${token}` }
+          for (const s of [rs!, bare!])
+            await maxThroughput({ url: s.info.apiUrl!, headers, connections: 32, warmupS: 0, durationS: 2 })
+          const [rsR, bareR] = await interleaved(
+            repeats,
+            [rs!, bare!].map(
+              (s) => () => maxThroughput({ url: s.info.apiUrl!, headers, connections: 32, warmupS: 0, durationS: 4 }),
+            ),
+          )
+          return [
+            entry(
+              'mock-rs resilient vs bare jose jwtVerify route (rate, warm keys)',
+              'req/s',
+              rsR!.map((x) => x.rate),
+              'fastify + jose jwtVerify',
+              bareR!.map((x) => x.rate),
+              '≥ 0.75 (overhead < 25%)',
+              (_v, r) => (r ?? 0) >= 0.75,
+            ),
+          ]
+        },
+      )
     })
   },
 }
@@ -136,12 +242,22 @@ const cdnHit: Benchmark = {
         const direct: number[] = []
         const viaCdn: number[] = []
         for (let r = 0; r < repeats; r++) {
-          const pair = r % 2 === 0 ? [`${origin}/jwks`, `${cdn!.info.url}/jwks`] : [`${cdn!.info.url}/jwks`, `${origin}/jwks`]
+          const pair =
+            r % 2 === 0 ? [`${origin}/jwks`, `${cdn!.info.url}/jwks`] : [`${cdn!.info.url}/jwks`, `${origin}/jwks`]
           for (const url of pair) (url.startsWith(origin) ? direct : viaCdn).push((await sequentialLatency(url, 2)).p99)
         }
         const added = viaCdn.map((x, i) => x - direct[i]!)
         return [
-          entry('JWKS CDN added p99 on a cache hit', 'ms', added, 'origin /jwks direct p99', direct, '< 1 ms added', (v) => v < 1, (v) => v),
+          entry(
+            'JWKS CDN added p99 on a cache hit',
+            'ms',
+            added,
+            'origin /jwks direct p99',
+            direct,
+            '< 1 ms added',
+            (v) => v < 1,
+            (v) => v,
+          ),
         ]
       })
     })
@@ -166,11 +282,19 @@ const engineMaxRate: Benchmark = {
     // started from its ratio never reached the ceiling either
     for (let r = 0; r < repeats; r++) {
       const first = figures[0]
-      const f = await benchMaxRate(first?.ratio ? { stepS: 3, maxSteps: 4, autocannonS: 3, startRatio: first.ratio * 0.95, growth: 1.1 } : { stepS: 3, maxSteps: 6, autocannonS: 3, startRatio: 0.8, growth: 1.1 })
+      const f = await benchMaxRate(
+        first?.ratio
+          ? { stepS: 3, maxSteps: 4, autocannonS: 3, startRatio: first.ratio * 0.95, growth: 1.1 }
+          : { stepS: 3, maxSteps: 6, autocannonS: 3, startRatio: 0.8, growth: 1.1 },
+      )
       figures.push(f)
       // each search on its own line: a median hides which minute failed and how (dropped arrivals, a late step)
-      const steps = f.steps.map((x) => `${x.target}→${x.achieved}${x.dropped ? ` (${x.dropped} dropped)` : ''}`).join(', ')
-      process.stderr.write(`  search ${r + 1}: ${f.engineMaxRate} req/s vs autocannon ${f.autocannonBefore}/${f.autocannonAfter} (ratio ${f.ratio.toFixed(2)}${f.bracketed ? '' : ', no step failed: a lower bound'}); steps target→achieved, drops of the unmeasured first second included: ${steps}\n`)
+      const steps = f.steps
+        .map((x) => `${x.target}→${x.achieved}${x.dropped ? ` (${x.dropped} dropped)` : ''}`)
+        .join(', ')
+      process.stderr.write(
+        `  search ${r + 1}: ${f.engineMaxRate} req/s vs autocannon ${f.autocannonBefore}/${f.autocannonAfter} (ratio ${f.ratio.toFixed(2)}${f.bracketed ? '' : ', no step failed: a lower bound'}); steps target→achieved, drops of the unmeasured first second included: ${steps}\n`,
+      )
     }
     measuredMaxRate = median(figures.map((f) => f.engineMaxRate)) || undefined
     // each search has its own autocannon figure (runs just before and after it): the ratio is the median of
@@ -198,8 +322,24 @@ const engineAccuracy: Benchmark = {
     const figures = []
     for (let r = 0; r < repeats; r++) figures.push(await benchAccuracy())
     return [
-      entry('embedded engine p50 on a fixed 20 ms route at 500 req/s', 'ms', figures.map((f) => f.p50), null, null, '20 ± 2 ms', (v) => Math.abs(v - 20) <= 2),
-      entry('embedded engine p99 on a fixed 20 ms route at 500 req/s', 'ms', figures.map((f) => f.p99), null, null, '≤ 25 ms', (v) => v <= 25),
+      entry(
+        'embedded engine p50 on a fixed 20 ms route at 500 req/s',
+        'ms',
+        figures.map((f) => f.p50),
+        null,
+        null,
+        '20 ± 2 ms',
+        (v) => Math.abs(v - 20) <= 2,
+      ),
+      entry(
+        'embedded engine p99 on a fixed 20 ms route at 500 req/s',
+        'ms',
+        figures.map((f) => f.p99),
+        null,
+        null,
+        '≤ 25 ms',
+        (v) => v <= 25,
+      ),
     ]
   },
 }
@@ -212,8 +352,24 @@ const engineCo: Benchmark = {
     // autocannon's figure is informational (it cannot see the stall): measured in the first repeat only, to keep the bench under 15 minutes
     for (let r = 0; r < repeats; r++) figures.push(await benchCoordinatedOmission({ peer: r === 0 }))
     return [
-      entry('corrected p99 with one 1 s stall in 10 s at 200 req/s', 'ms', figures.map((f) => f.correctedP99), 'uncorrected p99 (same run)', figures.map((f) => f.uncorrectedP99), '≥ 400 ms', (v) => v >= 400),
-      entry('autocannon p99 on the same stalling route (first repeat only)', 'ms', figures.flatMap((f) => (f.autocannonP99 === undefined ? [] : [f.autocannonP99])), null, null, 'informational (misses the stall)', () => true),
+      entry(
+        'corrected p99 with one 1 s stall in 10 s at 200 req/s',
+        'ms',
+        figures.map((f) => f.correctedP99),
+        'uncorrected p99 (same run)',
+        figures.map((f) => f.uncorrectedP99),
+        '≥ 400 ms',
+        (v) => v >= 400,
+      ),
+      entry(
+        'autocannon p99 on the same stalling route (first repeat only)',
+        'ms',
+        figures.flatMap((f) => (f.autocannonP99 === undefined ? [] : [f.autocannonP99])),
+        null,
+        null,
+        'informational (misses the stall)',
+        () => true,
+      ),
     ]
   },
 }
@@ -224,7 +380,17 @@ const engineMemory: Benchmark = {
   async run() {
     // "at the max rate": the one the max-rate benchmark found in this run (2000/s when it did not run)
     const f = await benchMemory(measuredMaxRate ? { rate: measuredMaxRate } : {})
-    return [entry(`engine RSS after ${Math.round(f.requests / Math.max(1, f.rate))} s at ${f.rate} req/s vs after 5 s`, 'MB', [f.rssAtEndMb], 'RSS after 5 s', [f.rssAt5sMb], '≤ 2.0', (_v, r) => (r ?? 3) <= 2)]
+    return [
+      entry(
+        `engine RSS after ${Math.round(f.requests / Math.max(1, f.rate))} s at ${f.rate} req/s vs after 5 s`,
+        'MB',
+        [f.rssAtEndMb],
+        'RSS after 5 s',
+        [f.rssAt5sMb],
+        '≤ 2.0',
+        (_v, r) => (r ?? 3) <= 2,
+      ),
+    ]
   },
 }
 
@@ -233,9 +399,17 @@ const engineMemory: Benchmark = {
  * as an installed package's bin); resolve with wall time, the run.json t0 of
  * the first run, and the CLI's peak RSS.
  */
-async function runCli(paths: string[], out: string, cli = join(ROOT, 'dist/cli.js')): Promise<{ wallMs: number; spawnedAt: number; firstT0: number; peakRssMb: number; code: number | null }> {
+async function runCli(
+  paths: string[],
+  out: string,
+  cli = join(ROOT, 'dist/cli.js'),
+): Promise<{ wallMs: number; spawnedAt: number; firstT0: number; peakRssMb: number; code: number | null }> {
   const spawnedAt = Date.now()
-  const child = spawn(process.execPath, [cli, 'run', ...paths, '--out', out, '--quiet'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, LOG_LEVEL: 'warn' } })
+  const child = spawn(process.execPath, [cli, 'run', ...paths, '--out', out, '--quiet'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'ignore'],
+    env: { ...process.env, LOG_LEVEL: 'warn' },
+  })
   let peakKb = 0
   const sampler = setInterval(async () => {
     try {
@@ -267,13 +441,24 @@ async function installedPackage(): Promise<string> {
   const project = await mkdtemp(join(tmpdir(), 'bench-installed-'))
   const sh = (cmd: string, args: string[], cwd: string) => {
     // a user's shell: none of the npm_* variables `npm run bench` sets (they point at this clone), but npm's cache and settings
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_') || ['npm_config_cache', 'npm_config_userconfig', 'npm_config_cafile'].includes(k)))
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(
+        ([k]) =>
+          !k.startsWith('npm_') || ['npm_config_cache', 'npm_config_userconfig', 'npm_config_cafile'].includes(k),
+      ),
+    )
     const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: 300_000, env })
     if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`)
     return r.stdout
   }
-  const tgz = sh('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', project], ROOT).trim().split('\n').pop()!
-  await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'bench-consumer', private: true, type: 'module' }))
+  const tgz = sh('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', project], ROOT)
+    .trim()
+    .split('\n')
+    .pop()!
+  await writeFile(
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'bench-consumer', private: true, type: 'module' }),
+  )
   sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(project, tgz)], project)
   return project
 }
@@ -341,9 +526,33 @@ load:
       const own = sizeOf(pkg, ['node_modules']) / 1e6
       const withDeps = sizeOf(join(project, 'node_modules')) / 1e6
       return [
-        entry('time from `oauth-gameday run` to the first request (installed tarball, process runtime)', 'ms', times, null, null, '< 2000 ms', (v) => v < 2000),
-        entry('`oauth-gameday --help` wall time (installed tarball)', 'ms', help, 'node -e 0 (same run)', bareNode, 'informational', () => true),
-        entry('installed size of the package itself (node_modules/oauth-gameday, its own files)', 'MB', [own], 'with its production dependencies', [withDeps], 'informational', () => true),
+        entry(
+          'time from `oauth-gameday run` to the first request (installed tarball, process runtime)',
+          'ms',
+          times,
+          null,
+          null,
+          '< 2000 ms',
+          (v) => v < 2000,
+        ),
+        entry(
+          '`oauth-gameday --help` wall time (installed tarball)',
+          'ms',
+          help,
+          'node -e 0 (same run)',
+          bareNode,
+          'informational',
+          () => true,
+        ),
+        entry(
+          'installed size of the package itself (node_modules/oauth-gameday, its own files)',
+          'MB',
+          [own],
+          'with its production dependencies',
+          [withDeps],
+          'informational',
+          () => true,
+        ),
       ]
     } finally {
       await rm(dir, { recursive: true, force: true })
@@ -360,8 +569,24 @@ const defaultSuite: Benchmark = {
     try {
       const res = await runCli(['scenarios/'], dir)
       return [
-        entry('default game-day suite wall clock (process runtime, one run)', 's', [res.wallMs / 1000], null, null, '< 600 s', (v) => v < 600),
-        entry('harness peak RSS during the default suite (CLI process)', 'MB', [res.peakRssMb], null, null, 'informational', () => true),
+        entry(
+          'default game-day suite wall clock (process runtime, one run)',
+          's',
+          [res.wallMs / 1000],
+          null,
+          null,
+          '< 600 s',
+          (v) => v < 600,
+        ),
+        entry(
+          'harness peak RSS during the default suite (CLI process)',
+          'MB',
+          [res.peakRssMb],
+          null,
+          null,
+          'informational',
+          () => true,
+        ),
       ]
     } finally {
       await rm(dir, { recursive: true, force: true })
@@ -369,4 +594,14 @@ const defaultSuite: Benchmark = {
   },
 }
 
-export const benchmarks: Benchmark[] = [tokenEndpoint, rsValidation, cdnHit, engineMaxRate, engineAccuracy, engineCo, engineMemory, harnessOverhead, defaultSuite]
+export const benchmarks: Benchmark[] = [
+  tokenEndpoint,
+  rsValidation,
+  cdnHit,
+  engineMaxRate,
+  engineAccuracy,
+  engineCo,
+  engineMemory,
+  harnessOverhead,
+  defaultSuite,
+]

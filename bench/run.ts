@@ -50,12 +50,14 @@ export function spread(xs: readonly number[]): number {
   return m ? (Math.max(...xs) - Math.min(...xs)) / Math.abs(m) : 0
 }
 
-const fmt = (n: number | null, digits = 2) => (n === null || Number.isNaN(n) ? '—' : Math.abs(n) >= 100 ? String(Math.round(n)) : n.toFixed(digits))
+const fmt = (n: number | null, digits = 2) =>
+  n === null || Number.isNaN(n) ? '—' : Math.abs(n) >= 100 ? String(Math.round(n)) : n.toFixed(digits)
 
 /** The table printed at the end and written into the README. */
 export function renderTable(file: BenchFile): string {
   const rows = file.entries.map(
-    (e) => `| ${e.name} | ${fmt(e.value)} ${e.unit} | ±${Math.round(e.spread * 100)}% | ${e.peer ?? '—'} | ${e.peerValue === null ? '—' : `${fmt(e.peerValue)} ${e.unit}`} | ${fmt(e.ratio)} | ${e.target} | ${e.pass ? 'pass' : '**fail**'} |`,
+    (e) =>
+      `| ${e.name} | ${fmt(e.value)} ${e.unit} | ±${Math.round(e.spread * 100)}% | ${e.peer ?? '—'} | ${e.peerValue === null ? '—' : `${fmt(e.peerValue)} ${e.unit}`} | ${fmt(e.ratio)} | ${e.target} | ${e.pass ? 'pass' : '**fail**'} |`,
   )
   return [
     `Measured ${file.date.slice(0, 10)} on ${file.cpus} cores, Node ${file.node}${file.totalSeconds ? ` in ${Math.round(file.totalSeconds)} s (target: under 900 s)` : ''}${file.updated ? `; the ${file.updated.only} rows rerun on ${file.updated.date.slice(0, 10)} (\`npm run bench -- --only ${file.updated.only} --update\`)` : ''}; medians of the repeats shown, spread = (max−min)/median.`,
@@ -72,7 +74,8 @@ async function main(): Promise<void> {
   const only = onlyAt >= 0 ? args[onlyAt + 1] : undefined
   if (onlyAt >= 0 && !only) throw new Error('--only needs a benchmark name (see bench/benchmarks.ts)')
   const selected = benchmarks.filter((b) => !only || b.id.includes(only))
-  if (selected.length === 0) throw new Error(`--only ${only}: no benchmark matches (ids: ${benchmarks.map((b) => b.id).join(', ')})`)
+  if (selected.length === 0)
+    throw new Error(`--only ${only}: no benchmark matches (ids: ${benchmarks.map((b) => b.id).join(', ')})`)
   const entries: BenchEntry[] = []
   const started = Date.now()
   for (const b of selected) {
@@ -83,11 +86,29 @@ async function main(): Promise<void> {
       for (const e of produced) entries.push({ ...e, command: `npm run bench -- --only ${b.id}`, repeats: b.repeats })
     } catch (err) {
       process.stderr.write(`bench ${b.id}: failed: ${(err as Error).stack ?? err}\n`)
-      entries.push({ name: b.id, unit: '', value: Number.NaN, spread: 0, peer: null, peerValue: null, ratio: null, target: 'runs', pass: false, command: `npm run bench -- --only ${b.id}`, repeats: 0 })
+      entries.push({
+        name: b.id,
+        unit: '',
+        value: Number.NaN,
+        spread: 0,
+        peer: null,
+        peerValue: null,
+        ratio: null,
+        target: 'runs',
+        pass: false,
+        command: `npm run bench -- --only ${b.id}`,
+        repeats: 0,
+      })
     }
     process.stderr.write(`bench ${b.id}: done in ${Math.round((Date.now() - t) / 1000)} s\n`)
   }
-  const file: BenchFile = { date: new Date().toISOString(), node: process.version, cpus: cpus().length, totalSeconds: Math.round((Date.now() - started) / 1000), entries }
+  const file: BenchFile = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: cpus().length,
+    totalSeconds: Math.round((Date.now() - started) / 1000),
+    entries,
+  }
   const dir = fileURLToPath(new URL('./results/', import.meta.url))
   await mkdir(dir, { recursive: true })
   if (!only) await writeFile(`${dir}latest.json`, `${JSON.stringify(file, null, 2)}\n`)
@@ -99,10 +120,14 @@ async function main(): Promise<void> {
     const merged: BenchEntry[] = []
     for (const e of latest.entries) {
       if (!rerun.has(e.command)) merged.push(e)
-      else if (!merged.some((m) => m.command === e.command)) merged.push(...entries.filter((n) => n.command === e.command))
+      else if (!merged.some((m) => m.command === e.command))
+        merged.push(...entries.filter((n) => n.command === e.command))
     }
     for (const e of entries) if (!merged.includes(e)) merged.push(e)
-    await writeFile(`${dir}latest.json`, `${JSON.stringify({ ...latest, entries: merged, updated: { date: file.date, only } }, null, 2)}\n`)
+    await writeFile(
+      `${dir}latest.json`,
+      `${JSON.stringify({ ...latest, entries: merged, updated: { date: file.date, only } }, null, 2)}\n`,
+    )
   }
   process.stdout.write(`${renderTable(file)}\n\ntotal ${Math.round((Date.now() - started) / 1000)} s\n`)
 }

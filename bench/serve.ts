@@ -13,23 +13,35 @@ async function start(): Promise<{ info: Record<string, unknown>; close(): Promis
     case 'mock-as-fastify-only': {
       const { serveAs } = await import('../mock-as/main.ts')
       const s = await serveAs({ port: 0, config: {}, tokenFastPath: kind === 'mock-as' })
-      return { info: { url: s.url, tokenEndpoint: `${s.url}/token`, clientId: 'svc', clientSecret: 'svc-secret' }, close: s.close }
+      return {
+        info: { url: s.url, tokenEndpoint: `${s.url}/token`, clientId: 'svc', clientSecret: 'svc-secret' },
+        close: s.close,
+      }
     }
     case 'oidc-provider': {
       const { startOidcProvider } = await import('./peers/oidc-provider.ts')
       const p = await startOidcProvider()
-      return { info: { url: p.url, tokenEndpoint: p.tokenEndpoint, clientId: p.clientId, clientSecret: p.clientSecret }, close: p.close }
+      return {
+        info: { url: p.url, tokenEndpoint: p.tokenEndpoint, clientId: p.clientId, clientSecret: p.clientSecret },
+        close: p.close,
+      }
     }
     case 'oauth2-mock-server': {
       const { startOauth2MockServer } = await import('./peers/oauth2-mock-server.ts')
       const p = await startOauth2MockServer()
-      return { info: { url: p.url, tokenEndpoint: p.tokenEndpoint, clientId: p.clientId, clientSecret: p.clientSecret }, close: p.close }
+      return {
+        info: { url: p.url, tokenEndpoint: p.tokenEndpoint, clientId: p.clientId, clientSecret: p.clientSecret },
+        close: p.close,
+      }
     }
     case 'bare-sign-sync':
     case 'bare-sign-jose': {
       const { startBareSign } = await import('./peers/bare-sign.ts')
       const p = await startBareSign(kind === 'bare-sign-sync' ? 'sync' : 'jose')
-      return { info: { url: p.url, tokenEndpoint: p.tokenEndpoint, clientId: p.clientId, clientSecret: p.clientSecret }, close: p.close }
+      return {
+        info: { url: p.url, tokenEndpoint: p.tokenEndpoint, clientId: p.clientId, clientSecret: p.clientSecret },
+        close: p.close,
+      }
     }
     case 'rs-resilient': {
       const { serveRs } = await import('../mock-rs/main.ts')
@@ -38,7 +50,11 @@ async function start(): Promise<{ info: Record<string, unknown>; close(): Promis
     }
     case 'bare-verify': {
       const { startBareVerify } = await import('./peers/bare-verify.ts')
-      const p = await startBareVerify({ jwksUri: opts.jwksUri!, issuer: opts.issuer!, audience: opts.audience ?? 'https://api.example' })
+      const p = await startBareVerify({
+        jwksUri: opts.jwksUri!,
+        issuer: opts.issuer!,
+        audience: opts.audience ?? 'https://api.example',
+      })
       return { info: { url: p.url, apiUrl: `${p.url}/api/orders` }, close: p.close }
     }
     case 'cdn': {

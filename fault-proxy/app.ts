@@ -58,10 +58,21 @@ export const ToxicSchema = Type.Object(
       TOXIC_TYPES.map((t) => Type.Literal(t)),
       { description: 'toxic type' },
     ),
-    name: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'unique name; default derived from type and pathPrefix' })),
+    name: Type.Optional(
+      Type.String({
+        pattern: '^[A-Za-z0-9_.-]{1,64}$',
+        description: 'unique name; default derived from type and pathPrefix',
+      }),
+    ),
     pathPrefix: Type.Optional(Type.String({ pattern: '^/', description: 'only requests whose path starts with this' })),
-    toxicity: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'share of matching requests affected, 0–1 (default 1)' })),
-    attributes: Type.Optional(Type.Record(Type.String(), Type.Union([Type.Number(), Type.String()]), { description: 'type-specific attributes' })),
+    toxicity: Type.Optional(
+      Type.Number({ minimum: 0, maximum: 1, description: 'share of matching requests affected, 0–1 (default 1)' }),
+    ),
+    attributes: Type.Optional(
+      Type.Record(Type.String(), Type.Union([Type.Number(), Type.String()]), {
+        description: 'type-specific attributes',
+      }),
+    ),
   },
   { additionalProperties: false },
 )
@@ -69,7 +80,9 @@ export const ToxicSchema = Type.Object(
 /** Body of `PATCH /_proxy/toxics/:name`: attributes are merged into the current ones. */
 export const ToxicPatchSchema = Type.Object(
   {
-    pathPrefix: Type.Optional(Type.Union([Type.String({ pattern: '^/' }), Type.Null()], { description: 'new prefix; null: every path' })),
+    pathPrefix: Type.Optional(
+      Type.Union([Type.String({ pattern: '^/' }), Type.Null()], { description: 'new prefix; null: every path' }),
+    ),
     toxicity: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
     attributes: Type.Optional(Type.Record(Type.String(), Type.Union([Type.Number(), Type.String()]))),
   },
@@ -91,7 +104,13 @@ interface ActiveToxic {
 const DROP_REQUEST = ['host', 'expect', 'content-length']
 
 function publicView(t: ActiveToxic): Toxic & { toxicity: number; name: string } {
-  return { name: t.name, type: t.type, ...(t.pathPrefix ? { pathPrefix: t.pathPrefix } : {}), toxicity: t.toxicity, attributes: t.attributes }
+  return {
+    name: t.name,
+    type: t.type,
+    ...(t.pathPrefix ? { pathPrefix: t.pathPrefix } : {}),
+    toxicity: t.toxicity,
+    attributes: t.attributes,
+  }
 }
 
 /**
@@ -112,22 +131,48 @@ export async function buildFaultProxy(options: FaultProxyOptions): Promise<Fasti
   const active = new Map<string, ActiveToxic>()
   const events = new EventLog(now)
   const inflight = new Set<AbortController>()
-  const stats = { requests: 0, forwarded: 0, upstreamErrors: 0, byToxic: {} as Record<string, number>, byType: {} as Record<string, number> }
+  const stats = {
+    requests: 0,
+    forwarded: 0,
+    upstreamErrors: 0,
+    byToxic: {} as Record<string, number>,
+    byType: {} as Record<string, number>,
+  }
 
   const pool = new Pool(upstreamUrl.origin, { connections: 64, keepAliveTimeout: 10_000 })
   const metrics = new Registry()
-  const requestsTotal = new Counter({ name: 'proxy_requests_total', help: 'requests received (control API excluded), by source (probe: deliberate traffic)', labelNames: ['source'], registers: [metrics] })
-  const appliedTotal = new Counter({ name: 'proxy_toxic_applied_total', help: 'requests a toxic acted on', labelNames: ['toxic', 'type'], registers: [metrics] })
-  const upstreamErrorsTotal = new Counter({ name: 'proxy_upstream_errors_total', help: 'upstream calls that failed (502/504 answered)', registers: [metrics] })
+  const requestsTotal = new Counter({
+    name: 'proxy_requests_total',
+    help: 'requests received (control API excluded), by source (probe: deliberate traffic)',
+    labelNames: ['source'],
+    registers: [metrics],
+  })
+  const appliedTotal = new Counter({
+    name: 'proxy_toxic_applied_total',
+    help: 'requests a toxic acted on',
+    labelNames: ['toxic', 'type'],
+    registers: [metrics],
+  })
+  const upstreamErrorsTotal = new Counter({
+    name: 'proxy_upstream_errors_total',
+    help: 'upstream calls that failed (502/504 answered)',
+    registers: [metrics],
+  })
 
   const makeToxic = (input: Toxic, name: string): ActiveToxic => {
     const def = registry[input.type]
     const attributes = { ...(input.attributes ?? {}) }
-    const params = validateInput<Record<string, unknown>>(def.params, Value.Default(def.params, Value.Clone(attributes)), 'body.attributes')
+    const params = validateInput<Record<string, unknown>>(
+      def.params,
+      Value.Default(def.params, Value.Clone(attributes)),
+      'body.attributes',
+    )
     let toxicity = input.toxicity
     if (input.type === 'error' && typeof params.ratio === 'number') {
       if (toxicity !== undefined && toxicity !== params.ratio) {
-        throw new ControlInputError(`body.attributes.ratio: must equal toxicity when both are given (got ratio ${params.ratio}, toxicity ${toxicity})`)
+        throw new ControlInputError(
+          `body.attributes.ratio: must equal toxicity when both are given (got ratio ${params.ratio}, toxicity ${toxicity})`,
+        )
       }
       toxicity = params.ratio
     }
@@ -144,7 +189,9 @@ export async function buildFaultProxy(options: FaultProxyOptions): Promise<Fasti
   }
 
   const defaultName = (t: Toxic): string => {
-    const base = t.pathPrefix ? `${t.type}_${t.pathPrefix.replace(/[^A-Za-z0-9_.-]+/g, '_').replace(/^_+|_+$/g, '')}` : t.type
+    const base = t.pathPrefix
+      ? `${t.type}_${t.pathPrefix.replace(/[^A-Za-z0-9_.-]+/g, '_').replace(/^_+|_+$/g, '')}`
+      : t.type
     let name = base.slice(0, 60) || t.type
     for (let i = 2; active.has(name); i++) name = `${base.slice(0, 60)}_${i}`
     return name
@@ -153,7 +200,11 @@ export async function buildFaultProxy(options: FaultProxyOptions): Promise<Fasti
   const respondError = (res: ServerResponse, status: number, error: string, message: string) => {
     if (res.headersSent || res.destroyed) return void res.destroy()
     const body = JSON.stringify({ error, message })
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-fault-proxy': 'upstream-error' })
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+      'x-fault-proxy': 'upstream-error',
+    })
     res.end(body)
   }
 
@@ -182,7 +233,15 @@ export async function buildFaultProxy(options: FaultProxyOptions): Promise<Fasti
         stats.byType[t.type] = (stats.byType[t.type] ?? 0) + 1
         appliedTotal.inc({ toxic: t.name, type: t.type })
       }
-      const ctxOf = (t: ActiveToxic): ToxicContext => ({ req, res, state: t.state, now, random, signal: ac.signal, maxHoldMs })
+      const ctxOf = (t: ActiveToxic): ToxicContext => ({
+        req,
+        res,
+        state: t.state,
+        now,
+        random,
+        signal: ac.signal,
+        maxHoldMs,
+      })
       for (const t of hits) {
         if (!t.def.onRequest) continue
         if ((await t.def.onRequest(ctxOf(t), t.params as never)) === 'handled') return
@@ -213,12 +272,19 @@ export async function buildFaultProxy(options: FaultProxyOptions): Promise<Fasti
         const e = err as Error & { code?: string }
         const timedOut = e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_CONNECT_TIMEOUT'
         request.log.warn({ code: e.code, path }, 'upstream.failed')
-        return respondError(res, timedOut ? 504 : 502, timedOut ? 'gateway_timeout' : 'bad_gateway', `upstream ${timedOut ? 'timed out' : 'unreachable'} (${e.code ?? e.name})`)
+        return respondError(
+          res,
+          timedOut ? 504 : 502,
+          timedOut ? 'gateway_timeout' : 'bad_gateway',
+          `upstream ${timedOut ? 'timed out' : 'unreachable'} (${e.code ?? e.name})`,
+        )
       }
       stats.forwarded++
       const resHeaders = forwardableHeaders(upstream.headers as Record<string, string | string[] | undefined>)
       res.writeHead(upstream.statusCode, resHeaders)
-      const transforms = hits.filter((t) => t.def.onResponseBody).map((t) => t.def.onResponseBody!(ctxOf(t), t.params as never))
+      const transforms = hits
+        .filter((t) => t.def.onResponseBody)
+        .map((t) => t.def.onResponseBody!(ctxOf(t), t.params as never))
       try {
         await pipeline([upstream.body, ...transforms, res])
       } catch {
@@ -231,7 +297,10 @@ export async function buildFaultProxy(options: FaultProxyOptions): Promise<Fasti
     }
   }
 
-  const app = Fastify({ ...fastifyLoggerOptions(options.logger, 'fault-proxy'), forceCloseConnections: true }) as unknown as FastifyInstance
+  const app = Fastify({
+    ...fastifyLoggerOptions(options.logger, 'fault-proxy'),
+    forceCloseConnections: true,
+  }) as unknown as FastifyInstance
   installErrorHandler(app)
   app.addHook('preClose', async () => {
     for (const ac of inflight) ac.abort()
@@ -255,12 +324,19 @@ export async function buildFaultProxy(options: FaultProxyOptions): Promise<Fasti
     }))
     api.post('/toxics', async (req, reply) => {
       const body = validateInput<Static<typeof ToxicSchema>>(ToxicSchema, req.body ?? {}, 'body')
-      if (body.name && active.has(body.name)) throw new ControlInputError(`body.name: a toxic named ${JSON.stringify(body.name)} exists (remove it or PATCH it)`, 409)
+      if (body.name && active.has(body.name))
+        throw new ControlInputError(
+          `body.name: a toxic named ${JSON.stringify(body.name)} exists (remove it or PATCH it)`,
+          409,
+        )
       const toxic = makeToxic(body as Toxic, body.name ?? defaultName(body as Toxic))
       active.set(toxic.name, toxic)
       const view = publicView(toxic)
       events.emit('toxic.added', view as unknown as Record<string, unknown>)
-      app.log.info({ toxic: toxic.name, type: toxic.type, pathPrefix: toxic.pathPrefix, toxicity: toxic.toxicity }, 'toxic.added')
+      app.log.info(
+        { toxic: toxic.name, type: toxic.type, pathPrefix: toxic.pathPrefix, toxicity: toxic.toxicity },
+        'toxic.added',
+      )
       return reply.code(201).send(view)
     })
     api.patch('/toxics/:name', async (req) => {
@@ -274,7 +350,15 @@ export async function buildFaultProxy(options: FaultProxyOptions): Promise<Fasti
       // ratio and toxicity are one knob for the error toxic: the one sent now wins
       if (body.toxicity !== undefined && body.attributes?.ratio === undefined) delete attributes.ratio
       if (body.toxicity === undefined && body.attributes?.ratio !== undefined) toxicity = undefined
-      const next = makeToxic({ type: current.type, ...(pathPrefix ? { pathPrefix } : {}), ...(toxicity === undefined ? {} : { toxicity }), attributes }, name)
+      const next = makeToxic(
+        {
+          type: current.type,
+          ...(pathPrefix ? { pathPrefix } : {}),
+          ...(toxicity === undefined ? {} : { toxicity }),
+          attributes,
+        },
+        name,
+      )
       // keep the bucket (and any other state) when only the scope changed
       if (!body.attributes) next.state = current.state
       active.set(name, next)
@@ -294,7 +378,11 @@ export async function buildFaultProxy(options: FaultProxyOptions): Promise<Fasti
     })
     api.get('/toxics', async () => ({ toxics: [...active.values()].map(publicView) }))
     api.get('/stats', async () => ({ ...stats, toxics: active.size }))
-    api.get('/state', async () => ({ upstream: upstreamUrl.href, toxics: [...active.values()].map(publicView), inflight: inflight.size }))
+    api.get('/state', async () => ({
+      upstream: upstreamUrl.href,
+      toxics: [...active.values()].map(publicView),
+      inflight: inflight.size,
+    }))
     api.post('/reset', async () => {
       for (const t of active.values()) events.emit('toxic.removed', { name: t.name, type: t.type, reason: 'reset' })
       active.clear()

@@ -20,7 +20,10 @@ export interface ProxyStats {
 /** ProxyControl plus the extra calls the proxy offers. */
 export interface ProxyControlClient extends ProxyControl {
   /** Change scope, toxicity or attributes (merged) of a toxic. */
-  updateToxic(name: string, patch: { pathPrefix?: string | null; toxicity?: number; attributes?: Record<string, number | string> }): Promise<Toxic>
+  updateToxic(
+    name: string,
+    patch: { pathPrefix?: string | null; toxicity?: number; attributes?: Record<string, number | string> },
+  ): Promise<Toxic>
   stats(): Promise<ProxyStats>
   state(): Promise<Record<string, unknown>>
 }

@@ -20,9 +20,14 @@ export async function serveProxy(opts: FaultProxyOptions & { port?: number; host
   return await serveComponent(opts, buildFaultProxy)
 }
 
-
 if (isMain(import.meta.url)) {
   await runMain('upstream', (o) =>
-    serveProxy({ upstream: o.url, port: o.port, host: o.host, allowExternal: o.allowExternal, ...(o.adminToken ? { adminToken: o.adminToken } : {}) }),
+    serveProxy({
+      upstream: o.url,
+      port: o.port,
+      host: o.host,
+      allowExternal: o.allowExternal,
+      ...(o.adminToken ? { adminToken: o.adminToken } : {}),
+    }),
   )
 }

@@ -88,16 +88,26 @@ const Duration = Type.String({ pattern: DURATION_PATTERN, description: 'k6-style
 /** Body of `PUT /_cdn/config`. */
 export const CdnConfigSchema = Type.Object(
   {
-    ttl: Type.Optional(Type.Union([Duration, Type.Null()], { description: 'forced TTL; null honours the origin Cache-Control' })),
-    staleWhileRevalidate: Type.Optional(Type.Union([Duration, Type.Null()], { description: 'stale-while-revalidate window; null: the origin directive' })),
-    staleIfError: Type.Optional(Type.Union([Duration, Type.Null()], { description: 'stale-if-error window; null: the origin directive' })),
+    ttl: Type.Optional(
+      Type.Union([Duration, Type.Null()], { description: 'forced TTL; null honours the origin Cache-Control' }),
+    ),
+    staleWhileRevalidate: Type.Optional(
+      Type.Union([Duration, Type.Null()], { description: 'stale-while-revalidate window; null: the origin directive' }),
+    ),
+    staleIfError: Type.Optional(
+      Type.Union([Duration, Type.Null()], { description: 'stale-if-error window; null: the origin directive' }),
+    ),
     purgeDelay: Type.Optional(Duration),
   },
   { additionalProperties: false },
 )
 
 const PurgeSchema = Type.Object(
-  { path: Type.Optional(Type.String({ pattern: '^/', description: 'purge only this path (every query string); absent: everything' })) },
+  {
+    path: Type.Optional(
+      Type.String({ pattern: '^/', description: 'purge only this path (every query string); absent: everything' }),
+    ),
+  },
   { additionalProperties: false },
 )
 
@@ -150,16 +160,49 @@ export async function buildJwksCdn(options: JwksCdnOptions): Promise<FastifyInst
 
   const cache = new Map<string, Entry>()
   const inflight = new Map<string, Promise<Fetched>>()
-  const pendingPurges: Array<{ path: string | null; requestedAt: number; effectiveAt: number; timer?: NodeJS.Timeout }> = []
+  const pendingPurges: Array<{
+    path: string | null
+    requestedAt: number
+    effectiveAt: number
+    timer?: NodeJS.Timeout
+  }> = []
   const events = new EventLog(now)
-  const stats = { hits: 0, misses: 0, stale: 0, revalidations: 0, originErrors: 0, lastAgeSeconds: null as number | null }
+  const stats = {
+    hits: 0,
+    misses: 0,
+    stale: 0,
+    revalidations: 0,
+    originErrors: 0,
+    lastAgeSeconds: null as number | null,
+  }
 
   const pool = new Pool(originUrl.origin, { connections: 16, keepAliveTimeout: 10_000, pipelining: 1 })
   const registry = new Registry()
-  const requests = new Counter({ name: 'cdn_requests_total', help: 'requests served, by X-Cache result and source (probe: deliberate traffic)', labelNames: ['result', 'source'], registers: [registry] })
-  const originFetches = new Counter({ name: 'cdn_origin_fetches_total', help: 'origin fetches, by outcome', labelNames: ['outcome'], registers: [registry] })
-  new Gauge({ name: 'cdn_entries', help: 'entries in the cache', registers: [registry], collect() { this.set(cache.size) } })
-  const lastAge = new Gauge({ name: 'cdn_last_age_seconds', help: 'Age of the last response served', registers: [registry] })
+  const requests = new Counter({
+    name: 'cdn_requests_total',
+    help: 'requests served, by X-Cache result and source (probe: deliberate traffic)',
+    labelNames: ['result', 'source'],
+    registers: [registry],
+  })
+  const originFetches = new Counter({
+    name: 'cdn_origin_fetches_total',
+    help: 'origin fetches, by outcome',
+    labelNames: ['outcome'],
+    registers: [registry],
+  })
+  new Gauge({
+    name: 'cdn_entries',
+    help: 'entries in the cache',
+    registers: [registry],
+    collect() {
+      this.set(cache.size)
+    },
+  })
+  const lastAge = new Gauge({
+    name: 'cdn_last_age_seconds',
+    help: 'Age of the last response served',
+    registers: [registry],
+  })
 
   const ageMs = (e: Entry, t: number) => e.originAgeMs + Math.max(0, t - e.storedAt)
   const freshMs = (e: Entry) => ttlMs ?? (e.directives.noCache ? 0 : (e.directives.maxAgeSeconds ?? 0) * 1000)
@@ -196,12 +239,20 @@ export async function buildJwksCdn(options: JwksCdnOptions): Promise<FastifyInst
     const running = inflight.get(key)
     if (running) return running
     const p = (async (): Promise<Fetched> => {
-      const headers: Record<string, string> = { accept: 'application/jwk-set+json, application/json;q=0.9, */*;q=0.8', 'user-agent': 'oauth-gameday-cdn' }
+      const headers: Record<string, string> = {
+        accept: 'application/jwk-set+json, application/json;q=0.9, */*;q=0.8',
+        'user-agent': 'oauth-gameday-cdn',
+      }
       const etag = prev?.headers.etag
       const lastModified = prev?.headers['last-modified']
       if (typeof etag === 'string') headers['if-none-match'] = etag
       if (typeof lastModified === 'string') headers['if-modified-since'] = lastModified
-      const res = await pool.request({ path: basePath + key, method: 'GET', headers, signal: AbortSignal.timeout(originTimeoutMs) })
+      const res = await pool.request({
+        path: basePath + key,
+        method: 'GET',
+        headers,
+        signal: AbortSignal.timeout(originTimeoutMs),
+      })
       const body = Buffer.from(await res.body.arrayBuffer())
       const resHeaders = forwardableHeaders(res.headers as Record<string, string | string[] | undefined>, DROP_RESPONSE)
       const originAge = Number(res.headers.age)
@@ -218,7 +269,16 @@ export async function buildJwksCdn(options: JwksCdnOptions): Promise<FastifyInst
       if (res.statusCode >= 500) return fetched
       const directives = parseCacheControl(resHeaders['cache-control'])
       if (STORABLE_STATUS.has(res.statusCode) && (ttlMs !== null || !directives.noStore)) {
-        const entry: Entry = { key, path: pathOf(key), status: res.statusCode, headers: resHeaders, body, storedAt: now(), originAgeMs, directives }
+        const entry: Entry = {
+          key,
+          path: pathOf(key),
+          status: res.statusCode,
+          headers: resHeaders,
+          body,
+          storedAt: now(),
+          originAgeMs,
+          directives,
+        }
         cache.set(key, entry)
         fetched.entry = entry
       } else {
@@ -232,14 +292,26 @@ export async function buildJwksCdn(options: JwksCdnOptions): Promise<FastifyInst
     return p
   }
 
-  const send = (reply: FastifyReply, status: number, headers: Record<string, string | string[]>, body: Buffer, result: CacheResult, ageSeconds: number) => {
+  const send = (
+    reply: FastifyReply,
+    status: number,
+    headers: Record<string, string | string[]>,
+    body: Buffer,
+    result: CacheResult,
+    ageSeconds: number,
+  ) => {
     stats.lastAgeSeconds = ageSeconds
     lastAge.set(ageSeconds)
     requests.inc({ result, source: sourceOf(reply.request.headers) })
     return reply.code(status).headers(headers).header('age', String(ageSeconds)).header('x-cache', result).send(body)
   }
 
-  const serveStale = (reply: FastifyReply, e: Entry, t: number, reason: 'stale-while-revalidate' | 'stale-if-error') => {
+  const serveStale = (
+    reply: FastifyReply,
+    e: Entry,
+    t: number,
+    reason: 'stale-while-revalidate' | 'stale-if-error',
+  ) => {
     const age = Math.floor(ageMs(e, t) / 1000)
     stats.stale++
     events.emit('cdn.stale_served', { path: e.key, age, reason })
@@ -260,7 +332,12 @@ export async function buildJwksCdn(options: JwksCdnOptions): Promise<FastifyInst
         if (f.status >= 500) return originFailed(key, t, e, { status: f.status, background: true })
         originFetches.inc({ outcome: 'ok' })
         stats.revalidations++
-        events.emit('cdn.revalidated', { path: key, age: f.entry ? Math.floor(ageMs(f.entry, t) / 1000) : 0, background: true, status: f.status })
+        events.emit('cdn.revalidated', {
+          path: key,
+          age: f.entry ? Math.floor(ageMs(f.entry, t) / 1000) : 0,
+          background: true,
+          status: f.status,
+        })
       },
       (err: Error) => originFailed(key, now(), e, { error: err.name, background: true }),
     )
@@ -315,11 +392,18 @@ export async function buildJwksCdn(options: JwksCdnOptions): Promise<FastifyInst
     const t = now()
     return [...cache.values()].map((e) => {
       const age = ageMs(e, t)
-      return { path: e.key, ageSeconds: Math.floor(age / 1000), expiresInSeconds: Math.floor((freshMs(e) - age) / 1000) }
+      return {
+        path: e.key,
+        ageSeconds: Math.floor(age / 1000),
+        expiresInSeconds: Math.floor((freshMs(e) - age) / 1000),
+      }
     })
   }
 
-  const app = Fastify({ ...fastifyLoggerOptions(options.logger, 'jwks-cdn'), forceCloseConnections: true }) as unknown as FastifyInstance
+  const app = Fastify({
+    ...fastifyLoggerOptions(options.logger, 'jwks-cdn'),
+    forceCloseConnections: true,
+  }) as unknown as FastifyInstance
   installErrorHandler(app)
   app.addHook('onClose', async () => {
     for (const p of pendingPurges) if (p.timer) clearTimeout(p.timer)
@@ -331,7 +415,11 @@ export async function buildJwksCdn(options: JwksCdnOptions): Promise<FastifyInst
   app.route({
     method: ['POST', 'PUT', 'PATCH', 'DELETE'],
     url: '/*',
-    handler: async (_req, reply) => reply.code(405).header('allow', 'GET, HEAD').send({ error: 'method_not_allowed', message: 'the cdn caches GET and HEAD only' }),
+    handler: async (_req, reply) =>
+      reply
+        .code(405)
+        .header('allow', 'GET, HEAD')
+        .send({ error: 'method_not_allowed', message: 'the cdn caches GET and HEAD only' }),
   })
 
   controlScope(app, '/_cdn', options.adminToken, (api) => {
@@ -347,9 +435,18 @@ export async function buildJwksCdn(options: JwksCdnOptions): Promise<FastifyInst
     api.post('/purge', async (req) => {
       const body = validateInput<{ path?: string }>(PurgeSchema, req.body ?? {}, 'body')
       const t = now()
-      const purge: (typeof pendingPurges)[number] = { path: body.path ?? null, requestedAt: t, effectiveAt: t + purgeDelayMs }
+      const purge: (typeof pendingPurges)[number] = {
+        path: body.path ?? null,
+        requestedAt: t,
+        effectiveAt: t + purgeDelayMs,
+      }
       pendingPurges.push(purge)
-      events.emit('cdn.purge_requested', { path: purge.path ?? '*', age: 0, effectiveAt: purge.effectiveAt, delayMs: purgeDelayMs })
+      events.emit('cdn.purge_requested', {
+        path: purge.path ?? '*',
+        age: 0,
+        effectiveAt: purge.effectiveAt,
+        delayMs: purgeDelayMs,
+      })
       app.log.info({ path: purge.path ?? '*', delayMs: purgeDelayMs }, 'cdn.purge_requested')
       if (purgeDelayMs === 0) applyDuePurges()
       else {

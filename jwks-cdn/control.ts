@@ -3,7 +3,12 @@ import type { EventFeed } from '../src/util/component/events.ts'
 
 /** JWKS CDN control (`/_cdn`). */
 export interface CdnControl extends EventFeed {
-  configure(opts: { ttl?: string | null; staleWhileRevalidate?: string; staleIfError?: string; purgeDelay?: string }): Promise<void>
+  configure(opts: {
+    ttl?: string | null
+    staleWhileRevalidate?: string
+    staleIfError?: string
+    purgeDelay?: string
+  }): Promise<void>
   purge(): Promise<{ effectiveAt: number }>
   stats(): Promise<{ hits: number; misses: number; stale: number; lastAgeSeconds: number | null; [k: string]: unknown }>
   reset(): Promise<void>

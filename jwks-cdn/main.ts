@@ -22,7 +22,6 @@ export async function serveCdn(opts: JwksCdnOptions & { port?: number; host?: st
   return await serveComponent(opts, buildJwksCdn)
 }
 
-
 if (isMain(import.meta.url)) {
   await runMain(
     'origin',

@@ -116,7 +116,12 @@ export async function buildAuthorizationServer(options: BuildAsOptions = {}): Pr
   const recordRequest = requestRecorder(ctx.metrics)
   const shutdown: ShutdownFlag = { closing: false }
   const useFastPath = options.tokenFastPath !== false
-  const fastToken = fastTokenPath({ ctx, bodyLimit: BODY_LIMIT, record: recordRequest, closing: () => shutdown.closing })
+  const fastToken = fastTokenPath({
+    ctx,
+    bodyLimit: BODY_LIMIT,
+    record: recordRequest,
+    closing: () => shutdown.closing,
+  })
 
   const app: FastifyInstance = Fastify({
     // the server fastify would create, with the token fast path in front (fast-token.ts)
@@ -158,20 +163,31 @@ export async function buildAuthorizationServer(options: BuildAsOptions = {}): Pr
       ;(req as unknown as { oauthError?: string }).oauthError = err.error
       return reply.code(err.status).headers(err.headers).send(err.body())
     }
-    const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500
+    const status =
+      typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500
     if (status === 500) {
       logInternalError(log, err, req.routeOptions.url)
       return reply.code(500).send(INTERNAL_ERROR_BODY)
     }
     ;(req as unknown as { oauthError?: string }).oauthError = 'invalid_request'
-    const description = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? `request body exceeds ${BODY_LIMIT} bytes` : err.message.slice(0, 200)
+    const description =
+      err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? `request body exceeds ${BODY_LIMIT} bytes` : err.message.slice(0, 200)
     return reply.code(status).send({ error: 'invalid_request', error_description: description })
   })
-  app.setNotFoundHandler(async (_req, reply) => reply.code(404).send({ error: 'not_found', error_description: 'no such endpoint' }))
+  app.setNotFoundHandler(async (_req, reply) =>
+    reply.code(404).send({ error: 'not_found', error_description: 'no such endpoint' }),
+  )
 
   app.addHook('onResponse', (req, reply, done) => {
     const r = req as unknown as { oauthGrant?: string; oauthError?: string }
-    recordRequest(req.routeOptions.url ?? 'unmatched', r.oauthGrant ?? '', reply.statusCode, r.oauthError ?? '', reply.elapsedTime / 1000, sourceOf(req.headers))
+    recordRequest(
+      req.routeOptions.url ?? 'unmatched',
+      r.oauthGrant ?? '',
+      reply.statusCode,
+      r.oauthError ?? '',
+      reply.elapsedTime / 1000,
+      sourceOf(req.headers),
+    )
     done()
   })
 

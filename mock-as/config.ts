@@ -27,13 +27,26 @@ export const GrantType = Type.Union([
 export const ClientConfig = Type.Object(
   {
     clientId: Type.String({ minLength: 1, description: 'client_id' }),
-    clientSecret: Type.Optional(Type.String({ minLength: 1, description: 'secret for client_secret_basic / client_secret_post; absent for public clients' })),
+    clientSecret: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'secret for client_secret_basic / client_secret_post; absent for public clients',
+      }),
+    ),
     public: Type.Boolean({ default: false, description: 'a public client (no secret; PKCE S256 required)' }),
-    redirectUris: Type.Array(Type.String(), { default: [], description: 'exact redirect URIs (loopback port variance allowed for native clients)' }),
+    redirectUris: Type.Array(Type.String(), {
+      default: [],
+      description: 'exact redirect URIs (loopback port variance allowed for native clients)',
+    }),
     grantTypes: Type.Array(GrantType, { default: ['client_credentials'], description: 'grants this client may use' }),
     scopes: Type.Array(Type.String(), { default: [], description: 'scopes this client may request' }),
-    audience: Type.Optional(Type.String({ description: 'default audience (aud) of its access tokens when no RFC 8707 resource is sent' })),
-    tokenFormat: Type.Union([Type.Literal('jwt'), Type.Literal('opaque')], { default: 'jwt', description: 'access token format' }),
+    audience: Type.Optional(
+      Type.String({ description: 'default audience (aud) of its access tokens when no RFC 8707 resource is sent' }),
+    ),
+    tokenFormat: Type.Union([Type.Literal('jwt'), Type.Literal('opaque')], {
+      default: 'jwt',
+      description: 'access token format',
+    }),
   },
   { additionalProperties: false },
 )
@@ -55,11 +68,22 @@ export const AsConfigSchema = Type.Object(
     deviceCodeTtl: Duration('device code lifetime (RFC 8628)', '600s'),
     devicePollInterval: Duration('minimum polling interval for the device grant', '5s'),
     refreshReuseGrace: Duration('grace window in which the immediately previous refresh token is still accepted', '0s'),
-    refreshReuseDetection: Type.Boolean({ default: true, description: 'revoke the whole family when a rotated refresh token is presented (RFC 9700 §4.14.2); false models an AS without reuse detection' }),
+    refreshReuseDetection: Type.Boolean({
+      default: true,
+      description:
+        'revoke the whole family when a rotated refresh token is presented (RFC 9700 §4.14.2); false models an AS without reuse detection',
+    }),
     signing: Type.Object({ alg: SigningAlg }, { additionalProperties: false, default: { alg: 'ES256' } }),
-    accessTokenTyp: Type.Union([Type.Literal('at+jwt'), Type.Literal('JWT')], { default: 'at+jwt', description: 'JWT typ header of access tokens (RFC 9068 says at+jwt)' }),
+    accessTokenTyp: Type.Union([Type.Literal('at+jwt'), Type.Literal('JWT')], {
+      default: 'at+jwt',
+      description: 'JWT typ header of access tokens (RFC 9068 says at+jwt)',
+    }),
     jwksMaxAge: Duration('Cache-Control max-age on the JWKS', '300s'),
-    clients: Type.Optional(Type.Array(ClientConfig, { description: 'registered clients; absent: the documented ready set (svc, spa, device, rs)' })),
+    clients: Type.Optional(
+      Type.Array(ClientConfig, {
+        description: 'registered clients; absent: the documented ready set (svc, spa, device, rs)',
+      }),
+    ),
     users: Type.Optional(Type.Array(UserConfig, { description: 'users who can log in; absent: alice/wonderland' })),
   },
   { additionalProperties: false },
@@ -71,12 +95,63 @@ export type UserConfig = Static<typeof UserConfig>
 
 /** The ready set of clients used when a config names none. */
 export const DEFAULT_CLIENTS: ClientConfig[] = [
-  { clientId: 'svc', clientSecret: 'svc-secret', public: false, redirectUris: [], grantTypes: ['client_credentials'], scopes: ['orders:read', 'orders:write'], audience: 'https://api.example', tokenFormat: 'jwt' },
-  { clientId: 'svc-opaque', clientSecret: 'svc-opaque-secret', public: false, redirectUris: [], grantTypes: ['client_credentials'], scopes: ['orders:read', 'orders:write'], audience: 'https://api.example', tokenFormat: 'opaque' },
-  { clientId: 'spa', public: true, redirectUris: ['http://127.0.0.1:5173/cb'], grantTypes: ['authorization_code', 'refresh_token'], scopes: ['orders:read'], audience: 'https://api.example', tokenFormat: 'jwt' },
-  { clientId: 'web', clientSecret: 'web-secret', public: false, redirectUris: ['http://127.0.0.1:5173/cb'], grantTypes: ['authorization_code', 'refresh_token'], scopes: ['orders:read', 'orders:write'], audience: 'https://api.example', tokenFormat: 'jwt' },
-  { clientId: 'device', public: true, redirectUris: [], grantTypes: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'], scopes: ['orders:read'], audience: 'https://api.example', tokenFormat: 'jwt' },
-  { clientId: 'rs', clientSecret: 'rs-secret', public: false, redirectUris: [], grantTypes: [], scopes: [], tokenFormat: 'jwt' },
+  {
+    clientId: 'svc',
+    clientSecret: 'svc-secret',
+    public: false,
+    redirectUris: [],
+    grantTypes: ['client_credentials'],
+    scopes: ['orders:read', 'orders:write'],
+    audience: 'https://api.example',
+    tokenFormat: 'jwt',
+  },
+  {
+    clientId: 'svc-opaque',
+    clientSecret: 'svc-opaque-secret',
+    public: false,
+    redirectUris: [],
+    grantTypes: ['client_credentials'],
+    scopes: ['orders:read', 'orders:write'],
+    audience: 'https://api.example',
+    tokenFormat: 'opaque',
+  },
+  {
+    clientId: 'spa',
+    public: true,
+    redirectUris: ['http://127.0.0.1:5173/cb'],
+    grantTypes: ['authorization_code', 'refresh_token'],
+    scopes: ['orders:read'],
+    audience: 'https://api.example',
+    tokenFormat: 'jwt',
+  },
+  {
+    clientId: 'web',
+    clientSecret: 'web-secret',
+    public: false,
+    redirectUris: ['http://127.0.0.1:5173/cb'],
+    grantTypes: ['authorization_code', 'refresh_token'],
+    scopes: ['orders:read', 'orders:write'],
+    audience: 'https://api.example',
+    tokenFormat: 'jwt',
+  },
+  {
+    clientId: 'device',
+    public: true,
+    redirectUris: [],
+    grantTypes: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
+    scopes: ['orders:read'],
+    audience: 'https://api.example',
+    tokenFormat: 'jwt',
+  },
+  {
+    clientId: 'rs',
+    clientSecret: 'rs-secret',
+    public: false,
+    redirectUris: [],
+    grantTypes: [],
+    scopes: [],
+    tokenFormat: 'jwt',
+  },
 ]
 
 export const DEFAULT_USERS: UserConfig[] = [{ username: 'alice', password: 'wonderland' }]
@@ -106,23 +181,35 @@ export function loadAsConfig(input: string | object = {}): AsConfig {
     try {
       raw = parseYaml(text) ?? {}
     } catch (cause) {
-      throw new GamedayError('ERR_CONFIG_INVALID', `${input}: not valid YAML or JSON (${(cause as Error).message.split('\n')[0]})`, { cause })
+      throw new GamedayError(
+        'ERR_CONFIG_INVALID',
+        `${input}: not valid YAML or JSON (${(cause as Error).message.split('\n')[0]})`,
+        { cause },
+      )
     }
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new GamedayError('ERR_CONFIG_INVALID', `${where}: must be an object (got ${Array.isArray(raw) ? 'array' : typeof raw})`)
+    throw new GamedayError(
+      'ERR_CONFIG_INVALID',
+      `${where}: must be an object (got ${Array.isArray(raw) ? 'array' : typeof raw})`,
+    )
   }
   const value = Value.Default(AsConfigSchema, structuredClone(raw))
   const errors: string[] = []
   for (const e of Value.Errors(AsConfigSchema, value)) {
-    const path = e.path.replace(/^\//, '').replace(/\/(\d+)(?=\/|$)/g, '[$1]').replace(/\//g, '.') || '(root)'
+    const path =
+      e.path
+        .replace(/^\//, '')
+        .replace(/\/(\d+)(?=\/|$)/g, '[$1]')
+        .replace(/\//g, '.') || '(root)'
     const extra = e.type === ValueErrorType.ObjectAdditionalProperties ? `unknown key` : e.message.toLowerCase()
     errors.push(`${path}: ${extra} (got ${JSON.stringify(e.value)?.slice(0, 80)})`)
   }
   const cfg = value as AsConfig
   if (errors.length === 0) {
     for (const [i, c] of (cfg.clients ?? []).entries()) {
-      if (!c.public && !c.clientSecret) errors.push(`clients[${i}].clientSecret: required for a confidential client (got none)`)
+      if (!c.public && !c.clientSecret)
+        errors.push(`clients[${i}].clientSecret: required for a confidential client (got none)`)
       if (c.public && c.clientSecret) errors.push(`clients[${i}].clientSecret: a public client has no secret`)
     }
     for (const [i, c] of (cfg.clients ?? []).entries()) {
@@ -131,7 +218,10 @@ export function loadAsConfig(input: string | object = {}): AsConfig {
         try {
           ok = new URL(uri).hash === '' && !uri.includes('#')
         } catch {}
-        if (!ok) errors.push(`clients[${i}].redirectUris[${j}]: must be an absolute URI without a fragment (got ${JSON.stringify(uri)})`)
+        if (!ok)
+          errors.push(
+            `clients[${i}].redirectUris[${j}]: must be an absolute URI without a fragment (got ${JSON.stringify(uri)})`,
+          )
       }
     }
     const ids = new Set<string>()
@@ -142,14 +232,19 @@ export function loadAsConfig(input: string | object = {}): AsConfig {
     if (cfg.issuer !== undefined) {
       try {
         const u = new URL(cfg.issuer)
-        if (u.search || u.hash) errors.push(`issuer: must have no query or fragment (got ${JSON.stringify(cfg.issuer)})`)
+        if (u.search || u.hash)
+          errors.push(`issuer: must have no query or fragment (got ${JSON.stringify(cfg.issuer)})`)
       } catch {
         errors.push(`issuer: must be a URL (got ${JSON.stringify(cfg.issuer)})`)
       }
     }
   }
   if (errors.length > 0) {
-    throw new GamedayError('ERR_CONFIG_INVALID', `${where}: ${errors.length} error${errors.length > 1 ? 's' : ''}: ${errors.join('; ')}`, { details: errors })
+    throw new GamedayError(
+      'ERR_CONFIG_INVALID',
+      `${where}: ${errors.length} error${errors.length > 1 ? 's' : ''}: ${errors.join('; ')}`,
+      { details: errors },
+    )
   }
   return cfg
 }

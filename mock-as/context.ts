@@ -54,7 +54,13 @@ export interface AsContext {
 }
 
 export function defaultChaos(config: AsConfig): ChaosState {
-  return { tokenLatency: {}, tokenErrors: {}, tokenCostCpuMs: 0, introspectionRateLimit: null, refreshReuseDetection: config.refreshReuseDetection }
+  return {
+    tokenLatency: {},
+    tokenErrors: {},
+    tokenCostCpuMs: 0,
+    introspectionRateLimit: null,
+    refreshReuseDetection: config.refreshReuseDetection,
+  }
 }
 
 export function ttls(config: AsConfig): TtlsMs {
@@ -101,7 +107,12 @@ const badClient = (description: string) => new OAuthError('invalid_client', desc
  * client_secret_post, or none for public clients. Two methods at once is
  * invalid_request; failures are invalid_client (401 + WWW-Authenticate).
  */
-export function authenticateClient(ctx: AsContext, req: { headers: { authorization?: string } }, params: Params, opts: { allowPublic: boolean }): ClientConfig {
+export function authenticateClient(
+  ctx: AsContext,
+  req: { headers: { authorization?: string } },
+  params: Params,
+  opts: { allowPublic: boolean },
+): ClientConfig {
   const auth = req.headers.authorization
   const bodyId = params.get('client_id')
   const bodySecret = params.get('client_secret')
@@ -111,14 +122,17 @@ export function authenticateClient(ctx: AsContext, req: { headers: { authorizati
       if (/^Basic\b/i.test(auth)) throw badClient('malformed Basic credentials')
       throw invalidRequest('unsupported Authorization scheme; use Basic or client_secret_post')
     }
-    if (bodySecret !== undefined) throw invalidRequest('more than one client authentication method (Basic and client_secret)')
+    if (bodySecret !== undefined)
+      throw invalidRequest('more than one client authentication method (Basic and client_secret)')
     const decoded = Buffer.from(m[1]!, 'base64').toString('utf8')
     const colon = decoded.indexOf(':')
     if (colon === -1) throw badClient('malformed Basic credentials (no colon)')
     const id = basicPart(decoded.slice(0, colon))
     const secret = basicPart(decoded.slice(colon + 1))
-    if (id === undefined || secret === undefined || id === '') throw badClient('malformed Basic credentials (bad encoding)')
-    if (bodyId !== undefined && bodyId !== id) throw invalidRequest('client_id in the body does not match the Basic credentials')
+    if (id === undefined || secret === undefined || id === '')
+      throw badClient('malformed Basic credentials (bad encoding)')
+    if (bodyId !== undefined && bodyId !== id)
+      throw invalidRequest('client_id in the body does not match the Basic credentials')
     const client = ctx.clients.get(id)
     if (!client || client.public || !secretMatches(client, secret)) throw badClient('client authentication failed')
     return client
@@ -140,7 +154,9 @@ export function resolveScope(client: ClientConfig, requested: string | undefined
   const allowed = ceiling !== undefined ? ceiling.split(' ').filter(Boolean) : client.scopes
   if (requested === undefined) return allowed.join(' ')
   const wanted = requested.split(' ').filter(Boolean)
-  for (const s of wanted) if (!allowed.includes(s)) throw new OAuthError('invalid_scope', `scope ${JSON.stringify(s.slice(0, 64))} is not allowed for this client`)
+  for (const s of wanted)
+    if (!allowed.includes(s))
+      throw new OAuthError('invalid_scope', `scope ${JSON.stringify(s.slice(0, 64))} is not allowed for this client`)
   return [...new Set(wanted)].join(' ')
 }
 
@@ -213,14 +229,34 @@ export function issueAccessToken(
     token = randomBytes(32).toString('base64url')
     key = token
   } else {
-    const payload: Record<string, unknown> = { iss: ctx.issuer, sub, aud, exp, iat, nbf: iat, jti, client_id: client.clientId }
+    const payload: Record<string, unknown> = {
+      iss: ctx.issuer,
+      sub,
+      aud,
+      exp,
+      iat,
+      nbf: iat,
+      jti,
+      client_id: client.clientId,
+    }
     if (scope) payload.scope = scope
     const pending = ctx.keys.prepareJwt(payload)
     token = pending
     kid = pending.kid
   }
   if (!stateless) {
-    const rec: AccessRecord = { key, jti, format: client.tokenFormat, clientId: client.clientId, sub, scope, aud, iat, exp, revoked: false }
+    const rec: AccessRecord = {
+      key,
+      jti,
+      format: client.tokenFormat,
+      clientId: client.clientId,
+      sub,
+      scope,
+      aud,
+      iat,
+      exp,
+      revoked: false,
+    }
     if (grant) {
       rec.grantId = grant.id
       grant.accessKeys.add(key)
@@ -255,7 +291,11 @@ export function issueRefreshToken(ctx: AsContext, grant: Grant, scope: string, a
 
 /** The response body of a successful token request (internal fields dropped). */
 export function tokenResponse(access: IssuedAccess, refreshToken?: string): Record<string, unknown> {
-  const body: Record<string, unknown> = { access_token: access.access_token, token_type: 'Bearer', expires_in: access.expires_in }
+  const body: Record<string, unknown> = {
+    access_token: access.access_token,
+    token_type: 'Bearer',
+    expires_in: access.expires_in,
+  }
   if (access.scope) body.scope = access.scope
   if (refreshToken) body.refresh_token = refreshToken
   return body
@@ -267,7 +307,9 @@ export function tokenResponse(access: IssuedAccess, refreshToken?: string): Reco
  * only the signature, a pure function of fixed input and key, to the
  * threadpool; the response is written once it is done.
  */
-export function finishTokenResponse(body: Record<string, unknown>): Record<string, unknown> | Promise<Record<string, unknown>> {
+export function finishTokenResponse(
+  body: Record<string, unknown>,
+): Record<string, unknown> | Promise<Record<string, unknown>> {
   const at = body.access_token
   if (!(at instanceof PendingJwt)) return body
   return signPending(at).then((jwt) => {
@@ -285,7 +327,8 @@ export function findAccess(ctx: AsContext, token: string): AccessRecord | undefi
     const stored = ctx.store.access.get(payload.jti)
     if (stored) return stored
     const { jti, client_id: clientId, sub, iat, exp, aud, scope } = payload
-    if (typeof clientId !== 'string' || typeof sub !== 'string' || typeof iat !== 'number' || typeof exp !== 'number') return undefined
+    if (typeof clientId !== 'string' || typeof sub !== 'string' || typeof iat !== 'number' || typeof exp !== 'number')
+      return undefined
     return {
       key: jti,
       jti,

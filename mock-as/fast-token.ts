@@ -38,7 +38,14 @@ export function fastTokenPath(o: FastTokenOptions): (req: IncomingMessage, res: 
     const h = req.headers
     const ct = h['content-type']
     const len = h['content-length']
-    if (!isFormContentType(ct) || len === undefined || !DIGITS.test(len) || Number(len) > bodyLimit || h['transfer-encoding'] !== undefined) return false
+    if (
+      !isFormContentType(ct) ||
+      len === undefined ||
+      !DIGITS.test(len) ||
+      Number(len) > bodyLimit ||
+      h['transfer-encoding'] !== undefined
+    )
+      return false
     if (tokenChaosActive(ctx)) return false
     const start = performance.now()
     const chunks: Buffer[] = []
@@ -48,7 +55,12 @@ export function fastTokenPath(o: FastTokenOptions): (req: IncomingMessage, res: 
       ctx.fastToken.answered++
       let grant = ''
       const answer = (status: number, error: string, payload: string, extra?: Record<string, string>) => {
-        const headers: Record<string, string | number> = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', pragma: 'no-cache', ...extra }
+        const headers: Record<string, string | number> = {
+          'content-type': 'application/json; charset=utf-8',
+          'cache-control': 'no-store',
+          pragma: 'no-cache',
+          ...extra,
+        }
         headers['content-length'] = Buffer.byteLength(payload)
         // answered after close() began: a kept-alive socket would hold the server open until its keep-alive timeout
         if (o.closing()) headers.connection = 'close'

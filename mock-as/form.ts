@@ -33,7 +33,8 @@ export function parseForm(body: string, repeatable: ReadonlySet<string> = NONE, 
       const eq = pair.indexOf('=')
       const name = decode(eq === -1 ? pair : pair.slice(0, eq))
       const value = eq === -1 ? '' : decode(pair.slice(eq + 1))
-      if (value.length > MAX_VALUE) throw invalidRequest(`parameter ${JSON.stringify(name.slice(0, 40))} is too long (${value.length} characters)`)
+      if (value.length > MAX_VALUE)
+        throw invalidRequest(`parameter ${JSON.stringify(name.slice(0, 40))} is too long (${value.length} characters)`)
       if (value !== '') {
         if (repeatable.has(name) && multi) {
           const list = multi.get(name) ?? []
@@ -73,7 +74,11 @@ export function formBody(req: FastifyRequest, repeatable?: ReadonlySet<string>, 
 }
 
 /** Query parameters with the same rules (repeated → invalid_request, empty → absent). */
-export function queryParams(req: FastifyRequest, repeatable?: ReadonlySet<string>, multi?: Map<string, string[]>): Params {
+export function queryParams(
+  req: FastifyRequest,
+  repeatable?: ReadonlySet<string>,
+  multi?: Map<string, string[]>,
+): Params {
   const url = req.url
   const q = url.indexOf('?')
   return parseForm(q === -1 ? '' : url.slice(q + 1), repeatable, multi)

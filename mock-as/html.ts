@@ -29,7 +29,8 @@ export const HTML_HEADERS = {
   'content-type': 'text/html; charset=utf-8',
   'cache-control': 'no-store',
   'x-frame-options': 'DENY',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
   'referrer-policy': 'no-referrer',
 }
 
@@ -46,5 +47,11 @@ export function loginPageHeaders(redirectUri: string): Record<string, string> {
     origin = ''
   }
   const formAction = origin && origin !== 'null' ? `'self' ${origin}` : "'self'"
-  return { ...HTML_HEADERS, 'content-security-policy': HTML_HEADERS['content-security-policy'].replace("form-action 'self'", `form-action ${formAction}`) }
+  return {
+    ...HTML_HEADERS,
+    'content-security-policy': HTML_HEADERS['content-security-policy'].replace(
+      "form-action 'self'",
+      `form-action ${formAction}`,
+    ),
+  }
 }

@@ -50,7 +50,13 @@ function generate(alg: Alg): { privateKey: KeyObject; publicKey: KeyObject } {
 const b64u = (buf: Buffer | string) => Buffer.from(buf).toString('base64url')
 
 /** The digest and key options node:crypto's `sign` and `verify` take for one alg. */
-function cryptoArgs(alg: Alg, key: KeyObject): [digest: string | null, key: KeyObject | { key: KeyObject; dsaEncoding?: 'ieee-p1363'; padding?: number; saltLength?: number }] {
+function cryptoArgs(
+  alg: Alg,
+  key: KeyObject,
+): [
+  digest: string | null,
+  key: KeyObject | { key: KeyObject; dsaEncoding?: 'ieee-p1363'; padding?: number; saltLength?: number },
+] {
   switch (alg) {
     case 'ES256':
       return ['sha256', { key, dsaEncoding: 'ieee-p1363' }]
@@ -131,7 +137,16 @@ export class KeyStore {
     const kid = b64u(randomBytes(9))
     const jwk = publicKey.export({ format: 'jwk' }) as Record<string, unknown>
     const publicJwk = { ...jwk, kid, alg: declaredAlg, use: 'sig' }
-    const key: SigningKey = { kid, signAlg, declaredAlg, privateKey, publicKey, publicJwk, published: false, createdAt: this.clock() }
+    const key: SigningKey = {
+      kid,
+      signAlg,
+      declaredAlg,
+      privateKey,
+      publicKey,
+      publicJwk,
+      published: false,
+      createdAt: this.clock(),
+    }
     this.keys.set(kid, key)
     return key
   }
@@ -179,14 +194,24 @@ export class KeyStore {
     const parts = token.split('.')
     if (parts.length !== 3) return undefined
     try {
-      const header = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8')) as { kid?: unknown; alg?: unknown }
+      const header = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8')) as {
+        kid?: unknown
+        alg?: unknown
+      }
       if (typeof header.kid !== 'string') return undefined
       const key = this.keys.get(header.kid)
       if (!key || header.alg !== key.signAlg) return undefined
-      const ok = verifyBytes(key.signAlg, key.publicKey, Buffer.from(`${parts[0]}.${parts[1]}`), Buffer.from(parts[2]!, 'base64url'))
+      const ok = verifyBytes(
+        key.signAlg,
+        key.publicKey,
+        Buffer.from(`${parts[0]}.${parts[1]}`),
+        Buffer.from(parts[2]!, 'base64url'),
+      )
       if (!ok) return undefined
       const payload = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as unknown
-      return payload && typeof payload === 'object' && !Array.isArray(payload) ? (payload as Record<string, unknown>) : undefined
+      return payload && typeof payload === 'object' && !Array.isArray(payload)
+        ? (payload as Record<string, unknown>)
+        : undefined
     } catch {
       return undefined
     }
@@ -215,7 +240,13 @@ export class KeyStore {
   private switchTo(k: SigningKey, mode: string): void {
     const old = this.signingKid
     this.signingKid = k.kid
-    this.events.emit('signing_key.changed', { oldKid: old, newKid: k.kid, alg: k.signAlg, published: k.published, mode })
+    this.events.emit('signing_key.changed', {
+      oldKid: old,
+      newKid: k.kid,
+      alg: k.signAlg,
+      published: k.published,
+      mode,
+    })
   }
 
   private later(ms: number, fn: () => void): void {
@@ -240,7 +271,8 @@ export class KeyStore {
     const retireMs = req.retireAfter === undefined ? 600_000 : durationMs(req.retireAfter)
     const unpublishedMs = req.unpublishedFor === undefined ? 15_000 : durationMs(req.unpublishedFor)
     const reqAlg = req.alg as Alg | undefined
-    if (reqAlg !== undefined && !ALGS.includes(reqAlg)) throw new RangeError(`alg: must be one of ${ALGS.join(', ')} (got ${JSON.stringify(req.alg)})`)
+    if (reqAlg !== undefined && !ALGS.includes(reqAlg))
+      throw new RangeError(`alg: must be one of ${ALGS.join(', ')} (got ${JSON.stringify(req.alg)})`)
     switch (mode) {
       case 'publish-then-sign': {
         const k = this.create(reqAlg ?? this.alg, reqAlg ?? this.alg)
@@ -279,7 +311,9 @@ export class KeyStore {
         return { oldKid: old.kid, newKid: k.kid, publishAt: now, signAt: now }
       }
       default:
-        throw new RangeError(`mode: must be one of publish-then-sign, sign-before-publish, drop-old-early, wrong-alg (got ${JSON.stringify(mode)})`)
+        throw new RangeError(
+          `mode: must be one of publish-then-sign, sign-before-publish, drop-old-early, wrong-alg (got ${JSON.stringify(mode)})`,
+        )
     }
   }
 
@@ -316,4 +350,5 @@ export class KeyStore {
 }
 
 /** Public key from a JWK (tests and clients). */
-export const publicKeyFromJwk = (jwk: Record<string, unknown>): KeyObject => createPublicKey({ key: jwk as never, format: 'jwk' })
+export const publicKeyFromJwk = (jwk: Record<string, unknown>): KeyObject =>
+  createPublicKey({ key: jwk as never, format: 'jwk' })

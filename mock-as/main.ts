@@ -62,14 +62,20 @@ export async function mainAs(argv: string[]): Promise<void> {
   try {
     values = parseArgs({
       args: argv,
-      options: { config: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, 'admin-token': { type: 'string' } },
+      options: {
+        config: { type: 'string' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'admin-token': { type: 'string' },
+      },
       strict: true,
     }).values
   } catch (cause) {
     throw new GamedayError('ERR_CLI_USAGE', (cause as Error).message, { cause })
   }
   const port = values.port === undefined ? 0 : Number(values.port)
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new GamedayError('ERR_CLI_USAGE', `--port: must be an integer 0-65535 (got ${JSON.stringify(values.port)})`)
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new GamedayError('ERR_CLI_USAGE', `--port: must be an integer 0-65535 (got ${JSON.stringify(values.port)})`)
   const served = await serveAs({
     port,
     ...(values.config !== undefined ? { config: values.config } : {}),

@@ -21,16 +21,50 @@ export function createMetrics(publishedKeys: () => number, withDefaults = false)
   if (withDefaults) collectDefaultMetrics({ register: registry })
   return {
     registry,
-    requests: new Counter({ name: 'mock_as_requests_total', help: 'requests by endpoint, grant type, status, OAuth error code and source (probe: deliberate traffic)', labelNames: ['endpoint', 'grant_type', 'status', 'error', 'source'], registers: [registry] }),
-    duration: new Histogram({ name: 'mock_as_request_duration_seconds', help: 'request latency by endpoint and source', labelNames: ['endpoint', 'source'], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [registry] }),
-    tokensIssued: new Counter({ name: 'mock_as_tokens_issued_total', help: 'access tokens issued by grant type and format', labelNames: ['grant_type', 'format'], registers: [registry] }),
-    reuseDetected: new Counter({ name: 'mock_as_refresh_reuse_detected_total', help: 'rotated refresh tokens presented again (families revoked)', registers: [registry] }),
-    publishedKeys: new Gauge({ name: 'mock_as_published_keys', help: 'keys currently published in the JWKS', registers: [registry], collect() { this.set(publishedKeys()) } }),
+    requests: new Counter({
+      name: 'mock_as_requests_total',
+      help: 'requests by endpoint, grant type, status, OAuth error code and source (probe: deliberate traffic)',
+      labelNames: ['endpoint', 'grant_type', 'status', 'error', 'source'],
+      registers: [registry],
+    }),
+    duration: new Histogram({
+      name: 'mock_as_request_duration_seconds',
+      help: 'request latency by endpoint and source',
+      labelNames: ['endpoint', 'source'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    tokensIssued: new Counter({
+      name: 'mock_as_tokens_issued_total',
+      help: 'access tokens issued by grant type and format',
+      labelNames: ['grant_type', 'format'],
+      registers: [registry],
+    }),
+    reuseDetected: new Counter({
+      name: 'mock_as_refresh_reuse_detected_total',
+      help: 'rotated refresh tokens presented again (families revoked)',
+      registers: [registry],
+    }),
+    publishedKeys: new Gauge({
+      name: 'mock_as_published_keys',
+      help: 'keys currently published in the JWKS',
+      registers: [registry],
+      collect() {
+        this.set(publishedKeys())
+      },
+    }),
   }
 }
 
 /** Records one answered request: `(endpoint, grantType, status, error, seconds, source)`. */
-export type RequestRecorder = (endpoint: string, grantType: string, status: number, error: string, seconds: number, source: TrafficSource) => void
+export type RequestRecorder = (
+  endpoint: string,
+  grantType: string,
+  status: number,
+  error: string,
+  seconds: number,
+  source: TrafficSource,
+) => void
 
 /**
  * The per-request metric update, shared by the fastify hook and the token

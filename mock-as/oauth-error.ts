@@ -39,7 +39,8 @@ export class OAuthError extends Error {
     super(`${error}: ${description}`)
     this.status = opts.status ?? STATUS[error] ?? 400
     this.headers = opts.headers ?? {}
-    if (this.status === 401 && !this.headers['www-authenticate']) this.headers['www-authenticate'] = 'Basic realm="mock-as", charset="UTF-8"'
+    if (this.status === 401 && !this.headers['www-authenticate'])
+      this.headers['www-authenticate'] = 'Basic realm="mock-as", charset="UTF-8"'
   }
 
   body(): { error: string; error_description: string } {
@@ -54,6 +55,10 @@ export const invalidRequest = (description: string) => new OAuthError('invalid_r
 export const INTERNAL_ERROR_BODY = { error: 'server_error', error_description: 'internal error' } as const
 
 /** Log an unexpected failure (type, message, stack; never the request's parameters). */
-export function logInternalError(log: { error(obj: object, msg: string): void }, err: Error, url: string | undefined): void {
+export function logInternalError(
+  log: { error(obj: object, msg: string): void },
+  err: Error,
+  url: string | undefined,
+): void {
   log.error({ err: { type: err.name, message: err.message, stack: err.stack }, url }, 'request.failed')
 }

@@ -151,23 +151,27 @@ export class Store {
    */
   sweep(nowMs: number): void {
     const nowSec = Math.floor(nowMs / 1000) - 5
-    for (const [k, r] of this.access) if (r.exp < nowSec) {
-      this.access.delete(k)
-      if (r.grantId) this.grants.get(r.grantId)?.accessKeys.delete(k)
-    }
-    for (const [k, r] of this.refresh) if (r.exp < nowSec) {
-      this.refresh.delete(k)
-      this.grants.get(r.grantId)?.refreshTokens.delete(k)
-    }
+    for (const [k, r] of this.access)
+      if (r.exp < nowSec) {
+        this.access.delete(k)
+        if (r.grantId) this.grants.get(r.grantId)?.accessKeys.delete(k)
+      }
+    for (const [k, r] of this.refresh)
+      if (r.exp < nowSec) {
+        this.refresh.delete(k)
+        this.grants.get(r.grantId)?.refreshTokens.delete(k)
+      }
     for (const [k, exp] of this.revokedJtis) if (exp < nowSec) this.revokedJtis.delete(k)
     for (const b of this.buckets.values()) for (const exp of b.keys()) if (exp < nowSec) b.delete(exp)
     for (const [k, r] of this.codes) if (r.exp < nowMs - 60_000) this.codes.delete(k)
-    for (const [k, r] of this.devices) if (r.exp < nowMs - 60_000) {
-      this.devices.delete(k)
-      this.userCodes.delete(r.userCode)
-    }
+    for (const [k, r] of this.devices)
+      if (r.exp < nowMs - 60_000) {
+        this.devices.delete(k)
+        this.userCodes.delete(r.userCode)
+      }
     for (const [k, t] of this.transactions) if (t.exp < nowMs) this.transactions.delete(k)
-    for (const [k, g] of this.grants) if (g.accessKeys.size === 0 && g.refreshTokens.size === 0 && !this.grantInUse(k)) this.grants.delete(k)
+    for (const [k, g] of this.grants)
+      if (g.accessKeys.size === 0 && g.refreshTokens.size === 0 && !this.grantInUse(k)) this.grants.delete(k)
   }
 
   private grantInUse(id: string): boolean {

@@ -15,7 +15,12 @@ export const basic = clientSecretBasic
 /** A PKCE verifier and its S256 challenge (the harness's own, {@link pkcePair}). */
 export const pkce = pkcePair
 
-export function post(app: FastifyInstance, url: string, params: Record<string, string> | string, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
+export function post(
+  app: FastifyInstance,
+  url: string,
+  params: Record<string, string> | string,
+  headers: Record<string, string> = {},
+): Promise<LightMyRequestResponse> {
   const payload = typeof params === 'string' ? params : new URLSearchParams(params).toString()
   return app.inject({ method: 'POST', url, headers: { 'content-type': FORM, ...headers }, payload })
 }
@@ -26,7 +31,10 @@ export function json(res: LightMyRequestResponse): Record<string, unknown> {
 
 export function decodeJwt(token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
   const [h, p] = token.split('.')
-  return { header: JSON.parse(Buffer.from(h!, 'base64url').toString()), payload: JSON.parse(Buffer.from(p!, 'base64url').toString()) }
+  return {
+    header: JSON.parse(Buffer.from(h!, 'base64url').toString()),
+    payload: JSON.parse(Buffer.from(p!, 'base64url').toString()),
+  }
 }
 
 /** The hidden inputs and CSRF cookie of a login page. */
@@ -45,24 +53,54 @@ export async function authorize(
   opts: { username?: string; password?: string; decision?: 'approve' | 'deny' } = {},
 ): Promise<{ page: LightMyRequestResponse; submit?: LightMyRequestResponse; location?: URL }> {
   const page = await app.inject({ method: 'GET', url: `/authorize?${new URLSearchParams(query)}` })
-  if (page.statusCode !== 200) return { page, ...(page.headers.location ? { location: new URL(String(page.headers.location)) } : {}) }
+  if (page.statusCode !== 200)
+    return { page, ...(page.headers.location ? { location: new URL(String(page.headers.location)) } : {}) }
   const s = formState(page)
   const submit = await post(
     app,
     '/authorize',
-    { txn: s.txn ?? '', csrf: s.csrf, username: opts.username ?? 'alice', password: opts.password ?? 'wonderland', decision: opts.decision ?? 'approve' },
+    {
+      txn: s.txn ?? '',
+      csrf: s.csrf,
+      username: opts.username ?? 'alice',
+      password: opts.password ?? 'wonderland',
+      decision: opts.decision ?? 'approve',
+    },
     { cookie: s.cookie },
   )
   return { page, submit, ...(submit.headers.location ? { location: new URL(String(submit.headers.location)) } : {}) }
 }
 
 /** Full code flow for a client; returns the token response. */
-export async function codeFlow(app: FastifyInstance, clientId: string, redirectUri: string, auth: Record<string, string> = {}): Promise<Record<string, unknown>> {
+export async function codeFlow(
+  app: FastifyInstance,
+  clientId: string,
+  redirectUri: string,
+  auth: Record<string, string> = {},
+): Promise<Record<string, unknown>> {
   const { verifier, challenge } = pkce()
-  const { location } = await authorize(app, { response_type: 'code', client_id: clientId, redirect_uri: redirectUri, code_challenge: challenge, code_challenge_method: 'S256', state: 'st' })
+  const { location } = await authorize(app, {
+    response_type: 'code',
+    client_id: clientId,
+    redirect_uri: redirectUri,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    state: 'st',
+  })
   const code = location?.searchParams.get('code')
   if (!code) throw new Error(`no code in ${location}`)
-  const res = await post(app, '/token', { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier, ...(auth.authorization ? {} : { client_id: clientId }) }, auth)
+  const res = await post(
+    app,
+    '/token',
+    {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: redirectUri,
+      code_verifier: verifier,
+      ...(auth.authorization ? {} : { client_id: clientId }),
+    },
+    auth,
+  )
   if (res.statusCode !== 200) throw new Error(`token: ${res.statusCode} ${res.body}`)
   return json(res)
 }

@@ -136,7 +136,10 @@ export async function buildResourceServer(options: ResourceServerOptions): Promi
   }
 
   if (knobs.mode === 'jwt') {
-    if (!jwksUri) throw new GamedayError('ERR_CONFIG_INVALID', `jwksUri: the metadata of ${options.issuer} names no jwks_uri`, { hint: 'pass --jwks-uri' })
+    if (!jwksUri)
+      throw new GamedayError('ERR_CONFIG_INVALID', `jwksUri: the metadata of ${options.issuer} names no jwks_uri`, {
+        hint: 'pass --jwks-uri',
+      })
     const jwks = new JwksCache({
       uri: jwksUri,
       maxAgeMs: ms('jwksCacheMaxAge', knobs.jwksCacheMaxAge),
@@ -164,9 +167,13 @@ export async function buildResourceServer(options: ResourceServerOptions): Promi
     await jwks.warm()
   } else {
     if (!introspectionEndpoint) {
-      throw new GamedayError('ERR_CONFIG_INVALID', `introspectionEndpoint: the metadata of ${options.issuer} names no introspection_endpoint`, {
-        hint: 'pass the introspection endpoint explicitly',
-      })
+      throw new GamedayError(
+        'ERR_CONFIG_INVALID',
+        `introspectionEndpoint: the metadata of ${options.issuer} names no introspection_endpoint`,
+        {
+          hint: 'pass the introspection endpoint explicitly',
+        },
+      )
     }
     const client = options.introspectionClient ?? DEFAULT_INTROSPECTION_CLIENT
     registerSecret(client.clientSecret)
@@ -195,10 +202,13 @@ export async function buildResourceServer(options: ResourceServerOptions): Promi
   const app: FastifyInstance = Fastify({ logger: false, bodyLimit: 64 * 1024 })
   await app.register(formbody)
   app.setErrorHandler((err: { statusCode?: number; message?: string }, request, reply) => {
-    const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500
+    const status =
+      typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500
     if (status === 500) log?.error({ err: err.message, route: request.routeOptions.url }, 'request.failed')
     const message = status === 500 ? 'internal error' : (err.message ?? 'bad request')
-    return reply.code(status).send({ error: status === 500 ? 'server_error' : 'invalid_request', error_description: message })
+    return reply
+      .code(status)
+      .send({ error: status === 500 ? 'server_error' : 'invalid_request', error_description: message })
   })
   closeKeptAliveOnShutdown(app)
   app.get('/healthz', async () => ({ status: 'ok' }))
@@ -208,6 +218,12 @@ export async function buildResourceServer(options: ResourceServerOptions): Promi
   })
   ordersRoutes(app, ctx)
   if (options.adminToken) controlRoutes(app, ctx, options.adminToken)
-  telemetry.emit('rs.started', { name, profile, mode: knobs.mode, jwksUri: jwksUri ?? null, introspectionEndpoint: introspectionEndpoint ?? null })
+  telemetry.emit('rs.started', {
+    name,
+    profile,
+    mode: knobs.mode,
+    jwksUri: jwksUri ?? null,
+    introspectionEndpoint: introspectionEndpoint ?? null,
+  })
   return app
 }

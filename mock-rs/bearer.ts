@@ -6,7 +6,10 @@
  * credentials at all, §3.1).
  */
 
-export type Extracted = { kind: 'none' } | { kind: 'token'; token: string } | { kind: 'invalid_request'; description: string }
+export type Extracted =
+  | { kind: 'none' }
+  | { kind: 'token'; token: string }
+  | { kind: 'invalid_request'; description: string }
 
 const BEARER = /^bearer(?:\s+(.*))?$/is
 
@@ -26,11 +29,13 @@ export function extractToken(authorization: unknown, query: unknown, body: unkno
   for (const source of [query, body]) {
     if (source && typeof source === 'object' && 'access_token' in source) {
       const v = (source as Record<string, unknown>).access_token
-      if (typeof v !== 'string' || v.length === 0) return { kind: 'invalid_request', description: 'access_token parameter must appear once and not be empty' }
+      if (typeof v !== 'string' || v.length === 0)
+        return { kind: 'invalid_request', description: 'access_token parameter must appear once and not be empty' }
       found.push(v)
     }
   }
-  if (found.length > 1) return { kind: 'invalid_request', description: 'more than one method used to send the access token' }
+  if (found.length > 1)
+    return { kind: 'invalid_request', description: 'more than one method used to send the access token' }
   return found.length === 1 ? { kind: 'token', token: found[0]! } : { kind: 'none' }
 }
 
@@ -39,7 +44,10 @@ function quote(v: string): string {
 }
 
 /** A `WWW-Authenticate: Bearer ...` challenge. */
-export function challenge(realm: string, params: { error?: string; error_description?: string; scope?: string } = {}): string {
+export function challenge(
+  realm: string,
+  params: { error?: string; error_description?: string; scope?: string } = {},
+): string {
   let out = `Bearer realm=${quote(realm)}`
   if (params.error) out += `, error=${quote(params.error)}`
   if (params.error_description) out += `, error_description=${quote(params.error_description)}`

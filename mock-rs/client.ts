@@ -23,11 +23,15 @@ export interface MockRsControl extends RsControl {
  */
 export function createRsControl(baseUrl: string, adminToken: string, name: string): MockRsControl {
   const control = controlCaller(`rs:${name}`, baseUrl, adminToken)
-  const call = <T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown) => control<T>(method, `/_control${path}`, body)
+  const call = <T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown) =>
+    control<T>(method, `/_control${path}`, body)
   return {
     source: `rs:${name}`,
     async poll(since: number): Promise<ComponentEvent[]> {
-      const { events } = await call<{ events: ComponentEvent[] }>('GET', `/events?since=${Math.max(0, Math.floor(since))}`)
+      const { events } = await call<{ events: ComponentEvent[] }>(
+        'GET',
+        `/events?since=${Math.max(0, Math.floor(since))}`,
+      )
       return events
     },
     async setClockOffset(seconds: number): Promise<void> {

@@ -47,13 +47,21 @@ function jtiOf(token: string): string | undefined {
  * Gate a request on a bearer token carrying `scope`. Returns the claims, or
  * undefined after having sent the RFC 6750 answer.
  */
-export async function authenticate(ctx: RsContext, request: FastifyRequest, reply: FastifyReply, scope: string): Promise<TokenClaims | undefined> {
+export async function authenticate(
+  ctx: RsContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  scope: string,
+): Promise<TokenClaims | undefined> {
   const { telemetry, knobs, name } = ctx
   const source = sourceOf(request.headers)
   const found = extractToken(request.headers.authorization, request.query, request.body)
   if (found.kind === 'none') {
     telemetry.count('no_credentials', '', source)
-    reply.code(401).header('www-authenticate', challenge(name)).send({ error: 'unauthorized', error_description: 'bearer token required' })
+    reply
+      .code(401)
+      .header('www-authenticate', challenge(name))
+      .send({ error: 'unauthorized', error_description: 'bearer token required' })
     return undefined
   }
   if (found.kind === 'invalid_request') {
@@ -104,7 +112,10 @@ export async function authenticate(ctx: RsContext, request: FastifyRequest, repl
     telemetry.count('forbidden', 'insufficient_scope', source)
     reply
       .code(403)
-      .header('www-authenticate', challenge(name, { error: 'insufficient_scope', error_description: `scope ${scope} required`, scope }))
+      .header(
+        'www-authenticate',
+        challenge(name, { error: 'insufficient_scope', error_description: `scope ${scope} required`, scope }),
+      )
       .send({ error: 'insufficient_scope', error_description: `scope ${scope} required` })
     return undefined
   }

@@ -19,7 +19,10 @@ const trim = (s: string) => s.replace(/\/+$/, '')
 export function metadataUrls(issuer: string): string[] {
   const u = new URL(issuer)
   const path = trim(u.pathname)
-  return [`${u.origin}/.well-known/oauth-authorization-server${path}`, `${trim(issuer)}/.well-known/openid-configuration`]
+  return [
+    `${u.origin}/.well-known/oauth-authorization-server${path}`,
+    `${trim(issuer)}/.well-known/openid-configuration`,
+  ]
 }
 
 /** Fetch the metadata of `issuer`; throws ERR_RUNTIME_START_FAILED when neither document answers. */
@@ -43,8 +46,12 @@ export async function discover(issuer: string, timeoutMs: number): Promise<AsMet
       problems.push(`${url}: ${err instanceof Error ? err.message : String(err)}`)
     }
   }
-  throw new GamedayError('ERR_RUNTIME_START_FAILED', `mock-rs: no authorization server metadata for issuer ${JSON.stringify(issuer)}`, {
-    hint: 'start the AS first, or pass the JWKS URI (--jwks-uri) and introspection endpoint explicitly',
-    details: problems,
-  })
+  throw new GamedayError(
+    'ERR_RUNTIME_START_FAILED',
+    `mock-rs: no authorization server metadata for issuer ${JSON.stringify(issuer)}`,
+    {
+      hint: 'start the AS first, or pass the JWKS URI (--jwks-uri) and introspection endpoint explicitly',
+      details: problems,
+    },
+  )
 }

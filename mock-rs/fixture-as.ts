@@ -60,7 +60,9 @@ export interface FixtureAs {
 }
 
 /** Start the fixture AS on 127.0.0.1 (port 0). `now` is the clock tokens are minted with. */
-export async function startFixtureAs(options: { now?: () => number; audience?: string; scope?: string } = {}): Promise<FixtureAs> {
+export async function startFixtureAs(
+  options: { now?: () => number; audience?: string; scope?: string } = {},
+): Promise<FixtureAs> {
   const now = options.now ?? Date.now
   const audience = options.audience ?? 'https://api.example'
   const scope = options.scope ?? 'orders:read orders:write'
@@ -117,7 +119,8 @@ export async function startFixtureAs(options: { now?: () => number; audience?: s
     }
     const token = (req.body as { token?: string }).token ?? ''
     const claims = opaque.get(token) ?? jwtActive.get(token)
-    if (!claims || revoked.has(token) || (typeof claims.exp === 'number' && claims.exp * 1000 <= now())) return { active: false }
+    if (!claims || revoked.has(token) || (typeof claims.exp === 'number' && claims.exp * 1000 <= now()))
+      return { active: false }
     return { active: true, ...claims }
   })
   await app.listen({ port: 0, host: '127.0.0.1' })
@@ -170,7 +173,17 @@ export async function startFixtureAs(options: { now?: () => number; audience?: s
     mintOpaque(claims = {}) {
       const token = randomBytes(24).toString('base64url')
       const iat = Math.floor(now() / 1000)
-      opaque.set(token, { iss: base, aud: audience, sub: 'svc', client_id: 'svc', scope, iat, exp: iat + 300, jti: randomBytes(8).toString('hex'), ...claims })
+      opaque.set(token, {
+        iss: base,
+        aud: audience,
+        sub: 'svc',
+        client_id: 'svc',
+        scope,
+        iat,
+        exp: iat + 300,
+        jti: randomBytes(8).toString('hex'),
+        ...claims,
+      })
       return token
     },
     revoke: (token) => void revoked.add(token),

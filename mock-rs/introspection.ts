@@ -81,7 +81,11 @@ export class Introspector {
       telemetry.cacheMisses.introspection += 1
     }
     if (this.blockedUntil > t) {
-      return { ok: false, reason: 'validator_unavailable', retryAfterSeconds: Math.max(1, Math.ceil((this.blockedUntil - t) / 1000)) }
+      return {
+        ok: false,
+        reason: 'validator_unavailable',
+        retryAfterSeconds: Math.max(1, Math.ceil((this.blockedUntil - t) / 1000)),
+      }
     }
     if (this.o.singleFlight) {
       const pending = this.inflight.get(token)
@@ -99,12 +103,21 @@ export class Introspector {
     try {
       res = await fetch(this.o.endpoint, {
         method: 'POST',
-        headers: { authorization: this.authorization, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        headers: {
+          authorization: this.authorization,
+          'content-type': 'application/x-www-form-urlencoded',
+          accept: 'application/json',
+        },
         body: new URLSearchParams({ token, token_type_hint: 'access_token' }).toString(),
         signal: AbortSignal.timeout(this.o.timeoutMs),
       })
     } catch (err) {
-      return this.failed(err instanceof Error && err.name === 'TimeoutError' ? `timeout after ${this.o.timeoutMs}ms` : 'connection failed', undefined)
+      return this.failed(
+        err instanceof Error && err.name === 'TimeoutError'
+          ? `timeout after ${this.o.timeoutMs}ms`
+          : 'connection failed',
+        undefined,
+      )
     }
     telemetry.introspectionCalls.byStatus[res.status] = (telemetry.introspectionCalls.byStatus[res.status] ?? 0) + 1
     if (res.status !== 200) {
@@ -112,16 +125,22 @@ export class Introspector {
       let waitMs: number | undefined
       if (res.status === 429 || res.status === 503) {
         waitMs = retryAfterMs(res.headers.get('retry-after'), now())
-        if (this.o.honourRetryAfter && waitMs !== undefined) this.blockedUntil = Math.max(this.blockedUntil, now() + waitMs)
+        if (this.o.honourRetryAfter && waitMs !== undefined)
+          this.blockedUntil = Math.max(this.blockedUntil, now() + waitMs)
       }
       return this.failed(`introspection answered ${res.status}`, waitMs, res.status)
     }
     let body: Record<string, unknown>
     try {
       body = (await res.json()) as Record<string, unknown>
-      if (typeof body !== 'object' || body === null || typeof body.active !== 'boolean') throw new Error('no boolean "active"')
+      if (typeof body !== 'object' || body === null || typeof body.active !== 'boolean')
+        throw new Error('no boolean "active"')
     } catch (err) {
-      return this.failed(`introspection body invalid: ${err instanceof Error ? err.message : String(err)}`, undefined, 200)
+      return this.failed(
+        `introspection body invalid: ${err instanceof Error ? err.message : String(err)}`,
+        undefined,
+        200,
+      )
     }
     telemetry.introspectionCalls.ok += 1
     const result = this.judge(body)
@@ -160,7 +179,10 @@ export class Introspector {
   private failed(error: string, waitMs: number | undefined, status?: number): Validation {
     const { telemetry } = this.o
     telemetry.introspectionCalls.failed += 1
-    telemetry.emitSampled('introspection.failed', status === undefined ? { error } : { error, status, retryAfterMs: waitMs ?? null })
+    telemetry.emitSampled(
+      'introspection.failed',
+      status === undefined ? { error } : { error, status, retryAfterMs: waitMs ?? null },
+    )
     const retryAfterSeconds = waitMs !== undefined ? Math.max(1, Math.ceil(waitMs / 1000)) : DEFAULT_RETRY_AFTER_S
     return { ok: false, reason: 'validator_unavailable', retryAfterSeconds }
   }

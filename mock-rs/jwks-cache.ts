@@ -25,7 +25,9 @@ export interface JwksCacheOptions {
   telemetry: Telemetry
 }
 
-export type KeyLookup = { key: CryptoKey } | { reason: Extract<RejectReason, 'unknown_kid' | 'bad_alg' | 'validator_unavailable'>; retryAfterSeconds?: number }
+export type KeyLookup =
+  | { key: CryptoKey }
+  | { reason: Extract<RejectReason, 'unknown_kid' | 'bad_alg' | 'validator_unavailable'>; retryAfterSeconds?: number }
 
 interface HeldSet {
   byKid: Map<string, JWK[]>
@@ -114,7 +116,10 @@ export class JwksCache {
     return { reason: 'validator_unavailable', retryAfterSeconds: Math.max(1, Math.ceil(wait / 1000)) }
   }
 
-  private lookup(kid: string | undefined, alg: string): { key: Promise<CryptoKey> } | { reason: 'unknown_kid' | 'bad_alg' } {
+  private lookup(
+    kid: string | undefined,
+    alg: string,
+  ): { key: Promise<CryptoKey> } | { reason: 'unknown_kid' | 'bad_alg' } {
     const held = this.held!
     const candidates = kid === undefined ? held.all : held.byKid.get(kid)
     if (!candidates || candidates.length === 0) return { reason: 'unknown_kid' }
@@ -136,7 +141,8 @@ export class JwksCache {
   private refresh(cause: FetchCause): Promise<boolean> {
     if (this.pending) return this.pending
     const { now } = this.opts
-    if (this.lastFailureAt !== undefined && now() - this.lastFailureAt < FAILED_FETCH_BACKOFF_MS) return Promise.resolve(false)
+    if (this.lastFailureAt !== undefined && now() - this.lastFailureAt < FAILED_FETCH_BACKOFF_MS)
+      return Promise.resolve(false)
     if (this.blockedUntil > now()) return Promise.resolve(false)
     this.pending = this.fetchOnce(cause).finally(() => {
       this.pending = undefined
@@ -160,7 +166,9 @@ export class JwksCache {
       }
       const body = (await res.json()) as { keys?: unknown }
       if (!body || !Array.isArray(body.keys)) throw new Error('jwks body has no "keys" array')
-      const all = body.keys.filter((k): k is JWK => typeof k === 'object' && k !== null && typeof (k as JWK).kty === 'string')
+      const all = body.keys.filter(
+        (k): k is JWK => typeof k === 'object' && k !== null && typeof (k as JWK).kty === 'string',
+      )
       const byKid = new Map<string, JWK[]>()
       for (const k of all) {
         const id = typeof k.kid === 'string' ? k.kid : ''
@@ -176,8 +184,17 @@ export class JwksCache {
     } catch (err) {
       this.lastFailureAt = now()
       telemetry.jwksFetches.failed += 1
-      const error = err instanceof Error ? (err.name === 'TimeoutError' ? `timeout after ${timeoutMs}ms` : err.message) : String(err)
-      telemetry.emit('jwks.fetch_failed', { cause, error, staleServed: this.opts.staleIfError && this.held !== undefined })
+      const error =
+        err instanceof Error
+          ? err.name === 'TimeoutError'
+            ? `timeout after ${timeoutMs}ms`
+            : err.message
+          : String(err)
+      telemetry.emit('jwks.fetch_failed', {
+        cause,
+        error,
+        staleServed: this.opts.staleIfError && this.held !== undefined,
+      })
       return false
     }
   }

@@ -17,7 +17,9 @@ export interface TokenClaims {
   exp?: number
 }
 
-export type Validation = { ok: true; claims: TokenClaims; fromCache?: boolean } | { ok: false; reason: RejectReason; retryAfterSeconds?: number; jti?: string }
+export type Validation =
+  | { ok: true; claims: TokenClaims; fromCache?: boolean }
+  | { ok: false; reason: RejectReason; retryAfterSeconds?: number; jti?: string }
 
 export interface JwtValidatorOptions {
   jwks: JwksCache
@@ -96,7 +98,10 @@ export function createJwtValidator(o: JwtValidatorOptions): (token: string) => P
     } catch {
       return { ok: false, reason: 'bad_alg' }
     }
-    if ('reason' in found) return found.retryAfterSeconds === undefined ? { ok: false, reason: found.reason } : { ok: false, reason: found.reason, retryAfterSeconds: found.retryAfterSeconds }
+    if ('reason' in found)
+      return found.retryAfterSeconds === undefined
+        ? { ok: false, reason: found.reason }
+        : { ok: false, reason: found.reason, retryAfterSeconds: found.retryAfterSeconds }
     try {
       const { payload, protectedHeader } = await jwtVerify(token, found.key, {
         issuer: o.issuer,

@@ -39,7 +39,8 @@ export interface ServedRs {
 export async function serveRs(options: ServeRsOptions): Promise<ServedRs> {
   const adminToken = options.adminToken ?? mintAdminToken()
   registerSecret(adminToken)
-  const logger = options.logger === undefined ? createLogger({ name: `rs:${options.name ?? 'mock-rs'}` }) : options.logger
+  const logger =
+    options.logger === undefined ? createLogger({ name: `rs:${options.name ?? 'mock-rs'}` }) : options.logger
   const app = await buildResourceServer({ ...options, adminToken, logger })
   const host = options.host ?? '127.0.0.1'
   await app.listen({ port: options.port ?? 0, host })
@@ -64,10 +65,22 @@ export function parseRsArgs(argv: string[]): ServeRsOptions {
     values = parseArgs({
       args: argv,
       options: Object.fromEntries(
-        ['as', 'profile', 'port', 'host', 'mode', 'jwks-uri', 'introspection-endpoint', 'introspection-client', 'audience', 'admin-token', 'knobs', 'name', 'read-scope', 'write-scope'].map((k) => [
-          k,
-          { type: 'string' as const },
-        ]),
+        [
+          'as',
+          'profile',
+          'port',
+          'host',
+          'mode',
+          'jwks-uri',
+          'introspection-endpoint',
+          'introspection-client',
+          'audience',
+          'admin-token',
+          'knobs',
+          'name',
+          'read-scope',
+          'write-scope',
+        ].map((k) => [k, { type: 'string' as const }]),
       ),
       strict: true,
     }).values as Record<string, string | undefined>
@@ -77,12 +90,16 @@ export function parseRsArgs(argv: string[]): ServeRsOptions {
   if (!values.as) throw usage('--as ISSUER is required')
   const opts: ServeRsOptions = { issuer: values.as }
   if (values.profile !== undefined) {
-    if (!(values.profile in profiles)) throw usage(`--profile: unknown profile ${JSON.stringify(values.profile)} (expected one of ${Object.keys(profiles).join(', ')})`)
+    if (!(values.profile in profiles))
+      throw usage(
+        `--profile: unknown profile ${JSON.stringify(values.profile)} (expected one of ${Object.keys(profiles).join(', ')})`,
+      )
     opts.profile = values.profile as ProfileName
   }
   if (values.port !== undefined) {
     const port = Number(values.port)
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw usage(`--port: must be an integer 0-65535 (got ${JSON.stringify(values.port)})`)
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw usage(`--port: must be an integer 0-65535 (got ${JSON.stringify(values.port)})`)
     opts.port = port
   }
   let knobs: Record<string, unknown> = {}
@@ -92,11 +109,14 @@ export function parseRsArgs(argv: string[]): ServeRsOptions {
     } catch {
       throw usage(`--knobs: not JSON (got ${JSON.stringify(values.knobs)})`)
     }
-    if (typeof knobs !== 'object' || knobs === null || Array.isArray(knobs)) throw usage('--knobs: must be a JSON object')
-    for (const k of Object.keys(knobs)) if (!(k in RsKnobsSchema.properties)) throw usage(`--knobs: unknown knob ${JSON.stringify(k)}`)
+    if (typeof knobs !== 'object' || knobs === null || Array.isArray(knobs))
+      throw usage('--knobs: must be a JSON object')
+    for (const k of Object.keys(knobs))
+      if (!(k in RsKnobsSchema.properties)) throw usage(`--knobs: unknown knob ${JSON.stringify(k)}`)
   }
   if (values.mode !== undefined) {
-    if (values.mode !== 'jwt' && values.mode !== 'introspection') throw usage(`--mode: must be jwt or introspection (got ${JSON.stringify(values.mode)})`)
+    if (values.mode !== 'jwt' && values.mode !== 'introspection')
+      throw usage(`--mode: must be jwt or introspection (got ${JSON.stringify(values.mode)})`)
     knobs.mode = values.mode
   }
   opts.knobs = knobs

@@ -19,17 +19,38 @@ describe('mock-rs profiles', () => {
   })
 
   it('matches the issue: jose defaults, fixed-ttl never refetches, resilient fails closed with 503', () => {
-    expect(profiles['jose-defaults'].knobs).toMatchObject({ jwksCacheMaxAge: '10m', refetchCooldown: '30s', fetchTimeout: '5s', clockTolerance: '0s', staleIfError: false })
+    expect(profiles['jose-defaults'].knobs).toMatchObject({
+      jwksCacheMaxAge: '10m',
+      refetchCooldown: '30s',
+      fetchTimeout: '5s',
+      clockTolerance: '0s',
+      staleIfError: false,
+    })
     expect(profiles['fixed-ttl'].knobs.refetchOnUnknownKid).toBe(false)
-    expect(profiles.resilient.knobs).toMatchObject({ staleIfError: true, clockTolerance: '30s', honourRetryAfter: true, failOpen: false, failureStatus: 503 })
+    expect(profiles.resilient.knobs).toMatchObject({
+      staleIfError: true,
+      clockTolerance: '30s',
+      honourRetryAfter: true,
+      failOpen: false,
+      failureStatus: 503,
+    })
     expect(profiles['strict-clock'].knobs.clockTolerance).toBe('0s')
-    expect(profiles['long-introspection-cache'].knobs).toMatchObject({ mode: 'introspection', introspectionCacheTtl: '5m' })
-    expect(profiles['no-introspection-cache'].knobs).toMatchObject({ mode: 'introspection', introspectionCacheTtl: '0s' })
+    expect(profiles['long-introspection-cache'].knobs).toMatchObject({
+      mode: 'introspection',
+      introspectionCacheTtl: '5m',
+    })
+    expect(profiles['no-introspection-cache'].knobs).toMatchObject({
+      mode: 'introspection',
+      introspectionCacheTtl: '0s',
+    })
     expect(profiles['fail-open'].knobs).toMatchObject({ mode: 'introspection', failOpen: true })
   })
 
   it('applies overrides on top of a profile', () => {
-    expect(resolveKnobs('fixed-ttl', { jwksCacheMaxAge: '20s' })).toMatchObject({ jwksCacheMaxAge: '20s', refetchOnUnknownKid: false })
+    expect(resolveKnobs('fixed-ttl', { jwksCacheMaxAge: '20s' })).toMatchObject({
+      jwksCacheMaxAge: '20s',
+      refetchOnUnknownKid: false,
+    })
     expect(resolveKnobs()).toEqual(profiles.resilient.knobs)
   })
 
@@ -61,7 +82,10 @@ describe('mock-rs helpers', () => {
   })
 
   it('builds RFC 8414 then OpenID discovery URLs, path-aware', () => {
-    expect(metadataUrls('http://127.0.0.1:4000')).toEqual(['http://127.0.0.1:4000/.well-known/oauth-authorization-server', 'http://127.0.0.1:4000/.well-known/openid-configuration'])
+    expect(metadataUrls('http://127.0.0.1:4000')).toEqual([
+      'http://127.0.0.1:4000/.well-known/oauth-authorization-server',
+      'http://127.0.0.1:4000/.well-known/openid-configuration',
+    ])
     expect(metadataUrls('http://127.0.0.1:4000/tenant/a/')).toEqual([
       'http://127.0.0.1:4000/.well-known/oauth-authorization-server/tenant/a',
       'http://127.0.0.1:4000/tenant/a/.well-known/openid-configuration',

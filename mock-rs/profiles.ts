@@ -40,13 +40,17 @@ const resilient: RsKnobs = {
 /** The profiles, keyed by name. */
 export const profiles: Record<ProfileName, RsProfile> = {
   resilient: {
-    summary: 'refetches the key set on an unknown kid (5 s cooldown), serves a stale key set when the JWKS fails, 30 s clock tolerance, 30 s introspection cache bounded by exp, honours Retry-After, fails closed with 503',
-    imitates: 'the recommended practice of RFC 9068 §4 / RFC 8725 with a jose remote key set tuned for rotation, plus a bounded single-flight introspection cache',
+    summary:
+      'refetches the key set on an unknown kid (5 s cooldown), serves a stale key set when the JWKS fails, 30 s clock tolerance, 30 s introspection cache bounded by exp, honours Retry-After, fails closed with 503',
+    imitates:
+      'the recommended practice of RFC 9068 §4 / RFC 8725 with a jose remote key set tuned for rotation, plus a bounded single-flight introspection cache',
     knobs: resilient,
   },
   'jose-defaults': {
-    summary: 'jose createRemoteJWKSet defaults: key set cached 10 min, refetch on unknown kid with a 30 s cooldown, 5 s timeout, no stale fallback, 0 s clock tolerance, 401 when the JWKS is unreachable',
-    imitates: 'panva/jose createRemoteJWKSet + jwtVerify with default options (cacheMaxAge 10m, cooldownDuration 30s, timeoutDuration 5s, clockTolerance 0)',
+    summary:
+      'jose createRemoteJWKSet defaults: key set cached 10 min, refetch on unknown kid with a 30 s cooldown, 5 s timeout, no stale fallback, 0 s clock tolerance, 401 when the JWKS is unreachable',
+    imitates:
+      'panva/jose createRemoteJWKSet + jwtVerify with default options (cacheMaxAge 10m, cooldownDuration 30s, timeoutDuration 5s, clockTolerance 0)',
     knobs: {
       ...defaults,
       jwksCacheMaxAge: '10m',
@@ -59,18 +63,23 @@ export const profiles: Record<ProfileName, RsProfile> = {
     },
   },
   'fixed-ttl': {
-    summary: 'caches the key set for its max age (15 min) and never refetches on an unknown kid: tokens signed with a new key fail until the cache expires',
-    imitates: 'a hand-rolled key cache refreshed on a timer (keys loaded at cold start, refreshed every N minutes), the pattern behind real post-rotation outages',
+    summary:
+      'caches the key set for its max age (15 min) and never refetches on an unknown kid: tokens signed with a new key fail until the cache expires',
+    imitates:
+      'a hand-rolled key cache refreshed on a timer (keys loaded at cold start, refreshed every N minutes), the pattern behind real post-rotation outages',
     knobs: { ...resilient, jwksCacheMaxAge: '15m', refetchOnUnknownKid: false },
   },
   'strict-clock': {
-    summary: 'resilient, except for a 0 s clock tolerance: a few seconds of skew between AS and RS reject fresh tokens as not yet valid or expired',
+    summary:
+      'resilient, except for a 0 s clock tolerance: a few seconds of skew between AS and RS reject fresh tokens as not yet valid or expired',
     imitates: 'validators whose clock tolerance defaults to zero (jose jwtVerify, many hand-written exp checks)',
     knobs: { ...resilient, clockTolerance: '0s' },
   },
   'no-introspection-cache': {
-    summary: 'introspects every request (no cache, no single-flight, ignores Retry-After) and answers 401 when introspection fails',
-    imitates: 'Spring Security\'s SpringOpaqueTokenIntrospector and most gateway introspection plugins with default settings (one introspection call per request)',
+    summary:
+      'introspects every request (no cache, no single-flight, ignores Retry-After) and answers 401 when introspection fails',
+    imitates:
+      "Spring Security's SpringOpaqueTokenIntrospector and most gateway introspection plugins with default settings (one introspection call per request)",
     knobs: {
       ...resilient,
       mode: 'introspection',
@@ -82,13 +91,16 @@ export const profiles: Record<ProfileName, RsProfile> = {
     },
   },
   'long-introspection-cache': {
-    summary: 'caches introspection results for 5 min (still bounded by exp): a revoked token keeps working until its cache entry expires',
+    summary:
+      'caches introspection results for 5 min (still bounded by exp): a revoked token keeps working until its cache entry expires',
     imitates: 'an API gateway or reverse proxy caching introspection answers for a fixed 5 minutes keyed on the token',
     knobs: { ...resilient, mode: 'introspection', introspectionCacheTtl: '5m', cacheNegativeResults: true },
   },
   'fail-open': {
-    summary: 'INSECURE: accepts any token when introspection fails (timeout, 429, 5xx); each acceptance is counted so the harness can flag it',
-    imitates: 'a catch-all error handler around the introspection call that lets the request through (CWE-636, not failing securely)',
+    summary:
+      'INSECURE: accepts any token when introspection fails (timeout, 429, 5xx); each acceptance is counted so the harness can flag it',
+    imitates:
+      'a catch-all error handler around the introspection call that lets the request through (CWE-636, not failing securely)',
     knobs: {
       ...resilient,
       mode: 'introspection',
@@ -121,15 +133,21 @@ export function resolveKnobs(profile: ProfileName = DEFAULT_PROFILE, overrides: 
     })
   }
   const knobs = { ...base.knobs, ...stripUndefined(overrides) }
-  const issues = [...Value.Errors(RsKnobsSchema, knobs)].map((e) => `knobs${e.path.replaceAll('/', '.')}: ${e.message} (got ${JSON.stringify(e.value)})`)
+  const issues = [...Value.Errors(RsKnobsSchema, knobs)].map(
+    (e) => `knobs${e.path.replaceAll('/', '.')}: ${e.message} (got ${JSON.stringify(e.value)})`,
+  )
   if (issues.length > 0) {
     throw new GamedayError('ERR_CONFIG_INVALID', issues[0]!, { details: issues })
   }
   for (const alg of knobs.algorithms) {
     if (alg === 'none' || /^HS/i.test(alg)) {
-      throw new GamedayError('ERR_CONFIG_INVALID', `knobs.algorithms: ${JSON.stringify(alg)} is never accepted by a resource server`, {
-        hint: 'use asymmetric algorithms only (ES256, RS256, PS256, EdDSA)',
-      })
+      throw new GamedayError(
+        'ERR_CONFIG_INVALID',
+        `knobs.algorithms: ${JSON.stringify(alg)} is never accepted by a resource server`,
+        {
+          hint: 'use asymmetric algorithms only (ES256, RS256, PS256, EdDSA)',
+        },
+      )
     }
   }
   return knobs

@@ -24,7 +24,14 @@ export type RejectReason =
   | 'inactive'
   | 'validator_unavailable'
 
-export type Outcome = 'accepted' | 'rejected' | 'forbidden' | 'unavailable' | 'fail_open' | 'no_credentials' | 'invalid_request'
+export type Outcome =
+  | 'accepted'
+  | 'rejected'
+  | 'forbidden'
+  | 'unavailable'
+  | 'fail_open'
+  | 'no_credentials'
+  | 'invalid_request'
 
 /** An event of the mock-rs feed. */
 export type RsEvent = ComponentEvent

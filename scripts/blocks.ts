@@ -15,7 +15,8 @@ export function replaceBlock(text: string, name: string, content: string): strin
   const i = text.indexOf(begin)
   const j = text.indexOf(end, i + begin.length)
   if (i < 0 || j < 0) throw new Error(`block ${JSON.stringify(name)}: markers ${begin} … ${end} not found`)
-  if (text.indexOf(begin, i + begin.length) >= 0 && text.indexOf(begin, i + begin.length) < j) throw new Error(`block ${JSON.stringify(name)}: nested or repeated BEGIN marker`)
+  if (text.indexOf(begin, i + begin.length) >= 0 && text.indexOf(begin, i + begin.length) < j)
+    throw new Error(`block ${JSON.stringify(name)}: nested or repeated BEGIN marker`)
   const body = content.endsWith('\n') ? content : `${content}\n`
   return `${text.slice(0, i + begin.length)}\n${body}${text.slice(j)}`
 }

@@ -40,7 +40,16 @@ const TYPES_STAMP = join(TYPES, '.built')
  * modules; typescript is a development tool (`export k6 --check` loads it
  * when it is installed).
  */
-export const EXTERNAL = ['playwright-core', 'playwright', 'testcontainers', 'dockerode', 'docker-modem', 'ssh2', 'cpu-features', 'typescript']
+export const EXTERNAL = [
+  'playwright-core',
+  'playwright',
+  'testcontainers',
+  'dockerode',
+  'docker-modem',
+  'ssh2',
+  'cpu-features',
+  'typescript',
+]
 
 const externalPackages: Plugin = {
   name: 'external-packages',
@@ -55,7 +64,8 @@ const externalPackages: Plugin = {
 }
 
 /** Bundled CommonJS packages call `require` (built-ins, optional peers): each chunk gets one that resolves from where it lies. */
-const REQUIRE_BANNER = "import { createRequire as __gamedayCreateRequire } from 'node:module'; const require = __gamedayCreateRequire(import.meta.url);"
+const REQUIRE_BANNER =
+  "import { createRequire as __gamedayCreateRequire } from 'node:module'; const require = __gamedayCreateRequire(import.meta.url);"
 
 const options: BuildOptions = {
   entryPoints: Object.fromEntries(Object.entries(ENTRIES).map(([name, src]) => [name, join(PACKAGE_ROOT, src)])),
@@ -148,10 +158,14 @@ export function buildTypes(): boolean {
   const types = TYPES
   rmSync(types, { recursive: true, force: true })
   const tsc = join(PACKAGE_ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
-  const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json', '--noEmit', 'false', '--emitDeclarationOnly', '--declaration', '--outDir', types], {
-    cwd: PACKAGE_ROOT,
-    stdio: 'inherit',
-  })
+  const r = spawnSync(
+    process.execPath,
+    [tsc, '-p', 'tsconfig.json', '--noEmit', 'false', '--emitDeclarationOnly', '--declaration', '--outDir', types],
+    {
+      cwd: PACKAGE_ROOT,
+      stdio: 'inherit',
+    },
+  )
   if (r.status !== 0) return false
   rewriteDeclarations(types)
   writeFileSync(TYPES_STAMP, `${new Date().toISOString()}\n`)
@@ -161,7 +175,10 @@ export function buildTypes(): boolean {
 async function main(argv: string[]): Promise<number> {
   mkdirSync(DIST, { recursive: true })
   if (argv.includes('--watch')) {
-    const ctx = await context({ ...options, plugins: [...(options.plugins ?? []), { name: 'finish', setup: (b) => b.onEnd(() => finish()) }] })
+    const ctx = await context({
+      ...options,
+      plugins: [...(options.plugins ?? []), { name: 'finish', setup: (b) => b.onEnd(() => finish()) }],
+    })
     await ctx.watch()
     process.stderr.write(`build: watching ${SOURCES.join(', ')}; dist/ is rebuilt on every change (Ctrl-C stops)\n`)
     return await new Promise<number>(() => {})

@@ -6,9 +6,12 @@ import { check, codesInErrorsDoc, fieldRows, ROOT, renderScenarioReference } fro
 import { ScenarioSchema } from '../src/scenario/schema.ts'
 
 describe('gen', () => {
-  it.each(check().map((c) => [c.path, c] as const))('%s is up to date (run `npm run gen` when this fails)', (_path, c) => {
-    expect(c.actual, `${c.path} is missing or stale: run \`npm run gen\` and commit the result`).toBe(c.expected)
-  })
+  it.each(check().map((c) => [c.path, c] as const))(
+    '%s is up to date (run `npm run gen` when this fails)',
+    (_path, c) => {
+      expect(c.actual, `${c.path} is missing or stale: run \`npm run gen\` and commit the result`).toBe(c.expected)
+    },
+  )
 
   it('lists every error code in docs/errors.md, and nothing else', () => {
     const doc = readFileSync(join(ROOT, 'docs/errors.md'), 'utf8')

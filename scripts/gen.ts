@@ -52,7 +52,10 @@ function literals(s: S): string[] | undefined {
 }
 
 function isSecretRef(s: S): boolean {
-  return Array.isArray(s.anyOf) && (s.anyOf as S[]).some((x) => (x.properties as Record<string, unknown> | undefined)?.env !== undefined)
+  return (
+    Array.isArray(s.anyOf) &&
+    (s.anyOf as S[]).some((x) => (x.properties as Record<string, unknown> | undefined)?.env !== undefined)
+  )
 }
 
 /** A short type name for the reference table. */
@@ -68,7 +71,11 @@ export function typeOf(s: S): string {
       const name = s[Kind] === 'Integer' ? 'integer' : 'number'
       const min = s.minimum as number | undefined
       const max = s.maximum as number | undefined
-      return min !== undefined && max !== undefined ? `${name} ${min}–${max}` : min !== undefined ? `${name} ≥ ${min}` : name
+      return min !== undefined && max !== undefined
+        ? `${name} ${min}–${max}`
+        : min !== undefined
+          ? `${name} ≥ ${min}`
+          : name
     }
     case 'Boolean':
       return 'boolean'
@@ -103,11 +110,17 @@ export function fieldRows(schema: S, prefix = ''): FieldRow[] {
   for (const [key, child] of Object.entries(props)) {
     if (key === '$schema') continue
     const path = prefix ? `${prefix}.${key}` : key
-    const row: FieldRow = { path, type: typeOf(child), required: required.has(key), description: String(child.description ?? '') }
+    const row: FieldRow = {
+      path,
+      type: typeOf(child),
+      required: required.has(key),
+      description: String(child.description ?? ''),
+    }
     if (child.default !== undefined) row.default = child.default
     rows.push(row)
     if (child[Kind] === 'Object' && !isSecretRef(child)) rows.push(...fieldRows(child, path))
-    if (child[Kind] === 'Array' && (child.items as S)[Kind] === 'Object') rows.push(...fieldRows(child.items as S, `${path}[]`))
+    if (child[Kind] === 'Array' && (child.items as S)[Kind] === 'Object')
+      rows.push(...fieldRows(child.items as S, `${path}[]`))
     if (isSecretRef(child)) {
       for (const alt of child.anyOf as S[]) rows.push(...fieldRows(alt, path))
     }
@@ -129,7 +142,7 @@ export function renderScenarioReference(): string {
     'Durations are k6-style strings (`250ms`, `30s`, `5m`, `1m30s`); a bare number is refused. Secrets are references (`{ env: NAME }` or `{ file: path }`), never literals.',
     'Editors validate against `schema/scenario.schema.json`: start the file with `# yaml-language-server: $schema=../schema/scenario.schema.json`.',
     '',
-    'The parameters of each fault and probe (`timeline[].params`) are listed by `oauth-gameday list faults` / `list probes` and checked against the unit\'s own schema.',
+    "The parameters of each fault and probe (`timeline[].params`) are listed by `oauth-gameday list faults` / `list probes` and checked against the unit's own schema.",
     '',
     '| Field | Type | Default | Description |',
     '|---|---|---|---|',
@@ -150,7 +163,7 @@ export function renderErrorsDoc(): string {
     '',
     `<!-- ${BANNER} -->`,
     '',
-    'Every error the harness raises on purpose has a stable code. The CLI prints `error ERR_X: message`, one line per problem, and a hint, then exits with the code below (k6\'s meanings: 104 invalid input, 105 aborted, 1 internal).',
+    "Every error the harness raises on purpose has a stable code. The CLI prints `error ERR_X: message`, one line per problem, and a hint, then exits with the code below (k6's meanings: 104 invalid input, 105 aborted, 1 internal).",
     '',
     '| Code | Meaning | How to fix | Exit code |',
     '|---|---|---|---|',
@@ -180,7 +193,16 @@ function commandsOf(cmd: Command, trail: string[] = []): Array<{ name: string; c
 /** `docs/cli.md`. */
 export function renderCliDoc(): string {
   const program = buildProgram()
-  const lines = ['# Command line', '', `<!-- ${BANNER} -->`, '', '```text', program.helpInformation().trimEnd(), '```', '']
+  const lines = [
+    '# Command line',
+    '',
+    `<!-- ${BANNER} -->`,
+    '',
+    '```text',
+    program.helpInformation().trimEnd(),
+    '```',
+    '',
+  ]
   for (const { name, cmd } of commandsOf(program)) {
     lines.push(`## oauth-gameday ${name}`, '', '```text', cmd.helpInformation().trimEnd(), '```', '')
   }
@@ -229,5 +251,7 @@ export function writeAll(root = ROOT): string[] {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const changed = writeAll()
-  process.stdout.write(changed.length === 0 ? 'gen: every generated file is up to date\n' : `gen: wrote ${changed.join(', ')}\n`)
+  process.stdout.write(
+    changed.length === 0 ? 'gen: every generated file is up to date\n' : `gen: wrote ${changed.join(', ')}\n`,
+  )
 }

@@ -56,7 +56,12 @@ export const CELLS: MatrixCell[] = [
   { scenario: 'introspection-rate-limit', variant: 'resilient', expectBroken: [] },
   { scenario: 'introspection-rate-limit', variant: 'fail-open', expectBroken: ['S1'] },
   { scenario: 'clock-skew', variant: 'resilient', expectBroken: [] },
-  { scenario: 'clock-skew', variant: 'strict-clock', expectBroken: ['M3'], expectAttribution: /not[ _]yet[ _]valid|expired/ },
+  {
+    scenario: 'clock-skew',
+    variant: 'strict-clock',
+    expectBroken: ['M3'],
+    expectAttribution: /not[ _]yet[ _]valid|expired/,
+  },
   { scenario: 'leaked-refresh-token', variant: 'resilient', expectBroken: [] },
   { scenario: 'leaked-refresh-token', variant: 'as:no-reuse-detection', expectBroken: ['M7'] },
   { scenario: 'revocation-propagation', variant: 'resilient', expectBroken: [] },
@@ -163,17 +168,42 @@ export async function runCell(cell: MatrixCell, opts: { outDir?: string } = {}):
   try {
     const { scenario } = await loadScenario(join(ROOT, 'scenarios', `${cell.scenario}.yaml`))
     const run = applyVariant(shorten(scenario), cell.variant)
-    const outcome = await runScenario(run, { outDir: opts.outDir ?? join(ROOT, 'reports', 'matrix'), reporters: ['json'], seed: 1 })
+    const outcome = await runScenario(run, {
+      outDir: opts.outDir ?? join(ROOT, 'reports', 'matrix'),
+      reporters: ['json'],
+      seed: 1,
+    })
     const broken = outcome.verdict.slos.filter((x) => !x.pass && !x.noData).map((x) => x.id)
     const noData = outcome.verdict.slos.filter((x) => x.noData).map((x) => x.id)
-    if (outcome.verdict.steadyState.before?.held === false || outcome.verdict.steadyState.after?.held === false) broken.push('steady-state')
+    if (outcome.verdict.steadyState.before?.held === false || outcome.verdict.steadyState.after?.held === false)
+      broken.push('steady-state')
     const first = outcome.verdict.slos.find((x) => x.id === cell.expectBroken[0])
     const attribution = first?.attribution
-    const sameSet = noData.length === 0 && (cell.expectBroken.length === 0 ? broken.length === 0 && outcome.record.status === 'completed' : cell.expectBroken.every((id) => broken.includes(id)))
+    const sameSet =
+      noData.length === 0 &&
+      (cell.expectBroken.length === 0
+        ? broken.length === 0 && outcome.record.status === 'completed'
+        : cell.expectBroken.every((id) => broken.includes(id)))
     const attributed = cell.expectAttribution ? cell.expectAttribution.test(attribution ?? '') : true
-    return { ...cell, broken, noData, ...(attribution ? { attribution } : {}), agrees: sameSet && attributed, durationMs: Date.now() - started, exitCode: outcome.exitCode }
+    return {
+      ...cell,
+      broken,
+      noData,
+      ...(attribution ? { attribution } : {}),
+      agrees: sameSet && attributed,
+      durationMs: Date.now() - started,
+      exitCode: outcome.exitCode,
+    }
   } catch (err) {
-    return { ...cell, broken: [], noData: [], agrees: false, durationMs: Date.now() - started, exitCode: 1, error: err instanceof Error ? err.message : String(err) }
+    return {
+      ...cell,
+      broken: [],
+      noData: [],
+      agrees: false,
+      durationMs: Date.now() - started,
+      exitCode: 1,
+      error: err instanceof Error ? err.message : String(err),
+    }
   }
 }
 
@@ -181,8 +211,12 @@ export async function runCell(cell: MatrixCell, opts: { outDir?: string } = {}):
 export function renderMatrix(results: CellResult[], when = new Date().toISOString().slice(0, 10)): string {
   const rows = results.map((r) => {
     const expected = r.expectBroken.length ? `${r.expectBroken.join(', ')} breaks` : 'every SLO holds'
-    const held = r.broken.length ? `${r.broken.join(', ')} broke${r.attribution ? ` — ${r.attribution}` : ''}` : 'every SLO held'
-    const observed = r.error ? `error: ${r.error}` : `${held}${r.noData.length ? ` (no data: ${r.noData.join(', ')})` : ''}`
+    const held = r.broken.length
+      ? `${r.broken.join(', ')} broke${r.attribution ? ` — ${r.attribution}` : ''}`
+      : 'every SLO held'
+    const observed = r.error
+      ? `error: ${r.error}`
+      : `${held}${r.noData.length ? ` (no data: ${r.noData.join(', ')})` : ''}`
     return `| ${r.scenario} | ${r.variant} | ${expected} | ${observed.replace(/\|/g, '\\|')} | ${r.agrees ? '✅' : '❌'} |`
   })
   return [
@@ -213,11 +247,14 @@ async function main(): Promise<void> {
   for (const cell of from ? [] : cells) {
     const r = await runCell(cell)
     results.push(r)
-    process.stderr.write(`${r.agrees ? 'ok ' : 'BAD'} ${cell.scenario} × ${cell.variant}: broken [${r.broken.join(', ')}] noData [${r.noData.join(', ')}] ${r.error ?? ''} (${Math.round(r.durationMs / 1000)}s)\n`)
+    process.stderr.write(
+      `${r.agrees ? 'ok ' : 'BAD'} ${cell.scenario} × ${cell.variant}: broken [${r.broken.join(', ')}] noData [${r.noData.join(', ')}] ${r.error ?? ''} (${Math.round(r.durationMs / 1000)}s)\n`,
+    )
   }
   const table = renderMatrix(results)
   process.stdout.write(`${table}\n`)
-  if (!from) await writeFile(join(ROOT, 'reports', 'matrix', 'last.json'), JSON.stringify(results, null, 2)).catch(() => {})
+  if (!from)
+    await writeFile(join(ROOT, 'reports', 'matrix', 'last.json'), JSON.stringify(results, null, 2)).catch(() => {})
   if (args.includes('--write')) {
     const path = join(ROOT, 'README.md')
     const readme = await readFile(path, 'utf8').catch(() => '# oauth-gameday\n')

@@ -29,14 +29,22 @@ describe('README', () => {
     expect(block, 'README has no sh block under ## Quick start').toBeDefined()
     const commands = block!.trim().split('\n')
     expect(commands).toEqual(['npm install', 'npm start', 'npm test'])
-    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string>; bin: Record<string, string> }
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>
+      bin: Record<string, string>
+    }
     const scripts = pkg.scripts
-    for (const c of commands.slice(1)) expect(scripts[c.replace(/^npm /, '')], `package.json has no "${c}" script`).toBeTruthy()
+    for (const c of commands.slice(1))
+      expect(scripts[c.replace(/^npm /, '')], `package.json has no "${c}" script`).toBeTruthy()
     // npm install builds, npm start and npm test run what is built: the package's own bin
     expect(scripts.prepare).toMatch(/scripts\/build\.ts/)
     expect(scripts.pretest).toMatch(/scripts\/build\.ts/)
     expect(scripts.start).toBe(`node ${pkg.bin['oauth-gameday']} run scenarios/`)
-    const help = spawnSync(process.execPath, [join(ROOT, 'dist/cli.js'), '--help'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 })
+    const help = spawnSync(process.execPath, [join(ROOT, 'dist/cli.js'), '--help'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 30_000,
+    })
     expect(help.status, help.stderr).toBe(0)
     expect(help.stdout).toContain('run [options] [paths...]')
   })
@@ -62,7 +70,9 @@ describe('README', () => {
     const file = JSON.parse(readFileSync(join(ROOT, BENCH_RESULTS), 'utf8')) as BenchFile
     expect(block).toBe(renderTable(file))
     const lines = block.split('\n')
-    expect(lines[0]).toMatch(/^Measured \d{4}-\d{2}-\d{2} on \d+ cores, Node v\d+\.\d+\.\d+( in \d+ s \(target: under 900 s\))?;/)
+    expect(lines[0]).toMatch(
+      /^Measured \d{4}-\d{2}-\d{2} on \d+ cores, Node v\d+\.\d+\.\d+( in \d+ s \(target: under 900 s\))?;/,
+    )
     expect(lines[2]).toBe('| benchmark | value | spread | peer | peer value | ratio | target | result |')
     expect(lines.slice(4)).toHaveLength(file.entries.length)
     for (const row of lines.slice(4)) expect(row.split(' | ')).toHaveLength(8)
@@ -73,7 +83,21 @@ describe('README', () => {
       date: '2026-01-02T03:04:05.000Z',
       node: 'v20.19.0',
       cpus: 2,
-      entries: [{ name: 'x', unit: 'req/s', value: 1234, spread: 0.05, peer: 'y', peerValue: 1000, ratio: 1.234, target: '≥ 0.8×', pass: true, command: 'npm run bench -- --only x', repeats: 3 }],
+      entries: [
+        {
+          name: 'x',
+          unit: 'req/s',
+          value: 1234,
+          spread: 0.05,
+          peer: 'y',
+          peerValue: 1000,
+          ratio: 1.234,
+          target: '≥ 0.8×',
+          pass: true,
+          command: 'npm run bench -- --only x',
+          repeats: 3,
+        },
+      ],
     }
     expect(renderTable(file)).toContain('| x | 1234 req/s | ±5% | y | 1000 req/s | 1.23 | ≥ 0.8× | pass |')
     expect(renderBench('/nonexistent')).toBe(BENCH_PLACEHOLDER)
@@ -96,13 +120,17 @@ describe('docs that restate the code', () => {
 
   it('says "refused" in docs/own-stack.md exactly for the faults and probes that need AS control', () => {
     const doc = readFileSync(join(ROOT, 'docs/own-stack.md'), 'utf8')
-    const rows = [...doc.matchAll(/^\| (probe )?`([a-z-]+)`(?: \(`(\w+): ([\w-]+)`[^)]*\))? \| [^|]+ \| (refused|works?)\b/gm)]
+    const rows = [
+      ...doc.matchAll(/^\| (probe )?`([a-z-]+)`(?: \(`(\w+): ([\w-]+)`[^)]*\))? \| [^|]+ \| (refused|works?)\b/gm),
+    ]
     expect(rows.length).toBeGreaterThanOrEqual(Object.keys(faults).length)
     for (const [, probe, id, key, value, verdict] of rows) {
       const unit = probe ? probes[id!] : faults[id!]
       expect(unit, `docs/own-stack.md names an unknown unit ${id}`).toBeDefined()
       const params = Value.Default(unit!.params, key ? { [key]: value } : {}) as never
-      expect(unit!.needs(params).includes('as-control'), `${id} ${key ?? ''}=${value ?? ''}`).toBe(verdict === 'refused')
+      expect(unit!.needs(params).includes('as-control'), `${id} ${key ?? ''}=${value ?? ''}`).toBe(
+        verdict === 'refused',
+      )
     }
   })
 })

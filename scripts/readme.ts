@@ -46,18 +46,30 @@ export function readScenarioHeads(root = ROOT): ScenarioHead[] {
     .filter((f) => f.endsWith('.yaml'))
     .sort()
     .map((f) => {
-      const doc = (parse(readFileSync(join(dir, f), 'utf8')) ?? {}) as { id?: unknown; title?: unknown; timeline?: Array<{ fault?: unknown }> }
-      const faults = [...new Set((doc.timeline ?? []).map((e) => e.fault).filter((x): x is string => typeof x === 'string'))]
+      const doc = (parse(readFileSync(join(dir, f), 'utf8')) ?? {}) as {
+        id?: unknown
+        title?: unknown
+        timeline?: Array<{ fault?: unknown }>
+      }
+      const faults = [
+        ...new Set((doc.timeline ?? []).map((e) => e.fault).filter((x): x is string => typeof x === 'string')),
+      ]
       return { id: String(doc.id ?? f.replace(/\.yaml$/, '')), title: String(doc.title ?? ''), faults }
     })
 }
 
 /** The scenario catalog table. */
 export function renderScenarios(root = ROOT): string {
-  const runbooks = existsSync(join(root, 'docs/game-days.md')) ? readFileSync(join(root, 'docs/game-days.md'), 'utf8') : ''
+  const runbooks = existsSync(join(root, 'docs/game-days.md'))
+    ? readFileSync(join(root, 'docs/game-days.md'), 'utf8')
+    : ''
   const faultsDoc = existsSync(join(root, 'docs/faults.md')) ? readFileSync(join(root, 'docs/faults.md'), 'utf8') : ''
   const rows = readScenarioHeads(root).map((s) => {
-    const faults = s.faults.length ? s.faults.map((f) => (faultsDoc.includes(`### \`${f}\``) ? `[\`${f}\`](docs/faults.md#${f})` : `\`${f}\``)).join(', ') : '—'
+    const faults = s.faults.length
+      ? s.faults
+          .map((f) => (faultsDoc.includes(`### \`${f}\``) ? `[\`${f}\`](docs/faults.md#${f})` : `\`${f}\``))
+          .join(', ')
+      : '—'
     const runbook = new RegExp(`^## ${s.id}$`, 'm').test(runbooks) ? `[runbook](docs/game-days.md#${s.id})` : '—'
     return `| [\`${s.id}\`](scenarios/${s.id}.yaml) | ${cell(s.title)} | ${faults} | ${runbook} |`
   })
@@ -66,7 +78,9 @@ export function renderScenarios(root = ROOT): string {
 
 /** The SLO catalog table. */
 export function renderSlos(): string {
-  const rows = Object.values(slos).map((s) => `| ${s.id} | ${cell(s.title)} | \`${s.objective}\` | ${s.window} | ${s.severity} |`)
+  const rows = Object.values(slos).map(
+    (s) => `| ${s.id} | ${cell(s.title)} | \`${s.objective}\` | ${s.window} | ${s.severity} |`,
+  )
   return ['| id | indicator | default objective | window | severity |', '|---|---|---|---|---|', ...rows].join('\n')
 }
 

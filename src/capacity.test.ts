@@ -23,7 +23,13 @@ function synthetic(knee: number, stepMs = 30_000) {
 describe('findCapacity', () => {
   it.each([37, 420, 1234])('finds a knee at %i req/s within 10%', async (knee) => {
     const s = synthetic(knee)
-    const r = await findCapacity(s.evaluate, { startRate: 5, maxRate: 5000, budgetMs: 3_600_000, now: s.now, holds: 'the token endpoint holds p(95)<300ms' })
+    const r = await findCapacity(s.evaluate, {
+      startRate: 5,
+      maxRate: 5000,
+      budgetMs: 3_600_000,
+      now: s.now,
+      holds: 'the token endpoint holds p(95)<300ms',
+    })
     expect(r.highestPassingRate).not.toBeNull()
     expect(Math.abs(r.highestPassingRate! - knee) / knee).toBeLessThan(0.1)
     expect(r.firstFailingRate!).toBeGreaterThan(r.highestPassingRate!)
@@ -32,7 +38,9 @@ describe('findCapacity', () => {
     expect(r.steps.at(-1)!.phase).toBe('search')
     expect(r.kneeRate).not.toBeNull()
     expect(r.kneeRate!).toBeLessThanOrEqual(r.highestPassingRate!)
-    expect(r.statement).toBe(`the token endpoint holds p(95)<300ms up to ${r.highestPassingRate} req/s on this stack; above it M2 breaks (at ${r.firstFailingRate} req/s)`)
+    expect(r.statement).toBe(
+      `the token endpoint holds p(95)<300ms up to ${r.highestPassingRate} req/s on this stack; above it M2 breaks (at ${r.firstFailingRate} req/s)`,
+    )
     expect(r.budgetExhausted).toBe(false)
   })
 
@@ -70,7 +78,9 @@ describe('findCapacity', () => {
   })
 
   it('refuses a start rate above the max rate', async () => {
-    await expect(findCapacity(async () => ({ pass: true }), { startRate: 10, maxRate: 5, budgetMs: 1000 })).rejects.toMatchObject({ code: 'ERR_CLI_USAGE' })
+    await expect(
+      findCapacity(async () => ({ pass: true }), { startRate: 10, maxRate: 5, budgetMs: 1000 }),
+    ).rejects.toMatchObject({ code: 'ERR_CLI_USAGE' })
   })
 })
 
@@ -109,7 +119,14 @@ describe('tokenStats', () => {
 describe('droppedShare', () => {
   it('is the share of scheduled iterations the engine dropped', () => {
     const counters: CounterSeries[] = [
-      { name: 'iterations', tags: {}, values: [{ s: 0, value: 30 }, { s: 1, value: 30 }] },
+      {
+        name: 'iterations',
+        tags: {},
+        values: [
+          { s: 0, value: 30 },
+          { s: 1, value: 30 },
+        ],
+      },
       { name: 'dropped_iterations', tags: { reason: 'not_ready' }, values: [{ s: 0, value: 20 }] },
     ]
     expect(droppedShare(buildRecord({ counters }))).toBeCloseTo(0.25)

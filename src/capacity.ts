@@ -71,9 +71,13 @@ function roundRate(r: number): number {
  * const result = await findCapacity(async (rate) => ({ pass: rate <= 420 }), { startRate: 10, maxRate: 2000, budgetMs: 600_000 })
  * result.highestPassingRate // within 5% below 420
  */
-export async function findCapacity(evaluate: (rate: number) => Promise<CapacityEvaluation>, opts: CapacityOptions): Promise<CapacityResult> {
+export async function findCapacity(
+  evaluate: (rate: number) => Promise<CapacityEvaluation>,
+  opts: CapacityOptions,
+): Promise<CapacityResult> {
   const { startRate, maxRate, budgetMs } = opts
-  if (!(startRate > 0) || !(maxRate >= startRate)) throw new GamedayError('ERR_CLI_USAGE', `capacity: need 0 < startRate <= maxRate (got ${startRate}, ${maxRate})`)
+  if (!(startRate > 0) || !(maxRate >= startRate))
+    throw new GamedayError('ERR_CLI_USAGE', `capacity: need 0 < startRate <= maxRate (got ${startRate}, ${maxRate})`)
   const tolerance = opts.tolerance ?? 0.05
   const now = opts.now ?? Date.now
   const began = now()
@@ -129,11 +133,13 @@ export async function findCapacity(evaluate: (rate: number) => Promise<CapacityE
   const withP95 = [...steps].filter((s) => s.p95Ms !== undefined).sort((a, b) => a.rate - b.rate)
   const baseline = withP95[0]?.p95Ms
   let kneeRate: number | null = null
-  if (baseline !== undefined) for (const s of passing) if (s.p95Ms !== undefined && s.p95Ms <= 2 * Math.max(baseline, 1)) kneeRate = s.rate
+  if (baseline !== undefined)
+    for (const s of passing) if (s.p95Ms !== undefined && s.p95Ms <= 2 * Math.max(baseline, 1)) kneeRate = s.rate
   const firstFailingSlo = hi?.failing?.[0] ?? null
   const holds = opts.holds ?? 'the stack holds its SLOs'
   let statement: string
-  if (lo === null) statement = `${holds} at no tested rate: it already fails at ${hi?.rate ?? startRate} req/s${firstFailingSlo ? ` (${firstFailingSlo})` : ''}`
+  if (lo === null)
+    statement = `${holds} at no tested rate: it already fails at ${hi?.rate ?? startRate} req/s${firstFailingSlo ? ` (${firstFailingSlo})` : ''}`
   else {
     statement = `${holds} up to ${lo} req/s on this stack`
     if (hi) statement += `; above it ${firstFailingSlo ?? 'an SLO'} breaks (at ${hi.rate} req/s)`
@@ -168,7 +174,10 @@ export const MIN_ACHIEVED = 0.8
 
 /** Dropped iterations over scheduled ones (iterations + dropped), from the engine's counters; 0 without counters. */
 export function droppedShare(record: RunRecord): number {
-  const sum = (name: string) => record.load.counters.filter((c) => c.name === name).reduce((n, c) => n + c.values.reduce((a, v) => a + v.value, 0), 0)
+  const sum = (name: string) =>
+    record.load.counters
+      .filter((c) => c.name === name)
+      .reduce((n, c) => n + c.values.reduce((a, v) => a + v.value, 0), 0)
   const dropped = sum('dropped_iterations')
   const total = sum('iterations') + dropped
   return total > 0 ? dropped / total : 0
@@ -195,17 +204,28 @@ export interface RunCapacityOptions {
  * const { result, dir } = await runCapacity('scenarios/capacity.yaml', { maxRate: 800, budget: '5m' })
  * console.log(result.statement)
  */
-export async function runCapacity(scenarioPath: string, opts: RunCapacityOptions = {}): Promise<{ result: CapacityResult; dir: string }> {
+export async function runCapacity(
+  scenarioPath: string,
+  opts: RunCapacityOptions = {},
+): Promise<{ result: CapacityResult; dir: string }> {
   const { scenario } = await loadScenario(scenarioPath)
   const budgetMs = parseDuration(opts.budget ?? '10m')
-  if (budgetMs === undefined) throw new GamedayError('ERR_CLI_USAGE', `--budget: must be a duration like 10m (got ${JSON.stringify(opts.budget)})`)
-  const flows = scenario.load.flows.filter((f) => opts.flow === undefined || f.name === opts.flow || f.flow === opts.flow)
+  if (budgetMs === undefined)
+    throw new GamedayError(
+      'ERR_CLI_USAGE',
+      `--budget: must be a duration like 10m (got ${JSON.stringify(opts.budget)})`,
+    )
+  const flows = scenario.load.flows.filter(
+    (f) => opts.flow === undefined || f.name === opts.flow || f.flow === opts.flow,
+  )
   const declared = flows.map((f) => ('rate' in f && typeof f.rate === 'number' ? f.rate : 0)).filter((r) => r > 0)
   const startRate = opts.startRate ?? Math.max(1, Math.min(...(declared.length ? declared : [10])))
   const maxRate = opts.maxRate ?? startRate * 64
   const outDir = opts.outDir ?? 'reports'
   const m2 = scenario.slos.find((s) => s.id === 'M2')
-  const holds = m2 ? `the token endpoint holds ${m2.objective ?? 'p(95)<300ms'}` : `the stack holds ${scenario.slos.map((s) => s.id).join(', ') || 'its SLOs'}`
+  const holds = m2
+    ? `the token endpoint holds ${m2.objective ?? 'p(95)<300ms'}`
+    : `the stack holds ${scenario.slos.map((s) => s.id).join(', ') || 'its SLOs'}`
   const result = await findCapacity(
     async (rate) => {
       if (opts.signal?.aborted) throw new GamedayError('ERR_RUN_ABORTED', 'capacity search aborted')
@@ -234,6 +254,7 @@ export async function runCapacity(scenarioPath: string, opts: RunCapacityOptions
   )
   const dir = join(outDir, scenario.id, 'capacity')
   await mkdir(dir, { recursive: true })
-  for (const f of renderCapacity(result, { scenarioId: scenario.id, title: scenario.title })) await writeFile(join(dir, f.name), f.content)
+  for (const f of renderCapacity(result, { scenarioId: scenario.id, title: scenario.title }))
+    await writeFile(join(dir, f.name), f.content)
   return { result, dir }
 }

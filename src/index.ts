@@ -23,7 +23,16 @@ export { runScenario, type RunOptions, type RunOutcome, type RunProgress } from 
 export { loadScenario, loadScenarios } from './scenario/load.ts'
 export type { Scenario, StackConfig } from './scenario/schema.ts'
 export type { RunRecord, LoadResult, ProbeResult, RunEvent } from './record.ts'
-export type { Targets, StartedStack, AsControl, RsControl, CdnControl, ProxyControl, ClientCredentials, RsTarget } from './runtime/types.ts'
+export type {
+  Targets,
+  StartedStack,
+  AsControl,
+  RsControl,
+  CdnControl,
+  ProxyControl,
+  ClientCredentials,
+  RsTarget,
+} from './runtime/types.ts'
 export type { Verdict, SloScore } from './slo/types.ts'
 export { createLogger } from './log.ts'
 
@@ -59,7 +68,10 @@ export async function startStack(stack: StackInput = {}, options: StartStackOpti
   const filled = Value.Default(StackSection, structuredClone({ authorizationServer: {}, ...stack })) as StackConfig
   if (!Value.Check(StackSection, filled)) {
     const first = [...Value.Errors(StackSection, filled)][0]
-    throw new GamedayError('ERR_SCENARIO_INVALID', `stack${first?.path.replace(/\//g, '.') ?? ''}: ${first?.message ?? 'invalid'}`)
+    throw new GamedayError(
+      'ERR_SCENARIO_INVALID',
+      `stack${first?.path.replace(/\//g, '.') ?? ''}: ${first?.message ?? 'invalid'}`,
+    )
   }
   const runtimeId = options.runtime ?? 'process'
   const runtime = runtimes[runtimeId]

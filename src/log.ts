@@ -10,11 +10,34 @@ export type { Logger } from 'pino'
 
 /** Paths pino redacts wherever they appear in a log object. */
 export const REDACT_PATHS = [
-  'access_token', '*.access_token', 'refresh_token', '*.refresh_token', 'id_token', '*.id_token',
-  'client_secret', '*.client_secret', 'clientSecret', '*.clientSecret', 'code_verifier', '*.code_verifier',
-  'code', '*.code', 'password', '*.password', 'token', '*.token', 'adminToken', '*.adminToken',
-  'req.headers.authorization', 'req.headers.cookie', 'req.headers.dpop', 'req.headers["set-cookie"]',
-  'res.headers["set-cookie"]', 'headers.authorization', 'headers.cookie', '*.headers.authorization',
+  'access_token',
+  '*.access_token',
+  'refresh_token',
+  '*.refresh_token',
+  'id_token',
+  '*.id_token',
+  'client_secret',
+  '*.client_secret',
+  'clientSecret',
+  '*.clientSecret',
+  'code_verifier',
+  '*.code_verifier',
+  'code',
+  '*.code',
+  'password',
+  '*.password',
+  'token',
+  '*.token',
+  'adminToken',
+  '*.adminToken',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers.dpop',
+  'req.headers["set-cookie"]',
+  'res.headers["set-cookie"]',
+  'headers.authorization',
+  'headers.cookie',
+  '*.headers.authorization',
 ]
 
 export interface LogOptions {
@@ -53,7 +76,8 @@ export function createLogger(options: LogOptions = {}): Logger {
   const usePretty = options.pretty ?? (process.stderr.isTTY === true && !process.env.CI)
   // pino-pretty is loaded only for a terminal: every component process would otherwise pay for it at start
   const pretty = () => createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty')
-  const target = options.destination ?? (usePretty ? pretty()({ destination: 2, sync: true, colorize: true }) : process.stderr)
+  const target =
+    options.destination ?? (usePretty ? pretty()({ destination: 2, sync: true, colorize: true }) : process.stderr)
   const opts = baseLogOptions(options.level)
   if (options.name) opts.name = options.name
   return pino(opts, maskingStream(target))

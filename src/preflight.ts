@@ -21,19 +21,31 @@ export function bearerReason(header: string | string[] | undefined): string | un
 }
 
 async function mintFor(targets: Targets, rs: RsTarget, signal?: AbortSignal): Promise<string | undefined> {
-  const client = targets.clients.find((c) => c.grantTypes.includes('client_credentials') && c.clientSecret && c.scopes.includes(rs.scope) && c.tokenFormat !== 'opaque')
+  const client = targets.clients.find(
+    (c) =>
+      c.grantTypes.includes('client_credentials') &&
+      c.clientSecret &&
+      c.scopes.includes(rs.scope) &&
+      c.tokenFormat !== 'opaque',
+  )
   if (!client?.clientSecret) return undefined
   const body = new URLSearchParams({ grant_type: 'client_credentials', scope: rs.scope })
   if (rs.audience && rs.audience !== client.audience) body.set('resource', rs.audience)
   const res = await request(targets.tokenEndpoint, {
     method: 'POST',
-    headers: { authorization: clientSecretBasic(client.clientId, client.clientSecret), 'content-type': 'application/x-www-form-urlencoded' },
+    headers: {
+      authorization: clientSecretBasic(client.clientId, client.clientSecret),
+      'content-type': 'application/x-www-form-urlencoded',
+    },
     body: body.toString(),
     signal,
   })
   const json = (await res.body.json().catch(() => ({}))) as { access_token?: string; error?: string }
   if (res.statusCode !== 200 || !json.access_token) {
-    throw new GamedayError('ERR_PREFLIGHT_INCOMPATIBLE', `preflight: the token endpoint refused client ${client.clientId} (status ${res.statusCode}, error ${json.error ?? 'none'})`)
+    throw new GamedayError(
+      'ERR_PREFLIGHT_INCOMPATIBLE',
+      `preflight: the token endpoint refused client ${client.clientId} (status ${res.statusCode}, error ${json.error ?? 'none'})`,
+    )
   }
   registerSecret(json.access_token)
   return json.access_token
@@ -47,7 +59,11 @@ export async function preflightCheck(targets: Targets, signal?: AbortSignal): Pr
     let last = ''
     for (let i = 0; i < ATTEMPTS; i++) {
       signal?.throwIfAborted()
-      const res = await request(rs.apiUrl, { headers: { authorization: `Bearer ${token}` }, signal, headersTimeout: 5000 })
+      const res = await request(rs.apiUrl, {
+        headers: { authorization: `Bearer ${token}` },
+        signal,
+        headersTimeout: 5000,
+      })
       await res.body.dump()
       if (res.statusCode >= 200 && res.statusCode < 300) {
         last = ''
@@ -60,9 +76,13 @@ export async function preflightCheck(targets: Targets, signal?: AbortSignal): Pr
       await new Promise((r) => setTimeout(r, RETRY_MS))
     }
     if (last) {
-      throw new GamedayError('ERR_PREFLIGHT_INCOMPATIBLE', `preflight: resource server ${rs.name} refused a fresh token from ${targets.issuer} (${last})`, {
-        hint: 'align accessTokenTyp, audience and scope between the AS and this RS before the game day',
-      })
+      throw new GamedayError(
+        'ERR_PREFLIGHT_INCOMPATIBLE',
+        `preflight: resource server ${rs.name} refused a fresh token from ${targets.issuer} (${last})`,
+        {
+          hint: 'align accessTokenTyp, audience and scope between the AS and this RS before the game day',
+        },
+      )
     }
   }
 }

@@ -93,7 +93,15 @@ export interface RunEvent {
   data?: Record<string, unknown>
 }
 
-export type PhaseName = 'preflight' | 'warmup' | 'steady-state-before' | 'method' | 'recovery' | 'steady-state-after' | 'score' | 'report'
+export type PhaseName =
+  | 'preflight'
+  | 'warmup'
+  | 'steady-state-before'
+  | 'method'
+  | 'recovery'
+  | 'steady-state-after'
+  | 'score'
+  | 'report'
 
 export interface PhaseRecord {
   name: PhaseName

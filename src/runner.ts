@@ -20,7 +20,16 @@ import { engines } from './load/index.ts'
 import type { LoadRunOptions } from './load/types.ts'
 import { createLogger, type Logger } from './log.ts'
 import { probes as probeRegistry } from './probes/index.ts'
-import type { FaultWindow, LoadResult, PhaseName, PhaseRecord, ProbeResult, RunEvent, RunRecord, RunStatus } from './record.ts'
+import type {
+  FaultWindow,
+  LoadResult,
+  PhaseName,
+  PhaseRecord,
+  ProbeResult,
+  RunEvent,
+  RunRecord,
+  RunStatus,
+} from './record.ts'
 import { reporters as reporterRegistry } from './report/index.ts'
 import { runtimes } from './runtime/index.ts'
 import type { StartedStack, Targets } from './runtime/types.ts'
@@ -84,11 +93,16 @@ const FEED_POLL_MS = 500
 const REVERT_TIMEOUT_MS = 10_000
 
 function runIdNow(): string {
-  return `${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`
+  return `${new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`
 }
 
 function unitError(kind: string, id: string): GamedayError {
-  return new GamedayError('ERR_UNKNOWN_UNIT', `unknown ${kind} ${JSON.stringify(id)}`, { hint: `run \`oauth-gameday list ${kind}s\`` })
+  return new GamedayError('ERR_UNKNOWN_UNIT', `unknown ${kind} ${JSON.stringify(id)}`, {
+    hint: `run \`oauth-gameday list ${kind}s\``,
+  })
 }
 
 /** Apply a capacity-planning rate override to a load plan. */
@@ -116,7 +130,12 @@ export function applyRateOverride(load: LoadConfig, override: RunOptions['rateOv
  *
  * @example recordWindows(faults, 5_000, record.load.durationMs)
  */
-export function recordWindows(faults: readonly FaultWindow[], warmupMs: number, endMs: number, faultsPending = false): RunRecord['windows'] {
+export function recordWindows(
+  faults: readonly FaultWindow[],
+  warmupMs: number,
+  endMs: number,
+  faultsPending = false,
+): RunRecord['windows'] {
   const injected = faults.filter((w) => w.status !== 'inject-failed')
   const firstInject = injected.length ? Math.min(...injected.map((w) => w.injectedAt)) : undefined
   const lastRevert = injected.length ? Math.max(...injected.map((w) => w.revertedAt ?? endMs)) : undefined
@@ -130,12 +149,22 @@ export function recordWindows(faults: readonly FaultWindow[], warmupMs: number, 
 
 /** Events in time order (the journal is appended to by several feeds). */
 function inOrder(events: RunEvent[]): RunEvent[] {
-  for (let i = 1; i < events.length; i++) if (events[i - 1]!.t > events[i]!.t) return [...events].sort((a, b) => a.t - b.t)
+  for (let i = 1; i < events.length; i++)
+    if (events[i - 1]!.t > events[i]!.t) return [...events].sort((a, b) => a.t - b.t)
   return events
 }
 
 function emptyLoad(engine: string): LoadResult {
-  return { engine, startedAt: Date.now(), durationMs: 0, latencyBasis: 'intended-start', series: [], counters: [], aborted: true, warnings: [] }
+  return {
+    engine,
+    startedAt: Date.now(),
+    durationMs: 0,
+    latencyBasis: 'intended-start',
+    series: [],
+    counters: [],
+    aborted: true,
+    warnings: [],
+  }
 }
 
 /**
@@ -189,7 +218,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   let engineVersion: string | undefined
   let releaseEngine: (() => void) | undefined
 
-  const environment: RunRecord['environment'] = { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, harnessVersion: PACKAGE_VERSION }
+  const environment: RunRecord['environment'] = {
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    cpus: cpus().length,
+    harnessVersion: PACKAGE_VERSION,
+  }
   const emit = (type: string, data?: Record<string, unknown>) => {
     events.push({ t: now(), source: 'runner', type, ...(data ? { data } : {}) })
   }
@@ -234,7 +268,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     try {
       await Promise.race([
         entry.fault.revert(),
-        new Promise((_, reject) => setTimeout(() => reject(new Error(`revert took longer than ${REVERT_TIMEOUT_MS} ms`)), REVERT_TIMEOUT_MS).unref()),
+        new Promise((_, reject) =>
+          setTimeout(
+            () => reject(new Error(`revert took longer than ${REVERT_TIMEOUT_MS} ms`)),
+            REVERT_TIMEOUT_MS,
+          ).unref(),
+        ),
       ])
       entry.window.status = 'reverted'
       log.info({ runId, fault: entry.window.fault, index }, 'fault.reverted')
@@ -251,7 +290,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     phaseStart('preflight')
     const availability = await engine.available()
     if (!availability.ok) {
-      throw new GamedayError(engineId === 'k6' ? 'ERR_ENV_K6_NOT_FOUND' : 'ERR_LOAD_ENGINE_FAILED', `engine ${engineId} cannot run here: ${availability.reason}`)
+      throw new GamedayError(
+        engineId === 'k6' ? 'ERR_ENV_K6_NOT_FOUND' : 'ERR_LOAD_ENGINE_FAILED',
+        `engine ${engineId} cannot run here: ${availability.reason}`,
+      )
     }
     engineVersion = availability.version
     releaseEngine = engine.preboot?.()
@@ -291,7 +333,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       seed,
       runDir,
       registerSecret,
-      slos: scenario.slos.map((s) => ({ id: s.id, objective: s.objective ?? sloCatalog[s.id]?.objective ?? '' })).filter((s) => s.objective),
+      slos: scenario.slos
+        .map((s) => ({ id: s.id, objective: s.objective ?? sloCatalog[s.id]?.objective ?? '' }))
+        .filter((s) => s.objective),
       onProgress: (p) => {
         if (!options.onProgress) return
         live.add(p)
@@ -336,69 +380,83 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     // The method: faults and probes at their offsets.
     scenario.timeline.forEach((entry, index) => {
       const at = parseDuration(entry.at) ?? 0
-      const timer = setTimeout(() => {
-        if (abort.signal.aborted) return
-        if (entry.fault) {
-          const def = faultRegistry[entry.fault]
-          if (!def) return
-          const params = Value.Default(def.params, structuredClone(entry.params)) as Record<string, unknown>
-          const window: FaultWindow = { index, fault: def.id, params, injectedAt: now(), status: 'active' }
-          faultWindows.push(window)
-          log.info({ runId, fault: def.id, index }, 'fault.injecting')
-          const holdMs = parseDuration(entry.duration ?? def.defaultDuration) ?? 0
-          def.inject(ctx, params, abort.signal).then(
-            (fault) => {
-              window.injectedAt = Math.min(window.injectedAt, now())
-              if (fault.details) window.details = fault.details
-              emit('fault.injected', { fault: def.id, index })
-              log.info({ runId, fault: def.id, index }, 'fault.injected')
-              const item: { fault: ActiveFault; window: FaultWindow; timer?: NodeJS.Timeout } = { fault, window }
-              active.set(index, item)
-              const remaining = Math.max(0, window.injectedAt + holdMs - now())
-              item.timer = setTimeout(() => void revert(index), remaining)
-            },
-            (err: unknown) => {
-              window.status = 'inject-failed'
-              window.error = maskSecrets((err as Error).message)
-              window.revertedAt = now()
-              emit('fault.inject_failed', { fault: def.id, index, error: window.error })
-              log.error({ runId, fault: def.id, index, err: window.error }, 'fault.inject_failed')
-            },
-          )
-        } else if (entry.probe) {
-          const def = probeRegistry[entry.probe]
-          if (!def) return
-          const params = Value.Default(def.params, structuredClone(entry.params)) as Record<string, unknown>
-          const startedAt = now()
-          emit('probe.started', { probe: def.id, index })
-          probeRuns.push(
-            def.run(ctx, params, abort.signal).then(
-              (outcome) => {
-                probeResults.push({ ...outcome, index, probe: def.id, startedAt, endedAt: now() })
-                emit('probe.finished', { probe: def.id, index, status: outcome.status })
+      const timer = setTimeout(
+        () => {
+          if (abort.signal.aborted) return
+          if (entry.fault) {
+            const def = faultRegistry[entry.fault]
+            if (!def) return
+            const params = Value.Default(def.params, structuredClone(entry.params)) as Record<string, unknown>
+            const window: FaultWindow = { index, fault: def.id, params, injectedAt: now(), status: 'active' }
+            faultWindows.push(window)
+            log.info({ runId, fault: def.id, index }, 'fault.injecting')
+            const holdMs = parseDuration(entry.duration ?? def.defaultDuration) ?? 0
+            def.inject(ctx, params, abort.signal).then(
+              (fault) => {
+                window.injectedAt = Math.min(window.injectedAt, now())
+                if (fault.details) window.details = fault.details
+                emit('fault.injected', { fault: def.id, index })
+                log.info({ runId, fault: def.id, index }, 'fault.injected')
+                const item: { fault: ActiveFault; window: FaultWindow; timer?: NodeJS.Timeout } = { fault, window }
+                active.set(index, item)
+                const remaining = Math.max(0, window.injectedAt + holdMs - now())
+                item.timer = setTimeout(() => void revert(index), remaining)
               },
               (err: unknown) => {
-                probeResults.push({
-                  index, probe: def.id, name: def.summary, status: 'failed', value: null, unit: 'count', observations: [],
-                  startedAt, endedAt: now(), error: maskSecrets((err as Error).message),
-                })
-                emit('probe.failed', { probe: def.id, index })
+                window.status = 'inject-failed'
+                window.error = maskSecrets((err as Error).message)
+                window.revertedAt = now()
+                emit('fault.inject_failed', { fault: def.id, index, error: window.error })
+                log.error({ runId, fault: def.id, index, err: window.error }, 'fault.inject_failed')
               },
-            ),
-          )
-        }
-      }, Math.max(0, t0 + at - Date.now()))
+            )
+          } else if (entry.probe) {
+            const def = probeRegistry[entry.probe]
+            if (!def) return
+            const params = Value.Default(def.params, structuredClone(entry.params)) as Record<string, unknown>
+            const startedAt = now()
+            emit('probe.started', { probe: def.id, index })
+            probeRuns.push(
+              def.run(ctx, params, abort.signal).then(
+                (outcome) => {
+                  probeResults.push({ ...outcome, index, probe: def.id, startedAt, endedAt: now() })
+                  emit('probe.finished', { probe: def.id, index, status: outcome.status })
+                },
+                (err: unknown) => {
+                  probeResults.push({
+                    index,
+                    probe: def.id,
+                    name: def.summary,
+                    status: 'failed',
+                    value: null,
+                    unit: 'count',
+                    observations: [],
+                    startedAt,
+                    endedAt: now(),
+                    error: maskSecrets((err as Error).message),
+                  })
+                  emit('probe.failed', { probe: def.id, index })
+                },
+              ),
+            )
+          }
+        },
+        Math.max(0, t0 + at - Date.now()),
+      )
       timers.push(timer)
     })
 
     phaseStart('warmup')
     const phaseTimer = (name: PhaseName, atMs: number) =>
       timers.push(
-        setTimeout(() => {
-          if (abort.signal.aborted) return
-          phaseEnd()
-          phaseStart(name)
-        }, Math.max(0, t0 + atMs - Date.now())),
+        setTimeout(
+          () => {
+            if (abort.signal.aborted) return
+            phaseEnd()
+            phaseStart(name)
+          },
+          Math.max(0, t0 + atMs - Date.now()),
+        ),
       )
     const faultOffsets = scenario.timeline.filter((e) => e.fault).map((e) => parseDuration(e.at) ?? 0)
     const firstFault = faultOffsets.length ? Math.min(...faultOffsets) : undefined
@@ -421,7 +479,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     if (stack && failure !== undefined && !isGamedayError(failure, 'ERR_RUN_ABORTED')) {
       const logs = await stack.logs().catch(() => ({}) as Record<string, string>)
       await mkdir(join(runDir, 'logs'), { recursive: true })
-      await Promise.all(Object.entries(logs).map(([name, text]) => writeFile(join(runDir, 'logs', `${name}.log`), maskSecrets(text))))
+      await Promise.all(
+        Object.entries(logs).map(([name, text]) => writeFile(join(runDir, 'logs', `${name}.log`), maskSecrets(text))),
+      )
     }
     await stack?.stop().catch((err: unknown) => log.error({ err: (err as Error).message }, 'stack.stop_failed'))
     options.signal?.removeEventListener('abort', onOuterAbort)
@@ -440,13 +500,23 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const windows = recordWindows(faultWindows, warmupMs, endMs)
   if (status === 'completed' && windows.recovery) {
     phases.push({ name: 'recovery', start: windows.recovery[0], end: windows.recovery[1], status: 'completed' })
-    phases.push({ name: 'steady-state-after', start: windows.recovery[0], end: windows.recovery[1], status: 'completed' })
+    phases.push({
+      name: 'steady-state-after',
+      start: windows.recovery[0],
+      end: windows.recovery[1],
+      status: 'completed',
+    })
   }
 
   const targetsSummary = stack
     ? {
         issuer: stack.targets.issuer,
-        resourceServers: stack.targets.resourceServers.map((r) => ({ name: r.name, url: r.apiUrl, ...(r.profile ? { profile: r.profile } : {}), ...(r.mode ? { mode: r.mode } : {}) })),
+        resourceServers: stack.targets.resourceServers.map((r) => ({
+          name: r.name,
+          url: r.apiUrl,
+          ...(r.profile ? { profile: r.profile } : {}),
+          ...(r.mode ? { mode: r.mode } : {}),
+        })),
       }
     : { issuer: '', resourceServers: [] }
   const record: RunRecord = {
@@ -460,7 +530,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     endedAt: new Date().toISOString(),
     t0: loadResult ? t0 : startedAtEpoch,
     seed,
-    engine: { id: engineId, ...(engineVersion ? { version: engineVersion } : load_.engineVersion ? { version: load_.engineVersion } : {}) },
+    engine: {
+      id: engineId,
+      ...(engineVersion ? { version: engineVersion } : load_.engineVersion ? { version: load_.engineVersion } : {}),
+    },
     runtime: runtimeId,
     scenario,
     targets: targetsSummary,
@@ -487,7 +560,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   for (const id of reporterIds) {
     try {
       const files = await reporterRegistry[id]!.render(record, verdict)
-      for (const f of files) await writeFile(join(runDir, f.name), typeof f.content === 'string' ? maskSecrets(f.content) : f.content)
+      for (const f of files)
+        await writeFile(join(runDir, f.name), typeof f.content === 'string' ? maskSecrets(f.content) : f.content)
     } catch (err) {
       log.error({ runId, reporter: id, err: (err as Error).message }, 'report.failed')
     }

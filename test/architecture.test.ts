@@ -32,7 +32,11 @@ function importsOf(file: string, text = readFileSync(join(ROOT, file), 'utf8')):
   ].map((m) => m[1]!)
   return specs
     .filter((s) => s.startsWith('.'))
-    .map((s) => relative(ROOT, resolve(ROOT, dirname(file), s)).split(sep).join('/'))
+    .map((s) =>
+      relative(ROOT, resolve(ROOT, dirname(file), s))
+        .split(sep)
+        .join('/'),
+    )
 }
 
 /** A direct network call: the global fetch, undici, node:http(s) clients. */
@@ -41,19 +45,26 @@ const NETWORK = /(?<![\w.])fetch\(|from ['"]undici['"]|from ['"]node:https?['"]/
 const BASIC = /Basic \$\{\s*Buffer\.from\(/
 
 function isLeaf(path: string): boolean {
-  return path === 'src/errors.ts' || path === 'src/log.ts' || path.startsWith('src/util/') || path.startsWith('src/oauth/')
+  return (
+    path === 'src/errors.ts' || path === 'src/log.ts' || path.startsWith('src/util/') || path.startsWith('src/oauth/')
+  )
 }
 
 describe('architecture', () => {
   it('parses static, re-exported and dynamic imports', () => {
-    const text = "import { a } from '../x.ts'\nexport type { B } from './y.ts'\nconst m = await import('../../z.ts')\nimport 'node:fs'\n"
+    const text =
+      "import { a } from '../x.ts'\nexport type { B } from './y.ts'\nconst m = await import('../../z.ts')\nimport 'node:fs'\n"
     expect(importsOf('src/util/component/f.ts', text)).toEqual(['src/util/x.ts', 'src/util/component/y.ts', 'src/z.ts'])
   })
 
   it('lets leaves import only leaves', () => {
     const leaves = ['src/errors.ts', 'src/log.ts', ...sourcesUnder('src/util'), ...sourcesUnder('src/oauth')]
     expect(leaves.length).toBeGreaterThan(10)
-    const bad = leaves.flatMap((f) => importsOf(f).filter((i) => !isLeaf(i)).map((i) => `${f} → ${i}`))
+    const bad = leaves.flatMap((f) =>
+      importsOf(f)
+        .filter((i) => !isLeaf(i))
+        .map((i) => `${f} → ${i}`),
+    )
     expect(bad).toEqual([])
   })
 
@@ -61,7 +72,11 @@ describe('architecture', () => {
     const bad = COMPONENTS.flatMap((c) => {
       const files = sourcesUnder(c)
       expect(files.length, c).toBeGreaterThan(2)
-      return files.flatMap((f) => importsOf(f).filter((i) => i.startsWith('src/') && !isLeaf(i)).map((i) => `${f} → ${i}`))
+      return files.flatMap((f) =>
+        importsOf(f)
+          .filter((i) => i.startsWith('src/') && !isLeaf(i))
+          .map((i) => `${f} → ${i}`),
+      )
     })
     expect(bad).toEqual([])
   })
@@ -74,7 +89,9 @@ describe('architecture', () => {
   })
 
   it('lets src/oauth reach the network only through transport.ts', () => {
-    const direct = sourcesUnder('src/oauth').filter((f) => f !== 'src/oauth/transport.ts' && NETWORK.test(readFileSync(join(ROOT, f), 'utf8')))
+    const direct = sourcesUnder('src/oauth').filter(
+      (f) => f !== 'src/oauth/transport.ts' && NETWORK.test(readFileSync(join(ROOT, f), 'utf8')),
+    )
     expect(direct).toEqual([])
   })
 
@@ -85,13 +102,15 @@ describe('architecture', () => {
   })
 
   it('fails on a violation (the rules are not vacuous)', () => {
-    expect(importsOf('mock-as/x.ts', "import { t } from '../src/runtime/types.ts'\n").filter((i) => !isLeaf(i))).toEqual(['src/runtime/types.ts'])
+    expect(
+      importsOf('mock-as/x.ts', "import { t } from '../src/runtime/types.ts'\n").filter((i) => !isLeaf(i)),
+    ).toEqual(['src/runtime/types.ts'])
     expect(isLeaf('src/oauth/pkce.ts')).toBe(true)
     expect(isLeaf('src/faults/support.ts')).toBe(false)
     expect(NETWORK.test("const r = await fetch(url, { method: 'POST' })")).toBe(true)
     expect(NETWORK.test("import { request } from 'undici'")).toBe(true)
     expect(NETWORK.test('const r = await transport(req) // fetchTransport() elsewhere')).toBe(false)
     expect(BASIC.test(['const h = `Basic $', "{Buffer.from(idColonSecret).toString('base64')}`"].join(''))).toBe(true)
-    expect(BASIC.test("headers.authorization = clientSecretBasic(id, secret)")).toBe(false)
+    expect(BASIC.test('headers.authorization = clientSecretBasic(id, secret)')).toBe(false)
   })
 })

@@ -10,6 +10,8 @@ import { buildBundles, buildTypes, bundlesStale, typesStale } from '../scripts/b
 export default async function setup(): Promise<void> {
   if (bundlesStale()) await buildBundles()
   if (typesStale() && !buildTypes()) {
-    process.stderr.write('global-setup: tsc found type errors (above); the packaging suite will fail until they are fixed\n')
+    process.stderr.write(
+      'global-setup: tsc found type errors (above); the packaging suite will fail until they are fixed\n',
+    )
   }
 }

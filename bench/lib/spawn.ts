@@ -10,8 +10,16 @@ export interface SpawnedServer {
 }
 
 /** Run `script` under tsx with `env`; resolves with its first stdout line (its URL or info). */
-export async function spawnServer(script: string, env: Record<string, string>, what: string, stdin: 'ignore' | 'pipe' = 'ignore'): Promise<SpawnedServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, ...env }, stdio: [stdin, 'pipe', 'inherit'] })
+export async function spawnServer(
+  script: string,
+  env: Record<string, string>,
+  what: string,
+  stdin: 'ignore' | 'pipe' = 'ignore',
+): Promise<SpawnedServer> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    env: { ...process.env, ...env },
+    stdio: [stdin, 'pipe', 'inherit'],
+  })
   const line = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${what} did not start in 60 s`)), 60_000)
     createInterface({ input: child.stdout! }).once('line', (l) => {

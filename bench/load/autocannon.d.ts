@@ -13,6 +13,12 @@ declare module 'autocannon' {
     non2xx: number
     timeouts: number
   }
-  function autocannon(opts: { url: string; connections?: number; duration?: number; pipelining?: number; amount?: number }): Promise<Result>
+  function autocannon(opts: {
+    url: string
+    connections?: number
+    duration?: number
+    pipelining?: number
+    amount?: number
+  }): Promise<Result>
   export default autocannon
 }

@@ -15,7 +15,9 @@ export interface CoFigures {
   pass: boolean
 }
 
-export async function benchCoordinatedOmission(opts: { rate?: number; durationS?: number; peer?: boolean } = {}): Promise<CoFigures> {
+export async function benchCoordinatedOmission(
+  opts: { rate?: number; durationS?: number; peer?: boolean } = {},
+): Promise<CoFigures> {
   const rate = opts.rate ?? 200
   const durationS = opts.durationS ?? 10
   // 2 warm-up seconds (excluded), then 10 measured seconds; the stall starts 7 s after the route's first request, for 1 s
@@ -26,14 +28,18 @@ export async function benchCoordinatedOmission(opts: { rate?: number; durationS?
   let uncorrected: number
   let correctedMax: number
   try {
-    const run = await runEngine(engineFixture.url, '/stall', rate, warmS + durationS, { preAllocatedVUs: 50, maxVUs: 400 })
+    const run = await runEngine(engineFixture.url, '/stall', rate, warmS + durationS, {
+      preAllocatedVUs: 50,
+      maxVUs: 400,
+    })
     corrected = run.p(99, warmS, warmS + durationS)
     uncorrected = run.p(99, warmS, warmS + durationS, 'uncorrected')
     correctedMax = run.p(100, warmS, warmS + durationS)
   } finally {
     await engineFixture.stop()
   }
-  if (opts.peer === false) return { correctedP99: corrected, uncorrectedP99: uncorrected, correctedMax, pass: corrected >= 400 }
+  if (opts.peer === false)
+    return { correctedP99: corrected, uncorrectedP99: uncorrected, correctedMax, pass: corrected >= 400 }
   const cannonFixture = await startFixture(env)
   let cannon: number
   try {
@@ -42,5 +48,11 @@ export async function benchCoordinatedOmission(opts: { rate?: number; durationS?
   } finally {
     await cannonFixture.stop()
   }
-  return { correctedP99: corrected, uncorrectedP99: uncorrected, autocannonP99: cannon, correctedMax, pass: corrected >= 400 }
+  return {
+    correctedP99: corrected,
+    uncorrectedP99: uncorrected,
+    autocannonP99: cannon,
+    correctedMax,
+    pass: corrected >= 400,
+  }
 }

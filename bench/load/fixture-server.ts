@@ -13,7 +13,9 @@ const STALL_AFTER_MS = Number(process.env.STALL_AFTER_MS ?? 5000)
 const STALL_MS = Number(process.env.STALL_MS ?? 1000)
 
 const app = Fastify({ logger: false })
-app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, body))
+app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
+  done(null, body),
+)
 app.get('/hello', async () => ({ hello: 'world' }))
 app.get('/fixed', async () => {
   await new Promise((r) => setTimeout(r, FIXED_MS))

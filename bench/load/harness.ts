@@ -29,9 +29,20 @@ export function fixtureTargets(url: string, path: string): Targets {
     authorizationEndpoint: `${url}/authorize`,
     jwksUri: `${url}/jwks`,
     rsJwksUri: `${url}/jwks`,
-    clients: [{ clientId: 'svc', clientSecret: 'svc-secret', public: false, grantTypes: ['client_credentials'], scopes: [], redirectUris: [] }],
+    clients: [
+      {
+        clientId: 'svc',
+        clientSecret: 'svc-secret',
+        public: false,
+        grantTypes: ['client_credentials'],
+        scopes: [],
+        redirectUris: [],
+      },
+    ],
     users: [],
-    resourceServers: [{ name: 'fixture', baseUrl: url, apiUrl: `${url}${path}`, scope: 'x', audience: 'x', external: false }],
+    resourceServers: [
+      { name: 'fixture', baseUrl: url, apiUrl: `${url}${path}`, scope: 'x', audience: 'x', external: false },
+    ],
     control: { as: {} as never },
     feeds: [],
   }
@@ -63,34 +74,73 @@ export interface EngineRun {
 export const HIGH_RATE_LOAD = { flow: { preAllocatedVUs: 64, maxVUs: 4096 }, plan: { connections: 256 } } as const
 
 /** Run the embedded engine: api-call at `rate`/s against `url + path` for `durationS`. */
-export async function runEngine(url: string, path: string, rate: number, durationS: number, extra: Partial<FlowConfig> = {}, onProgress?: (p: LoadProgress) => void, plan: Partial<LoadConfig> = {}): Promise<EngineRun> {
+export async function runEngine(
+  url: string,
+  path: string,
+  rate: number,
+  durationS: number,
+  extra: Partial<FlowConfig> = {},
+  onProgress?: (p: LoadProgress) => void,
+  plan: Partial<LoadConfig> = {},
+): Promise<EngineRun> {
   const progress: LoadProgress[] = []
   const cpuAt: Array<{ cpu: number; elapsedMs: number }> = []
-  const flow = { flow: 'api-call', executor: 'constant-arrival-rate', rate, timeUnit: '1s', preAllocatedVUs: Math.max(10, Math.ceil(rate / 20)), maxVUs: Math.max(100, rate), startTime: '0s', clients: 1, timeout: '10s', startRate: 0, ...extra } as FlowConfig
-  const result = await engines.embedded!.run({ duration: `${durationS}s`, warmup: '0s', gracefulStop: '3s', ...plan, flows: [flow] }, fixtureTargets(url, path), {
-    signal: new AbortController().signal,
-    seed: 1,
-    onProgress: (p) => {
-      const u = process.cpuUsage()
-      cpuAt.push({ cpu: u.user + u.system, elapsedMs: p.elapsedMs })
-      progress.push(p)
-      onProgress?.(p)
+  const flow = {
+    flow: 'api-call',
+    executor: 'constant-arrival-rate',
+    rate,
+    timeUnit: '1s',
+    preAllocatedVUs: Math.max(10, Math.ceil(rate / 20)),
+    maxVUs: Math.max(100, rate),
+    startTime: '0s',
+    clients: 1,
+    timeout: '10s',
+    startRate: 0,
+    ...extra,
+  } as FlowConfig
+  const result = await engines.embedded!.run(
+    { duration: `${durationS}s`, warmup: '0s', gracefulStop: '3s', ...plan, flows: [flow] },
+    fixtureTargets(url, path),
+    {
+      signal: new AbortController().signal,
+      seed: 1,
+      onProgress: (p) => {
+        const u = process.cpuUsage()
+        cpuAt.push({ cpu: u.user + u.system, elapsedMs: p.elapsedMs })
+        progress.push(p)
+        onProgress?.(p)
+      },
     },
-  })
+  )
   const rs = result.series.filter((s) => s.metric === 'rs_request')
-  const dropped = result.counters.filter((c) => c.name === 'dropped_iterations').reduce((s, c) => s + c.values.reduce((a, v) => a + v.value, 0), 0)
+  const dropped = result.counters
+    .filter((c) => c.name === 'dropped_iterations')
+    .reduce((s, c) => s + c.values.reduce((a, v) => a + v.value, 0), 0)
   const a = cpuAt[1]
   const b = cpuAt.at(-1)
-  const inWindow = a && b && b.elapsedMs > a.elapsedMs ? seriesWindow(rs, Math.ceil(a.elapsedMs / 1000) * 1000, Math.floor(b.elapsedMs / 1000) * 1000).count : 0
-  const seconds = a && b ? (Math.floor(b.elapsedMs / 1000) - Math.ceil(a.elapsedMs / 1000)) : 0
-  const cpuUsPerRequest = a && b && inWindow && seconds > 0 ? Math.round((b.cpu - a.cpu) / (((b.elapsedMs - a.elapsedMs) / 1000) * (inWindow / seconds))) : Number.NaN
+  const inWindow =
+    a && b && b.elapsedMs > a.elapsedMs
+      ? seriesWindow(rs, Math.ceil(a.elapsedMs / 1000) * 1000, Math.floor(b.elapsedMs / 1000) * 1000).count
+      : 0
+  const seconds = a && b ? Math.floor(b.elapsedMs / 1000) - Math.ceil(a.elapsedMs / 1000) : 0
+  const cpuUsPerRequest =
+    a && b && inWindow && seconds > 0
+      ? Math.round((b.cpu - a.cpu) / (((b.elapsedMs - a.elapsedMs) / 1000) * (inWindow / seconds)))
+      : Number.NaN
   return {
     result,
     progress,
     dropped,
     cpuUsPerRequest,
-    rate: (fromS, toS) => seriesWindow(rs.filter((s) => !s.failed), fromS * 1000, toS * 1000).count / (toS - fromS),
-    p: (pct, fromS, toS, basis = 'corrected') => percentileMs(seriesWindow(rs, fromS * 1000, toS * 1000, basis).histogram, pct),
+    rate: (fromS, toS) =>
+      seriesWindow(
+        rs.filter((s) => !s.failed),
+        fromS * 1000,
+        toS * 1000,
+      ).count /
+      (toS - fromS),
+    p: (pct, fromS, toS, basis = 'corrected') =>
+      percentileMs(seriesWindow(rs, fromS * 1000, toS * 1000, basis).histogram, pct),
   }
 }
 

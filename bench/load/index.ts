@@ -21,7 +21,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const names = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(loadBenchmarks)
   for (const name of names) {
     const fn = loadBenchmarks[name as keyof typeof loadBenchmarks]
-    if (!fn) throw new Error(`unknown benchmark ${JSON.stringify(name)} (one of ${Object.keys(loadBenchmarks).join(', ')})`)
+    if (!fn)
+      throw new Error(`unknown benchmark ${JSON.stringify(name)} (one of ${Object.keys(loadBenchmarks).join(', ')})`)
     const started = Date.now()
     const figures = await fn()
     console.log(JSON.stringify({ bench: name, seconds: Math.round((Date.now() - started) / 1000), ...figures }))

@@ -62,7 +62,15 @@ export async function benchMaxRate(
     let best = 0
     let failedAt = Number.POSITIVE_INFINITY
     for (let i = 0; i < (opts.maxSteps ?? 6); i++) {
-      const run = await runEngine(fixture.url, '/hello', rate, stepS + 1, { ...HIGH_RATE_LOAD.flow, maxVUs: opts.maxVUs ?? HIGH_RATE_LOAD.flow.maxVUs }, undefined, HIGH_RATE_LOAD.plan)
+      const run = await runEngine(
+        fixture.url,
+        '/hello',
+        rate,
+        stepS + 1,
+        { ...HIGH_RATE_LOAD.flow, maxVUs: opts.maxVUs ?? HIGH_RATE_LOAD.flow.maxVUs },
+        undefined,
+        HIGH_RATE_LOAD.plan,
+      )
       if (Number.isFinite(run.cpuUsPerRequest)) engineCpu.push(run.cpuUsPerRequest)
       // the first second is the engine's own warm-up
       const achieved = run.rate(1, stepS + 1)

@@ -22,15 +22,30 @@ export async function benchMemory(opts: { rate?: number; durationS?: number } = 
     let at5 = 0
     let atEnd = 0
     // the same VUs and sockets as the max-rate search whose rate it runs at
-    const run = await runEngine(fixture.url, '/hello', rate, durationS, HIGH_RATE_LOAD.flow, (p) => {
-      const rss = process.memoryUsage().rss
-      if (!at5 && p.elapsedMs >= 5000) at5 = rss
-      if (p.elapsedMs >= (durationS - 1) * 1000) atEnd = rss
-    }, HIGH_RATE_LOAD.plan)
+    const run = await runEngine(
+      fixture.url,
+      '/hello',
+      rate,
+      durationS,
+      HIGH_RATE_LOAD.flow,
+      (p) => {
+        const rss = process.memoryUsage().rss
+        if (!at5 && p.elapsedMs >= 5000) at5 = rss
+        if (p.elapsedMs >= (durationS - 1) * 1000) atEnd = rss
+      },
+      HIGH_RATE_LOAD.plan,
+    )
     atEnd ||= process.memoryUsage().rss
     const requests = run.result.series.reduce((s, x) => s + x.buckets.reduce((a, b) => a + b.count, 0), 0)
     const mb = (b: number) => Math.round(b / 1e5) / 10
-    return { rate, rssAt5sMb: mb(at5), rssAtEndMb: mb(atEnd), ratio: at5 ? atEnd / at5 : Number.NaN, requests, pass: at5 > 0 && atEnd <= 2 * at5 }
+    return {
+      rate,
+      rssAt5sMb: mb(at5),
+      rssAtEndMb: mb(atEnd),
+      ratio: at5 ? atEnd / at5 : Number.NaN,
+      requests,
+      pass: at5 > 0 && atEnd <= 2 * at5,
+    }
   } finally {
     await fixture.stop()
   }

@@ -18,11 +18,26 @@ export async function benchStartup(opts: { runs?: number } = {}): Promise<Startu
   const fixture = await startFixture()
   const runs: number[] = []
   try {
-    const flow = { flow: 'api-call', executor: 'constant-arrival-rate', rate: 10, timeUnit: '1s', preAllocatedVUs: 10, maxVUs: 10, startTime: '0s', clients: 1, timeout: '10s', startRate: 0 } as FlowConfig
+    const flow = {
+      flow: 'api-call',
+      executor: 'constant-arrival-rate',
+      rate: 10,
+      timeUnit: '1s',
+      preAllocatedVUs: 10,
+      maxVUs: 10,
+      startTime: '0s',
+      clients: 1,
+      timeout: '10s',
+      startRate: 0,
+    } as FlowConfig
     for (let i = 0; i < (opts.runs ?? 3); i++) {
       const ac = new AbortController()
       const t = performance.now()
-      const prepared = await prepareEmbedded({ duration: '1s', warmup: '0s', gracefulStop: '1s', flows: [flow] }, fixtureTargets(fixture.url, '/hello'), { signal: ac.signal, seed: 1 })
+      const prepared = await prepareEmbedded(
+        { duration: '1s', warmup: '0s', gracefulStop: '1s', flows: [flow] },
+        fixtureTargets(fixture.url, '/hello'),
+        { signal: ac.signal, seed: 1 },
+      )
       runs.push(Math.round(performance.now() - t))
       await prepared.cancel()
     }

@@ -15,7 +15,12 @@ export interface BenchServer {
 
 /** Start `kind` (see bench/serve.ts) in its own process; resolves with the info line it prints. */
 export async function startBenchServer(kind: string, opts: Record<string, string> = {}): Promise<BenchServer> {
-  const s = await spawnServer(SERVE, { BENCH_SERVER: kind, BENCH_OPTS: JSON.stringify(opts), LOG_LEVEL: 'warn' }, kind, 'pipe')
+  const s = await spawnServer(
+    SERVE,
+    { BENCH_SERVER: kind, BENCH_OPTS: JSON.stringify(opts), LOG_LEVEL: 'warn' },
+    kind,
+    'pipe',
+  )
   return { info: JSON.parse(s.line) as BenchServer['info'], child: s.child, stop: s.stop }
 }
 
@@ -44,15 +49,31 @@ interface CannonOpts {
  * compared between peers measured the same way, never as an SLO oracle.
  */
 export async function maxThroughput(o: CannonOpts): Promise<Throughput> {
-  const base = { url: o.url, method: o.method ?? 'GET', headers: o.headers, body: o.body, connections: o.connections ?? 32 }
+  const base = {
+    url: o.url,
+    method: o.method ?? 'GET',
+    headers: o.headers,
+    body: o.body,
+    connections: o.connections ?? 32,
+  }
   // warm the server's JIT (and the connections) before measuring
-  if ((o.warmupS ?? 2) > 0) await (autocannon as unknown as (x: unknown) => Promise<unknown>)({ ...base, duration: o.warmupS ?? 2 })
-  const r = (await (autocannon as unknown as (x: unknown) => Promise<{ requests: { average: number }; latency: { p99: number }; non2xx: number; '2xx': number; duration: number }>)({
+  if ((o.warmupS ?? 2) > 0)
+    await (autocannon as unknown as (x: unknown) => Promise<unknown>)({ ...base, duration: o.warmupS ?? 2 })
+  const r = (await (
+    autocannon as unknown as (x: unknown) => Promise<{
+      requests: { average: number }
+      latency: { p99: number }
+      non2xx: number
+      '2xx': number
+      duration: number
+    }>
+  )({
     ...base,
     duration: o.durationS ?? 5,
   })) as { requests: { average: number }; latency: { p99: number }; non2xx: number; '2xx': number; duration: number }
   const ok = r['2xx'] / Math.max(1, r.duration)
-  if (r.non2xx > 0.01 * (r['2xx'] + r.non2xx)) throw new Error(`${o.url}: ${r.non2xx} non-2xx answers during the measurement`)
+  if (r.non2xx > 0.01 * (r['2xx'] + r.non2xx))
+    throw new Error(`${o.url}: ${r.non2xx} non-2xx answers during the measurement`)
   return { rate: Math.round(ok), p99: r.latency.p99, non2xx: r.non2xx }
 }
 
@@ -74,7 +95,10 @@ export function tokenRequest(info: BenchServer['info']): CannonOpts {
  * timed with hrtime into a µs HDR histogram: the per-request service time,
  * with no queueing (so no coordinated omission) and sub-ms resolution.
  */
-export async function sequentialLatency(url: string, durationS = 5): Promise<{ p50: number; p99: number; count: number }> {
+export async function sequentialLatency(
+  url: string,
+  durationS = 5,
+): Promise<{ p50: number; p99: number; count: number }> {
   const { Pool } = await import('undici')
   const { createHistogram, percentileMs, recordMs } = await import('../../src/load/histogram.ts')
   const u = new URL(url)

@@ -31,11 +31,22 @@ export async function startBareSign(mode: 'sync' | 'jose'): Promise<BareSign> {
   await app.register(formbody)
   app.post('/token', async (req, reply) => {
     const auth = Buffer.from(req.headers.authorization ?? '')
-    if (auth.length !== expected.length || !timingSafeEqual(auth, expected)) return reply.code(401).send({ error: 'invalid_client' })
+    if (auth.length !== expected.length || !timingSafeEqual(auth, expected))
+      return reply.code(401).send({ error: 'invalid_client' })
     const body = req.body as Record<string, string>
     if (body.grant_type !== 'client_credentials') return reply.code(400).send({ error: 'unsupported_grant_type' })
     const now = Math.floor(Date.now() / 1000)
-    const claims = { iss: 'http://bench', sub: 'svc', aud: 'https://api.example', iat: now, nbf: now, exp: now + 300, jti: randomUUID(), client_id: 'svc', scope: body.scope ?? '' }
+    const claims = {
+      iss: 'http://bench',
+      sub: 'svc',
+      aud: 'https://api.example',
+      iat: now,
+      nbf: now,
+      exp: now + 300,
+      jti: randomUUID(),
+      client_id: 'svc',
+      scope: body.scope ?? '',
+    }
     let token: string
     if (mode === 'sync') {
       const input = `${header}.${b64u(JSON.stringify(claims))}`
@@ -43,7 +54,9 @@ export async function startBareSign(mode: 'sync' | 'jose'): Promise<BareSign> {
     } else {
       token = await new SignJWT(claims).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: 'k1' }).sign(joseKey)
     }
-    return reply.header('cache-control', 'no-store').send({ access_token: token, token_type: 'Bearer', expires_in: 300 })
+    return reply
+      .header('cache-control', 'no-store')
+      .send({ access_token: token, token_type: 'Bearer', expires_in: 300 })
   })
   const url = await app.listen({ host: '127.0.0.1', port: 0 })
   return { url, tokenEndpoint: `${url}/token`, clientId: 'svc', clientSecret: 'svc-secret', close: () => app.close() }

@@ -22,7 +22,11 @@ export interface BareVerify {
  * await bare.close()
  * ```
  */
-export async function startBareVerify(opts: { jwksUri: string; issuer: string; audience: string }): Promise<BareVerify> {
+export async function startBareVerify(opts: {
+  jwksUri: string
+  issuer: string
+  audience: string
+}): Promise<BareVerify> {
   const res = await fetch(opts.jwksUri, { signal: AbortSignal.timeout(5000) })
   if (!res.ok) throw new Error(`bare-verify: jwks answered ${res.status}`)
   const keys = createLocalJWKSet((await res.json()) as JSONWebKeySet)

@@ -17,15 +17,34 @@ export const error = defineToxic({
   params: Type.Object(
     {
       status: Type.Integer({ minimum: 400, maximum: 599, default: 503, description: 'HTTP status code answered' }),
-      ratio: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'share of matching requests (0–1); an alias of toxicity, used when toxicity is absent' })),
-      body: Type.Optional(Type.String({ maxLength: 65_536, description: 'response body; default: a JSON OAuth-style error' })),
-      retryAfterSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400, description: 'Retry-After header value, in seconds' })),
+      ratio: Type.Optional(
+        Type.Number({
+          minimum: 0,
+          maximum: 1,
+          description: 'share of matching requests (0–1); an alias of toxicity, used when toxicity is absent',
+        }),
+      ),
+      body: Type.Optional(
+        Type.String({ maxLength: 65_536, description: 'response body; default: a JSON OAuth-style error' }),
+      ),
+      retryAfterSeconds: Type.Optional(
+        Type.Integer({ minimum: 0, maximum: 86_400, description: 'Retry-After header value, in seconds' }),
+      ),
     },
     { additionalProperties: false },
   ),
   onRequest(ctx, p) {
     const body =
-      p.body ?? JSON.stringify({ error: OAUTH_ERROR[p.status] ?? 'injected_error', error_description: `injected by the fault proxy (${p.status})` })
-    return answer(ctx, p.status, body, p.retryAfterSeconds === undefined ? {} : { 'retry-after': String(p.retryAfterSeconds) })
+      p.body ??
+      JSON.stringify({
+        error: OAUTH_ERROR[p.status] ?? 'injected_error',
+        error_description: `injected by the fault proxy (${p.status})`,
+      })
+    return answer(
+      ctx,
+      p.status,
+      body,
+      p.retryAfterSeconds === undefined ? {} : { 'retry-after': String(p.retryAfterSeconds) },
+    )
   },
 })

@@ -13,7 +13,12 @@ export const latency = defineToxic({
   params: Type.Object(
     {
       latencyMs: Type.Number({ minimum: 0, maximum: 600_000, default: 0, description: 'added delay, in milliseconds' }),
-      jitterMs: Type.Number({ minimum: 0, maximum: 600_000, default: 0, description: 'uniform jitter around latencyMs (±), in milliseconds' }),
+      jitterMs: Type.Number({
+        minimum: 0,
+        maximum: 600_000,
+        default: 0,
+        description: 'uniform jitter around latencyMs (±), in milliseconds',
+      }),
     },
     { additionalProperties: false },
   ),

@@ -40,7 +40,12 @@ describe('rate-limit toxic', () => {
     expect(rateLimit.onRequest!(ctx, params)).toBe('continue')
     expect(rateLimit.onRequest!(ctx, params)).toBe('handled')
     clock.t += 60_000 // never more than the burst
-    expect(Array.from({ length: 4 }, () => rateLimit.onRequest!(ctx, params))).toEqual(['continue', 'continue', 'continue', 'handled'])
+    expect(Array.from({ length: 4 }, () => rateLimit.onRequest!(ctx, params))).toEqual([
+      'continue',
+      'continue',
+      'continue',
+      'handled',
+    ])
   })
 
   it('asks a slow limiter to wait several seconds', () => {

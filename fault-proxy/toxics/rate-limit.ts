@@ -12,7 +12,12 @@ export const rateLimit = defineToxic({
   summary: 'lets through at most rate requests per second after a burst; the rest get 429 with Retry-After',
   params: Type.Object(
     {
-      rate: Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000, default: 10, description: 'sustained rate, in requests per second (bucket refill)' }),
+      rate: Type.Number({
+        exclusiveMinimum: 0,
+        maximum: 1_000_000,
+        default: 10,
+        description: 'sustained rate, in requests per second (bucket refill)',
+      }),
       burst: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 10, description: 'bucket size, in requests' }),
     },
     { additionalProperties: false },
@@ -23,7 +28,8 @@ export const rateLimit = defineToxic({
   onRequest(ctx, p) {
     const t = ctx.now()
     const bucket = ctx.state
-    if (!Number.isNaN(bucket.last)) bucket.tokens = Math.min(p.burst, bucket.tokens + ((t - bucket.last) / 1000) * p.rate)
+    if (!Number.isNaN(bucket.last))
+      bucket.tokens = Math.min(p.burst, bucket.tokens + ((t - bucket.last) / 1000) * p.rate)
     bucket.last = t
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1

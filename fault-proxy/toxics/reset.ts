@@ -12,7 +12,12 @@ export const reset = defineToxic({
   summary: 'resets the client connection instead of answering',
   params: Type.Object(
     {
-      delayMs: Type.Integer({ minimum: 0, maximum: 600_000, default: 0, description: 'time before the reset, in milliseconds' }),
+      delayMs: Type.Integer({
+        minimum: 0,
+        maximum: 600_000,
+        default: 0,
+        description: 'time before the reset, in milliseconds',
+      }),
     },
     { additionalProperties: false },
   ),

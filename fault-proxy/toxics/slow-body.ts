@@ -15,7 +15,12 @@ export const slowBody = defineToxic({
   summary: 'sends the response body at bytesPerSecond',
   params: Type.Object(
     {
-      bytesPerSecond: Type.Integer({ minimum: 1, maximum: 1_000_000_000, default: 1024, description: 'bandwidth of the response body, in bytes per second' }),
+      bytesPerSecond: Type.Integer({
+        minimum: 1,
+        maximum: 1_000_000_000,
+        default: 1024,
+        description: 'bandwidth of the response body, in bytes per second',
+      }),
     },
     { additionalProperties: false },
   ),

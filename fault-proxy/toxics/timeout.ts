@@ -12,7 +12,13 @@ export const timeout = defineToxic({
   summary: 'holds affected requests without answering, then closes the connection',
   params: Type.Object(
     {
-      holdMs: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 0, description: 'how long to hold before closing, in milliseconds; 0 = until the client gives up (bounded by the proxy max hold)' }),
+      holdMs: Type.Integer({
+        minimum: 0,
+        maximum: 3_600_000,
+        default: 0,
+        description:
+          'how long to hold before closing, in milliseconds; 0 = until the client gives up (bounded by the proxy max hold)',
+      }),
     },
     { additionalProperties: false },
   ),

@@ -61,10 +61,20 @@ export function hold(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /** Answer with a small JSON body (the request body, if any, is drained). */
-export function answer(ctx: ToxicContext<unknown>, status: number, body: string, headers: Record<string, string> = {}): ToxicVerdict {
+export function answer(
+  ctx: ToxicContext<unknown>,
+  status: number,
+  body: string,
+  headers: Record<string, string> = {},
+): ToxicVerdict {
   ctx.req.resume()
   const type = body.startsWith('{') || body.startsWith('[') ? 'application/json' : 'text/plain; charset=utf-8'
-  ctx.res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'x-fault-proxy': 'injected', ...headers })
+  ctx.res.writeHead(status, {
+    'content-type': type,
+    'content-length': Buffer.byteLength(body),
+    'x-fault-proxy': 'injected',
+    ...headers,
+  })
   ctx.res.end(body)
   return 'handled'
 }

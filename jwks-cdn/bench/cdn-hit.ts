@@ -47,7 +47,14 @@ async function once(pool: Pool, path: string): Promise<number> {
 }
 
 // each worker alternates direct and via-CDN requests, so both series see the same machine noise
-async function drive(direct: Pool, viaCdn: Pool, requests: number, concurrency: number, a: number[], b: number[]): Promise<void> {
+async function drive(
+  direct: Pool,
+  viaCdn: Pool,
+  requests: number,
+  concurrency: number,
+  a: number[],
+  b: number[],
+): Promise<void> {
   let left = requests
   const worker = async (odd: boolean) => {
     while (left-- > 0) {
@@ -72,14 +79,25 @@ async function drive(direct: Pool, viaCdn: Pool, requests: number, concurrency: 
  * console.log(r.addedP99Us)
  * ```
  */
-export async function measureCdnHitOverhead(opts: { requests?: number; concurrency?: number } = {}): Promise<CdnHitBench> {
+export async function measureCdnHitOverhead(
+  opts: { requests?: number; concurrency?: number } = {},
+): Promise<CdnHitBench> {
   const requests = opts.requests ?? 20_000
   const concurrency = opts.concurrency ?? 1
   const jwks = JSON.stringify({
-    keys: Array.from({ length: 2 }, (_, i) => ({ kty: 'RSA', kid: `key-${i}`, use: 'sig', alg: 'RS256', e: 'AQAB', n: 'x'.repeat(342) })),
+    keys: Array.from({ length: 2 }, (_, i) => ({
+      kty: 'RSA',
+      kid: `key-${i}`,
+      use: 'sig',
+      alg: 'RS256',
+      e: 'AQAB',
+      n: 'x'.repeat(342),
+    })),
   })
   const origin = Fastify({ logger: false })
-  origin.get('/jwks', async (_req, reply) => reply.header('cache-control', 'public, max-age=3600').type('application/json').send(jwks))
+  origin.get('/jwks', async (_req, reply) =>
+    reply.header('cache-control', 'public, max-age=3600').type('application/json').send(jwks),
+  )
   await origin.listen({ port: 0, host: '127.0.0.1' })
   const originUrl = `http://127.0.0.1:${(origin.server.address() as { port: number }).port}`
   const cdn = await serveCdn({ origin: originUrl, logger: false })
@@ -92,7 +110,14 @@ export async function measureCdnHitOverhead(opts: { requests?: number; concurren
     await drive(direct, viaCdn, requests, concurrency, a, b)
     const d = summarize(a)
     const c = summarize(b)
-    return { concurrency, direct: d, viaCdn: c, addedP99Us: c.p99Us - d.p99Us, addedP50Us: c.p50Us - d.p50Us, withinBudget: c.p99Us - d.p99Us < 1000 }
+    return {
+      concurrency,
+      direct: d,
+      viaCdn: c,
+      addedP99Us: c.p99Us - d.p99Us,
+      addedP50Us: c.p50Us - d.p50Us,
+      withinBudget: c.p99Us - d.p99Us < 1000,
+    }
   } finally {
     await direct.close()
     await viaCdn.close()
@@ -102,7 +127,9 @@ export async function measureCdnHitOverhead(opts: { requests?: number; concurren
 }
 
 if (isMain(import.meta.url)) {
-  const { values } = parseArgs({ options: { requests: { type: 'string', default: '20000' }, concurrency: { type: 'string', default: '1,8' } } })
+  const { values } = parseArgs({
+    options: { requests: { type: 'string', default: '20000' }, concurrency: { type: 'string', default: '1,8' } },
+  })
   for (const c of String(values.concurrency).split(',').map(Number)) {
     const r = await measureCdnHitOverhead({ requests: Number(values.requests), concurrency: c })
     process.stdout.write(`${JSON.stringify(r)}\n`)

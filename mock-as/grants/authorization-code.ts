@@ -16,31 +16,46 @@ export const authorizationCode: GrantHandler = (ctx, client, params, resources) 
   const code = params.get('code')
   if (code === undefined) throw invalidRequest('code is required')
   const rec = ctx.store.codes.get(code)
-  if (!rec || rec.clientId !== client.clientId) throw new OAuthError('invalid_grant', 'the code is invalid, expired or was issued to another client')
+  if (!rec || rec.clientId !== client.clientId)
+    throw new OAuthError('invalid_grant', 'the code is invalid, expired or was issued to another client')
   if (rec.used) {
     const revoked = ctx.store.revokeGrant(rec.grantId)
     ctx.events.emit('code.replayed', { client_id: client.clientId, sub: rec.sub, grantId: rec.grantId, revoked })
-    if (revoked > 0) ctx.events.emit('grant.revoked', { client_id: client.clientId, sub: rec.sub, grantId: rec.grantId, reason: 'code_replayed', revoked })
+    if (revoked > 0)
+      ctx.events.emit('grant.revoked', {
+        client_id: client.clientId,
+        sub: rec.sub,
+        grantId: rec.grantId,
+        reason: 'code_replayed',
+        revoked,
+      })
     throw new OAuthError('invalid_grant', 'the code was already used; tokens issued from it are revoked')
   }
   rec.used = true
   if (rec.exp <= ctx.clock.now()) throw new OAuthError('invalid_grant', 'the code expired')
   const redirectUri = params.get('redirect_uri')
-  if (rec.redirectUriSent && redirectUri !== rec.redirectUri) throw new OAuthError('invalid_grant', 'redirect_uri does not match the authorization request')
-  if (!rec.redirectUriSent && redirectUri !== undefined && redirectUri !== rec.redirectUri) throw new OAuthError('invalid_grant', 'redirect_uri does not match the authorization request')
+  if (rec.redirectUriSent && redirectUri !== rec.redirectUri)
+    throw new OAuthError('invalid_grant', 'redirect_uri does not match the authorization request')
+  if (!rec.redirectUriSent && redirectUri !== undefined && redirectUri !== rec.redirectUri)
+    throw new OAuthError('invalid_grant', 'redirect_uri does not match the authorization request')
   const verifier = params.get('code_verifier')
   if (rec.codeChallenge !== undefined) {
     if (verifier === undefined) throw new OAuthError('invalid_grant', 'code_verifier is required (PKCE)')
     if (!VERIFIER.test(verifier)) throw new OAuthError('invalid_grant', 'code_verifier is malformed')
-    if (s256(verifier) !== rec.codeChallenge) throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge')
+    if (s256(verifier) !== rec.codeChallenge)
+      throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge')
   } else if (verifier !== undefined) {
     throw new OAuthError('invalid_grant', 'code_verifier sent but the authorization request had no code_challenge')
   }
   const requested = resources.length ? checkResources(resources) : rec.resource
-  for (const r of requested) if (rec.resource.length && !rec.resource.includes(r)) throw new OAuthError('invalid_target', 'resource was not part of the authorization request')
+  for (const r of requested)
+    if (rec.resource.length && !rec.resource.includes(r))
+      throw new OAuthError('invalid_target', 'resource was not part of the authorization request')
   const grant = ctx.store.grants.get(rec.grantId) ?? ctx.store.newGrant(rec.grantId, client.clientId, rec.sub)
   const aud = audienceFor(client, requested)
   const access = issueAccessToken(ctx, client, rec.sub, rec.scope, aud, 'authorization_code', grant)
-  const refresh = client.grantTypes.includes('refresh_token') ? issueRefreshToken(ctx, grant, rec.scope, aud) : undefined
+  const refresh = client.grantTypes.includes('refresh_token')
+    ? issueRefreshToken(ctx, grant, rec.scope, aud)
+    : undefined
   return tokenResponse(access, refresh)
 }

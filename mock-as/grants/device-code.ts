@@ -12,7 +12,8 @@ export const deviceCode: GrantHandler = (ctx, client, params) => {
   const code = params.get('device_code')
   if (code === undefined) throw invalidRequest('device_code is required')
   const rec = ctx.store.devices.get(code)
-  if (!rec || rec.clientId !== client.clientId || rec.status === 'done') throw new OAuthError('invalid_grant', 'the device_code is invalid')
+  if (!rec || rec.clientId !== client.clientId || rec.status === 'done')
+    throw new OAuthError('invalid_grant', 'the device_code is invalid')
   const now = ctx.clock.now()
   if (rec.exp <= now) throw new OAuthError('expired_token', 'the device_code expired; start a new device authorization')
   if (rec.status === 'denied') {
@@ -32,7 +33,17 @@ export const deviceCode: GrantHandler = (ctx, client, params) => {
   const sub = rec.sub!
   const grant = ctx.store.newGrant(newId(), client.clientId, sub)
   const aud = audienceFor(client, rec.resource)
-  const access = issueAccessToken(ctx, client, sub, rec.scope, aud, 'urn:ietf:params:oauth:grant-type:device_code', grant)
-  const refresh = client.grantTypes.includes('refresh_token') ? issueRefreshToken(ctx, grant, rec.scope, aud) : undefined
+  const access = issueAccessToken(
+    ctx,
+    client,
+    sub,
+    rec.scope,
+    aud,
+    'urn:ietf:params:oauth:grant-type:device_code',
+    grant,
+  )
+  const refresh = client.grantTypes.includes('refresh_token')
+    ? issueRefreshToken(ctx, grant, rec.scope, aud)
+    : undefined
   return tokenResponse(access, refresh)
 }

@@ -14,7 +14,8 @@ export const refreshToken: GrantHandler = (ctx, client, params, resources) => {
   const token = params.get('refresh_token')
   if (token === undefined) throw invalidRequest('refresh_token is required')
   const rec = ctx.store.refresh.get(token)
-  if (!rec || rec.clientId !== client.clientId) throw new OAuthError('invalid_grant', 'the refresh token is invalid or was issued to another client')
+  if (!rec || rec.clientId !== client.clientId)
+    throw new OAuthError('invalid_grant', 'the refresh token is invalid or was issued to another client')
   const now = ctx.clock.now()
   if (rec.revoked) throw new OAuthError('invalid_grant', 'the refresh token was revoked')
   if (rec.exp * 1000 <= now) throw new OAuthError('invalid_grant', 'the refresh token expired')
@@ -22,13 +23,28 @@ export const refreshToken: GrantHandler = (ctx, client, params, resources) => {
   if (!grant || grant.revoked) throw new OAuthError('invalid_grant', 'the grant was revoked')
   if (rec.successor !== undefined) {
     const successor = ctx.store.refresh.get(rec.successor)
-    const inGrace = rec.rotatedAt !== undefined && now - rec.rotatedAt < ctx.ttl.reuseGrace && successor !== undefined && successor.successor === undefined
+    const inGrace =
+      rec.rotatedAt !== undefined &&
+      now - rec.rotatedAt < ctx.ttl.reuseGrace &&
+      successor !== undefined &&
+      successor.successor === undefined
     if (!inGrace) {
       if (ctx.chaos.refreshReuseDetection) {
         const revoked = ctx.store.revokeGrant(grant.id)
         ctx.metrics.reuseDetected.inc()
-        ctx.events.emit('refresh_token.reused', { client_id: client.clientId, sub: rec.sub, jti: rec.jti, grantId: grant.id })
-        ctx.events.emit('grant.revoked', { client_id: client.clientId, sub: rec.sub, grantId: grant.id, reason: 'refresh_token_reused', revoked })
+        ctx.events.emit('refresh_token.reused', {
+          client_id: client.clientId,
+          sub: rec.sub,
+          jti: rec.jti,
+          grantId: grant.id,
+        })
+        ctx.events.emit('grant.revoked', {
+          client_id: client.clientId,
+          sub: rec.sub,
+          grantId: grant.id,
+          reason: 'refresh_token_reused',
+          revoked,
+        })
         throw new OAuthError('invalid_grant', 'the refresh token was already used; the token family is revoked')
       }
       throw new OAuthError('invalid_grant', 'the refresh token was already used')

@@ -40,7 +40,14 @@ export function redirectMatches(client: ClientConfig, uri: string): boolean {
   return client.redirectUris.some((r) => {
     try {
       const ru = new URL(r)
-      return ru.protocol === 'http:' && isLoopbackIp(ru.hostname) && ru.hostname === u.hostname && ru.pathname === u.pathname && ru.search === u.search && !u.hash
+      return (
+        ru.protocol === 'http:' &&
+        isLoopbackIp(ru.hostname) &&
+        ru.hostname === u.hostname &&
+        ru.pathname === u.pathname &&
+        ru.search === u.search &&
+        !u.hash
+      )
     } catch {
       return false
     }
@@ -48,10 +55,19 @@ export function redirectMatches(client: ClientConfig, uri: string): boolean {
 }
 
 function errorPage(reply: FastifyReply, status: number, message: string) {
-  return reply.code(status).headers(HTML_HEADERS).send(page('Authorization error', `<p class="error">${esc(message)}</p>`))
+  return reply
+    .code(status)
+    .headers(HTML_HEADERS)
+    .send(page('Authorization error', `<p class="error">${esc(message)}</p>`))
 }
 
-function redirectWith(reply: FastifyReply, ctx: AsContext, redirectUri: string, params: Record<string, string | undefined>, status = 302) {
+function redirectWith(
+  reply: FastifyReply,
+  ctx: AsContext,
+  redirectUri: string,
+  params: Record<string, string | undefined>,
+  status = 302,
+) {
   const u = new URL(redirectUri)
   for (const [k, v] of Object.entries(params)) if (v !== undefined) u.searchParams.append(k, v)
   u.searchParams.append('iss', ctx.issuer)
@@ -59,7 +75,12 @@ function redirectWith(reply: FastifyReply, ctx: AsContext, redirectUri: string, 
 }
 
 function loginForm(txn: Transaction, client: ClientConfig, error?: string): string {
-  const scopes = txn.scope ? txn.scope.split(' ').map((s) => `<li>${esc(s)}</li>`).join('') : '<li>(no scope)</li>'
+  const scopes = txn.scope
+    ? txn.scope
+        .split(' ')
+        .map((s) => `<li>${esc(s)}</li>`)
+        .join('')
+    : '<li>(no scope)</li>'
   return page(
     'Sign in',
     `<p><strong>${esc(client.clientId)}</strong> asks for access to:</p><ul>${scopes}</ul>
@@ -75,7 +96,11 @@ ${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}
   )
 }
 
-export function checkUser(ctx: AsContext, username: string | undefined, password: string | undefined): string | undefined {
+export function checkUser(
+  ctx: AsContext,
+  username: string | undefined,
+  password: string | undefined,
+): string | undefined {
   if (username === undefined || password === undefined) return undefined
   const expected = ctx.users.get(username)
   // compare even for unknown users so timing does not reveal which usernames exist
@@ -104,18 +129,26 @@ export function authorizeRoutes(app: FastifyInstance, ctx: AsContext): void {
       return errorPage(reply, 400, 'redirect_uri is not registered for this client')
     }
     const state = q.get('state')
-    const fail = (error: string, description: string) => redirectWith(reply, ctx, redirectUri, { error, error_description: description, state })
+    const fail = (error: string, description: string) =>
+      redirectWith(reply, ctx, redirectUri, { error, error_description: description, state })
     const responseType = q.get('response_type')
     if (responseType === undefined) return fail('invalid_request', 'response_type is required')
     if (responseType !== 'code') return fail('unsupported_response_type', 'only response_type=code is supported')
-    if (!client.grantTypes.includes('authorization_code')) return fail('unauthorized_client', 'client may not use authorization_code')
+    if (!client.grantTypes.includes('authorization_code'))
+      return fail('unauthorized_client', 'client may not use authorization_code')
     const challenge = q.get('code_challenge')
     const method = q.get('code_challenge_method')
     if (challenge === undefined) {
       if (client.public) return fail('invalid_request', 'code_challenge is required for public clients (PKCE S256)')
       if (method !== undefined) return fail('invalid_request', 'code_challenge_method without code_challenge')
     } else {
-      if (method !== 'S256') return fail('invalid_request', method === undefined ? 'code_challenge_method=S256 is required (plain is refused)' : `code_challenge_method ${JSON.stringify(method.slice(0, 20))} is refused; use S256`)
+      if (method !== 'S256')
+        return fail(
+          'invalid_request',
+          method === undefined
+            ? 'code_challenge_method=S256 is required (plain is refused)'
+            : `code_challenge_method ${JSON.stringify(method.slice(0, 20))} is refused; use S256`,
+        )
       if (!CHALLENGE.test(challenge)) return fail('invalid_request', 'code_challenge is malformed')
     }
     let scope: string
@@ -155,21 +188,37 @@ export function authorizeRoutes(app: FastifyInstance, ctx: AsContext): void {
     }
     const txnId = f.get('txn')
     const txn = txnId !== undefined ? ctx.store.transactions.get(txnId) : undefined
-    if (!txn || txn.exp <= ctx.clock.base()) return errorPage(reply, 400, 'this sign-in has expired; start again from the application')
+    if (!txn || txn.exp <= ctx.clock.base())
+      return errorPage(reply, 400, 'this sign-in has expired; start again from the application')
     const csrf = f.get('csrf')
     const csrfCookie = cookie(req.headers.cookie, CSRF_COOKIE)
-    if (csrf === undefined || csrfCookie === undefined || !safeEqual(csrf, txn.csrf) || !safeEqual(csrfCookie, txn.csrf)) {
+    if (
+      csrf === undefined ||
+      csrfCookie === undefined ||
+      !safeEqual(csrf, txn.csrf) ||
+      !safeEqual(csrfCookie, txn.csrf)
+    ) {
       return errorPage(reply, 403, 'the form could not be verified (CSRF check failed); start again')
     }
     const client = ctx.clients.get(txn.clientId)!
     const decision = f.get('decision')
     if (decision === 'deny') {
       ctx.store.transactions.delete(txn.id)
-      return redirectWith(reply, ctx, txn.redirectUri, { error: 'access_denied', error_description: 'the user denied the request', state: txn.state }, 303)
+      return redirectWith(
+        reply,
+        ctx,
+        txn.redirectUri,
+        { error: 'access_denied', error_description: 'the user denied the request', state: txn.state },
+        303,
+      )
     }
     if (decision !== 'approve') return errorPage(reply, 400, 'decision must be approve or deny')
     const sub = checkUser(ctx, f.get('username'), f.get('password'))
-    if (!sub) return reply.code(401).headers(loginPageHeaders(txn.redirectUri)).send(loginForm(txn, client, 'invalid username or password'))
+    if (!sub)
+      return reply
+        .code(401)
+        .headers(loginPageHeaders(txn.redirectUri))
+        .send(loginForm(txn, client, 'invalid username or password'))
     ctx.store.transactions.delete(txn.id)
     const code = randomBytes(32).toString('base64url')
     ctx.store.codes.set(code, {

@@ -26,10 +26,15 @@ function jsonBody(req: FastifyRequest): Record<string, unknown> {
   return v as Record<string, unknown>
 }
 
-function num(body: Record<string, unknown>, key: string, opts: { min?: number; max?: number; optional?: boolean; integer?: boolean } = {}): number | undefined {
+function num(
+  body: Record<string, unknown>,
+  key: string,
+  opts: { min?: number; max?: number; optional?: boolean; integer?: boolean } = {},
+): number | undefined {
   const v = body[key]
   if (v === undefined && opts.optional) return undefined
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new BadInput(`${key}: must be a number (got ${JSON.stringify(v) ?? 'nothing'})`)
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw new BadInput(`${key}: must be a number (got ${JSON.stringify(v) ?? 'nothing'})`)
   if (opts.integer && !Number.isInteger(v)) throw new BadInput(`${key}: must be an integer (got ${v})`)
   if (opts.min !== undefined && v < opts.min) throw new BadInput(`${key}: must be >= ${opts.min} (got ${v})`)
   if (opts.max !== undefined && v > opts.max) throw new BadInput(`${key}: must be <= ${opts.max} (got ${v})`)
@@ -39,12 +44,14 @@ function num(body: Record<string, unknown>, key: string, opts: { min?: number; m
 function str(body: Record<string, unknown>, key: string): string | undefined {
   const v = body[key]
   if (v === undefined) return undefined
-  if (typeof v !== 'string' || v === '') throw new BadInput(`${key}: must be a non-empty string (got ${JSON.stringify(v)})`)
+  if (typeof v !== 'string' || v === '')
+    throw new BadInput(`${key}: must be a non-empty string (got ${JSON.stringify(v)})`)
   return v
 }
 
 function only(body: Record<string, unknown>, keys: string[]): void {
-  for (const k of Object.keys(body)) if (!keys.includes(k)) throw new BadInput(`${k}: unknown key (expected one of ${keys.join(', ')})`)
+  for (const k of Object.keys(body))
+    if (!keys.includes(k)) throw new BadInput(`${k}: unknown key (expected one of ${keys.join(', ')})`)
 }
 
 const ROTATION_MODES = ['publish-then-sign', 'sign-before-publish', 'drop-old-early', 'wrong-alg']
@@ -63,14 +70,21 @@ export function chaosRoutes(app: FastifyInstance, ctx: AsContext, adminToken: st
   app.register(async (scope) => {
     scope.addHook('onRequest', async (req, reply) => {
       if (!adminTokenMatches(req.headers.authorization, adminToken)) {
-        return reply.code(401).header('www-authenticate', 'Bearer realm="mock-as-chaos"').send({ error: 'unauthorized', error_description: 'admin bearer token required' })
+        return reply
+          .code(401)
+          .header('www-authenticate', 'Bearer realm="mock-as-chaos"')
+          .send({ error: 'unauthorized', error_description: 'admin bearer token required' })
       }
     })
     scope.setErrorHandler(async (err: Error & { statusCode?: number }, _req, reply) => {
-      if (err instanceof BadInput || err instanceof RangeError) return reply.code(400).send({ error: 'invalid_request', error_description: err.message })
+      if (err instanceof BadInput || err instanceof RangeError)
+        return reply.code(400).send({ error: 'invalid_request', error_description: err.message })
       const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500
       if (status === 500) ctx.log.error({ err }, 'chaos.failed')
-      return reply.code(status).send({ error: status === 500 ? 'server_error' : 'invalid_request', error_description: status === 500 ? 'internal error' : err.message })
+      return reply.code(status).send({
+        error: status === 500 ? 'server_error' : 'invalid_request',
+        error_description: status === 500 ? 'internal error' : err.message,
+      })
     })
     const changed = (what: string, data: Record<string, unknown>) => {
       ctx.events.emit('chaos.changed', { what, ...data })
@@ -92,7 +106,8 @@ export function chaosRoutes(app: FastifyInstance, ctx: AsContext, adminToken: st
     scope.get('/_chaos/events', async (req) => {
       const raw = (req.query as Record<string, unknown>).since
       const since = raw === undefined ? 0 : Number(raw)
-      if (Array.isArray(raw) || !Number.isInteger(since) || since < 0) throw new BadInput(`since: must be an integer >= 0 (got ${JSON.stringify(raw)})`)
+      if (Array.isArray(raw) || !Number.isInteger(since) || since < 0)
+        throw new BadInput(`since: must be an integer >= 0 (got ${JSON.stringify(raw)})`)
       return { events: ctx.events.since(since) }
     })
     scope.get('/_chaos/events/stream', (req: FastifyRequest, reply: FastifyReply) => {
@@ -101,7 +116,8 @@ export function chaosRoutes(app: FastifyInstance, ctx: AsContext, adminToken: st
       reply.hijack()
       const res = reply.raw
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' })
-      const write = (e: { seq: number; type: string }) => res.write(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`)
+      const write = (e: { seq: number; type: string }) =>
+        res.write(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`)
       for (const e of ctx.events.since(Number.isInteger(since) && since >= 0 ? since : 0)) write(e)
       const ping = setInterval(() => res.write(': ping\n\n'), 15_000)
       ping.unref()
@@ -119,18 +135,21 @@ export function chaosRoutes(app: FastifyInstance, ctx: AsContext, adminToken: st
       const body = jsonBody(req)
       only(body, ['mode', 'leadTime', 'retireAfter', 'unpublishedFor', 'alg'])
       const mode = str(body, 'mode')
-      if (mode === undefined || !ROTATION_MODES.includes(mode)) throw new BadInput(`mode: must be one of ${ROTATION_MODES.join(', ')} (got ${JSON.stringify(body.mode)})`)
+      if (mode === undefined || !ROTATION_MODES.includes(mode))
+        throw new BadInput(`mode: must be one of ${ROTATION_MODES.join(', ')} (got ${JSON.stringify(body.mode)})`)
       const r: RotateRequest = { mode: mode as RotateRequest['mode'] }
       for (const k of ['leadTime', 'retireAfter', 'unpublishedFor'] as const) {
         const v = str(body, k)
         if (v !== undefined) {
-          if (parseDuration(v) === undefined) throw new BadInput(`${k}: must be a duration like 5s (got ${JSON.stringify(v)})`)
+          if (parseDuration(v) === undefined)
+            throw new BadInput(`${k}: must be a duration like 5s (got ${JSON.stringify(v)})`)
           r[k] = v
         }
       }
       const alg = str(body, 'alg')
       if (alg !== undefined) {
-        if (!(ALGS as readonly string[]).includes(alg)) throw new BadInput(`alg: must be one of ${ALGS.join(', ')} (got ${JSON.stringify(alg)})`)
+        if (!(ALGS as readonly string[]).includes(alg))
+          throw new BadInput(`alg: must be one of ${ALGS.join(', ')} (got ${JSON.stringify(alg)})`)
         r.alg = alg
       }
       const result = ctx.keys.rotate(r)
@@ -194,7 +213,8 @@ export function chaosRoutes(app: FastifyInstance, ctx: AsContext, adminToken: st
     scope.put('/_chaos/refresh-reuse-detection', async (req) => {
       const body = jsonBody(req)
       only(body, ['enabled'])
-      if (typeof body.enabled !== 'boolean') throw new BadInput(`enabled: must be a boolean (got ${JSON.stringify(body.enabled)})`)
+      if (typeof body.enabled !== 'boolean')
+        throw new BadInput(`enabled: must be a boolean (got ${JSON.stringify(body.enabled)})`)
       ctx.chaos.refreshReuseDetection = body.enabled
       changed('refresh-reuse-detection', { enabled: body.enabled })
       return { enabled: body.enabled }
@@ -214,14 +234,21 @@ export function chaosRoutes(app: FastifyInstance, ctx: AsContext, adminToken: st
 
 /** Revoke every live token (and grant) of a client and/or subject. */
 function revokeMatching(ctx: AsContext, clientId: string | undefined, sub: string | undefined): number {
-  const match = (r: { clientId: string; sub: string }) => (clientId === undefined || r.clientId === clientId) && (sub === undefined || r.sub === sub)
+  const match = (r: { clientId: string; sub: string }) =>
+    (clientId === undefined || r.clientId === clientId) && (sub === undefined || r.sub === sub)
   const nowS = ctx.clock.nowSeconds()
   let n = 0
   for (const g of ctx.store.grants.values()) {
     if (!g.revoked && match(g)) {
       const k = ctx.store.revokeGrant(g.id)
       n += k
-      ctx.events.emit('grant.revoked', { client_id: g.clientId, sub: g.sub, grantId: g.id, reason: 'chaos_revoke', revoked: k })
+      ctx.events.emit('grant.revoked', {
+        client_id: g.clientId,
+        sub: g.sub,
+        grantId: g.id,
+        reason: 'chaos_revoke',
+        revoked: k,
+      })
     }
   }
   for (const a of ctx.store.access.values()) {
@@ -246,7 +273,12 @@ function state(ctx: AsContext): Record<string, unknown> {
     refreshReuseDetection: ctx.chaos.refreshReuseDetection,
     signingKid: ctx.keys.signing.kid,
     keys: ctx.keys.view(),
-    counts: { accessTokens: liveAccess, refreshTokens: ctx.store.refresh.size, grants: ctx.store.grants.size, codes: ctx.store.codes.size },
+    counts: {
+      accessTokens: liveAccess,
+      refreshTokens: ctx.store.refresh.size,
+      grants: ctx.store.grants.size,
+      codes: ctx.store.codes.size,
+    },
     lastEventSeq: ctx.events.since(0).at(-1)?.seq ?? 0,
   }
 }

@@ -47,7 +47,8 @@ export function deviceRoutes(app: FastifyInstance, ctx: AsContext): void {
     const multi = new Map<string, string[]>()
     const params = formBody(req, REPEATABLE, multi)
     const client = authenticateClient(ctx, req, params, { allowPublic: true })
-    if (!client.grantTypes.includes(DEVICE_GRANT)) throw new OAuthError('unauthorized_client', 'client may not use the device grant')
+    if (!client.grantTypes.includes(DEVICE_GRANT))
+      throw new OAuthError('unauthorized_client', 'client may not use the device grant')
     const scope = resolveScope(client, params.get('scope'))
     const resource = checkResources(multi.get('resource') ?? [])
     const deviceCode = randomBytes(32).toString('base64url')
@@ -95,17 +96,34 @@ export function deviceRoutes(app: FastifyInstance, ctx: AsContext): void {
     try {
       f = formBody(req)
     } catch (e) {
-      return reply.code(400).headers(HTML_HEADERS).send(page('Connect a device', `<p class="error">${esc((e as OAuthError).description ?? 'malformed request')}</p>`))
+      return reply
+        .code(400)
+        .headers(HTML_HEADERS)
+        .send(
+          page('Connect a device', `<p class="error">${esc((e as OAuthError).description ?? 'malformed request')}</p>`),
+        )
     }
     const csrf = f.get('csrf')
     const csrfCookie = cookie(req.headers.cookie, CSRF_COOKIE)
     if (csrf === undefined || csrfCookie === undefined || !safeEqual(csrf, csrfCookie)) {
-      return reply.code(403).headers(HTML_HEADERS).send(page('Connect a device', '<p class="error">the form could not be verified (CSRF check failed); reload the page</p>'))
+      return reply
+        .code(403)
+        .headers(HTML_HEADERS)
+        .send(
+          page(
+            'Connect a device',
+            '<p class="error">the form could not be verified (CSRF check failed); reload the page</p>',
+          ),
+        )
     }
     const entered = f.get('user_code') ?? ''
     const deviceCode = ctx.store.userCodes.get(normalize(entered))
     const rec = deviceCode !== undefined ? ctx.store.devices.get(deviceCode) : undefined
-    const again = (status: number, message: string) => reply.code(status).headers(HTML_HEADERS).send(devicePage(csrf, entered, message, true))
+    const again = (status: number, message: string) =>
+      reply
+        .code(status)
+        .headers(HTML_HEADERS)
+        .send(devicePage(csrf, entered, message, true))
     if (rec?.status !== 'pending' || rec.exp <= ctx.clock.now()) return again(400, 'unknown or expired code')
     const decision = f.get('decision')
     if (decision !== 'approve' && decision !== 'deny') return again(400, 'decision must be approve or deny')
@@ -114,6 +132,13 @@ export function deviceRoutes(app: FastifyInstance, ctx: AsContext): void {
     rec.status = decision === 'approve' ? 'approved' : 'denied'
     if (decision === 'approve') rec.sub = sub
     ctx.store.userCodes.delete(rec.userCode)
-    return reply.headers(HTML_HEADERS).send(page('Connect a device', `<p role="status">${decision === 'approve' ? 'Device approved. You can return to your device.' : 'Request denied.'}</p>`))
+    return reply
+      .headers(HTML_HEADERS)
+      .send(
+        page(
+          'Connect a device',
+          `<p role="status">${decision === 'approve' ? 'Device approved. You can return to your device.' : 'Request denied.'}</p>`,
+        ),
+      )
   })
 }

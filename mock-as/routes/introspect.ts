@@ -44,7 +44,11 @@ export function introspectRoute(app: FastifyInstance, ctx: AsContext, bucket: ()
     const b = bucket()
     if (b) {
       const wait = b.take()
-      if (wait > 0) throw new OAuthError('rate_limited', 'introspection rate limit exceeded', { status: 429, headers: { 'retry-after': String(wait) } })
+      if (wait > 0)
+        throw new OAuthError('rate_limited', 'introspection rate limit exceeded', {
+          status: 429,
+          headers: { 'retry-after': String(wait) },
+        })
     }
     const params = formBody(req)
     const client = authenticateClient(ctx, req, params, { allowPublic: false })
@@ -58,13 +62,36 @@ export function introspectRoute(app: FastifyInstance, ctx: AsContext, bucket: ()
       if (!r || r.revoked || r.exp <= nowS || r.successor !== undefined) return undefined
       const g = ctx.store.grants.get(r.grantId)
       if (!g || g.revoked) return undefined
-      return { active: true, token_type: 'refresh_token', client_id: r.clientId, sub: r.sub, scope: r.scope, aud: r.aud, iss: ctx.issuer, iat: r.iat, exp: r.exp, jti: r.jti }
+      return {
+        active: true,
+        token_type: 'refresh_token',
+        client_id: r.clientId,
+        sub: r.sub,
+        scope: r.scope,
+        aud: r.aud,
+        iss: ctx.issuer,
+        iat: r.iat,
+        exp: r.exp,
+        jti: r.jti,
+      }
     }
     const tryAccess = () => {
       const a = findAccess(ctx, token)
       if (!a || a.revoked || a.exp <= nowS || a.iat > nowS) return undefined
       if (a.grantId && ctx.store.grants.get(a.grantId)?.revoked) return undefined
-      return { active: true, token_type: 'Bearer', client_id: a.clientId, sub: a.sub, scope: a.scope, aud: a.aud, iss: ctx.issuer, iat: a.iat, nbf: a.iat, exp: a.exp, jti: a.jti }
+      return {
+        active: true,
+        token_type: 'Bearer',
+        client_id: a.clientId,
+        sub: a.sub,
+        scope: a.scope,
+        aud: a.aud,
+        iss: ctx.issuer,
+        iat: a.iat,
+        nbf: a.iat,
+        exp: a.exp,
+        jti: a.jti,
+      }
     }
     const found = hint === 'refresh_token' ? (tryRefresh() ?? tryAccess()) : (tryAccess() ?? tryRefresh())
     req.log.debug({ client_id: client.clientId, active: found !== undefined, jti: found?.jti }, 'token.introspected')

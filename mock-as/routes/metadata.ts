@@ -33,7 +33,8 @@ export function metadata(ctx: AsContext): Record<string, unknown> {
 }
 
 export function metadataRoutes(app: FastifyInstance, ctx: AsContext): void {
-  const send = async (_req: unknown, reply: import('fastify').FastifyReply) => reply.header('cache-control', 'public, max-age=60').send(metadata(ctx))
+  const send = async (_req: unknown, reply: import('fastify').FastifyReply) =>
+    reply.header('cache-control', 'public, max-age=60').send(metadata(ctx))
   app.get('/.well-known/oauth-authorization-server', send)
   app.get('/.well-known/openid-configuration', send)
   app.get('/jwks', async (_req, reply) =>
@@ -43,5 +44,7 @@ export function metadataRoutes(app: FastifyInstance, ctx: AsContext): void {
       .send(ctx.keys.jwksJson()),
   )
   app.get('/healthz', async () => ({ status: 'ok' }))
-  app.get('/metrics', async (_req, reply) => reply.header('content-type', ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics()))
+  app.get('/metrics', async (_req, reply) =>
+    reply.header('content-type', ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics()),
+  )
 }

@@ -24,7 +24,13 @@ export function revokeRoute(app: FastifyInstance, ctx: AsContext): void {
       if (r.clientId !== client.clientId) throw invalidRequest('the token was not issued to this client')
       const n = ctx.store.revokeGrant(r.grantId)
       ctx.events.emit('token.revoked', { client_id: r.clientId, sub: r.sub, jti: r.jti, token_type: 'refresh_token' })
-      ctx.events.emit('grant.revoked', { client_id: r.clientId, sub: r.sub, grantId: r.grantId, reason: 'revocation_endpoint', revoked: n })
+      ctx.events.emit('grant.revoked', {
+        client_id: r.clientId,
+        sub: r.sub,
+        grantId: r.grantId,
+        reason: 'revocation_endpoint',
+        revoked: n,
+      })
       return true
     }
     const access = () => {

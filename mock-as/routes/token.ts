@@ -32,7 +32,11 @@ function burn(ms: number): void {
   }
 }
 
-const ERROR_FOR_STATUS: Record<number, OAuthError['error']> = { 429: 'rate_limited', 500: 'server_error', 503: 'temporarily_unavailable' }
+const ERROR_FOR_STATUS: Record<number, OAuthError['error']> = {
+  429: 'rate_limited',
+  500: 'server_error',
+  503: 'temporarily_unavailable',
+}
 
 async function chaos(ctx: AsContext, grantType: string): Promise<void> {
   const c = ctx.chaos
@@ -42,7 +46,10 @@ async function chaos(ctx: AsContext, grantType: string): Promise<void> {
   const err = c.tokenErrors[grantType] ?? c.tokenErrors['*']
   if (err && Math.random() < err.ratio) {
     const code = ERROR_FOR_STATUS[err.status] ?? (err.status >= 500 ? 'server_error' : 'invalid_request')
-    throw new OAuthError(code, 'injected by chaos', { status: err.status, headers: err.status === 429 || err.status === 503 ? { 'retry-after': '1' } : {} })
+    throw new OAuthError(code, 'injected by chaos', {
+      status: err.status,
+      headers: err.status === 429 || err.status === 503 ? { 'retry-after': '1' } : {},
+    })
   }
 }
 
@@ -63,13 +70,23 @@ export function knownGrant(params: Params): string | undefined {
  * Returns the token response body or throws an {@link OAuthError}. Shared by
  * the fastify route and the raw fast path (`fast-token.ts`).
  */
-export function issueTokenResponse(ctx: AsContext, headers: { authorization?: string }, params: Params, multi: Map<string, string[]>): Record<string, unknown> {
+export function issueTokenResponse(
+  ctx: AsContext,
+  headers: { authorization?: string },
+  params: Params,
+  multi: Map<string, string[]>,
+): Record<string, unknown> {
   const grantType = params.get('grant_type')
   const client = authenticateClient(ctx, { headers }, params, { allowPublic: true })
   if (grantType === undefined) throw invalidRequest('grant_type is required')
   const grant = grants[grantType]
-  if (!grant) throw new OAuthError('unsupported_grant_type', `grant_type ${JSON.stringify(grantType.slice(0, 80))} is not supported`)
-  if (!(client.grantTypes as string[]).includes(grantType)) throw new OAuthError('unauthorized_client', `client may not use ${grantType}`)
+  if (!grant)
+    throw new OAuthError(
+      'unsupported_grant_type',
+      `grant_type ${JSON.stringify(grantType.slice(0, 80))} is not supported`,
+    )
+  if (!(client.grantTypes as string[]).includes(grantType))
+    throw new OAuthError('unauthorized_client', `client may not use ${grantType}`)
   return grant(ctx, client, params, multi.get('resource') ?? [])
 }
 

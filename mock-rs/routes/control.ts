@@ -44,7 +44,13 @@ export function controlRoutes(app: FastifyInstance, ctx: RsContext, adminToken: 
         {
           schema: {
             body: Type.Object(
-              { offsetSeconds: Type.Number({ minimum: -MAX_OFFSET_S, maximum: MAX_OFFSET_S, description: 'seconds added to the RS clock' }) },
+              {
+                offsetSeconds: Type.Number({
+                  minimum: -MAX_OFFSET_S,
+                  maximum: MAX_OFFSET_S,
+                  description: 'seconds added to the RS clock',
+                }),
+              },
               { additionalProperties: false },
             ),
           },
@@ -83,7 +89,14 @@ export function controlRoutes(app: FastifyInstance, ctx: RsContext, adminToken: 
       })
       control.get(
         '/events',
-        { schema: { querystring: Type.Object({ since: Type.Integer({ minimum: 0, default: 0 }) }, { additionalProperties: false }) } },
+        {
+          schema: {
+            querystring: Type.Object(
+              { since: Type.Integer({ minimum: 0, default: 0 }) },
+              { additionalProperties: false },
+            ),
+          },
+        },
         async (request) => ({ events: ctx.telemetry.eventsSince((request.query as { since: number }).since) }),
       )
     },

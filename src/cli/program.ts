@@ -36,7 +36,10 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureHelp({ helpWidth: HELP_WIDTH, sortSubcommands: false, showGlobalOptions: false })
     .configureOutput({ outputError: () => {}, getOutHasColors: () => false, getErrHasColors: () => false })
-    .addHelpText('after', '\nExit codes: 0 every SLO held, 99 an SLO broke, 104 invalid scenario or flags, 105 aborted, 1 internal error.')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 every SLO held, 99 an SLO broke, 104 invalid scenario or flags, 105 aborted, 1 internal error.',
+    )
   registerRun(program)
   registerValidate(program)
   registerPlan(program)
@@ -51,7 +54,13 @@ export function buildProgram(): Command {
 
 /** Turn a commander parse error into ERR_CLI_USAGE (exit 104); help and version are not errors. */
 export function fromCommanderError(e: CommanderError): GamedayError | undefined {
-  if (e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return undefined
+  if (
+    e.exitCode === 0 ||
+    e.code === 'commander.helpDisplayed' ||
+    e.code === 'commander.version' ||
+    e.code === 'commander.help'
+  )
+    return undefined
   const [first = e.message, ...rest] = e.message.split('\n')
   const message = first.replace(/^error: /, '')
   const suggestion = rest.join(' ').match(/\(Did you mean (.+)\?\)/)
@@ -64,7 +73,8 @@ export { CommanderError }
 /** Parse a non-negative integer flag value. */
 export function intArg(name: string, min = 0): (value: string) => number {
   return (value) => {
-    if (!/^\d+$/.test(value) || Number(value) < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min} (got ${JSON.stringify(value)})`)
+    if (!/^\d+$/.test(value) || Number(value) < min)
+      throw new InvalidArgumentError(`${name} must be an integer >= ${min} (got ${JSON.stringify(value)})`)
     return Number(value)
   }
 }
@@ -73,7 +83,8 @@ export function intArg(name: string, min = 0): (value: string) => number {
 export function numberArg(name: string): (value: string) => number {
   return (value) => {
     const n = Number(value)
-    if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a number > 0 (got ${JSON.stringify(value)})`)
+    if (value.trim() === '' || !Number.isFinite(n) || n <= 0)
+      throw new InvalidArgumentError(`${name} must be a number > 0 (got ${JSON.stringify(value)})`)
     return n
   }
 }

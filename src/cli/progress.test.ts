@@ -2,7 +2,17 @@ import { describe, expect, it } from 'vitest'
 import type { RunProgress } from '../runner.ts'
 import { createProgress } from './progress.ts'
 
-const p = (elapsedMs: number): RunProgress => ({ phase: 'timeline', elapsedMs, totalMs: 90_000, rate: 49.6, p95: 12.4, errorRate: 0.02, droppedIterations: 0, activeFaults: ['bad-key-rotation'], slos: { M3: false, M1: null } })
+const p = (elapsedMs: number): RunProgress => ({
+  phase: 'timeline',
+  elapsedMs,
+  totalMs: 90_000,
+  rate: 49.6,
+  p95: 12.4,
+  errorRate: 0.02,
+  droppedIterations: 0,
+  activeFaults: ['bad-key-rotation'],
+  slos: { M3: false, M1: null },
+})
 
 describe('progress', () => {
   it('prints a plain line at most every 5 s without a TTY', () => {
@@ -18,7 +28,9 @@ describe('progress', () => {
     pr.update(p(6000))
     pr.done()
     expect(lines).toHaveLength(3)
-    expect(lines[0]).toContain('bkr timeline 0ms / 1m30s | rate 49.6/s p95 12ms errors 2.0% | faults bad-key-rotation | slos M3 BROKEN M1 …')
+    expect(lines[0]).toContain(
+      'bkr timeline 0ms / 1m30s | rate 49.6/s p95 12ms errors 2.0% | faults bad-key-rotation | slos M3 BROKEN M1 …',
+    )
     expect(lines[2]).toContain('6s / 1m30s')
   })
 

@@ -62,7 +62,12 @@ export function createProgress(id: string, options: ProgressOptions = {}): Progr
   }
   let last: number | undefined
   let pending: RunProgress | undefined
-  const line = (p: RunProgress) => write(`${progressLines(id, p).map((l) => l.trim().replace(/\s+/g, ' ')).join(' | ')}\n`)
+  const line = (p: RunProgress) =>
+    write(
+      `${progressLines(id, p)
+        .map((l) => l.trim().replace(/\s+/g, ' '))
+        .join(' | ')}\n`,
+    )
   return {
     update(p) {
       const t = now()

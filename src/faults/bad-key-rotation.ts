@@ -20,17 +20,31 @@ import { injectFailed, once, requireAs } from './support.ts'
 
 export const badKeyRotation = defineFault({
   id: 'bad-key-rotation',
-  summary: 'The AS rotates its signing key badly: signs before publishing, drops the old key early, or signs with the wrong alg.',
+  summary:
+    'The AS rotates its signing key badly: signs before publishing, drops the old key early, or signs with the wrong alg.',
   params: Type.Object(
     {
-      mode: Type.Union([Type.Literal('sign-before-publish'), Type.Literal('drop-old-early'), Type.Literal('wrong-alg'), Type.Literal('publish-then-sign')], {
-        default: 'sign-before-publish',
-        description: 'how the rotation goes wrong; publish-then-sign is the correct rotation (control case)',
-      }),
+      mode: Type.Union(
+        [
+          Type.Literal('sign-before-publish'),
+          Type.Literal('drop-old-early'),
+          Type.Literal('wrong-alg'),
+          Type.Literal('publish-then-sign'),
+        ],
+        {
+          default: 'sign-before-publish',
+          description: 'how the rotation goes wrong; publish-then-sign is the correct rotation (control case)',
+        },
+      ),
       unpublishedFor: Duration('sign-before-publish: how long the new kid stays absent from the JWKS', '15s'),
       leadTime: Duration('publish-then-sign: time between publishing the new key and signing with it', '5s'),
       retireAfter: Duration('publish-then-sign: how long the old key stays published after the switch', '10m'),
-      alg: Type.Optional(Type.String({ description: 'algorithm of the new key (default: the configured one; wrong-alg picks a mismatching one itself)' })),
+      alg: Type.Optional(
+        Type.String({
+          description:
+            'algorithm of the new key (default: the configured one; wrong-alg picks a mismatching one itself)',
+        }),
+      ),
     },
     { additionalProperties: false },
   ),
@@ -49,11 +63,15 @@ export const badKeyRotation = defineFault({
     } catch (err) {
       throw injectFailed('bad-key-rotation', err)
     }
-    ctx.log.info({ fault: 'bad-key-rotation', mode: params.mode, oldKid: result.oldKid, newKid: result.newKid }, 'key.rotated')
+    ctx.log.info(
+      { fault: 'bad-key-rotation', mode: params.mode, oldKid: result.oldKid, newKid: result.newKid },
+      'key.rotated',
+    )
     return {
       details: { mode: params.mode, ...result },
       revert: once(async () => {
-        const unfinished = params.mode === 'wrong-alg' || (params.mode === 'sign-before-publish' && Date.now() < result.publishAt)
+        const unfinished =
+          params.mode === 'wrong-alg' || (params.mode === 'sign-before-publish' && Date.now() < result.publishAt)
         if (!unfinished) return
         await as.rotate({ mode: 'publish-then-sign', leadTime: '0s', retireAfter: params.retireAfter })
       }),

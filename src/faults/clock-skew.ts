@@ -19,8 +19,15 @@ export const clockSkew = defineFault({
   params: Type.Object(
     {
       side: Type.Union([Type.Literal('as'), Type.Literal('rs')], { default: 'as', description: 'whose clock moves' }),
-      offsetSeconds: Type.Integer({ minimum: -86_400, maximum: 86_400, default: 120, description: 'clock offset in seconds; positive = ahead' }),
-      target: Type.Optional(Type.String({ description: 'side rs: the resource server name (default: every reference RS)' })),
+      offsetSeconds: Type.Integer({
+        minimum: -86_400,
+        maximum: 86_400,
+        default: 120,
+        description: 'clock offset in seconds; positive = ahead',
+      }),
+      target: Type.Optional(
+        Type.String({ description: 'side rs: the resource server name (default: every reference RS)' }),
+      ),
     },
     { additionalProperties: false },
   ),
@@ -31,10 +38,17 @@ export const clockSkew = defineFault({
       if (params.side === 'as') {
         const as = requireAs(ctx.targets, 'clock-skew')
         await as.setClockOffset(params.offsetSeconds)
-        return { details: { side: 'as', offsetSeconds: params.offsetSeconds }, revert: once(() => as.setClockOffset(0)) }
+        return {
+          details: { side: 'as', offsetSeconds: params.offsetSeconds },
+          revert: once(() => as.setClockOffset(0)),
+        }
       }
       const rss = selectRs(ctx.targets, 'clock-skew', params.target).filter((r) => r.control)
-      if (rss.length === 0) throw new GamedayError('ERR_CAPABILITY_MISSING', 'clock-skew: side rs needs a reference resource server with a control API')
+      if (rss.length === 0)
+        throw new GamedayError(
+          'ERR_CAPABILITY_MISSING',
+          'clock-skew: side rs needs a reference resource server with a control API',
+        )
       await Promise.all(rss.map((r) => r.control!.setClockOffset(params.offsetSeconds)))
       return {
         details: { side: 'rs', offsetSeconds: params.offsetSeconds, targets: rss.map((r) => r.name) },

@@ -40,7 +40,18 @@ function section(unit: Described, extra: string): string {
     const r = range(s)
     return `| \`${name}\` | ${typeOf(s)}${r ? ` (${r})` : ''} | ${cell(s.default)}${!required.has(name) && s.default === undefined ? ' (optional)' : ''} | ${(s.description ?? '').replace(/\|/g, '\\|')} |`
   })
-  return [`### \`${unit.id}\``, '', unit.summary, '', extra, '', '| param | type | default | meaning |', '|---|---|---|---|', ...rows, ''].join('\n')
+  return [
+    `### \`${unit.id}\``,
+    '',
+    unit.summary,
+    '',
+    extra,
+    '',
+    '| param | type | default | meaning |',
+    '|---|---|---|---|',
+    ...rows,
+    '',
+  ].join('\n')
 }
 
 /**
@@ -66,8 +77,13 @@ export function renderFaultsDoc(): string {
     '',
   ]
   for (const f of Object.values(faults)) {
-    const needsByVia = ['as', 'proxy'].map((via) => f.needs({ via, side: via === 'as' ? 'as' : 'rs', by: 'client' } as never).join(', ') || 'nothing')
-    const needs = new Set(needsByVia).size > 1 ? `Needs: ${needsByVia[0]} (via/side \`as\`), ${needsByVia[1]} otherwise.` : `Needs: ${needsByVia[0]}.`
+    const needsByVia = ['as', 'proxy'].map(
+      (via) => f.needs({ via, side: via === 'as' ? 'as' : 'rs', by: 'client' } as never).join(', ') || 'nothing',
+    )
+    const needs =
+      new Set(needsByVia).size > 1
+        ? `Needs: ${needsByVia[0]} (via/side \`as\`), ${needsByVia[1]} otherwise.`
+        : `Needs: ${needsByVia[0]}.`
     out.push(section(f as unknown as Described, `${needs} Default duration: \`${f.defaultDuration}\`.`))
   }
   out.push('## Probes', '')

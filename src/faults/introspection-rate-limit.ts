@@ -21,10 +21,19 @@ export const introspectionRateLimit = defineFault({
   summary: 'Introspection answers 429 with Retry-After above a token-bucket rate (mock-as or the fault proxy).',
   params: Type.Object(
     {
-      via: Type.Union([Type.Literal('as'), Type.Literal('proxy')], { default: 'as', description: 'apply the limit in mock-as, or in the fault proxy (works against an external AS)' }),
-      ratePerSecond: Type.Number({ minimum: 0.01, default: 5, description: 'sustained introspections per second allowed' }),
+      via: Type.Union([Type.Literal('as'), Type.Literal('proxy')], {
+        default: 'as',
+        description: 'apply the limit in mock-as, or in the fault proxy (works against an external AS)',
+      }),
+      ratePerSecond: Type.Number({
+        minimum: 0.01,
+        default: 5,
+        description: 'sustained introspections per second allowed',
+      }),
       burst: Type.Integer({ minimum: 1, default: 5, description: 'token-bucket burst' }),
-      pathPrefix: Type.Optional(Type.String({ description: 'via proxy: path affected (default: the path of the introspection endpoint)' })),
+      pathPrefix: Type.Optional(
+        Type.String({ description: 'via proxy: path affected (default: the path of the introspection endpoint)' }),
+      ),
     },
     { additionalProperties: false },
   ),
@@ -35,13 +44,24 @@ export const introspectionRateLimit = defineFault({
       if (params.via === 'as') {
         const as = requireAs(ctx.targets, 'introspection-rate-limit')
         await as.setIntrospectionRateLimit({ rate: params.ratePerSecond, burst: params.burst })
-        return { details: { via: 'as', ratePerSecond: params.ratePerSecond, burst: params.burst }, revert: once(() => as.setIntrospectionRateLimit(null)) }
+        return {
+          details: { via: 'as', ratePerSecond: params.ratePerSecond, burst: params.burst },
+          revert: once(() => as.setIntrospectionRateLimit(null)),
+        }
       }
       const proxy = requireProxy(ctx.targets, 'introspection-rate-limit')
       const endpoint = ctx.targets.introspectionEndpoint
       const pathPrefix = params.pathPrefix ?? (endpoint ? pathOf(endpoint) : '/introspect')
-      const { name } = await proxy.addToxic({ type: 'rate-limit', name: `introspection-rate-limit-${++counter}`, pathPrefix, attributes: { rate: params.ratePerSecond, burst: params.burst } })
-      return { details: { via: 'proxy', toxic: name, pathPrefix, ratePerSecond: params.ratePerSecond, burst: params.burst }, revert: once(() => proxy.removeToxic(name)) }
+      const { name } = await proxy.addToxic({
+        type: 'rate-limit',
+        name: `introspection-rate-limit-${++counter}`,
+        pathPrefix,
+        attributes: { rate: params.ratePerSecond, burst: params.burst },
+      })
+      return {
+        details: { via: 'proxy', toxic: name, pathPrefix, ratePerSecond: params.ratePerSecond, burst: params.burst },
+        revert: once(() => proxy.removeToxic(name)),
+      }
     } catch (err) {
       throw injectFailed('introspection-rate-limit', err)
     }

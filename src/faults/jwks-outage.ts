@@ -18,9 +18,17 @@ export const jwksOutage = defineFault({
   summary: 'The JWKS endpoint answers 5xx or times out (through the fault proxy).',
   params: Type.Object(
     {
-      mode: Type.Union([Type.Literal('error'), Type.Literal('timeout')], { default: 'error', description: 'answer with an error status, or hold the request and answer nothing' }),
+      mode: Type.Union([Type.Literal('error'), Type.Literal('timeout')], {
+        default: 'error',
+        description: 'answer with an error status, or hold the request and answer nothing',
+      }),
       status: Type.Integer({ minimum: 500, maximum: 599, default: 503, description: 'HTTP status of mode error' }),
-      toxicity: Type.Number({ minimum: 0, maximum: 1, default: 1, description: 'share of JWKS requests affected, 0–1' }),
+      toxicity: Type.Number({
+        minimum: 0,
+        maximum: 1,
+        default: 1,
+        description: 'share of JWKS requests affected, 0–1',
+      }),
       pathPrefix: Type.Optional(Type.String({ description: 'path affected (default: the path of the AS jwks_uri)' })),
     },
     { additionalProperties: false },

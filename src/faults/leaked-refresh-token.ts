@@ -31,10 +31,20 @@ export const leakedRefreshToken = defineFault({
         default: 'after',
         description: 'when the attacker replays the copy relative to the legitimate refresh (concurrent: within 50 ms)',
       }),
-      client: Type.String({ default: 'spa', description: 'client the victim logs in with (authorization_code + refresh_token)' }),
-      user: Type.Optional(Type.String({ description: 'username of the victim (default: the first user of the stack)' })),
+      client: Type.String({
+        default: 'spa',
+        description: 'client the victim logs in with (authorization_code + refresh_token)',
+      }),
+      user: Type.Optional(
+        Type.String({ description: 'username of the victim (default: the first user of the stack)' }),
+      ),
       scope: Type.Optional(Type.String({ description: 'scope requested at login (default: the first RS scope)' })),
-      attackerIntervalMs: Type.Integer({ minimum: 100, maximum: 60_000, default: 1000, description: 'while active, how often the attacker retries a refresh and an API call, ms' }),
+      attackerIntervalMs: Type.Integer({
+        minimum: 100,
+        maximum: 60_000,
+        default: 1000,
+        description: 'while active, how often the attacker retries a refresh and an API call, ms',
+      }),
     },
     { additionalProperties: false },
   ),
@@ -53,7 +63,11 @@ export const leakedRefreshToken = defineFault({
     } catch (err) {
       throw injectFailed(unit, err)
     }
-    if (!login.refresh_token) throw new GamedayError('ERR_FAULT_INJECT_FAILED', `${unit}: the victim login gave no refresh token (${login.error ?? `status ${login.status}`})`)
+    if (!login.refresh_token)
+      throw new GamedayError(
+        'ERR_FAULT_INJECT_FAILED',
+        `${unit}: the victim login gave no refresh token (${login.error ?? `status ${login.status}`})`,
+      )
     const leaked = login.refresh_token
     const legit = () => refreshToken(ep, client, leaked, signal)
     const attacker = () => refreshToken(ep, client, leaked, signal)
@@ -72,7 +86,9 @@ export const leakedRefreshToken = defineFault({
       ;[legitFirst, replay] = await Promise.all([legit(), sleep(gap, signal).then(attacker)])
     }
     // the legitimate client's next step shows whether the family was revoked
-    const legitNext = legitFirst.refresh_token ? await refreshToken(ep, client, legitFirst.refresh_token, signal) : undefined
+    const legitNext = legitFirst.refresh_token
+      ? await refreshToken(ep, client, legitFirst.refresh_token, signal)
+      : undefined
     const detectedAt = ctx.now()
     const attackerState = { refresh: replay.refresh_token, access: replay.access_token }
     const details: Record<string, unknown> = {
@@ -87,7 +103,12 @@ export const leakedRefreshToken = defineFault({
       attackerApiCalls: 0,
       detectionMs: detectedAt - t0,
     }
-    ctx.emit('refresh_token.replayed', { timing: params.timing, replayStatus: replay.status, replayError: replay.error ?? null, familyRevoked: details.familyRevoked })
+    ctx.emit('refresh_token.replayed', {
+      timing: params.timing,
+      replayStatus: replay.status,
+      replayError: replay.error ?? null,
+      familyRevoked: details.familyRevoked,
+    })
     if (replay.ok) ctx.emit('attacker.succeeded', { kind: 'refresh', fault: unit })
 
     const stop = new AbortController()

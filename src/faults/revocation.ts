@@ -17,16 +17,26 @@ import { defineFault } from './types.ts'
 
 export const revocation = defineFault({
   id: 'revocation',
-  summary: "Revoke a subject's or a client's tokens mid-run (mock-as control), or tokens the fault holds (RFC 7009 /revoke).",
+  summary:
+    "Revoke a subject's or a client's tokens mid-run (mock-as control), or tokens the fault holds (RFC 7009 /revoke).",
   params: Type.Object(
     {
       by: Type.Union([Type.Literal('client'), Type.Literal('subject'), Type.Literal('held-tokens')], {
         default: 'client',
-        description: 'what is revoked: every token of a client, of a subject (both via mock-as control), or tokens the fault minted itself (via /revoke)',
+        description:
+          'what is revoked: every token of a client, of a subject (both via mock-as control), or tokens the fault minted itself (via /revoke)',
       }),
-      clientId: Type.String({ default: 'svc', description: 'by client: whose tokens; by held-tokens: the client that mints and revokes' }),
+      clientId: Type.String({
+        default: 'svc',
+        description: 'by client: whose tokens; by held-tokens: the client that mints and revokes',
+      }),
       sub: Type.String({ default: 'alice', description: 'by subject: the subject (user) whose tokens are revoked' }),
-      tokens: Type.Integer({ minimum: 1, maximum: 100, default: 5, description: 'by held-tokens: how many tokens to mint and revoke' }),
+      tokens: Type.Integer({
+        minimum: 1,
+        maximum: 100,
+        default: 5,
+        description: 'by held-tokens: how many tokens to mint and revoke',
+      }),
     },
     { additionalProperties: false },
   ),
@@ -40,7 +50,11 @@ export const revocation = defineFault({
         let revoked = 0
         for (let i = 0; i < params.tokens && !signal.aborted; i++) {
           const t = await clientCredentials(ep, client, { signal })
-          if (!t.access_token) throw new GamedayError('ERR_FAULT_INJECT_FAILED', `revocation: token request failed (${t.error ?? t.status})`)
+          if (!t.access_token)
+            throw new GamedayError(
+              'ERR_FAULT_INJECT_FAILED',
+              `revocation: token request failed (${t.error ?? t.status})`,
+            )
           if ((await revokeToken(ep, client, t.access_token, 'access_token', signal)) === 200) revoked++
         }
         return { details: { by: 'held-tokens', clientId: params.clientId, revoked }, revert: async () => {} }

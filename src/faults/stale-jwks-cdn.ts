@@ -21,17 +21,24 @@ import { PROBE_HEADER } from '../util/component/probe-traffic.ts'
 
 export const staleJwksCdn = defineFault({
   id: 'stale-jwks-cdn',
-  summary: 'The AS rotates its key while the JWKS CDN keeps serving the old key set (forced TTL, stale-while-revalidate, delayed purge).',
+  summary:
+    'The AS rotates its key while the JWKS CDN keeps serving the old key set (forced TTL, stale-while-revalidate, delayed purge).',
   params: Type.Object(
     {
-      strategy: Type.Union([Type.Literal('forced-ttl'), Type.Literal('stale-while-revalidate'), Type.Literal('delayed-purge')], {
-        default: 'forced-ttl',
-        description: 'how the CDN stays stale',
-      }),
+      strategy: Type.Union(
+        [Type.Literal('forced-ttl'), Type.Literal('stale-while-revalidate'), Type.Literal('delayed-purge')],
+        {
+          default: 'forced-ttl',
+          description: 'how the CDN stays stale',
+        },
+      ),
       ttl: Duration('forced cache TTL on the JWKS during the fault', '60s'),
       staleWhileRevalidate: Duration('stale-while-revalidate window (strategy stale-while-revalidate)', '30s'),
       purgeDelay: Duration('time a purge takes to take effect (strategy delayed-purge)', '20s'),
-      leadTime: Duration('time between publishing the new key and signing with it; shorter than ttl makes the fault bite', '2s'),
+      leadTime: Duration(
+        'time between publishing the new key and signing with it; shorter than ttl makes the fault bite',
+        '2s',
+      ),
     },
     { additionalProperties: false },
   ),
@@ -59,7 +66,12 @@ export const staleJwksCdn = defineFault({
     }
     const stats = await cdn.stats().catch(() => undefined)
     return {
-      details: { strategy: params.strategy, ...rotation, ...(purge ? { purgeEffectiveAt: purge.effectiveAt } : {}), cdnAgeSeconds: stats?.lastAgeSeconds ?? null },
+      details: {
+        strategy: params.strategy,
+        ...rotation,
+        ...(purge ? { purgeEffectiveAt: purge.effectiveAt } : {}),
+        cdnAgeSeconds: stats?.lastAgeSeconds ?? null,
+      },
       // reset restores the CDN's configured settings and drops the cached (stale) set
       revert: once(() => cdn.reset()),
     }

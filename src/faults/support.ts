@@ -10,17 +10,27 @@ import { fetchTransport } from '../oauth/transport.ts'
 
 /** The mock-as chaos handle, or ERR_CAPABILITY_MISSING naming the unit. */
 export function requireAs(targets: Targets, unit: string): AsControl {
-  if (!targets.control.as) throw new GamedayError('ERR_CAPABILITY_MISSING', `${unit}: needs the mock-as control API (the authorization server is external)`)
+  if (!targets.control.as)
+    throw new GamedayError(
+      'ERR_CAPABILITY_MISSING',
+      `${unit}: needs the mock-as control API (the authorization server is external)`,
+    )
   return targets.control.as
 }
 
 export function requireCdn(targets: Targets, unit: string): CdnControl {
-  if (!targets.control.cdn) throw new GamedayError('ERR_CAPABILITY_MISSING', `${unit}: needs a jwksCdn in the stack`, { hint: 'add `jwksCdn: {}` to the stack section' })
+  if (!targets.control.cdn)
+    throw new GamedayError('ERR_CAPABILITY_MISSING', `${unit}: needs a jwksCdn in the stack`, {
+      hint: 'add `jwksCdn: {}` to the stack section',
+    })
   return targets.control.cdn
 }
 
 export function requireProxy(targets: Targets, unit: string): ProxyControl {
-  if (!targets.control.proxy) throw new GamedayError('ERR_CAPABILITY_MISSING', `${unit}: needs a faultProxy in the stack`, { hint: 'add `faultProxy: {}` to the stack section' })
+  if (!targets.control.proxy)
+    throw new GamedayError('ERR_CAPABILITY_MISSING', `${unit}: needs a faultProxy in the stack`, {
+      hint: 'add `faultProxy: {}` to the stack section',
+    })
   return targets.control.proxy
 }
 
@@ -28,7 +38,10 @@ export function requireProxy(targets: Targets, unit: string): ProxyControl {
 export function selectRs(targets: Targets, unit: string, target?: string): RsTarget[] {
   if (target === undefined) return targets.resourceServers
   const rs = targets.resourceServers.find((r) => r.name === target)
-  if (!rs) throw new GamedayError('ERR_SCENARIO_INVALID', `${unit}: unknown resource server ${JSON.stringify(target)}`, { hint: `known: ${targets.resourceServers.map((r) => r.name).join(', ') || 'none'}` })
+  if (!rs)
+    throw new GamedayError('ERR_SCENARIO_INVALID', `${unit}: unknown resource server ${JSON.stringify(target)}`, {
+      hint: `known: ${targets.resourceServers.map((r) => r.name).join(', ') || 'none'}`,
+    })
   return [rs]
 }
 
@@ -54,16 +67,37 @@ export function endpointsOf(targets: Targets, unit: string): OAuthEndpoints {
 }
 
 /** A registered client by id, or the first one that has `grant`. */
-export function pickClient(targets: Targets, unit: string, grant: string, clientId?: string): OAuthClient & { creds: ClientCredentials } {
-  const c = clientId ? targets.clients.find((x) => x.clientId === clientId) : targets.clients.find((x) => x.grantTypes.includes(grant))
-  if (!c) throw new GamedayError('ERR_SCENARIO_INVALID', `${unit}: no client ${clientId ? JSON.stringify(clientId) : `with grant ${grant}`}`, { hint: `clients: ${targets.clients.map((x) => x.clientId).join(', ')}` })
-  return { clientId: c.clientId, ...(c.clientSecret ? { clientSecret: c.clientSecret } : {}), ...(c.redirectUris[0] ? { redirectUri: c.redirectUris[0] } : {}), creds: c }
+export function pickClient(
+  targets: Targets,
+  unit: string,
+  grant: string,
+  clientId?: string,
+): OAuthClient & { creds: ClientCredentials } {
+  const c = clientId
+    ? targets.clients.find((x) => x.clientId === clientId)
+    : targets.clients.find((x) => x.grantTypes.includes(grant))
+  if (!c)
+    throw new GamedayError(
+      'ERR_SCENARIO_INVALID',
+      `${unit}: no client ${clientId ? JSON.stringify(clientId) : `with grant ${grant}`}`,
+      { hint: `clients: ${targets.clients.map((x) => x.clientId).join(', ')}` },
+    )
+  return {
+    clientId: c.clientId,
+    ...(c.clientSecret ? { clientSecret: c.clientSecret } : {}),
+    ...(c.redirectUris[0] ? { redirectUri: c.redirectUris[0] } : {}),
+    creds: c,
+  }
 }
 
 /** The first user (or the named one), for auth-code logins. */
 export function pickUser(targets: Targets, unit: string, username?: string): { username: string; password: string } {
   const u = username ? targets.users.find((x) => x.username === username) : targets.users[0]
-  if (!u) throw new GamedayError('ERR_SCENARIO_INVALID', `${unit}: no user ${username ? JSON.stringify(username) : 'in the stack'} to log in with`)
+  if (!u)
+    throw new GamedayError(
+      'ERR_SCENARIO_INVALID',
+      `${unit}: no user ${username ? JSON.stringify(username) : 'in the stack'} to log in with`,
+    )
   return u
 }
 
@@ -71,10 +105,13 @@ export function pickUser(targets: Targets, unit: string, username?: string): { u
 export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
   if (signal?.aborted) return Promise.resolve(false)
   return new Promise((resolve) => {
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve(true)
-    }, Math.max(0, ms))
+    const t = setTimeout(
+      () => {
+        signal?.removeEventListener('abort', onAbort)
+        resolve(true)
+      },
+      Math.max(0, ms),
+    )
     const onAbort = () => {
       clearTimeout(t)
       resolve(false)
@@ -102,5 +139,7 @@ export function jwtHeader(token: string): { kid?: string; alg?: string; typ?: st
 /** Wrap a failure of a control call into ERR_FAULT_INJECT_FAILED with the cause. */
 export function injectFailed(unit: string, err: unknown): GamedayError {
   if (err instanceof GamedayError && err.code !== 'ERR_CONTROL_REQUEST_FAILED') return err
-  return new GamedayError('ERR_FAULT_INJECT_FAILED', `${unit}: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+  return new GamedayError('ERR_FAULT_INJECT_FAILED', `${unit}: ${err instanceof Error ? err.message : String(err)}`, {
+    cause: err,
+  })
 }

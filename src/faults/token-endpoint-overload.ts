@@ -19,14 +19,23 @@ let counter = 0
 
 export const tokenEndpointOverload = defineFault({
   id: 'token-endpoint-overload',
-  summary: 'Latency and errors on /token (mock-as control or the fault proxy); pair it with a ramping-arrival-rate spike.',
+  summary:
+    'Latency and errors on /token (mock-as control or the fault proxy); pair it with a ramping-arrival-rate spike.',
   params: Type.Object(
     {
-      via: Type.Union([Type.Literal('as'), Type.Literal('proxy')], { default: 'as', description: 'inject in mock-as, or in the fault proxy (external AS; needs faultProxy.tokenTraffic)' }),
+      via: Type.Union([Type.Literal('as'), Type.Literal('proxy')], {
+        default: 'as',
+        description: 'inject in mock-as, or in the fault proxy (external AS; needs faultProxy.tokenTraffic)',
+      }),
       latencyMs: Type.Integer({ minimum: 0, default: 300, description: 'added latency per token request, ms' }),
       jitterMs: Type.Integer({ minimum: 0, default: 100, description: 'random extra latency up to this, ms' }),
       errorStatus: Type.Integer({ minimum: 400, maximum: 599, default: 503, description: 'status of injected errors' }),
-      errorRatio: Type.Number({ minimum: 0, maximum: 1, default: 0.1, description: 'share of token requests that fail, 0–1' }),
+      errorRatio: Type.Number({
+        minimum: 0,
+        maximum: 1,
+        default: 0.1,
+        description: 'share of token requests that fail, 0–1',
+      }),
       grantType: Type.String({ default: '*', description: "grant type affected (via as), '*' for all" }),
     },
     { additionalProperties: false },
@@ -52,10 +61,29 @@ export const tokenEndpointOverload = defineFault({
       const n = ++counter
       const names: string[] = []
       if (params.latencyMs > 0 || params.jitterMs > 0) {
-        names.push((await proxy.addToxic({ type: 'latency', name: `token-overload-latency-${n}`, pathPrefix, attributes: { latencyMs: params.latencyMs, jitterMs: params.jitterMs } })).name)
+        names.push(
+          (
+            await proxy.addToxic({
+              type: 'latency',
+              name: `token-overload-latency-${n}`,
+              pathPrefix,
+              attributes: { latencyMs: params.latencyMs, jitterMs: params.jitterMs },
+            })
+          ).name,
+        )
       }
       if (params.errorRatio > 0) {
-        names.push((await proxy.addToxic({ type: 'error', name: `token-overload-error-${n}`, pathPrefix, toxicity: params.errorRatio, attributes: { status: params.errorStatus } })).name)
+        names.push(
+          (
+            await proxy.addToxic({
+              type: 'error',
+              name: `token-overload-error-${n}`,
+              pathPrefix,
+              toxicity: params.errorRatio,
+              attributes: { status: params.errorStatus },
+            })
+          ).name,
+        )
       }
       return {
         details: { ...params, toxics: names, pathPrefix },

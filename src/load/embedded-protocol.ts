@@ -27,4 +27,7 @@ export type WorkerMessage =
   | { type: 'error'; message: string; code?: string }
 
 /** `input` goes to a worker booted ahead of its plan (see `prebootEmbedded`); the others to any worker. */
-export type MainMessage = { type: 'abort' } | { type: 'start'; startAt?: number } | { type: 'input'; input: WorkerInput }
+export type MainMessage =
+  | { type: 'abort' }
+  | { type: 'start'; startAt?: number }
+  | { type: 'input'; input: WorkerInput }

@@ -34,7 +34,8 @@ port.on('message', (m: MainMessage) => {
 })
 
 /** The plan: in workerData, or, for a worker booted ahead of it, the first `input` message. */
-const input: WorkerInput = (workerData as WorkerInput | null) ?? (await new Promise<WorkerInput>((resolve) => (onInput = resolve)))
+const input: WorkerInput =
+  (workerData as WorkerInput | null) ?? (await new Promise<WorkerInput>((resolve) => (onInput = resolve)))
 
 /** Wait for the main thread's go (or an abort before it). */
 function waitForStart(): Promise<number | undefined> {
@@ -67,13 +68,22 @@ function targetOrigins(plan: WorkerInput['plan'], targets: WorkerInput['targets'
  * pre-allocate VUs (up to 256): opening hundreds of connections inside the
  * first measured second stalled it and dropped arrivals at high rates.
  */
-async function warmUp(http: ReturnType<typeof createHttpClient>, origins: string[], sockets: number, signal: AbortSignal): Promise<void> {
+async function warmUp(
+  http: ReturnType<typeof createHttpClient>,
+  origins: string[],
+  sockets: number,
+  signal: AbortSignal,
+): Promise<void> {
   const rounds = 5
   const width = Math.max(4, Math.min(256, sockets))
   await Promise.all(
     origins.map(async (origin) => {
       for (let i = 0; i < rounds && !signal.aborted; i++) {
-        await Promise.all(Array.from({ length: width }, () => http.request({ url: `${origin}/healthz`, timeoutMs: 2000, signal }).catch(() => undefined)))
+        await Promise.all(
+          Array.from({ length: width }, () =>
+            http.request({ url: `${origin}/healthz`, timeoutMs: 2000, signal }).catch(() => undefined),
+          ),
+        )
       }
     }),
   )
@@ -116,18 +126,30 @@ async function main(): Promise<void> {
       now: clock.now,
       record(metric, tags, intendedStart, actualStart, end, failed) {
         // a request cut off by the graceful stop or an abort says nothing about the system under test
-        if (tags.reason === 'cancelled') return recorder?.count('interrupted_requests', { flow: names[i]! }, 1, clock.now())
+        if (tags.reason === 'cancelled')
+          return recorder?.count('interrupted_requests', { flow: names[i]! }, 1, clock.now())
         if (!recorder) return
         // a flow that reuses a frozen tags object (api-call's plain outcome) gets its series by identity
         if (Object.isFrozen(tags)) {
           let hit = byTags.get(tags)
           if (!hit || hit.metric !== metric || hit.failed !== failed) {
-            hit = { metric, failed, handle: recorder.handle(metric, { ...tags, flow: tags.flow ?? names[i]! } as never, failed) }
+            hit = {
+              metric,
+              failed,
+              handle: recorder.handle(metric, { ...tags, flow: tags.flow ?? names[i]! } as never, failed),
+            }
             byTags.set(tags, hit)
           }
           return hit.handle.record(intendedStart, actualStart, end)
         }
-        recorder.record(metric, { ...tags, flow: tags.flow ?? names[i]! } as never, intendedStart, actualStart, end, failed)
+        recorder.record(
+          metric,
+          { ...tags, flow: tags.flow ?? names[i]! } as never,
+          intendedStart,
+          actualStart,
+          end,
+          failed,
+        )
       },
       count(name, tags = {}, n = 1) {
         recorder?.count(name, { flow: names[i]!, ...tags }, n, clock.now())
@@ -152,7 +174,10 @@ async function main(): Promise<void> {
   // was not ready for are counted as dropped (reason not_ready), not silently shifted
   const t0 = startAt ?? clock.now() + 50
   const readyAt = clock.now()
-  if (readyAt > t0) warnings.add(`the engine was ready ${Math.round(readyAt - t0)} ms after t0; arrivals before that are counted as dropped (not_ready)`)
+  if (readyAt > t0)
+    warnings.add(
+      `the engine was ready ${Math.round(readyAt - t0)} ms after t0; arrivals before that are counted as dropped (not_ready)`,
+    )
   recorder = new Recorder(t0, Math.ceil(maxTimeoutMs / 1000) + Math.ceil(gracefulMs / 1000) + 2)
   const rec = recorder
   const pools: VuPool[] = []
@@ -214,11 +239,18 @@ async function main(): Promise<void> {
             iterate(start, done) {
               iterations.add(1, start.intendedStart)
               if (flow.start) return flow.start(ctx, start, state, done)
-              return flow.iteration(ctx, start, state).catch((err: Error) => ctx.warn(`${ctx.name}: iteration failed unexpectedly (${err.message})`))
+              return flow
+                .iteration(ctx, start, state)
+                .catch((err: Error) => ctx.warn(`${ctx.name}: iteration failed unexpectedly (${err.message})`))
             },
             onDropped(at, reason) {
               dropped++
-              rec.count('dropped_iterations', reason === 'no_vu' ? { flow: ctx.name } : { flow: ctx.name, reason }, 1, at)
+              rec.count(
+                'dropped_iterations',
+                reason === 'no_vu' ? { flow: ctx.name } : { flow: ctx.name, reason },
+                1,
+                at,
+              )
             },
           },
           (pool) => pools.push(pool),
@@ -228,7 +260,9 @@ async function main(): Promise<void> {
   } finally {
     runEnd.abort()
     clearInterval(progressTimer)
-    await Promise.allSettled(plan.flows.map((f, i) => flows[f.flow]!.teardown?.(contexts[i]!, states[i]) ?? Promise.resolve()))
+    await Promise.allSettled(
+      plan.flows.map((f, i) => flows[f.flow]!.teardown?.(contexts[i]!, states[i]) ?? Promise.resolve()),
+    )
     await http.close()
     clearInterval(secretTimer)
     flushSecrets()

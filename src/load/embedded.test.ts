@@ -4,8 +4,19 @@ import { withoutTsx, workerExecArgv } from './embedded.ts'
 describe('withoutTsx', () => {
   it('drops tsx loader flags from the worker execArgv and keeps every other flag', () => {
     expect(withoutTsx(['--import', 'tsx', '--enable-source-maps'])).toEqual(['--enable-source-maps'])
-    expect(withoutTsx(['--import=tsx', '--import', '/w/node_modules/tsx/dist/esm/index.mjs', '--max-old-space-size=100', '--import', './x.mjs'])).toEqual(['--max-old-space-size=100', '--import', './x.mjs'])
-    expect(withoutTsx(['-r', 'tsx/cjs', '--loader', 'file:///w/node_modules/tsx/dist/loader.mjs', '--conditions', 'dev'])).toEqual(['--conditions', 'dev'])
+    expect(
+      withoutTsx([
+        '--import=tsx',
+        '--import',
+        '/w/node_modules/tsx/dist/esm/index.mjs',
+        '--max-old-space-size=100',
+        '--import',
+        './x.mjs',
+      ]),
+    ).toEqual(['--max-old-space-size=100', '--import', './x.mjs'])
+    expect(
+      withoutTsx(['-r', 'tsx/cjs', '--loader', 'file:///w/node_modules/tsx/dist/loader.mjs', '--conditions', 'dev']),
+    ).toEqual(['--conditions', 'dev'])
   })
 })
 
@@ -22,7 +33,10 @@ describe('workerExecArgv', () => {
     }
     const kept = workerExecArgv(argv, message)
     expect(kept).toEqual(['--enable-source-maps'])
-    const w = new Worker('require("node:worker_threads").parentPort.postMessage(process.execArgv)', { eval: true, execArgv: kept })
+    const w = new Worker('require("node:worker_threads").parentPort.postMessage(process.execArgv)', {
+      eval: true,
+      execArgv: kept,
+    })
     const seen = await new Promise((resolve) => w.once('message', resolve))
     expect(seen).toEqual(['--enable-source-maps'])
     await w.terminate()

@@ -29,7 +29,8 @@ export function externalOrigins(targets: Targets): string[] {
   const out = new Set<string>()
   for (const rs of targets.resourceServers) if (rs.external) out.add(new URL(rs.apiUrl).origin)
   if (!targets.control?.as) {
-    for (const u of [targets.tokenEndpoint, targets.authorizationEndpoint, targets.introspectionEndpoint]) if (u) out.add(new URL(u).origin)
+    for (const u of [targets.tokenEndpoint, targets.authorizationEndpoint, targets.introspectionEndpoint])
+      if (u) out.add(new URL(u).origin)
   }
   return [...out]
 }
@@ -37,8 +38,16 @@ export function externalOrigins(targets: Targets): string[] {
 /** Refuse flows and executors this engine does not have, and non-loopback URLs the flows would call (before any worker starts). */
 export function checkTargets(plan: LoadConfig, targets: Targets): void {
   plan.flows.forEach((f, i) => {
-    if (!flows[f.flow]) throw new GamedayError('ERR_UNKNOWN_UNIT', `load.flows[${i}].flow: the embedded engine has no flow ${JSON.stringify(f.flow)} (one of ${Object.keys(flows).join(', ')})`)
-    if (!executors[f.executor]) throw new GamedayError('ERR_UNKNOWN_UNIT', `load.flows[${i}].executor: unknown executor ${JSON.stringify(f.executor)}`)
+    if (!flows[f.flow])
+      throw new GamedayError(
+        'ERR_UNKNOWN_UNIT',
+        `load.flows[${i}].flow: the embedded engine has no flow ${JSON.stringify(f.flow)} (one of ${Object.keys(flows).join(', ')})`,
+      )
+    if (!executors[f.executor])
+      throw new GamedayError(
+        'ERR_UNKNOWN_UNIT',
+        `load.flows[${i}].executor: unknown executor ${JSON.stringify(f.executor)}`,
+      )
   })
   const external = new Set(externalOrigins(targets))
   const check = (url: string | undefined, what: string) => {
@@ -66,7 +75,17 @@ function plainTargets(t: Targets): PlainTargets {
 }
 
 function emptyResult(startedAt: number, warning: string): LoadResult {
-  return { engine: 'embedded', engineVersion: `node ${process.version}`, startedAt, durationMs: Date.now() - startedAt, latencyBasis: 'intended-start', series: [], counters: [], aborted: true, warnings: [warning] }
+  return {
+    engine: 'embedded',
+    engineVersion: `node ${process.version}`,
+    startedAt,
+    durationMs: Date.now() - startedAt,
+    latencyBasis: 'intended-start',
+    series: [],
+    counters: [],
+    aborted: true,
+    warnings: [warning],
+  }
 }
 
 /**
@@ -102,7 +121,12 @@ export function withoutTsx(argv: readonly string[]): string[] {
  * worker shares the process's V8, so they already apply to it.
  */
 export function workerExecArgv(argv: readonly string[], rejected: string): string[] {
-  const bad = new Set(rejected.replace(/^.*flags:\s*/, '').split(/,\s*|\s+/).filter(Boolean))
+  const bad = new Set(
+    rejected
+      .replace(/^.*flags:\s*/, '')
+      .split(/,\s*|\s+/)
+      .filter(Boolean),
+  )
   return argv.filter((a) => !bad.has(a))
 }
 
@@ -174,9 +198,20 @@ export interface EmbeddedOptions {
  * const prepared = await prepareEmbedded(scenario.load, stack.targets, { signal, seed: 1 })
  * const result = await prepared.start(Date.now() + 500)
  */
-export async function prepareEmbedded(plan: LoadConfig, targets: Targets, options: LoadRunOptions & EmbeddedOptions): Promise<PreparedLoad> {
+export async function prepareEmbedded(
+  plan: LoadConfig,
+  targets: Targets,
+  options: LoadRunOptions & EmbeddedOptions,
+): Promise<PreparedLoad> {
   checkTargets(plan, targets)
-  const input: WorkerInput = { plan, targets: plainTargets(targets), seed: options.seed, externalOrigins: externalOrigins(targets), jitter: options.jitter ?? 0, ...(options.runDir ? { artifactsDir: options.runDir } : {}) }
+  const input: WorkerInput = {
+    plan,
+    targets: plainTargets(targets),
+    seed: options.seed,
+    externalOrigins: externalOrigins(targets),
+    jitter: options.jitter ?? 0,
+    ...(options.runDir ? { artifactsDir: options.runDir } : {}),
+  }
   let worker: Worker
   const booted = spare
   spare = undefined
@@ -206,7 +241,10 @@ export async function prepareEmbedded(plan: LoadConfig, targets: Targets, option
       worker.postMessage({ type: 'abort' } satisfies MainMessage)
       // the worker cancels in-flight requests at once; if it does not answer, stop it and return what is known
       const graceMs = durationMs(plan.gracefulStop ?? '5s') + 5_000
-      killTimer = setTimeout(() => finish(() => resolve(emptyResult(startedAt, 'the load worker did not stop in time and was terminated'))), graceMs)
+      killTimer = setTimeout(
+        () => finish(() => resolve(emptyResult(startedAt, 'the load worker did not stop in time and was terminated'))),
+        graceMs,
+      )
     }
     if (options.signal.aborted) onAbort()
     else options.signal.addEventListener('abort', onAbort, { once: true })
@@ -217,11 +255,28 @@ export async function prepareEmbedded(plan: LoadConfig, targets: Targets, option
       else if (m.type === 'result') finish(() => resolve(m.result))
       else if (m.type === 'error') {
         const code = (m.code && m.code in errorCodes ? m.code : 'ERR_LOAD_ENGINE_FAILED') as ErrorCode
-        finish(() => reject(new GamedayError(code, code === 'ERR_LOAD_ENGINE_FAILED' ? `load engine: ${m.message}` : m.message)))
+        finish(() =>
+          reject(new GamedayError(code, code === 'ERR_LOAD_ENGINE_FAILED' ? `load engine: ${m.message}` : m.message)),
+        )
       }
     })
-    worker.on('error', (err) => finish(() => reject(new GamedayError('ERR_LOAD_ENGINE_FAILED', `load engine: worker crashed (${err.message})`, { cause: err }))))
-    worker.on('exit', (code) => finish(() => reject(new GamedayError('ERR_LOAD_ENGINE_FAILED', `load engine: worker exited with code ${code} before returning a result`))))
+    worker.on('error', (err) =>
+      finish(() =>
+        reject(
+          new GamedayError('ERR_LOAD_ENGINE_FAILED', `load engine: worker crashed (${err.message})`, { cause: err }),
+        ),
+      ),
+    )
+    worker.on('exit', (code) =>
+      finish(() =>
+        reject(
+          new GamedayError(
+            'ERR_LOAD_ENGINE_FAILED',
+            `load engine: worker exited with code ${code} before returning a result`,
+          ),
+        ),
+      ),
+    )
   })
   // setup failures (and aborts during setup) surface here rather than as a dangling promise
   await Promise.race([ready, result])
@@ -245,14 +300,19 @@ export async function prepareEmbedded(plan: LoadConfig, targets: Targets, option
  * @example
  * const result = await embedded.run(scenario.load, stack.targets, { signal, seed: 1, onProgress: console.log })
  */
-export async function runEmbedded(plan: LoadConfig, targets: Targets, options: LoadRunOptions & EmbeddedOptions): Promise<LoadResult> {
+export async function runEmbedded(
+  plan: LoadConfig,
+  targets: Targets,
+  options: LoadRunOptions & EmbeddedOptions,
+): Promise<LoadResult> {
   const prepared = await prepareEmbedded(plan, targets, options)
   return prepared.start(options.startAt)
 }
 
 export const embedded: LoadEngineDefinition = {
   id: 'embedded',
-  summary: 'built-in open-model engine (worker thread, undici, HDR histograms, latency corrected for coordinated omission)',
+  summary:
+    'built-in open-model engine (worker thread, undici, HDR histograms, latency corrected for coordinated omission)',
   async available() {
     return { ok: true, version: `node ${process.version}` }
   },

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import type { Series } from '../record.ts'
-import { createHistogram, decodeHistogram, encodeHistogram, mergeEncoded, percentileMs, recordMs, seriesWindow } from './histogram.ts'
+import {
+  createHistogram,
+  decodeHistogram,
+  encodeHistogram,
+  mergeEncoded,
+  percentileMs,
+  recordMs,
+  seriesWindow,
+} from './histogram.ts'
 
 function encodedOf(valuesMs: number[]): string {
   const h = createHistogram()
@@ -44,7 +52,12 @@ describe('histogram', () => {
       metric: 'rs_request',
       tags: { flow: 'api-call', endpoint: '/api', status: '200' },
       failed: false,
-      buckets: [0, 1, 2, 3].map((s) => ({ s, count: 10, latency: encodedOf(Array(10).fill(100 * (s + 1))), latencyUncorrected: encodedOf(Array(10).fill(5)) })),
+      buckets: [0, 1, 2, 3].map((s) => ({
+        s,
+        count: 10,
+        latency: encodedOf(Array(10).fill(100 * (s + 1))),
+        latencyUncorrected: encodedOf(Array(10).fill(5)),
+      })),
     }
     const w = seriesWindow(series, 1000, 3000)
     expect(w.count).toBe(20)

@@ -64,9 +64,16 @@ export function classifyTransportError(err: unknown): TransportError['reason'] {
   const e = err as { code?: string; name?: string; cause?: { code?: string } }
   const code = e?.code ?? e?.cause?.code ?? ''
   if (e?.name === 'AbortError' || code === 'UND_ERR_ABORTED') return 'cancelled'
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT') return 'timeout'
+  if (
+    code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    code === 'UND_ERR_BODY_TIMEOUT' ||
+    code === 'UND_ERR_CONNECT_TIMEOUT' ||
+    code === 'ETIMEDOUT'
+  )
+    return 'timeout'
   if (code === 'ECONNREFUSED') return 'connection_refused'
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE' || code === 'UND_ERR_CLOSED') return 'connection_reset'
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE' || code === 'UND_ERR_CLOSED')
+    return 'connection_reset'
   return 'transport_error'
 }
 
@@ -83,12 +90,20 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const poolFor = (url: URL): Pool => {
     let pool = pools.get(url.origin)
     if (!pool) {
-      pool = new Pool(url.origin, { connections: options.connections, pipelining: 1, keepAliveTimeout: 30_000, connectTimeout: 10_000 })
+      pool = new Pool(url.origin, {
+        connections: options.connections,
+        pipelining: 1,
+        keepAliveTimeout: 30_000,
+        connectTimeout: 10_000,
+      })
       pools.set(url.origin, pool)
     }
     return pool
   }
-  const lean = (options.transport ?? (process.env.OAUTH_GAMEDAY_HTTP === 'undici' ? 'undici' : 'lean')) === 'lean' ? createHttp1Client({ connections: options.connections }) : undefined
+  const lean =
+    (options.transport ?? (process.env.OAUTH_GAMEDAY_HTTP === 'undici' ? 'undici' : 'lean')) === 'lean'
+      ? createHttp1Client({ connections: options.connections })
+      : undefined
   // flows call the same few URLs over and over: parse each once (bounded, since query strings vary)
   const parsed = new Map<string, { pool: Pool | undefined; origin: string; path: string }>()
   const target = (href: string): { pool: Pool | undefined; origin: string; path: string } => {
@@ -129,7 +144,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       try {
         t = target(r.url)
       } catch (err) {
-        queueMicrotask(() => cb(err instanceof TransportError ? err : new TransportError('transport_error', err), undefined))
+        queueMicrotask(() =>
+          cb(err instanceof TransportError ? err : new TransportError('transport_error', err), undefined),
+        )
         return
       }
       if (!t.pool) return lean!.send(r, t.origin, t.path, cb)

@@ -4,7 +4,9 @@ import { TransportError } from './http.ts'
 import { createHttp1Client, type Http1Client } from './http1.ts'
 
 /** A raw TCP server whose replies are written byte by byte as the test says (split into the given pieces). */
-async function rawServer(reply: (req: string, socket: Socket, n: number) => void): Promise<{ origin: string; server: Server; connections: () => number }> {
+async function rawServer(
+  reply: (req: string, socket: Socket, n: number) => void,
+): Promise<{ origin: string; server: Server; connections: () => number }> {
   let n = 0
   let conns = 0
   const server = createServer((socket) => {
@@ -65,7 +67,17 @@ describe('lean HTTP/1.1 client', () => {
       seen = req
       socket.write('HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{"ok":true}')
     })
-    const res = await use(s).request({ url: `${s.origin}/token`, method: 'POST', headers: { authorization: 'Basic eDp5' }, body: 'a=é', timeoutMs: 2000 }, s.origin, '/token')
+    const res = await use(s).request(
+      {
+        url: `${s.origin}/token`,
+        method: 'POST',
+        headers: { authorization: 'Basic eDp5' },
+        body: 'a=é',
+        timeoutMs: 2000,
+      },
+      s.origin,
+      '/token',
+    )
     expect(res.status).toBe(201)
     expect(res.body).toBe('{"ok":true}')
     expect(res.headers['content-type']).toBe('application/json')
@@ -78,7 +90,11 @@ describe('lean HTTP/1.1 client', () => {
   it('decodes a chunked body split at every byte, with a trailer, then reuses the socket', async () => {
     const s = await rawServer((_req, socket, n) => {
       const body = n === 0 ? '5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\nx-trailer: 1\r\n\r\n' : '0\r\n\r\n'
-      dribble(socket, `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n\r\n${body}`, 1)
+      dribble(
+        socket,
+        `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n\r\n${body}`,
+        1,
+      )
     })
     const c = use(s)
     const first = await c.request({ url: s.origin, timeoutMs: 5000 }, s.origin, '/')
@@ -112,7 +128,9 @@ describe('lean HTTP/1.1 client', () => {
     })
     const c = use(s)
     expect((await c.request({ url: s.origin, timeoutMs: 2000 }, s.origin, '/')).body).toBe('x')
-    expect((await c.request({ url: s.origin, method: 'POST', body: 'a=1', timeoutMs: 300 }, s.origin, '/')).body).toBe('x')
+    expect((await c.request({ url: s.origin, method: 'POST', body: 'a=1', timeoutMs: 300 }, s.origin, '/')).body).toBe(
+      'x',
+    )
     expect(s.connections()).toBe(2)
   })
 
@@ -133,9 +151,15 @@ describe('lean HTTP/1.1 client', () => {
       setTimeout(() => socket.resetAndDestroy(), 5)
     })
     const c = use(s)
-    await expect(c.request({ url: s.origin, timeoutMs: 2000 }, s.origin, '/')).rejects.toMatchObject({ reason: 'connection_reset' })
-    await expect(c.request({ url: 'http://127.0.0.1:1', timeoutMs: 2000 }, 'http://127.0.0.1:1', '/')).rejects.toBeInstanceOf(TransportError)
-    await expect(c.request({ url: 'http://127.0.0.1:1', timeoutMs: 2000 }, 'http://127.0.0.1:1', '/')).rejects.toMatchObject({ reason: 'connection_refused' })
+    await expect(c.request({ url: s.origin, timeoutMs: 2000 }, s.origin, '/')).rejects.toMatchObject({
+      reason: 'connection_reset',
+    })
+    await expect(
+      c.request({ url: 'http://127.0.0.1:1', timeoutMs: 2000 }, 'http://127.0.0.1:1', '/'),
+    ).rejects.toBeInstanceOf(TransportError)
+    await expect(
+      c.request({ url: 'http://127.0.0.1:1', timeoutMs: 2000 }, 'http://127.0.0.1:1', '/'),
+    ).rejects.toMatchObject({ reason: 'connection_refused' })
   })
 
   it('retries a GET once on a fresh socket when a kept-alive one was closed under it, but never a POST', async () => {
@@ -151,7 +175,9 @@ describe('lean HTTP/1.1 client', () => {
     await c.request({ url: s.origin, timeoutMs: 2000 }, s.origin, '/')
     expect((await c.request({ url: s.origin, timeoutMs: 2000 }, s.origin, '/')).body).toBe('x')
     expect(s.connections()).toBe(2)
-    await expect(c.request({ url: s.origin, method: 'POST', body: 'a=1', timeoutMs: 2000 }, s.origin, '/')).rejects.toMatchObject({ reason: 'connection_reset' })
+    await expect(
+      c.request({ url: s.origin, method: 'POST', body: 'a=1', timeoutMs: 2000 }, s.origin, '/'),
+    ).rejects.toMatchObject({ reason: 'connection_reset' })
   })
 
   it('caps sockets per origin and queues the rest; aborting the signal cancels queued and in-flight requests', async () => {
@@ -161,12 +187,16 @@ describe('lean HTTP/1.1 client', () => {
     })
     const c = use(s)
     const ac = new AbortController()
-    const all = Array.from({ length: 10 }, () => c.request({ url: s.origin, timeoutMs: 5000, signal: ac.signal }, s.origin, '/'))
+    const all = Array.from({ length: 10 }, () =>
+      c.request({ url: s.origin, timeoutMs: 5000, signal: ac.signal }, s.origin, '/'),
+    )
     await new Promise((r) => setTimeout(r, 50))
     expect(s.connections()).toBe(4)
     ac.abort()
     const results = await Promise.allSettled(all)
-    expect(results.every((r) => r.status === 'rejected' && (r.reason as TransportError).reason === 'cancelled')).toBe(true)
+    expect(results.every((r) => r.status === 'rejected' && (r.reason as TransportError).reason === 'cancelled')).toBe(
+      true,
+    )
   })
 
   it('aborting one signal cancels only the requests sent with it; the rest are answered (callback form)', async () => {
@@ -187,13 +217,25 @@ describe('lean HTTP/1.1 client', () => {
         }),
       )
     // in flight on four sockets (the cap), then queued: a's and b's mixed
-    const all = [sendAs('/hold', a.signal, 'a1'), sendAs('/hold', b.signal, 'b1'), sendAs('/hold', a.signal, 'a2'), sendAs('/hold', a.signal, 'a3'), sendAs('/fast', b.signal, 'b2'), sendAs('/fast', a.signal, 'a4')]
+    const all = [
+      sendAs('/hold', a.signal, 'a1'),
+      sendAs('/hold', b.signal, 'b1'),
+      sendAs('/hold', a.signal, 'a2'),
+      sendAs('/hold', a.signal, 'a3'),
+      sendAs('/fast', b.signal, 'b2'),
+      sendAs('/fast', a.signal, 'a4'),
+    ]
     await new Promise((r) => setTimeout(r, 50))
     expect(outcomes).toEqual([])
     a.abort()
     await new Promise((r) => setTimeout(r, 50))
     // a's four are cancelled; b2 took a freed socket and was answered; b1 still waits on its held socket
-    expect(outcomes.filter((o) => o.startsWith('a')).sort()).toEqual(['a1:cancelled', 'a2:cancelled', 'a3:cancelled', 'a4:cancelled'])
+    expect(outcomes.filter((o) => o.startsWith('a')).sort()).toEqual([
+      'a1:cancelled',
+      'a2:cancelled',
+      'a3:cancelled',
+      'a4:cancelled',
+    ])
     expect(outcomes).toContain('b2:ok')
     expect(outcomes).not.toContain('b1:cancelled')
     b.abort()
@@ -204,12 +246,17 @@ describe('lean HTTP/1.1 client', () => {
 
   it('rejects garbage instead of a status line', async () => {
     const s = await rawServer((_req, socket) => socket.write('SSH-2.0-OpenSSH\r\n\r\n'))
-    await expect(use(s).request({ url: s.origin, timeoutMs: 2000 }, s.origin, '/')).rejects.toMatchObject({ reason: 'transport_error' })
+    await expect(use(s).request({ url: s.origin, timeoutMs: 2000 }, s.origin, '/')).rejects.toMatchObject({
+      reason: 'transport_error',
+    })
   })
 
   it('parses header names case-insensitively with surrounding whitespace, keeps repeated ones, and rejects a bad status code', async () => {
     const s = await rawServer((_req, socket, n) => {
-      if (n === 0) socket.write('HTTP/1.1 404 Not Found\r\nX-Odd-Case :  v1 \r\nset-cookie: a=1\r\nSet-Cookie:b=2\r\nno-colon-line\r\nContent-Length: 2\r\n\r\nno')
+      if (n === 0)
+        socket.write(
+          'HTTP/1.1 404 Not Found\r\nX-Odd-Case :  v1 \r\nset-cookie: a=1\r\nSet-Cookie:b=2\r\nno-colon-line\r\nContent-Length: 2\r\n\r\nno',
+        )
       else socket.write('HTTP/1.1 2x0 OK\r\nContent-Length: 0\r\n\r\n')
     })
     const c = use(s)
@@ -218,18 +265,23 @@ describe('lean HTTP/1.1 client', () => {
     expect(res.headers['x-odd-case']).toBe('v1')
     expect(res.headers['set-cookie']).toEqual(['a=1', 'b=2'])
     expect(res.body).toBe('no')
-    await expect(c.request({ url: s.origin, timeoutMs: 2000 }, s.origin, '/')).rejects.toMatchObject({ reason: 'transport_error' })
+    await expect(c.request({ url: s.origin, timeoutMs: 2000 }, s.origin, '/')).rejects.toMatchObject({
+      reason: 'transport_error',
+    })
   })
 
   it('keeps a body that arrives over several reads intact while other sockets read meanwhile (one shared read buffer)', async () => {
     const big = 'x'.repeat(50_000) + 'y'.repeat(50_000)
     const s = await rawServer((req, socket) => {
-      if (req.startsWith('GET /big')) dribble(socket, `HTTP/1.1 200 OK\r\nContent-Length: ${big.length}\r\n\r\n${big}`, 7000)
+      if (req.startsWith('GET /big'))
+        dribble(socket, `HTTP/1.1 200 OK\r\nContent-Length: ${big.length}\r\n\r\n${big}`, 7000)
       else socket.write('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nsmall')
     })
     const c = use(s)
     const bigP = c.request({ url: `${s.origin}/big`, timeoutMs: 5000 }, s.origin, '/big')
-    const smalls = await Promise.all([1, 2, 3].map(() => c.request({ url: `${s.origin}/s`, timeoutMs: 5000 }, s.origin, '/s')))
+    const smalls = await Promise.all(
+      [1, 2, 3].map(() => c.request({ url: `${s.origin}/s`, timeoutMs: 5000 }, s.origin, '/s')),
+    )
     expect(smalls.map((r) => r.body)).toEqual(['small', 'small', 'small'])
     expect((await bigP).body).toBe(big)
   })
@@ -243,7 +295,8 @@ describe('lean HTTP/1.1 client', () => {
     const c = use(s)
     const frozen = Object.freeze({ authorization: 'Bearer t1' }) as Record<string, string>
     const mutable: Record<string, string> = { authorization: 'Bearer m1' }
-    const send = (path: string, headers: Record<string, string>, frozenHeaders: boolean) => c.request({ url: `${s.origin}${path}`, headers, frozenHeaders, timeoutMs: 2000 }, s.origin, path)
+    const send = (path: string, headers: Record<string, string>, frozenHeaders: boolean) =>
+      c.request({ url: `${s.origin}${path}`, headers, frozenHeaders, timeoutMs: 2000 }, s.origin, path)
     await send('/a', frozen, true)
     await send('/a', frozen, true)
     await send('/b', frozen, true)

@@ -151,7 +151,12 @@ class Conn {
     const c0 = first.charCodeAt(9) - 48
     const c1 = first.charCodeAt(10) - 48
     const c2 = first.charCodeAt(11) - 48
-    if (!first.startsWith('HTTP/1.') || (first[7] !== '0' && first[7] !== '1') || first[8] !== ' ' || !(c0 >= 0 && c0 <= 9 && c1 >= 0 && c1 <= 9 && c2 >= 0 && c2 <= 9)) {
+    if (
+      !first.startsWith('HTTP/1.') ||
+      (first[7] !== '0' && first[7] !== '1') ||
+      first[8] !== ' ' ||
+      !(c0 >= 0 && c0 <= 9 && c1 >= 0 && c1 <= 9 && c2 >= 0 && c2 <= 9)
+    ) {
       this.fail('transport_error', new Error('not an HTTP/1.x response'))
       return false
     }
@@ -262,7 +267,13 @@ class Conn {
     const p = this.current
     if (!p) return
     this.current = undefined
-    const body = whole ? whole.toString('utf8') : this.chunks.length === 1 ? this.chunks[0]!.toString('utf8') : this.chunks.length === 0 ? '' : Buffer.concat(this.chunks).toString('utf8')
+    const body = whole
+      ? whole.toString('utf8')
+      : this.chunks.length === 1
+        ? this.chunks[0]!.toString('utf8')
+        : this.chunks.length === 0
+          ? ''
+          : Buffer.concat(this.chunks).toString('utf8')
     const res: HttpResponse = { status: this.status, headers: this.headers, body }
     // read before reset() clears it: a `Connection: close` socket must never be reused
     const close = this.toClose
@@ -288,7 +299,11 @@ class Conn {
     this.current = undefined
     // read-to-close bodies end with the close itself
     if (this.headDone && this.length < 0 && !this.chunked && reason === 'connection_reset') {
-      const res: HttpResponse = { status: this.status, headers: this.headers, body: Buffer.concat(this.chunks).toString('utf8') }
+      const res: HttpResponse = {
+        status: this.status,
+        headers: this.headers,
+        body: Buffer.concat(this.chunks).toString('utf8'),
+      }
       this.origin.finish(p)
       settle(p, undefined, res)
       return
@@ -507,7 +522,8 @@ export function createHttp1Client(options: { connections: number; sweepMs?: numb
     signal.addEventListener(
       'abort',
       () => {
-        for (const o of origins.values()) for (const p of o.inflight.filter((q) => q.req.signal === signal)) o.abort(p, 'cancelled')
+        for (const o of origins.values())
+          for (const p of o.inflight.filter((q) => q.req.signal === signal)) o.abort(p, 'cancelled')
       },
       { once: true },
     )
@@ -559,7 +575,9 @@ export function createHttp1Client(options: { connections: number; sweepMs?: numb
   return {
     send,
     request(r, origin, path) {
-      return new Promise<HttpResponse>((resolve, reject) => send(r, origin, path, (err, res) => (err ? reject(err) : resolve(res!))))
+      return new Promise<HttpResponse>((resolve, reject) =>
+        send(r, origin, path, (err, res) => (err ? reject(err) : resolve(res!))),
+      )
     },
     close() {
       if (sweep) clearInterval(sweep)

@@ -89,7 +89,9 @@ export const k6Engine: LoadEngineDefinition = {
     let offset = 0
     let partial = ''
     // k6 has no per-origin socket cap: each k6 VU keeps its own connections
-    const warnings: string[] = plan.connections ? [`load.connections (${plan.connections}) applies to the embedded engine only: k6 opens connections per VU`] : []
+    const warnings: string[] = plan.connections
+      ? [`load.connections (${plan.connections}) applies to the embedded engine only: k6 opens connections per VU`]
+      : []
     const drain = async () => {
       const buf = Buffer.alloc(1 << 20)
       for (;;) {
@@ -114,7 +116,16 @@ export const k6Engine: LoadEngineDefinition = {
         const st = collector.secondStats(s)
         // k6 writes its points a little late: a second keeps changing for a while, and is sent again when it does
         const changes = collector.takeChanges(s)
-        options.onProgress?.({ elapsedMs: Date.now() - t0, totalMs, rate: st.count, p95: Number.NaN, errorRate: st.count ? st.failed / st.count : 0, droppedIterations: st.dropped, activeVUs: 0, ...changes })
+        options.onProgress?.({
+          elapsedMs: Date.now() - t0,
+          totalMs,
+          rate: st.count,
+          p95: Number.NaN,
+          errorRate: st.count ? st.failed / st.count : 0,
+          droppedIterations: st.dropped,
+          activeVUs: 0,
+          ...changes,
+        })
       })
     }, 1000)
     const code = await exit
@@ -128,7 +139,11 @@ export const k6Engine: LoadEngineDefinition = {
     }
     // k6 exits 99 when its own thresholds fail: scoring is ours, so that is not an engine error.
     if (!aborted && code !== 0 && code !== 99) {
-      throw new GamedayError('ERR_K6_FAILED', `k6 exited with code ${code}: ${maskSecrets(stderr.trim().split('\n').slice(-5).join(' | '))}`, { hint: `rerun it: k6 run ${scriptPath}` })
+      throw new GamedayError(
+        'ERR_K6_FAILED',
+        `k6 exited with code ${code}: ${maskSecrets(stderr.trim().split('\n').slice(-5).join(' | '))}`,
+        { hint: `rerun it: k6 run ${scriptPath}` },
+      )
     }
     const result: LoadResult = {
       engine: 'k6',

@@ -52,10 +52,16 @@ function recordAt(nowMs: number, load: RunRecord['load']): RunRecord {
   const windows: RunRecord['windows'] = { steadyState: [5_000, Math.max(5_000, Math.min(nowMs, 20_300))] }
   if (nowMs > 20_300) windows.fault = [20_300, Math.min(nowMs, 35_700)]
   if (nowMs > 35_700) windows.recovery = [35_700, nowMs]
-  return { ...buildRecord({ durationMs: nowMs }), phases: [{ name: 'warmup', start: 0, end: Math.min(nowMs, 5_003), status: 'completed' }], windows, load: { ...load, durationMs: nowMs } }
+  return {
+    ...buildRecord({ durationMs: nowMs }),
+    phases: [{ name: 'warmup', start: 0, end: Math.min(nowMs, 5_003), status: 'completed' }],
+    windows,
+    load: { ...load, durationMs: nowMs },
+  }
 }
 
-const edgesOf = (record: RunRecord) => (['run', 'steady-state', 'fault', 'recovery'] as SloWindowValue[]).flatMap((w) => resolveWindow(record, w) ?? [])
+const edgesOf = (record: RunRecord) =>
+  (['run', 'steady-state', 'fault', 'recovery'] as SloWindowValue[]).flatMap((w) => resolveWindow(record, w) ?? [])
 
 const SLOS: SloEntry[] = [
   { id: 'M1' },
@@ -66,7 +72,14 @@ const SLOS: SloEntry[] = [
   { id: 'M2', objective: 'med<300ms', window: 'recovery' },
 ]
 
-const scored = (record: RunRecord) => scoreRun(record, SLOS, []).slos.map((s) => ({ id: s.id, window: s.window, measured: s.measured, pass: s.pass, noData: s.noData }))
+const scored = (record: RunRecord) =>
+  scoreRun(record, SLOS, []).slos.map((s) => ({
+    id: s.id,
+    window: s.window,
+    measured: s.measured,
+    pass: s.pass,
+    noData: s.noData,
+  }))
 
 describe('LiveLoad', () => {
   it('scores what the recorder streamed exactly as those seconds scored one by one, while seconds keep changing', () => {
@@ -111,7 +124,10 @@ describe('LiveLoad', () => {
       for (let i = 0; i < 10; i++) engine.record('ok', s, 20 + i)
       live.add({ series: engine.take() })
       if (s % 2 === 0) {
-        const record = recordAt(s * 1000 + 1000, live.result({ engine: 'embedded', startedAt: 0, durationMs: s * 1000 + 1000 }))
+        const record = recordAt(
+          s * 1000 + 1000,
+          live.result({ engine: 'embedded', startedAt: 0, durationMs: s * 1000 + 1000 }),
+        )
         live.cut(edgesOf(record))
         scoreRun(record, [{ id: 'M2' }], [])
       }
@@ -150,10 +166,34 @@ describe('LiveLoad', () => {
     const h = createHistogram()
     recordMs(h, 5)
     const bucket = (count: number) => ({ s: 0, count, latency: encodeHistogram(h), latencyUncorrected: '' })
-    live.add({ series: [{ metric: 'oauth_token', tags: ok, failed: false, buckets: [bucket(1)] }], counters: [{ name: 'iterations', tags: { flow: 'cc' }, values: [{ s: 0, value: 1 }] }] })
-    live.add({ series: [{ metric: 'oauth_token', tags: { ...ok }, failed: false, buckets: [bucket(3)] }], counters: [{ name: 'iterations', tags: { flow: 'cc' }, values: [{ s: 0, value: 3 }, { s: 1, value: 2 }] }] })
+    live.add({
+      series: [{ metric: 'oauth_token', tags: ok, failed: false, buckets: [bucket(1)] }],
+      counters: [{ name: 'iterations', tags: { flow: 'cc' }, values: [{ s: 0, value: 1 }] }],
+    })
+    live.add({
+      series: [{ metric: 'oauth_token', tags: { ...ok }, failed: false, buckets: [bucket(3)] }],
+      counters: [
+        {
+          name: 'iterations',
+          tags: { flow: 'cc' },
+          values: [
+            { s: 0, value: 3 },
+            { s: 1, value: 2 },
+          ],
+        },
+      ],
+    })
     const load = live.result({ engine: 'embedded', startedAt: 0, durationMs: 2_000 })
     expect(load.series.map((x) => x.buckets.map((b) => [b.s, b.count]))).toEqual([[[0, 3]]])
-    expect(load.counters).toEqual([{ name: 'iterations', tags: { flow: 'cc' }, values: [{ s: 0, value: 3 }, { s: 1, value: 2 }] }])
+    expect(load.counters).toEqual([
+      {
+        name: 'iterations',
+        tags: { flow: 'cc' },
+        values: [
+          { s: 0, value: 3 },
+          { s: 1, value: 2 },
+        ],
+      },
+    ])
   })
 })

@@ -196,7 +196,14 @@ export class LiveLoad {
       prev.to = s + 1
       return prev
     }
-    const block: Block = { from: s, to: s + 1, head: s, merged: createHistogram(), encoded: undefined, folded: new Map() }
+    const block: Block = {
+      from: s,
+      to: s + 1,
+      head: s,
+      merged: createHistogram(),
+      encoded: undefined,
+      folded: new Map(),
+    }
     blocks.splice(i, 0, block)
     return block
   }
@@ -205,7 +212,14 @@ export class LiveLoad {
   #split(ls: LiveSeries, i: number, c: number): void {
     const blocks = ls.blocks!
     const left = blocks[i]!
-    const right: Block = { from: c, to: left.to, head: Number.POSITIVE_INFINITY, merged: createHistogram(), encoded: undefined, folded: new Map() }
+    const right: Block = {
+      from: c,
+      to: left.to,
+      head: Number.POSITIVE_INFINITY,
+      merged: createHistogram(),
+      encoded: undefined,
+      folded: new Map(),
+    }
     for (const [s, enc] of left.folded) {
       if (s < c) continue
       right.folded.set(s, enc)

@@ -45,7 +45,14 @@ describe('Recorder', () => {
     const r = new Recorder(0)
     r.record('rs_request', tags, 10, 10, 20, false)
     r.record('rs_request', { ...tags, status: '401', reason: 'unknown_kid' }, 10, 10, 20, true)
-    r.record('oauth_token', { flow: 'api-call', endpoint: 'token', status: '200', grant: 'client_credentials' }, -5, -5, 1, false)
+    r.record(
+      'oauth_token',
+      { flow: 'api-call', endpoint: 'token', status: '200', grant: 'client_credentials' },
+      -5,
+      -5,
+      1,
+      false,
+    )
     const { series } = r.result()
     expect(series.map((s) => [s.metric, s.tags.status, s.failed])).toEqual([
       ['rs_request', '200', false],
@@ -71,12 +78,22 @@ describe('Recorder', () => {
       [1, 1],
     ])
     expect(percentileMs(decodeHistogram(series[0]!.buckets[0]!.latency), 100)).toBeCloseTo(30, 1)
-    expect(counters).toEqual([{ name: 'iterations', tags: { flow: 'api-call' }, values: [{ s: 0, value: 3 }, { s: 1, value: 1 }] }])
+    expect(counters).toEqual([
+      {
+        name: 'iterations',
+        tags: { flow: 'api-call' },
+        values: [
+          { s: 0, value: 3 },
+          { s: 1, value: 1 },
+        ],
+      },
+    ])
   })
 
   it('bounds tag values so a hostile error_description cannot create unbounded series', () => {
     const r = new Recorder(0)
-    for (let i = 0; i < 50; i++) r.record('rs_request', { ...tags, status: '401', reason: `bad reason with spaces ${i}` }, 1, 1, 2, true)
+    for (let i = 0; i < 50; i++)
+      r.record('rs_request', { ...tags, status: '401', reason: `bad reason with spaces ${i}` }, 1, 1, 2, true)
     const { series } = r.result()
     expect(series).toHaveLength(1)
     expect(series[0]!.tags.reason).toBe('other')
@@ -104,12 +121,25 @@ describe('Recorder', () => {
     expect(w.count).toBe(1)
     expect(w.failed).toBe(1)
     expect(r.takeWindow().count).toBe(0)
-    expect(r.result().counters).toEqual([{ name: 'dropped_iterations', tags: { flow: 'x' }, values: [{ s: 0, value: 3 }, { s: 1, value: 1 }] }])
+    expect(r.result().counters).toEqual([
+      {
+        name: 'dropped_iterations',
+        tags: { flow: 'x' },
+        values: [
+          { s: 0, value: 3 },
+          { s: 1, value: 1 },
+        ],
+      },
+    ])
   })
 
   it('hands out each second once it is over, its latency once it has settled, and again only when it changed', () => {
     const r = new Recorder(0)
-    const shape = (c: ReturnType<Recorder['takeChanges']>) => c.series.map((x) => [x.failed, x.buckets.map((b) => [b.s, b.count, b.latency ? decodeHistogram(b.latency).totalCount : '-'])])
+    const shape = (c: ReturnType<Recorder['takeChanges']>) =>
+      c.series.map((x) => [
+        x.failed,
+        x.buckets.map((b) => [b.s, b.count, b.latency ? decodeHistogram(b.latency).totalCount : '-']),
+      ])
     r.record('rs_request', tags, 100, 100, 120, false)
     r.record('rs_request', tags, 1_100, 1_100, 1_130, false)
     r.count('iterations', { flow: 'api-call' }, 1, 100)

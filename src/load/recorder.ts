@@ -126,7 +126,14 @@ export class Recorder {
   ) {}
 
   /** Record one request. Times are epoch ms; records before t0 (setup traffic) are not kept. */
-  record(metric: MetricFamily, tags: SeriesTags, intendedStart: number, actualStart: number, end: number, failed: boolean): void {
+  record(
+    metric: MetricFamily,
+    tags: SeriesTags,
+    intendedStart: number,
+    actualStart: number,
+    end: number,
+    failed: boolean,
+  ): void {
     if (intendedStart < this.t0) return
     // hot path: the raw tags (in the caller's key order) map straight to their series; the
     // canonical key (cleaned values, sorted keys) is built only the first time a raw form is seen
@@ -175,7 +182,16 @@ export class Recorder {
         this.#overflow++
         return undefined
       }
-      st = { metric, tags: clean, failed, live: new Map(), done: new Map(), sent: new Map(), sentLatency: new Map(), dirty: undefined }
+      st = {
+        metric,
+        tags: clean,
+        failed,
+        live: new Map(),
+        done: new Map(),
+        sent: new Map(),
+        sentLatency: new Map(),
+        dirty: undefined,
+      }
       this.#series.set(key, st)
     }
     return st
@@ -196,7 +212,12 @@ export class Recorder {
         const u = decodeHistogram(prior.latencyUncorrected)
         recordMs(c, corrected)
         recordMs(u, uncorrected)
-        st.done.set(s, { s, count: prior.count + 1, latency: encodeHistogram(c), latencyUncorrected: encodeHistogram(u) })
+        st.done.set(s, {
+          s,
+          count: prior.count + 1,
+          latency: encodeHistogram(c),
+          latencyUncorrected: encodeHistogram(u),
+        })
         st.dirty ??= new Set()
         st.dirty.add(s)
         this.#addWindow(corrected, failed)
@@ -274,7 +295,12 @@ export class Recorder {
     for (const st of this.#series.values()) {
       for (const [s, b] of st.live) {
         if (s >= cutoff) continue
-        st.done.set(s, { s, count: b.count, latency: encodeHistogram(b.corrected), latencyUncorrected: encodeHistogram(b.uncorrected) })
+        st.done.set(s, {
+          s,
+          count: b.count,
+          latency: encodeHistogram(b.corrected),
+          latencyUncorrected: encodeHistogram(b.uncorrected),
+        })
         st.live.delete(s)
         if (st.sentLatency.get(s) !== b.count) {
           st.dirty ??= new Set()
@@ -310,7 +336,12 @@ export class Recorder {
         if (withLatency ? st.sentLatency.get(s) === b.count : st.sent.get(s) === b.count) continue
         st.sent.set(s, b.count)
         if (withLatency) st.sentLatency.set(s, b.count)
-        buckets.push({ s, count: b.count, latency: withLatency ? encodeHistogram(b.corrected) : '', latencyUncorrected: '' })
+        buckets.push({
+          s,
+          count: b.count,
+          latency: withLatency ? encodeHistogram(b.corrected) : '',
+          latencyUncorrected: '',
+        })
       }
       if (st.dirty) {
         for (const s of st.dirty) {
@@ -319,7 +350,8 @@ export class Recorder {
         }
         st.dirty = undefined
       }
-      if (buckets.length) series.push({ metric: st.metric, tags: st.tags, failed: st.failed, buckets: buckets.sort((a, b) => a.s - b.s) })
+      if (buckets.length)
+        series.push({ metric: st.metric, tags: st.tags, failed: st.failed, buckets: buckets.sort((a, b) => a.s - b.s) })
     }
     return { series, counters: takeCounterChanges(this.#counters.values(), limit) }
   }

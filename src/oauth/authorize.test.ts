@@ -22,34 +22,61 @@ function loginAs(answer: (q: URLSearchParams) => URLSearchParams | string, sent:
   }
 }
 
-const opts = { clientId: 'web', redirectUri: CB, username: 'alice', password: 'wonderland', codeVerifier: 'v'.repeat(43) }
+const opts = {
+  clientId: 'web',
+  redirectUri: CB,
+  username: 'alice',
+  password: 'wonderland',
+  codeVerifier: 'v'.repeat(43),
+}
 
 describe('authorize', () => {
   it('submits the login form with the session cookie and returns the code', async () => {
     const sent: OAuthRequest[] = []
-    const r = await authorize(loginAs((q) => new URLSearchParams({ code: 'c0de', state: q.get('state')!, iss: AS.issuer }), sent), AS, opts)
+    const r = await authorize(
+      loginAs((q) => new URLSearchParams({ code: 'c0de', state: q.get('state')!, iss: AS.issuer }), sent),
+      AS,
+      opts,
+    )
     expect(r).toMatchObject({ code: 'c0de', status: 302 })
     const first = new URL(sent[0]!.url).searchParams
     expect(first.get('code_challenge')).toBe(s256(opts.codeVerifier))
     expect(first.get('code_challenge_method')).toBe('S256')
     expect(sent[1]).toMatchObject({ url: 'http://127.0.0.1:9000/login', method: 'POST', headers: { cookie: 'sid=s1' } })
-    expect(Object.fromEntries(new URLSearchParams(sent[1]!.body))).toEqual({ csrf: 'c1', username: 'alice', password: 'wonderland', decision: 'approve' })
+    expect(Object.fromEntries(new URLSearchParams(sent[1]!.body))).toEqual({
+      csrf: 'c1',
+      username: 'alice',
+      password: 'wonderland',
+      decision: 'approve',
+    })
   })
 
   it('refuses a redirect whose state is not the one sent', async () => {
-    const r = await authorize(loginAs(() => new URLSearchParams({ code: 'c0de', state: 'forged' })), AS, opts)
+    const r = await authorize(
+      loginAs(() => new URLSearchParams({ code: 'c0de', state: 'forged' })),
+      AS,
+      opts,
+    )
     expect(r).toMatchObject({ error: 'state_mismatch' })
     expect(r.code).toBeUndefined()
   })
 
   it('refuses a redirect that names another issuer (RFC 9207)', async () => {
-    const r = await authorize(loginAs((q) => new URLSearchParams({ code: 'c0de', state: q.get('state')!, iss: 'http://127.0.0.1:9001' })), AS, opts)
+    const r = await authorize(
+      loginAs((q) => new URLSearchParams({ code: 'c0de', state: q.get('state')!, iss: 'http://127.0.0.1:9001' })),
+      AS,
+      opts,
+    )
     expect(r).toMatchObject({ error: 'iss_mismatch' })
     expect(r.code).toBeUndefined()
   })
 
   it('returns the OAuth error of the redirect', async () => {
-    const r = await authorize(loginAs((q) => new URLSearchParams({ error: 'access_denied', state: q.get('state')! })), AS, opts)
+    const r = await authorize(
+      loginAs((q) => new URLSearchParams({ error: 'access_denied', state: q.get('state')! })),
+      AS,
+      opts,
+    )
     expect(r).toMatchObject({ error: 'access_denied', status: 302 })
   })
 

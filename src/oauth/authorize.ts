@@ -66,7 +66,11 @@ const MAX_FORM_POSTS = 3
  * const r = await authorize(fetchTransport(), { authorizationEndpoint, issuer }, { clientId, redirectUri, username, password, codeChallenge: challenge })
  * if (r.code) await postForm(transport, tokenEndpoint, { grant_type: 'authorization_code', code: r.code, code_verifier: verifier, redirect_uri: redirectUri }, client)
  */
-export async function authorize(transport: Transport, as: AuthorizationServer, o: AuthorizeOptions): Promise<AuthorizeResult> {
+export async function authorize(
+  transport: Transport,
+  as: AuthorizationServer,
+  o: AuthorizeOptions,
+): Promise<AuthorizeResult> {
   const state = randomBytes(16).toString('base64url')
   const url = new URL(as.authorizationEndpoint)
   url.searchParams.set('response_type', 'code')
@@ -77,8 +81,11 @@ export async function authorize(transport: Transport, as: AuthorizationServer, o
   if (o.resource) url.searchParams.set('resource', o.resource)
   const method = o.challengeMethod ?? 'S256'
   if (method !== 'none') {
-    const challenge = o.codeChallenge ?? (o.codeVerifier === undefined ? undefined : method === 'plain' ? o.codeVerifier : s256(o.codeVerifier))
-    if (challenge === undefined) throw new GamedayError('ERR_PROBE_FAILED', 'authorize: a code verifier or challenge is required')
+    const challenge =
+      o.codeChallenge ??
+      (o.codeVerifier === undefined ? undefined : method === 'plain' ? o.codeVerifier : s256(o.codeVerifier))
+    if (challenge === undefined)
+      throw new GamedayError('ERR_PROBE_FAILED', 'authorize: a code verifier or challenge is required')
     url.searchParams.set('code_challenge', challenge)
     url.searchParams.set('code_challenge_method', method)
   }
@@ -89,18 +96,35 @@ export async function authorize(transport: Transport, as: AuthorizationServer, o
   for (let n = 0; n < MAX_REQUESTS; n++) {
     const headers: Record<string, string> = { accept: 'text/html', ...jar.header() }
     if (req.body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded'
-    const res = await transport({ url: req.url, method: req.method, headers, ...(req.body !== undefined ? { body: req.body } : {}), ...(o.signal ? { signal: o.signal } : {}) })
+    const res = await transport({
+      url: req.url,
+      method: req.method,
+      headers,
+      ...(req.body !== undefined ? { body: req.body } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+    })
     jar.take(res)
     const location = headerOf(res, 'location')
     if (res.status >= 300 && res.status < 400 && location) {
       const target = new URL(location, req.url)
-      if (target.href.startsWith(callback) || target.searchParams.has('code') || target.searchParams.has('error')) return callbackResult(target, res.status, state, as.issuer)
+      if (target.href.startsWith(callback) || target.searchParams.has('code') || target.searchParams.has('error'))
+        return callbackResult(target, res.status, state, as.issuer)
       req = { url: target.href, method: 'GET' }
       continue
     }
-    if (res.status >= 400) return { status: res.status, error: pageError(res), error_description: `the authorization page answered ${res.status}` }
+    if (res.status >= 400)
+      return {
+        status: res.status,
+        error: pageError(res),
+        error_description: `the authorization page answered ${res.status}`,
+      }
     const form = parseForm(res.body, req.url)
-    if (!form || posts >= MAX_FORM_POSTS) return { status: res.status, error: 'no_login_form', error_description: 'the authorization page holds no form to submit' }
+    if (!form || posts >= MAX_FORM_POSTS)
+      return {
+        status: res.status,
+        error: 'no_login_form',
+        error_description: 'the authorization page holds no form to submit',
+      }
     posts++
     const fields = new URLSearchParams(form.fields)
     if ('username' in form.fields || hasInput(res.body, 'username')) fields.set('username', o.username)
@@ -108,7 +132,11 @@ export async function authorize(transport: Transport, as: AuthorizationServer, o
     fields.set('decision', 'approve')
     req = { url: form.action, method: 'POST', body: fields.toString() }
   }
-  return { status: 0, error: 'no_redirect', error_description: `the front channel did not reach the redirect uri in ${MAX_REQUESTS} requests` }
+  return {
+    status: 0,
+    error: 'no_redirect',
+    error_description: `the front channel did not reach the redirect uri in ${MAX_REQUESTS} requests`,
+  }
 }
 
 /** The OAuth `error` of an error page when it is JSON, else `http_error`. */
@@ -135,6 +163,7 @@ function callbackResult(target: URL, status: number, state: string, issuer: stri
   if (issuer !== undefined && out.iss !== undefined && out.iss !== issuer) {
     return { status, error: 'iss_mismatch', error_description: 'the iss in the redirect is not the issuer (RFC 9207)' }
   }
-  if (out.error === undefined && out.code === undefined) return { ...out, error: 'no_code', error_description: 'the redirect carries neither code nor error' }
+  if (out.error === undefined && out.code === undefined)
+    return { ...out, error: 'no_code', error_description: 'the redirect carries neither code nor error' }
   return out
 }

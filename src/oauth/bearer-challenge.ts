@@ -11,6 +11,7 @@ export function parseBearerChallenge(value: string | null | undefined): Record<s
   const out: Record<string, string> = {}
   if (!value) return out
   const re = /([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))/g
-  for (let m = re.exec(value); m; m = re.exec(value)) out[m[1]!.toLowerCase()] = (m[2] ?? m[3] ?? '').replace(/\\(.)/g, '$1')
+  for (let m = re.exec(value); m; m = re.exec(value))
+    out[m[1]!.toLowerCase()] = (m[2] ?? m[3] ?? '').replace(/\\(.)/g, '$1')
   return out
 }

@@ -18,8 +18,10 @@ describe('clientSecretBasic', () => {
 
   it("encodes as a form does (URLSearchParams): !'()~ escaped, *-._ as they are", () => {
     const secret = "aZ09-_.!~*'()/?#&= é"
-    expect(decoded(clientSecretBasic('svc', secret))).toBe(`svc:${new URLSearchParams({ s: secret }).toString().slice(2)}`)
-    expect(decoded(clientSecretBasic('svc', "-_.*!'()~"))).toBe("svc:-_.*%21%27%28%29%7E")
+    expect(decoded(clientSecretBasic('svc', secret))).toBe(
+      `svc:${new URLSearchParams({ s: secret }).toString().slice(2)}`,
+    )
+    expect(decoded(clientSecretBasic('svc', "-_.*!'()~"))).toBe('svc:-_.*%21%27%28%29%7E')
   })
 
   it('sends a base64url secret unchanged', () => {
@@ -28,7 +30,9 @@ describe('clientSecretBasic', () => {
 
   it('round-trips through the decoding a server does (+ as space, then percent-decoding)', () => {
     const secret = "s3:cr+et %25!'()~*&=/?#é"
-    const [id, sec] = decoded(clientSecretBasic('urn:svc', secret)).split(':').map((p) => decodeURIComponent(p.replace(/\+/g, '%20')))
+    const [id, sec] = decoded(clientSecretBasic('urn:svc', secret))
+      .split(':')
+      .map((p) => decodeURIComponent(p.replace(/\+/g, '%20')))
     expect([id, sec]).toEqual(['urn:svc', secret])
   })
 })
@@ -42,11 +46,17 @@ describe('applyClientAuth', () => {
   }
 
   it('uses client_secret_basic for a client with a secret', () => {
-    expect(auth({ clientId: 'svc', clientSecret: 's' })).toEqual({ headers: { authorization: clientSecretBasic('svc', 's') }, form: {} })
+    expect(auth({ clientId: 'svc', clientSecret: 's' })).toEqual({
+      headers: { authorization: clientSecretBasic('svc', 's') },
+      form: {},
+    })
   })
 
   it('sends id and secret in the form for client_secret_post', () => {
-    expect(auth({ clientId: 'svc', clientSecret: 's', authMethod: 'client_secret_post' })).toEqual({ headers: {}, form: { client_id: 'svc', client_secret: 's' } })
+    expect(auth({ clientId: 'svc', clientSecret: 's', authMethod: 'client_secret_post' })).toEqual({
+      headers: {},
+      form: { client_id: 'svc', client_secret: 's' },
+    })
   })
 
   it('sends only client_id for a public client', () => {

@@ -19,7 +19,9 @@ export function clientSecretBasic(clientId: string, secret: string): string {
 // encodeURIComponent also leaves !'()~ alone. A base64url secret goes unchanged, so an AS that
 // compares the header without decoding it still accepts it.
 function formEncode(s: string): string {
-  return encodeURIComponent(s).replace(/[!'()~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, '+')
+  return encodeURIComponent(s)
+    .replace(/[!'()~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/%20/g, '+')
 }
 
 /** How a client authenticates (RFC 7591 `token_endpoint_auth_method`); private_key_jwt has room here. */
@@ -51,5 +53,6 @@ export function applyClientAuth(client: ClientIdentity, headers: Record<string, 
     return
   }
   form.set('client_id', client.clientId)
-  if (method === 'client_secret_post' && client.clientSecret !== undefined) form.set('client_secret', client.clientSecret)
+  if (method === 'client_secret_post' && client.clientSecret !== undefined)
+    form.set('client_secret', client.clientSecret)
 }

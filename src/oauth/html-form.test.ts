@@ -21,11 +21,15 @@ describe('parseForm', () => {
   })
 
   it('decodes &amp; last, so an escaped entity stays text', () => {
-    expect(parseForm('<form><input name="v" value="&amp;quot;&#x2F;&apos;"></form>', 'http://127.0.0.1/')?.fields).toEqual({ v: '&quot;/\'' })
+    expect(
+      parseForm('<form><input name="v" value="&amp;quot;&#x2F;&apos;"></form>', 'http://127.0.0.1/')?.fields,
+    ).toEqual({ v: "&quot;/'" })
   })
 
   it('does not read data-name as name', () => {
-    expect(parseForm('<form><input data-name="x" name="csrf" value="1"></form>', 'http://127.0.0.1/')?.fields).toEqual({ csrf: '1' })
+    expect(parseForm('<form><input data-name="x" name="csrf" value="1"></form>', 'http://127.0.0.1/')?.fields).toEqual({
+      csrf: '1',
+    })
   })
 
   it('returns undefined for a page without a form', () => {

@@ -32,10 +32,19 @@ export async function postForm(
 ): Promise<FormPostResult> {
   const form = new URLSearchParams()
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') form.set(k, v)
-  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }
+  const headers: Record<string, string> = {
+    'content-type': 'application/x-www-form-urlencoded',
+    accept: 'application/json',
+  }
   if (client) applyClientAuth(client, headers, form)
   const started = performance.now()
-  const response = await transport({ url, method: 'POST', headers, body: form.toString(), ...(signal ? { signal } : {}) })
+  const response = await transport({
+    url,
+    method: 'POST',
+    headers,
+    body: form.toString(),
+    ...(signal ? { signal } : {}),
+  })
   const ms = performance.now() - started
   return { status: response.status, response, json: jsonObject(response.body), ms }
 }

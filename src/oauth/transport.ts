@@ -39,7 +39,13 @@ export function fetchTransport(opts: { probe?: string } = {}): Transport {
   const mark = opts.probe
   return async (req) => {
     const sent = mark === undefined ? req.headers : { ...req.headers, [PROBE_HEADER]: mark }
-    const res = await fetch(req.url, { method: req.method, headers: sent, body: req.body, signal: req.signal, redirect: 'manual' })
+    const res = await fetch(req.url, {
+      method: req.method,
+      headers: sent,
+      body: req.body,
+      signal: req.signal,
+      redirect: 'manual',
+    })
     const headers: Record<string, string | string[] | undefined> = {}
     res.headers.forEach((value, name) => {
       headers[name] = value

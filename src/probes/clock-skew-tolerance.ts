@@ -30,7 +30,12 @@ const marked = fetchTransport({ probe: 'clock-skew-tolerance' })
 /** The clock tolerance an RS declares in its stats, in seconds, when it says. */
 export function declaredToleranceSeconds(stats: Record<string, unknown> | undefined): number | null {
   if (!stats) return null
-  const candidates = [stats.clockToleranceSeconds, stats.clockTolerance, (stats.options as Record<string, unknown> | undefined)?.clockTolerance, (stats.knobs as Record<string, unknown> | undefined)?.clockTolerance]
+  const candidates = [
+    stats.clockToleranceSeconds,
+    stats.clockTolerance,
+    (stats.options as Record<string, unknown> | undefined)?.clockTolerance,
+    (stats.knobs as Record<string, unknown> | undefined)?.clockTolerance,
+  ]
   for (const c of candidates) {
     if (typeof c === 'number') return c
     if (typeof c === 'string') {
@@ -51,12 +56,23 @@ export function declaredFromScenario(scenario: Scenario, rs: RsTarget): number |
 
 export const clockSkewTolerance = defineProbe({
   id: 'clock-skew-tolerance',
-  summary: 'Per RS, the largest AS clock offset (both directions) it still accepts, by bounded search, against what it declares.',
+  summary:
+    'Per RS, the largest AS clock offset (both directions) it still accepts, by bounded search, against what it declares.',
   params: Type.Object(
     {
       timeout: Duration('bound on the whole search', '60s'),
-      maxOffsetSeconds: Type.Integer({ minimum: 1, maximum: 86_400, default: 900, description: 'largest offset tried in each direction, seconds' }),
-      steps: Type.Integer({ minimum: 1, maximum: 20, default: 10, description: 'binary-search steps per RS and direction (resolution = maxOffsetSeconds / 2^steps)' }),
+      maxOffsetSeconds: Type.Integer({
+        minimum: 1,
+        maximum: 86_400,
+        default: 900,
+        description: 'largest offset tried in each direction, seconds',
+      }),
+      steps: Type.Integer({
+        minimum: 1,
+        maximum: 20,
+        default: 10,
+        description: 'binary-search steps per RS and direction (resolution = maxOffsetSeconds / 2^steps)',
+      }),
       target: Type.Optional(Type.String({ description: 'measure only this RS (default: every RS)' })),
     },
     { additionalProperties: false },
@@ -72,7 +88,13 @@ export const clockSkewTolerance = defineProbe({
       const t = await mintFor(ctx.targets, 'clock-skew-tolerance', rs, { signal: limit.signal })
       if (!t.access_token) throw new Error(`token request failed at offset ${offset}s (${t.error ?? t.status})`)
       const r = await callResource(rs.apiUrl, t.access_token, limit.signal, marked)
-      observations.push({ t: ctx.now(), rs: rs.name, offsetSeconds: offset, status: r.status, ...(r.reason ? { reason: r.reason } : {}) })
+      observations.push({
+        t: ctx.now(),
+        rs: rs.name,
+        offsetSeconds: offset,
+        status: r.status,
+        ...(r.reason ? { reason: r.reason } : {}),
+      })
       return r.status === 200
     }
     // largest accepted |offset| in direction sign, or null when even 0 is refused
@@ -95,14 +117,20 @@ export const clockSkewTolerance = defineProbe({
       for (const rs of rss) {
         const ahead = await search(rs, 1)
         const behind = await search(rs, -1)
-        const declared = declaredToleranceSeconds(await rs.control?.stats().catch(() => undefined)) ?? declaredFromScenario(ctx.scenario, rs)
+        const declared =
+          declaredToleranceSeconds(await rs.control?.stats().catch(() => undefined)) ??
+          declaredFromScenario(ctx.scenario, rs)
         breakdown[`${rs.name}.ahead`] = ahead
         breakdown[`${rs.name}.behind`] = behind
         breakdown[`${rs.name}.declared`] = declared
         if (ahead !== null) min = Math.min(min ?? Number.POSITIVE_INFINITY, ahead)
       }
     } catch (err) {
-      error = limit.signal.aborted ? 'the search did not finish before the timeout' : err instanceof Error ? err.message : String(err)
+      error = limit.signal.aborted
+        ? 'the search did not finish before the timeout'
+        : err instanceof Error
+          ? err.message
+          : String(err)
     } finally {
       await as.setClockOffset(0)
     }

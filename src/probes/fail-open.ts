@@ -41,8 +41,16 @@ export const failOpen = defineProbe({
   params: Type.Object(
     {
       timeout: Duration('how long the probe sends inactive tokens', '10s'),
-      intervalMs: Type.Integer({ minimum: 20, maximum: 10_000, default: 200, description: 'pause between two rounds of inactive tokens, ms' }),
-      allRs: Type.Boolean({ default: false, description: 'also send inactive tokens to RSs in jwt mode (they should answer 401 malformed)' }),
+      intervalMs: Type.Integer({
+        minimum: 20,
+        maximum: 10_000,
+        default: 200,
+        description: 'pause between two rounds of inactive tokens, ms',
+      }),
+      allRs: Type.Boolean({
+        default: false,
+        description: 'also send inactive tokens to RSs in jwt mode (they should answer 401 malformed)',
+      }),
     },
     { additionalProperties: false },
   ),

@@ -31,12 +31,20 @@ function kidOf(data: Record<string, unknown> | undefined): string | undefined {
 
 export const jwksRefreshLatency = defineProbe({
   id: 'jwks-refresh-latency',
-  summary: 'Per RS, time from the first token signed with a new kid (and from its publication) to the first acceptance.',
+  summary:
+    'Per RS, time from the first token signed with a new kid (and from its publication) to the first acceptance.',
   params: Type.Object(
     {
       timeout: Duration('how long to wait for the rotation and for every RS to accept', '60s'),
-      intervalMs: Type.Integer({ minimum: 20, maximum: 10_000, default: 250, description: 'pause between two mint-and-call rounds, ms' }),
-      client: Type.Optional(Type.String({ description: 'client_credentials client that mints the tokens (default: the first one)' })),
+      intervalMs: Type.Integer({
+        minimum: 20,
+        maximum: 10_000,
+        default: 250,
+        description: 'pause between two mint-and-call rounds, ms',
+      }),
+      client: Type.Optional(
+        Type.String({ description: 'client_credentials client that mints the tokens (default: the first one)' }),
+      ),
       target: Type.Optional(Type.String({ description: 'measure only this RS (default: every RS)' })),
     },
     { additionalProperties: false },
@@ -46,7 +54,11 @@ export const jwksRefreshLatency = defineProbe({
     const limit = deadline(signal, params.timeout)
     const rss = ctx.targets.resourceServers.filter((r) => params.target === undefined || r.name === params.target)
     const observations: Array<Record<string, unknown>> = []
-    const mint = () => mintFor(ctx.targets, 'jwks-refresh-latency', rss[0], { ...(params.client ? { clientId: params.client } : {}), signal: limit.signal })
+    const mint = () =>
+      mintFor(ctx.targets, 'jwks-refresh-latency', rss[0], {
+        ...(params.client ? { clientId: params.client } : {}),
+        signal: limit.signal,
+      })
     const startedAt = ctx.now()
     let baselineKid: string | undefined
     let newKid: string | undefined
@@ -59,7 +71,10 @@ export const jwksRefreshLatency = defineProbe({
         const kid = t?.access_token ? jwtHeader(t.access_token).kid : undefined
         const now = ctx.now()
         if (kid && !newKid) {
-          const changed = ctx.events().filter((e) => e.type === 'signing_key.changed' && e.t >= startedAt - 60_000).at(-1)
+          const changed = ctx
+            .events()
+            .filter((e) => e.type === 'signing_key.changed' && e.t >= startedAt - 60_000)
+            .at(-1)
           const evKid = kidOf(changed?.data)
           if (evKid && evKid === kid) {
             newKid = kid
@@ -117,7 +132,16 @@ export const jwksRefreshLatency = defineProbe({
       unit: 'ms',
       breakdown,
       observations,
-      ...(newKid === undefined ? { error: 'no key rotation seen before the timeout' } : complete ? {} : { error: `not accepted by ${rss.filter((r) => !accepted.has(r.name)).map((r) => r.name).join(', ')} before the timeout` }),
+      ...(newKid === undefined
+        ? { error: 'no key rotation seen before the timeout' }
+        : complete
+          ? {}
+          : {
+              error: `not accepted by ${rss
+                .filter((r) => !accepted.has(r.name))
+                .map((r) => r.name)
+                .join(', ')} before the timeout`,
+            }),
     }
   },
 })

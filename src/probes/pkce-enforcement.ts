@@ -37,7 +37,12 @@ export const pkceEnforcement = defineProbe({
     const observations: Array<Record<string, unknown>> = []
 
     const noChallenge = await authorize(ep, client, { ...base, challengeMethod: 'none' })
-    observations.push({ t: ctx.now(), step: 'no-challenge', code: noChallenge.code !== undefined, error: noChallenge.error ?? null })
+    observations.push({
+      t: ctx.now(),
+      step: 'no-challenge',
+      code: noChallenge.code !== undefined,
+      error: noChallenge.error ?? null,
+    })
     let noChallengeRefused = noChallenge.code === undefined
     if (noChallenge.code) {
       // an AS may refuse at the token endpoint instead (late, but still a refusal)
@@ -83,7 +88,9 @@ export const pkceEnforcement = defineProbe({
       unit: 'bool',
       breakdown: { noChallengeRefused, plainRefused, wrongVerifierRefused, controlSucceeded },
       observations,
-      ...(controlSucceeded ? {} : { error: `the control login with S256 did not succeed (${ctl.error ?? ctl.status})` }),
+      ...(controlSucceeded
+        ? {}
+        : { error: `the control login with S256 did not succeed (${ctl.error ?? ctl.status})` }),
     }
   },
 })

@@ -22,15 +22,31 @@ import { defineProbe } from './types.ts'
 
 export const refreshReuseDetection = defineProbe({
   id: 'refresh-reuse-detection',
-  summary: 'A replayed refresh token is refused, its family revoked, the attacker gets nothing after detection, honest clients are not refused.',
+  summary:
+    'A replayed refresh token is refused, its family revoked, the attacker gets nothing after detection, honest clients are not refused.',
   params: Type.Object(
     {
       timeout: Duration('bound on the whole probe', '30s'),
       client: Type.String({ default: 'spa', description: 'client with authorization_code and refresh_token grants' }),
       user: Type.Optional(Type.String({ description: 'username to log in (default: the first user)' })),
-      attackerAttempts: Type.Integer({ minimum: 1, maximum: 50, default: 3, description: 'refreshes and API calls the attacker tries after detection' }),
-      honestClients: Type.Integer({ minimum: 0, maximum: 20, default: 3, description: 'honest clients refreshing concurrently (false-positive check)' }),
-      honestRefreshes: Type.Integer({ minimum: 1, maximum: 20, default: 3, description: 'sequential refreshes per honest client' }),
+      attackerAttempts: Type.Integer({
+        minimum: 1,
+        maximum: 50,
+        default: 3,
+        description: 'refreshes and API calls the attacker tries after detection',
+      }),
+      honestClients: Type.Integer({
+        minimum: 0,
+        maximum: 20,
+        default: 3,
+        description: 'honest clients refreshing concurrently (false-positive check)',
+      }),
+      honestRefreshes: Type.Integer({
+        minimum: 1,
+        maximum: 20,
+        default: 3,
+        description: 'sequential refreshes per honest client',
+      }),
     },
     { additionalProperties: false },
   ),
@@ -43,16 +59,26 @@ export const refreshReuseDetection = defineProbe({
     const user = pickUser(ctx.targets, unit, params.user)
     const rs = ctx.targets.resourceServers[0]
     const scope = rs?.scope
-    const login = () => authCodeLogin(ep, client, { username: user.username, password: user.password, scope, signal: limit.signal })
+    const login = () =>
+      authCodeLogin(ep, client, { username: user.username, password: user.password, scope, signal: limit.signal })
     const observations: Array<Record<string, unknown>> = []
-    const note = (event: string, r: TokenResponse) => observations.push({ t: ctx.now(), event, status: r.status, ...(r.error ? { error: r.error } : {}) })
+    const note = (event: string, r: TokenResponse) =>
+      observations.push({ t: ctx.now(), event, status: r.status, ...(r.error ? { error: r.error } : {}) })
 
     // A: the legitimate client rotates first, the attacker replays the old token
     const victim = await login()
-    if (!victim.refresh_token) throw new GamedayError('ERR_PROBE_FAILED', `${unit}: login gave no refresh token (${victim.error ?? victim.status})`)
+    if (!victim.refresh_token)
+      throw new GamedayError(
+        'ERR_PROBE_FAILED',
+        `${unit}: login gave no refresh token (${victim.error ?? victim.status})`,
+      )
     const rotated = await refreshToken(ep, client, victim.refresh_token, limit.signal)
     note('legitimate.rotated', rotated)
-    if (!rotated.refresh_token) throw new GamedayError('ERR_PROBE_FAILED', `${unit}: the legitimate refresh failed (${rotated.error ?? rotated.status})`)
+    if (!rotated.refresh_token)
+      throw new GamedayError(
+        'ERR_PROBE_FAILED',
+        `${unit}: the legitimate refresh failed (${rotated.error ?? rotated.status})`,
+      )
     const replayAt = ctx.now()
     const replay = await refreshToken(ep, client, victim.refresh_token, limit.signal)
     const detectedAt = ctx.now()
@@ -65,7 +91,11 @@ export const refreshReuseDetection = defineProbe({
     // (now rotated) token is the reuse the AS must detect, and the attacker's
     // fresh token must die with the family
     const victimB = await login()
-    if (!victimB.refresh_token) throw new GamedayError('ERR_PROBE_FAILED', `${unit}: login gave no refresh token (${victimB.error ?? victimB.status})`)
+    if (!victimB.refresh_token)
+      throw new GamedayError(
+        'ERR_PROBE_FAILED',
+        `${unit}: login gave no refresh token (${victimB.error ?? victimB.status})`,
+      )
     const stolen = await refreshToken(ep, client, victimB.refresh_token, limit.signal)
     note('attacker.rotated-first', stolen)
     const legitLate = await refreshToken(ep, client, victimB.refresh_token, limit.signal)
@@ -110,7 +140,13 @@ export const refreshReuseDetection = defineProbe({
           const r = await refreshToken(ep, client, rt, limit.signal)
           if (!r.ok) {
             falsePositives++
-            observations.push({ t: ctx.now(), event: 'honest.refused', client: n, status: r.status, error: r.error ?? null })
+            observations.push({
+              t: ctx.now(),
+              event: 'honest.refused',
+              client: n,
+              status: r.status,
+              error: r.error ?? null,
+            })
             break
           }
           rt = r.refresh_token
@@ -126,7 +162,9 @@ export const refreshReuseDetection = defineProbe({
       breakdown: {
         replayRefused,
         familyRevoked,
-        detectionMs: replayRefused ? round(reusedEvent ? Math.max(0, reusedEvent.t - replayAt) : detectedAt - replayAt) : null,
+        detectionMs: replayRefused
+          ? round(reusedEvent ? Math.max(0, reusedEvent.t - replayAt) : detectedAt - replayAt)
+          : null,
         attackerSuccessesAfterDetection: attackerSuccesses,
         falsePositives,
       },

@@ -22,11 +22,17 @@ import { defineProbe } from './types.ts'
 
 export const revocationPropagation = defineProbe({
   id: 'revocation-propagation',
-  summary: 'Per RS, time from a successful revocation to the first rejection of the revoked token, and requests served meanwhile.',
+  summary:
+    'Per RS, time from a successful revocation to the first rejection of the revoked token, and requests served meanwhile.',
   params: Type.Object(
     {
       timeout: Duration('how long to wait for every RS to reject', '30s'),
-      intervalMs: Type.Integer({ minimum: 20, maximum: 10_000, default: 100, description: 'pause between two calls with the revoked token, ms' }),
+      intervalMs: Type.Integer({
+        minimum: 20,
+        maximum: 10_000,
+        default: 100,
+        description: 'pause between two calls with the revoked token, ms',
+      }),
       client: Type.String({ default: 'svc', description: 'confidential client that mints and revokes the token' }),
       target: Type.Optional(Type.String({ description: 'measure only this RS (default: every RS)' })),
     },
@@ -44,8 +50,15 @@ export const revocationPropagation = defineProbe({
     let incomplete = 0
     await Promise.all(
       rss.map(async (rs) => {
-        const t = await mintFor(ctx.targets, 'revocation-propagation', rs, { clientId: params.client, signal: limit.signal })
-        if (!t.access_token) throw new GamedayError('ERR_PROBE_FAILED', `revocation-propagation: token request failed (${t.error ?? t.status})`)
+        const t = await mintFor(ctx.targets, 'revocation-propagation', rs, {
+          clientId: params.client,
+          signal: limit.signal,
+        })
+        if (!t.access_token)
+          throw new GamedayError(
+            'ERR_PROBE_FAILED',
+            `revocation-propagation: token request failed (${t.error ?? t.status})`,
+          )
         const before = await callResource(rs.apiUrl, t.access_token, limit.signal, ep.transport)
         observations.push({ t: ctx.now(), rs: rs.name, event: 'accepted-before', status: before.status })
         if (before.status !== 200) {

@@ -43,14 +43,32 @@ export function timeCharts(record: RunRecord): ChartData[] {
   const sorted = <T>(m: Map<string, T>) => [...m.entries()].sort(([a], [b]) => a.localeCompare(b))
   const pct = (p: number) => hists.map((h) => (h.totalCount ? round(percentileMs(h, p)) : null))
   return [
-    { id: 'rate', title: 'Request rate', unit: 'req/s', x, series: sorted(byFamily).map(([label, values]) => ({ label, values })) },
-    { id: 'latency', title: 'Latency (from intended start)', unit: 'ms', x, series: [{ label: 'p50', values: pct(50) }, { label: 'p95', values: pct(95) }, { label: 'p99', values: pct(99) }] },
+    {
+      id: 'rate',
+      title: 'Request rate',
+      unit: 'req/s',
+      x,
+      series: sorted(byFamily).map(([label, values]) => ({ label, values })),
+    },
+    {
+      id: 'latency',
+      title: 'Latency (from intended start)',
+      unit: 'ms',
+      x,
+      series: [
+        { label: 'p50', values: pct(50) },
+        { label: 'p95', values: pct(95) },
+        { label: 'p99', values: pct(99) },
+      ],
+    },
     {
       id: 'errors',
       title: 'Errors by reason',
       unit: 'req/s',
       x,
-      series: byReason.size ? sorted(byReason).map(([label, values]) => ({ label, values })) : [{ label: 'errors', values: new Array<number>(n).fill(0) }],
+      series: byReason.size
+        ? sorted(byReason).map(([label, values]) => ({ label, values }))
+        : [{ label: 'errors', values: new Array<number>(n).fill(0) }],
     },
   ]
 }

@@ -14,9 +14,26 @@ function run(id: string, opts: { p95Ms: number; failedPerSecond: number; m5?: nu
     probes:
       opts.m5 === undefined
         ? []
-        : [{ index: 0, probe: 'revocation-propagation', name: 'revocation propagation', status: 'ok', value: opts.m5, unit: 'ms', observations: [], startedAt: 0, endedAt: 1 }],
+        : [
+            {
+              index: 0,
+              probe: 'revocation-propagation',
+              name: 'revocation propagation',
+              status: 'ok',
+              value: opts.m5,
+              unit: 'ms',
+              observations: [],
+              startedAt: 0,
+              endedAt: 1,
+            },
+          ],
   })
-  const slos = [{ id: 'M1' as const }, { id: 'M2' as const }, { id: 'M3' as const }, ...(opts.m5 === undefined ? [] : [{ id: 'M5' as const }])]
+  const slos = [
+    { id: 'M1' as const },
+    { id: 'M2' as const },
+    { id: 'M3' as const },
+    ...(opts.m5 === undefined ? [] : [{ id: 'M5' as const }]),
+  ]
   return { record, verdict: scoreRun(record, slos, []) }
 }
 
@@ -54,7 +71,17 @@ describe('planMismatches', () => {
   it('names another scenario, a changed objective and another stack; nothing for the same plan', () => {
     const a = run('a', { p95Ms: 100, failedPerSecond: 0 })
     expect(planMismatches(a, a)).toEqual([])
-    const other = { record: { ...a.record, scenarioId: 'other', scenario: { stack: { resourceServers: [{ name: 'rs1', profile: 'fail-open' }] } } }, verdict: { ...a.verdict, slos: a.verdict.slos.map((s) => (s.id === 'M2' ? { ...s, objective: 'p(95)<900ms' } : s)) } }
+    const other = {
+      record: {
+        ...a.record,
+        scenarioId: 'other',
+        scenario: { stack: { resourceServers: [{ name: 'rs1', profile: 'fail-open' }] } },
+      },
+      verdict: {
+        ...a.verdict,
+        slos: a.verdict.slos.map((s) => (s.id === 'M2' ? { ...s, objective: 'p(95)<900ms' } : s)),
+      },
+    }
     expect(planMismatches(a, other)).toEqual([
       'different scenarios: "baseline" then "other"',
       'M2: the objective changed from p(95)<300ms to p(95)<900ms',

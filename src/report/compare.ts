@@ -73,10 +73,31 @@ function change(key: string, a: SloScore | undefined, b: SloScore | undefined, l
   const newMeasured = b?.noData ? null : (b?.measured ?? null)
   const delta = oldMeasured !== null && newMeasured !== null ? newMeasured - oldMeasured : null
   const relative = delta !== null && oldMeasured !== null && oldMeasured !== 0 ? delta / Math.abs(oldMeasured) : null
-  const base = { key, id: ref.id, title: ref.title, objective: ref.objective, oldMeasured, newMeasured, oldPass: a?.pass ?? null, newPass: b?.pass ?? null, delta, relative }
+  const base = {
+    key,
+    id: ref.id,
+    title: ref.title,
+    objective: ref.objective,
+    oldMeasured,
+    newMeasured,
+    oldPass: a?.pass ?? null,
+    newPass: b?.pass ?? null,
+    delta,
+    relative,
+  }
   const values = `${fmt(t, oldMeasured)} → ${fmt(t, newMeasured)}${relative !== null ? ` (${relative >= 0 ? '+' : ''}${Math.round(relative * 100)}%)` : ''}`
-  if (!a) return { ...base, kind: 'added', summary: `${key} ${ref.title}: new in this run, ${b!.pass ? 'passing' : 'failing'} at ${fmt(t, newMeasured)}` }
-  if (!b) return { ...base, kind: 'removed', summary: `${key} ${ref.title}: no longer scored (was ${a.pass ? 'passing' : 'failing'})` }
+  if (!a)
+    return {
+      ...base,
+      kind: 'added',
+      summary: `${key} ${ref.title}: new in this run, ${b!.pass ? 'passing' : 'failing'} at ${fmt(t, newMeasured)}`,
+    }
+  if (!b)
+    return {
+      ...base,
+      kind: 'removed',
+      summary: `${key} ${ref.title}: no longer scored (was ${a.pass ? 'passing' : 'failing'})`,
+    }
   let kind: ChangeKind = 'unchanged'
   let why = ''
   if (a.pass && !b.pass) {
@@ -98,7 +119,9 @@ function change(key: string, a: SloScore | undefined, b: SloScore | undefined, l
 function stackOf(r: RunAndVerdict): string {
   const scenario = r.record.scenario as { stack?: unknown } | undefined
   return JSON.stringify(scenario?.stack ?? null, (_k, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) : v,
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
   )
 }
 
@@ -106,14 +129,18 @@ function stackOf(r: RunAndVerdict): string {
 export function planMismatches(oldRun: RunAndVerdict, newRun: RunAndVerdict): string[] {
   const out: string[] = []
   if (oldRun.record.scenarioId !== newRun.record.scenarioId) {
-    out.push(`different scenarios: ${JSON.stringify(oldRun.record.scenarioId)} then ${JSON.stringify(newRun.record.scenarioId)}`)
+    out.push(
+      `different scenarios: ${JSON.stringify(oldRun.record.scenarioId)} then ${JSON.stringify(newRun.record.scenarioId)}`,
+    )
   }
   const objectives = new Map(oldRun.verdict.slos.map((s) => [keyOf(s), s.objective]))
   for (const s of newRun.verdict.slos) {
     const before = objectives.get(keyOf(s))
-    if (before !== undefined && before !== s.objective) out.push(`${keyOf(s)}: the objective changed from ${before} to ${s.objective}`)
+    if (before !== undefined && before !== s.objective)
+      out.push(`${keyOf(s)}: the objective changed from ${before} to ${s.objective}`)
   }
-  if (stackOf(oldRun) !== stackOf(newRun)) out.push('different stacks: the scenarios\' stack sections differ (components, profiles or options)')
+  if (stackOf(oldRun) !== stackOf(newRun))
+    out.push("different stacks: the scenarios' stack sections differ (components, profiles or options)")
   return out
 }
 
@@ -124,7 +151,11 @@ export function planMismatches(oldRun: RunAndVerdict, newRun: RunAndVerdict): st
  * const { text, regressions } = compareRuns(readRunJson(oldPath), readRunJson(newPath))
  * if (regressions.length) process.exitCode = 99
  */
-export function compareRuns(oldRun: RunAndVerdict, newRun: RunAndVerdict, opts: { threshold?: number } = {}): CompareResult {
+export function compareRuns(
+  oldRun: RunAndVerdict,
+  newRun: RunAndVerdict,
+  opts: { threshold?: number } = {},
+): CompareResult {
   const limit = opts.threshold ?? 0.1
   const a = new Map(oldRun.verdict.slos.map((s) => [keyOf(s), s]))
   const b = new Map(newRun.verdict.slos.map((s) => [keyOf(s), s]))
@@ -136,7 +167,12 @@ export function compareRuns(oldRun: RunAndVerdict, newRun: RunAndVerdict, opts: 
   const removed = changes.filter((c) => c.kind === 'removed')
   const mismatches = planMismatches(oldRun, newRun)
   const scoreDelta = newRun.verdict.score - oldRun.verdict.score
-  const head = (r: RunAndVerdict) => ({ runId: r.record.runId, startedAt: r.record.startedAt, pass: r.verdict.pass, score: r.verdict.score })
+  const head = (r: RunAndVerdict) => ({
+    runId: r.record.runId,
+    startedAt: r.record.startedAt,
+    pass: r.verdict.pass,
+    score: r.verdict.score,
+  })
   const pctScore = (v: number) => `${Math.round(v * 100)}%`
   const verdictWord = (r: RunAndVerdict) => (r.verdict.pass ? 'PASS' : 'FAIL')
   const title = `${newRun.record.scenarioId}: ${oldRun.record.runId} (${verdictWord(oldRun)}, ${pctScore(oldRun.verdict.score)}) → ${newRun.record.runId} (${verdictWord(newRun)}, ${pctScore(newRun.verdict.score)})`
@@ -168,5 +204,15 @@ export function compareRuns(oldRun: RunAndVerdict, newRun: RunAndVerdict, opts: 
     }),
     '',
   ].join('\n')
-  return { oldRun: head(oldRun), newRun: head(newRun), scoreDelta, mismatches, changes, regressions, improvements, text: maskSecrets(text), markdown: maskSecrets(markdown) }
+  return {
+    oldRun: head(oldRun),
+    newRun: head(newRun),
+    scoreDelta,
+    mismatches,
+    changes,
+    regressions,
+    improvements,
+    text: maskSecrets(text),
+    markdown: maskSecrets(markdown),
+  }
 }

@@ -24,12 +24,22 @@ describe('html reporter', () => {
     const data = dataOf(page)
     expect(data.charts.map((c: { id: string }) => c.id)).toEqual(['rate', 'latency', 'errors'])
     expect(data.faults).toEqual([{ from: 10, to: 20, label: 'bad-key-rotation' }])
-    expect(data.markers.map((m: { label: string }) => m.label)).toEqual(['fault.injected', 'key.published', 'token.rejected', 'refresh_token.reused', 'fault.reverted'])
+    expect(data.markers.map((m: { label: string }) => m.label)).toEqual([
+      'fault.injected',
+      'key.published',
+      'token.rejected',
+      'refresh_token.reused',
+      'fault.reverted',
+    ])
     expect(page).toContain('timeline:\n  - at: 10s') // the scenario as YAML
   })
 
   it('keeps a hostile string from closing the data script', async () => {
-    const record = buildRecord({ series: [{ metric: 'rs_request', failed: true, tags: { status: '401', reason: '</script><script>alert(1)</script>' } }] })
+    const record = buildRecord({
+      series: [
+        { metric: 'rs_request', failed: true, tags: { status: '401', reason: '</script><script>alert(1)</script>' } },
+      ],
+    })
     const page = (await html.render(record, scoreRun(record, [], [])))[0]!.content as string
     expect(page).not.toContain('<script>alert(1)')
     expect(dataOf(page).charts[2].series[0].label).toBe('</script><script>alert(1)</script>')

@@ -13,7 +13,17 @@ import type { RunRecord } from '../record.ts'
 import type { Verdict } from '../slo/types.ts'
 import { maskSecrets } from '../util/secrets.ts'
 import { timeCharts } from './charts.ts'
-import { atSeconds, escapeXml as e, formatBudget, formatMargin, formatMeasured, formatProbe, sloLabel, sloStatus, verdictWord } from './format.ts'
+import {
+  atSeconds,
+  escapeXml as e,
+  formatBudget,
+  formatMargin,
+  formatMeasured,
+  formatProbe,
+  sloLabel,
+  sloStatus,
+  verdictWord,
+} from './format.ts'
 import type { ReporterDefinition } from './types.ts'
 
 const require = createRequire(import.meta.url)
@@ -28,7 +38,10 @@ export function uplotAssets(): { js: string; css: string } {
 
 /** JSON safe inside a <script> element. */
 export function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029')
 }
 
 /** Event types worth a marker on the charts (one per type and second, at most 60). */
@@ -138,11 +151,18 @@ function renderHtml(record: RunRecord, verdict: Verdict): string {
     ['seed', String(record.seed)],
     ['score', `${(verdict.score * 100).toFixed(0)}% · exit ${verdict.exitCode}`],
     ['issuer', record.targets.issuer],
-    ['resource servers', record.targets.resourceServers.map((r) => `${r.name}${r.profile ? ` (${r.profile})` : ''}`).join(', ') || '–'],
-    ['harness', `${record.environment.harnessVersion} · node ${record.environment.node} · ${record.environment.platform} · ${record.environment.cpus} cpus`],
+    [
+      'resource servers',
+      record.targets.resourceServers.map((r) => `${r.name}${r.profile ? ` (${r.profile})` : ''}`).join(', ') || '–',
+    ],
+    [
+      'harness',
+      `${record.environment.harnessVersion} · node ${record.environment.node} · ${record.environment.platform} · ${record.environment.cpus} cpus`,
+    ],
   ]
   const ss = verdict.steadyState
-  const ssText = (c: { held: boolean; failed: string[] } | null) => (c === null ? 'not checked' : c.held ? 'held' : `deviated: ${c.failed.join(', ')}`)
+  const ssText = (c: { held: boolean; failed: string[] } | null) =>
+    c === null ? 'not checked' : c.held ? 'held' : `deviated: ${c.failed.join(', ')}`
   const sloRows = verdict.slos
     .map(
       (s) =>
@@ -152,7 +172,11 @@ function renderHtml(record: RunRecord, verdict: Verdict): string {
   const probeRows = record.probes
     .map(
       (p) =>
-        `<tr><td>${e(p.probe)}</td><td>${e(p.name)}</td><td>${e(formatProbe(p))}</td><td>${e(p.status)}${p.error ? `: ${e(p.error)}` : ''}</td><td>${e(Object.entries(p.breakdown ?? {}).map(([k, v]) => `${k}: ${v}`).join(', '))}</td><td>${atSeconds(p.startedAt)}–${atSeconds(p.endedAt)}</td></tr>`,
+        `<tr><td>${e(p.probe)}</td><td>${e(p.name)}</td><td>${e(formatProbe(p))}</td><td>${e(p.status)}${p.error ? `: ${e(p.error)}` : ''}</td><td>${e(
+          Object.entries(p.breakdown ?? {})
+            .map(([k, v]) => `${k}: ${v}`)
+            .join(', '),
+        )}</td><td>${atSeconds(p.startedAt)}–${atSeconds(p.endedAt)}</td></tr>`,
     )
     .join('\n')
   const faultRows = record.faults

@@ -41,7 +41,10 @@ describe('json reporter', () => {
 
   it('keeps schema/run-record.schema.json in step with the TypeBox source', () => {
     const file = readFileSync(new URL('../../schema/run-record.schema.json', import.meta.url), 'utf8')
-    expect(file, 'run: npx tsx -e "import(\'./src/report/record-schema.ts\').then(m=>m.writeRunRecordSchema(\'schema/run-record.schema.json\'))"').toBe(runRecordSchemaText())
+    expect(
+      file,
+      "run: npx tsx -e \"import('./src/report/record-schema.ts').then(m=>m.writeRunRecordSchema('schema/run-record.schema.json'))\"",
+    ).toBe(runRecordSchemaText())
   })
 
   it('refuses unreadable, non-JSON and off-schema files with ERR_RECORD_INVALID', async () => {

@@ -37,7 +37,11 @@ export const json: ReporterDefinition = {
 export function parseRunJson(value: unknown, source = 'run.json'): RunJsonFile {
   if (Value.Check(RunJsonSchema, value)) return value as unknown as RunJsonFile
   const errors = [...Value.Errors(RunJsonSchema, value)].slice(0, 10).map((e) => `${e.path || '/'}: ${e.message}`)
-  throw new GamedayError('ERR_RECORD_INVALID', `${source}: does not match the run record schema (${errors[0] ?? 'invalid'})`, { details: errors })
+  throw new GamedayError(
+    'ERR_RECORD_INVALID',
+    `${source}: does not match the run record schema (${errors[0] ?? 'invalid'})`,
+    { details: errors },
+  )
 }
 
 /**

@@ -16,7 +16,14 @@ describe('junit reporter', () => {
     const suites = xml.match(/<testsuite [^>]*>/g)!
     expect(suites).toHaveLength(1)
     const suite = attrs(suites[0]!)
-    expect(suite).toMatchObject({ name: 'bad-key-rotation', failures: '1', errors: '0', skipped: '0', time: '30.000', timestamp: '2026-01-02T03:04:05' })
+    expect(suite).toMatchObject({
+      name: 'bad-key-rotation',
+      failures: '1',
+      errors: '0',
+      skipped: '0',
+      time: '30.000',
+      timestamp: '2026-01-02T03:04:05',
+    })
     const cases = xml.match(/<testcase [^>]*>/g)!
     // every SLO plus the two steady-state checks
     expect(cases).toHaveLength(verdict.slos.length + 2)
@@ -24,11 +31,16 @@ describe('junit reporter', () => {
     for (const c of cases) expect(Object.keys(attrs(c))).toEqual(['classname', 'name', 'time'])
     const failures = xml.match(/<failure [^>]*>/g)!
     expect(failures).toHaveLength(1)
-    expect(attrs(failures[0]!)).toEqual({ message: 'measured 0.078341 vs objective rate&lt;0.001', type: 'slo.breached' })
+    expect(attrs(failures[0]!)).toEqual({
+      message: 'measured 0.078341 vs objective rate&lt;0.001',
+      type: 'slo.breached',
+    })
     expect(xml).toContain('attribution: RS did not refetch the key set')
     // balanced elements
     for (const tag of ['testsuites', 'testsuite', 'properties', 'failure']) {
-      expect(xml.match(new RegExp(`<${tag}[ >]`, 'g'))?.length, tag).toBe(xml.match(new RegExp(`</${tag}>`, 'g'))?.length)
+      expect(xml.match(new RegExp(`<${tag}[ >]`, 'g'))?.length, tag).toBe(
+        xml.match(new RegExp(`</${tag}>`, 'g'))?.length,
+      )
     }
   })
 

@@ -20,8 +20,14 @@ function sloCase(s: SloScore): Case {
   const name = `${sloLabel(s)} ${s.title} [${s.objective}, ${s.window}]`
   if (!s.pass) {
     const measured = formatMeasured(s)
-    const message = s.noData ? `no data in the ${s.window} window (objective ${s.objective})` : `measured ${measured} vs objective ${s.objective}`
-    const body = [message, s.attribution ? `attribution: ${s.attribution}` : '', s.budgetConsumed !== null ? `error budget consumed: ${Math.round(s.budgetConsumed * 1000) / 10}%` : '']
+    const message = s.noData
+      ? `no data in the ${s.window} window (objective ${s.objective})`
+      : `measured ${measured} vs objective ${s.objective}`
+    const body = [
+      message,
+      s.attribution ? `attribution: ${s.attribution}` : '',
+      s.budgetConsumed !== null ? `error budget consumed: ${Math.round(s.budgetConsumed * 1000) / 10}%` : '',
+    ]
       .filter(Boolean)
       .join('\n')
     return { name, failure: { message, type: s.noData ? 'slo.no_data' : 'slo.breached', body } }
@@ -48,7 +54,14 @@ export const junit: ReporterDefinition = {
       cases.push(
         check.held
           ? { name: `steady state ${when}` }
-          : { name: `steady state ${when}`, failure: { message: `steady state did not hold ${when}: ${check.failed.join(', ')}`, type: 'steady_state.deviated', body: check.failed.join('\n') } },
+          : {
+              name: `steady state ${when}`,
+              failure: {
+                message: `steady state did not hold ${when}: ${check.failed.join(', ')}`,
+                type: 'steady_state.deviated',
+                body: check.failed.join('\n'),
+              },
+            },
       )
     }
     const aborted = record.status === 'aborted' || record.status === 'interrupted'
@@ -79,13 +92,22 @@ export const junit: ReporterDefinition = {
     ]
     for (const c of cases) {
       const open = `    <testcase classname="${x(cls)}" name="${x(c.name)}" time="0"`
-      if (c.failure) lines.push(`${open}>`, `      <failure message="${x(c.failure.message)}" type="${x(c.failure.type)}">${x(c.failure.body)}</failure>`, '    </testcase>')
+      if (c.failure)
+        lines.push(
+          `${open}>`,
+          `      <failure message="${x(c.failure.message)}" type="${x(c.failure.type)}">${x(c.failure.body)}</failure>`,
+          '    </testcase>',
+        )
       else if (c.skipped) lines.push(`${open}>`, `      <skipped message="${x(c.skipped)}"/>`, '    </testcase>')
       else lines.push(`${open}/>`)
     }
     if (errors) {
       const msg = record.error ? `${record.error.code}: ${record.error.message}` : `run ${record.status}`
-      lines.push(`    <testcase classname="${x(cls)}" name="run completed" time="${time}">`, `      <error message="${x(msg)}" type="${x(record.error?.code ?? 'run.aborted')}">${x(msg)}</error>`, '    </testcase>')
+      lines.push(
+        `    <testcase classname="${x(cls)}" name="run completed" time="${time}">`,
+        `      <error message="${x(msg)}" type="${x(record.error?.code ?? 'run.aborted')}">${x(msg)}</error>`,
+        '    </testcase>',
+      )
     }
     lines.push('    <system-out/>', '    <system-err/>', '  </testsuite>', '</testsuites>', '')
     return [{ name: 'junit.xml', content: maskSecrets(lines.join('\n')) }]

@@ -10,7 +10,9 @@ describe('markdown reporter', () => {
     expect(file!.name).toBe('summary.md')
     expect(md.split('\n')[0]).toBe('# ❌ FAIL — bad-key-rotation')
     expect(md).toContain('| SLO | objective | window | measured | margin | budget | status |')
-    expect(md).toMatch(/\| M3 token validation failure rate .*\| `rate<0\.001` \| run \| 0\.078341 \| -0\.077341 \| 7834\.1% \| FAIL \|/)
+    expect(md).toMatch(
+      /\| M3 token validation failure rate .*\| `rate<0\.001` \| run \| 0\.078341 \| -0\.077341 \| 7834\.1% \| FAIL \|/,
+    )
     expect(md).toMatch(/\| M2 token endpoint latency p95 \| `p\(95\)<300ms` \| run \| \d+(\.\d)?ms \|/)
     expect(md).toContain('- jwks refresh latency (max over RSs) (`jwks-refresh-latency`): 8200ms')
     expect(md).toContain('- M3: RS did not refetch the key set after the new kid appeared')

@@ -27,16 +27,22 @@ export const markdown: ReporterDefinition = {
     ]
     const ss = verdict.steadyState
     if (ss.before || ss.after) {
-      const f = (c: { held: boolean; failed: string[] } | null) => (c === null ? 'not checked' : c.held ? 'held' : `deviated (${c.failed.join(', ')})`)
+      const f = (c: { held: boolean; failed: string[] } | null) =>
+        c === null ? 'not checked' : c.held ? 'held' : `deviated (${c.failed.join(', ')})`
       out.push(`Steady state: before ${f(ss.before)}, after ${f(ss.after)}`, '')
     }
     out.push('| SLO | objective | window | measured | margin | budget | status |', '|---|---|---|---|---|---|---|')
     for (const s of verdict.slos) {
-      out.push(`| ${cell(`${sloLabel(s)} ${s.title}`)} | \`${cell(s.objective)}\` | ${s.window} | ${formatMeasured(s)} | ${formatMargin(s)} | ${formatBudget(s)} | ${sloStatus(s)} |`)
+      out.push(
+        `| ${cell(`${sloLabel(s)} ${s.title}`)} | \`${cell(s.objective)}\` | ${s.window} | ${formatMeasured(s)} | ${formatMargin(s)} | ${formatBudget(s)} | ${sloStatus(s)} |`,
+      )
     }
     if (record.probes.length) {
       out.push('', '**Probes**', '')
-      for (const p of record.probes) out.push(`- ${cell(p.name)} (\`${p.probe}\`): ${formatProbe(p)}${p.status !== 'ok' ? ` — ${p.status}${p.error ? `: ${cell(p.error)}` : ''}` : ''}`)
+      for (const p of record.probes)
+        out.push(
+          `- ${cell(p.name)} (\`${p.probe}\`): ${formatProbe(p)}${p.status !== 'ok' ? ` — ${p.status}${p.error ? `: ${cell(p.error)}` : ''}` : ''}`,
+        )
     }
     const attributions = verdict.slos.filter((s) => s.attribution).slice(0, 3)
     if (attributions.length) {

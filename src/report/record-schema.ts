@@ -11,7 +11,12 @@ const Num = Type.Number()
 const NullableNum = Type.Union([Type.Number(), Type.Null()])
 const Window = Type.Tuple([Type.Number(), Type.Number()])
 const Severity = Type.Union([Type.Literal('critical'), Type.Literal('major'), Type.Literal('minor')])
-const SloWindow = Type.Union([Type.Literal('run'), Type.Literal('steady-state'), Type.Literal('fault'), Type.Literal('recovery')])
+const SloWindow = Type.Union([
+  Type.Literal('run'),
+  Type.Literal('steady-state'),
+  Type.Literal('fault'),
+  Type.Literal('recovery'),
+])
 const StringMap = Type.Record(Type.String(), Type.String())
 
 const Bucket = Type.Object(
@@ -19,15 +24,22 @@ const Bucket = Type.Object(
     s: Type.Integer({ minimum: 0, description: 'second index since t0' }),
     count: Type.Integer({ minimum: 0 }),
     latency: Type.String({ description: 'corrected latency, µs, compressed HDR histogram (base64)' }),
-    latencyUncorrected: Type.String({ description: 'latency from the actual send, µs, compressed HDR histogram (base64)' }),
+    latencyUncorrected: Type.String({
+      description: 'latency from the actual send, µs, compressed HDR histogram (base64)',
+    }),
   },
   { additionalProperties: false },
 )
 
 const Series = Type.Object(
   {
-    metric: Type.Union(['oauth_token', 'rs_request', 'oauth_authorize', 'browser_login', 'introspection'].map((m) => Type.Literal(m))),
-    tags: Type.Intersect([Type.Object({ flow: Type.String(), endpoint: Type.String(), status: Type.String() }), Type.Record(Type.String(), Type.String())]),
+    metric: Type.Union(
+      ['oauth_token', 'rs_request', 'oauth_authorize', 'browser_login', 'introspection'].map((m) => Type.Literal(m)),
+    ),
+    tags: Type.Intersect([
+      Type.Object({ flow: Type.String(), endpoint: Type.String(), status: Type.String() }),
+      Type.Record(Type.String(), Type.String()),
+    ]),
     failed: Type.Boolean(),
     buckets: Type.Array(Bucket),
   },
@@ -35,7 +47,11 @@ const Series = Type.Object(
 )
 
 const Counter = Type.Object(
-  { name: Type.String(), tags: StringMap, values: Type.Array(Type.Object({ s: Type.Integer(), value: Num }, { additionalProperties: false })) },
+  {
+    name: Type.String(),
+    tags: StringMap,
+    values: Type.Array(Type.Object({ s: Type.Integer(), value: Num }, { additionalProperties: false })),
+  },
   { additionalProperties: false },
 )
 
@@ -55,13 +71,22 @@ const Load = Type.Object(
 )
 
 const Event = Type.Object(
-  { t: Num, source: Type.String(), type: Type.String(), data: Type.Optional(Type.Record(Type.String(), Type.Unknown())) },
+  {
+    t: Num,
+    source: Type.String(),
+    type: Type.String(),
+    data: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
   { additionalProperties: false },
 )
 
 const Phase = Type.Object(
   {
-    name: Type.Union(['preflight', 'warmup', 'steady-state-before', 'method', 'recovery', 'steady-state-after', 'score', 'report'].map((p) => Type.Literal(p))),
+    name: Type.Union(
+      ['preflight', 'warmup', 'steady-state-before', 'method', 'recovery', 'steady-state-after', 'score', 'report'].map(
+        (p) => Type.Literal(p),
+      ),
+    ),
     start: Num,
     end: Type.Optional(Num),
     status: Type.Union(['completed', 'failed', 'aborted', 'skipped'].map((p) => Type.Literal(p))),
@@ -123,7 +148,12 @@ export const RunRecordSchema = Type.Object(
         issuer: Type.String(),
         resourceServers: Type.Array(
           Type.Object(
-            { name: Type.String(), url: Type.String(), profile: Type.Optional(Type.String()), mode: Type.Optional(Type.String()) },
+            {
+              name: Type.String(),
+              url: Type.String(),
+              profile: Type.Optional(Type.String()),
+              mode: Type.Optional(Type.String()),
+            },
             { additionalProperties: false },
           ),
         ),
@@ -139,13 +169,19 @@ export const RunRecordSchema = Type.Object(
       { steadyState: Type.Optional(Window), fault: Type.Optional(Window), recovery: Type.Optional(Window) },
       { additionalProperties: false },
     ),
-    environment: Type.Object({ node: Type.String(), platform: Type.String(), cpus: Type.Number(), harnessVersion: Type.String() }, { additionalProperties: false }),
+    environment: Type.Object(
+      { node: Type.String(), platform: Type.String(), cpus: Type.Number(), harnessVersion: Type.String() },
+      { additionalProperties: false },
+    ),
     error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() }, { additionalProperties: false })),
   },
   { additionalProperties: false },
 )
 
-const SteadyCheck = Type.Union([Type.Object({ held: Type.Boolean(), failed: Type.Array(Type.String()) }, { additionalProperties: false }), Type.Null()])
+const SteadyCheck = Type.Union([
+  Type.Object({ held: Type.Boolean(), failed: Type.Array(Type.String()) }, { additionalProperties: false }),
+  Type.Null(),
+])
 
 /** The Verdict (src/slo/types.ts) as JSON Schema. */
 export const VerdictSchema = Type.Object(

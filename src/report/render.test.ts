@@ -9,7 +9,10 @@ import { renderReports, rerenderRunJson } from './render.ts'
 describe('renderReports', () => {
   it('renders the chosen reporters and refuses an unknown id', async () => {
     const { record, verdict } = sampleRun()
-    expect((await renderReports(record, verdict, ['markdown', 'junit'])).map((f) => f.name)).toEqual(['summary.md', 'junit.xml'])
+    expect((await renderReports(record, verdict, ['markdown', 'junit'])).map((f) => f.name)).toEqual([
+      'summary.md',
+      'junit.xml',
+    ])
     await expect(renderReports(record, verdict, ['pdf'])).rejects.toMatchObject({ code: 'ERR_UNKNOWN_UNIT' })
   })
 

@@ -18,11 +18,18 @@ import type { ReportFile } from './types.ts'
  * @example const files = await renderReports(record, verdict, ['markdown', 'junit'])
  * @throws GamedayError ERR_UNKNOWN_UNIT for an unknown reporter id
  */
-export async function renderReports(record: RunRecord, verdict: Verdict, ids: readonly string[] = Object.keys(reporters)): Promise<ReportFile[]> {
+export async function renderReports(
+  record: RunRecord,
+  verdict: Verdict,
+  ids: readonly string[] = Object.keys(reporters),
+): Promise<ReportFile[]> {
   const out: ReportFile[] = []
   for (const id of ids) {
     const r = reporters[id]
-    if (!r) throw new GamedayError('ERR_UNKNOWN_UNIT', `unknown reporter ${JSON.stringify(id)}`, { hint: `reporters: ${Object.keys(reporters).join(', ')}` })
+    if (!r)
+      throw new GamedayError('ERR_UNKNOWN_UNIT', `unknown reporter ${JSON.stringify(id)}`, {
+        hint: `reporters: ${Object.keys(reporters).join(', ')}`,
+      })
     out.push(...(await r.render(record, verdict)))
   }
   return out

@@ -70,6 +70,8 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   const e = err as { code?: string; message?: string; stack?: string }
-  process.stderr.write(`component.failed ${e.code ?? ''} ${e.message ?? String(err)}\n${e.code ? '' : (e.stack ?? '')}\n`)
+  process.stderr.write(
+    `component.failed ${e.code ?? ''} ${e.message ?? String(err)}\n${e.code ? '' : (e.stack ?? '')}\n`,
+  )
   process.exit(1)
 })

@@ -83,10 +83,14 @@ async function preflight(image: string): Promise<void> {
   try {
     client = await getContainerRuntimeClient()
   } catch (cause) {
-    throw new GamedayError('ERR_ENV_DOCKER_UNAVAILABLE', `no Docker engine answered (${(cause as Error).message.split('\n')[0]})`, {
-      cause,
-      hint: "is Docker running? 'docker info' must succeed (CI: scripts/ci/start-docker.sh)",
-    })
+    throw new GamedayError(
+      'ERR_ENV_DOCKER_UNAVAILABLE',
+      `no Docker engine answered (${(cause as Error).message.split('\n')[0]})`,
+      {
+        cause,
+        hint: "is Docker running? 'docker info' must succeed (CI: scripts/ci/start-docker.sh)",
+      },
+    )
   }
   if (!(await client.image.exists(ImageName.fromString(image)))) {
     throw new GamedayError('ERR_RUNTIME_START_FAILED', `image ${image} is not built`, {
@@ -95,7 +99,13 @@ async function preflight(image: string): Promise<void> {
   }
 }
 
-async function startContainer(plan: ComponentPlan, image: string, stackId: string, logs: LogBuffer, log: Logger): Promise<RunningContainer> {
+async function startContainer(
+  plan: ComponentPlan,
+  image: string,
+  stackId: string,
+  logs: LogBuffer,
+  log: Logger,
+): Promise<RunningContainer> {
   const { GenericContainer, Wait } = await tc()
   const container = await new GenericContainer(image)
     .withNetworkMode('host')
@@ -140,13 +150,19 @@ async function healthyOrExited(c: RunningContainer, logs: LogBuffer, signal: Abo
   const client = await (await tc()).getContainerRuntimeClient()
   const watch = new AbortController()
   let done = false
-  const exited = (client.container.getById(c.container.getId()).wait({ abortSignal: watch.signal }) as Promise<{ StatusCode: number }>).then(
+  const exited = (
+    client.container.getById(c.container.getId()).wait({ abortSignal: watch.signal }) as Promise<{ StatusCode: number }>
+  ).then(
     (r) => {
       if (done) return
       const tail = maskSecrets(logs.chunks.join('')).split('\n').slice(-15).join('\n')
-      throw new GamedayError('ERR_RUNTIME_START_FAILED', `${c.plan.name}: container exited with code ${r.StatusCode} before it was healthy:\n${tail}`, {
-        hint: 'read the component output above',
-      })
+      throw new GamedayError(
+        'ERR_RUNTIME_START_FAILED',
+        `${c.plan.name}: container exited with code ${r.StatusCode} before it was healthy:\n${tail}`,
+        {
+          hint: 'read the component output above',
+        },
+      )
     },
     () => new Promise<never>(() => {}),
   )
@@ -204,7 +220,9 @@ async function start(stack: StackConfig, options: RuntimeStartOptions): Promise<
     // than that on a busy host. Within a wave, containers start together.
     for (const wave of waves(plan.components)) {
       options.signal.throwIfAborted()
-      const results = await Promise.allSettled(wave.map((c) => startContainer(c, image, stackId, buffers.get(c.name)!, options.log)))
+      const results = await Promise.allSettled(
+        wave.map((c) => startContainer(c, image, stackId, buffers.get(c.name)!, options.log)),
+      )
       for (const r of results) if (r.status === 'fulfilled') running.push(r.value)
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
       if (failed) {
@@ -217,11 +235,19 @@ async function start(stack: StackConfig, options: RuntimeStartOptions): Promise<
             })
       }
       const names = new Set(wave.map((c) => c.name))
-      await Promise.all(running.filter((c) => names.has(c.plan.name)).map((c) => healthyOrExited(c, buffers.get(c.plan.name)!, options.signal)))
+      await Promise.all(
+        running
+          .filter((c) => names.has(c.plan.name))
+          .map((c) => healthyOrExited(c, buffers.get(c.plan.name)!, options.signal)),
+      )
     }
     options.signal.throwIfAborted()
     options.signal.addEventListener('abort', onAbort, { once: true })
-    const started: StartedComponent[] = running.map((c) => ({ name: c.plan.name, url: c.url, adminToken: c.plan.adminToken }))
+    const started: StartedComponent[] = running.map((c) => ({
+      name: c.plan.name,
+      url: c.url,
+      adminToken: c.plan.adminToken,
+    }))
     const targets = await buildTargets(stack, plan, started, options.signal)
     options.log.info({ runtime: 'containers', image, components: running.length }, 'stack.started')
     return { targets, stop, logs, [Symbol.asyncDispose]: stop }
@@ -241,6 +267,7 @@ export async function writeLogs(runDir: string, logs: Record<string, string>): P
 
 export const containersRuntime: RuntimeDefinition = {
   id: 'containers',
-  summary: 'reference components as Docker containers (image oauth-gameday:local) on the host network, bound to 127.0.0.1',
+  summary:
+    'reference components as Docker containers (image oauth-gameday:local) on the host network, bound to 127.0.0.1',
   start,
 }

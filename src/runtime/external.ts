@@ -14,9 +14,13 @@ import type { RuntimeDefinition, RuntimeStartOptions, StartedStack } from './typ
 async function start(stack: StackConfig, options: RuntimeStartOptions): Promise<StartedStack> {
   const plan = await planStack(stack)
   if (plan.components.length > 0) {
-    throw new GamedayError('ERR_SCENARIO_INVALID', `--runtime external starts nothing, but the stack asks for reference components: ${plan.components.map((c) => c.name).join(', ')}`, {
-      hint: 'give authorizationServer.external and a url for every resource server, drop jwksCdn/faultProxy, or use --runtime process',
-    })
+    throw new GamedayError(
+      'ERR_SCENARIO_INVALID',
+      `--runtime external starts nothing, but the stack asks for reference components: ${plan.components.map((c) => c.name).join(', ')}`,
+      {
+        hint: 'give authorizationServer.external and a url for every resource server, drop jwksCdn/faultProxy, or use --runtime process',
+      },
+    )
   }
   const targets = await buildTargets(stack, plan, [], options.signal)
   const stop = async () => undefined

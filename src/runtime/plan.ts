@@ -86,7 +86,14 @@ export async function planStack(stack: StackConfig, options: { host?: string } =
   } else {
     const port = asPort && asPort > 0 ? asPort : await freePort(host)
     issuer = asConfig.issuer ?? `http://${host}:${port}`
-    components.push({ name: 'as', role: 'as', host, port, adminToken: adminToken(), options: { config: { ...asConfig, issuer } } })
+    components.push({
+      name: 'as',
+      role: 'as',
+      host,
+      port,
+      adminToken: adminToken(),
+      options: { config: { ...asConfig, issuer } },
+    })
   }
 
   // RS → (CDN) → (proxy) → AS
@@ -94,7 +101,14 @@ export async function planStack(stack: StackConfig, options: { host?: string } =
   let introspectionBase = issuer
   if (stack.faultProxy) {
     const port = stack.faultProxy.port && stack.faultProxy.port > 0 ? stack.faultProxy.port : await freePort(host)
-    components.push({ name: 'fault-proxy', role: 'proxy', host, port, adminToken: adminToken(), options: { upstream: issuer, allowExternal: Boolean(external) } })
+    components.push({
+      name: 'fault-proxy',
+      role: 'proxy',
+      host,
+      port,
+      adminToken: adminToken(),
+      options: { upstream: issuer, allowExternal: Boolean(external) },
+    })
     jwksBase = `http://${host}:${port}`
     introspectionBase = jwksBase
   }
@@ -102,8 +116,19 @@ export async function planStack(stack: StackConfig, options: { host?: string } =
     const { port: cdnPort, ttl, staleWhileRevalidate, staleIfError, purgeDelay } = stack.jwksCdn
     const port = cdnPort && cdnPort > 0 ? cdnPort : await freePort(host)
     components.push({
-      name: 'jwks-cdn', role: 'cdn', host, port, adminToken: adminToken(),
-      options: { origin: jwksBase, ttl: ttl ?? null, staleWhileRevalidate, staleIfError, purgeDelay, allowExternal: Boolean(external) && !stack.faultProxy },
+      name: 'jwks-cdn',
+      role: 'cdn',
+      host,
+      port,
+      adminToken: adminToken(),
+      options: {
+        origin: jwksBase,
+        ttl: ttl ?? null,
+        staleWhileRevalidate,
+        staleIfError,
+        purgeDelay,
+        allowExternal: Boolean(external) && !stack.faultProxy,
+      },
     })
     jwksBase = `http://${host}:${port}`
   }
@@ -114,22 +139,32 @@ export async function planStack(stack: StackConfig, options: { host?: string } =
   const introspectionSecret = (clientId: string): string | undefined => {
     if (external) {
       const c = external.clients.find((x) => x.clientId === clientId)
-      return c?.clientSecret ? resolveSecretRef(c.clientSecret, `stack.authorizationServer.external.clients[${clientId}].clientSecret`) : undefined
+      return c?.clientSecret
+        ? resolveSecretRef(c.clientSecret, `stack.authorizationServer.external.clients[${clientId}].clientSecret`)
+        : undefined
     }
     return (asConfig.clients ?? DEFAULT_CLIENTS).find((x) => x.clientId === clientId)?.clientSecret
   }
 
   for (const rs of stack.resourceServers) {
     if (rs.url) continue
-    const introspectionClient = rs.introspectionClient ?? (external?.introspectionClient ?? 'rs')
+    const introspectionClient = rs.introspectionClient ?? external?.introspectionClient ?? 'rs'
     const secret = introspectionSecret(introspectionClient)
     if (!secret && (rs.options?.mode === 'introspection' || profileUsesIntrospection(rs.profile ?? ''))) {
-      throw new GamedayError('ERR_SCENARIO_INVALID', `stack.resourceServers[${rs.name}]: introspection client ${JSON.stringify(introspectionClient)} is not a confidential client of the AS`, { hint: 'add it to the AS clients with a clientSecret, or set introspectionClient' })
+      throw new GamedayError(
+        'ERR_SCENARIO_INVALID',
+        `stack.resourceServers[${rs.name}]: introspection client ${JSON.stringify(introspectionClient)} is not a confidential client of the AS`,
+        { hint: 'add it to the AS clients with a clientSecret, or set introspectionClient' },
+      )
     }
     const port = rs.port && rs.port > 0 ? rs.port : await freePort(host)
     const profile = rs.profile ?? 'resilient'
     components.push({
-      name: `rs-${rs.name}`, role: 'rs', host, port, adminToken: adminToken(),
+      name: `rs-${rs.name}`,
+      role: 'rs',
+      host,
+      port,
+      adminToken: adminToken(),
       options: {
         name: rs.name,
         issuer,

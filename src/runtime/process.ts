@@ -32,9 +32,17 @@ function appendLog(child: Pick<RunningChild, 'log' | 'logBytes'>, chunk: string)
 }
 
 /** Start one component as a child process and wait for its URL line. */
-export async function startChildComponent(plan: ComponentPlan, log: Logger, signal?: AbortSignal): Promise<RunningChild> {
+export async function startChildComponent(
+  plan: ComponentPlan,
+  log: Logger,
+  signal?: AbortSignal,
+): Promise<RunningChild> {
   const proc = spawn(process.execPath, [entryPath('child')], {
-    env: { ...process.env, OAUTH_GAMEDAY_COMPONENT: JSON.stringify(plan), LOG_LEVEL: process.env.COMPONENT_LOG_LEVEL ?? 'warn' },
+    env: {
+      ...process.env,
+      OAUTH_GAMEDAY_COMPONENT: JSON.stringify(plan),
+      LOG_LEVEL: process.env.COMPONENT_LOG_LEVEL ?? 'warn',
+    },
     stdio: ['pipe', 'pipe', 'pipe'],
   })
   const state = { log: [] as string[], logBytes: 0 }
@@ -50,7 +58,11 @@ export async function startChildComponent(plan: ComponentPlan, log: Logger, sign
       signal?.removeEventListener('abort', onAbort)
       proc.kill('SIGKILL')
       const tail = state.log.join('').split('\n').slice(-15).join('\n')
-      reject(new GamedayError('ERR_RUNTIME_START_FAILED', `${plan.name} ${why}${tail ? `:\n${tail}` : ''}`, { hint: 'read the component output above; is the port free?' }))
+      reject(
+        new GamedayError('ERR_RUNTIME_START_FAILED', `${plan.name} ${why}${tail ? `:\n${tail}` : ''}`, {
+          hint: 'read the component output above; is the port free?',
+        }),
+      )
     }
     proc.stdout!.setEncoding('utf8').on('data', (d: string) => {
       buf += d
@@ -93,12 +105,18 @@ async function start(stack: StackConfig, options: RuntimeStartOptions): Promise<
     return stopped
   }
   try {
-    const results = await Promise.allSettled(plan.components.map((c) => startChildComponent(c, options.log, options.signal)))
+    const results = await Promise.allSettled(
+      plan.components.map((c) => startChildComponent(c, options.log, options.signal)),
+    )
     for (const r of results) if (r.status === 'fulfilled') children.push(r.value)
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
     if (failed) throw failed.reason
     await Promise.all(children.map((c) => waitHealthy(c.plan.name, c.url, START_TIMEOUT_MS, options.signal)))
-    const started: StartedComponent[] = children.map((c) => ({ name: c.plan.name, url: c.url, adminToken: c.plan.adminToken }))
+    const started: StartedComponent[] = children.map((c) => ({
+      name: c.plan.name,
+      url: c.url,
+      adminToken: c.plan.adminToken,
+    }))
     const targets = await buildTargets(stack, plan, started, options.signal)
     return {
       targets,

@@ -87,7 +87,12 @@ export function clientCredentialsOf(c: ClientConfig): ClientCredentials {
 }
 
 /** Build the Targets of a stack from its plan and the components that answered. */
-export async function buildTargets(stack: StackConfig, plan: StackPlan, started: StartedComponent[], signal?: AbortSignal): Promise<Targets> {
+export async function buildTargets(
+  stack: StackConfig,
+  plan: StackPlan,
+  started: StartedComponent[],
+  signal?: AbortSignal,
+): Promise<Targets> {
   const byName = new Map(started.map((c) => [c.name, c]))
   const asCfg = stack.authorizationServer
   const meta = await discoverMetadata(plan.issuer, signal)
@@ -100,14 +105,24 @@ export async function buildTargets(stack: StackConfig, plan: StackPlan, started:
   if (asCfg.external) {
     clients = asCfg.external.clients.map((c, i) => ({
       clientId: c.clientId,
-      ...(c.clientSecret ? { clientSecret: resolveSecretRef(c.clientSecret, `stack.authorizationServer.external.clients[${i}].clientSecret`) } : {}),
+      ...(c.clientSecret
+        ? {
+            clientSecret: resolveSecretRef(
+              c.clientSecret,
+              `stack.authorizationServer.external.clients[${i}].clientSecret`,
+            ),
+          }
+        : {}),
       public: c.public,
       grantTypes: c.grantTypes,
       scopes: c.scopes,
       ...(c.audience ? { audience: c.audience } : {}),
       redirectUris: c.redirectUris,
     }))
-    users = asCfg.external.users.map((u, i) => ({ username: u.username, password: resolveSecretRef(u.password, `stack.authorizationServer.external.users[${i}].password`) }))
+    users = asCfg.external.users.map((u, i) => ({
+      username: u.username,
+      password: resolveSecretRef(u.password, `stack.authorizationServer.external.users[${i}].password`),
+    }))
   } else {
     clients = (asCfg.clients ?? DEFAULT_CLIENTS).map((c) => {
       registerSecret(c.clientSecret)
@@ -120,10 +135,18 @@ export async function buildTargets(stack: StackConfig, plan: StackPlan, started:
   const resourceServers: RsTarget[] = stack.resourceServers.map((rs) => {
     if (rs.url) {
       const u = new URL(rs.url)
-      return { name: rs.name, baseUrl: u.origin, apiUrl: rs.url, scope: rs.scope, audience: rs.audience, external: true }
+      return {
+        name: rs.name,
+        baseUrl: u.origin,
+        apiUrl: rs.url,
+        scope: rs.scope,
+        audience: rs.audience,
+        external: true,
+      }
     }
     const c = byName.get(`rs-${rs.name}`)
-    if (!c) throw new GamedayError('ERR_RUNTIME_START_FAILED', `resource server ${rs.name} was planned but did not start`)
+    if (!c)
+      throw new GamedayError('ERR_RUNTIME_START_FAILED', `resource server ${rs.name} was planned but did not start`)
     const profile = rs.profile ?? 'resilient'
     const knobs = resolveKnobs(profile, rs.options ?? {})
     return {
@@ -147,7 +170,8 @@ export async function buildTargets(stack: StackConfig, plan: StackPlan, started:
     (f): f is NonNullable<typeof f> => f !== undefined,
   )
 
-  const tokenEndpoint = proxy && stack.faultProxy?.tokenTraffic ? replaceOrigin(meta.token_endpoint, proxy.url) : meta.token_endpoint
+  const tokenEndpoint =
+    proxy && stack.faultProxy?.tokenTraffic ? replaceOrigin(meta.token_endpoint, proxy.url) : meta.token_endpoint
   const targets: Targets = {
     issuer: meta.issuer ?? plan.issuer,
     tokenEndpoint,
@@ -182,5 +206,8 @@ export async function waitHealthy(name: string, url: string, timeoutMs: number, 
     }
     await new Promise((r) => setTimeout(r, 100))
   }
-  throw new GamedayError('ERR_RUNTIME_HEALTH_TIMEOUT', `${name}: /healthz did not answer 200 within ${timeoutMs} ms (${last})`)
+  throw new GamedayError(
+    'ERR_RUNTIME_HEALTH_TIMEOUT',
+    `${name}: /healthz did not answer 200 within ${timeoutMs} ms (${last})`,
+  )
 }

@@ -18,7 +18,11 @@ const FIX = 'test/fixtures/scenarios'
 const testParams = Type.Object(
   {
     latencyMs: Type.Integer({ minimum: 0, default: 0, description: 'added latency' }),
-    unpublishedFor: Type.String({ pattern: '^(\\d+(\\.\\d+)?(us|ms|s|m|h|d))+$', default: '15s', description: 'how long' }),
+    unpublishedFor: Type.String({
+      pattern: '^(\\d+(\\.\\d+)?(us|ms|s|m|h|d))+$',
+      default: '15s',
+      description: 'how long',
+    }),
     via: Type.Union([Type.Literal('as'), Type.Literal('proxy')], { default: 'as', description: 'where' }),
   },
   { additionalProperties: false },
@@ -36,7 +40,10 @@ function testFault(id: string): FaultDefinition {
 const testProbe = {
   id: 'test-probe',
   summary: 'test-only probe',
-  params: Type.Object({ target: Type.Optional(Type.String()), timeout: Type.String({ default: '10s' }) }, { additionalProperties: false }),
+  params: Type.Object(
+    { target: Type.Optional(Type.String()), timeout: Type.String({ default: '10s' }) },
+    { additionalProperties: false },
+  ),
   needs: () => ['cdn'],
   run: async () => ({ status: 'ok' }),
 } as unknown as ProbeDefinition
@@ -107,7 +114,9 @@ describe('loadScenario', () => {
     const err = await invalid('unknown-key-duraton')
     expect(err.code).toBe('ERR_SCENARIO_INVALID')
     expect(where(err)).toEqual(['7:3 load.duraton'])
-    expect(err.details[0]).toBe(`${FIX}/invalid/unknown-key-duraton.yaml:7:3 load.duraton: unknown key; did you mean "duration"?`)
+    expect(err.details[0]).toBe(
+      `${FIX}/invalid/unknown-key-duraton.yaml:7:3 load.duraton: unknown key; did you mean "duration"?`,
+    )
   })
 
   it('refuses bare numbers as durations and says to write the unit', async () => {
@@ -134,14 +143,24 @@ describe('loadScenario', () => {
   it('refuses SLOs nothing in the scenario feeds, and faults whose window outlives the load', async () => {
     const err = await invalid('slos-nothing-feeds')
     expect(err.code).toBe('ERR_SCENARIO_INVALID')
-    expect(where(err)).toEqual(['11:11 timeline.0.at', '12:44 timeline.1.duration', '15:11 slos.1.id', '16:11 slos.2.id', '17:11 slos.3.id'])
+    expect(where(err)).toEqual([
+      '11:11 timeline.0.at',
+      '12:44 timeline.1.duration',
+      '15:11 slos.1.id',
+      '16:11 slos.2.id',
+      '17:11 slos.3.id',
+    ])
     const text = err.details.join('\n')
-    expect(text).toContain('fault "test-fault" runs past the end of the load (20s + 20s by default = 40s, load.duration 30s)')
+    expect(text).toContain(
+      'fault "test-fault" runs past the end of the load (20s + 20s by default = 40s, load.duration 30s)',
+    )
     expect(text).toContain('M5 has nothing to measure it in this scenario')
     expect(text).not.toContain('M1 has nothing')
     const m5 = err.issues.find((i) => i.path.join('.') === 'slos.1.id')!
     expect(m5.hint).toBe('add a revocation-propagation probe in the timeline, or drop M5')
-    expect(err.issues.find((i) => i.path.join('.') === 'slos.2.id')!.hint).toBe('add a browser-login flow in load.flows, or drop L1')
+    expect(err.issues.find((i) => i.path.join('.') === 'slos.2.id')!.hint).toBe(
+      'add a browser-login flow in load.flows, or drop L1',
+    )
   })
 
   it('refuses unknown targets in flows and slos', async () => {
@@ -189,7 +208,6 @@ describe('loadScenario', () => {
     expect(where(err)).toEqual(['1:5 id'])
   })
 
-
   it('refuses an unknown fault id with ERR_UNKNOWN_UNIT and a suggestion', async () => {
     const err = await invalid('unknown-fault')
     expect(err.code).toBe('ERR_UNKNOWN_UNIT')
@@ -203,12 +221,18 @@ describe('loadScenario', () => {
 })
 
 describe('parseScenario', () => {
-  const base = (extra: string) => `id: inline\ntitle: t\nstack:\n  authorizationServer: {}\nload:\n  duration: 30s\n  flows:\n    - { flow: client-credentials, executor: constant-arrival-rate, rate: 5 }\n${extra}`
+  const base = (extra: string) =>
+    `id: inline\ntitle: t\nstack:\n  authorizationServer: {}\nload:\n  duration: 30s\n  flows:\n    - { flow: client-credentials, executor: constant-arrival-rate, rate: 5 }\n${extra}`
 
   it('refuses a fault whose needs the stack cannot give (cdn, fault proxy)', () => {
     const err = (() => {
       try {
-        parseScenario(base('timeline:\n  - { at: 5s, fault: test-fault, params: { via: proxy } }\n  - { at: 5s, probe: test-probe }\n'), 'inline.yaml')
+        parseScenario(
+          base(
+            'timeline:\n  - { at: 5s, fault: test-fault, params: { via: proxy } }\n  - { at: 5s, probe: test-probe }\n',
+          ),
+          'inline.yaml',
+        )
       } catch (e) {
         return e as ScenarioInvalidError
       }
@@ -222,15 +246,22 @@ describe('parseScenario', () => {
   })
 
   it('fills fault and probe params with the defaults of their own schema', () => {
-    const text = base('timeline:\n  - { at: 5s, fault: test-fault, params: { latencyMs: 5 } }\n  - { at: 6s, probe: test-probe, params: { target: orders } }\n')
-      .replace('authorizationServer: {}', 'authorizationServer: {}\n  resourceServers: [{ name: orders }]\n  jwksCdn: {}')
+    const text = base(
+      'timeline:\n  - { at: 5s, fault: test-fault, params: { latencyMs: 5 } }\n  - { at: 6s, probe: test-probe, params: { target: orders } }\n',
+    ).replace(
+      'authorizationServer: {}',
+      'authorizationServer: {}\n  resourceServers: [{ name: orders }]\n  jwksCdn: {}',
+    )
     const { scenario } = parseScenario(text, 'inline.yaml')
     expect(scenario.timeline[0]!.params).toEqual({ latencyMs: 5, unpublishedFor: '15s', via: 'as' })
     expect(scenario.timeline[1]!.params).toEqual({ target: 'orders', timeout: '10s' })
   })
 
   it('keeps RS knob overrides sparse, so the profile keeps its own knobs', () => {
-    const text = base('').replace('authorizationServer: {}', 'authorizationServer: {}\n  resourceServers: [{ name: orders, profile: fixed-ttl, options: { mode: introspection } }]')
+    const text = base('').replace(
+      'authorizationServer: {}',
+      'authorizationServer: {}\n  resourceServers: [{ name: orders, profile: fixed-ttl, options: { mode: introspection } }]',
+    )
     const rs = parseScenario(text, 'inline.yaml').scenario.stack.resourceServers[0]!
     const mode: 'jwt' | 'introspection' | undefined = rs.options?.mode
     expect(mode).toBe('introspection')
@@ -239,12 +270,20 @@ describe('parseScenario', () => {
 
   it('refuses a flow client the AS does not register', () => {
     const text = base('').replace('rate: 5 }', 'rate: 5, client: svcc }')
-    expect(() => parseScenario(text, 'inline.yaml')).toThrow(expect.objectContaining({ details: ['inline.yaml:8:85 load.flows[0].client: unknown client "svcc"; did you mean "svc"?'] }))
+    expect(() => parseScenario(text, 'inline.yaml')).toThrow(
+      expect.objectContaining({
+        details: ['inline.yaml:8:85 load.flows[0].client: unknown client "svcc"; did you mean "svc"?'],
+      }),
+    )
   })
 
   it('needs exactly one of fault or probe per timeline entry', () => {
     expect(() => parseScenario(base('timeline:\n  - { at: 5s }\n'), 'inline.yaml')).toThrow(
-      expect.objectContaining({ details: ['inline.yaml:10:5 timeline[0]: needs a fault or a probe; one entry per fault or probe; two entries may share the same at'] }),
+      expect.objectContaining({
+        details: [
+          'inline.yaml:10:5 timeline[0]: needs a fault or a probe; one entry per fault or probe; two entries may share the same at',
+        ],
+      }),
     )
   })
 
@@ -279,15 +318,24 @@ describe('loadScenarios', () => {
   it('expands a directory to its yaml files, sorted', async () => {
     const loaded = await loadScenarios([`${FIX}/valid/minimal.yaml`, `${FIX}/valid/full.yaml`])
     expect(loaded.map((l) => l.scenario.id)).toEqual(['minimal', 'full'])
-    await writeFile(join(dir, 'b.yaml'), (await import('node:fs')).readFileSync(`${FIX}/valid/minimal.yaml`, 'utf8').replace('id: minimal', 'id: b'))
-    await writeFile(join(dir, 'a.yaml'), (await import('node:fs')).readFileSync(`${FIX}/valid/minimal.yaml`, 'utf8').replace('id: minimal', 'id: a'))
+    await writeFile(
+      join(dir, 'b.yaml'),
+      (await import('node:fs')).readFileSync(`${FIX}/valid/minimal.yaml`, 'utf8').replace('id: minimal', 'id: b'),
+    )
+    await writeFile(
+      join(dir, 'a.yaml'),
+      (await import('node:fs')).readFileSync(`${FIX}/valid/minimal.yaml`, 'utf8').replace('id: minimal', 'id: a'),
+    )
     await writeFile(join(dir, 'notes.txt'), 'not a scenario')
     const fromDir = await loadScenarios([dir])
     expect(fromDir.map((l) => l.scenario.id)).toEqual(['a', 'b'])
   })
 
   it('lists the issues of every failing file in one error', async () => {
-    const err = await loadScenarios([`${FIX}/invalid/unknown-key-duraton.yaml`, `${FIX}/invalid/bare-number-duration.yaml`]).catch((e) => e)
+    const err = await loadScenarios([
+      `${FIX}/invalid/unknown-key-duraton.yaml`,
+      `${FIX}/invalid/bare-number-duration.yaml`,
+    ]).catch((e) => e)
     expect(err.code).toBe('ERR_SCENARIO_INVALID')
     expect(err.details).toHaveLength(3)
   })

@@ -50,7 +50,14 @@ export function parseScenario(text: string, source: string, options: ParseOption
     const issues: LocatedIssue[] = doc.errors.map((e) => {
       const pos = e.linePos?.[0] ?? lc.linePos(e.pos[0])
       const message = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')
-      return { source, line: pos.line, col: pos.col, path: [], message: message.charAt(0).toLowerCase() + message.slice(1), code: 'ERR_SCENARIO_PARSE' }
+      return {
+        source,
+        line: pos.line,
+        col: pos.col,
+        path: [],
+        message: message.charAt(0).toLowerCase() + message.slice(1),
+        code: 'ERR_SCENARIO_PARSE',
+      }
     })
     throw new ScenarioInvalidError('ERR_SCENARIO_PARSE', `${source}: not valid YAML`, issues)
   }
@@ -61,15 +68,22 @@ export function parseScenario(text: string, source: string, options: ParseOption
   }
 
   const raw: unknown = doc.toJS()
-  if (raw === null || raw === undefined) fail([{ path: [], message: 'is empty', hint: 'a scenario needs at least id, title, stack and load' }])
-  if (typeof raw !== 'object' || Array.isArray(raw)) fail([{ path: [], message: 'must be a mapping of keys (id, title, stack, load, ...)' }])
+  if (raw === null || raw === undefined)
+    fail([{ path: [], message: 'is empty', hint: 'a scenario needs at least id, title, stack and load' }])
+  if (typeof raw !== 'object' || Array.isArray(raw))
+    fail([{ path: [], message: 'must be a mapping of keys (id, title, stack, load, ...)' }])
 
   const scenario = withDefaults<Scenario>(ScenarioSchema, raw)
   const issues = schemaIssues(ScenarioSchema, scenario)
   const ext = extname(source)
   if (YAML_EXT.has(ext) && typeof scenario.id === 'string') {
     const stem = basename(source, ext)
-    if (scenario.id !== stem) issues.push({ path: ['id'], message: `must equal the file stem ${JSON.stringify(stem)} (got ${JSON.stringify(scenario.id)})`, hint: `rename the file to ${scenario.id}${ext} or set id: ${stem}` })
+    if (scenario.id !== stem)
+      issues.push({
+        path: ['id'],
+        message: `must equal the file stem ${JSON.stringify(stem)} (got ${JSON.stringify(scenario.id)})`,
+        hint: `rename the file to ${scenario.id}${ext} or set id: ${stem}`,
+      })
   }
   if (issues.length > 0) fail(issues)
 
@@ -118,13 +132,18 @@ export async function expandScenarioPaths(paths: readonly string[]): Promise<str
       if (st) p = shipped
     }
     if (!st) {
-      throw new GamedayError('ERR_SCENARIO_NOT_FOUND', `${given}: no such file or directory${SCENARIO_ID.test(given) ? ', nor the id of a shipped scenario' : ''}`, {
-        hint: `give a path to a .yaml file or a directory, or the id of a shipped game day (\`oauth-gameday list scenarios\`; they are in ${SHIPPED_SCENARIOS})`,
-      })
+      throw new GamedayError(
+        'ERR_SCENARIO_NOT_FOUND',
+        `${given}: no such file or directory${SCENARIO_ID.test(given) ? ', nor the id of a shipped scenario' : ''}`,
+        {
+          hint: `give a path to a .yaml file or a directory, or the id of a shipped game day (\`oauth-gameday list scenarios\`; they are in ${SHIPPED_SCENARIOS})`,
+        },
+      )
     }
     if (st.isDirectory()) {
       const names = (await readdir(p)).filter((n) => YAML_EXT.has(extname(n))).sort()
-      if (names.length === 0) throw new GamedayError('ERR_SCENARIO_NOT_FOUND', `${p}: the directory holds no .yaml file`)
+      if (names.length === 0)
+        throw new GamedayError('ERR_SCENARIO_NOT_FOUND', `${p}: the directory holds no .yaml file`)
       out.push(...names.map((n) => join(p, n)))
     } else {
       out.push(p)

@@ -44,7 +44,8 @@ function feederText(feeders: SloFeeders): string {
 }
 
 /** k6 threshold syntax: `aggregation operator value[unit]`. */
-export const OBJECTIVE = /^(rate|count|value|avg|min|max|med|p\(\d+(\.\d+)?\))\s*(<=|>=|==|!=|<|>)\s*-?\d+(\.\d+)?(us|ms|s|m|h)?$/
+export const OBJECTIVE =
+  /^(rate|count|value|avg|min|max|med|p\(\d+(\.\d+)?\))\s*(<=|>=|==|!=|<|>)\s*-?\d+(\.\d+)?(us|ms|s|m|h)?$/
 
 const ms = (d: string | undefined): number => (d === undefined ? 0 : (parseDuration(d) ?? 0))
 
@@ -61,16 +62,24 @@ function missingCapability(scenario: Scenario, cap: Capability): { reason: strin
   switch (cap) {
     case 'as-control':
       return stack.authorizationServer.external
-        ? { reason: `the stack uses an external authorization server (${stack.authorizationServer.external.issuer}) that the harness cannot control`, hint: 'drop `external:` to use the reference mock-as, or drop this entry' }
+        ? {
+            reason: `the stack uses an external authorization server (${stack.authorizationServer.external.issuer}) that the harness cannot control`,
+            hint: 'drop `external:` to use the reference mock-as, or drop this entry',
+          }
         : undefined
     case 'cdn':
       return stack.jwksCdn ? undefined : { reason: 'the stack has no jwksCdn', hint: 'add `jwksCdn: {}` under stack' }
     case 'fault-proxy':
-      return stack.faultProxy ? undefined : { reason: 'the stack has no faultProxy', hint: 'add `faultProxy: {}` under stack' }
+      return stack.faultProxy
+        ? undefined
+        : { reason: 'the stack has no faultProxy', hint: 'add `faultProxy: {}` under stack' }
     case 'rs-control':
       return stack.resourceServers.some((rs) => rs.url === undefined)
         ? undefined
-        : { reason: 'every resource server in the stack is yours (url), none is a reference mock-rs', hint: 'add a reference RS: `- { name: orders, profile: resilient }`' }
+        : {
+            reason: 'every resource server in the stack is yours (url), none is a reference mock-rs',
+            hint: 'add a reference RS: `- { name: orders, profile: resilient }`',
+          }
   }
 }
 
@@ -80,7 +89,11 @@ function httpUrlIssue(path: Issue['path'], value: string, what: string): Issue |
     if (u.protocol === 'http:' || u.protocol === 'https:') return undefined
     return { path, message: `${what} must be an http(s) URL (got ${quote(value)})` }
   } catch {
-    return { path, message: `${what} must be an absolute URL (got ${quote(value)})`, hint: 'for example http://127.0.0.1:8081/orders' }
+    return {
+      path,
+      message: `${what} must be an absolute URL (got ${quote(value)})`,
+      hint: 'for example http://127.0.0.1:8081/orders',
+    }
   }
 }
 
@@ -97,7 +110,10 @@ function inSchemaOrder(schema: TSchema, params: Record<string, unknown>): Record
  * Check every cross-field rule. Fills each timeline entry's `params` with the
  * defaults of its fault or probe (in place) when they are valid.
  */
-export function checkRules(scenario: Scenario, registries: Registries = { faults: faultRegistry, probes: probeRegistry }): Issue[] {
+export function checkRules(
+  scenario: Scenario,
+  registries: Registries = { faults: faultRegistry, probes: probeRegistry },
+): Issue[] {
   const issues: Issue[] = []
   const loadMs = ms(scenario.load.duration)
   const rsNames = scenario.stack.resourceServers.map((rs) => rs.name)
@@ -110,13 +126,21 @@ export function checkRules(scenario: Scenario, registries: Registries = { faults
   // stack
   const seenRs = new Set<string>()
   scenario.stack.resourceServers.forEach((rs, i) => {
-    if (seenRs.has(rs.name)) issues.push({ path: ['stack', 'resourceServers', i, 'name'], message: `duplicate resource server name ${quote(rs.name)}` })
+    if (seenRs.has(rs.name))
+      issues.push({
+        path: ['stack', 'resourceServers', i, 'name'],
+        message: `duplicate resource server name ${quote(rs.name)}`,
+      })
     seenRs.add(rs.name)
     if (rs.url !== undefined) {
       const bad = httpUrlIssue(['stack', 'resourceServers', i, 'url'], rs.url, 'url')
       if (bad) issues.push(bad)
       if (rs.profile !== undefined || rs.options !== undefined) {
-        issues.push({ path: ['stack', 'resourceServers', i, rs.profile !== undefined ? 'profile' : 'options'], message: 'a resource server with a url is yours: profile and options apply only to a reference mock-rs', hint: 'drop url to use a reference RS, or drop profile/options' })
+        issues.push({
+          path: ['stack', 'resourceServers', i, rs.profile !== undefined ? 'profile' : 'options'],
+          message: 'a resource server with a url is yours: profile and options apply only to a reference mock-rs',
+          hint: 'drop url to use a reference RS, or drop profile/options',
+        })
       }
     }
   })
@@ -126,7 +150,11 @@ export function checkRules(scenario: Scenario, registries: Registries = { faults
     if (bad) issues.push(bad)
     const ids = external.clients.map((c) => c.clientId)
     if (external.introspectionClient !== undefined && !ids.includes(external.introspectionClient)) {
-      issues.push({ path: ['stack', 'authorizationServer', 'external', 'introspectionClient'], message: `unknown client ${quote(external.introspectionClient)}`, hint: suggestion(external.introspectionClient, ids) })
+      issues.push({
+        path: ['stack', 'authorizationServer', 'external', 'introspectionClient'],
+        message: `unknown client ${quote(external.introspectionClient)}`,
+        hint: suggestion(external.introspectionClient, ids),
+      })
     }
   }
 
@@ -135,31 +163,72 @@ export function checkRules(scenario: Scenario, registries: Registries = { faults
   const clientIds = (asSection.external?.clients ?? asSection.clients ?? DEFAULT_CLIENTS).map((c) => c.clientId)
   scenario.load.flows.forEach((flow, i) => {
     const at = (k: string): Issue['path'] => ['load', 'flows', i, k]
-    if (flow.executor === 'constant-arrival-rate' && flow.rate === undefined) issues.push({ path: at('executor'), message: 'constant-arrival-rate needs rate', hint: 'add `rate: 50` (iterations per timeUnit)' })
-    if (flow.executor === 'ramping-arrival-rate' && flow.stages === undefined) issues.push({ path: at('executor'), message: 'ramping-arrival-rate needs stages', hint: 'add `stages: [{ target: 100, duration: 30s }]`' })
-    if (flow.executor === 'constant-vus' && flow.vus === undefined) issues.push({ path: at('executor'), message: 'constant-vus needs vus', hint: 'add `vus: 10`' })
-    if (flow.executor !== 'constant-arrival-rate' && flow.rate !== undefined) issues.push({ path: at('rate'), message: `rate applies only to constant-arrival-rate (executor is ${flow.executor})` })
-    if (flow.executor !== 'ramping-arrival-rate' && flow.stages !== undefined) issues.push({ path: at('stages'), message: `stages apply only to ramping-arrival-rate (executor is ${flow.executor})` })
-    if (flow.executor !== 'constant-vus' && flow.vus !== undefined) issues.push({ path: at('vus'), message: `vus applies only to constant-vus (executor is ${flow.executor})` })
+    if (flow.executor === 'constant-arrival-rate' && flow.rate === undefined)
+      issues.push({
+        path: at('executor'),
+        message: 'constant-arrival-rate needs rate',
+        hint: 'add `rate: 50` (iterations per timeUnit)',
+      })
+    if (flow.executor === 'ramping-arrival-rate' && flow.stages === undefined)
+      issues.push({
+        path: at('executor'),
+        message: 'ramping-arrival-rate needs stages',
+        hint: 'add `stages: [{ target: 100, duration: 30s }]`',
+      })
+    if (flow.executor === 'constant-vus' && flow.vus === undefined)
+      issues.push({ path: at('executor'), message: 'constant-vus needs vus', hint: 'add `vus: 10`' })
+    if (flow.executor !== 'constant-arrival-rate' && flow.rate !== undefined)
+      issues.push({
+        path: at('rate'),
+        message: `rate applies only to constant-arrival-rate (executor is ${flow.executor})`,
+      })
+    if (flow.executor !== 'ramping-arrival-rate' && flow.stages !== undefined)
+      issues.push({
+        path: at('stages'),
+        message: `stages apply only to ramping-arrival-rate (executor is ${flow.executor})`,
+      })
+    if (flow.executor !== 'constant-vus' && flow.vus !== undefined)
+      issues.push({ path: at('vus'), message: `vus applies only to constant-vus (executor is ${flow.executor})` })
     if (flow.maxVUs !== undefined && flow.maxVUs < flow.preAllocatedVUs) {
-      issues.push({ path: at('maxVUs'), message: `must be >= preAllocatedVUs (got ${flow.maxVUs}, preAllocatedVUs ${flow.preAllocatedVUs})` })
+      issues.push({
+        path: at('maxVUs'),
+        message: `must be >= preAllocatedVUs (got ${flow.maxVUs}, preAllocatedVUs ${flow.preAllocatedVUs})`,
+      })
     }
     if ((flow.flow === 'api-call' || flow.flow === 'introspection') && flow.target === undefined) {
-      const hint = rsNames.length > 0 ? `add \`target: ${rsNames[0]}\`` : 'add a resource server under stack.resourceServers and name it as target'
+      const hint =
+        rsNames.length > 0
+          ? `add \`target: ${rsNames[0]}\``
+          : 'add a resource server under stack.resourceServers and name it as target'
       issues.push({ path: at('flow'), message: `${flow.flow} needs a target (a resource server name)`, hint })
     }
     checkTarget(at('target'), flow.target)
     if (flow.client !== undefined && !clientIds.includes(flow.client)) {
-      issues.push({ path: at('client'), message: `unknown client ${quote(flow.client)}`, hint: suggestion(flow.client, clientIds) || `clients: ${clientIds.join(', ')}` })
+      issues.push({
+        path: at('client'),
+        message: `unknown client ${quote(flow.client)}`,
+        hint: suggestion(flow.client, clientIds) || `clients: ${clientIds.join(', ')}`,
+      })
     }
     const start = ms(flow.startTime)
-    if (start >= loadMs) issues.push({ path: at('startTime'), message: `starts after the load ends (startTime ${flow.startTime}, load.duration ${scenario.load.duration})` })
+    if (start >= loadMs)
+      issues.push({
+        path: at('startTime'),
+        message: `starts after the load ends (startTime ${flow.startTime}, load.duration ${scenario.load.duration})`,
+      })
     else if (flow.duration !== undefined && start + ms(flow.duration) > loadMs) {
-      issues.push({ path: at('duration'), message: `runs past the end of the load (${flow.startTime} + ${flow.duration} > ${scenario.load.duration})`, hint: 'shorten it or lengthen load.duration' })
+      issues.push({
+        path: at('duration'),
+        message: `runs past the end of the load (${flow.startTime} + ${flow.duration} > ${scenario.load.duration})`,
+        hint: 'shorten it or lengthen load.duration',
+      })
     }
   })
   if (ms(scenario.load.warmup) >= loadMs) {
-    issues.push({ path: ['load', 'warmup'], message: `must be shorter than load.duration (got ${scenario.load.warmup}, load.duration ${scenario.load.duration})` })
+    issues.push({
+      path: ['load', 'warmup'],
+      message: `must be shorter than load.duration (got ${scenario.load.warmup}, load.duration ${scenario.load.duration})`,
+    })
   }
 
   // timeline
@@ -167,23 +236,41 @@ export function checkRules(scenario: Scenario, registries: Registries = { faults
   scenario.timeline.forEach((entry, i) => {
     const at = (...k: Array<string | number>): Issue['path'] => ['timeline', i, ...k]
     if ((entry.fault === undefined) === (entry.probe === undefined)) {
-      issues.push({ path: at(), message: entry.fault === undefined ? 'needs a fault or a probe' : 'names both a fault and a probe', hint: 'one entry per fault or probe; two entries may share the same at' })
+      issues.push({
+        path: at(),
+        message: entry.fault === undefined ? 'needs a fault or a probe' : 'names both a fault and a probe',
+        hint: 'one entry per fault or probe; two entries may share the same at',
+      })
       return
     }
     const kind = entry.fault !== undefined ? 'fault' : 'probe'
     const id = (entry.fault ?? entry.probe)!
-    const registry: Record<string, FaultDefinition | ProbeDefinition> = kind === 'fault' ? registries.faults : registries.probes
+    const registry: Record<string, FaultDefinition | ProbeDefinition> =
+      kind === 'fault' ? registries.faults : registries.probes
     const start = ms(entry.at)
     if (start >= loadMs) {
-      issues.push({ path: at('at'), message: `${kind} ${quote(id)} at ${entry.at} is after the load ends (load.duration ${scenario.load.duration})`, hint: `use an offset below ${scenario.load.duration} or lengthen load.duration` })
+      issues.push({
+        path: at('at'),
+        message: `${kind} ${quote(id)} at ${entry.at} is after the load ends (load.duration ${scenario.load.duration})`,
+        hint: `use an offset below ${scenario.load.duration} or lengthen load.duration`,
+      })
     }
-    if (kind === 'probe' && entry.duration !== undefined) issues.push({ path: at('duration'), message: 'duration applies only to faults (a probe bounds itself with its timeout param)' })
+    if (kind === 'probe' && entry.duration !== undefined)
+      issues.push({
+        path: at('duration'),
+        message: 'duration applies only to faults (a probe bounds itself with its timeout param)',
+      })
     checkTarget(at('params', 'target'), entry.params.target)
     const unit = Object.hasOwn(registry, id) ? registry[id] : undefined
     if (!unit) {
       const known = Object.keys(registry)
       const hint = known.length === 0 ? `no ${kind}s are registered` : suggestion(id, known)
-      issues.push({ path: at(kind), message: `unknown ${kind} ${quote(id)}`, code: 'ERR_UNKNOWN_UNIT', hint: hint || `run \`oauth-gameday list ${kind}s\`` })
+      issues.push({
+        path: at(kind),
+        message: `unknown ${kind} ${quote(id)}`,
+        code: 'ERR_UNKNOWN_UNIT',
+        hint: hint || `run \`oauth-gameday list ${kind}s\``,
+      })
       return
     }
     const paramIssues = schemaIssues(unit.params, withDefaults(unit.params, entry.params), ['timeline', i, 'params'])
@@ -191,7 +278,10 @@ export function checkRules(scenario: Scenario, registries: Registries = { faults
       issues.push(...paramIssues)
       return
     }
-    const params = inSchemaOrder(unit.params, withDefaults<Record<string, unknown>>(unit.params, entry.params)) as Static<TSchema>
+    const params = inSchemaOrder(
+      unit.params,
+      withDefaults<Record<string, unknown>>(unit.params, entry.params),
+    ) as Static<TSchema>
     entry.params = params as Record<string, unknown>
     if (kind === 'fault' && start < loadMs) {
       // its revert would land after the load: the recovery would never be measured
@@ -206,13 +296,24 @@ export function checkRules(scenario: Scenario, registries: Registries = { faults
       }
     }
     for (const cap of unit.needs(params)) {
-      const target = typeof entry.params.target === 'string' ? scenario.stack.resourceServers.find((rs) => rs.name === entry.params.target) : undefined
+      const target =
+        typeof entry.params.target === 'string'
+          ? scenario.stack.resourceServers.find((rs) => rs.name === entry.params.target)
+          : undefined
       const missing =
         cap === 'rs-control' && target?.url !== undefined
-          ? { reason: `${target.name} is yours (url), not a reference mock-rs`, hint: 'target a reference RS (one with a profile)' }
+          ? {
+              reason: `${target.name} is yours (url), not a reference mock-rs`,
+              hint: 'target a reference RS (one with a profile)',
+            }
           : missingCapability(scenario, cap)
       if (missing) {
-        issues.push({ path: at(kind), message: `${kind} ${quote(id)} needs ${CAPABILITY_TEXT[cap]}, but ${missing.reason}`, hint: missing.hint, code: 'ERR_CAPABILITY_MISSING' })
+        issues.push({
+          path: at(kind),
+          message: `${kind} ${quote(id)} needs ${CAPABILITY_TEXT[cap]}, but ${missing.reason}`,
+          hint: missing.hint,
+          code: 'ERR_CAPABILITY_MISSING',
+        })
       }
     }
     if (kind === 'fault' && id === 'bad-key-rotation') {
@@ -221,7 +322,11 @@ export function checkRules(scenario: Scenario, registries: Registries = { faults
       const mine = { i, from: start, to: start + length }
       const clash = rotations.find((r) => r.from < mine.to && mine.from < r.to)
       if (clash) {
-        issues.push({ path: at('at'), message: `overlaps the bad-key-rotation of timeline[${clash.i}] (${formatDuration(clash.from)}–${formatDuration(clash.to)})`, hint: 'two rotations at once leave no well-defined current key; start this one after the other is reverted' })
+        issues.push({
+          path: at('at'),
+          message: `overlaps the bad-key-rotation of timeline[${clash.i}] (${formatDuration(clash.from)}–${formatDuration(clash.to)})`,
+          hint: 'two rotations at once leave no well-defined current key; start this one after the other is reverted',
+        })
       }
       rotations.push(mine)
     }
@@ -232,15 +337,27 @@ export function checkRules(scenario: Scenario, registries: Registries = { faults
   const sloIds = new Set<string>()
   scenario.slos.forEach((slo, i) => {
     const key = `${slo.id}/${slo.target ?? ''}/${slo.window ?? ''}`
-    if (sloIds.has(key)) issues.push({ path: ['slos', i, 'id'], message: `duplicate SLO ${slo.id}${slo.target ? ` for ${slo.target}` : ''}` })
+    if (sloIds.has(key))
+      issues.push({
+        path: ['slos', i, 'id'],
+        message: `duplicate SLO ${slo.id}${slo.target ? ` for ${slo.target}` : ''}`,
+      })
     sloIds.add(key)
     checkTarget(['slos', i, 'target'], slo.target)
     const def = Object.hasOwn(slos, slo.id) ? slos[slo.id] : undefined
     if (def && !isFed(def.feeders, scenario)) {
-      issues.push({ path: ['slos', i, 'id'], message: `${slo.id} has nothing to measure it in this scenario, so it could only fail with no data`, hint: `add ${feederText(def.feeders)}, or drop ${slo.id}` })
+      issues.push({
+        path: ['slos', i, 'id'],
+        message: `${slo.id} has nothing to measure it in this scenario, so it could only fail with no data`,
+        hint: `add ${feederText(def.feeders)}, or drop ${slo.id}`,
+      })
     }
     if (slo.objective !== undefined && !OBJECTIVE.test(slo.objective.trim())) {
-      issues.push({ path: ['slos', i, 'objective'], message: `must be a k6 threshold expression (got ${quote(slo.objective)})`, hint: "for example 'rate<0.001', 'p(95)<300ms', 'max<10s'" })
+      issues.push({
+        path: ['slos', i, 'objective'],
+        message: `must be a k6 threshold expression (got ${quote(slo.objective)})`,
+        hint: "for example 'rate<0.001', 'p(95)<300ms', 'max<10s'",
+      })
     }
   })
   return issues

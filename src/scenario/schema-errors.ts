@@ -33,7 +33,10 @@ function literalValues(schema: TSchema): string[] | undefined {
 
 function isSecretRefUnion(schema: TSchema): boolean {
   const anyOf = (schema as { anyOf?: TSchema[] }).anyOf
-  return Array.isArray(anyOf) && anyOf.some((s) => (s as { properties?: Record<string, unknown> }).properties?.env !== undefined)
+  return (
+    Array.isArray(anyOf) &&
+    anyOf.some((s) => (s as { properties?: Record<string, unknown> }).properties?.env !== undefined)
+  )
 }
 
 const typeName: Partial<Record<ValueErrorType, string>> = {
@@ -49,8 +52,14 @@ const typeName: Partial<Record<ValueErrorType, string>> = {
 export function issueFromError(e: ValueError): Issue | undefined {
   const path = pointerToPath(e.path)
   const schema = e.schema as TSchema & Record<string, unknown>
-  if (schema.pattern === DURATION_PATTERN && (e.type === ValueErrorType.String || e.type === ValueErrorType.StringPattern)) {
-    const hint = typeof e.value === 'number' || (typeof e.value === 'string' && /^\d+(\.\d+)?$/.test(e.value)) ? `write the unit: "${e.value}s" or "${e.value}ms"` : 'units: us, ms, s, m, h, d'
+  if (
+    schema.pattern === DURATION_PATTERN &&
+    (e.type === ValueErrorType.String || e.type === ValueErrorType.StringPattern)
+  ) {
+    const hint =
+      typeof e.value === 'number' || (typeof e.value === 'string' && /^\d+(\.\d+)?$/.test(e.value))
+        ? `write the unit: "${e.value}s" or "${e.value}ms"`
+        : 'units: us, ms, s, m, h, d'
     return { path, message: `must be a duration like 15s (got ${quote(e.value)})`, hint }
   }
   switch (e.type) {
@@ -66,17 +75,35 @@ export function issueFromError(e: ValueError): Issue | undefined {
       const values = literalValues(schema)
       if (values) {
         const hint = typeof e.value === 'string' ? suggestion(e.value, values) : `expected one of ${values.join(', ')}`
-        return { path, message: `must be one of ${values.join(', ')} (got ${quote(e.value)})`, ...(hint ? { hint } : {}) }
+        return {
+          path,
+          message: `must be one of ${values.join(', ')} (got ${quote(e.value)})`,
+          ...(hint ? { hint } : {}),
+        }
       }
       if (isSecretRefUnion(schema)) {
-        return { path, message: `must be a secret reference { env: NAME } or { file: path } (got ${typeof e.value === 'string' ? 'a literal string' : quote(e.value)})`, hint: 'secrets are never written in a scenario' }
+        return {
+          path,
+          message: `must be a secret reference { env: NAME } or { file: path } (got ${typeof e.value === 'string' ? 'a literal string' : quote(e.value)})`,
+          hint: 'secrets are never written in a scenario',
+        }
       }
       return { path, message: `does not match any allowed shape (got ${quote(e.value)})` }
     }
     case ValueErrorType.StringPattern:
-      return { path, message: `must match ${String(schema.pattern)} (got ${quote(e.value)})`, ...(schema.pattern === '^[a-z0-9][a-z0-9-]*$' ? { hint: 'use lower-case letters, digits and dashes' } : {}) }
+      return {
+        path,
+        message: `must match ${String(schema.pattern)} (got ${quote(e.value)})`,
+        ...(schema.pattern === '^[a-z0-9][a-z0-9-]*$' ? { hint: 'use lower-case letters, digits and dashes' } : {}),
+      }
     case ValueErrorType.StringMinLength:
-      return { path, message: schema.minLength === 1 ? 'must not be empty' : `must be at least ${String(schema.minLength)} characters (got ${quote(e.value)})` }
+      return {
+        path,
+        message:
+          schema.minLength === 1
+            ? 'must not be empty'
+            : `must be at least ${String(schema.minLength)} characters (got ${quote(e.value)})`,
+      }
     case ValueErrorType.IntegerMinimum:
     case ValueErrorType.NumberMinimum:
       return { path, message: `must be >= ${String(schema.minimum)} (got ${quote(e.value)})` }

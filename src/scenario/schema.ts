@@ -13,15 +13,30 @@ import { DURATION_PATTERN } from '../util/duration.ts'
 
 /** A k6-style duration string field. */
 export const Duration = (description: string, def?: string) =>
-  Type.String({ pattern: DURATION_PATTERN, description: `${description} (a duration like 250ms, 30s, 5m)`, ...(def === undefined ? {} : { default: def }) })
+  Type.String({
+    pattern: DURATION_PATTERN,
+    description: `${description} (a duration like 250ms, 30s, 5m)`,
+    ...(def === undefined ? {} : { default: def }),
+  })
 
 const Id = (description: string) => Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$', description })
 
 /** A secret is a reference, never a literal. */
 export const SecretRef = Type.Union(
   [
-    Type.Object({ env: Type.String({ minLength: 1, description: 'name of an environment variable holding the secret' }) }, { additionalProperties: false }),
-    Type.Object({ file: Type.String({ minLength: 1, description: 'path of a file holding the secret (trailing newline trimmed)' }) }, { additionalProperties: false }),
+    Type.Object(
+      { env: Type.String({ minLength: 1, description: 'name of an environment variable holding the secret' }) },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      {
+        file: Type.String({
+          minLength: 1,
+          description: 'path of a file holding the secret (trailing newline trimmed)',
+        }),
+      },
+      { additionalProperties: false },
+    ),
   ],
   { description: 'a reference to a secret: { env: NAME } or { file: path }' },
 )
@@ -32,7 +47,10 @@ export const ExternalClient = Type.Object(
     clientId: Type.String({ minLength: 1, description: 'client_id registered at your AS' }),
     clientSecret: Type.Optional(SecretRef),
     public: Type.Boolean({ default: false, description: 'a public client (no secret; PKCE S256)' }),
-    grantTypes: Type.Array(Type.String(), { default: ['client_credentials'], description: 'grants the load may use with this client' }),
+    grantTypes: Type.Array(Type.String(), {
+      default: ['client_credentials'],
+      description: 'grants the load may use with this client',
+    }),
     scopes: Type.Array(Type.String(), { default: [], description: 'scopes this client may request' }),
     audience: Type.Optional(Type.String({ description: 'audience (RFC 8707 resource) to request tokens for' })),
     redirectUris: Type.Array(Type.String(), { default: [], description: 'redirect URIs registered for user flows' }),
@@ -42,21 +60,44 @@ export const ExternalClient = Type.Object(
 
 export const ExternalAs = Type.Object(
   {
-    issuer: Type.String({ description: 'issuer URL; metadata is discovered from it (RFC 8414, then OpenID discovery)' }),
+    issuer: Type.String({
+      description: 'issuer URL; metadata is discovered from it (RFC 8414, then OpenID discovery)',
+    }),
     clients: Type.Array(ExternalClient, { minItems: 1, description: 'clients the load may use' }),
-    introspectionClient: Type.Optional(Type.String({ description: 'clientId (from clients) that resource servers use to introspect' })),
-    users: Type.Array(Type.Object({ username: Type.String({ description: 'login name' }), password: SecretRef }, { additionalProperties: false }), { default: [], description: 'users the browser and device flows log in as' }),
+    introspectionClient: Type.Optional(
+      Type.String({ description: 'clientId (from clients) that resource servers use to introspect' }),
+    ),
+    users: Type.Array(
+      Type.Object(
+        { username: Type.String({ description: 'login name' }), password: SecretRef },
+        { additionalProperties: false },
+      ),
+      { default: [], description: 'users the browser and device flows log in as' },
+    ),
   },
-  { additionalProperties: false, description: 'use your own authorization server; faults that need AS control are refused' },
+  {
+    additionalProperties: false,
+    description: 'use your own authorization server; faults that need AS control are refused',
+  },
 )
 
 export const AuthorizationServerSection = Type.Object(
   {
     ...AsConfigSchema.properties,
-    port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: 'fixed listen port of the reference AS (default: ephemeral)' })),
+    port: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 65535,
+        description: 'fixed listen port of the reference AS (default: ephemeral)',
+      }),
+    ),
     external: Type.Optional(ExternalAs),
   },
-  { additionalProperties: false, default: {}, description: 'the reference mock-as (its configuration keys), or `external:` for yours' },
+  {
+    additionalProperties: false,
+    default: {},
+    description: 'the reference mock-as (its configuration keys), or `external:` for yours',
+  },
 )
 
 /**
@@ -67,7 +108,10 @@ export const RsKnobOverrides = Type.Object(
   Object.fromEntries(
     Object.entries(RsKnobsSchema.properties).map(([k, v]) => {
       const { default: _omit, ...rest } = v as TSchema & { default?: unknown }
-      return [k, Type.Optional({ ...rest, description: `${String(rest.description ?? k)} (default: the profile's)` } as TSchema)]
+      return [
+        k,
+        Type.Optional({ ...rest, description: `${String(rest.description ?? k)} (default: the profile's)` } as TSchema),
+      ]
     }),
   ),
   { additionalProperties: false, description: 'knobs on top of the profile (`oauth-gameday list profiles`)' },
@@ -78,10 +122,14 @@ export const ResourceServerSection = Type.Object(
     name: Id('name used as `target:` in flows and in reports'),
     profile: Type.Optional(ProfileName),
     options: Type.Optional(RsKnobOverrides),
-    url: Type.Optional(Type.String({ description: 'your RS: the full URL of a protected route; absent: a reference mock-rs' })),
+    url: Type.Optional(
+      Type.String({ description: 'your RS: the full URL of a protected route; absent: a reference mock-rs' }),
+    ),
     scope: Type.String({ default: 'orders:read', description: 'scope the protected route needs' }),
     audience: Type.String({ default: 'https://api.example', description: 'audience the RS expects' }),
-    port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: 'fixed listen port of a reference RS' })),
+    port: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 65535, description: 'fixed listen port of a reference RS' }),
+    ),
     introspectionClient: Type.Optional(Type.String({ description: 'clientId the RS introspects with (default: rs)' })),
   },
   { additionalProperties: false },
@@ -93,23 +141,40 @@ export const JwksCdnSection = Type.Object(
     staleWhileRevalidate: Duration('serve stale while revalidating in the background for this long', '0s'),
     staleIfError: Duration('serve stale when the origin fails, for this long', '0s'),
     purgeDelay: Duration('delay between a purge request and its effect (propagation)', '0s'),
-    port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: 'fixed listen port of the CDN (default: ephemeral)' })),
+    port: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 65535, description: 'fixed listen port of the CDN (default: ephemeral)' }),
+    ),
   },
-  { additionalProperties: false, description: 'a caching CDN in front of the JWKS; resource servers then fetch the key set through it' },
+  {
+    additionalProperties: false,
+    description: 'a caching CDN in front of the JWKS; resource servers then fetch the key set through it',
+  },
 )
 
 export const FaultProxySection = Type.Object(
   {
-    tokenTraffic: Type.Boolean({ default: false, description: 'route the load\'s token requests through the proxy too (for faults on /token against an external AS)' }),
-    port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: 'fixed listen port of the proxy (default: ephemeral)' })),
+    tokenTraffic: Type.Boolean({
+      default: false,
+      description:
+        "route the load's token requests through the proxy too (for faults on /token against an external AS)",
+    }),
+    port: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 65535, description: 'fixed listen port of the proxy (default: ephemeral)' }),
+    ),
   },
-  { additionalProperties: false, description: 'an HTTP fault proxy between the resource servers and the AS (JWKS, introspection)' },
+  {
+    additionalProperties: false,
+    description: 'an HTTP fault proxy between the resource servers and the AS (JWKS, introspection)',
+  },
 )
 
 export const StackSection = Type.Object(
   {
     authorizationServer: AuthorizationServerSection,
-    resourceServers: Type.Array(ResourceServerSection, { default: [], description: 'reference RSs (profile) or yours (url)' }),
+    resourceServers: Type.Array(ResourceServerSection, {
+      default: [],
+      description: 'reference RSs (profile) or yours (url)',
+    }),
     jwksCdn: Type.Optional(JwksCdnSection),
     faultProxy: Type.Optional(FaultProxySection),
   },
@@ -117,7 +182,9 @@ export const StackSection = Type.Object(
 )
 
 export const FlowId = Type.Union(
-  ['client-credentials', 'api-call', 'refresh', 'auth-code', 'introspection', 'browser-login'].map((f) => Type.Literal(f)),
+  ['client-credentials', 'api-call', 'refresh', 'auth-code', 'introspection', 'browser-login'].map((f) =>
+    Type.Literal(f),
+  ),
   { description: 'the unit of traffic' },
 )
 export const ExecutorId = Type.Union(
@@ -139,18 +206,38 @@ export const FlowSection = Type.Object(
     name: Type.Optional(Id('name of this traffic in reports (default: flow id, numbered when repeated)')),
     executor: ExecutorId,
     rate: Type.Optional(Type.Integer({ minimum: 1, description: 'iterations per timeUnit (constant-arrival-rate)' })),
-    startRate: Type.Integer({ minimum: 0, default: 0, description: 'iterations per timeUnit at the start (ramping-arrival-rate)' }),
+    startRate: Type.Integer({
+      minimum: 0,
+      default: 0,
+      description: 'iterations per timeUnit at the start (ramping-arrival-rate)',
+    }),
     stages: Type.Optional(Type.Array(Stage, { minItems: 1, description: 'ramping-arrival-rate stages' })),
     timeUnit: Duration('period of rate', '1s'),
     vus: Type.Optional(Type.Integer({ minimum: 1, description: 'virtual users (constant-vus)' })),
-    preAllocatedVUs: Type.Integer({ minimum: 1, default: 10, description: 'VUs ready at start (arrival-rate executors)' }),
-    maxVUs: Type.Optional(Type.Integer({ minimum: 1, description: 'VU ceiling; an iteration finding no free VU is dropped (default: preAllocatedVUs x 10)' })),
+    preAllocatedVUs: Type.Integer({
+      minimum: 1,
+      default: 10,
+      description: 'VUs ready at start (arrival-rate executors)',
+    }),
+    maxVUs: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: 'VU ceiling; an iteration finding no free VU is dropped (default: preAllocatedVUs x 10)',
+      }),
+    ),
     startTime: Duration('offset from the start of the load', '0s'),
     duration: Type.Optional(Duration('how long this flow runs (default: until the load ends)')),
     target: Type.Optional(Type.String({ description: 'resource server name (api-call, introspection)' })),
-    client: Type.Optional(Type.String({ description: 'clientId to use (default: svc for service flows, spa for user flows)' })),
+    client: Type.Optional(
+      Type.String({ description: 'clientId to use (default: svc for service flows, spa for user flows)' }),
+    ),
     scope: Type.Optional(Type.String({ description: 'scope to request (default: the target RS scope)' })),
-    clients: Type.Integer({ minimum: 1, maximum: 10_000, default: 8, description: 'virtual clients holding tokens (api-call, refresh)' }),
+    clients: Type.Integer({
+      minimum: 1,
+      maximum: 10_000,
+      default: 8,
+      description: 'virtual clients holding tokens (api-call, refresh)',
+    }),
     timeout: Duration('request timeout', '10s'),
   },
   { additionalProperties: false },
@@ -169,7 +256,10 @@ export const LoadSection = Type.Object(
           'embedded engine: most sockets it keeps per origin; a request beyond them waits for a free socket, and the wait counts in its corrected latency (default: one per VU, as in k6, at most 1024). The k6 engine ignores it: each k6 VU keeps its own connections',
       }),
     ),
-    flows: Type.Array(FlowSection, { minItems: 1, description: 'the traffic, one entry per flow and executor (k6 scenarios)' }),
+    flows: Type.Array(FlowSection, {
+      minItems: 1,
+      description: 'the traffic, one entry per flow and executor (k6 scenarios)',
+    }),
   },
   { additionalProperties: false, description: 'the traffic driven through the whole run, in k6 vocabulary' },
 )
@@ -179,8 +269,11 @@ export const TimelineEntry = Type.Object(
     at: Duration('offset from the start of the load'),
     fault: Type.Optional(Type.String({ description: 'fault id (`oauth-gameday list faults`)' })),
     probe: Type.Optional(Type.String({ description: 'probe id (`oauth-gameday list probes`)' })),
-    duration: Type.Optional(Duration('how long the fault stays before it is reverted (default: the fault\'s own)')),
-    params: Type.Record(Type.String(), Type.Unknown(), { default: {}, description: 'parameters of the fault or probe, checked against its own schema' }),
+    duration: Type.Optional(Duration("how long the fault stays before it is reverted (default: the fault's own)")),
+    params: Type.Record(Type.String(), Type.Unknown(), {
+      default: {},
+      description: 'parameters of the fault or probe, checked against its own schema',
+    }),
   },
   { additionalProperties: false, description: 'exactly one of fault or probe' },
 )
@@ -197,9 +290,18 @@ export const SloWindow = Type.Union(
 export const SloEntry = Type.Object(
   {
     id: SloId,
-    objective: Type.Optional(Type.String({ description: 'k6 threshold syntax: rate<0.001, p(95)<300ms, max<10s (default: the catalog objective)' })),
+    objective: Type.Optional(
+      Type.String({
+        description: 'k6 threshold syntax: rate<0.001, p(95)<300ms, max<10s (default: the catalog objective)',
+      }),
+    ),
     window: Type.Optional(SloWindow),
-    severity: Type.Optional(Type.Union(['critical', 'major', 'minor'].map((s) => Type.Literal(s)), { description: 'weight in the score: critical 3, major 2, minor 1 (default: the catalog severity)' })),
+    severity: Type.Optional(
+      Type.Union(
+        ['critical', 'major', 'minor'].map((s) => Type.Literal(s)),
+        { description: 'weight in the score: critical 3, major 2, minor 1 (default: the catalog severity)' },
+      ),
+    ),
     target: Type.Optional(Type.String({ description: 'restrict to one resource server' })),
   },
   { additionalProperties: false },
@@ -211,14 +313,29 @@ export const ScenarioSchema = Type.Object(
     id: Id('stable id; equals the file stem'),
     title: Type.String({ minLength: 1, description: 'one line' }),
     description: Type.String({ default: '', description: 'what this game day teaches, in two or three sentences' }),
-    seed: Type.Optional(Type.Integer({ minimum: 0, description: 'seed for schedules and jitter (CLI --seed overrides)' })),
+    seed: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'seed for schedules and jitter (CLI --seed overrides)' }),
+    ),
     stack: StackSection,
     load: LoadSection,
-    steadyState: Type.Array(SloId, { default: [], description: 'SLOs that must hold before the first fault and after the last revert' }),
-    timeline: Type.Array(TimelineEntry, { default: [], description: 'faults and probes at offsets from the start of the load (the method)' }),
-    slos: Type.Array(SloEntry, { default: [], description: 'objectives the run is scored on (none: the whole catalog with its defaults)' }),
+    steadyState: Type.Array(SloId, {
+      default: [],
+      description: 'SLOs that must hold before the first fault and after the last revert',
+    }),
+    timeline: Type.Array(TimelineEntry, {
+      default: [],
+      description: 'faults and probes at offsets from the start of the load (the method)',
+    }),
+    slos: Type.Array(SloEntry, {
+      default: [],
+      description: 'objectives the run is scored on (none: the whole catalog with its defaults)',
+    }),
   },
-  { additionalProperties: false, $id: 'https://oauth-gameday.dev/schema/scenario.schema.json', title: 'oauth-gameday scenario' },
+  {
+    additionalProperties: false,
+    $id: 'https://oauth-gameday.dev/schema/scenario.schema.json',
+    title: 'oauth-gameday scenario',
+  },
 )
 
 export type Scenario = Static<typeof ScenarioSchema>

@@ -24,7 +24,11 @@ export function secretRefs(scenario: Scenario): Array<{ path: Issue['path']; ref
   const ext = scenario.stack.authorizationServer.external
   if (!ext) return out
   ext.clients.forEach((c, i) => {
-    if (c.clientSecret) out.push({ path: ['stack', 'authorizationServer', 'external', 'clients', i, 'clientSecret'], ref: c.clientSecret })
+    if (c.clientSecret)
+      out.push({
+        path: ['stack', 'authorizationServer', 'external', 'clients', i, 'clientSecret'],
+        ref: c.clientSecret,
+      })
   })
   ext.users.forEach((u, i) => {
     out.push({ path: ['stack', 'authorizationServer', 'external', 'users', i, 'password'], ref: u.password })
@@ -41,7 +45,10 @@ export function resolveScenarioSecrets(scenario: Scenario): { values: string[]; 
       values.push(resolveSecret(ref))
     } catch (err) {
       if (!isGamedayError(err)) throw err
-      const what = 'env' in ref ? `environment variable ${ref.env} is not set` : `cannot read secret file ${JSON.stringify(ref.file)}`
+      const what =
+        'env' in ref
+          ? `environment variable ${ref.env} is not set`
+          : `cannot read secret file ${JSON.stringify(ref.file)}`
       issues.push({ path, message: what, hint: err.hint, code: 'ERR_SCENARIO_SECRET_UNRESOLVED' })
     }
   }

@@ -8,7 +8,17 @@ import { parseThreshold } from './threshold.ts'
 const W: [number, number] = [0, 10_000]
 
 function probe(p: Partial<ProbeResult> & Pick<ProbeResult, 'probe'>): ProbeResult {
-  return { index: 0, name: p.probe, status: 'ok', value: null, unit: 'ms', observations: [], startedAt: 2000, endedAt: 6000, ...p }
+  return {
+    index: 0,
+    name: p.probe,
+    status: 'ok',
+    value: null,
+    unit: 'ms',
+    observations: [],
+    startedAt: 2000,
+    endedAt: 6000,
+    ...p,
+  }
 }
 
 describe('slo catalog', () => {
@@ -39,7 +49,10 @@ describe('M1', () => {
   })
 
   it('returns no data when the window has no traffic', () => {
-    const r = buildRecord({ series: [{ metric: 'oauth_token', from: 0, to: 3 }], windows: { recovery: [5000, 10_000] } })
+    const r = buildRecord({
+      series: [{ metric: 'oauth_token', from: 0, to: 3 }],
+      windows: { recovery: [5000, 10_000] },
+    })
     expect(slos.M1!.indicator(r, [5000, 10_000]).value).toBeNull()
     const explicit = scoreSlo(r, { id: 'M1', window: 'recovery' }, true)
     expect(explicit).toMatchObject({ noData: true, pass: false, measured: null })
@@ -47,7 +60,9 @@ describe('M1', () => {
   })
 
   it('reads 0 when every request failed', () => {
-    const r = buildRecord({ series: [{ metric: 'oauth_token', failed: true, tags: { status: '0', reason: 'timeout' } }] })
+    const r = buildRecord({
+      series: [{ metric: 'oauth_token', failed: true, tags: { status: '0', reason: 'timeout' } }],
+    })
     const s = scoreSlo(r, { id: 'M1' }, true)
     expect(s.measured).toBe(0)
     expect(s.attribution).toContain('timeout')
@@ -85,10 +100,30 @@ describe('M2', () => {
 describe('M3', () => {
   const base = [
     { metric: 'rs_request' as const, rate: 90 },
-    { metric: 'rs_request' as const, rate: 5, failed: true, tags: { status: '401', error: 'invalid_token', reason: 'unknown_kid' } },
-    { metric: 'rs_request' as const, rate: 50, failed: true, tags: { status: '401', error: 'invalid_token', reason: 'inactive', token: 'revoked' } },
-    { metric: 'rs_request' as const, rate: 50, failed: true, tags: { status: '401', reason: 'bad_signature', token: 'attacker' } },
-    { metric: 'rs_request' as const, rate: 50, failed: true, tags: { status: '403', error: 'insufficient_scope', reason: 'insufficient_scope' } },
+    {
+      metric: 'rs_request' as const,
+      rate: 5,
+      failed: true,
+      tags: { status: '401', error: 'invalid_token', reason: 'unknown_kid' },
+    },
+    {
+      metric: 'rs_request' as const,
+      rate: 50,
+      failed: true,
+      tags: { status: '401', error: 'invalid_token', reason: 'inactive', token: 'revoked' },
+    },
+    {
+      metric: 'rs_request' as const,
+      rate: 50,
+      failed: true,
+      tags: { status: '401', reason: 'bad_signature', token: 'attacker' },
+    },
+    {
+      metric: 'rs_request' as const,
+      rate: 50,
+      failed: true,
+      tags: { status: '403', error: 'insufficient_scope', reason: 'insufficient_scope' },
+    },
   ]
 
   it('counts only rejections of tokens the client believes valid', () => {
@@ -115,7 +150,9 @@ describe('M3', () => {
   it('attributes unknown_kid during a key rotation to the RS key set cache', () => {
     const r = buildRecord({
       series: base,
-      faults: [{ index: 0, fault: 'bad-key-rotation', params: {}, injectedAt: 2000, revertedAt: 8000, status: 'reverted' }],
+      faults: [
+        { index: 0, fault: 'bad-key-rotation', params: {}, injectedAt: 2000, revertedAt: 8000, status: 'reverted' },
+      ],
     })
     const s = scoreSlo(r, { id: 'M3' }, true)
     expect(s.pass).toBe(false)
@@ -144,7 +181,12 @@ describe('M4', () => {
       series: [
         { metric: 'oauth_token', rate: 100, failed: true, tags: { grant: 'client_credentials', status: '500' } },
         { metric: 'oauth_token', rate: 9, tags: { grant: 'refresh_token' } },
-        { metric: 'oauth_token', rate: 1, failed: true, tags: { grant: 'refresh_token', status: '400', error: 'invalid_grant' } },
+        {
+          metric: 'oauth_token',
+          rate: 1,
+          failed: true,
+          tags: { grant: 'refresh_token', status: '400', error: 'invalid_grant' },
+        },
       ],
     })
     const s = scoreSlo(r, { id: 'M4' }, true)
@@ -169,7 +211,11 @@ describe('M5 and M9', () => {
   })
 
   it('fails on a probe that timed out without a value', () => {
-    const r = buildRecord({ probes: [probe({ probe: 'jwks-refresh-latency', status: 'timeout', value: null, startedAt: 1000, endedAt: 6000 })] })
+    const r = buildRecord({
+      probes: [
+        probe({ probe: 'jwks-refresh-latency', status: 'timeout', value: null, startedAt: 1000, endedAt: 6000 }),
+      ],
+    })
     const s = scoreSlo(r, { id: 'M9' }, true)
     expect(s).toMatchObject({ measured: 5000, pass: false, noData: false })
     expect(s.attribution).toContain('did not complete')
@@ -201,7 +247,16 @@ describe('M6 and M10', () => {
 
 describe('M7', () => {
   it('holds when reuse is detected and the attacker gets nothing afterwards', () => {
-    const r = buildRecord({ probes: [probe({ probe: 'refresh-reuse-detection', value: true, unit: 'bool', breakdown: { detected: true, attackerCallsAfterDetection: 0 } })] })
+    const r = buildRecord({
+      probes: [
+        probe({
+          probe: 'refresh-reuse-detection',
+          value: true,
+          unit: 'bool',
+          breakdown: { detected: true, attackerCallsAfterDetection: 0 },
+        }),
+      ],
+    })
     expect(scoreSlo(r, { id: 'M7' }, true)).toMatchObject({ measured: 1, pass: true })
   })
 
@@ -227,9 +282,23 @@ describe('M8', () => {
     const r = buildRecord({
       series: [
         { metric: 'oauth_token', rate: 5, tags: { grant: 'authorization_code' } },
-        { metric: 'oauth_token', from: 0, to: 1, rate: 2, failed: true, tags: { grant: 'authorization_code', status: '400', error: 'invalid_grant' } },
+        {
+          metric: 'oauth_token',
+          from: 0,
+          to: 1,
+          rate: 2,
+          failed: true,
+          tags: { grant: 'authorization_code', status: '400', error: 'invalid_grant' },
+        },
       ],
-      probes: [probe({ probe: 'pkce-enforcement', value: false, unit: 'bool', breakdown: { missingChallengeRefused: true, wrongVerifierRefused: false } })],
+      probes: [
+        probe({
+          probe: 'pkce-enforcement',
+          value: false,
+          unit: 'bool',
+          breakdown: { missingChallengeRefused: true, wrongVerifierRefused: false },
+        }),
+      ],
     })
     const s = scoreSlo(r, { id: 'M8' }, true)
     expect(s).toMatchObject({ measured: 3, pass: false })
@@ -237,7 +306,16 @@ describe('M8', () => {
   })
 
   it('holds with enforcement and clean flows', () => {
-    const r = buildRecord({ probes: [probe({ probe: 'pkce-enforcement', value: true, unit: 'bool', breakdown: { missingChallengeRefused: true, wrongVerifierRefused: true } })] })
+    const r = buildRecord({
+      probes: [
+        probe({
+          probe: 'pkce-enforcement',
+          value: true,
+          unit: 'bool',
+          breakdown: { missingChallengeRefused: true, wrongVerifierRefused: true },
+        }),
+      ],
+    })
     expect(scoreSlo(r, { id: 'M8' }, true)).toMatchObject({ measured: 0, pass: true })
   })
 })
@@ -259,7 +337,10 @@ describe('S1', () => {
   })
 
   it('reads 0 with RS traffic and no acceptances, no data without either', () => {
-    expect(scoreSlo(buildRecord({ series: [{ metric: 'rs_request' }] }), { id: 'S1' }, true)).toMatchObject({ measured: 0, pass: true })
+    expect(scoreSlo(buildRecord({ series: [{ metric: 'rs_request' }] }), { id: 'S1' }, true)).toMatchObject({
+      measured: 0,
+      pass: true,
+    })
     expect(scoreSlo(buildRecord(), { id: 'S1' }, true).noData).toBe(true)
   })
 })
@@ -269,10 +350,32 @@ describe('L1 and M10 with browser logins', () => {
     buildRecord({
       series: [
         { metric: 'browser_login', rate: 10, tags: { endpoint: 'login-page', status: 'ok' }, latencyMs: 300 },
-        { metric: 'browser_login', rate: 10 * (1 - failedShare), tags: { endpoint: 'submit', status: 'ok' }, latencyMs: 400 },
-        { metric: 'browser_login', rate: 10 * failedShare, failed: true, tags: { endpoint: 'submit', status: 'failed', reason: 'state_mismatch' }, latencyMs: 400 },
-        { metric: 'browser_login', rate: 10 * (1 - failedShare), tags: { endpoint: 'total', status: 'ok' }, latencyMs: 1200 },
-        { metric: 'browser_login', rate: 10 * failedShare, failed: true, tags: { endpoint: 'total', status: 'failed', reason: 'state_mismatch' }, latencyMs: 900 },
+        {
+          metric: 'browser_login',
+          rate: 10 * (1 - failedShare),
+          tags: { endpoint: 'submit', status: 'ok' },
+          latencyMs: 400,
+        },
+        {
+          metric: 'browser_login',
+          rate: 10 * failedShare,
+          failed: true,
+          tags: { endpoint: 'submit', status: 'failed', reason: 'state_mismatch' },
+          latencyMs: 400,
+        },
+        {
+          metric: 'browser_login',
+          rate: 10 * (1 - failedShare),
+          tags: { endpoint: 'total', status: 'ok' },
+          latencyMs: 1200,
+        },
+        {
+          metric: 'browser_login',
+          rate: 10 * failedShare,
+          failed: true,
+          tags: { endpoint: 'total', status: 'failed', reason: 'state_mismatch' },
+          latencyMs: 900,
+        },
       ],
     })
 

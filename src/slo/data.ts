@@ -16,7 +16,10 @@ export function inWindow(s: number, window: [number, number]): boolean {
 
 /** Series of the given families, optionally restricted to one resource server. */
 export function seriesOf(record: RunRecord, families: readonly MetricFamily[], target?: string): Series[] {
-  return record.load.series.filter((s) => families.includes(s.metric) && (target === undefined || s.tags.target === undefined || s.tags.target === target))
+  return record.load.series.filter(
+    (s) =>
+      families.includes(s.metric) && (target === undefined || s.tags.target === undefined || s.tags.target === target),
+  )
 }
 
 /** The key used to explain a failure: reason, else OAuth error, else status. */
@@ -56,7 +59,11 @@ export function rateIndicator(
 }
 
 /** A latency aggregate (ms) over the window, from the corrected histograms. */
-export function latencyIndicator(series: readonly Series[], window: [number, number], threshold?: Threshold): IndicatorValue {
+export function latencyIndicator(
+  series: readonly Series[],
+  window: [number, number],
+  threshold?: Threshold,
+): IndicatorValue {
   const { count, histogram } = seriesWindow(series, window[0], window[1], 'corrected')
   if (count === 0 || histogram.totalCount === 0) return { value: null, total: 0 }
   const t = threshold ?? { aggregate: 'p' as const, percentile: 95 }
@@ -83,7 +90,12 @@ export function latencyIndicator(series: readonly Series[], window: [number, num
   return {
     value,
     total: count,
-    breakdown: { p50: percentileMs(histogram, 50), p95: percentileMs(histogram, 95), p99: percentileMs(histogram, 99), max: histogram.maxValue / 1000 },
+    breakdown: {
+      p50: percentileMs(histogram, 50),
+      p95: percentileMs(histogram, 95),
+      p99: percentileMs(histogram, 99),
+      max: histogram.maxValue / 1000,
+    },
   }
 }
 
@@ -102,7 +114,12 @@ function toMs(v: number, unit: ProbeResult['unit']): number {
  * fails with that lower bound. With `target`, the probe's breakdown entry
  * for that RS is used.
  */
-export function probeMaxMs(record: RunRecord, probe: string, window: [number, number], target?: string): IndicatorValue {
+export function probeMaxMs(
+  record: RunRecord,
+  probe: string,
+  window: [number, number],
+  target?: string,
+): IndicatorValue {
   const results = probesOf(record, probe, window)
   if (results.length === 0) return { value: null }
   let max: number | null = null
@@ -110,10 +127,13 @@ export function probeMaxMs(record: RunRecord, probe: string, window: [number, nu
   let forceFail: string | undefined
   for (const r of results) {
     let v: number | null = null
-    if (target !== undefined && r.breakdown && typeof r.breakdown[target] === 'number') v = r.breakdown[target] as number
+    if (target !== undefined && r.breakdown && typeof r.breakdown[target] === 'number')
+      v = r.breakdown[target] as number
     else if (typeof r.value === 'number') v = r.value
     if (v !== null) v = toMs(v, r.unit)
-    if (r.breakdown) for (const [k, bv] of Object.entries(r.breakdown)) if (typeof bv === 'number') breakdown[k] = Math.max(breakdown[k] ?? 0, toMs(bv, r.unit))
+    if (r.breakdown)
+      for (const [k, bv] of Object.entries(r.breakdown))
+        if (typeof bv === 'number') breakdown[k] = Math.max(breakdown[k] ?? 0, toMs(bv, r.unit))
     if (v === null && r.status === 'timeout') {
       v = r.endedAt - r.startedAt
       forceFail = `${r.name || probe} did not complete within ${Math.round(v)}ms`
@@ -126,7 +146,9 @@ export function probeMaxMs(record: RunRecord, probe: string, window: [number, nu
 }
 
 /** The key with the highest count, with its share of the total. */
-export function topKey(breakdown: Record<string, number> | undefined): { key: string; count: number; share: number } | undefined {
+export function topKey(
+  breakdown: Record<string, number> | undefined,
+): { key: string; count: number; share: number } | undefined {
   if (!breakdown) return undefined
   let best: [string, number] | undefined
   let sum = 0
@@ -140,7 +162,9 @@ export function topKey(breakdown: Record<string, number> | undefined): { key: st
 
 /** Fault windows overlapping `window`, by fault id. */
 export function faultsDuring(record: RunRecord, window: [number, number]): string[] {
-  return record.faults.filter((f) => f.injectedAt < window[1] && (f.revertedAt ?? Number.POSITIVE_INFINITY) > window[0]).map((f) => f.fault)
+  return record.faults
+    .filter((f) => f.injectedAt < window[1] && (f.revertedAt ?? Number.POSITIVE_INFINITY) > window[0])
+    .map((f) => f.fault)
 }
 
 /** `62% of 401s` — a short share phrase. */

@@ -13,4 +13,17 @@ import { m10 } from './m10.ts'
 import { s1 } from './s1.ts'
 import type { SloDefinition } from './types.ts'
 
-export const slos: Record<string, SloDefinition> = { M1: m1, M2: m2, M3: m3, M4: m4, M5: m5, M6: m6, M7: m7, M8: m8, M9: m9, M10: m10, S1: s1, L1: l1 }
+export const slos: Record<string, SloDefinition> = {
+  M1: m1,
+  M2: m2,
+  M3: m3,
+  M4: m4,
+  M5: m5,
+  M6: m6,
+  M7: m7,
+  M8: m8,
+  M9: m9,
+  M10: m10,
+  S1: s1,
+  L1: l1,
+}

@@ -15,11 +15,18 @@ export const l1: SloDefinition = {
   severity: 'major',
   feeders: { flows: ['browser-login'] },
   indicator: (record, window, _target, threshold) =>
-    latencyIndicator(seriesOf(record, ['browser_login']).filter((s) => s.tags.endpoint === 'total'), window, threshold),
+    latencyIndicator(
+      seriesOf(record, ['browser_login']).filter((s) => s.tags.endpoint === 'total'),
+      window,
+      threshold,
+    ),
   attribute(record, window) {
     const steps = ['login-page', 'submit', 'code-exchange']
       .map((endpoint) => {
-        const v = latencyIndicator(seriesOf(record, ['browser_login']).filter((s) => s.tags.endpoint === endpoint), window)
+        const v = latencyIndicator(
+          seriesOf(record, ['browser_login']).filter((s) => s.tags.endpoint === endpoint),
+          window,
+        )
         return v.value === null ? undefined : `${endpoint} p95 ${Math.round(v.value)} ms`
       })
       .filter((x): x is string => x !== undefined)

@@ -30,7 +30,12 @@ describe('LiveSlos', () => {
     expect(live.status(3_200, partial())).toEqual({ M1: true, M9: null })
 
     // 503s arrive; within the interval the last status stands
-    live.add(progress({ metric: 'oauth_token', from: 3, to: 5, rate: 50 }, { metric: 'oauth_token', from: 3, to: 5, rate: 5, failed: true, tags: { status: '503' } }))
+    live.add(
+      progress(
+        { metric: 'oauth_token', from: 3, to: 5, rate: 50 },
+        { metric: 'oauth_token', from: 3, to: 5, rate: 5, failed: true, tags: { status: '503' } },
+      ),
+    )
     t += 1_000
     expect(live.status(5_200, partial())).toEqual({ M1: true, M9: null })
     t += 60_000
@@ -46,7 +51,19 @@ describe('LiveSlos', () => {
     ]
     const live = new LiveSlos(slos, { now: () => t, intervalMs: 0 })
     // valid tokens rejected from second 4 on
-    live.add(progress({ metric: 'rs_request', from: 0, to: 8, rate: 20 }, { metric: 'rs_request', from: 4, to: 8, rate: 20, failed: true, tags: { status: '401', reason: 'unknown_kid' } }))
+    live.add(
+      progress(
+        { metric: 'rs_request', from: 0, to: 8, rate: 20 },
+        {
+          metric: 'rs_request',
+          from: 4,
+          to: 8,
+          rate: 20,
+          failed: true,
+          tags: { status: '401', reason: 'unknown_kid' },
+        },
+      ),
+    )
     const during = partial({ windows: { steadyState: [1_000, 3_000], fault: [3_000, 8_000] } })
     expect(live.status(8_000, during)).toEqual({ 'M3 (rs1)': null, M3: true, 'M3 [fault]': false })
     t += 60_000

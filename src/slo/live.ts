@@ -94,7 +94,9 @@ export class LiveSlos {
       this.#status = status
     } catch {
       // a record the scoring cannot read yet: nothing is known
-      this.#status = Object.fromEntries([...Object.keys(this.#status), ...this.#slos.map(labelOf)].map((k) => [k, null]))
+      this.#status = Object.fromEntries(
+        [...Object.keys(this.#status), ...this.#slos.map(labelOf)].map((k) => [k, null]),
+      )
     }
     this.lastCostMs = performance.now() - started
     return this.#status

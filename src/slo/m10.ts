@@ -16,7 +16,9 @@ export const m10: SloDefinition = {
   indicator: (record, window, _target, threshold) =>
     // A browser login records each step and a `total`; count each login once, by its total.
     rateIndicator(
-      seriesOf(record, ['oauth_authorize', 'browser_login']).filter((s) => s.metric !== 'browser_login' || s.tags.endpoint === 'total'),
+      seriesOf(record, ['oauth_authorize', 'browser_login']).filter(
+        (s) => s.metric !== 'browser_login' || s.tags.endpoint === 'total',
+      ),
       window,
       { badShare: true, ...(threshold ? { threshold } : {}) },
     ),

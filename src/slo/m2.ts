@@ -14,12 +14,18 @@ export const m2: SloDefinition = {
   window: 'run',
   severity: 'major',
   feeders: { flows: 'any' },
-  indicator: (record, window, _target, threshold) => latencyIndicator(seriesOf(record, ['oauth_token']), window, threshold),
+  indicator: (record, window, _target, threshold) =>
+    latencyIndicator(seriesOf(record, ['oauth_token']), window, threshold),
   attribute(record, window) {
     const faults = faultsDuring(record, window)
     const drops = record.load.counters
       .filter((c) => c.name === 'dropped_iterations')
-      .reduce((n, c) => n + c.values.filter((v) => v.s * 1000 >= window[0] && v.s * 1000 < window[1]).reduce((a, v) => a + v.value, 0), 0)
+      .reduce(
+        (n, c) =>
+          n +
+          c.values.filter((v) => v.s * 1000 >= window[0] && v.s * 1000 < window[1]).reduce((a, v) => a + v.value, 0),
+        0,
+      )
     const parts: string[] = []
     if (faults.length) parts.push(`latency rose during ${faults.join(', ')}`)
     else parts.push('token endpoint saturated at this arrival rate')

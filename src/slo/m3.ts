@@ -51,7 +51,13 @@ export const m3: SloDefinition = {
   feeders: { flows: ['api-call', 'browser-login', 'introspection'] },
   indicator: (record, window, target, threshold) =>
     rateIndicator(
-      seriesOf(record, ['rs_request'], target).filter((s) => s.tags.token !== 'revoked' && s.tags.token !== 'attacker' && s.tags.reason !== 'insufficient_scope' && s.tags.error !== 'insufficient_scope'),
+      seriesOf(record, ['rs_request'], target).filter(
+        (s) =>
+          s.tags.token !== 'revoked' &&
+          s.tags.token !== 'attacker' &&
+          s.tags.reason !== 'insufficient_scope' &&
+          s.tags.error !== 'insufficient_scope',
+      ),
       window,
       { isBad: isValidationFailure, badShare: true, ...(threshold ? { threshold } : {}) },
     ),

@@ -13,7 +13,8 @@ export const m6: SloDefinition = {
   window: 'run',
   severity: 'major',
   feeders: { flows: ['introspection'] },
-  indicator: (record, window, target, threshold) => rateIndicator(seriesOf(record, ['introspection'], target), window, threshold ? { threshold } : {}),
+  indicator: (record, window, target, threshold) =>
+    rateIndicator(seriesOf(record, ['introspection'], target), window, threshold ? { threshold } : {}),
   attribute(_record, _window, value) {
     const top = topKey(value.breakdown)
     if (!top) return undefined

@@ -27,21 +27,29 @@ export const m7: SloDefinition = {
       const d = p.breakdown?.detected
       const det = typeof d === 'boolean' ? d : p.value === true || (typeof p.value === 'number' && p.value > 0)
       if (!det || p.status !== 'ok') detected = false
-      for (const [k, v] of Object.entries(p.breakdown ?? {})) if (/^attacker.*AfterDetection$/i.test(k) && typeof v === 'number') after += v
+      for (const [k, v] of Object.entries(p.breakdown ?? {}))
+        if (/^attacker.*AfterDetection$/i.test(k) && typeof v === 'number') after += v
     }
-    const detection = record.events.find((e) => e.type === 'refresh_token.reused' && e.t >= window[0] && e.t < window[1])
+    const detection = record.events.find(
+      (e) => e.type === 'refresh_token.reused' && e.t >= window[0] && e.t < window[1],
+    )
     if (detection) {
       for (const s of record.load.series) {
         if (s.tags.token !== 'attacker' || s.failed) continue
         for (const b of s.buckets) if (inWindow(b.s, window) && b.s * 1000 >= detection.t) after += b.count
       }
     }
-    return { value: detected && after === 0 ? 1 : 0, breakdown: { detected: detected ? 1 : 0, attackerSuccessesAfterDetection: after } }
+    return {
+      value: detected && after === 0 ? 1 : 0,
+      breakdown: { detected: detected ? 1 : 0, attackerSuccessesAfterDetection: after },
+    }
   },
   attribute(_record, _window, value) {
-    if (value.breakdown?.detected === 0) return 'refresh token replay was not detected: the AS does not revoke the family on reuse'
+    if (value.breakdown?.detected === 0)
+      return 'refresh token replay was not detected: the AS does not revoke the family on reuse'
     const after = value.breakdown?.attackerSuccessesAfterDetection ?? 0
-    if (after > 0) return `reuse detected but the attacker succeeded ${after} times afterwards: access tokens of the revoked family still accepted`
+    if (after > 0)
+      return `reuse detected but the attacker succeeded ${after} times afterwards: access tokens of the revoked family still accepted`
     return undefined
   },
 }

@@ -23,9 +23,12 @@ export const m8: SloDefinition = {
     let enforcement = 0
     for (const p of probes) {
       const falses = Object.values(p.breakdown ?? {}).filter((v) => v === false).length
-      enforcement += falses > 0 ? falses : p.value === false || p.status !== 'ok' ? 1 : typeof p.value === 'number' ? p.value : 0
+      enforcement +=
+        falses > 0 ? falses : p.value === false || p.status !== 'ok' ? 1 : typeof p.value === 'number' ? p.value : 0
     }
-    const flows = seriesOf(record, ['oauth_token']).filter((s) => s.tags.grant === 'authorization_code' && s.tags.token !== 'attacker')
+    const flows = seriesOf(record, ['oauth_token']).filter(
+      (s) => s.tags.grant === 'authorization_code' && s.tags.token !== 'attacker',
+    )
     let honestTotal = 0
     let honest = 0
     for (const s of flows) {
@@ -40,8 +43,10 @@ export const m8: SloDefinition = {
   },
   attribute(_record, _window, value) {
     const b = value.breakdown ?? {}
-    if ((b.enforcement ?? 0) > 0) return 'PKCE not enforced: a request without a challenge or with a wrong verifier was accepted'
-    if ((b.honestFlowFailures ?? 0) > 0) return `honest authorization code redemptions failed PKCE verification (${b.honestFlowFailures})`
+    if ((b.enforcement ?? 0) > 0)
+      return 'PKCE not enforced: a request without a challenge or with a wrong verifier was accepted'
+    if ((b.honestFlowFailures ?? 0) > 0)
+      return `honest authorization code redemptions failed PKCE verification (${b.honestFlowFailures})`
     return undefined
   },
 }

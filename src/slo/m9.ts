@@ -16,7 +16,8 @@ export const m9: SloDefinition = {
   feeders: { probes: ['jwks-refresh-latency'] },
   indicator: (record, window, target) => probeMaxMs(record, 'jwks-refresh-latency', window, target),
   attribute(_record, _window, value) {
-    if (value.forceFail) return `${value.forceFail}: an RS never accepted tokens signed with the new key (no refetch on unknown kid)`
+    if (value.forceFail)
+      return `${value.forceFail}: an RS never accepted tokens signed with the new key (no refetch on unknown kid)`
     const top = topKey(value.breakdown)
     if (!top) return undefined
     return `slowest RS: ${top.key} took ${Math.round(top.count)}ms to accept the new key (key set cached beyond the rotation)`

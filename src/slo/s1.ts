@@ -34,7 +34,9 @@ export const s1: SloDefinition = {
       fromEvents += 1
       breakdown[rs] = (breakdown[rs] ?? 0) + 1
     }
-    const traffic = seriesOf(record, ['rs_request'], target).some((s) => s.buckets.some((b) => b.count > 0 && inWindow(b.s, window)))
+    const traffic = seriesOf(record, ['rs_request'], target).some((s) =>
+      s.buckets.some((b) => b.count > 0 && inWindow(b.s, window)),
+    )
     if (probes.length === 0 && !traffic && fromEvents === 0) return { value: null }
     return { value: fromProbe + fromEvents, breakdown: { ...breakdown, probe: fromProbe, events: fromEvents } }
   },

@@ -16,7 +16,9 @@ describe('scoreRun', () => {
   })
 
   it('weights the score by severity and exits 99 on a breach', () => {
-    const r = buildRecord({ series: [...healthy, { metric: 'oauth_token', rate: 50, failed: true, tags: { status: '503' } }] })
+    const r = buildRecord({
+      series: [...healthy, { metric: 'oauth_token', rate: 50, failed: true, tags: { status: '503' } }],
+    })
     // M1 (critical, 3) breaks; M2 (major, 2) and M10 overridden to minor (1, no data → fails as listed)
     const v = scoreRun(r, [{ id: 'M1' }, { id: 'M2' }, { id: 'M10', severity: 'minor' }], [])
     expect(v.slos.map((s) => s.pass)).toEqual([false, true, false])
@@ -49,7 +51,12 @@ describe('scoreRun', () => {
   })
 
   it('exits 105 and never passes when the run was aborted, clipping windows to the cut', () => {
-    const r = buildRecord({ durationMs: 3000, aborted: true, series: healthy, windows: { steadyState: [0, 2000], recovery: [8000, 12_000] } })
+    const r = buildRecord({
+      durationMs: 3000,
+      aborted: true,
+      series: healthy,
+      windows: { steadyState: [0, 2000], recovery: [8000, 12_000] },
+    })
     const v = scoreRun(r, [{ id: 'M1' }, { id: 'M2', window: 'recovery' }], ['M1'])
     expect(v.exitCode).toBe(105)
     expect(v.pass).toBe(false)
@@ -60,7 +67,9 @@ describe('scoreRun', () => {
 
   it('refuses an unknown SLO id and a bad objective', () => {
     const r = buildRecord({ series: healthy })
-    expect(() => scoreRun(r, [{ id: 'M42' as 'M1' }], [])).toThrow(expect.objectContaining({ code: 'ERR_UNKNOWN_UNIT' }))
+    expect(() => scoreRun(r, [{ id: 'M42' as 'M1' }], [])).toThrow(
+      expect.objectContaining({ code: 'ERR_UNKNOWN_UNIT' }),
+    )
     try {
       scoreRun(r, [{ id: 'M2', objective: 'p95<300' }], [])
       expect.unreachable()

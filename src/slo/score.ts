@@ -39,7 +39,12 @@ export function resolveWindow(record: RunRecord, window: SloWindowValue): [numbe
     const from = warm ? Math.min(Math.max(0, warm.end!), end) : 0
     return [from, Math.max(end, probeEnd)]
   }
-  const w = window === 'steady-state' ? record.windows.steadyState : window === 'fault' ? record.windows.fault : record.windows.recovery
+  const w =
+    window === 'steady-state'
+      ? record.windows.steadyState
+      : window === 'fault'
+        ? record.windows.fault
+        : record.windows.recovery
   if (!w) return null
   const from = Math.max(0, w[0])
   const to = Math.min(end, w[1])
@@ -48,7 +53,10 @@ export function resolveWindow(record: RunRecord, window: SloWindowValue): [numbe
 
 function definition(id: string) {
   const def = catalog[id]
-  if (!def) throw new GamedayError('ERR_UNKNOWN_UNIT', `slo ${JSON.stringify(id)}: not in the catalog`, { hint: `known SLOs: ${Object.keys(catalog).join(', ')}` })
+  if (!def)
+    throw new GamedayError('ERR_UNKNOWN_UNIT', `slo ${JSON.stringify(id)}: not in the catalog`, {
+      hint: `known SLOs: ${Object.keys(catalog).join(', ')}`,
+    })
   return def
 }
 
@@ -57,14 +65,26 @@ function definition(id: string) {
  *
  * @example scoreSlo(record, { id: 'M2', objective: 'p(99)<1s' }, true)
  */
-export function scoreSlo(record: RunRecord, entry: SloEntry, explicit: boolean, windowOverride?: { name: SloWindowValue; ms: [number, number] | null }): SloScore {
+export function scoreSlo(
+  record: RunRecord,
+  entry: SloEntry,
+  explicit: boolean,
+  windowOverride?: { name: SloWindowValue; ms: [number, number] | null },
+): SloScore {
   const def = definition(entry.id)
   const objective = entry.objective ?? def.objective
   const threshold = parseThreshold(objective)
   const windowName = windowOverride?.name ?? entry.window ?? def.window
   const windowMs = windowOverride ? windowOverride.ms : resolveWindow(record, windowName)
   const severity = (entry.severity ?? def.severity) as SloScore['severity']
-  const base = { id: def.id, title: def.title, objective, window: windowName, windowMs: windowMs ?? ([0, 0] as [number, number]), severity }
+  const base = {
+    id: def.id,
+    title: def.title,
+    objective,
+    window: windowName,
+    windowMs: windowMs ?? ([0, 0] as [number, number]),
+    severity,
+  }
   const target = entry.target
   const withTarget = (s: SloScore): SloScore => (target === undefined ? s : { ...s, target })
   const value = windowMs ? def.indicator(record, windowMs, target, threshold) : { value: null }
@@ -73,7 +93,14 @@ export function scoreSlo(record: RunRecord, entry: SloEntry, explicit: boolean, 
   }
   const measured = value.value
   const pass = evaluate(threshold, measured) && value.forceFail === undefined
-  const score: SloScore = { ...base, measured, pass, margin: margin(threshold, measured), budgetConsumed: budgetConsumed(threshold, measured), noData: false }
+  const score: SloScore = {
+    ...base,
+    measured,
+    pass,
+    margin: margin(threshold, measured),
+    budgetConsumed: budgetConsumed(threshold, measured),
+    noData: false,
+  }
   if (!pass) {
     const why = def.attribute?.(record, windowMs, value) ?? value.forceFail
     if (why) score.attribution = why
@@ -81,7 +108,12 @@ export function scoreSlo(record: RunRecord, entry: SloEntry, explicit: boolean, 
   return withTarget(score)
 }
 
-function steadyCheck(record: RunRecord, ids: readonly string[], listed: readonly SloEntry[], window: [number, number] | null | undefined): { held: boolean; failed: string[] } | null {
+function steadyCheck(
+  record: RunRecord,
+  ids: readonly string[],
+  listed: readonly SloEntry[],
+  window: [number, number] | null | undefined,
+): { held: boolean; failed: string[] } | null {
   if (ids.length === 0 || !window) return null
   const failed: string[] = []
   for (const id of ids) {
@@ -105,9 +137,16 @@ export function scoreRun(record: RunRecord, slos: readonly SloEntry[], steadySta
   const entries: SloEntry[] = explicit ? [...slos] : Object.keys(catalog).map((id) => ({ id }) as SloEntry)
   const scores = entries.map((e) => scoreSlo(record, e, explicit))
 
-  const before = steadyCheck(record, steadyState, slos, record.windows.steadyState ? resolveWindow(record, 'steady-state') : null)
+  const before = steadyCheck(
+    record,
+    steadyState,
+    slos,
+    record.windows.steadyState ? resolveWindow(record, 'steady-state') : null,
+  )
   const afterPhase = record.phases.find((p) => p.name === 'steady-state-after' && p.end !== undefined)
-  const afterWindow: [number, number] | null = afterPhase ? [afterPhase.start, afterPhase.end!] : resolveWindow(record, 'recovery')
+  const afterWindow: [number, number] | null = afterPhase
+    ? [afterPhase.start, afterPhase.end!]
+    : resolveWindow(record, 'recovery')
   const after = steadyCheck(record, steadyState, slos, afterWindow)
 
   let total = 0

@@ -16,15 +16,18 @@ describe('parseThreshold', () => {
     expect(parseThreshold(' p(95) < 1m30s ')).toMatchObject({ target: 90_000 })
   })
 
-  it.each(['rate<', 'p(95)300ms', 'rate<5', 'count==0ms', 'p(0)<1s', 'p(101)<1s', 'foo<1', 'max<10parsecs', ''])('refuses %j with ERR_SCENARIO_INVALID naming it', (src) => {
-    try {
-      parseThreshold(src)
-      expect.unreachable()
-    } catch (err) {
-      expect(isGamedayError(err, 'ERR_SCENARIO_INVALID')).toBe(true)
-      expect((err as Error).message).toContain(JSON.stringify(src))
-    }
-  })
+  it.each(['rate<', 'p(95)300ms', 'rate<5', 'count==0ms', 'p(0)<1s', 'p(101)<1s', 'foo<1', 'max<10parsecs', ''])(
+    'refuses %j with ERR_SCENARIO_INVALID naming it',
+    (src) => {
+      try {
+        parseThreshold(src)
+        expect.unreachable()
+      } catch (err) {
+        expect(isGamedayError(err, 'ERR_SCENARIO_INVALID')).toBe(true)
+        expect((err as Error).message).toContain(JSON.stringify(src))
+      }
+    },
+  )
 })
 
 describe('evaluate', () => {

@@ -50,7 +50,8 @@ export function parseThreshold(source: string): Threshold {
   if (/^[0-9.]+$/.test(raw)) {
     target = Number(raw)
   } else {
-    if (!LATENCY.has(aggregate)) throw invalid(source, `a unit is allowed only on latency aggregates (got ${JSON.stringify(raw)})`)
+    if (!LATENCY.has(aggregate))
+      throw invalid(source, `a unit is allowed only on latency aggregates (got ${JSON.stringify(raw)})`)
     const ms = parseDuration(raw)
     if (ms === undefined) throw invalid(source, `bad duration (got ${JSON.stringify(raw)})`)
     target = ms
@@ -62,7 +63,8 @@ export function parseThreshold(source: string): Threshold {
     if (!(p > 0 && p <= 100)) throw invalid(source, `percentile must be in (0, 100] (got ${m[2]})`)
     t.percentile = p
   }
-  if (aggregate === 'rate' && (target < 0 || target > 1)) throw invalid(source, `a rate is between 0 and 1 (got ${raw})`)
+  if (aggregate === 'rate' && (target < 0 || target > 1))
+    throw invalid(source, `a rate is between 0 and 1 (got ${raw})`)
   return t
 }
 

@@ -16,13 +16,19 @@ export function resolveSecretRef(ref: SecretReference, where = 'secret'): string
   if ('env' in ref) {
     value = process.env[ref.env]
     if (value === undefined || value === '') {
-      throw new GamedayError('ERR_SCENARIO_SECRET_UNRESOLVED', `${where}: environment variable ${ref.env} is not set`, { hint: `export ${ref.env}=… before the run` })
+      throw new GamedayError('ERR_SCENARIO_SECRET_UNRESOLVED', `${where}: environment variable ${ref.env} is not set`, {
+        hint: `export ${ref.env}=… before the run`,
+      })
     }
   } else {
     try {
       value = readFileSync(ref.file, 'utf8').replace(/\r?\n$/, '')
     } catch (cause) {
-      throw new GamedayError('ERR_SCENARIO_SECRET_UNRESOLVED', `${where}: cannot read secret file ${JSON.stringify(ref.file)}`, { cause, hint: 'create the file or fix the path (relative to the working directory)' })
+      throw new GamedayError(
+        'ERR_SCENARIO_SECRET_UNRESOLVED',
+        `${where}: cannot read secret file ${JSON.stringify(ref.file)}`,
+        { cause, hint: 'create the file or fix the path (relative to the working directory)' },
+      )
     }
   }
   registerSecret(value)

@@ -46,23 +46,40 @@ describe('faults against the reference stack', () => {
     await stack?.stop()
   })
 
-  it.each(Object.keys(faults))('%s: inject then revert restores the baseline, and a second revert is harmless', async (key) => {
-    const fault = faults[key]!
-    const params = Value.Default(fault.params, {}) as Record<string, unknown>
-    const as = stack.targets.control.as!
-    const rs = stack.targets.resourceServers[0]!.control!
-    const before = comparableAsState(await as.state())
-    const rsBefore = (await (rs as unknown as { state(): Promise<Record<string, unknown>> }).state()) as Record<string, unknown>
-    const cdnStateBefore = await (await fetch(`${new URL(stack.targets.rsJwksUri).origin}/_cdn/state`, { headers: { authorization: 'Bearer test-admin-token-0123456789' } })).json()
-    const ctl = new AbortController()
-    const active = await fault.inject(stack.context(), params as never, ctl.signal)
-    await active.revert()
-    await active.revert()
-    expect(comparableAsState(await as.state())).toEqual(before)
-    const rsAfter = (await (rs as unknown as { state(): Promise<Record<string, unknown>> }).state()) as Record<string, unknown>
-    expect(rsAfter.clockOffsetSeconds ?? null).toEqual(rsBefore.clockOffsetSeconds ?? null)
-    const cdnStateAfter = (await (await fetch(`${new URL(stack.targets.rsJwksUri).origin}/_cdn/state`, { headers: { authorization: 'Bearer test-admin-token-0123456789' } })).json()) as { config: unknown }
-    expect(cdnStateAfter.config).toEqual((cdnStateBefore as { config: unknown }).config)
-    if (stack.targets.control.proxy) expect(await stack.targets.control.proxy.listToxics()).toEqual([])
-  })
+  it.each(Object.keys(faults))(
+    '%s: inject then revert restores the baseline, and a second revert is harmless',
+    async (key) => {
+      const fault = faults[key]!
+      const params = Value.Default(fault.params, {}) as Record<string, unknown>
+      const as = stack.targets.control.as!
+      const rs = stack.targets.resourceServers[0]!.control!
+      const before = comparableAsState(await as.state())
+      const rsBefore = (await (rs as unknown as { state(): Promise<Record<string, unknown>> }).state()) as Record<
+        string,
+        unknown
+      >
+      const cdnStateBefore = await (
+        await fetch(`${new URL(stack.targets.rsJwksUri).origin}/_cdn/state`, {
+          headers: { authorization: 'Bearer test-admin-token-0123456789' },
+        })
+      ).json()
+      const ctl = new AbortController()
+      const active = await fault.inject(stack.context(), params as never, ctl.signal)
+      await active.revert()
+      await active.revert()
+      expect(comparableAsState(await as.state())).toEqual(before)
+      const rsAfter = (await (rs as unknown as { state(): Promise<Record<string, unknown>> }).state()) as Record<
+        string,
+        unknown
+      >
+      expect(rsAfter.clockOffsetSeconds ?? null).toEqual(rsBefore.clockOffsetSeconds ?? null)
+      const cdnStateAfter = (await (
+        await fetch(`${new URL(stack.targets.rsJwksUri).origin}/_cdn/state`, {
+          headers: { authorization: 'Bearer test-admin-token-0123456789' },
+        })
+      ).json()) as { config: unknown }
+      expect(cdnStateAfter.config).toEqual((cdnStateBefore as { config: unknown }).config)
+      if (stack.targets.control.proxy) expect(await stack.targets.control.proxy.listToxics()).toEqual([])
+    },
+  )
 })

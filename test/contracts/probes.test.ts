@@ -19,7 +19,8 @@ describe.each(Object.entries(probes))('probe %s', (key, probe) => {
   })
 
   it('describes every param', () => {
-    for (const [name, prop] of Object.entries(properties(probe.params))) expect(prop.description, `${key}.${name}`).toBeTruthy()
+    for (const [name, prop] of Object.entries(properties(probe.params)))
+      expect(prop.description, `${key}.${name}`).toBeTruthy()
   })
 
   it('is bounded by a timeout param with a default', () => {

@@ -27,7 +27,8 @@ describe.each(Object.entries(reporters))('reporter %s', (key, reporter: Reporter
       for (const f of await reporter.render(record, verdict)) {
         const body = text(f.content)
         expect(body.match(new RegExp(JWT_SHAPE.source, 'g')) ?? [], f.name).toEqual([])
-        for (const canary of [CANARY_JWT, CANARY_OPAQUE, CANARY_SECRET]) expect(body.includes(canary), `${f.name} contains a canary`).toBe(false)
+        for (const canary of [CANARY_JWT, CANARY_OPAQUE, CANARY_SECRET])
+          expect(body.includes(canary), `${f.name} contains a canary`).toBe(false)
         expect(body).not.toContain('eyJhbGci')
       }
     }

@@ -28,8 +28,16 @@ const INSTALL_HINT: Record<Tool, string> = {
 
 function runs(cmd: string, args: string[], timeoutMs = 15_000): { ok: boolean; why: string } {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'] })
-  if (r.error) return { ok: false, why: (r.error as NodeJS.ErrnoException).code === 'ENOENT' ? `${cmd} not found on PATH` : r.error.message }
-  if (r.status !== 0) return { ok: false, why: `\`${[cmd, ...args].join(' ')}\` exited ${r.status}: ${(r.stderr || r.stdout).trim().split('\n').slice(-1)[0] ?? ''}` }
+  if (r.error)
+    return {
+      ok: false,
+      why: (r.error as NodeJS.ErrnoException).code === 'ENOENT' ? `${cmd} not found on PATH` : r.error.message,
+    }
+  if (r.status !== 0)
+    return {
+      ok: false,
+      why: `\`${[cmd, ...args].join(' ')}\` exited ${r.status}: ${(r.stderr || r.stdout).trim().split('\n').slice(-1)[0] ?? ''}`,
+    }
   return { ok: true, why: '' }
 }
 
@@ -38,13 +46,18 @@ function check(tool: Tool): ToolCheck {
     case 'docker': {
       // The binary is not enough: the suites need a running engine.
       const r = runs('docker', ['info', '--format', '{{.ServerVersion}}'])
-      return r.ok ? { available: true, command: ['docker'] } : { available: false, reason: `no Docker engine (${r.why})` }
+      return r.ok
+        ? { available: true, command: ['docker'] }
+        : { available: false, reason: `no Docker engine (${r.why})` }
     }
     case 'chromium': {
       for (const p of [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser']) {
         if (p && existsSync(p)) return { available: true, command: [p] }
       }
-      return { available: false, reason: 'no Chromium at CHROMIUM_PATH, /usr/bin/chromium or /usr/bin/chromium-browser' }
+      return {
+        available: false,
+        reason: 'no Chromium at CHROMIUM_PATH, /usr/bin/chromium or /usr/bin/chromium-browser',
+      }
     }
     case 'docker-compose': {
       const v1 = runs('docker-compose', ['version', '--short'])

@@ -20,7 +20,10 @@ describe.each([
     expect(peer.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
     const res = await fetch(peer.tokenEndpoint, {
       method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${peer.clientId}:${peer.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        authorization: `Basic ${Buffer.from(`${peer.clientId}:${peer.clientSecret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       body: 'grant_type=client_credentials&scope=orders:read',
     })
     const body = (await res.json()) as Record<string, unknown>

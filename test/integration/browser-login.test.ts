@@ -18,9 +18,12 @@ import type { FlowConfig } from '../../src/scenario/schema.ts'
 
 const chromium = chromiumPath()
 if (!chromium && process.env.CI) {
-  throw new Error('browser-login tests need Chromium: install it with `apt-get install -y chromium` (CI must not skip this suite)')
+  throw new Error(
+    'browser-login tests need Chromium: install it with `apt-get install -y chromium` (CI must not skip this suite)',
+  )
 }
-if (!chromium) console.warn('browser-login tests skipped: no Chromium found (set CHROMIUM_PATH or apt-get install chromium)')
+if (!chromium)
+  console.warn('browser-login tests skipped: no Chromium found (set CHROMIUM_PATH or apt-get install chromium)')
 
 interface Recorded {
   metric: MetricFamily
@@ -47,13 +50,29 @@ describe.skipIf(!chromium)('browser-login flow', () => {
       authorizationEndpoint: `${issuer}/authorize`,
       jwksUri: `${issuer}/jwks`,
       rsJwksUri: `${issuer}/jwks`,
-      clients: DEFAULT_CLIENTS.map((c) => ({ ...c, grantTypes: [...c.grantTypes], scopes: [...c.scopes], redirectUris: [...c.redirectUris] })),
+      clients: DEFAULT_CLIENTS.map((c) => ({
+        ...c,
+        grantTypes: [...c.grantTypes],
+        scopes: [...c.scopes],
+        redirectUris: [...c.redirectUris],
+      })),
       users: DEFAULT_USERS,
       resourceServers: [],
       control: {},
       feeds: [],
     }
-    const config = { flow: 'browser-login', executor: 'constant-vus', vus: 1, timeUnit: '1s', startRate: 0, preAllocatedVUs: 1, startTime: '0s', clients: 1, timeout: '15s', client: 'spa' } as FlowConfig
+    const config = {
+      flow: 'browser-login',
+      executor: 'constant-vus',
+      vus: 1,
+      timeUnit: '1s',
+      startRate: 0,
+      preAllocatedVUs: 1,
+      startTime: '0s',
+      clients: 1,
+      timeout: '15s',
+      client: 'spa',
+    } as FlowConfig
     ctx = {
       name: 'browser-login',
       config,
@@ -87,20 +106,33 @@ describe.skipIf(!chromium)('browser-login flow', () => {
     expect(result).toMatchObject({ ok: true })
     expect(result.accessToken).toMatch(/^eyJ/)
     const endpoints = recorded.filter((r) => r.metric === 'browser_login').map((r) => [r.tags.endpoint, r.failed])
-    expect(endpoints).toEqual([['login-page', false], ['submit', false], ['code-exchange', false], ['total', false]])
-    expect(recorded.find((r) => r.metric === 'oauth_token')).toMatchObject({ failed: false, tags: { grant: 'authorization_code', status: '200' } })
+    expect(endpoints).toEqual([
+      ['login-page', false],
+      ['submit', false],
+      ['code-exchange', false],
+      ['total', false],
+    ])
+    expect(recorded.find((r) => r.metric === 'oauth_token')).toMatchObject({
+      failed: false,
+      tags: { grant: 'authorization_code', status: '200' },
+    })
   })
 
   it('classifies a denied consent', async () => {
     recorded.length = 0
     const result = await browserLogin(ctx, vu(), state, { decision: 'deny' })
     expect(result).toEqual({ ok: false, reason: 'consent_denied' })
-    expect(recorded.find((r) => r.tags.endpoint === 'total')).toMatchObject({ failed: true, tags: { reason: 'consent_denied' } })
+    expect(recorded.find((r) => r.tags.endpoint === 'total')).toMatchObject({
+      failed: true,
+      tags: { reason: 'consent_denied' },
+    })
   })
 
   it('detects a state swapped in the authorization request', async () => {
     recorded.length = 0
-    const result = await browserLogin(ctx, vu(), state, { authorizeUrl: (u) => u.replace(/state=[^&]+/, 'state=attacker-chosen-state') })
+    const result = await browserLogin(ctx, vu(), state, {
+      authorizeUrl: (u) => u.replace(/state=[^&]+/, 'state=attacker-chosen-state'),
+    })
     expect(result).toEqual({ ok: false, reason: 'state_mismatch' })
     // no code exchange happened for a mismatched state
     expect(recorded.some((r) => r.metric === 'oauth_token')).toBe(false)

@@ -27,10 +27,15 @@ try {
 
 // the knee is only known in advance when the AS gets its CPU: on a saturated machine (other suites running) skip outside CI
 const saturated = loadavg()[0]! > cpus().length * 2
-if (runnerReady && saturated && !process.env.CI) console.warn(`capacity e2e: skipped, load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cpus makes the knee unknowable (runs in CI)`)
+if (runnerReady && saturated && !process.env.CI)
+  console.warn(
+    `capacity e2e: skipped, load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cpus makes the knee unknowable (runs in CI)`,
+  )
 
 async function startAs(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['dist/cli.js', 'serve', 'as', '--admin-token', ADMIN], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, ['dist/cli.js', 'serve', 'as', '--admin-token', ADMIN], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
   const lines = createInterface({ input: child.stdout! })
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('mock-as did not print its url within 20s')), 20_000)
@@ -46,55 +51,60 @@ async function startAs(): Promise<{ child: ChildProcess; url: string }> {
 async function token(url: string): Promise<void> {
   const res = await fetch(`${url}/token`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('svc:svc-secret').toString('base64')}` },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from('svc:svc-secret').toString('base64')}`,
+    },
     body: 'grant_type=client_credentials&scope=orders%3Aread',
   })
   if (res.status !== 200) throw new Error(`token request failed: ${res.status} ${await res.text()}`)
   await res.arrayBuffer()
 }
 
-describe.skipIf(!runnerReady || (saturated && !process.env.CI))('capacity search against mock-as with a known per-request cost', () => {
-  let as: { child: ChildProcess; url: string } | undefined
-  let dir: string
+describe.skipIf(!runnerReady || (saturated && !process.env.CI))(
+  'capacity search against mock-as with a known per-request cost',
+  () => {
+    let as: { child: ChildProcess; url: string } | undefined
+    let dir: string
 
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'capacity-'))
-    as = await startAs()
-    const res = await fetch(`${as.url}/_chaos/token-cost`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ cpuMs: COST_MS }),
+    beforeAll(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'capacity-'))
+      as = await startAs()
+      const res = await fetch(`${as.url}/_chaos/token-cost`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ cpuMs: COST_MS }),
+      })
+      expect(res.status).toBe(200)
     })
-    expect(res.status).toBe(200)
-  })
 
-  afterAll(async () => {
-    if (as?.child.exitCode === null) {
-      const exited = new Promise((r) => as!.child.once('exit', r))
-      as.child.kill('SIGTERM')
-      await exited
-    }
-    if (dir) await rm(dir, { recursive: true, force: true })
-  })
+    afterAll(async () => {
+      if (as?.child.exitCode === null) {
+        const exited = new Promise((r) => as!.child.once('exit', r))
+        as.child.kill('SIGTERM')
+        await exited
+      }
+      if (dir) await rm(dir, { recursive: true, force: true })
+    })
 
-  it('finds the knee within 10% and writes capacity.json and capacity.html', { timeout: 420_000 }, async () => {
-    // The knee is known in advance: each token request burns COST_MS of CPU on the AS's one thread, so
-    // it cannot serve more than 1000/COST_MS req/s; just below that, queueing makes p95 explode.
-    // (Sequential calibration overstates the service time by the client's round trip, so it is only logged.)
-    const samples: number[] = []
-    for (let i = 0; i < 15; i++) {
-      const t = performance.now()
-      await token(as!.url)
-      samples.push(performance.now() - t)
-    }
-    samples.sort((a, b) => a - b)
-    const serviceMs = samples[Math.floor(samples.length / 2)]!
-    const expected = 1000 / COST_MS
+    it('finds the knee within 10% and writes capacity.json and capacity.html', { timeout: 420_000 }, async () => {
+      // The knee is known in advance: each token request burns COST_MS of CPU on the AS's one thread, so
+      // it cannot serve more than 1000/COST_MS req/s; just below that, queueing makes p95 explode.
+      // (Sequential calibration overstates the service time by the client's round trip, so it is only logged.)
+      const samples: number[] = []
+      for (let i = 0; i < 15; i++) {
+        const t = performance.now()
+        await token(as!.url)
+        samples.push(performance.now() - t)
+      }
+      samples.sort((a, b) => a - b)
+      const serviceMs = samples[Math.floor(samples.length / 2)]!
+      const expected = 1000 / COST_MS
 
-    const path = join(dir, 'capacity.yaml')
-    await writeFile(
-      path,
-      `id: capacity
+      const path = join(dir, 'capacity.yaml')
+      await writeFile(
+        path,
+        `id: capacity
 title: token endpoint capacity under a known per-request cost
 stack:
   authorizationServer:
@@ -111,19 +121,25 @@ load:
 slos:
   - { id: M2, objective: 'p(95)<300ms' }
 `,
-    )
-    process.env.CAPACITY_SVC_SECRET = 'svc-secret'
-    const { result, dir: out } = await runCapacity(path, { maxRate: 256, budget: '3m', outDir: dir })
+      )
+      process.env.CAPACITY_SVC_SECRET = 'svc-secret'
+      const { result, dir: out } = await runCapacity(path, { maxRate: 256, budget: '3m', outDir: dir })
 
-    const found = result.highestPassingRate
-    console.info(`capacity: known knee ${expected.toFixed(1)} req/s (sequential service ${serviceMs.toFixed(1)}ms), found ${found} req/s in ${result.steps.length} steps, ${Math.round(result.elapsedMs / 1000)}s`)
-    for (const st of result.steps) console.info(`  ${st.phase} ${st.rate} req/s: ${st.pass ? 'pass' : `fail ${(st.failing ?? []).join(',')}`} p95=${st.p95Ms?.toFixed(1)}ms achieved=${st.achievedRate}`)
-    expect(found).not.toBeNull()
-    expect(Math.abs(found! - expected) / expected).toBeLessThan(0.1)
-    expect(result.firstFailingSlo).toBe('M2')
-    expect(result.statement).toContain(`the token endpoint holds p(95)<300ms up to ${found} req/s`)
-    expect(existsSync(join(out, 'capacity.html'))).toBe(true)
-    const json = JSON.parse(await readFile(join(out, 'capacity.json'), 'utf8'))
-    expect(json.steps.length).toBe(result.steps.length)
-  })
-})
+      const found = result.highestPassingRate
+      console.info(
+        `capacity: known knee ${expected.toFixed(1)} req/s (sequential service ${serviceMs.toFixed(1)}ms), found ${found} req/s in ${result.steps.length} steps, ${Math.round(result.elapsedMs / 1000)}s`,
+      )
+      for (const st of result.steps)
+        console.info(
+          `  ${st.phase} ${st.rate} req/s: ${st.pass ? 'pass' : `fail ${(st.failing ?? []).join(',')}`} p95=${st.p95Ms?.toFixed(1)}ms achieved=${st.achievedRate}`,
+        )
+      expect(found).not.toBeNull()
+      expect(Math.abs(found! - expected) / expected).toBeLessThan(0.1)
+      expect(result.firstFailingSlo).toBe('M2')
+      expect(result.statement).toContain(`the token endpoint holds p(95)<300ms up to ${found} req/s`)
+      expect(existsSync(join(out, 'capacity.html'))).toBe(true)
+      const json = JSON.parse(await readFile(join(out, 'capacity.json'), 'utf8'))
+      expect(json.steps.length).toBe(result.steps.length)
+    })
+  },
+)

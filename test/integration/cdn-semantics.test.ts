@@ -27,7 +27,9 @@ async function startOrigin(state: OriginState): Promise<{ app: FastifyInstance; 
     }
     return { keys: [{ kid: `k${state.version}`, kty: 'OKP' }], q: (req.query as Record<string, string>).q ?? null }
   })
-  app.get('/other', async (_req, reply) => reply.header('cache-control', 'max-age=3600').send({ keys: [{ kid: `o${state.version}` }] }))
+  app.get('/other', async (_req, reply) =>
+    reply.header('cache-control', 'max-age=3600').send({ keys: [{ kid: `o${state.version}` }] }),
+  )
   await app.listen({ port: 0, host: '127.0.0.1' })
   const addr = app.server.address() as { port: number }
   return { app, url: `http://127.0.0.1:${addr.port}` }
@@ -36,7 +38,13 @@ async function startOrigin(state: OriginState): Promise<{ app: FastifyInstance; 
 async function get(url: string) {
   const res = await request(url)
   const body = (await res.body.json()) as { keys?: Array<{ kid: string }>; q?: string | null }
-  return { status: res.statusCode, xcache: res.headers['x-cache'], age: Number(res.headers.age), kid: body.keys?.[0]?.kid, body }
+  return {
+    status: res.statusCode,
+    xcache: res.headers['x-cache'],
+    age: Number(res.headers.age),
+    kid: body.keys?.[0]?.kid,
+    body,
+  }
 }
 
 async function until(cond: () => Promise<boolean>, ms = 3000): Promise<void> {
@@ -95,7 +103,11 @@ describe('jwks-cdn', () => {
     await head.body.dump()
     expect(head.statusCode).toBe(200)
     expect(head.headers['x-cache']).toBe('HIT')
-    const post = await request(cdn.jwks, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })
+    const post = await request(cdn.jwks, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'application/json' },
+    })
     await post.body.dump()
     expect(post.statusCode).toBe(405)
     expect(state.hits).toBe(1)
@@ -282,7 +294,9 @@ describe('jwks-cdn', () => {
     const unknown = await put({ tll: '5m' })
     expect(unknown.status).toBe(400)
     expect(unknown.body.message).toContain('body.tll: unknown field')
-    await expect(cdn.control.configure({ purgeDelay: '-1s' })).rejects.toMatchObject({ code: 'ERR_CONTROL_REQUEST_FAILED' })
+    await expect(cdn.control.configure({ purgeDelay: '-1s' })).rejects.toMatchObject({
+      code: 'ERR_CONTROL_REQUEST_FAILED',
+    })
   })
 
   it('refuses the control API without the admin token', async () => {
@@ -290,7 +304,9 @@ describe('jwks-cdn', () => {
     expect((await request(`${cdn.url}/_cdn/stats`)).statusCode).toBe(401)
     const wrong = await request(`${cdn.url}/_cdn/stats`, { headers: { authorization: 'Bearer nope' } })
     expect(wrong.statusCode).toBe(401)
-    await expect(createCdnControl(cdn.url, 'nope').stats()).rejects.toMatchObject({ code: 'ERR_CONTROL_REQUEST_FAILED' })
+    await expect(createCdnControl(cdn.url, 'nope').stats()).rejects.toMatchObject({
+      code: 'ERR_CONTROL_REQUEST_FAILED',
+    })
     expect((await request(`${cdn.url}/healthz`)).statusCode).toBe(200)
   })
 

@@ -18,11 +18,21 @@ const BIN = 'dist/cli.js'
 let reports = ''
 
 /** Write one run's run.json as `run` would: reports/<scenario>/<run-id>/run.json. */
-async function writeRun(scenarioId: string, runId: string, opts: { p95Ms: number; slos: SloEntry[]; rsProfile?: string }) {
+async function writeRun(
+  scenarioId: string,
+  runId: string,
+  opts: { p95Ms: number; slos: SloEntry[]; rsProfile?: string },
+) {
   const record = buildRecord({
     runId,
     scenarioId,
-    scenario: { id: scenarioId, title: scenarioId, stack: { resourceServers: [{ name: 'rs1', profile: opts.rsProfile ?? 'resilient' }] }, load: { flows: [] }, slos: opts.slos },
+    scenario: {
+      id: scenarioId,
+      title: scenarioId,
+      stack: { resourceServers: [{ name: 'rs1', profile: opts.rsProfile ?? 'resilient' }] },
+      load: { flows: [] },
+      slos: opts.slos,
+    },
     series: [
       { metric: 'oauth_token', rate: 100, latencyMs: (_s, i) => (i < 90 ? 10 : opts.p95Ms) },
       { metric: 'rs_request', rate: 100 },
@@ -42,7 +52,10 @@ beforeAll(async () => {
   const slos: SloEntry[] = [{ id: 'M1' }, { id: 'M2', objective: 'p(95)<300ms' }, { id: 'M3' }]
   await writeRun('nightly', '20261201T010000Z-aaaaaa', { p95Ms: 100, slos })
   await writeRun('nightly', '20261202T010000Z-bbbbbb', { p95Ms: 100, slos })
-  await writeRun('nightly', '20261203T010000Z-cccccc', { p95Ms: 500, slos: [{ id: 'M1' }, { id: 'M2', objective: 'p(95)<300ms' }] })
+  await writeRun('nightly', '20261203T010000Z-cccccc', {
+    p95Ms: 500,
+    slos: [{ id: 'M1' }, { id: 'M2', objective: 'p(95)<300ms' }],
+  })
   await writeRun('other', '20261203T020000Z-dddddd', { p95Ms: 100, slos, rsProfile: 'jose-defaults' })
 })
 afterAll(() => rmSync(reports, { recursive: true, force: true }))

@@ -32,14 +32,16 @@ async function helpOf(path: string[]): Promise<string> {
 describe('cli --help', () => {
   it('prints usage and every command, exit 0, from the real binary', async () => {
     const { stdout } = await run('node', [BIN, '--help'], { timeout: 120_000 })
-    for (const c of ['run', 'validate', 'plan', 'list', 'serve', 'report', 'compare', 'capacity', 'export']) expect(stdout).toContain(`  ${c} `)
+    for (const c of ['run', 'validate', 'plan', 'list', 'serve', 'report', 'compare', 'capacity', 'export'])
+      expect(stdout).toContain(`  ${c} `)
     expect(stdout).toContain('Exit codes: 0 every SLO held, 99 an SLO broke')
   })
 
   it('prints the options of run from the real binary', async () => {
     const { stdout } = await run('node', [BIN, 'run', '--help'], { timeout: 120_000 })
     expect(stdout).toContain('Usage: oauth-gameday run [options] [paths...]')
-    for (const flag of ['--engine <id>', '--runtime <id>', '--out <dir>', '--reporter <list>', '--seed <n>', '--quiet']) expect(stdout).toContain(flag)
+    for (const flag of ['--engine <id>', '--runtime <id>', '--out <dir>', '--reporter <list>', '--seed <n>', '--quiet'])
+      expect(stdout).toContain(flag)
   })
 
   it.each(allCommands(buildProgram()).map((p) => [p.join(' '), p] as const))('works for %s', async (_name, path) => {

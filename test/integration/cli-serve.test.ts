@@ -58,7 +58,11 @@ describe('cli serve as --config, under the built CLI', () => {
   ])('accepts %s and applies it', async (name, text) => {
     writeFileSync(join(dir, name), text)
     const { child, lines } = await serve(['as', '--config', join(dir, name)])
-    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: 'svc', client_secret: 'svc-secret' })
+    const form = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: 'svc',
+      client_secret: 'svc-secret',
+    })
     const res = await fetch(`${lines[0]}/token`, { method: 'POST', body: form })
     expect(res.status).toBe(200)
     expect(((await res.json()) as { expires_in: number }).expires_in).toBe(45)
@@ -71,7 +75,10 @@ describe('cli serve as --config, under the built CLI', () => {
     ['port.json', '{ "port": "ninety" }', /port: must be an integer from 0 to 65535/],
   ])('refuses %s with ERR_CONFIG_INVALID and exit 104', (name, text, why) => {
     writeFileSync(join(dir, name), text)
-    const r = spawnSync('node', [BIN, 'serve', 'as', '--config', join(dir, name)], { encoding: 'utf8', timeout: 30_000 })
+    const r = spawnSync('node', [BIN, 'serve', 'as', '--config', join(dir, name)], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    })
     expect(r.status).toBe(104)
     expect(r.stderr).toMatch(/ERR_CONFIG_INVALID/)
     expect(r.stderr).toMatch(why)

@@ -19,10 +19,15 @@ interface Result {
 /** Run the real CLI; never throws on a non-zero exit. */
 function spawnCli(args: string[]): Promise<Result> {
   return new Promise((resolve, reject) => {
-    execFile('node', [BIN, ...args], { timeout: 120_000, env: { ...process.env, NO_COLOR: '1' } }, (err, stdout, stderr) => {
-      if (err && typeof err.code !== 'number') return reject(err)
-      resolve({ code: typeof err?.code === 'number' ? err.code : 0, stdout, stderr })
-    })
+    execFile(
+      'node',
+      [BIN, ...args],
+      { timeout: 120_000, env: { ...process.env, NO_COLOR: '1' } },
+      (err, stdout, stderr) => {
+        if (err && typeof err.code !== 'number') return reject(err)
+        resolve({ code: typeof err?.code === 'number' ? err.code : 0, stdout, stderr })
+      },
+    )
   })
 }
 
@@ -71,7 +76,12 @@ afterAll(async () => {
 /** Every invocation this file makes, started together in beforeAll. */
 const CALLS = (): string[][] => [
   ['validate', `${FIX}/valid`],
-  ['validate', `${FIX}/invalid/unknown-key-duraton.yaml`, `${FIX}/invalid/bare-number-duration.yaml`, `${FIX}/valid/minimal.yaml`],
+  [
+    'validate',
+    `${FIX}/invalid/unknown-key-duraton.yaml`,
+    `${FIX}/invalid/bare-number-duration.yaml`,
+    `${FIX}/valid/minimal.yaml`,
+  ],
   ['validate', BROKEN()],
   ['run', '--quiet', `${FIX}/invalid/fault-after-load-ends.yaml`],
   ['run', '--engin', 'k6'],
@@ -94,11 +104,20 @@ describe('cli validate', () => {
   })
 
   it('lists every error of every invalid file with file:line:col and exits 104, no stack', async () => {
-    const r = await cli('validate', `${FIX}/invalid/unknown-key-duraton.yaml`, `${FIX}/invalid/bare-number-duration.yaml`, `${FIX}/valid/minimal.yaml`)
+    const r = await cli(
+      'validate',
+      `${FIX}/invalid/unknown-key-duraton.yaml`,
+      `${FIX}/invalid/bare-number-duration.yaml`,
+      `${FIX}/valid/minimal.yaml`,
+    )
     expect(r.code).toBe(104)
     expect(r.stderr).toContain('error ERR_SCENARIO_INVALID:')
-    expect(r.stderr).toContain(`${FIX}/invalid/unknown-key-duraton.yaml:7:3 load.duraton: unknown key; did you mean "duration"?`)
-    expect(r.stderr).toContain(`${FIX}/invalid/bare-number-duration.yaml:6:13 load.duration: must be a duration like 15s (got 90)`)
+    expect(r.stderr).toContain(
+      `${FIX}/invalid/unknown-key-duraton.yaml:7:3 load.duraton: unknown key; did you mean "duration"?`,
+    )
+    expect(r.stderr).toContain(
+      `${FIX}/invalid/bare-number-duration.yaml:6:13 load.duration: must be a duration like 15s (got 90)`,
+    )
     expect(r.stderr).toContain(`${FIX}/invalid/bare-number-duration.yaml:8:87 load.flows[0].timeUnit:`)
     expect(r.stderr).toContain('hint: ')
     expect(r.stderr).toContain('2 of 3 scenarios invalid')
@@ -110,7 +129,9 @@ describe('cli validate', () => {
     const file = BROKEN()
     const r = await cli('validate', file)
     expect(r.code).toBe(104)
-    expect(r.stderr).toMatch(new RegExp(`error ERR_SCENARIO_PARSE: .*\\n  ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+ `))
+    expect(r.stderr).toMatch(
+      new RegExp(`error ERR_SCENARIO_PARSE: .*\\n  ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+ `),
+    )
     noStack(r.stderr)
   })
 

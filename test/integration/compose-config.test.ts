@@ -27,14 +27,22 @@ interface Service {
 const results = new Map<string, { status: number | null; stdout: string; stderr: string }>()
 
 /** `docker-compose config` (cached: each call costs a Python start-up). */
-function composeConfig(profiles: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
+function composeConfig(
+  profiles: string[],
+  env: Record<string, string> = {},
+): { status: number | null; stdout: string; stderr: string } {
   const key = JSON.stringify([profiles, env])
   const hit = results.get(key)
   if (hit) return hit
   const cmd = requireTool('docker-compose').command ?? ['docker-compose']
   const args = [...cmd.slice(1), '-f', COMPOSE_FILE, ...profiles.flatMap((p) => ['--profile', p]), 'config']
   // A clean environment: the file's own defaults must be complete.
-  const r = spawnSync(cmd[0]!, args, { cwd: ROOT, encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env } })
+  const r = spawnSync(cmd[0]!, args, {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 30_000,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+  })
   const result = { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' }
   results.set(key, result)
   return result
@@ -57,7 +65,9 @@ describeWithTool('docker-compose', 'docker-compose.yml', () => {
 
   it('starts the reference stack by default and the extras only behind their profiles', () => {
     const { services } = parse(composeConfig(['observability', 'k6']).stdout) as { services: Record<string, Service> }
-    const always = Object.entries(services).filter(([, s]) => !s.profiles?.length).map(([n]) => n)
+    const always = Object.entries(services)
+      .filter(([, s]) => !s.profiles?.length)
+      .map(([n]) => n)
     expect(always.sort()).toEqual([...REFERENCE].sort())
     expect(services.prometheus?.profiles).toEqual(['observability'])
     expect(services.grafana?.profiles).toEqual(['observability'])
@@ -97,7 +107,8 @@ describe('compose pinning and observability config', () => {
 
   it('pins every image tag once, in x-images', () => {
     const imageLines = raw.split('\n').filter((l) => /^\s+image:/.test(l))
-    for (const l of imageLines) expect(l.trim(), 'services refer to an x-images anchor').toMatch(/^image: \*[a-z0-9-]+-image$/)
+    for (const l of imageLines)
+      expect(l.trim(), 'services refer to an x-images anchor').toMatch(/^image: \*[a-z0-9-]+-image$/)
     for (const [name, ref] of Object.entries(doc['x-images'])) {
       if (name === 'gameday') continue
       expect(ref, name).toMatch(/^[a-z0-9./-]+:v?\d+\.\d+\.\d+$/)
@@ -124,7 +135,11 @@ describe('compose pinning and observability config', () => {
     const sources = ['mock-as/metrics.ts', 'mock-rs/telemetry.ts', 'jwks-cdn/app.ts', 'fault-proxy/app.ts']
       .map((f) => readFileSync(join(ROOT, f), 'utf8'))
       .join('\n')
-    const names = new Set(exprs.flatMap((e) => [...e.matchAll(/\b((?:mock_as|rs|cdn|proxy)_[a-z_]+?)(?:_bucket)?\b(?=[{[ )])/g)].map((m) => m[1]!)))
+    const names = new Set(
+      exprs.flatMap((e) =>
+        [...e.matchAll(/\b((?:mock_as|rs|cdn|proxy)_[a-z_]+?)(?:_bucket)?\b(?=[{[ )])/g)].map((m) => m[1]!),
+      ),
+    )
     expect(names.size).toBeGreaterThan(8)
     for (const n of names) expect(sources, `metric ${n}`).toContain(`'${n}'`)
   })
@@ -133,7 +148,8 @@ describe('compose pinning and observability config', () => {
     const dashboard = JSON.parse(readFileSync(join(ROOT, 'deploy/grafana/dashboards/oauth-slis.json'), 'utf8')) as {
       panels: Array<{ targets?: Array<{ expr: string }> }>
     }
-    const labelled = /\b(mock_as_requests_total|mock_as_request_duration_seconds_bucket|rs_validations_total|rs_fail_open_total|cdn_requests_total|proxy_requests_total)(\{[^}]*\})?/g
+    const labelled =
+      /\b(mock_as_requests_total|mock_as_request_duration_seconds_bucket|rs_validations_total|rs_fail_open_total|cdn_requests_total|proxy_requests_total)(\{[^}]*\})?/g
     const uses = dashboard.panels.flatMap((p) => (p.targets ?? []).flatMap((t) => [...t.expr.matchAll(labelled)]))
     expect(uses.length).toBeGreaterThan(10)
     for (const m of uses) expect(m[2] ?? '', m[0]).toContain('source!="probe"')

@@ -53,7 +53,10 @@ const baseline = () =>
 const badKeyRotation = () => compressed('bad-key-rotation.yaml', [])
 
 function leftovers(): string[] {
-  const r = spawnSync('docker', ['ps', '-aq', '--filter', `label=${COMPONENT_LABEL}`], { encoding: 'utf8', timeout: 30_000 })
+  const r = spawnSync('docker', ['ps', '-aq', '--filter', `label=${COMPONENT_LABEL}`], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  })
   return r.stdout.split('\n').filter(Boolean)
 }
 
@@ -62,10 +65,23 @@ function imageBuilt(): boolean {
 }
 
 describe('containers runtime without Docker', () => {
-  const c = (name: string, role: ComponentPlan['role']): ComponentPlan => ({ name, role, host: '127.0.0.1', port: 1, adminToken: 't', options: {} })
+  const c = (name: string, role: ComponentPlan['role']): ComponentPlan => ({
+    name,
+    role,
+    host: '127.0.0.1',
+    port: 1,
+    adminToken: 't',
+    options: {},
+  })
 
   it('starts the AS first, then what fronts it, then the resource servers', () => {
-    const order = waves([c('as', 'as'), c('fault-proxy', 'proxy'), c('jwks-cdn', 'cdn'), c('rs-a', 'rs'), c('rs-b', 'rs')])
+    const order = waves([
+      c('as', 'as'),
+      c('fault-proxy', 'proxy'),
+      c('jwks-cdn', 'cdn'),
+      c('rs-a', 'rs'),
+      c('rs-b', 'rs'),
+    ])
     expect(order.map((w) => w.map((x) => x.name))).toEqual([['as'], ['fault-proxy', 'jwks-cdn'], ['rs-a', 'rs-b']])
     expect(waves([c('rs-a', 'rs')]).map((w) => w.map((x) => x.name))).toEqual([['rs-a']])
   })
@@ -104,61 +120,86 @@ describeWithTool('docker', 'containers runtime', () => {
     if (outDir) await rm(outDir, { recursive: true, force: true })
   })
 
-  it('runs the baseline game day on containers with the same verdict as on processes', async ({ skip }) => {
-    if (!imageBuilt()) skip()
-    const onContainers = await runScenario(baseline(), { runtime: 'containers', outDir, log, seed: 7 })
-    expect(leftovers()).toEqual([])
-    expect(onContainers.record.runtime).toBe('containers')
-    expect(onContainers.record.status).toBe('completed')
-    const onProcesses = await runScenario(baseline(), { runtime: 'process', outDir, log, seed: 7 })
-    // Latency objectives (M2) follow the host's load, not the runtime: on a busy
-    // 2-core CI box they flip between two runs of the same runtime. Every other
-    // verdict must match and hold; M2 must be measured on both.
-    const held = (o: typeof onContainers) => Object.fromEntries(o.verdict.slos.filter((s) => s.id !== 'M2').map((s) => [s.id, s.pass]))
-    expect(held(onContainers)).toEqual(held(onProcesses))
-    expect(Object.values(held(onContainers)).every(Boolean), JSON.stringify(onContainers.verdict.slos.filter((s) => !s.pass))).toBe(true)
-    for (const o of [onContainers, onProcesses]) expect(o.verdict.slos.find((s) => s.id === 'M2')?.noData).toBe(false)
-  }, RUN_TIMEOUT)
+  it(
+    'runs the baseline game day on containers with the same verdict as on processes',
+    async ({ skip }) => {
+      if (!imageBuilt()) skip()
+      const onContainers = await runScenario(baseline(), { runtime: 'containers', outDir, log, seed: 7 })
+      expect(leftovers()).toEqual([])
+      expect(onContainers.record.runtime).toBe('containers')
+      expect(onContainers.record.status).toBe('completed')
+      const onProcesses = await runScenario(baseline(), { runtime: 'process', outDir, log, seed: 7 })
+      // Latency objectives (M2) follow the host's load, not the runtime: on a busy
+      // 2-core CI box they flip between two runs of the same runtime. Every other
+      // verdict must match and hold; M2 must be measured on both.
+      const held = (o: typeof onContainers) =>
+        Object.fromEntries(o.verdict.slos.filter((s) => s.id !== 'M2').map((s) => [s.id, s.pass]))
+      expect(held(onContainers)).toEqual(held(onProcesses))
+      expect(
+        Object.values(held(onContainers)).every(Boolean),
+        JSON.stringify(onContainers.verdict.slos.filter((s) => !s.pass)),
+      ).toBe(true)
+      for (const o of [onContainers, onProcesses]) expect(o.verdict.slos.find((s) => s.id === 'M2')?.noData).toBe(false)
+    },
+    RUN_TIMEOUT,
+  )
 
-  it('runs bad-key-rotation on containers: the resilient RS refetches the key set in time', async ({ skip }) => {
-    if (!imageBuilt()) skip()
-    const outcome = await runScenario(badKeyRotation(), { runtime: 'containers', outDir, log, seed: 11 })
-    expect(leftovers()).toEqual([])
-    expect(outcome.record.status).toBe('completed')
-    expect(outcome.record.events.some((e) => e.type === 'fault.injected'), 'the rotation was injected').toBe(true)
-    const m9 = outcome.verdict.slos.find((s) => s.id === 'M9')
-    expect(m9?.noData, 'JWKS refresh latency measured through the containers').toBe(false)
-    expect(m9?.pass, JSON.stringify(m9)).toBe(true)
-    expect(outcome.exitCode, JSON.stringify(outcome.verdict.slos.filter((s) => !s.pass))).toBe(0)
-  }, RUN_TIMEOUT)
+  it(
+    'runs bad-key-rotation on containers: the resilient RS refetches the key set in time',
+    async ({ skip }) => {
+      if (!imageBuilt()) skip()
+      const outcome = await runScenario(badKeyRotation(), { runtime: 'containers', outDir, log, seed: 11 })
+      expect(leftovers()).toEqual([])
+      expect(outcome.record.status).toBe('completed')
+      expect(
+        outcome.record.events.some((e) => e.type === 'fault.injected'),
+        'the rotation was injected',
+      ).toBe(true)
+      const m9 = outcome.verdict.slos.find((s) => s.id === 'M9')
+      expect(m9?.noData, 'JWKS refresh latency measured through the containers').toBe(false)
+      expect(m9?.pass, JSON.stringify(m9)).toBe(true)
+      expect(outcome.exitCode, JSON.stringify(outcome.verdict.slos.filter((s) => !s.pass))).toBe(0)
+    },
+    RUN_TIMEOUT,
+  )
 
-  it('leaves no container behind after a Ctrl-C in the middle of a run', async ({ skip }) => {
-    if (!imageBuilt()) skip()
-    const ctrlC = new AbortController()
-    const outcome = await runScenario(baseline(), {
-      runtime: 'containers',
-      outDir,
-      log,
-      signal: ctrlC.signal,
-      onProgress: (p) => {
-        if (p.elapsedMs > 3000) ctrlC.abort()
-      },
-    })
-    expect(outcome.exitCode).toBe(105)
-    expect(outcome.record.status).toBe('aborted')
-    expect(leftovers()).toEqual([])
-  }, RUN_TIMEOUT)
+  it(
+    'leaves no container behind after a Ctrl-C in the middle of a run',
+    async ({ skip }) => {
+      if (!imageBuilt()) skip()
+      const ctrlC = new AbortController()
+      const outcome = await runScenario(baseline(), {
+        runtime: 'containers',
+        outDir,
+        log,
+        signal: ctrlC.signal,
+        onProgress: (p) => {
+          if (p.elapsedMs > 3000) ctrlC.abort()
+        },
+      })
+      expect(outcome.exitCode).toBe(105)
+      expect(outcome.record.status).toBe('aborted')
+      expect(leftovers()).toEqual([])
+    },
+    RUN_TIMEOUT,
+  )
 
-  it('leaves no container behind when aborted while the stack starts, and keeps the logs', async ({ skip }) => {
-    if (!imageBuilt()) skip()
-    const abort = new AbortController()
-    const runDir = join(outDir, 'aborted-start')
-    const timer = setTimeout(() => abort.abort(new Error('test abort')), 1500)
-    await expect(containersRuntime.start(baseline().stack, { signal: abort.signal, log, seed: 1, runDir })).rejects.toThrow()
-    clearTimeout(timer)
-    expect(leftovers()).toEqual([])
-    // Containers that came up before the abort had their output saved.
-    const files = await readdir(join(runDir, 'logs')).catch(() => [] as string[])
-    for (const f of files) expect(f).toMatch(/^(as|rs-[a-z0-9-]+|jwks-cdn|fault-proxy)\.log$/)
-  }, RUN_TIMEOUT)
+  it(
+    'leaves no container behind when aborted while the stack starts, and keeps the logs',
+    async ({ skip }) => {
+      if (!imageBuilt()) skip()
+      const abort = new AbortController()
+      const runDir = join(outDir, 'aborted-start')
+      const timer = setTimeout(() => abort.abort(new Error('test abort')), 1500)
+      await expect(
+        containersRuntime.start(baseline().stack, { signal: abort.signal, log, seed: 1, runDir }),
+      ).rejects.toThrow()
+      clearTimeout(timer)
+      expect(leftovers()).toEqual([])
+      // Containers that came up before the abort had their output saved.
+      const files = await readdir(join(runDir, 'logs')).catch(() => [] as string[])
+      for (const f of files) expect(f).toMatch(/^(as|rs-[a-z0-9-]+|jwks-cdn|fault-proxy)\.log$/)
+    },
+    RUN_TIMEOUT,
+  )
 })

@@ -6,7 +6,6 @@ import { endpointsOf, pickClient } from '../../src/faults/support.ts'
 import type { Targets } from '../../src/runtime/types.ts'
 import { startTestStack, type TestStack } from './helpers/stack.ts'
 
-
 async function inject(stack: TestStack, id: string, params: Record<string, unknown>) {
   const fault = faults[id]!
   const filled = Value.Default(fault.params, params)
@@ -17,7 +16,11 @@ async function inject(stack: TestStack, id: string, params: Record<string, unkno
 
 async function call(targets: Targets, rsName: string, clientId = 'svc') {
   const rs = targets.resourceServers.find((r) => r.name === rsName)!
-  const t = await clientCredentials(endpointsOf(targets, 't'), pickClient(targets, 't', 'client_credentials', clientId), { scope: rs.scope })
+  const t = await clientCredentials(
+    endpointsOf(targets, 't'),
+    pickClient(targets, 't', 'client_credentials', clientId),
+    { scope: rs.scope },
+  )
   return { token: t, res: t.access_token ? await callResource(rs.apiUrl, t.access_token) : undefined }
 }
 
@@ -58,7 +61,12 @@ describe('faults change what the stack does', () => {
   })
 
   it('token-endpoint-overload adds latency and errors to /token via mock-as', async () => {
-    const { active } = await inject(stack, 'token-endpoint-overload', { latencyMs: 150, jitterMs: 0, errorRatio: 1, errorStatus: 503 })
+    const { active } = await inject(stack, 'token-endpoint-overload', {
+      latencyMs: 150,
+      jitterMs: 0,
+      errorRatio: 1,
+      errorStatus: 503,
+    })
     try {
       const { token } = await call(stack.targets, 'resilient')
       expect(token.status).toBe(503)
@@ -84,7 +92,12 @@ describe('faults change what the stack does', () => {
     const { active, ctx } = await inject(stack, 'leaked-refresh-token', { timing: 'after', attackerIntervalMs: 100 })
     await new Promise((r) => setTimeout(r, 400))
     await active.revert()
-    expect(active.details).toMatchObject({ reuseRefused: true, familyRevoked: true, attackerRefreshes: 0, attackerApiCalls: 0 })
+    expect(active.details).toMatchObject({
+      reuseRefused: true,
+      familyRevoked: true,
+      attackerRefreshes: 0,
+      attackerApiCalls: 0,
+    })
     expect(ctx.events().some((e) => e.type === 'refresh_token.replayed')).toBe(true)
   })
 

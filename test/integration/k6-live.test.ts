@@ -20,7 +20,9 @@ describe.skipIf(!k6)('k6 engine with real k6', () => {
   const dirs: string[] = []
   afterAll(async () => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))))
 
-  it('runs a short scenario and yields the same metric families as the embedded engine', { timeout: 180_000 }, async () => {
+  it('runs a short scenario and yields the same metric families as the embedded engine', {
+    timeout: 180_000,
+  }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'k6-live-'))
     dirs.push(dir)
     const path = join(dir, 'k6-live.yaml')

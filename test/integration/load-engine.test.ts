@@ -17,7 +17,8 @@ async function startServer(): Promise<{ app: FastifyInstance; url: string; paced
   let firstApiToken: string | undefined
   app.post('/token', async (req, reply) => {
     const auth = req.headers.authorization ?? ''
-    if (auth !== `Basic ${Buffer.from('svc:svc-secret').toString('base64')}`) return reply.code(401).send({ error: 'invalid_client' })
+    if (auth !== `Basic ${Buffer.from('svc:svc-secret').toString('base64')}`)
+      return reply.code(401).send({ error: 'invalid_client' })
     n++
     return { access_token: `tok-${n}-${'x'.repeat(20)}`, token_type: 'Bearer', expires_in: 300 }
   })
@@ -25,7 +26,10 @@ async function startServer(): Promise<{ app: FastifyInstance; url: string; paced
     const auth = req.headers.authorization ?? ''
     firstApiToken ??= auth
     if (auth === firstApiToken) {
-      return reply.code(401).header('www-authenticate', 'Bearer realm="api", error="invalid_token", error_description="unknown_kid"').send()
+      return reply
+        .code(401)
+        .header('www-authenticate', 'Bearer realm="api", error="invalid_token", error_description="unknown_kid"')
+        .send()
     }
     return { ok: true }
   })
@@ -51,12 +55,42 @@ function targetsOf(url: string): Targets {
     authorizationEndpoint: `${url}/authorize`,
     jwksUri: `${url}/jwks`,
     rsJwksUri: `${url}/jwks`,
-    clients: [{ clientId: 'svc', clientSecret: 'svc-secret', public: false, grantTypes: ['client_credentials'], scopes: [], redirectUris: [] }],
+    clients: [
+      {
+        clientId: 'svc',
+        clientSecret: 'svc-secret',
+        public: false,
+        grantTypes: ['client_credentials'],
+        scopes: [],
+        redirectUris: [],
+      },
+    ],
     users: [],
     resourceServers: [
-      { name: 'rs1', baseUrl: url, apiUrl: `${url}/api`, scope: 'orders:read', audience: 'https://api.example', external: false },
-      { name: 'slow', baseUrl: url, apiUrl: `${url}/slow`, scope: 'orders:read', audience: 'https://api.example', external: false },
-      { name: 'paced', baseUrl: url, apiUrl: `${url}/paced`, scope: 'orders:read', audience: 'https://api.example', external: false },
+      {
+        name: 'rs1',
+        baseUrl: url,
+        apiUrl: `${url}/api`,
+        scope: 'orders:read',
+        audience: 'https://api.example',
+        external: false,
+      },
+      {
+        name: 'slow',
+        baseUrl: url,
+        apiUrl: `${url}/slow`,
+        scope: 'orders:read',
+        audience: 'https://api.example',
+        external: false,
+      },
+      {
+        name: 'paced',
+        baseUrl: url,
+        apiUrl: `${url}/paced`,
+        scope: 'orders:read',
+        audience: 'https://api.example',
+        external: false,
+      },
     ],
     control: { as: {} as never },
     feeds: [],
@@ -64,12 +98,24 @@ function targetsOf(url: string): Targets {
 }
 
 function flow(f: Partial<FlowConfig>): FlowConfig {
-  return { flow: 'client-credentials', executor: 'constant-arrival-rate', startRate: 0, timeUnit: '1s', preAllocatedVUs: 10, startTime: '0s', clients: 2, timeout: '5s', ...f } as FlowConfig
+  return {
+    flow: 'client-credentials',
+    executor: 'constant-arrival-rate',
+    startRate: 0,
+    timeUnit: '1s',
+    preAllocatedVUs: 10,
+    startTime: '0s',
+    clients: 2,
+    timeout: '5s',
+    ...f,
+  } as FlowConfig
 }
 
 const sum = (xs: Series[]) => xs.reduce((s, x) => s + x.buckets.reduce((a, b) => a + b.count, 0), 0)
 const counter = (r: LoadResult, name: string, tags: Record<string, string> = {}) =>
-  r.counters.filter((c) => c.name === name && Object.entries(tags).every(([k, v]) => c.tags[k] === v)).reduce((s, c) => s + c.values.reduce((a, v) => a + v.value, 0), 0)
+  r.counters
+    .filter((c) => c.name === name && Object.entries(tags).every(([k, v]) => c.tags[k] === v))
+    .reduce((s, c) => s + c.values.reduce((a, v) => a + v.value, 0), 0)
 
 describe('embedded engine', () => {
   let server: Awaited<ReturnType<typeof startServer>>
@@ -93,10 +139,24 @@ describe('embedded engine', () => {
           flow({ rate: 50 }),
           flow({ flow: 'api-call', rate: 10, clients: 1, target: 'rs1' }),
           // 400 ms requests every 50 ms need 8 VUs; 3 serve about 3 per 400 ms
-          flow({ flow: 'api-call', name: 'api-slow', rate: 20, duration: '1s', preAllocatedVUs: 2, maxVUs: 3, clients: 1, target: 'slow' }),
+          flow({
+            flow: 'api-call',
+            name: 'api-slow',
+            rate: 20,
+            duration: '1s',
+            preAllocatedVUs: 2,
+            maxVUs: 3,
+            clients: 1,
+            target: 'slow',
+          }),
         ],
       }
-      r = await engines.embedded!.run(plan, targetsOf(server.url), { signal: new AbortController().signal, seed: 1, onProgress: (p) => progress.push(p), registerSecret: (v) => secrets.push(v) })
+      r = await engines.embedded!.run(plan, targetsOf(server.url), {
+        signal: new AbortController().signal,
+        seed: 1,
+        onProgress: (p) => progress.push(p),
+        registerSecret: (v) => secrets.push(v),
+      })
     })
 
     it('drives a paced constant arrival rate from a worker thread and records per-second HDR buckets', () => {
@@ -139,12 +199,15 @@ describe('embedded engine', () => {
     })
 
     it('streams the seconds that changed with each progress, adding up to the result', () => {
-      const key = (name: string, failed: boolean, tags: Record<string, string | undefined>) => `${name}|${failed}|${JSON.stringify(Object.entries(tags).sort())}`
+      const key = (name: string, failed: boolean, tags: Record<string, string | undefined>) =>
+        `${name}|${failed}|${JSON.stringify(Object.entries(tags).sort())}`
       const streamed = new Map<string, Map<number, { count: number; latency: number | undefined }>>()
       const counters = new Map<string, Map<number, number>>()
       for (const [i, p] of progress.entries()) {
         for (const s of p.series ?? []) {
-          const seconds = streamed.get(key(s.metric, s.failed, s.tags)) ?? new Map<number, { count: number; latency: number | undefined }>()
+          const seconds =
+            streamed.get(key(s.metric, s.failed, s.tags)) ??
+            new Map<number, { count: number; latency: number | undefined }>()
           streamed.set(key(s.metric, s.failed, s.tags), seconds)
           for (const b of s.buckets) {
             // a second is sent whole, once it is over (but in the last message), and again only with news: more requests or its latency
@@ -164,9 +227,16 @@ describe('embedded engine', () => {
       }
       expect(progress.filter((p) => p.series?.length).length).toBeGreaterThanOrEqual(2)
       // in the end every second has come with its latency, and the counts are the result's
-      const final = new Map(r.series.map((s) => [key(s.metric, s.failed, s.tags), new Map(s.buckets.map((b) => [b.s, { count: b.count, latency: b.count }]))]))
+      const final = new Map(
+        r.series.map((s) => [
+          key(s.metric, s.failed, s.tags),
+          new Map(s.buckets.map((b) => [b.s, { count: b.count, latency: b.count }])),
+        ]),
+      )
       expect(streamed).toEqual(final)
-      expect(counters).toEqual(new Map(r.counters.map((c) => [key(c.name, false, c.tags), new Map(c.values.map((v) => [v.s, v.value]))])))
+      expect(counters).toEqual(
+        new Map(r.counters.map((c) => [key(c.name, false, c.tags), new Map(c.values.map((v) => [v.s, v.value]))])),
+      )
     })
 
     it('counts dropped iterations when every VU is busy', () => {
@@ -178,7 +248,12 @@ describe('embedded engine', () => {
   })
 
   it('returns a partial result marked aborted when the signal fires', async () => {
-    const plan: LoadConfig = { duration: '30s', warmup: '0s', gracefulStop: '5s', flows: [flow({ flow: 'api-call', rate: 20, clients: 1, target: 'slow' })] }
+    const plan: LoadConfig = {
+      duration: '30s',
+      warmup: '0s',
+      gracefulStop: '5s',
+      flows: [flow({ flow: 'api-call', rate: 20, clients: 1, target: 'slow' })],
+    }
     const ctl = new AbortController()
     let abortedAt = 0
     const onProgress = (p: LoadProgress) => {
@@ -199,7 +274,10 @@ describe('embedded engine', () => {
 
   it('prepares before t0 and keeps a t0 already past, counting the missed arrivals as not_ready', async () => {
     const plan: LoadConfig = { duration: '2s', warmup: '0s', gracefulStop: '1s', flows: [flow({ rate: 10 })] }
-    const prepared = await engines.embedded!.prepare!(plan, targetsOf(server.url), { signal: new AbortController().signal, seed: 1 })
+    const prepared = await engines.embedded!.prepare!(plan, targetsOf(server.url), {
+      signal: new AbortController().signal,
+      seed: 1,
+    })
     const t0 = Date.now() - 1000
     const r = await prepared.start(t0)
     expect(r.startedAt).toBe(t0)
@@ -216,7 +294,10 @@ describe('embedded engine', () => {
     await new Promise((r) => setTimeout(r, 500))
     expect(hasSpareWorker()).toBe(true)
     const plan: LoadConfig = { duration: '1s', warmup: '0s', gracefulStop: '1s', flows: [flow({ rate: 20 })] }
-    const prepared = await engines.embedded!.prepare!(plan, targetsOf(server.url), { signal: new AbortController().signal, seed: 1 })
+    const prepared = await engines.embedded!.prepare!(plan, targetsOf(server.url), {
+      signal: new AbortController().signal,
+      seed: 1,
+    })
     expect(hasSpareWorker()).toBe(false)
     const r = await prepared.start(Date.now() + 50)
     release()
@@ -241,9 +322,16 @@ describe('embedded engine', () => {
         ...(connections ? { connections } : {}),
         flows: [flow({ flow: 'api-call', target: 'paced', rate: 100, preAllocatedVUs: 10, maxVUs: 40, clients: 1 })],
       }
-      const r = await engines.embedded!.run(plan, targetsOf(server.url), { signal: new AbortController().signal, seed: 1 })
+      const r = await engines.embedded!.run(plan, targetsOf(server.url), {
+        signal: new AbortController().signal,
+        seed: 1,
+      })
       const rs = r.series.filter((x) => x.metric === 'rs_request' && !x.failed)
-      return { sockets: server.pacedSockets.size, p50: percentileMs(seriesWindow(rs, 0, 2000).histogram, 50), dropped: counter(r, 'dropped_iterations') }
+      return {
+        sockets: server.pacedSockets.size,
+        p50: percentileMs(seriesWindow(rs, 0, 2000).histogram, 50),
+        dropped: counter(r, 'dropped_iterations'),
+      }
     }
     const open = await run()
     const capped = await run(1)
@@ -257,14 +345,28 @@ describe('embedded engine', () => {
   })
 
   it('refuses a flow it does not have before starting a worker', async () => {
-    const plan: LoadConfig = { duration: '1s', warmup: '0s', gracefulStop: '1s', flows: [flow({ flow: 'no-such-flow' as FlowConfig['flow'], rate: 1 })] }
-    await expect(engines.embedded!.run(plan, targetsOf(server.url), { signal: new AbortController().signal, seed: 1 })).rejects.toMatchObject({ code: 'ERR_UNKNOWN_UNIT' })
+    const plan: LoadConfig = {
+      duration: '1s',
+      warmup: '0s',
+      gracefulStop: '1s',
+      flows: [flow({ flow: 'no-such-flow' as FlowConfig['flow'], rate: 1 })],
+    }
+    await expect(
+      engines.embedded!.run(plan, targetsOf(server.url), { signal: new AbortController().signal, seed: 1 }),
+    ).rejects.toMatchObject({ code: 'ERR_UNKNOWN_UNIT' })
   })
 
   it('refuses a target that is not loopback', async () => {
     const t = targetsOf(server.url)
     t.resourceServers[0]!.apiUrl = 'http://192.0.2.1/api'
-    const plan: LoadConfig = { duration: '1s', warmup: '0s', gracefulStop: '1s', flows: [flow({ flow: 'api-call', rate: 1 })] }
-    await expect(engines.embedded!.run(plan, t, { signal: new AbortController().signal, seed: 1 })).rejects.toMatchObject({ code: 'ERR_TARGET_NOT_LOOPBACK' })
+    const plan: LoadConfig = {
+      duration: '1s',
+      warmup: '0s',
+      gracefulStop: '1s',
+      flows: [flow({ flow: 'api-call', rate: 1 })],
+    }
+    await expect(
+      engines.embedded!.run(plan, t, { signal: new AbortController().signal, seed: 1 }),
+    ).rejects.toMatchObject({ code: 'ERR_TARGET_NOT_LOOPBACK' })
   })
 })

@@ -15,7 +15,18 @@ import { targetsFor } from './helpers/targets.ts'
 const now = () => performance.timeOrigin + performance.now()
 
 function flowConfig(f: Partial<FlowConfig>): FlowConfig {
-  return { flow: 'client-credentials', executor: 'constant-arrival-rate', rate: 1, startRate: 0, timeUnit: '1s', preAllocatedVUs: 1, startTime: '0s', clients: 2, timeout: '5s', ...f } as FlowConfig
+  return {
+    flow: 'client-credentials',
+    executor: 'constant-arrival-rate',
+    rate: 1,
+    startRate: 0,
+    timeUnit: '1s',
+    preAllocatedVUs: 1,
+    startTime: '0s',
+    clients: 2,
+    timeout: '5s',
+    ...f,
+  } as FlowConfig
 }
 
 /** Run a flow's setup and `n` sequential iterations in-process, as the worker would. */
@@ -33,7 +44,8 @@ async function runFlow(targets: Targets, http: HttpClient, config: FlowConfig, n
     random: seededRandom(1),
     signal: ctl.signal,
     now,
-    record: (metric, tags, i, a, e, failed) => recorder.record(metric, { ...tags, flow: tags.flow ?? config.flow } as never, i, a, e, failed),
+    record: (metric, tags, i, a, e, failed) =>
+      recorder.record(metric, { ...tags, flow: tags.flow ?? config.flow } as never, i, a, e, failed),
     count: (name, tags = {}, k = 1) => recorder.count(name, { flow: config.flow, ...tags }, k, now()),
     registerSecret: (v) => secrets.push(v),
     warn: (m) => warnings.push(m),
@@ -52,7 +64,9 @@ async function runFlow(targets: Targets, http: HttpClient, config: FlowConfig, n
 
 const total = (xs: Series[]) => xs.reduce((s, x) => s + x.buckets.reduce((a, b) => a + b.count, 0), 0)
 const counterTotal = (r: Pick<LoadResult, 'counters'>, name: string, tags: Record<string, string> = {}) =>
-  r.counters.filter((c) => c.name === name && Object.entries(tags).every(([k, v]) => c.tags[k] === v)).reduce((s, c) => s + c.values.reduce((a, v) => a + v.value, 0), 0)
+  r.counters
+    .filter((c) => c.name === name && Object.entries(tags).every(([k, v]) => c.tags[k] === v))
+    .reduce((s, c) => s + c.values.reduce((a, v) => a + v.value, 0), 0)
 
 describe('flows against mock-as', () => {
   let as: FastifyInstance
@@ -70,7 +84,12 @@ describe('flows against mock-as', () => {
     const issuer = as.oauthContext.issuer
     rs = await buildResourceServer({ issuer, name: 'orders', logger: false })
     const rsUrl = await rs.listen({ host: '127.0.0.1', port: 0 })
-    rsIntro = await buildResourceServer({ issuer, name: 'orders-introspect', logger: false, knobs: { mode: 'introspection' } })
+    rsIntro = await buildResourceServer({
+      issuer,
+      name: 'orders-introspect',
+      logger: false,
+      knobs: { mode: 'introspection' },
+    })
     const rsIntroUrl = await rsIntro.listen({ host: '127.0.0.1', port: 0 })
     // an RS that rejects the first token it sees as signed by a key it does not know (a rotation it missed)
     rsStale = Fastify()
@@ -81,7 +100,10 @@ describe('flows against mock-as', () => {
     rsStale.get('/api/orders', async (req, reply) => {
       first ??= req.headers.authorization
       if (req.headers.authorization === first) {
-        return reply.code(401).header('www-authenticate', 'Bearer realm="stale", error="invalid_token", error_description="unknown_kid"').send()
+        return reply
+          .code(401)
+          .header('www-authenticate', 'Bearer realm="stale", error="invalid_token", error_description="unknown_kid"')
+          .send()
       }
       return { ok: true }
     })
@@ -104,14 +126,22 @@ describe('flows against mock-as', () => {
     const r = await runFlow(targets, http, flowConfig({ flow: 'client-credentials' }), 3)
     const tok = r.series.filter((s) => s.metric === 'oauth_token')
     expect(tok).toHaveLength(1)
-    expect(tok[0]!.tags).toMatchObject({ flow: 'client-credentials', endpoint: 'token', status: '200', grant: 'client_credentials' })
+    expect(tok[0]!.tags).toMatchObject({
+      flow: 'client-credentials',
+      endpoint: 'token',
+      status: '200',
+      grant: 'client_credentials',
+    })
     expect(tok[0]!.failed).toBe(false)
     expect(total(tok)).toBe(3)
     expect(r.secrets.length).toBeGreaterThanOrEqual(3)
   })
 
   it('client-credentials records a rejected client as a failed oauth_token with the OAuth error', async () => {
-    const t = { ...targets, clients: targets.clients.map((c) => (c.clientId === 'svc' ? { ...c, clientSecret: 'wrong-secret' } : c)) }
+    const t = {
+      ...targets,
+      clients: targets.clients.map((c) => (c.clientId === 'svc' ? { ...c, clientSecret: 'wrong-secret' } : c)),
+    }
     const r = await runFlow(t, http, flowConfig({ flow: 'client-credentials' }), 2)
     const tok = r.series.filter((s) => s.metric === 'oauth_token')
     expect(tok[0]!.failed).toBe(true)
@@ -129,22 +159,30 @@ describe('flows against mock-as', () => {
     expect(r.series.filter((s) => s.metric === 'oauth_token')).toHaveLength(0)
   })
 
-  it.each(['lean', 'undici'] as const)('api-call re-authenticates once on a 401 and records unknown_kid as the reason (%s transport)', async (transport) => {
-    forgetStale()
-    const client = transport === 'lean' ? http : createHttpClient({ connections: 4, transport })
-    const r = await runFlow(targets, client, flowConfig({ flow: 'api-call', target: 'stale', clients: 1 }), 3).finally(() => (client === http ? undefined : client.close()))
-    const calls = r.series.filter((s) => s.metric === 'rs_request')
-    const rejected = calls.find((s) => s.tags.status === '401')!
-    expect(rejected.failed).toBe(true)
-    expect(rejected.tags.reason).toBe('unknown_kid')
-    expect(rejected.tags.error).toBe('invalid_token')
-    expect(total([rejected])).toBe(1)
-    expect(counterTotal(r, 'reauth_on_401', { reason: 'unknown_kid' })).toBe(1)
-    expect(total(calls.filter((s) => s.tags.attempt === 'retry' && s.tags.status === '200'))).toBe(1)
-    const renewal = r.series.filter((s) => s.metric === 'oauth_token')
-    expect(renewal[0]!.tags).toMatchObject({ flow: 'api-call', grant: 'client_credentials', status: '200' })
-    expect(total(renewal)).toBe(1)
-  })
+  it.each(['lean', 'undici'] as const)(
+    'api-call re-authenticates once on a 401 and records unknown_kid as the reason (%s transport)',
+    async (transport) => {
+      forgetStale()
+      const client = transport === 'lean' ? http : createHttpClient({ connections: 4, transport })
+      const r = await runFlow(
+        targets,
+        client,
+        flowConfig({ flow: 'api-call', target: 'stale', clients: 1 }),
+        3,
+      ).finally(() => (client === http ? undefined : client.close()))
+      const calls = r.series.filter((s) => s.metric === 'rs_request')
+      const rejected = calls.find((s) => s.tags.status === '401')!
+      expect(rejected.failed).toBe(true)
+      expect(rejected.tags.reason).toBe('unknown_kid')
+      expect(rejected.tags.error).toBe('invalid_token')
+      expect(total([rejected])).toBe(1)
+      expect(counterTotal(r, 'reauth_on_401', { reason: 'unknown_kid' })).toBe(1)
+      expect(total(calls.filter((s) => s.tags.attempt === 'retry' && s.tags.status === '200'))).toBe(1)
+      const renewal = r.series.filter((s) => s.metric === 'oauth_token')
+      expect(renewal[0]!.tags).toMatchObject({ flow: 'api-call', grant: 'client_credentials', status: '200' })
+      expect(total(renewal)).toBe(1)
+    },
+  )
 
   it('auth-code walks the login and consent form with PKCE and exchanges the code', async () => {
     const r = await runFlow(targets, http, flowConfig({ flow: 'auth-code' }), 2)
@@ -181,7 +219,12 @@ describe('flows against mock-as', () => {
   })
 
   it('introspection calls an RS in introspection mode via target', async () => {
-    const r = await runFlow(targets, http, flowConfig({ flow: 'introspection', target: 'orders-introspect', clients: 1 }), 2)
+    const r = await runFlow(
+      targets,
+      http,
+      flowConfig({ flow: 'introspection', target: 'orders-introspect', clients: 1 }),
+      2,
+    )
     const calls = r.series.filter((s) => s.metric === 'rs_request')
     expect(calls[0]!.tags).toMatchObject({ status: '200', target: 'orders-introspect' })
     expect(total(calls)).toBe(2)

@@ -13,7 +13,17 @@ const ALLOWED_TAGS = new Set(['flow', 'endpoint', 'status', 'error', 'reason', '
 const FAMILIES: MetricFamily[] = ['oauth_token', 'rs_request', 'oauth_authorize', 'browser_login', 'introspection']
 
 function f(x: Partial<FlowConfig>): FlowConfig {
-  return { executor: 'constant-arrival-rate', rate: 4, startRate: 0, timeUnit: '1s', preAllocatedVUs: 4, startTime: '0s', clients: 2, timeout: '5s', ...x } as FlowConfig
+  return {
+    executor: 'constant-arrival-rate',
+    rate: 4,
+    startRate: 0,
+    timeUnit: '1s',
+    preAllocatedVUs: 4,
+    startTime: '0s',
+    clients: 2,
+    timeout: '5s',
+    ...x,
+  } as FlowConfig
 }
 
 describe('embedded engine against mock-as and mock-rs', () => {
@@ -43,7 +53,12 @@ describe('embedded engine against mock-as and mock-rs', () => {
         f({ flow: 'api-call', target: 'orders' }),
         f({ flow: 'refresh' }),
         f({ flow: 'auth-code', executor: 'constant-vus', vus: 1 }),
-        f({ flow: 'introspection', executor: 'ramping-arrival-rate', startRate: 2, stages: [{ target: 6, duration: '2s' }] }),
+        f({
+          flow: 'introspection',
+          executor: 'ramping-arrival-rate',
+          startRate: 2,
+          stages: [{ target: 6, duration: '2s' }],
+        }),
         f({ flow: 'client-credentials', name: 'cc-second', rate: 2 }),
       ],
     }
@@ -67,7 +82,9 @@ describe('embedded engine against mock-as and mock-rs', () => {
       introspection: ['introspection'],
     })
     const iterations = (name: string) =>
-      r.counters.filter((c) => c.name === 'iterations' && c.tags.flow === name).reduce((s, c) => s + c.values.reduce((a, v) => a + v.value, 0), 0)
+      r.counters
+        .filter((c) => c.name === 'iterations' && c.tags.flow === name)
+        .reduce((s, c) => s + c.values.reduce((a, v) => a + v.value, 0), 0)
     expect(iterations('client-credentials')).toBe(8)
     expect(iterations('cc-second')).toBe(4)
     // ramping 2→6/s over 2 s: 8 iterations

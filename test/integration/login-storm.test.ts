@@ -12,8 +12,12 @@ import { runScenario } from '../../src/runner.ts'
 import { loadScenario } from '../../src/scenario/load.ts'
 
 const chromium = chromiumPath()
-if (!chromium && process.env.CI) throw new Error('login-storm needs Chromium: install it with `apt-get install -y chromium` (CI must not skip this suite)')
-if (!chromium) console.warn('login-storm test skipped: no Chromium found (set CHROMIUM_PATH or apt-get install chromium)')
+if (!chromium && process.env.CI)
+  throw new Error(
+    'login-storm needs Chromium: install it with `apt-get install -y chromium` (CI must not skip this suite)',
+  )
+if (!chromium)
+  console.warn('login-storm test skipped: no Chromium found (set CHROMIUM_PATH or apt-get install chromium)')
 
 describe.skipIf(!chromium)('login-storm game day', () => {
   const dirs: string[] = []

@@ -28,19 +28,23 @@ describe('detection matrix', () => {
     beforeAll(async () => {
       const queue = [...CELLS]
       const worker = async () => {
-        for (let cell = queue.shift(); cell; cell = queue.shift()) results.set(`${cell.scenario} × ${cell.variant}`, await runCell(cell))
+        for (let cell = queue.shift(); cell; cell = queue.shift())
+          results.set(`${cell.scenario} × ${cell.variant}`, await runCell(cell))
       }
       await Promise.all([worker(), worker()])
     }, 30 * 60_000)
 
-    it.each(CELLS.map((c) => [`${c.scenario} × ${c.variant}`, c] as const))('%s: observed matches expected', (name, cell) => {
-      const r = results.get(name)!
-      expect(r.error).toBeUndefined()
-      expect(r.noData, 'SLOs without data: the load did not run in time').toEqual([])
-      if (cell.expectBroken.length === 0) expect(r.broken).toEqual([])
-      for (const id of cell.expectBroken) expect(r.broken).toContain(id)
-      if (cell.expectAttribution) expect(r.attribution ?? '').toMatch(cell.expectAttribution)
-      expect(r.agrees).toBe(true)
-    })
+    it.each(CELLS.map((c) => [`${c.scenario} × ${c.variant}`, c] as const))(
+      '%s: observed matches expected',
+      (name, cell) => {
+        const r = results.get(name)!
+        expect(r.error).toBeUndefined()
+        expect(r.noData, 'SLOs without data: the load did not run in time').toEqual([])
+        if (cell.expectBroken.length === 0) expect(r.broken).toEqual([])
+        for (const id of cell.expectBroken) expect(r.broken).toContain(id)
+        if (cell.expectAttribution) expect(r.attribution ?? '').toMatch(cell.expectAttribution)
+        expect(r.agrees).toBe(true)
+      },
+    )
   })
 })

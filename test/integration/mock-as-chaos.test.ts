@@ -15,17 +15,36 @@ describe('mock-as chaos API', () => {
   let url: string
   let as: AsControl
 
-  async function token(auth = SVC, grant = 'client_credentials'): Promise<{ status: number; body: Record<string, unknown>; ms: number; headers: Headers }> {
+  async function token(
+    auth = SVC,
+    grant = 'client_credentials',
+  ): Promise<{ status: number; body: Record<string, unknown>; ms: number; headers: Headers }> {
     const t = performance.now()
-    const res = await fetch(`${url}/token`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' }, body: `grant_type=${grant}` })
-    return { status: res.status, body: (await res.json()) as Record<string, unknown>, ms: performance.now() - t, headers: res.headers }
+    const res = await fetch(`${url}/token`, {
+      method: 'POST',
+      headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' },
+      body: `grant_type=${grant}`,
+    })
+    return {
+      status: res.status,
+      body: (await res.json()) as Record<string, unknown>,
+      ms: performance.now() - t,
+      headers: res.headers,
+    }
   }
   async function jwksKids(): Promise<Array<{ kid: string; alg: string }>> {
     const res = await fetch(`${url}/jwks`)
-    return ((await res.json()) as { keys: Array<{ kid: string; alg: string }> }).keys.map(({ kid, alg }) => ({ kid, alg }))
+    return ((await res.json()) as { keys: Array<{ kid: string; alg: string }> }).keys.map(({ kid, alg }) => ({
+      kid,
+      alg,
+    }))
   }
   async function introspect(t: string): Promise<Response> {
-    return fetch(`${url}/introspect`, { method: 'POST', headers: { authorization: RS, 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${encodeURIComponent(t)}` })
+    return fetch(`${url}/introspect`, {
+      method: 'POST',
+      headers: { authorization: RS, 'content-type': 'application/x-www-form-urlencoded' },
+      body: `token=${encodeURIComponent(t)}`,
+    })
   }
   async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 5000): Promise<T> {
     const end = Date.now() + ms
@@ -57,14 +76,23 @@ describe('mock-as chaos API', () => {
   it('requires the admin bearer token and is off without one', async () => {
     expect((await fetch(`${url}/_chaos/state`)).status).toBe(401)
     expect((await fetch(`${url}/_chaos/state`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401)
-    await expect(createAsControl(url, 'wrong').state()).rejects.toSatisfy((e) => isGamedayError(e, 'ERR_CONTROL_REQUEST_FAILED'))
+    await expect(createAsControl(url, 'wrong').state()).rejects.toSatisfy((e) =>
+      isGamedayError(e, 'ERR_CONTROL_REQUEST_FAILED'),
+    )
     const off = await buildAuthorizationServer({ logger: false })
-    expect((await off.inject({ url: '/_chaos/state', headers: { authorization: `Bearer ${ADMIN}` } })).statusCode).toBe(404)
+    expect((await off.inject({ url: '/_chaos/state', headers: { authorization: `Bearer ${ADMIN}` } })).statusCode).toBe(
+      404,
+    )
     await off.close()
   })
 
   it('answers bad input with 400 and a JSON error naming the field', async () => {
-    const put = (path: string, body: string) => fetch(`${url}${path}`, { method: 'PUT', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body })
+    const put = (path: string, body: string) =>
+      fetch(`${url}${path}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+        body,
+      })
     for (const [path, body, field] of [
       ['/_chaos/clock', '{"offsetSeconds":"x"}', 'offsetSeconds'],
       ['/_chaos/clock', 'not json', 'body'],
@@ -220,7 +248,11 @@ describe('mock-as chaos API', () => {
   it('turns refresh reuse detection off: a replay fails but the family lives', async () => {
     await as.setRefreshReuseDetection(false)
     const t0 = await codeFlow(app, 'spa', 'http://127.0.0.1:5173/cb')
-    const form = (rt: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `grant_type=refresh_token&client_id=spa&refresh_token=${rt}` })
+    const form = (rt: unknown) => ({
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `grant_type=refresh_token&client_id=spa&refresh_token=${rt}`,
+    })
     const r1 = (await (await fetch(`${url}/token`, form(t0.refresh_token))).json()) as Record<string, unknown>
     const replay = await fetch(`${url}/token`, form(t0.refresh_token))
     expect(replay.status).toBe(400)
@@ -230,7 +262,10 @@ describe('mock-as chaos API', () => {
 
   it('streams events over SSE and polls them with strictly increasing seq', async () => {
     const ctl = new AbortController()
-    const res = await fetch(`${url}/_chaos/events/stream`, { headers: { authorization: `Bearer ${ADMIN}` }, signal: ctl.signal })
+    const res = await fetch(`${url}/_chaos/events/stream`, {
+      headers: { authorization: `Bearer ${ADMIN}` },
+      signal: ctl.signal,
+    })
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/)
     const reader = res.body!.getReader()
     await as.setClockOffset(5)
@@ -256,7 +291,9 @@ describe('mock-as shutdown', () => {
   it('closes promptly with an SSE client still connected', async () => {
     const app = await buildAuthorizationServer({ adminToken: ADMIN, logger: false })
     await app.listen({ port: 0, host: '127.0.0.1' })
-    const res = await fetch(`${app.oauthContext.issuer}/_chaos/events/stream`, { headers: { authorization: `Bearer ${ADMIN}` } })
+    const res = await fetch(`${app.oauthContext.issuer}/_chaos/events/stream`, {
+      headers: { authorization: `Bearer ${ADMIN}` },
+    })
     const reader = res.body!.getReader()
     const first = Buffer.from((await reader.read()).value!).toString()
     expect(first).toContain('event: key.published')

@@ -33,7 +33,14 @@ describe('mock-as conformance', () => {
         expect(m.code_challenge_methods_supported).toEqual(['S256'])
         expect(m.authorization_response_iss_parameter_supported).toBe(true)
         expect(m.response_types_supported).toEqual(['code'])
-        expect(m.grant_types_supported).toEqual(expect.arrayContaining(['authorization_code', 'client_credentials', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code']))
+        expect(m.grant_types_supported).toEqual(
+          expect.arrayContaining([
+            'authorization_code',
+            'client_credentials',
+            'refresh_token',
+            'urn:ietf:params:oauth:grant-type:device_code',
+          ]),
+        )
         expect(m.token_endpoint_auth_methods_supported).toEqual(['client_secret_basic', 'client_secret_post', 'none'])
       }
     })
@@ -56,8 +63,12 @@ describe('mock-as conformance', () => {
       await post(app, '/token', { grant_type: 'client_credentials' }, { authorization: basic('svc', 'nope') })
       const m = await app.inject({ url: '/metrics' })
       expect(m.statusCode).toBe(200)
-      expect(m.body).toMatch(/mock_as_requests_total\{endpoint="\/token",grant_type="client_credentials",status="200",error="",source="load"\} \d+/)
-      expect(m.body).toMatch(/mock_as_requests_total\{endpoint="\/token",grant_type="client_credentials",status="401",error="invalid_client",source="load"\} \d+/)
+      expect(m.body).toMatch(
+        /mock_as_requests_total\{endpoint="\/token",grant_type="client_credentials",status="200",error="",source="load"\} \d+/,
+      )
+      expect(m.body).toMatch(
+        /mock_as_requests_total\{endpoint="\/token",grant_type="client_credentials",status="401",error="invalid_client",source="load"\} \d+/,
+      )
       expect(m.body).toMatch(/mock_as_tokens_issued_total\{grant_type="client_credentials",format="jwt"\} \d+/)
       expect(m.body).toContain('mock_as_request_duration_seconds_bucket')
       expect(m.body).toMatch(/mock_as_published_keys 1/)
@@ -74,7 +85,11 @@ describe('mock-as conformance', () => {
       expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 300, scope: 'orders:read' })
       expect(body).not.toHaveProperty('refresh_token')
       const jwks = createLocalJWKSet(json(await app.inject({ url: '/jwks' })) as never)
-      const { payload, protectedHeader } = await jwtVerify(String(body.access_token), jwks, { issuer: ISSUER, audience: 'https://api.example', typ: 'at+jwt' })
+      const { payload, protectedHeader } = await jwtVerify(String(body.access_token), jwks, {
+        issuer: ISSUER,
+        audience: 'https://api.example',
+        typ: 'at+jwt',
+      })
       expect(protectedHeader.alg).toBe('ES256')
       expect(payload).toMatchObject({ sub: 'svc', client_id: 'svc', scope: 'orders:read' })
       for (const c of ['exp', 'iat', 'nbf', 'jti']) expect(payload).toHaveProperty(c)
@@ -82,12 +97,23 @@ describe('mock-as conformance', () => {
     })
 
     it('accepts client_secret_post and form-urlencoded Basic credentials', async () => {
-      expect((await post(app, '/token', { grant_type: 'client_credentials', client_id: 'svc', client_secret: 'svc-secret' })).statusCode).toBe(200)
+      expect(
+        (await post(app, '/token', { grant_type: 'client_credentials', client_id: 'svc', client_secret: 'svc-secret' }))
+          .statusCode,
+      ).toBe(200)
       const special = await buildAuthorizationServer({
-        config: { issuer: ISSUER, clients: [{ clientId: 'a b:c', clientSecret: 'p@ss w:rd%', grantTypes: ['client_credentials'] }] },
+        config: {
+          issuer: ISSUER,
+          clients: [{ clientId: 'a b:c', clientSecret: 'p@ss w:rd%', grantTypes: ['client_credentials'] }],
+        },
         logger: false,
       })
-      const res = await post(special, '/token', { grant_type: 'client_credentials' }, { authorization: basic('a b:c', 'p@ss w:rd%') })
+      const res = await post(
+        special,
+        '/token',
+        { grant_type: 'client_credentials' },
+        { authorization: basic('a b:c', 'p@ss w:rd%') },
+      )
       expect(res.statusCode).toBe(200)
       expect(decodeJwt(String(json(res).access_token)).payload.aud).toBe('a b:c')
       await special.close()
@@ -100,14 +126,23 @@ describe('mock-as conformance', () => {
     })
 
     it('answers invalid_client with 401 and WWW-Authenticate Basic', async () => {
-      for (const auth of [basic('svc', 'wrong'), basic('nobody', 'x'), 'Basic !!!notbase64', `Basic ${Buffer.from('no-colon').toString('base64')}`]) {
+      for (const auth of [
+        basic('svc', 'wrong'),
+        basic('nobody', 'x'),
+        'Basic !!!notbase64',
+        `Basic ${Buffer.from('no-colon').toString('base64')}`,
+      ]) {
         const res = await post(app, '/token', { grant_type: 'client_credentials' }, { authorization: auth })
         expect(res.statusCode, auth).toBe(401)
         expect(json(res).error).toBe('invalid_client')
         expect(String(res.headers['www-authenticate'])).toMatch(/^Basic /)
         expect(res.headers['cache-control']).toBe('no-store')
       }
-      const post401 = await post(app, '/token', { grant_type: 'client_credentials', client_id: 'svc', client_secret: 'wrong' })
+      const post401 = await post(app, '/token', {
+        grant_type: 'client_credentials',
+        client_id: 'svc',
+        client_secret: 'wrong',
+      })
       expect(post401.statusCode).toBe(401)
       expect(json(post401).error).toBe('invalid_client')
       const none = await post(app, '/token', { grant_type: 'client_credentials', client_id: 'svc' })
@@ -134,10 +169,20 @@ describe('mock-as conformance', () => {
     })
 
     it('enforces form rules: urlencoded only, repeated → invalid_request, empty = absent, unknown ignored, 64 KiB', async () => {
-      const asJson = await app.inject({ method: 'POST', url: '/token', headers: { 'content-type': 'application/json', ...SVC }, payload: '{"grant_type":"client_credentials"}' })
+      const asJson = await app.inject({
+        method: 'POST',
+        url: '/token',
+        headers: { 'content-type': 'application/json', ...SVC },
+        payload: '{"grant_type":"client_credentials"}',
+      })
       expect(asJson.statusCode).toBe(400)
       expect(json(asJson).error).toBe('invalid_request')
-      const repeated = await post(app, '/token', 'grant_type=client_credentials&scope=orders:read&scope=orders:write', SVC)
+      const repeated = await post(
+        app,
+        '/token',
+        'grant_type=client_credentials&scope=orders:read&scope=orders:write',
+        SVC,
+      )
       expect(json(repeated).error).toBe('invalid_request')
       const empty = await post(app, '/token', 'grant_type=client_credentials&scope=&foo=bar', SVC)
       expect(empty.statusCode).toBe(200)
@@ -145,19 +190,40 @@ describe('mock-as conformance', () => {
       const big = await post(app, '/token', `grant_type=client_credentials&x=${'a'.repeat(70 * 1024)}`, SVC)
       expect([400, 413]).toContain(big.statusCode)
       expect(json(big).error).toBe('invalid_request')
-      const charset = await app.inject({ method: 'POST', url: '/token', headers: { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8', ...SVC }, payload: 'grant_type=client_credentials' })
+      const charset = await app.inject({
+        method: 'POST',
+        url: '/token',
+        headers: { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8', ...SVC },
+        payload: 'grant_type=client_credentials',
+      })
       expect(charset.statusCode).toBe(200)
     })
 
     it('takes the audience from RFC 8707 resource, several resources giving an array', async () => {
-      const one = json(await post(app, '/token', { grant_type: 'client_credentials', resource: 'https://rs.example/' }, SVC))
+      const one = json(
+        await post(app, '/token', { grant_type: 'client_credentials', resource: 'https://rs.example/' }, SVC),
+      )
       expect(decodeJwt(String(one.access_token)).payload.aud).toBe('https://rs.example/')
-      const two = json(await post(app, '/token', 'grant_type=client_credentials&resource=https%3A%2F%2Fa.example&resource=https%3A%2F%2Fb.example', SVC))
+      const two = json(
+        await post(
+          app,
+          '/token',
+          'grant_type=client_credentials&resource=https%3A%2F%2Fa.example&resource=https%3A%2F%2Fb.example',
+          SVC,
+        ),
+      )
       expect(decodeJwt(String(two.access_token)).payload.aud).toEqual(['https://a.example', 'https://b.example'])
     })
 
     it('issues opaque tokens of at least 256 bits for opaque clients', async () => {
-      const body = json(await post(app, '/token', { grant_type: 'client_credentials' }, { authorization: basic('svc-opaque', 'svc-opaque-secret') }))
+      const body = json(
+        await post(
+          app,
+          '/token',
+          { grant_type: 'client_credentials' },
+          { authorization: basic('svc-opaque', 'svc-opaque-secret') },
+        ),
+      )
       const token = String(body.access_token)
       expect(token).toMatch(/^[A-Za-z0-9_-]+$/)
       expect(Buffer.from(token, 'base64url').length).toBeGreaterThanOrEqual(32)
@@ -166,11 +232,16 @@ describe('mock-as conformance', () => {
 
     it('uses the configured typ and alg, and every alg verifies against the JWKS', async () => {
       for (const alg of ['EdDSA', 'ES256', 'RS256', 'PS256'] as const) {
-        const other = await buildAuthorizationServer({ config: { issuer: ISSUER, accessTokenTyp: 'JWT', signing: { alg } }, logger: false })
+        const other = await buildAuthorizationServer({
+          config: { issuer: ISSUER, accessTokenTyp: 'JWT', signing: { alg } },
+          logger: false,
+        })
         const body = json(await post(other, '/token', { grant_type: 'client_credentials' }, SVC))
         expect(decodeJwt(String(body.access_token)).header).toMatchObject({ typ: 'JWT', alg })
         const jwks = createLocalJWKSet(json(await other.inject({ url: '/jwks' })) as never)
-        await expect(jwtVerify(String(body.access_token), jwks, { issuer: ISSUER, algorithms: [alg] })).resolves.toBeTruthy()
+        await expect(
+          jwtVerify(String(body.access_token), jwks, { issuer: ISSUER, algorithms: [alg] }),
+        ).resolves.toBeTruthy()
         await other.close()
       }
     })
@@ -179,7 +250,9 @@ describe('mock-as conformance', () => {
   describe('authorize endpoint', () => {
     it('renders a login and consent form with CSRF protection', async () => {
       const { challenge } = pkce()
-      const page = await app.inject({ url: `/authorize?response_type=code&client_id=spa&redirect_uri=${encodeURIComponent(REDIRECT)}&code_challenge=${challenge}&code_challenge_method=S256` })
+      const page = await app.inject({
+        url: `/authorize?response_type=code&client_id=spa&redirect_uri=${encodeURIComponent(REDIRECT)}&code_challenge=${challenge}&code_challenge_method=S256`,
+      })
       expect(page.statusCode).toBe(200)
       expect(page.headers['content-type']).toMatch(/text\/html/)
       expect(page.body).toMatch(/<input name="username"/)
@@ -193,19 +266,39 @@ describe('mock-as conformance', () => {
 
     it('refuses a form post whose CSRF token does not match the cookie', async () => {
       const { challenge } = pkce()
-      const page = await app.inject({ url: `/authorize?response_type=code&client_id=spa&redirect_uri=${encodeURIComponent(REDIRECT)}&code_challenge=${challenge}&code_challenge_method=S256` })
+      const page = await app.inject({
+        url: `/authorize?response_type=code&client_id=spa&redirect_uri=${encodeURIComponent(REDIRECT)}&code_challenge=${challenge}&code_challenge_method=S256`,
+      })
       const txn = /name="txn" value="([^"]+)"/.exec(page.body)![1]!
       const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)![1]!
-      const noCookie = await post(app, '/authorize', { txn, csrf, username: 'alice', password: 'wonderland', decision: 'approve' })
+      const noCookie = await post(app, '/authorize', {
+        txn,
+        csrf,
+        username: 'alice',
+        password: 'wonderland',
+        decision: 'approve',
+      })
       expect(noCookie.statusCode).toBe(403)
-      const wrong = await post(app, '/authorize', { txn, csrf: 'forged', username: 'alice', password: 'wonderland', decision: 'approve' }, { cookie: `mock_as_csrf=${csrf}` })
+      const wrong = await post(
+        app,
+        '/authorize',
+        { txn, csrf: 'forged', username: 'alice', password: 'wonderland', decision: 'approve' },
+        { cookie: `mock_as_csrf=${csrf}` },
+      )
       expect(wrong.statusCode).toBe(403)
       expect(wrong.headers.location).toBeUndefined()
     })
 
     it('redirects with code, state and iss after approval, and re-asks on a bad password', async () => {
       const { challenge } = pkce()
-      const q = { response_type: 'code', client_id: 'spa', redirect_uri: REDIRECT, code_challenge: challenge, code_challenge_method: 'S256', state: 'xyz' }
+      const q = {
+        response_type: 'code',
+        client_id: 'spa',
+        redirect_uri: REDIRECT,
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+        state: 'xyz',
+      }
       const bad = await authorize(app, q, { password: 'nope' })
       expect(bad.submit!.statusCode).toBe(401)
       expect(bad.submit!.body).toContain('invalid username or password')
@@ -219,7 +312,18 @@ describe('mock-as conformance', () => {
 
     it('redirects access_denied with iss when the user denies', async () => {
       const { challenge } = pkce()
-      const r = await authorize(app, { response_type: 'code', client_id: 'spa', redirect_uri: REDIRECT, code_challenge: challenge, code_challenge_method: 'S256', state: 's1' }, { decision: 'deny' })
+      const r = await authorize(
+        app,
+        {
+          response_type: 'code',
+          client_id: 'spa',
+          redirect_uri: REDIRECT,
+          code_challenge: challenge,
+          code_challenge_method: 'S256',
+          state: 's1',
+        },
+        { decision: 'deny' },
+      )
       expect(r.location!.searchParams.get('error')).toBe('access_denied')
       expect(r.location!.searchParams.get('state')).toBe('s1')
       expect(r.location!.searchParams.get('iss')).toBe(ISSUER)
@@ -244,7 +348,9 @@ describe('mock-as conformance', () => {
 
     it('allows loopback port variance for a public (native) client only', async () => {
       const { challenge } = pkce()
-      const res = await app.inject({ url: `/authorize?${new URLSearchParams({ response_type: 'code', client_id: 'spa', redirect_uri: 'http://127.0.0.1:61234/cb', code_challenge: challenge, code_challenge_method: 'S256' })}` })
+      const res = await app.inject({
+        url: `/authorize?${new URLSearchParams({ response_type: 'code', client_id: 'spa', redirect_uri: 'http://127.0.0.1:61234/cb', code_challenge: challenge, code_challenge_method: 'S256' })}`,
+      })
       expect(res.statusCode).toBe(200)
     })
 
@@ -252,12 +358,27 @@ describe('mock-as conformance', () => {
       const { challenge } = pkce()
       const base = { client_id: 'spa', redirect_uri: REDIRECT, state: 'q' }
       const cases: Array<[Record<string, string>, string]> = [
-        [{ ...base, response_type: 'token', code_challenge: challenge, code_challenge_method: 'S256' }, 'unsupported_response_type'],
+        [
+          { ...base, response_type: 'token', code_challenge: challenge, code_challenge_method: 'S256' },
+          'unsupported_response_type',
+        ],
         [{ ...base, code_challenge: challenge, code_challenge_method: 'S256' }, 'invalid_request'],
         [{ ...base, response_type: 'code' }, 'invalid_request'],
-        [{ ...base, response_type: 'code', code_challenge: challenge, code_challenge_method: 'plain' }, 'invalid_request'],
+        [
+          { ...base, response_type: 'code', code_challenge: challenge, code_challenge_method: 'plain' },
+          'invalid_request',
+        ],
         [{ ...base, response_type: 'code', code_challenge: challenge }, 'invalid_request'],
-        [{ ...base, response_type: 'code', code_challenge: challenge, code_challenge_method: 'S256', scope: 'orders:write' }, 'invalid_scope'],
+        [
+          {
+            ...base,
+            response_type: 'code',
+            code_challenge: challenge,
+            code_challenge_method: 'S256',
+            scope: 'orders:write',
+          },
+          'invalid_scope',
+        ],
         [{ client_id: 'device', redirect_uri: 'x', response_type: 'code' }, ''],
       ]
       for (const [q, error] of cases) {
@@ -285,7 +406,11 @@ describe('mock-as conformance', () => {
       const body = await codeFlow(app, 'spa', REDIRECT)
       expect(body).toMatchObject({ token_type: 'Bearer', scope: 'orders:read' })
       expect(typeof body.refresh_token).toBe('string')
-      expect(decodeJwt(String(body.access_token)).payload).toMatchObject({ sub: 'alice', client_id: 'spa', aud: 'https://api.example' })
+      expect(decodeJwt(String(body.access_token)).payload).toMatchObject({
+        sub: 'alice',
+        client_id: 'spa',
+        aud: 'https://api.example',
+      })
     })
 
     it('works for a confidential client with Basic auth', async () => {
@@ -296,9 +421,21 @@ describe('mock-as conformance', () => {
     it('refuses a wrong verifier, a missing verifier and a different redirect_uri', async () => {
       for (const change of ['verifier', 'none', 'redirect', 'client'] as const) {
         const { verifier, challenge } = pkce()
-        const { location } = await authorize(app, { response_type: 'code', client_id: 'spa', redirect_uri: REDIRECT, code_challenge: challenge, code_challenge_method: 'S256' })
+        const { location } = await authorize(app, {
+          response_type: 'code',
+          client_id: 'spa',
+          redirect_uri: REDIRECT,
+          code_challenge: challenge,
+          code_challenge_method: 'S256',
+        })
         const code = location!.searchParams.get('code')!
-        const params: Record<string, string> = { grant_type: 'authorization_code', code, client_id: 'spa', redirect_uri: REDIRECT, code_verifier: verifier }
+        const params: Record<string, string> = {
+          grant_type: 'authorization_code',
+          code,
+          client_id: 'spa',
+          redirect_uri: REDIRECT,
+          code_verifier: verifier,
+        }
         if (change === 'verifier') params.code_verifier = pkce().verifier
         if (change === 'none') delete params.code_verifier
         if (change === 'redirect') params.redirect_uri = 'http://127.0.0.1:5173/other'
@@ -320,24 +457,42 @@ describe('mock-as conformance', () => {
     })
 
     it('reports active JWT and opaque tokens with their claims', async () => {
-      for (const [id, secret] of [['svc', 'svc-secret'], ['svc-opaque', 'svc-opaque-secret']]) {
-        const token = String(json(await post(app, '/token', { grant_type: 'client_credentials' }, { authorization: basic(id!, secret!) })).access_token)
+      for (const [id, secret] of [
+        ['svc', 'svc-secret'],
+        ['svc-opaque', 'svc-opaque-secret'],
+      ]) {
+        const token = String(
+          json(await post(app, '/token', { grant_type: 'client_credentials' }, { authorization: basic(id!, secret!) }))
+            .access_token,
+        )
         const res = await post(app, '/introspect', { token }, { authorization: basic('rs', 'rs-secret') })
         expect(res.statusCode).toBe(200)
         expect(res.headers['cache-control']).toBe('no-store')
-        expect(json(res)).toMatchObject({ active: true, client_id: id, sub: id, scope: 'orders:read orders:write', iss: ISSUER, aud: 'https://api.example' })
+        expect(json(res)).toMatchObject({
+          active: true,
+          client_id: id,
+          sub: id,
+          scope: 'orders:read orders:write',
+          iss: ISSUER,
+          aud: 'https://api.example',
+        })
       }
     })
 
     it('answers exactly {"active":false} for unknown, foreign, revoked and expired tokens', async () => {
       const rs = { authorization: basic('rs', 'rs-secret') }
       const foreign = 'eyJhbGciOiJFUzI1NiIsImtpZCI6IngifQ.eyJzdWIiOiJ4In0.c2ln'
-      for (const t of ['unknown-token', foreign]) expect((await post(app, '/introspect', { token: t }, rs)).body).toBe('{"active":false}')
+      for (const t of ['unknown-token', foreign])
+        expect((await post(app, '/introspect', { token: t }, rs)).body).toBe('{"active":false}')
       const token = String(json(await post(app, '/token', { grant_type: 'client_credentials' }, SVC)).access_token)
       expect((await post(app, '/revoke', { token }, SVC)).statusCode).toBe(200)
       expect((await post(app, '/introspect', { token }, rs)).body).toBe('{"active":false}')
       let now = Date.now()
-      const timed = await buildAuthorizationServer({ config: { issuer: ISSUER, accessTokenTtl: '60s' }, logger: false, now: () => now })
+      const timed = await buildAuthorizationServer({
+        config: { issuer: ISSUER, accessTokenTtl: '60s' },
+        logger: false,
+        now: () => now,
+      })
       const t2 = String(json(await post(timed, '/token', { grant_type: 'client_credentials' }, SVC)).access_token)
       expect(json(await post(timed, '/introspect', { token: t2 }, rs)).active).toBe(true)
       now += 61_000
@@ -353,10 +508,18 @@ describe('mock-as conformance', () => {
       expect(other.statusCode).toBe(400)
       expect(json(await post(app, '/introspect', { token: svcToken }, rs)).active).toBe(true)
       const flow = await codeFlow(app, 'spa', REDIRECT)
-      const rev = await post(app, '/revoke', { token: String(flow.refresh_token), token_type_hint: 'refresh_token', client_id: 'spa' })
+      const rev = await post(app, '/revoke', {
+        token: String(flow.refresh_token),
+        token_type_hint: 'refresh_token',
+        client_id: 'spa',
+      })
       expect(rev.statusCode).toBe(200)
       expect((await post(app, '/introspect', { token: String(flow.access_token) }, rs)).body).toBe('{"active":false}')
-      const again = await post(app, '/token', { grant_type: 'refresh_token', refresh_token: String(flow.refresh_token), client_id: 'spa' })
+      const again = await post(app, '/token', {
+        grant_type: 'refresh_token',
+        refresh_token: String(flow.refresh_token),
+        client_id: 'spa',
+      })
       expect(json(again).error).toBe('invalid_grant')
     })
   })

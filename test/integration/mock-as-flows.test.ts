@@ -18,7 +18,11 @@ describe('mock-as flows', () => {
   let now = Date.now()
   const events: ComponentEvent[] = []
   beforeAll(async () => {
-    app = await buildAuthorizationServer({ config: { issuer: ISSUER, refreshReuseGrace: '2s', devicePollInterval: '5s', deviceCodeTtl: '60s' }, logger: false, now: () => now })
+    app = await buildAuthorizationServer({
+      config: { issuer: ISSUER, refreshReuseGrace: '2s', devicePollInterval: '5s', deviceCodeTtl: '60s' },
+      logger: false,
+      now: () => now,
+    })
     app.oauthEvents.on('event', (e: ComponentEvent) => events.push(e))
   })
   afterAll(async () => {
@@ -27,9 +31,21 @@ describe('mock-as flows', () => {
 
   it('revokes the tokens issued from a code when the code is replayed', async () => {
     const { verifier, challenge } = pkce()
-    const { location } = await authorize(app, { response_type: 'code', client_id: 'spa', redirect_uri: REDIRECT, code_challenge: challenge, code_challenge_method: 'S256' })
+    const { location } = await authorize(app, {
+      response_type: 'code',
+      client_id: 'spa',
+      redirect_uri: REDIRECT,
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+    })
     const code = location!.searchParams.get('code')!
-    const params = { grant_type: 'authorization_code', code, client_id: 'spa', redirect_uri: REDIRECT, code_verifier: verifier }
+    const params = {
+      grant_type: 'authorization_code',
+      code,
+      client_id: 'spa',
+      redirect_uri: REDIRECT,
+      code_verifier: verifier,
+    }
     const first = json(await post(app, '/token', params))
     expect(await active(app, first.access_token)).toBe(true)
     const replay = await post(app, '/token', params)
@@ -37,7 +53,11 @@ describe('mock-as flows', () => {
     expect(json(replay).error).toBe('invalid_grant')
     expect(await active(app, first.access_token)).toBe(false)
     expect(await active(app, first.refresh_token)).toBe(false)
-    const refresh = await post(app, '/token', { grant_type: 'refresh_token', refresh_token: String(first.refresh_token), client_id: 'spa' })
+    const refresh = await post(app, '/token', {
+      grant_type: 'refresh_token',
+      refresh_token: String(first.refresh_token),
+      client_id: 'spa',
+    })
     expect(json(refresh).error).toBe('invalid_grant')
     const replayed = events.find((e) => e.type === 'code.replayed')
     expect(replayed?.data).toMatchObject({ client_id: 'spa', sub: 'alice' })
@@ -46,25 +66,59 @@ describe('mock-as flows', () => {
 
   it('refuses an expired code', async () => {
     const { verifier, challenge } = pkce()
-    const { location } = await authorize(app, { response_type: 'code', client_id: 'spa', redirect_uri: REDIRECT, code_challenge: challenge, code_challenge_method: 'S256' })
+    const { location } = await authorize(app, {
+      response_type: 'code',
+      client_id: 'spa',
+      redirect_uri: REDIRECT,
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+    })
     now += 61_000
-    const res = await post(app, '/token', { grant_type: 'authorization_code', code: location!.searchParams.get('code')!, client_id: 'spa', redirect_uri: REDIRECT, code_verifier: verifier })
+    const res = await post(app, '/token', {
+      grant_type: 'authorization_code',
+      code: location!.searchParams.get('code')!,
+      client_id: 'spa',
+      redirect_uri: REDIRECT,
+      code_verifier: verifier,
+    })
     expect(json(res).error).toBe('invalid_grant')
   })
 
   it('rotates refresh tokens and revokes the family when a rotated one is reused after the grace window', async () => {
     const t0 = await codeFlow(app, 'spa', REDIRECT)
-    const r1 = json(await post(app, '/token', { grant_type: 'refresh_token', refresh_token: String(t0.refresh_token), client_id: 'spa' }))
+    const r1 = json(
+      await post(app, '/token', {
+        grant_type: 'refresh_token',
+        refresh_token: String(t0.refresh_token),
+        client_id: 'spa',
+      }),
+    )
     expect(r1.refresh_token).toBeDefined()
     expect(r1.refresh_token).not.toBe(t0.refresh_token)
-    const r2 = json(await post(app, '/token', { grant_type: 'refresh_token', refresh_token: String(r1.refresh_token), client_id: 'spa', scope: 'orders:read' }))
+    const r2 = json(
+      await post(app, '/token', {
+        grant_type: 'refresh_token',
+        refresh_token: String(r1.refresh_token),
+        client_id: 'spa',
+        scope: 'orders:read',
+      }),
+    )
     expect(await active(app, r2.access_token)).toBe(true)
     now += 3_000
-    const reuse = await post(app, '/token', { grant_type: 'refresh_token', refresh_token: String(r1.refresh_token), client_id: 'spa' })
+    const reuse = await post(app, '/token', {
+      grant_type: 'refresh_token',
+      refresh_token: String(r1.refresh_token),
+      client_id: 'spa',
+    })
     expect(reuse.statusCode).toBe(400)
     expect(json(reuse).error).toBe('invalid_grant')
-    for (const t of [r2.access_token, r2.refresh_token, r1.access_token, t0.access_token]) expect(await active(app, t)).toBe(false)
-    const latest = await post(app, '/token', { grant_type: 'refresh_token', refresh_token: String(r2.refresh_token), client_id: 'spa' })
+    for (const t of [r2.access_token, r2.refresh_token, r1.access_token, t0.access_token])
+      expect(await active(app, t)).toBe(false)
+    const latest = await post(app, '/token', {
+      grant_type: 'refresh_token',
+      refresh_token: String(r2.refresh_token),
+      client_id: 'spa',
+    })
     expect(json(latest).error).toBe('invalid_grant')
     const reused = events.filter((e) => e.type === 'refresh_token.reused')
     expect(reused.at(-1)?.data).toMatchObject({ client_id: 'spa', sub: 'alice' })
@@ -76,19 +130,38 @@ describe('mock-as flows', () => {
 
   it('accepts the immediately previous refresh token inside the grace window', async () => {
     const t0 = await codeFlow(app, 'spa', REDIRECT)
-    const r1 = json(await post(app, '/token', { grant_type: 'refresh_token', refresh_token: String(t0.refresh_token), client_id: 'spa' }))
+    const r1 = json(
+      await post(app, '/token', {
+        grant_type: 'refresh_token',
+        refresh_token: String(t0.refresh_token),
+        client_id: 'spa',
+      }),
+    )
     now += 1_000
-    const retry = await post(app, '/token', { grant_type: 'refresh_token', refresh_token: String(t0.refresh_token), client_id: 'spa' })
+    const retry = await post(app, '/token', {
+      grant_type: 'refresh_token',
+      refresh_token: String(t0.refresh_token),
+      client_id: 'spa',
+    })
     expect(retry.statusCode).toBe(200)
     expect(await active(app, r1.access_token)).toBe(true)
   })
 
   it('refuses a refresh token of another client and a widened scope', async () => {
     const t0 = await codeFlow(app, 'web', REDIRECT, { authorization: basic('web', 'web-secret') })
-    const stolen = await post(app, '/token', { grant_type: 'refresh_token', refresh_token: String(t0.refresh_token), client_id: 'spa' })
+    const stolen = await post(app, '/token', {
+      grant_type: 'refresh_token',
+      refresh_token: String(t0.refresh_token),
+      client_id: 'spa',
+    })
     expect(json(stolen).error).toBe('invalid_grant')
     const t1 = await codeFlow(app, 'spa', REDIRECT)
-    const wider = await post(app, '/token', { grant_type: 'refresh_token', refresh_token: String(t1.refresh_token), client_id: 'spa', scope: 'orders:write' })
+    const wider = await post(app, '/token', {
+      grant_type: 'refresh_token',
+      refresh_token: String(t1.refresh_token),
+      client_id: 'spa',
+      scope: 'orders:write',
+    })
     expect(json(wider).error).toBe('invalid_scope')
   })
 
@@ -96,7 +169,13 @@ describe('mock-as flows', () => {
     const store = app.oauthContext.store
     store.sweep(app.oauthContext.clock.now())
     const before = store.access.size
-    for (let i = 0; i < 20; i++) await post(app, '/token', { grant_type: 'client_credentials' }, { authorization: basic('svc-opaque', 'svc-opaque-secret') })
+    for (let i = 0; i < 20; i++)
+      await post(
+        app,
+        '/token',
+        { grant_type: 'client_credentials' },
+        { authorization: basic('svc-opaque', 'svc-opaque-secret') },
+      )
     // client_credentials JWTs are never stored
     await post(app, '/token', { grant_type: 'client_credentials' }, { authorization: basic('svc', 'svc-secret') })
     expect(store.access.size).toBe(before + 20)
@@ -113,7 +192,8 @@ describe('mock-as flows', () => {
     expect(d).toMatchObject({ verification_uri: `${ISSUER}/device`, interval: 5, expires_in: 60 })
     expect(String(d.user_code)).toMatch(/^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/)
     expect(String(d.verification_uri_complete)).toContain(encodeURIComponent(String(d.user_code)))
-    const poll = () => post(app, '/token', { grant_type: DEVICE_GRANT, device_code: String(d.device_code), client_id: 'device' })
+    const poll = () =>
+      post(app, '/token', { grant_type: DEVICE_GRANT, device_code: String(d.device_code), client_id: 'device' })
     expect(json(await poll()).error).toBe('authorization_pending')
     expect(json(await poll()).error).toBe('slow_down')
     now += 11_000
@@ -123,19 +203,44 @@ describe('mock-as flows', () => {
     expect(page.statusCode).toBe(200)
     expect(page.body).toContain(`value="${d.user_code}"`)
     const s = formState(page)
-    const bad = await post(app, '/device', { csrf: s.csrf, user_code: String(d.user_code), username: 'alice', password: 'x', decision: 'approve' }, { cookie: s.cookie })
+    const bad = await post(
+      app,
+      '/device',
+      { csrf: s.csrf, user_code: String(d.user_code), username: 'alice', password: 'x', decision: 'approve' },
+      { cookie: s.cookie },
+    )
     expect(bad.statusCode).toBe(401)
-    const noCsrf = await post(app, '/device', { csrf: 'forged', user_code: String(d.user_code), username: 'alice', password: 'wonderland', decision: 'approve' }, { cookie: s.cookie })
+    const noCsrf = await post(
+      app,
+      '/device',
+      {
+        csrf: 'forged',
+        user_code: String(d.user_code),
+        username: 'alice',
+        password: 'wonderland',
+        decision: 'approve',
+      },
+      { cookie: s.cookie },
+    )
     expect(noCsrf.statusCode).toBe(403)
     const lower = String(d.user_code).toLowerCase().replace('-', '')
-    const ok = await post(app, '/device', { csrf: s.csrf, user_code: lower, username: 'alice', password: 'wonderland', decision: 'approve' }, { cookie: s.cookie })
+    const ok = await post(
+      app,
+      '/device',
+      { csrf: s.csrf, user_code: lower, username: 'alice', password: 'wonderland', decision: 'approve' },
+      { cookie: s.cookie },
+    )
     expect(ok.statusCode).toBe(200)
     now += 11_000
     const tokens = await poll()
     expect(tokens.statusCode).toBe(200)
     expect(json(tokens)).toMatchObject({ token_type: 'Bearer', scope: 'orders:read' })
     expect(typeof json(tokens).refresh_token).toBe('string')
-    expect(json(await introspectBody(app, json(tokens).access_token))).toMatchObject({ active: true, sub: 'alice', client_id: 'device' })
+    expect(json(await introspectBody(app, json(tokens).access_token))).toMatchObject({
+      active: true,
+      sub: 'alice',
+      client_id: 'device',
+    })
     now += 11_000
     expect(json(await poll()).error).toBe('invalid_grant')
   })
@@ -144,12 +249,25 @@ describe('mock-as flows', () => {
     const d1 = json(await post(app, '/device_authorization', { client_id: 'device' }))
     const page = await app.inject({ url: '/device' })
     const s = formState(page)
-    await post(app, '/device', { csrf: s.csrf, user_code: String(d1.user_code), username: 'alice', password: 'wonderland', decision: 'deny' }, { cookie: s.cookie })
-    const denied = await post(app, '/token', { grant_type: DEVICE_GRANT, device_code: String(d1.device_code), client_id: 'device' })
+    await post(
+      app,
+      '/device',
+      { csrf: s.csrf, user_code: String(d1.user_code), username: 'alice', password: 'wonderland', decision: 'deny' },
+      { cookie: s.cookie },
+    )
+    const denied = await post(app, '/token', {
+      grant_type: DEVICE_GRANT,
+      device_code: String(d1.device_code),
+      client_id: 'device',
+    })
     expect(json(denied).error).toBe('access_denied')
     const d2 = json(await post(app, '/device_authorization', { client_id: 'device' }))
     now += 61_000
-    const expired = await post(app, '/token', { grant_type: DEVICE_GRANT, device_code: String(d2.device_code), client_id: 'device' })
+    const expired = await post(app, '/token', {
+      grant_type: DEVICE_GRANT,
+      device_code: String(d2.device_code),
+      client_id: 'device',
+    })
     expect(json(expired).error).toBe('expired_token')
     const notAllowed = await post(app, '/device_authorization', { client_id: 'spa' })
     expect(json(notAllowed).error).toBe('unauthorized_client')

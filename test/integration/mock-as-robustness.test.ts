@@ -9,7 +9,19 @@ import { isGamedayError } from '../../src/errors.ts'
 import { baseLogOptions } from '../../src/log.ts'
 import { seededRandom } from '../../src/util/random.ts'
 
-const ENDPOINTS = ['/token', '/introspect', '/revoke', '/device_authorization', '/authorize', '/device', '/_chaos/rotate', '/_chaos/clock', '/_chaos/revoke', '/jwks', '/nope']
+const ENDPOINTS = [
+  '/token',
+  '/introspect',
+  '/revoke',
+  '/device_authorization',
+  '/authorize',
+  '/device',
+  '/_chaos/rotate',
+  '/_chaos/clock',
+  '/_chaos/revoke',
+  '/jwks',
+  '/nope',
+]
 
 describe('mock-as robustness', () => {
   it('never answers 500 to garbage', async () => {
@@ -25,14 +37,27 @@ describe('mock-as robustness', () => {
       { 'content-type': ';;;' },
       { 'content-type': 'application/x-www-form-urlencoded', authorization: 'Basic' },
       { 'content-type': 'application/x-www-form-urlencoded', authorization: 'Basic ====' },
-      { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('svc').toString('base64')}` },
-      { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('%zz:%zz').toString('base64')}` },
-      { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(':').toString('base64')}` },
+      {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from('svc').toString('base64')}`,
+      },
+      {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from('%zz:%zz').toString('base64')}`,
+      },
+      {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(':').toString('base64')}`,
+      },
       { 'content-type': 'application/x-www-form-urlencoded', authorization: 'Bearer x' },
       { 'content-type': 'application/x-www-form-urlencoded', authorization: 'Bearer adm' },
       { 'content-type': 'application/json', authorization: 'Bearer adm' },
       { 'content-type': 'application/x-www-form-urlencoded', authorization: basic('svc', 'svc-secret') },
-      { 'content-type': 'application/x-www-form-urlencoded', authorization: basic('rs', 'rs-secret'), cookie: 'mock_as_csrf=%%%; ;=;' },
+      {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: basic('rs', 'rs-secret'),
+        cookie: 'mock_as_csrf=%%%; ;=;',
+      },
     ]
     const bodies: Array<string | Buffer> = [
       '',
@@ -69,19 +94,33 @@ describe('mock-as robustness', () => {
             if (url !== '/token' && method !== 'GET' && rnd() > 0.2) continue
             const res = await app.inject({ method, url, headers, payload })
             count++
-            expect(res.statusCode, `${method} ${url} ${JSON.stringify(headers)} ${String(payload).slice(0, 60)}`).toBeLessThan(500)
+            expect(
+              res.statusCode,
+              `${method} ${url} ${JSON.stringify(headers)} ${String(payload).slice(0, 60)}`,
+            ).toBeLessThan(500)
           }
         }
       }
     }
-    for (const q of ['%', '%zz', 'client_id=%E0%A4%A', `client_id=spa&redirect_uri=${'x'.repeat(10_000)}`, 'client_id=spa&client_id=spa', 'response_type=code&client_id=spa&redirect_uri=http%3A%2F%2F127.0.0.1%3A5173%2Fcb&code_challenge=%00']) {
+    for (const q of [
+      '%',
+      '%zz',
+      'client_id=%E0%A4%A',
+      `client_id=spa&redirect_uri=${'x'.repeat(10_000)}`,
+      'client_id=spa&client_id=spa',
+      'response_type=code&client_id=spa&redirect_uri=http%3A%2F%2F127.0.0.1%3A5173%2Fcb&code_challenge=%00',
+    ]) {
       for (const url of ['/authorize', '/device', '/_chaos/events', '/token']) {
         const res = await app.inject({ method: 'GET', url: `${url}?${q}`, headers: { authorization: 'Bearer adm' } })
         expect(res.statusCode, `${url}?${q.slice(0, 60)}`).toBeLessThan(500)
       }
     }
     expect(count).toBeGreaterThan(1200)
-    expect(json(await post(app, '/token', { grant_type: 'client_credentials' }, { authorization: basic('svc', 'svc-secret') })).token_type).toBe('Bearer')
+    expect(
+      json(
+        await post(app, '/token', { grant_type: 'client_credentials' }, { authorization: basic('svc', 'svc-secret') }),
+      ).token_type,
+    ).toBe('Bearer')
     await app.close()
   })
 
@@ -124,31 +163,98 @@ describe('mock-as robustness', () => {
     const logger = pino(baseLogOptions('trace'), sink)
     const app = await buildAuthorizationServer({ adminToken: 'admin-canary-token', logger })
     const secrets = ['svc-secret', 'rs-secret', 'web-secret', 'wonderland', 'admin-canary-token']
-    const cc = json(await post(app, '/token', { grant_type: 'client_credentials' }, { authorization: basic('svc', 'svc-secret') }))
-    const opaque = json(await post(app, '/token', { grant_type: 'client_credentials', client_id: 'svc-opaque', client_secret: 'svc-opaque-secret' }))
+    const cc = json(
+      await post(app, '/token', { grant_type: 'client_credentials' }, { authorization: basic('svc', 'svc-secret') }),
+    )
+    const opaque = json(
+      await post(app, '/token', {
+        grant_type: 'client_credentials',
+        client_id: 'svc-opaque',
+        client_secret: 'svc-opaque-secret',
+      }),
+    )
     const flow = await codeFlow(app, 'web', 'http://127.0.0.1:5173/cb', { authorization: basic('web', 'web-secret') })
-    const { location } = await authorize(app, { response_type: 'code', client_id: 'spa', redirect_uri: 'http://127.0.0.1:5173/cb', code_challenge: pkce().challenge, code_challenge_method: 'S256' })
+    const { location } = await authorize(app, {
+      response_type: 'code',
+      client_id: 'spa',
+      redirect_uri: 'http://127.0.0.1:5173/cb',
+      code_challenge: pkce().challenge,
+      code_challenge_method: 'S256',
+    })
     const code = location!.searchParams.get('code')!
-    await post(app, '/token', { grant_type: 'authorization_code', code, client_id: 'spa', code_verifier: pkce().verifier })
-    await post(app, '/token', { grant_type: 'authorization_code', code, client_id: 'spa', code_verifier: pkce().verifier })
-    const rotated = json(await post(app, '/token', { grant_type: 'refresh_token', refresh_token: String(flow.refresh_token) }, { authorization: basic('web', 'web-secret') }))
-    await post(app, '/token', { grant_type: 'refresh_token', refresh_token: String(flow.refresh_token) }, { authorization: basic('web', 'web-secret') })
+    await post(app, '/token', {
+      grant_type: 'authorization_code',
+      code,
+      client_id: 'spa',
+      code_verifier: pkce().verifier,
+    })
+    await post(app, '/token', {
+      grant_type: 'authorization_code',
+      code,
+      client_id: 'spa',
+      code_verifier: pkce().verifier,
+    })
+    const rotated = json(
+      await post(
+        app,
+        '/token',
+        { grant_type: 'refresh_token', refresh_token: String(flow.refresh_token) },
+        { authorization: basic('web', 'web-secret') },
+      ),
+    )
+    await post(
+      app,
+      '/token',
+      { grant_type: 'refresh_token', refresh_token: String(flow.refresh_token) },
+      { authorization: basic('web', 'web-secret') },
+    )
     await post(app, '/introspect', { token: String(cc.access_token) }, { authorization: basic('rs', 'rs-secret') })
-    await post(app, '/revoke', { token: String(opaque.access_token), client_id: 'svc-opaque', client_secret: 'svc-opaque-secret' })
-    await post(app, '/token', { grant_type: 'client_credentials' }, { authorization: basic('svc', 'wrong-canary-secret') })
-    await app.inject({ method: 'POST', url: '/_chaos/rotate', headers: { authorization: 'Bearer admin-canary-token', 'content-type': 'application/json' }, payload: '{"mode":"drop-old-early"}' })
-    await app.inject({ method: 'POST', url: '/_chaos/revoke', headers: { authorization: 'Bearer admin-canary-token', 'content-type': 'application/json' }, payload: '{"sub":"alice"}' })
+    await post(app, '/revoke', {
+      token: String(opaque.access_token),
+      client_id: 'svc-opaque',
+      client_secret: 'svc-opaque-secret',
+    })
+    await post(
+      app,
+      '/token',
+      { grant_type: 'client_credentials' },
+      { authorization: basic('svc', 'wrong-canary-secret') },
+    )
+    await app.inject({
+      method: 'POST',
+      url: '/_chaos/rotate',
+      headers: { authorization: 'Bearer admin-canary-token', 'content-type': 'application/json' },
+      payload: '{"mode":"drop-old-early"}',
+    })
+    await app.inject({
+      method: 'POST',
+      url: '/_chaos/revoke',
+      headers: { authorization: 'Bearer admin-canary-token', 'content-type': 'application/json' },
+      payload: '{"sub":"alice"}',
+    })
     await app.close()
     const text = lines.join('')
     expect(lines.length).toBeGreaterThan(3)
     expect(text).toContain('refresh_token.reused')
-    const values = [...secrets, 'svc-opaque-secret', 'wrong-canary-secret', code, ...[cc, opaque, flow, rotated].flatMap((t) => [t.access_token, t.refresh_token]).filter(Boolean).map(String)]
+    const values = [
+      ...secrets,
+      'svc-opaque-secret',
+      'wrong-canary-secret',
+      code,
+      ...[cc, opaque, flow, rotated]
+        .flatMap((t) => [t.access_token, t.refresh_token])
+        .filter(Boolean)
+        .map(String),
+    ]
     for (const v of values) expect(text, `leaked ${v.slice(0, 12)}…`).not.toContain(v)
     expect(text).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.eyJ/)
   })
 
   it('refuses an invalid config listing every error with its path', async () => {
-    const err = await buildAuthorizationServer({ config: { accesTokenTtl: '5s', signing: { alg: 'HS256' }, clients: [{ clientId: 'x', public: false }] }, logger: false }).catch((e: unknown) => e)
+    const err = await buildAuthorizationServer({
+      config: { accesTokenTtl: '5s', signing: { alg: 'HS256' }, clients: [{ clientId: 'x', public: false }] },
+      logger: false,
+    }).catch((e: unknown) => e)
     expect(isGamedayError(err, 'ERR_CONFIG_INVALID')).toBe(true)
     const details = (err as { details: string[] }).details.join('\n')
     expect(details).toContain('accesTokenTtl: unknown key')
@@ -159,7 +265,11 @@ describe('mock-as robustness', () => {
   })
 
   it('runs standalone (serve as, the built CLI): prints the issuer URL and admin token, stops on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['dist/cli.js', 'serve', 'as', '--port', '0', '--admin-token', 'cli-admin'], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn' } })
+    const child = spawn(process.execPath, ['dist/cli.js', 'serve', 'as', '--port', '0', '--admin-token', 'cli-admin'], {
+      cwd: process.cwd(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LOG_LEVEL: 'warn' },
+    })
     let out = ''
     child.stdout.on('data', (d) => (out += d.toString()))
     const end = Date.now() + 30_000

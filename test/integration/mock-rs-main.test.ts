@@ -47,15 +47,26 @@ describe('mock-rs serveRs and createRsControl', () => {
   })
 
   it('closes a kept-alive connection whose request was in flight when close() began, so close() does not wait out the keep-alive timeout', async () => {
-    const served = await serveRs({ issuer: as.issuer, name: 'orders', port: 0, logger: false, knobs: { mode: 'introspection' }, introspectionClient: as.client })
+    const served = await serveRs({
+      issuer: as.issuer,
+      name: 'orders',
+      port: 0,
+      logger: false,
+      knobs: { mode: 'introspection' },
+      introspectionClient: as.client,
+    })
     const agent = new Agent({ keepAlive: true })
     try {
       as.setIntrospectionDelayMs(400)
       const answered = new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
-        const req = request(`${served.url}/api/orders`, { agent, headers: { authorization: `Bearer ${as.mintOpaque({ scope: 'orders:read' })}` } }, (res) => {
-          res.resume()
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection }))
-        })
+        const req = request(
+          `${served.url}/api/orders`,
+          { agent, headers: { authorization: `Bearer ${as.mintOpaque({ scope: 'orders:read' })}` } },
+          (res) => {
+            res.resume()
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection }))
+          },
+        )
         req.on('error', reject)
         req.end()
       })
@@ -63,7 +74,9 @@ describe('mock-rs serveRs and createRsControl', () => {
       const closed = served.close().then(() => 'closed' as const)
       expect(await answered).toEqual({ status: 200, connection: 'close' })
       // without the header the socket stays open for fastify's 72 s keep-alive timeout and close() with it
-      expect(await Promise.race([closed, new Promise((r) => setTimeout(() => r('still open after 10 s'), 10_000))])).toBe('closed')
+      expect(
+        await Promise.race([closed, new Promise((r) => setTimeout(() => r('still open after 10 s'), 10_000))]),
+      ).toBe('closed')
     } finally {
       as.setIntrospectionDelayMs(0)
       agent.destroy()
@@ -72,9 +85,34 @@ describe('mock-rs serveRs and createRsControl', () => {
   }, 20_000)
 
   it('parses CLI flags and refuses bad ones with ERR_CLI_USAGE', () => {
-    const opts = parseRsArgs(['--as', 'http://127.0.0.1:1', '--profile', 'fixed-ttl', '--port', '0', '--mode', 'introspection', '--introspection-client', 'rs:s3cr:et', '--knobs', '{"jwksCacheMaxAge":"20s"}'])
-    expect(opts).toMatchObject({ issuer: 'http://127.0.0.1:1', profile: 'fixed-ttl', port: 0, knobs: { mode: 'introspection', jwksCacheMaxAge: '20s' }, introspectionClient: { clientId: 'rs', clientSecret: 's3cr:et' } })
-    for (const argv of [[], ['--as', 'x', '--profile', 'nope'], ['--as', 'x', '--port', '-1'], ['--as', 'x', '--knobs', '{"bogus":1}'], ['--as', 'x', '--wat']]) {
+    const opts = parseRsArgs([
+      '--as',
+      'http://127.0.0.1:1',
+      '--profile',
+      'fixed-ttl',
+      '--port',
+      '0',
+      '--mode',
+      'introspection',
+      '--introspection-client',
+      'rs:s3cr:et',
+      '--knobs',
+      '{"jwksCacheMaxAge":"20s"}',
+    ])
+    expect(opts).toMatchObject({
+      issuer: 'http://127.0.0.1:1',
+      profile: 'fixed-ttl',
+      port: 0,
+      knobs: { mode: 'introspection', jwksCacheMaxAge: '20s' },
+      introspectionClient: { clientId: 'rs', clientSecret: 's3cr:et' },
+    })
+    for (const argv of [
+      [],
+      ['--as', 'x', '--profile', 'nope'],
+      ['--as', 'x', '--port', '-1'],
+      ['--as', 'x', '--knobs', '{"bogus":1}'],
+      ['--as', 'x', '--wat'],
+    ]) {
       try {
         parseRsArgs(argv)
         expect.unreachable(argv.join(' '))
@@ -85,11 +123,15 @@ describe('mock-rs serveRs and createRsControl', () => {
   })
 
   it('runs standalone (serve rs, the built CLI): URL on stdout line 1, admin token on line 2, stops on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['dist/cli.js', 'serve', 'rs', '--as', as.issuer, '--profile', 'strict-clock', '--port', '0'], {
-      cwd: new URL('../..', import.meta.url).pathname,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, LOG_LEVEL: 'warn' },
-    })
+    const child = spawn(
+      process.execPath,
+      ['dist/cli.js', 'serve', 'rs', '--as', as.issuer, '--profile', 'strict-clock', '--port', '0'],
+      {
+        cwd: new URL('../..', import.meta.url).pathname,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, LOG_LEVEL: 'warn' },
+      },
+    )
     try {
       const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]()
       const url = (await lines.next()).value as string
@@ -113,7 +155,9 @@ describe('mock-rs serveRs and createRsControl', () => {
       const token = await as.mint()
       const ok = await fetch(`${bare.url}/api/orders`, { headers: { authorization: `Bearer ${token}` } })
       expect(ok.status).toBe(200)
-      const bad = await fetch(`${bare.url}/api/orders`, { headers: { authorization: `Bearer ${token.slice(0, -4)}AAAA` } })
+      const bad = await fetch(`${bare.url}/api/orders`, {
+        headers: { authorization: `Bearer ${token.slice(0, -4)}AAAA` },
+      })
       expect(bad.status).toBe(401)
     } finally {
       await bare.close()
@@ -123,7 +167,14 @@ describe('mock-rs serveRs and createRsControl', () => {
   it('logs fetches and failures but never a token', async () => {
     const lines: string[] = []
     const logger = createLogger({ destination: { write: (l: string) => lines.push(l) }, pretty: false, level: 'debug' })
-    const served = await serveRs({ issuer: as.issuer, name: 'logged', port: 0, logger, profile: 'fail-open', introspectionClient: as.client })
+    const served = await serveRs({
+      issuer: as.issuer,
+      name: 'logged',
+      port: 0,
+      logger,
+      profile: 'fail-open',
+      introspectionClient: as.client,
+    })
     try {
       const tokens = [await as.mint(), as.mintOpaque()]
       as.setIntrospectionFailure({ status: 503 })

@@ -32,7 +32,13 @@ afterAll(async () => {
 })
 
 async function rs(options: Partial<ResourceServerOptions>): Promise<FastifyInstance> {
-  const app = await buildResourceServer({ issuer: as.url, now, adminToken: ADMIN, introspectionClient: { clientId: 'rs', clientSecret: 'rs-secret' }, ...options })
+  const app = await buildResourceServer({
+    issuer: as.url,
+    now,
+    adminToken: ADMIN,
+    introspectionClient: { clientId: 'rs', clientSecret: 'rs-secret' },
+    ...options,
+  })
   apps.push(app)
   return app
 }
@@ -40,7 +46,10 @@ async function rs(options: Partial<ResourceServerOptions>): Promise<FastifyInsta
 async function token(clientId = 'svc', secret = `${clientId}-secret`): Promise<string> {
   const res = await fetch(`${as.url}/token`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}` },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`,
+    },
     body: 'grant_type=client_credentials&scope=orders%3Aread',
   })
   expect(res.status).toBe(200)
@@ -109,11 +118,17 @@ describe('mock-rs against mock-as', () => {
     // the burst of one goes to the first call; everything after is 429
     expect((await call(naive, tokens[0]!)).status).toBe(200)
     expect((await call(failOpen, tokens[1]!)).status).toBe(200)
-    const res = await resilient.inject({ method: 'GET', url: '/api/orders', headers: { authorization: `Bearer ${tokens[2]}` } })
+    const res = await resilient.inject({
+      method: 'GET',
+      url: '/api/orders',
+      headers: { authorization: `Bearer ${tokens[2]}` },
+    })
     expect(res.statusCode).toBe(503)
     expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1)
     expect(await call(naive, tokens[3]!)).toEqual({ status: 401, reason: 'validator_unavailable' })
-    const stats = (await failOpen.inject({ url: '/_control/stats', headers: { authorization: `Bearer ${ADMIN}` } })).json()
+    const stats = (
+      await failOpen.inject({ url: '/_control/stats', headers: { authorization: `Bearer ${ADMIN}` } })
+    ).json()
     expect(stats.failOpenAcceptances).toBe(1)
   })
 

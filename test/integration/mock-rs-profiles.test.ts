@@ -32,12 +32,21 @@ afterAll(async () => {
 })
 
 async function rs(options: Partial<ResourceServerOptions>): Promise<FastifyInstance> {
-  const app = await buildResourceServer({ issuer: as.issuer, now, adminToken: ADMIN, introspectionClient: as.client, ...options })
+  const app = await buildResourceServer({
+    issuer: as.issuer,
+    now,
+    adminToken: ADMIN,
+    introspectionClient: as.client,
+    ...options,
+  })
   apps.push(app)
   return app
 }
 
-async function call(app: FastifyInstance, token: string): Promise<{ status: number; reason?: string; retryAfter?: string }> {
+async function call(
+  app: FastifyInstance,
+  token: string,
+): Promise<{ status: number; reason?: string; retryAfter?: string }> {
   const res = await app.inject({ method: 'GET', url: '/api/orders', headers: { authorization: `Bearer ${token}` } })
   const out: { status: number; reason?: string; retryAfter?: string } = { status: res.statusCode }
   if (res.statusCode !== 200) out.reason = res.json().error_description
@@ -54,11 +63,15 @@ interface Stats {
 }
 
 async function stats(app: FastifyInstance): Promise<Stats> {
-  return (await app.inject({ method: 'GET', url: '/_control/stats', headers: { authorization: `Bearer ${ADMIN}` } })).json()
+  return (
+    await app.inject({ method: 'GET', url: '/_control/stats', headers: { authorization: `Bearer ${ADMIN}` } })
+  ).json()
 }
 
 async function events(app: FastifyInstance): Promise<Array<{ type: string; data?: Record<string, unknown> }>> {
-  return (await app.inject({ method: 'GET', url: '/_control/events?since=0', headers: { authorization: `Bearer ${ADMIN}` } })).json().events
+  return (
+    await app.inject({ method: 'GET', url: '/_control/events?since=0', headers: { authorization: `Bearer ${ADMIN}` } })
+  ).json().events
 }
 
 describe('mock-rs profiles after a sign-before-publish rotation', () => {
@@ -254,7 +267,11 @@ describe('mock-rs introspection profiles', () => {
   })
 
   it('treats an AS refusing the RS credentials as validator unavailable (503), not as an invalid token', async () => {
-    const wrong = await rs({ profile: 'resilient', knobs: { mode: 'introspection' }, introspectionClient: { clientId: 'rs', clientSecret: 'wrong-secret' } })
+    const wrong = await rs({
+      profile: 'resilient',
+      knobs: { mode: 'introspection' },
+      introspectionClient: { clientId: 'rs', clientSecret: 'wrong-secret' },
+    })
     expect(await call(wrong, as.mintOpaque())).toMatchObject({ status: 503, reason: 'validator_unavailable' })
   })
 })

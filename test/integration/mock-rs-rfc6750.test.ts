@@ -43,16 +43,30 @@ describe('mock-rs RFC 6750 responses', () => {
   it('answers 401 invalid_token with the reason as error_description', async () => {
     const res = await get(rs, { authorization: `Bearer ${await as.mint({ iatOffset: -600 })}` })
     expect(res.statusCode).toBe(401)
-    expect(res.headers['www-authenticate']).toBe('Bearer realm="orders", error="invalid_token", error_description="expired"')
+    expect(res.headers['www-authenticate']).toBe(
+      'Bearer realm="orders", error="invalid_token", error_description="expired"',
+    )
     expect(res.json()).toEqual({ error: 'invalid_token', error_description: 'expired' })
   })
 
   it('answers 403 insufficient_scope naming the scope', async () => {
     const token = await as.mint({ claims: { scope: 'orders:read' } })
-    const res = await rs.inject({ method: 'POST', url: '/api/orders', headers: { authorization: `Bearer ${token}` }, payload: { item: 'x' } })
+    const res = await rs.inject({
+      method: 'POST',
+      url: '/api/orders',
+      headers: { authorization: `Bearer ${token}` },
+      payload: { item: 'x' },
+    })
     expect(res.statusCode).toBe(403)
-    expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="orders", error="insufficient_scope", error_description="[^"]+", scope="orders:write"$/)
-    const ok = await rs.inject({ method: 'POST', url: '/api/orders', headers: { authorization: `Bearer ${await as.mint()}` }, payload: { item: 'x' } })
+    expect(res.headers['www-authenticate']).toMatch(
+      /^Bearer realm="orders", error="insufficient_scope", error_description="[^"]+", scope="orders:write"$/,
+    )
+    const ok = await rs.inject({
+      method: 'POST',
+      url: '/api/orders',
+      headers: { authorization: `Bearer ${await as.mint()}` },
+      payload: { item: 'x' },
+    })
     expect(ok.statusCode).toBe(201)
   })
 
@@ -152,7 +166,12 @@ describe('mock-rs RFC 6750 responses', () => {
     }
     // no bracket parsing: `access_token[x]` is just another parameter, so no credentials
     expect((await get(rs, {}, '/api/orders?access_token[x]=1')).statusCode).toBe(401)
-    const badBody = await rs.inject({ method: 'POST', url: '/api/orders', headers: { 'content-type': 'application/json' }, payload: '{not json' })
+    const badBody = await rs.inject({
+      method: 'POST',
+      url: '/api/orders',
+      headers: { 'content-type': 'application/json' },
+      payload: '{not json',
+    })
     expect(badBody.statusCode).toBe(400)
   })
 
@@ -166,7 +185,12 @@ describe('mock-rs RFC 6750 responses', () => {
       for (let j = 0; j < len; j++) junk += String.fromCharCode(32 + Math.floor(rnd() * 95))
       // a third of them mutate a real token, which reaches the signature and claim checks
       const cut = Math.floor(rnd() * valid.length)
-      const value = i % 3 === 0 ? `Bearer ${valid.slice(0, cut)}${junk.replace(/\s/g, '')}${valid.slice(cut + 3)}` : i % 3 === 1 ? `Bearer ${junk}` : junk
+      const value =
+        i % 3 === 0
+          ? `Bearer ${valid.slice(0, cut)}${junk.replace(/\s/g, '')}${valid.slice(cut + 3)}`
+          : i % 3 === 1
+            ? `Bearer ${junk}`
+            : junk
       const res = await get(rs, { authorization: value.trim() || 'x' })
       statuses.add(res.statusCode)
       expect(res.statusCode, value).toBeLessThan(500)
@@ -179,7 +203,12 @@ describe('mock-rs RFC 6750 responses', () => {
     const form = { 'content-type': 'application/x-www-form-urlencoded' }
     const ok = await rs.inject({ method: 'POST', url: '/api/orders', headers: form, payload: `access_token=${token}` })
     expect(ok.statusCode).toBe(201)
-    const both = await rs.inject({ method: 'POST', url: '/api/orders', headers: { ...form, authorization: `Bearer ${token}` }, payload: `access_token=${token}` })
+    const both = await rs.inject({
+      method: 'POST',
+      url: '/api/orders',
+      headers: { ...form, authorization: `Bearer ${token}` },
+      payload: `access_token=${token}`,
+    })
     expect(both.statusCode).toBe(400)
     expect(both.json().error).toBe('invalid_request')
   })
@@ -203,7 +232,12 @@ describe('mock-rs control API', () => {
   })
 
   it('answers bad input with 400', async () => {
-    const res = await rs.inject({ method: 'PUT', url: '/_control/clock', headers: auth, payload: { offsetSeconds: 'soon' } })
+    const res = await rs.inject({
+      method: 'PUT',
+      url: '/_control/clock',
+      headers: auth,
+      payload: { offsetSeconds: 'soon' },
+    })
     expect(res.statusCode).toBe(400)
     expect((await get(rs, auth, '/_control/events?since=-1')).statusCode).toBe(400)
   })
@@ -211,7 +245,12 @@ describe('mock-rs control API', () => {
   it('skews the RS clock so a fresh token reads as expired, then resets', async () => {
     const token = await as.mint({ expiresIn: 60 })
     expect((await get(rs, { authorization: `Bearer ${token}` })).statusCode).toBe(200)
-    const put = await rs.inject({ method: 'PUT', url: '/_control/clock', headers: auth, payload: { offsetSeconds: 120 } })
+    const put = await rs.inject({
+      method: 'PUT',
+      url: '/_control/clock',
+      headers: auth,
+      payload: { offsetSeconds: 120 },
+    })
     expect(put.statusCode).toBe(200)
     const res = await get(rs, { authorization: `Bearer ${token}` })
     expect(res.json().error_description).toBe('expired')
@@ -221,7 +260,9 @@ describe('mock-rs control API', () => {
     expect(stats.validations.rejected.expired).toBeGreaterThan(0)
     expect(stats.kids).toContain(as.signingKid)
     const { events } = (await get(rs, auth, '/_control/events?since=0')).json()
-    expect(events.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(['jwks.fetched', 'token.rejected', 'clock.skewed']))
+    expect(events.map((e: { type: string }) => e.type)).toEqual(
+      expect.arrayContaining(['jwks.fetched', 'token.rejected', 'clock.skewed']),
+    )
     const seqs = events.map((e: { seq: number }) => e.seq)
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b))
     const last = seqs.at(-1)

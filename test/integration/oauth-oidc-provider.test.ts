@@ -12,7 +12,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { exportJWK, generateKeyPair } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { authCodeLogin, authorize, clientCredentials, exchangeCode, type OAuthEndpoints } from '../../src/oauth/client.ts'
+import {
+  authCodeLogin,
+  authorize,
+  clientCredentials,
+  exchangeCode,
+  type OAuthEndpoints,
+} from '../../src/oauth/client.ts'
 import { clientSecretBasic } from '../../src/oauth/client-auth.ts'
 import { pkcePair } from '../../src/oauth/pkce.ts'
 import { fetchTransport } from '../../src/oauth/transport.ts'
@@ -24,8 +30,16 @@ interface GrantLike {
 interface ProviderLike {
   on(event: string, fn: (...args: unknown[]) => void): void
   callback(): (req: IncomingMessage, res: ServerResponse) => void
-  interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<{ uid: string; params: Record<string, string> }>
-  interactionFinished(req: IncomingMessage, res: ServerResponse, result: Record<string, unknown>, opts?: Record<string, unknown>): Promise<void>
+  interactionDetails(
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<{ uid: string; params: Record<string, string> }>
+  interactionFinished(
+    req: IncomingMessage,
+    res: ServerResponse,
+    result: Record<string, unknown>,
+    opts?: Record<string, unknown>,
+  ): Promise<void>
   Grant: new (o: { accountId: string; clientId: string }) => GrantLike
 }
 
@@ -51,11 +65,28 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   const { privateKey } = await generateKeyPair('ES256', { extractable: true })
-  const { default: Provider } = (await import('oidc-provider' as string)) as { default: new (issuer: string, config: Record<string, unknown>) => ProviderLike }
+  const { default: Provider } = (await import('oidc-provider' as string)) as {
+    default: new (issuer: string, config: Record<string, unknown>) => ProviderLike
+  }
   const provider = new Provider(issuer, {
     clients: [
-      { client_id: 'web', client_secret: SPECIAL_SECRET, redirect_uris: [REDIRECT], grant_types: ['authorization_code', 'client_credentials'], token_endpoint_auth_method: 'client_secret_basic', id_token_signed_response_alg: 'ES256' },
-      { client_id: 'poster', client_secret: SPECIAL_SECRET, redirect_uris: [], response_types: [], grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_post', id_token_signed_response_alg: 'ES256' },
+      {
+        client_id: 'web',
+        client_secret: SPECIAL_SECRET,
+        redirect_uris: [REDIRECT],
+        grant_types: ['authorization_code', 'client_credentials'],
+        token_endpoint_auth_method: 'client_secret_basic',
+        id_token_signed_response_alg: 'ES256',
+      },
+      {
+        client_id: 'poster',
+        client_secret: SPECIAL_SECRET,
+        redirect_uris: [],
+        response_types: [],
+        grant_types: ['client_credentials'],
+        token_endpoint_auth_method: 'client_secret_post',
+        id_token_signed_response_alg: 'ES256',
+      },
     ],
     jwks: { keys: [{ ...(await exportJWK(privateKey)), kid: 'k1', alg: 'ES256', use: 'sig' }] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
@@ -70,7 +101,9 @@ beforeAll(async () => {
       const details = await provider.interactionDetails(req, res)
       if (req.method === 'GET') {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
-        res.end(`<form method="post" action="/interaction/${details.uid}"><input name="username"><input type="password" name="password"><button>Sign in</button></form>`)
+        res.end(
+          `<form method="post" action="/interaction/${details.uid}"><input name="username"><input type="password" name="password"><button>Sign in</button></form>`,
+        )
         return
       }
       const form = new URLSearchParams(await readBody(req))
@@ -82,7 +115,12 @@ beforeAll(async () => {
       const grant = new provider.Grant({ accountId, clientId: details.params.client_id ?? '' })
       grant.addOIDCScope(details.params.scope ?? 'openid')
       const grantId = await grant.save()
-      await provider.interactionFinished(req, res, { login: { accountId }, consent: { grantId } }, { mergeWithLastSubmission: false })
+      await provider.interactionFinished(
+        req,
+        res,
+        { login: { accountId }, consent: { grantId } },
+        { mergeWithLastSubmission: false },
+      )
     })().catch((err: unknown) => {
       res.writeHead(500).end(String(err))
     })
@@ -127,14 +165,26 @@ describe('src/oauth against node-oidc-provider', () => {
     expect(cc, JSON.stringify(cc)).toMatchObject({ ok: true, status: 200 })
     const raw = `Basic ${Buffer.from(`web:${SPECIAL_SECRET}`).toString('base64')}`
     expect(raw).not.toBe(clientSecretBasic('web', SPECIAL_SECRET))
-    const res = await fetch(ep.tokenEndpoint, { method: 'POST', headers: { authorization: raw, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' })
+    const res = await fetch(ep.tokenEndpoint, {
+      method: 'POST',
+      headers: { authorization: raw, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials',
+    })
     expect(res.status).toBe(401)
     expect(((await res.json()) as { error?: string }).error).toBe('invalid_client')
   })
 
   it('authenticates with client_secret_post', async () => {
-    expect(await clientCredentials(ep, { clientId: 'poster', clientSecret: SPECIAL_SECRET, authMethod: 'client_secret_post' })).toMatchObject({ ok: true, status: 200 })
-    expect(await clientCredentials(ep, { clientId: 'poster', clientSecret: 'wrong', authMethod: 'client_secret_post' })).toMatchObject({ ok: false, error: 'invalid_client' })
+    expect(
+      await clientCredentials(ep, {
+        clientId: 'poster',
+        clientSecret: SPECIAL_SECRET,
+        authMethod: 'client_secret_post',
+      }),
+    ).toMatchObject({ ok: true, status: 200 })
+    expect(
+      await clientCredentials(ep, { clientId: 'poster', clientSecret: 'wrong', authMethod: 'client_secret_post' }),
+    ).toMatchObject({ ok: false, error: 'invalid_client' })
   })
 
   it('goes through an explicit fetch transport the same way', async () => {

@@ -13,8 +13,13 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string; files: string[] }
-const versionOf = (pkg: string) => (JSON.parse(readFileSync(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version
+const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  name: string
+  version: string
+  files: string[]
+}
+const versionOf = (pkg: string) =>
+  (JSON.parse(readFileSync(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version
 
 let project = ''
 let tarball = ''
@@ -25,10 +30,24 @@ const children: ChildProcess[] = []
  * test` passes down (npm_config_local_prefix and the like point at this
  * clone), except where npm keeps its cache and settings.
  */
-const userEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_') || ['npm_config_cache', 'npm_config_userconfig', 'npm_config_cafile'].includes(k)))
+const userEnv = Object.fromEntries(
+  Object.entries(process.env).filter(
+    ([k]) => !k.startsWith('npm_') || ['npm_config_cache', 'npm_config_userconfig', 'npm_config_cafile'].includes(k),
+  ),
+)
 
-function sh(cmd: string, args: string[], cwd: string, timeout = 240_000): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout, env: { ...userEnv, NO_UPDATE_NOTIFIER: '1', npm_config_fund: 'false', npm_config_audit: 'false' } })
+function sh(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  timeout = 240_000,
+): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(cmd, args, {
+    cwd,
+    encoding: 'utf8',
+    timeout,
+    env: { ...userEnv, NO_UPDATE_NOTIFIER: '1', npm_config_fund: 'false', npm_config_audit: 'false' },
+  })
   return { status: r.status, stdout: r.stdout ?? '', stderr: `${r.stderr ?? ''}${r.error ? String(r.error) : ''}` }
 }
 
@@ -65,16 +84,35 @@ function serve(args: string[]): Promise<{ child: ChildProcess; url: string }> {
 
 beforeAll(() => {
   project = mkdtempSync(join(tmpdir(), 'gameday-pkg-'))
-  for (const f of ['dist/cli.js', 'dist/index.js', 'dist/child.js', 'dist/load-worker.js', 'dist/types/src/index.d.ts']) {
-    if (!existsSync(join(ROOT, f))) throw new Error(`${f} is not built: run npm run build (the test setup builds it unless tsc found type errors)`)
+  for (const f of [
+    'dist/cli.js',
+    'dist/index.js',
+    'dist/child.js',
+    'dist/load-worker.js',
+    'dist/types/src/index.d.ts',
+  ]) {
+    if (!existsSync(join(ROOT, f)))
+      throw new Error(`${f} is not built: run npm run build (the test setup builds it unless tsc found type errors)`)
   }
   const pack = sh('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', project], ROOT)
   expect(pack.status, pack.stderr).toBe(0)
   tarball = join(project, pack.stdout.trim().split('\n').pop()!)
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }, null, 2))
+  writeFileSync(
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'consumer', private: true, type: 'module' }, null, 2),
+  )
   const install = sh(
     'npm',
-    ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball, `vitest@${versionOf('vitest')}`, `typescript@${versionOf('typescript')}`, `@types/node@${versionOf('@types/node')}`],
+    [
+      'install',
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      tarball,
+      `vitest@${versionOf('vitest')}`,
+      `typescript@${versionOf('typescript')}`,
+      `@types/node@${versionOf('@types/node')}`,
+    ],
     project,
   )
   expect(install.status, install.stderr).toBe(0)
@@ -88,12 +126,22 @@ afterAll(() => {
 describe('the packed package, installed into a fresh project', () => {
   it('ships dist, the scenarios, schemas, docs and LICENSE, and no sources or tests', () => {
     const listing = sh('tar', ['-tzf', tarball], project).stdout.split('\n')
-    for (const f of ['package/dist/cli.js', 'package/dist/assets/k6-lib.js', 'package/dist/types/src/index.d.ts', 'package/scenarios/baseline.yaml', 'package/schema/scenario.schema.json', 'package/LICENSE', 'package/README.md']) {
+    for (const f of [
+      'package/dist/cli.js',
+      'package/dist/assets/k6-lib.js',
+      'package/dist/types/src/index.d.ts',
+      'package/scenarios/baseline.yaml',
+      'package/schema/scenario.schema.json',
+      'package/LICENSE',
+      'package/README.md',
+    ]) {
       expect(listing, f).toContain(f)
     }
     expect(listing.filter((f) => /\.ts$/.test(f) && !f.endsWith('.d.ts'))).toEqual([])
     expect(listing.filter((f) => f.includes('.test.'))).toEqual([])
-    expect(readFileSync(join(project, 'node_modules/oauth-gameday/LICENSE'), 'utf8')).toMatch(/Apache License\s+Version 2\.0/)
+    expect(readFileSync(join(project, 'node_modules/oauth-gameday/LICENSE'), 'utf8')).toMatch(
+      /Apache License\s+Version 2\.0/,
+    )
   })
 
   it('--version prints the version in package.json', () => {
@@ -108,10 +156,19 @@ describe('the packed package, installed into a fresh project', () => {
   ])('serve as --config reads a %s file, serves discovery and applies the file', async (_format, name, text) => {
     writeFileSync(join(project, name), text)
     const { child, url } = await serve(['as', '--config', name])
-    const meta = (await (await fetch(`${url}/.well-known/oauth-authorization-server`)).json()) as { issuer: string; token_endpoint: string }
+    const meta = (await (await fetch(`${url}/.well-known/oauth-authorization-server`)).json()) as {
+      issuer: string
+      token_endpoint: string
+    }
     expect(meta.issuer).toBe(url)
-    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: 'svc', client_secret: 'svc-secret' })
-    const token = (await (await fetch(meta.token_endpoint, { method: 'POST', body: form })).json()) as { expires_in: number }
+    const form = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: 'svc',
+      client_secret: 'svc-secret',
+    })
+    const token = (await (await fetch(meta.token_endpoint, { method: 'POST', body: form })).json()) as {
+      expires_in: number
+    }
     expect(token.expires_in).toBe(90)
     child.kill('SIGTERM')
   })
@@ -169,8 +226,11 @@ describe('the packed package, installed into a fresh project', () => {
     const runs = readdirSync(join(project, 'reports', 'short'))
     expect(runs).toHaveLength(1)
     const dir = join(project, 'reports', 'short', runs[0]!)
-    for (const f of ['run.json', 'summary.md', 'junit.xml', 'report.html']) expect(statSync(join(dir, f)).size, f).toBeGreaterThan(100)
-    const { record } = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { record: { environment: { harnessVersion: string } } }
+    for (const f of ['run.json', 'summary.md', 'junit.xml', 'report.html'])
+      expect(statSync(join(dir, f)).size, f).toBeGreaterThan(100)
+    const { record } = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as {
+      record: { environment: { harnessVersion: string } }
+    }
     expect(record.environment.harnessVersion).toBe(manifest.version)
   })
 
@@ -201,7 +261,12 @@ try {
     const example = /```ts\n([\s\S]*?)```/.exec(section)?.[1]
     expect(example, 'README: a ts block under "## Library API"').toMatch(/from 'oauth-gameday'/)
     writeFileSync(join(project, 'readme.test.ts'), example!)
-    const r = sh(join(project, 'node_modules', '.bin', 'vitest'), ['run', 'readme.test.ts', '--reporter', 'dot'], project, 120_000)
+    const r = sh(
+      join(project, 'node_modules', '.bin', 'vitest'),
+      ['run', 'readme.test.ts', '--reporter', 'dot'],
+      project,
+      120_000,
+    )
     expect(r.status, r.stdout + r.stderr).toBe(0)
     expect(r.stdout).toMatch(/1 passed/)
   })
@@ -209,7 +274,18 @@ try {
   it("the declarations type the API for the project's own tsc (and refuse a wrong stack)", () => {
     writeFileSync(
       join(project, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, skipLibCheck: true, types: ['node'] }, files: ['typed.ts'] }),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'es2022',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: ['node'],
+        },
+        files: ['typed.ts'],
+      }),
     )
     writeFileSync(
       join(project, 'typed.ts'),

@@ -43,16 +43,30 @@ describe('probe traffic', () => {
     const load = await clientCredentials(unmarked, client, { scope: 'orders:read' })
     expect(load.ok).toBe(true)
     const probe = probes['pkce-enforcement']!
-    const outcome = await probe.run(stack.context(), Value.Default(probe.params, {}) as never, new AbortController().signal)
+    const outcome = await probe.run(
+      stack.context(),
+      Value.Default(probe.params, {}) as never,
+      new AbortController().signal,
+    )
     expect(outcome.value).toBe(true)
     const text = await scrape(`${targets.issuer}/metrics`)
-    expect(sample(text, 'mock_as_requests_total', { endpoint: '/token', grant_type: 'client_credentials', source: 'load' })).toBe(1)
-    expect(sample(text, 'mock_as_requests_total', { endpoint: '/token', grant_type: 'client_credentials', source: 'probe' })).toBe(0)
+    expect(
+      sample(text, 'mock_as_requests_total', { endpoint: '/token', grant_type: 'client_credentials', source: 'load' }),
+    ).toBe(1)
+    expect(
+      sample(text, 'mock_as_requests_total', { endpoint: '/token', grant_type: 'client_credentials', source: 'probe' }),
+    ).toBe(0)
     // the probe's four logins (two refused at once, two through the form) and its two code redemptions, all marked
-    expect(sample(text, 'mock_as_requests_total', { endpoint: '/authorize', source: 'probe' })).toBeGreaterThanOrEqual(6)
-    expect(sample(text, 'mock_as_requests_total', { endpoint: '/token', grant_type: 'authorization_code', source: 'probe' })).toBeGreaterThanOrEqual(2)
+    expect(sample(text, 'mock_as_requests_total', { endpoint: '/authorize', source: 'probe' })).toBeGreaterThanOrEqual(
+      6,
+    )
+    expect(
+      sample(text, 'mock_as_requests_total', { endpoint: '/token', grant_type: 'authorization_code', source: 'probe' }),
+    ).toBeGreaterThanOrEqual(2)
     expect(sample(text, 'mock_as_requests_total', { endpoint: '/authorize', source: 'load' })).toBe(0)
-    expect(sample(text, 'mock_as_request_duration_seconds_count', { endpoint: '/authorize', source: 'probe' })).toBeGreaterThanOrEqual(6)
+    expect(
+      sample(text, 'mock_as_request_duration_seconds_count', { endpoint: '/authorize', source: 'probe' }),
+    ).toBeGreaterThanOrEqual(6)
   })
 
   it('is counted under source="probe" by mock-rs', async () => {
@@ -92,7 +106,13 @@ describe('probe traffic', () => {
     expect((await marked({ url: via, method: 'GET', headers: {} })).status).toBe(200)
     expect((await fetch(via)).status).toBe(200)
     const pAfter = await scrape(`${proxyUrl}/metrics`)
-    expect(sample(pAfter, 'proxy_requests_total', { source: 'probe' }) - sample(pBefore, 'proxy_requests_total', { source: 'probe' })).toBe(1)
-    expect(sample(pAfter, 'proxy_requests_total', { source: 'load' }) - sample(pBefore, 'proxy_requests_total', { source: 'load' })).toBe(1)
+    expect(
+      sample(pAfter, 'proxy_requests_total', { source: 'probe' }) -
+        sample(pBefore, 'proxy_requests_total', { source: 'probe' }),
+    ).toBe(1)
+    expect(
+      sample(pAfter, 'proxy_requests_total', { source: 'load' }) -
+        sample(pBefore, 'proxy_requests_total', { source: 'load' }),
+    ).toBe(1)
   })
 })

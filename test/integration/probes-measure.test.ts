@@ -33,13 +33,23 @@ describe('probes against mock-as and mock-rs', () => {
 
   it('pkce-enforcement finds PKCE enforced by mock-as', async () => {
     const r = await runProbe(stack, 'pkce-enforcement')
-    expect(r.breakdown).toEqual({ noChallengeRefused: true, plainRefused: true, wrongVerifierRefused: true, controlSucceeded: true })
+    expect(r.breakdown).toEqual({
+      noChallengeRefused: true,
+      plainRefused: true,
+      wrongVerifierRefused: true,
+      controlSucceeded: true,
+    })
     expect(r.value).toBe(true)
   })
 
   it('refresh-reuse-detection passes with reuse detection and fails without it', async () => {
     const good = await runProbe(stack, 'refresh-reuse-detection', { honestClients: 2 })
-    expect(good.breakdown).toMatchObject({ replayRefused: true, familyRevoked: true, attackerSuccessesAfterDetection: 0, falsePositives: 0 })
+    expect(good.breakdown).toMatchObject({
+      replayRefused: true,
+      familyRevoked: true,
+      attackerSuccessesAfterDetection: 0,
+      falsePositives: 0,
+    })
     expect(good.value).toBe(true)
     const bad = await runProbe(noReuse, 'refresh-reuse-detection', { honestClients: 1 })
     expect(bad.value).toBe(false)

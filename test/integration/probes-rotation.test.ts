@@ -9,8 +9,18 @@ describe('jwks-refresh-latency and fail-open', () => {
   let intro: TestStack
   beforeAll(async () => {
     ;[rot, intro] = await Promise.all([
-      startTestStack({ rs: [{ name: 'resilient', profile: 'resilient' }, { name: 'fixed', profile: 'fixed-ttl' }] }),
-      startTestStack({ rs: [{ name: 'open', profile: 'fail-open' }, { name: 'closed', profile: 'no-introspection-cache' }] }),
+      startTestStack({
+        rs: [
+          { name: 'resilient', profile: 'resilient' },
+          { name: 'fixed', profile: 'fixed-ttl' },
+        ],
+      }),
+      startTestStack({
+        rs: [
+          { name: 'open', profile: 'fail-open' },
+          { name: 'closed', profile: 'no-introspection-cache' },
+        ],
+      }),
     ])
   })
   afterAll(async () => {
@@ -21,10 +31,18 @@ describe('jwks-refresh-latency and fail-open', () => {
     const probe = probes['jwks-refresh-latency']!
     const ctx = rot.context()
     const ctl = new AbortController()
-    const running = probe.run(ctx, Value.Default(probe.params, { timeout: '12s', intervalMs: 200 }) as never, ctl.signal)
+    const running = probe.run(
+      ctx,
+      Value.Default(probe.params, { timeout: '12s', intervalMs: 200 }) as never,
+      ctl.signal,
+    )
     await new Promise((r) => setTimeout(r, 500))
     const fault = faults['bad-key-rotation']!
-    const active = await fault.inject(ctx, Value.Default(fault.params, { mode: 'sign-before-publish', unpublishedFor: '2s' }) as never, ctl.signal)
+    const active = await fault.inject(
+      ctx,
+      Value.Default(fault.params, { mode: 'sign-before-publish', unpublishedFor: '2s' }) as never,
+      ctl.signal,
+    )
     const r = await running
     await active.revert()
     expect(r.breakdown?.resilient as number).toBeGreaterThan(0)
@@ -40,10 +58,18 @@ describe('jwks-refresh-latency and fail-open', () => {
     const fault = faults['introspection-rate-limit']!
     const ctx = intro.context()
     const ctl = new AbortController()
-    const active = await fault.inject(ctx, Value.Default(fault.params, { ratePerSecond: 0.01, burst: 1 }) as never, ctl.signal)
+    const active = await fault.inject(
+      ctx,
+      Value.Default(fault.params, { ratePerSecond: 0.01, burst: 1 }) as never,
+      ctl.signal,
+    )
     try {
       const probe = probes['fail-open']!
-      const r = await probe.run(ctx, Value.Default(probe.params, { timeout: '2s', intervalMs: 100 }) as never, ctl.signal)
+      const r = await probe.run(
+        ctx,
+        Value.Default(probe.params, { timeout: '2s', intervalMs: 100 }) as never,
+        ctl.signal,
+      )
       expect(r.breakdown?.['open.active'] as number).toBeGreaterThan(0)
       expect(r.breakdown?.['closed.active']).toBe(0)
       expect(r.breakdown?.['open.passive'] as number).toBeGreaterThan(0)

@@ -9,7 +9,10 @@ import { createProxyControl } from '../../fault-proxy/client.ts'
 
 /** `oauth-gameday serve <args>` from the built CLI. */
 async function startChild(args: string[]): Promise<{ child: ChildProcess; url: string; token: string }> {
-  const child = spawn(process.execPath, ['dist/cli.js', 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn' } })
+  const child = spawn(process.execPath, ['dist/cli.js', 'serve', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, LOG_LEVEL: 'warn' },
+  })
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]()
   const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
   const url = (await lines.next()).value as string
@@ -66,7 +69,11 @@ describe('standalone cdn and fault proxy', () => {
   })
 
   it('refuses a non-loopback upstream with exit code 104', async () => {
-    const child = spawn(process.execPath, ['dist/cli.js', 'serve', 'proxy', '--upstream', 'http://192.0.2.1', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(
+      process.execPath,
+      ['dist/cli.js', 'serve', 'proxy', '--upstream', 'http://192.0.2.1', '--port', '0'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    )
     let err = ''
     child.stderr!.on('data', (d: Buffer) => {
       err += d.toString()

@@ -22,7 +22,14 @@ async function startUpstream(): Promise<{ app: FastifyInstance; url: string; see
       host: req.headers.host,
       authorization: req.headers.authorization ?? null,
       contentType: req.headers['content-type'] ?? null,
-      body: body === undefined ? null : Buffer.isBuffer(body) ? body.toString() : typeof body === 'string' ? body : JSON.stringify(body),
+      body:
+        body === undefined
+          ? null
+          : Buffer.isBuffer(body)
+            ? body.toString()
+            : typeof body === 'string'
+              ? body
+              : JSON.stringify(body),
     }
     seen.push(rec)
     return rec
@@ -160,13 +167,16 @@ describe('fault-proxy', () => {
     const t0 = performance.now()
     await expect(request(`${proxy.url}/jwks`, { signal: AbortSignal.timeout(300) })).rejects.toThrow()
     expect(performance.now() - t0).toBeGreaterThanOrEqual(280)
-    for (let i = 0; i < 50 && ((await control.state()) as { inflight: number }).inflight > 0; i++) await new Promise((r) => setTimeout(r, 20))
+    for (let i = 0; i < 50 && ((await control.state()) as { inflight: number }).inflight > 0; i++)
+      await new Promise((r) => setTimeout(r, 20))
     expect(((await control.state()) as { inflight: number }).inflight).toBe(0)
   })
 
   it('resets the connection', async () => {
     await control.addToxic({ type: 'reset' })
-    const err = (await request(`${proxy.url}/token`, { method: 'POST', body: 'a=b' }).catch((e: unknown) => e)) as Error & { code?: string }
+    const err = (await request(`${proxy.url}/token`, { method: 'POST', body: 'a=b' }).catch(
+      (e: unknown) => e,
+    )) as Error & { code?: string }
     expect(err).toBeInstanceOf(Error)
     expect(['ECONNRESET', 'UND_ERR_SOCKET']).toContain(err.code ?? (err.cause as { code?: string } | undefined)?.code)
   })
@@ -200,7 +210,13 @@ describe('fault-proxy', () => {
     expect((await timed(`${proxy.url}/x`)).status).toBe(200)
     expect(await control.listToxics()).toEqual([])
     const events = await control.poll(before)
-    expect(events.map((e) => e.type)).toEqual(['toxic.added', 'toxic.updated', 'toxic.updated', 'toxic.updated', 'toxic.removed'])
+    expect(events.map((e) => e.type)).toEqual([
+      'toxic.added',
+      'toxic.updated',
+      'toxic.updated',
+      'toxic.updated',
+      'toxic.removed',
+    ])
     expect(events[0]?.data).toMatchObject({ name, type: 'error' })
   })
 
@@ -232,20 +248,41 @@ describe('fault-proxy', () => {
     expect(badType.status).toBe(400)
     expect(badType.message).toContain('body.type')
     expect(badType.message).toContain('"latency"')
-    expect(await post({ type: 'error', toxicity: 2 })).toMatchObject({ status: 400, message: expect.stringContaining('body.toxicity: must be a number >= 0 <= 1 (got 2)') })
-    expect(await post({ type: 'latency', attributes: { latency: 5 } })).toMatchObject({ status: 400, message: expect.stringContaining('body.attributes.latency: unknown field') })
-    expect(await post({ type: 'rate-limit', attributes: { rate: 0 } })).toMatchObject({ status: 400, message: expect.stringContaining('body.attributes.rate') })
-    expect(await post({ type: 'latency', pathPrefix: 'token' })).toMatchObject({ status: 400, message: expect.stringContaining('body.pathPrefix') })
+    expect(await post({ type: 'error', toxicity: 2 })).toMatchObject({
+      status: 400,
+      message: expect.stringContaining('body.toxicity: must be a number >= 0 <= 1 (got 2)'),
+    })
+    expect(await post({ type: 'latency', attributes: { latency: 5 } })).toMatchObject({
+      status: 400,
+      message: expect.stringContaining('body.attributes.latency: unknown field'),
+    })
+    expect(await post({ type: 'rate-limit', attributes: { rate: 0 } })).toMatchObject({
+      status: 400,
+      message: expect.stringContaining('body.attributes.rate'),
+    })
+    expect(await post({ type: 'latency', pathPrefix: 'token' })).toMatchObject({
+      status: 400,
+      message: expect.stringContaining('body.pathPrefix'),
+    })
     await control.addToxic({ type: 'latency', name: 'dup' })
     expect((await post({ type: 'latency', name: 'dup' })).status).toBe(409)
-    await expect(control.removeToxic('nope')).rejects.toMatchObject({ code: 'ERR_CONTROL_REQUEST_FAILED', message: expect.stringContaining('404') })
+    await expect(control.removeToxic('nope')).rejects.toMatchObject({
+      code: 'ERR_CONTROL_REQUEST_FAILED',
+      message: expect.stringContaining('404'),
+    })
   })
 
   it('refuses the control API without the admin token', async () => {
     expect((await request(`${proxy.url}/_proxy/toxics`)).statusCode).toBe(401)
-    const res = await request(`${proxy.url}/_proxy/toxics`, { method: 'POST', headers: { authorization: 'Bearer wrong' }, body: '{}' })
+    const res = await request(`${proxy.url}/_proxy/toxics`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer wrong' },
+      body: '{}',
+    })
     expect(res.statusCode).toBe(401)
-    await expect(createProxyControl(proxy.url, 'wrong').listToxics()).rejects.toMatchObject({ code: 'ERR_CONTROL_REQUEST_FAILED' })
+    await expect(createProxyControl(proxy.url, 'wrong').listToxics()).rejects.toMatchObject({
+      code: 'ERR_CONTROL_REQUEST_FAILED',
+    })
   })
 
   it('exposes healthz and metrics', async () => {

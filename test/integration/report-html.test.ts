@@ -10,18 +10,27 @@ import { sampleRun } from '../fixtures/records/sample.ts'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const present = existsSync(CHROMIUM)
-if (!present && !process.env.CI) console.warn(`report-html: skipped, Chromium not found at ${CHROMIUM} (set CHROMIUM_PATH or apt-get install chromium)`)
+if (!present && !process.env.CI)
+  console.warn(
+    `report-html: skipped, Chromium not found at ${CHROMIUM} (set CHROMIUM_PATH or apt-get install chromium)`,
+  )
 
 describe.skipIf(!present && !process.env.CI)('html report in Chromium', () => {
   let browser: Browser | undefined
   let dir: string
 
   beforeAll(async () => {
-    if (!present) throw new Error(`Chromium not found at ${CHROMIUM}: CI is set, so this test fails instead of skipping (set CHROMIUM_PATH or apt-get install chromium)`)
+    if (!present)
+      throw new Error(
+        `Chromium not found at ${CHROMIUM}: CI is set, so this test fails instead of skipping (set CHROMIUM_PATH or apt-get install chromium)`,
+      )
     // kept after the run (reports/ is git-ignored) so people can glance at report.html and report.png
     dir = join(process.cwd(), 'reports', '_test', 'report-html')
     mkdirSync(dir, { recursive: true })
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    })
   })
 
   afterAll(async () => {
@@ -45,10 +54,16 @@ describe.skipIf(!present && !process.env.CI)('html report in Chromium', () => {
       if (!r.url().startsWith('file:')) requests.push(r.url())
     })
     await page.goto(pathToFileURL(path).href, { waitUntil: 'load' })
-    await page.waitForFunction(() => Array.isArray((window as unknown as { __charts?: unknown[] }).__charts), undefined, { timeout: 10_000 })
+    await page.waitForFunction(
+      () => Array.isArray((window as unknown as { __charts?: unknown[] }).__charts),
+      undefined,
+      { timeout: 10_000 },
+    )
 
     const charts = await page.evaluate(() =>
-      (window as unknown as { __charts: Array<{ id: string; points: number; series: number; nonNull: number }> }).__charts.map((c) => ({ id: c.id, points: c.points, series: c.series, nonNull: c.nonNull })),
+      (
+        window as unknown as { __charts: Array<{ id: string; points: number; series: number; nonNull: number }> }
+      ).__charts.map((c) => ({ id: c.id, points: c.points, series: c.series, nonNull: c.nonNull })),
     )
     expect(charts.map((c) => c.id)).toEqual(['rate', 'latency', 'errors'])
     for (const c of charts) {
@@ -87,7 +102,12 @@ describe.skipIf(!present && !process.env.CI)('html report in Chromium', () => {
       async (rate) => {
         clock += 30_000
         const p95Ms = 15 / (1 - Math.min(rate / 210, 0.999))
-        return { pass: p95Ms < 300, p95Ms, achievedRate: Math.min(rate, 210), ...(p95Ms < 300 ? {} : { failing: ['M2'] }) }
+        return {
+          pass: p95Ms < 300,
+          p95Ms,
+          achievedRate: Math.min(rate, 210),
+          ...(p95Ms < 300 ? {} : { failing: ['M2'] }),
+        }
       },
       { startRate: 10, maxRate: 1000, budgetMs: 3_600_000, now: () => clock },
     )
@@ -101,8 +121,17 @@ describe.skipIf(!present && !process.env.CI)('html report in Chromium', () => {
     })
     page.on('pageerror', (err) => errors.push(err.message))
     await page.goto(pathToFileURL(path).href, { waitUntil: 'load' })
-    await page.waitForFunction(() => Array.isArray((window as unknown as { __charts?: unknown[] }).__charts), undefined, { timeout: 10_000 })
-    const charts = await page.evaluate(() => (window as unknown as { __charts: Array<{ points: number; nonNull: number }> }).__charts.map((c) => ({ points: c.points, nonNull: c.nonNull })))
+    await page.waitForFunction(
+      () => Array.isArray((window as unknown as { __charts?: unknown[] }).__charts),
+      undefined,
+      { timeout: 10_000 },
+    )
+    const charts = await page.evaluate(() =>
+      (window as unknown as { __charts: Array<{ points: number; nonNull: number }> }).__charts.map((c) => ({
+        points: c.points,
+        nonNull: c.nonNull,
+      })),
+    )
     expect(charts).toHaveLength(1)
     expect(charts[0]!.points).toBe(new Set(result.steps.map((s) => s.rate)).size)
     expect(charts[0]!.nonNull).toBeGreaterThan(3)

@@ -80,10 +80,23 @@ describe('runScenario on the process runtime', () => {
     const { scenario } = await loadScenario(await writeScenario(dir, '6s', '2s'))
     const out = join(dir, 'reports')
     const progress: RunProgress[] = []
-    const { record, verdict, runDir, exitCode } = await runScenario(scenario, { outDir: out, seed: 7, onProgress: (p) => progress.push(p) })
+    const { record, verdict, runDir, exitCode } = await runScenario(scenario, {
+      outDir: out,
+      seed: 7,
+      onProgress: (p) => progress.push(p),
+    })
 
     expect(record.status).toBe('completed')
-    expect(record.phases.map((p) => p.name)).toEqual(['preflight', 'warmup', 'steady-state-before', 'method', 'recovery', 'steady-state-after', 'score', 'report'])
+    expect(record.phases.map((p) => p.name)).toEqual([
+      'preflight',
+      'warmup',
+      'steady-state-before',
+      'method',
+      'recovery',
+      'steady-state-after',
+      'score',
+      'report',
+    ])
     expect(record.faults).toHaveLength(1)
     expect(record.faults[0]).toMatchObject({ fault: 'clock-skew', status: 'reverted' })
     expect(record.faults[0]!.revertedAt! - record.faults[0]!.injectedAt).toBeGreaterThanOrEqual(1500)
@@ -98,7 +111,8 @@ describe('runScenario on the process runtime', () => {
     expect(progress[0]!.slos).toEqual({ M1: null, M3: null })
     expect(progress.some((p) => p.slos.M1 !== null)).toBe(true)
     expect(exitCode).toBe(verdict.pass ? 0 : 99)
-    for (const f of ['run.json', 'summary.md', 'junit.xml', 'report.html']) expect(existsSync(join(runDir, f)), f).toBe(true)
+    for (const f of ['run.json', 'summary.md', 'junit.xml', 'report.html'])
+      expect(existsSync(join(runDir, f)), f).toBe(true)
     const json = JSON.parse(await readFile(join(runDir, 'run.json'), 'utf8')) as { record: RunRecord }
     expect(json.record.runId).toBe(record.runId)
     expect(await portClosed(record.targets.issuer)).toBe(true)
@@ -132,7 +146,10 @@ describe('runScenario on the process runtime', () => {
   it('exits 105 on Ctrl-C from the CLI and leaves nothing running', { timeout: 180_000 }, async () => {
     const path = await writeScenario(dir, '20s', '15s')
     const out = join(dir, 'cli')
-    const cli = spawn(process.execPath, ['dist/cli.js', 'run', path, '--out', out], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1' } })
+    const cli = spawn(process.execPath, ['dist/cli.js', 'run', path, '--out', out], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CI: '1' },
+    })
     let stderr = ''
     let stdout = ''
     cli.stdout.setEncoding('utf8').on('data', (d: string) => {

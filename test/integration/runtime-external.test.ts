@@ -44,7 +44,17 @@ describe('external runtime', () => {
       title: 'external',
       stack: {
         authorizationServer: {
-          external: { issuer, clients: [{ clientId: 'svc', clientSecret: { env: 'EXTERNAL_TEST_SVC_SECRET' }, grantTypes: ['client_credentials'], scopes: ['orders:read'] }] },
+          external: {
+            issuer,
+            clients: [
+              {
+                clientId: 'svc',
+                clientSecret: { env: 'EXTERNAL_TEST_SVC_SECRET' },
+                grantTypes: ['client_credentials'],
+                scopes: ['orders:read'],
+              },
+            ],
+          },
         },
         resourceServers: [{ name: 'orders', url: `${rsUrl}/api/orders` }],
         ...extra,
@@ -62,14 +72,18 @@ describe('external runtime', () => {
     const { record, verdict } = await runScenario(scenario(), { runtime: 'external', outDir: dir })
     expect(record.status).toBe('completed')
     expect(record.targets.issuer).toBe(issuer)
-    const ok = record.load.series.filter((s) => s.metric === 'rs_request' && !s.failed).reduce((n, s) => n + s.buckets.reduce((a, b) => a + b.count, 0), 0)
+    const ok = record.load.series
+      .filter((s) => s.metric === 'rs_request' && !s.failed)
+      .reduce((n, s) => n + s.buckets.reduce((a, b) => a + b.count, 0), 0)
     expect(ok).toBeGreaterThan(15)
     expect(verdict.slos[0]).toMatchObject({ id: 'M3', pass: true })
   })
 
   it('refuses a stack that asks for a reference component, naming it', async () => {
     const s = scenario({ jwksCdn: {} })
-    const err = await externalRuntime.start(s.stack, { signal: new AbortController().signal, log: silentLogger, seed: 1 }).catch((e: unknown) => e)
+    const err = await externalRuntime
+      .start(s.stack, { signal: new AbortController().signal, log: silentLogger, seed: 1 })
+      .catch((e: unknown) => e)
     expect(isGamedayError(err, 'ERR_SCENARIO_INVALID')).toBe(true)
     expect((err as Error).message).toContain('jwks-cdn')
   })

@@ -15,7 +15,10 @@ export function registerExport(program: Command): void {
       const { loadScenario } = await import('../../scenario/load.ts')
       const { scenario } = await loadScenario(path, { skipSecrets: true })
       const { exportK6 } = await import('../../load/k6/export.ts')
-      const { dir, files } = await exportK6(scenario, { ...(opts.out ? { out: opts.out } : {}), parallelism: opts.parallelism })
+      const { dir, files } = await exportK6(scenario, {
+        ...(opts.out ? { out: opts.out } : {}),
+        parallelism: opts.parallelism,
+      })
       out(dir)
       for (const f of files) out(`  ${f}`)
     })

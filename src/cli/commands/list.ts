@@ -4,7 +4,16 @@ import type { Command } from 'commander'
 import { GamedayError } from '../../errors.ts'
 import { out, table } from '../output.ts'
 
-export const LISTABLE = ['scenarios', 'faults', 'probes', 'slos', 'profiles', 'engines', 'runtimes', 'reporters'] as const
+export const LISTABLE = [
+  'scenarios',
+  'faults',
+  'probes',
+  'slos',
+  'profiles',
+  'engines',
+  'runtimes',
+  'reporters',
+] as const
 type Listable = (typeof LISTABLE)[number]
 
 const DEFAULT_DIR = 'scenarios/'
@@ -14,7 +23,9 @@ const firstSentence = (s: string) => s.split(/(?<=\.)\s/)[0] ?? s
 /** A unit's parameters as `name=default` (or `name?` when it has none), for the tables. */
 export function paramsText(params: unknown): string {
   const props = (params as { properties?: Record<string, { default?: unknown }> }).properties ?? {}
-  const list = Object.entries(props).map(([k, s]) => (s.default === undefined ? `${k}?` : `${k}=${typeof s.default === 'string' ? s.default : JSON.stringify(s.default)}`))
+  const list = Object.entries(props).map(([k, s]) =>
+    s.default === undefined ? `${k}?` : `${k}=${typeof s.default === 'string' ? s.default : JSON.stringify(s.default)}`,
+  )
   return list.length > 0 ? list.join(' ') : '-'
 }
 
@@ -47,11 +58,23 @@ async function rows(what: Listable, dir: string): Promise<{ header: string[]; ro
       }
     }
     case 'engines':
-      return { header: ['id', 'summary'], rows: unitRows((await import('../../load/index.ts')).engines), empty: 'no load engines registered' }
+      return {
+        header: ['id', 'summary'],
+        rows: unitRows((await import('../../load/index.ts')).engines),
+        empty: 'no load engines registered',
+      }
     case 'runtimes':
-      return { header: ['id', 'summary'], rows: unitRows((await import('../../runtime/index.ts')).runtimes), empty: 'no runtimes registered' }
+      return {
+        header: ['id', 'summary'],
+        rows: unitRows((await import('../../runtime/index.ts')).runtimes),
+        empty: 'no runtimes registered',
+      }
     case 'reporters':
-      return { header: ['id', 'summary'], rows: unitRows((await import('../../report/index.ts')).reporters), empty: 'no reporters registered' }
+      return {
+        header: ['id', 'summary'],
+        rows: unitRows((await import('../../report/index.ts')).reporters),
+        empty: 'no reporters registered',
+      }
     case 'slos': {
       const { slos } = await import('../../slo/index.ts')
       return {
@@ -64,7 +87,11 @@ async function rows(what: Listable, dir: string): Promise<{ header: string[]; ro
     }
     case 'profiles': {
       const { profiles } = await import('../../../mock-rs/profiles.ts')
-      return { header: ['id', 'summary'], rows: Object.entries(profiles).map(([id, p]) => [id, firstSentence(p.summary)]), empty: 'no resource-server profiles available' }
+      return {
+        header: ['id', 'summary'],
+        rows: Object.entries(profiles).map(([id, p]) => [id, firstSentence(p.summary)]),
+        empty: 'no resource-server profiles available',
+      }
     }
     case 'scenarios': {
       const { expandScenarioPaths, loadScenario, SHIPPED_SCENARIOS } = await import('../../scenario/load.ts')
@@ -77,7 +104,10 @@ async function rows(what: Listable, dir: string): Promise<{ header: string[]; ro
           const { scenario } = await loadScenario(file, { skipSecrets: true })
           r.push([scenario.id, scenario.title])
         } catch (e) {
-          r.push([file, `(invalid: ${e instanceof GamedayError ? e.code : 'error'}; run \`oauth-gameday validate ${file}\`)`])
+          r.push([
+            file,
+            `(invalid: ${e instanceof GamedayError ? e.code : 'error'}; run \`oauth-gameday validate ${file}\`)`,
+          ])
         }
       }
       return { header: ['id', 'title'], rows: r, empty: `no scenarios in ${dir}` }
@@ -90,11 +120,17 @@ export function registerList(program: Command): void {
     .command('list')
     .description(`list what is available: ${LISTABLE.join(', ')} (all of them when none is named)`)
     .argument('[what]', LISTABLE.join('|'))
-    .option('--dir <dir>', 'where to look for scenarios (default: ./scenarios/, else the ones the package ships)', DEFAULT_DIR)
+    .option(
+      '--dir <dir>',
+      'where to look for scenarios (default: ./scenarios/, else the ones the package ships)',
+      DEFAULT_DIR,
+    )
     .action(async (what: string | undefined, opts: { dir: string }) => {
       if (what !== undefined && !(LISTABLE as readonly string[]).includes(what)) {
         const { suggestion } = await import('../../scenario/issues.ts')
-        throw new GamedayError('ERR_CLI_USAGE', `list: unknown kind ${JSON.stringify(what)}`, { hint: suggestion(what, LISTABLE) })
+        throw new GamedayError('ERR_CLI_USAGE', `list: unknown kind ${JSON.stringify(what)}`, {
+          hint: suggestion(what, LISTABLE),
+        })
       }
       const kinds = what === undefined ? LISTABLE : [what as Listable]
       for (const [i, kind] of kinds.entries()) {

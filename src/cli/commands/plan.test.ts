@@ -9,13 +9,29 @@ import { formatPlan } from './plan.ts'
 const fault = {
   id: 'key-swap',
   summary: 'test-only',
-  params: Type.Object({ mode: Type.String({ default: 'sign-before-publish' }), unpublishedFor: Type.String({ default: '15s' }) }),
+  params: Type.Object({
+    mode: Type.String({ default: 'sign-before-publish' }),
+    unpublishedFor: Type.String({ default: '15s' }),
+  }),
   defaultDuration: '20s',
   needs: () => [],
   inject: async () => ({ revert: async () => {} }),
 } as unknown as FaultDefinition
-const probe = { id: 'refresh-latency', summary: 'test-only', params: Type.Object({}), needs: () => [], run: async () => ({}) } as unknown as ProbeDefinition
-const slo = { id: 'M9', title: 'JWKS refresh latency', objective: 'max<10s', window: 'fault', severity: 'major', feeders: { probes: ['refresh-latency'] } } as unknown as SloDefinition
+const probe = {
+  id: 'refresh-latency',
+  summary: 'test-only',
+  params: Type.Object({}),
+  needs: () => [],
+  run: async () => ({}),
+} as unknown as ProbeDefinition
+const slo = {
+  id: 'M9',
+  title: 'JWKS refresh latency',
+  objective: 'max<10s',
+  window: 'fault',
+  severity: 'major',
+  feeders: { probes: ['refresh-latency'] },
+} as unknown as SloDefinition
 
 const text = `id: plan-demo
 title: Plan demo
@@ -37,7 +53,9 @@ slos:
 `
 
 describe('formatPlan', () => {
-  const { scenario } = parseScenario(text, 'plan-demo.yaml', { registries: { faults: { 'key-swap': fault }, probes: { 'refresh-latency': probe }, slos: { M9: slo } } })
+  const { scenario } = parseScenario(text, 'plan-demo.yaml', {
+    registries: { faults: { 'key-swap': fault }, probes: { 'refresh-latency': probe }, slos: { M9: slo } },
+  })
   const plan = formatPlan(scenario, { faults: { 'key-swap': fault }, slos: { M9: slo } })
 
   it('prints faults with their filled params, durations and reverts at their offsets', () => {

@@ -20,7 +20,10 @@ function rateOf(flow: FlowConfig): string {
     case 'constant-arrival-rate':
       return `${flow.rate ?? '?'}/${flow.timeUnit}`
     case 'ramping-arrival-rate':
-      return [`${flow.startRate}`, ...(flow.stages ?? []).map((s) => `${s.target} over ${s.duration}`)].join(' → ') + ` /${flow.timeUnit}`
+      return (
+        [`${flow.startRate}`, ...(flow.stages ?? []).map((s) => `${s.target} over ${s.duration}`)].join(' → ') +
+        ` /${flow.timeUnit}`
+      )
     default:
       return `${flow.vus ?? '?'} VUs`
   }
@@ -31,7 +34,10 @@ function rateOf(flow: FlowConfig): string {
  * timeline with offsets (faults with params and durations, probes), and the
  * SLOs with objectives and windows.
  */
-export function formatPlan(scenario: Scenario, units: { faults: Record<string, FaultDefinition>; slos: Record<string, SloDefinition> }): string {
+export function formatPlan(
+  scenario: Scenario,
+  units: { faults: Record<string, FaultDefinition>; slos: Record<string, SloDefinition> },
+): string {
   const lines: string[] = []
   const loadMs = ms(scenario.load.duration)
   lines.push(`${scenario.id}: ${scenario.title}`)
@@ -41,21 +47,41 @@ export function formatPlan(scenario: Scenario, units: { faults: Record<string, F
   const stack = scenario.stack
   const as = stack.authorizationServer
   lines.push('stack:')
-  lines.push(as.external ? `  authorization server  yours: ${as.external.issuer}` : `  authorization server  mock-as (${as.signing.alg}, access tokens ${as.accessTokenTtl}, typ ${as.accessTokenTyp})`)
+  lines.push(
+    as.external
+      ? `  authorization server  yours: ${as.external.issuer}`
+      : `  authorization server  mock-as (${as.signing.alg}, access tokens ${as.accessTokenTtl}, typ ${as.accessTokenTyp})`,
+  )
   for (const rs of stack.resourceServers) {
-    lines.push(`  resource server       ${rs.name}: ${rs.url ? `yours: ${rs.url}` : `mock-rs profile ${rs.profile ?? 'resilient'}${rs.options ? inline(rs.options) : ''}`} (scope ${rs.scope})`)
+    lines.push(
+      `  resource server       ${rs.name}: ${rs.url ? `yours: ${rs.url}` : `mock-rs profile ${rs.profile ?? 'resilient'}${rs.options ? inline(rs.options) : ''}`} (scope ${rs.scope})`,
+    )
   }
-  if (stack.jwksCdn) lines.push(`  jwks cdn              ttl ${stack.jwksCdn.ttl ?? 'origin Cache-Control'}, stale-while-revalidate ${stack.jwksCdn.staleWhileRevalidate}, stale-if-error ${stack.jwksCdn.staleIfError}`)
-  if (stack.faultProxy) lines.push(`  fault proxy           between the resource servers and the AS${stack.faultProxy.tokenTraffic ? ', token traffic too' : ''}`)
+  if (stack.jwksCdn)
+    lines.push(
+      `  jwks cdn              ttl ${stack.jwksCdn.ttl ?? 'origin Cache-Control'}, stale-while-revalidate ${stack.jwksCdn.staleWhileRevalidate}, stale-if-error ${stack.jwksCdn.staleIfError}`,
+    )
+  if (stack.faultProxy)
+    lines.push(
+      `  fault proxy           between the resource servers and the AS${stack.faultProxy.tokenTraffic ? ', token traffic too' : ''}`,
+    )
   lines.push('')
 
-  lines.push(`load: ${scenario.load.duration} (warm-up ${scenario.load.warmup}, graceful stop ${scenario.load.gracefulStop})`)
+  lines.push(
+    `load: ${scenario.load.duration} (warm-up ${scenario.load.warmup}, graceful stop ${scenario.load.gracefulStop})`,
+  )
   lines.push(
     table(
       scenario.load.flows.map((f, i) => {
         const start = ms(f.startTime)
         const end = f.duration ? start + ms(f.duration) : loadMs
-        return [`  ${f.name ?? `${f.flow}${scenario.load.flows.filter((g) => g.flow === f.flow).length > 1 ? `-${i + 1}` : ''}`}`, f.target ? `→ ${f.target}` : '', f.executor, rateOf(f), `${at(start)}..${at(end)}`]
+        return [
+          `  ${f.name ?? `${f.flow}${scenario.load.flows.filter((g) => g.flow === f.flow).length > 1 ? `-${i + 1}` : ''}`}`,
+          f.target ? `→ ${f.target}` : '',
+          f.executor,
+          rateOf(f),
+          `${at(start)}..${at(end)}`,
+        ]
       }),
     ),
   )
@@ -76,7 +102,11 @@ export function formatPlan(scenario: Scenario, units: { faults: Record<string, F
       const length = ms(e.duration ?? def?.defaultDuration)
       firstFault = Math.min(firstFault ?? start, start)
       lastRevert = Math.max(lastRevert ?? 0, start + length)
-      events.push({ t: start, order: 3, text: `fault ${e.fault}${inline(e.params)} for ${formatDuration(length)} [timeline[${i}]]` })
+      events.push({
+        t: start,
+        order: 3,
+        text: `fault ${e.fault}${inline(e.params)} for ${formatDuration(length)} [timeline[${i}]]`,
+      })
       events.push({ t: start + length, order: 2, text: `revert ${e.fault} [timeline[${i}]]` })
     } else {
       events.push({ t: start, order: 4, text: `probe ${e.probe}${inline(e.params)} [timeline[${i}]]` })
@@ -88,7 +118,10 @@ export function formatPlan(scenario: Scenario, units: { faults: Record<string, F
   lines.push('')
 
   if (scenario.steadyState.length > 0) {
-    const when = firstFault === undefined ? 'before and after the load' : `before the first fault (${at(firstFault)}) and after the last revert (${at(lastRevert ?? firstFault)})`
+    const when =
+      firstFault === undefined
+        ? 'before and after the load'
+        : `before the first fault (${at(firstFault)}) and after the last revert (${at(lastRevert ?? firstFault)})`
     lines.push(`steady state: ${scenario.steadyState.join(', ')} must hold ${when}`)
     lines.push('')
   }
@@ -101,7 +134,14 @@ export function formatPlan(scenario: Scenario, units: { faults: Record<string, F
         scenario.slos.map((s) => {
           const def = units.slos[s.id]
           const objective = s.objective ?? (def ? `${def.objective} (catalog)` : '(catalog default)')
-          return [`  ${s.id}`, objective, `window ${s.window ?? def?.window ?? 'run'}`, s.severity ?? def?.severity ?? '', s.target ? `on ${s.target}` : '', def?.title ?? '']
+          return [
+            `  ${s.id}`,
+            objective,
+            `window ${s.window ?? def?.window ?? 'run'}`,
+            s.severity ?? def?.severity ?? '',
+            s.target ? `on ${s.target}` : '',
+            def?.title ?? '',
+          ]
         }),
       ),
     )

@@ -22,20 +22,36 @@ export function registerReport(program: Command): void {
     .argument('<run.json>', 'a run record written by `run`, or a folder of runs (its newest)')
     .option('--format <list>', 'comma-separated reporter ids: json, junit, markdown, html', listArg, ['markdown'])
     .option('--out <dir>', 'where to write the files (default: next to run.json)')
-    .option('--rescore', 'score the record again with the current SLO code instead of using the recorded verdict', false)
-    .option('--exit-code', "exit with the run's verdict code (99 when an SLO broke) instead of 0 once the reports are written", false)
+    .option(
+      '--rescore',
+      'score the record again with the current SLO code instead of using the recorded verdict',
+      false,
+    )
+    .option(
+      '--exit-code',
+      "exit with the run's verdict code (99 when an SLO broke) instead of 0 once the reports are written",
+      false,
+    )
     .action(async (given: string, opts: { format: string[]; out?: string; rescore: boolean; exitCode: boolean }) => {
       // a run folder or a folder of runs stands for its newest run.json
       const { runFilesUnder } = await import('./compare.ts')
       const runs = await runFilesUnder(given)
-      if (runs.length === 0) throw new GamedayError('ERR_RUN_NOT_FOUND', `${given}: holds no run.json`, { hint: 'give a run.json written by `oauth-gameday run`, or its folder' })
+      if (runs.length === 0)
+        throw new GamedayError('ERR_RUN_NOT_FOUND', `${given}: holds no run.json`, {
+          hint: 'give a run.json written by `oauth-gameday run`, or its folder',
+        })
       const path = runs[runs.length - 1]!
       const { record, verdict: recorded } = await readRunFile(path)
       const { reporters } = await import('../../report/index.ts')
       for (const f of opts.format) {
         if (!Object.hasOwn(reporters, f)) {
           const known = Object.keys(reporters)
-          throw new GamedayError('ERR_UNKNOWN_UNIT', `--format: unknown reporter ${JSON.stringify(f)}`, { hint: known.length > 0 ? `registered reporters: ${known.join(', ')}` : 'no reporters are registered in this build' })
+          throw new GamedayError('ERR_UNKNOWN_UNIT', `--format: unknown reporter ${JSON.stringify(f)}`, {
+            hint:
+              known.length > 0
+                ? `registered reporters: ${known.join(', ')}`
+                : 'no reporters are registered in this build',
+          })
         }
       }
       let verdict = recorded

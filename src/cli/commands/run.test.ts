@@ -38,7 +38,12 @@ afterEach(() => {
   process.exitCode = undefined
 })
 
-const outcome = (id: string, exitCode: number) => ({ runDir: `reports/${id}/r1`, exitCode, verdict: { pass: exitCode === 0, score: exitCode === 0 ? 1 : 0.5 } }) as unknown as RunOutcome
+const outcome = (id: string, exitCode: number) =>
+  ({
+    runDir: `reports/${id}/r1`,
+    exitCode,
+    verdict: { pass: exitCode === 0, score: exitCode === 0 ? 1 : 0.5 },
+  }) as unknown as RunOutcome
 
 describe('run', () => {
   it('orders exit codes: aborted, internal, invalid, SLO broken, ok', () => {
@@ -50,9 +55,29 @@ describe('run', () => {
 
   it('runs every scenario with the flags, prints each run folder and exits with the worst code', async () => {
     behaviour = async (s) => outcome(s.id, s.id === 'full' ? 99 : 0)
-    await buildProgram().parseAsync(['run', '--quiet', '--engine', 'k6', '--seed', '7', '--out', 'tmp-reports', `${FIX}/minimal.yaml`, `${FIX}/full.yaml`], { from: 'user' })
+    await buildProgram().parseAsync(
+      [
+        'run',
+        '--quiet',
+        '--engine',
+        'k6',
+        '--seed',
+        '7',
+        '--out',
+        'tmp-reports',
+        `${FIX}/minimal.yaml`,
+        `${FIX}/full.yaml`,
+      ],
+      { from: 'user' },
+    )
     expect(calls.map((c) => c.id)).toEqual(['minimal', 'full'])
-    expect(calls[0]!.options).toMatchObject({ engine: 'k6', runtime: 'process', outDir: 'tmp-reports', seed: 7, source: `${FIX}/minimal.yaml` })
+    expect(calls[0]!.options).toMatchObject({
+      engine: 'k6',
+      runtime: 'process',
+      outDir: 'tmp-reports',
+      seed: 7,
+      source: `${FIX}/minimal.yaml`,
+    })
     expect(calls[0]!.options.signal).toBeInstanceOf(AbortSignal)
     expect(stdout.join('')).toBe('reports/minimal/r1\nreports/full/r1\n')
     expect(process.exitCode).toBe(99)
@@ -74,7 +99,9 @@ describe('run', () => {
 
   it('refuses an unknown reporter before running anything', async () => {
     behaviour = async (s) => outcome(s.id, 0)
-    await expect(buildProgram().parseAsync(['run', '--reporter', 'json,pdf', `${FIX}/minimal.yaml`], { from: 'user' })).rejects.toMatchObject({ code: 'ERR_UNKNOWN_UNIT' })
+    await expect(
+      buildProgram().parseAsync(['run', '--reporter', 'json,pdf', `${FIX}/minimal.yaml`], { from: 'user' }),
+    ).rejects.toMatchObject({ code: 'ERR_UNKNOWN_UNIT' })
     expect(calls).toEqual([])
   })
 })

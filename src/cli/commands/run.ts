@@ -35,7 +35,11 @@ export function registerRun(program: Command): void {
     .description('run game days: stand up the stack, drive load, inject the timeline, score the SLOs, write reports')
     .argument('[paths...]', 'scenario files or directories (every *.yaml in them)', ['scenarios/'])
     .addOption(new Option('--engine <id>', 'load engine').choices(['embedded', 'k6']).default('embedded'))
-    .addOption(new Option('--runtime <id>', 'how the reference components start').choices(['process', 'containers', 'external']).default('process'))
+    .addOption(
+      new Option('--runtime <id>', 'how the reference components start')
+        .choices(['process', 'containers', 'external'])
+        .default('process'),
+    )
     .option('--out <dir>', 'reports root; each run goes to <dir>/<scenario-id>/<run-id>/', 'reports')
     .option('--reporter <list>', 'comma-separated reporter ids (default: all of json, junit, markdown, html)', listArg)
     .option('--seed <n>', 'seed for schedules and jitter (same seed, same run plan)', intArg('--seed'))
@@ -48,16 +52,26 @@ export function registerRun(program: Command): void {
         const unknown = flags.reporter.filter((r) => !Object.hasOwn(reporters, r))
         if (unknown.length > 0) {
           const known = Object.keys(reporters)
-          throw new GamedayError('ERR_UNKNOWN_UNIT', `--reporter: unknown reporter ${unknown.map((u) => JSON.stringify(u)).join(', ')}`, {
-            hint: known.length > 0 ? `registered reporters: ${known.join(', ')}` : 'no reporters are registered in this build',
-          })
+          throw new GamedayError(
+            'ERR_UNKNOWN_UNIT',
+            `--reporter: unknown reporter ${unknown.map((u) => JSON.stringify(u)).join(', ')}`,
+            {
+              hint:
+                known.length > 0
+                  ? `registered reporters: ${known.join(', ')}`
+                  : 'no reporters are registered in this build',
+            },
+          )
         }
       }
       const { runScenario } = await import('../../runner.ts')
       const { createLogger } = await import('../../log.ts')
       const tty = process.stderr.isTTY === true
       // JSON log lines would tear the live block on a TTY and clutter --quiet: warnings only there, unless LOG_LEVEL says otherwise
-      const log = createLogger({ name: 'runner', level: process.env.LOG_LEVEL ?? (flags.quiet || tty ? 'warn' : 'info') })
+      const log = createLogger({
+        name: 'runner',
+        level: process.env.LOG_LEVEL ?? (flags.quiet || tty ? 'warn' : 'info'),
+      })
 
       const controller = new AbortController()
       let signals = 0
@@ -103,9 +117,13 @@ export function registerRun(program: Command): void {
           if (!flags.quiet) {
             const { status, error } = outcome.record
             const what =
-              status === 'aborted' ? 'aborted; the partial report is marked aborted'
-              : status === 'failed' ? `the run failed: ${error?.code ?? 'error'} ${error?.message ?? ''}`.trim()
-              : outcome.verdict.pass ? 'every SLO held' : 'an SLO broke'
+              status === 'aborted'
+                ? 'aborted; the partial report is marked aborted'
+                : status === 'failed'
+                  ? `the run failed: ${error?.code ?? 'error'} ${error?.message ?? ''}`.trim()
+                  : outcome.verdict.pass
+                    ? 'every SLO held'
+                    : 'an SLO broke'
             err(`${scenario.id}: ${what} (score ${outcome.verdict.score.toFixed(2)}, exit ${outcome.exitCode})`)
           }
           out(outcome.runDir)

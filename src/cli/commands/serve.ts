@@ -59,7 +59,11 @@ async function readConfig(path: string): Promise<object> {
   try {
     return (parseYaml(text) ?? {}) as object
   } catch (cause) {
-    throw new GamedayError('ERR_CONFIG_INVALID', `${path}: not valid YAML or JSON (${(cause as Error).message.split('\n')[0]})`, { cause })
+    throw new GamedayError(
+      'ERR_CONFIG_INVALID',
+      `${path}: not valid YAML or JSON (${(cause as Error).message.split('\n')[0]})`,
+      { cause },
+    )
   }
 }
 
@@ -71,10 +75,18 @@ export function splitListen(path: string, file: object): { listen: { port?: numb
   if (Array.isArray(file)) throw new GamedayError('ERR_CONFIG_INVALID', `${path}: must be an object (got array)`)
   const { port, host, ...config } = file as Record<string, unknown>
   if (port !== undefined && (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535)) {
-    throw new GamedayError('ERR_CONFIG_INVALID', `${path}: port: must be an integer from 0 to 65535 (got ${JSON.stringify(port)})`, { hint: 'port: 9000, or 0 for an ephemeral port' })
+    throw new GamedayError(
+      'ERR_CONFIG_INVALID',
+      `${path}: port: must be an integer from 0 to 65535 (got ${JSON.stringify(port)})`,
+      { hint: 'port: 9000, or 0 for an ephemeral port' },
+    )
   }
   if (host !== undefined && (typeof host !== 'string' || host === '')) {
-    throw new GamedayError('ERR_CONFIG_INVALID', `${path}: host: must be a listen address (got ${JSON.stringify(host)})`, { hint: 'host: 127.0.0.1' })
+    throw new GamedayError(
+      'ERR_CONFIG_INVALID',
+      `${path}: host: must be a listen address (got ${JSON.stringify(host)})`,
+      { hint: 'host: 127.0.0.1' },
+    )
   }
   return { listen: { ...(port !== undefined ? { port } : {}), ...(host !== undefined ? { host } : {}) }, config }
 }
@@ -83,64 +95,111 @@ function withListen(cmd: Command): Command {
   return cmd
     .option('--port <n>', 'listen port (0: ephemeral)', intArg('--port'), 0)
     .option('--host <host>', 'listen address', '127.0.0.1')
-    .option('--admin-token <token>', 'bearer token of the control API (default: GAMEDAY_ADMIN_TOKEN, else a random one, printed on line 2)')
+    .option(
+      '--admin-token <token>',
+      'bearer token of the control API (default: GAMEDAY_ADMIN_TOKEN, else a random one, printed on line 2)',
+    )
 }
 
 export function registerServe(program: Command): void {
   const serve = program
     .command('serve')
-    .description('run a reference component in the foreground (prints its URL, then its admin token; stops on SIGTERM/SIGINT)')
+    .description(
+      'run a reference component in the foreground (prints its URL, then its admin token; stops on SIGTERM/SIGINT)',
+    )
     .addHelpText('after', '\nThe admin token can be fixed with the GAMEDAY_ADMIN_TOKEN environment variable.')
 
   withListen(serve.command('as').description('the reference authorization server (mock-as)'))
-    .option('--config <file>', 'mock-as configuration (YAML or JSON; the keys of stack.authorizationServer, plus port and host, which the flags override)')
+    .option(
+      '--config <file>',
+      'mock-as configuration (YAML or JSON; the keys of stack.authorizationServer, plus port and host, which the flags override)',
+    )
     .action(async (opts: Common & { config?: string }, cmd: Command) => {
       const { serveAs } = await import('../../../mock-as/main.ts')
-      const { listen, config } = opts.config ? splitListen(opts.config, await readConfig(opts.config)) : { listen: {}, config: {} }
+      const { listen, config } = opts.config
+        ? splitListen(opts.config, await readConfig(opts.config))
+        : { listen: {}, config: {} }
       const flags = common(opts)
       const fromFlag = (name: string) => cmd.getOptionValueSource(name) !== 'default'
-      await hold(await serveAs({ ...flags, port: fromFlag('port') ? flags.port : (listen.port ?? flags.port), host: fromFlag('host') ? flags.host : (listen.host ?? flags.host), config }))
+      await hold(
+        await serveAs({
+          ...flags,
+          port: fromFlag('port') ? flags.port : (listen.port ?? flags.port),
+          host: fromFlag('host') ? flags.host : (listen.host ?? flags.host),
+          config,
+        }),
+      )
     })
 
   withListen(serve.command('rs').description('a reference resource server (mock-rs) with a resilience profile'))
     .option('--as <url>', 'issuer of the authorization server whose tokens it accepts')
     .option('--issuer <url>', 'same as --as')
     .option('--profile <name>', 'resilience profile (`oauth-gameday list profiles`)', 'resilient')
-    .option('--mode <mode>', 'jwt (local validation) or introspection (RFC 7662); default: the profile\'s')
+    .option('--mode <mode>', "jwt (local validation) or introspection (RFC 7662); default: the profile's")
     .option('--name <name>', 'name in events and metrics', 'orders')
     .option('--audience <aud>', 'audience it expects', 'https://api.example')
     .option('--scope <scope>', 'scope the protected route needs', 'orders:read')
     .option('--jwks-uri <url>', 'fetch the key set here instead of from the issuer metadata')
-    .option('--introspection-endpoint <url>', 'introspect here instead of at the issuer metadata\'s endpoint')
-    .option('--introspection-client <id:secret>', 'client credentials the RS introspects with (default rs:rs-secret, mock-as\'s ready set)')
+    .option('--introspection-endpoint <url>', "introspect here instead of at the issuer metadata's endpoint")
+    .option(
+      '--introspection-client <id:secret>',
+      "client credentials the RS introspects with (default rs:rs-secret, mock-as's ready set)",
+    )
     .option('--knobs <json>', 'knob overrides on top of the profile, as JSON (see mock-rs/README.md)')
     .action(
       async (
-        opts: Common & { as?: string; issuer?: string; profile: string; mode?: string; name: string; audience: string; scope: string; jwksUri?: string; introspectionEndpoint?: string; introspectionClient?: string; knobs?: string },
+        opts: Common & {
+          as?: string
+          issuer?: string
+          profile: string
+          mode?: string
+          name: string
+          audience: string
+          scope: string
+          jwksUri?: string
+          introspectionEndpoint?: string
+          introspectionClient?: string
+          knobs?: string
+        },
       ) => {
         const issuer = opts.as ?? opts.issuer
-        if (!issuer) throw new GamedayError('ERR_CLI_USAGE', 'serve rs: --as <issuer url> is required', { hint: 'oauth-gameday serve rs --as http://127.0.0.1:9000' })
+        if (!issuer)
+          throw new GamedayError('ERR_CLI_USAGE', 'serve rs: --as <issuer url> is required', {
+            hint: 'oauth-gameday serve rs --as http://127.0.0.1:9000',
+          })
         let knobs: Record<string, unknown> = {}
         if (opts.knobs) {
           try {
             knobs = JSON.parse(opts.knobs) as Record<string, unknown>
           } catch {
-            throw new GamedayError('ERR_CLI_USAGE', `--knobs: not JSON (got ${JSON.stringify(opts.knobs)})`, { hint: `--knobs '{"clockTolerance":"5s"}'` })
+            throw new GamedayError('ERR_CLI_USAGE', `--knobs: not JSON (got ${JSON.stringify(opts.knobs)})`, {
+              hint: `--knobs '{"clockTolerance":"5s"}'`,
+            })
           }
         }
         if (opts.mode) knobs.mode = opts.mode
         let introspectionClient: { clientId: string; clientSecret: string } | undefined
         if (opts.introspectionClient) {
           const i = opts.introspectionClient.indexOf(':')
-          if (i <= 0) throw new GamedayError('ERR_CLI_USAGE', '--introspection-client: expected id:secret', { hint: '--introspection-client rs:rs-secret' })
-          introspectionClient = { clientId: opts.introspectionClient.slice(0, i), clientSecret: opts.introspectionClient.slice(i + 1) }
+          if (i <= 0)
+            throw new GamedayError('ERR_CLI_USAGE', '--introspection-client: expected id:secret', {
+              hint: '--introspection-client rs:rs-secret',
+            })
+          introspectionClient = {
+            clientId: opts.introspectionClient.slice(0, i),
+            clientSecret: opts.introspectionClient.slice(i + 1),
+          }
         }
         const { serveRs } = await import('../../../mock-rs/main.ts')
         const { profiles, isProfileName } = await import('../../../mock-rs/profiles.ts')
         if (!isProfileName(opts.profile)) {
-          throw new GamedayError('ERR_CLI_USAGE', `--profile: unknown profile ${JSON.stringify(opts.profile)} (expected one of ${Object.keys(profiles).join(', ')})`, {
-            hint: '`oauth-gameday list profiles` lists them',
-          })
+          throw new GamedayError(
+            'ERR_CLI_USAGE',
+            `--profile: unknown profile ${JSON.stringify(opts.profile)} (expected one of ${Object.keys(profiles).join(', ')})`,
+            {
+              hint: '`oauth-gameday list profiles` lists them',
+            },
+          )
         }
         const profile = opts.profile
         const served = await serveRs({
@@ -165,21 +224,33 @@ export function registerServe(program: Command): void {
     .option('--stale-while-revalidate <duration>', 'serve stale while revalidating', '0s')
     .option('--stale-if-error <duration>', 'serve stale when the origin fails', '0s')
     .option('--allow-external', 'allow a non-loopback origin', false)
-    .action(async (opts: Common & { origin: string; ttl?: string; staleWhileRevalidate: string; staleIfError: string; allowExternal: boolean }) => {
-      const { serveCdn } = await import('../../../jwks-cdn/main.ts')
-      await hold(
-        await serveCdn({
-          ...common(opts),
-          origin: opts.origin,
-          ttl: opts.ttl ?? null,
-          staleWhileRevalidate: opts.staleWhileRevalidate,
-          staleIfError: opts.staleIfError,
-          allowExternal: opts.allowExternal,
-        }),
-      )
-    })
+    .action(
+      async (
+        opts: Common & {
+          origin: string
+          ttl?: string
+          staleWhileRevalidate: string
+          staleIfError: string
+          allowExternal: boolean
+        },
+      ) => {
+        const { serveCdn } = await import('../../../jwks-cdn/main.ts')
+        await hold(
+          await serveCdn({
+            ...common(opts),
+            origin: opts.origin,
+            ttl: opts.ttl ?? null,
+            staleWhileRevalidate: opts.staleWhileRevalidate,
+            staleIfError: opts.staleIfError,
+            allowExternal: opts.allowExternal,
+          }),
+        )
+      },
+    )
 
-  withListen(serve.command('proxy').description('the HTTP fault proxy (latency, errors, rate limits between RS and AS)'))
+  withListen(
+    serve.command('proxy').description('the HTTP fault proxy (latency, errors, rate limits between RS and AS)'),
+  )
     .requiredOption('--upstream <url>', 'where requests are forwarded (the AS issuer)')
     .option('--allow-external', 'allow a non-loopback upstream', false)
     .action(async (opts: Common & { upstream: string; allowExternal: boolean }) => {
@@ -191,7 +262,9 @@ export function registerServe(program: Command): void {
     .command('stack')
     .description("start a scenario's whole stack and print its targets (no secrets) until SIGTERM/SIGINT")
     .argument('<scenario>', 'scenario file')
-    .addOption(new Option('--runtime <id>', 'how the components start').choices(['process', 'containers']).default('process'))
+    .addOption(
+      new Option('--runtime <id>', 'how the components start').choices(['process', 'containers']).default('process'),
+    )
     .action(async (path: string, opts: { runtime: string }) => {
       const { loadScenario } = await import('../../scenario/load.ts')
       const { scenario } = await loadScenario(path)
@@ -203,7 +276,10 @@ export function registerServe(program: Command): void {
       out(t.issuer)
       out(`token endpoint   ${t.tokenEndpoint}`)
       out(`jwks             ${t.jwksUri}${t.rsJwksUri !== t.jwksUri ? ` (resource servers: ${t.rsJwksUri})` : ''}`)
-      for (const rs of t.resourceServers) out(`resource server  ${rs.name} ${rs.apiUrl} (${rs.external ? 'yours' : `profile ${rs.profile ?? 'resilient'}, ${rs.mode ?? 'jwt'}`})`)
+      for (const rs of t.resourceServers)
+        out(
+          `resource server  ${rs.name} ${rs.apiUrl} (${rs.external ? 'yours' : `profile ${rs.profile ?? 'resilient'}, ${rs.mode ?? 'jwt'}`})`,
+        )
       out(`clients          ${t.clients.map((c) => c.clientId).join(', ')}`)
       await stopped
       await stack.stop()

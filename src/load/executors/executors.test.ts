@@ -7,7 +7,17 @@ import type { ArrivalSchedule } from './types.ts'
 import { VirtualClock } from './virtual-clock.ts'
 
 function flow(over: Partial<FlowConfig>): FlowConfig {
-  return { flow: 'client-credentials', executor: 'constant-arrival-rate', startRate: 0, timeUnit: '1s', preAllocatedVUs: 10, startTime: '0s', clients: 1, timeout: '10s', ...over } as FlowConfig
+  return {
+    flow: 'client-credentials',
+    executor: 'constant-arrival-rate',
+    startRate: 0,
+    timeUnit: '1s',
+    preAllocatedVUs: 10,
+    startTime: '0s',
+    clients: 1,
+    timeout: '10s',
+    ...over,
+  } as FlowConfig
 }
 
 function drain(s: ArrivalSchedule, max = 100_000): number[] {
@@ -23,12 +33,21 @@ describe('constant-arrival-rate', () => {
   })
 
   it('honours timeUnit', () => {
-    const times = drain(executors['constant-arrival-rate']!.schedule!(flow({ rate: 120, timeUnit: '1m' }), { durationMs: 2000 }))
+    const times = drain(
+      executors['constant-arrival-rate']!.schedule!(flow({ rate: 120, timeUnit: '1m' }), { durationMs: 2000 }),
+    )
     expect(times).toEqual([0, 500, 1000, 1500])
   })
 
   it('repeats the same jittered schedule for the same seed', () => {
-    const make = (seed: number) => drain(executors['constant-arrival-rate']!.schedule!(flow({ rate: 50 }), { durationMs: 1000, jitter: 1, random: seededRandom(seed) }))
+    const make = (seed: number) =>
+      drain(
+        executors['constant-arrival-rate']!.schedule!(flow({ rate: 50 }), {
+          durationMs: 1000,
+          jitter: 1,
+          random: seededRandom(seed),
+        }),
+      )
     expect(make(7)).toEqual(make(7))
     expect(make(7)).not.toEqual(make(8))
     const a = make(7)
@@ -55,8 +74,18 @@ describe('ramping-arrival-rate', () => {
 
   it('equals the constant executor on a flat stage and follows several stages', () => {
     const flat = flow({ executor: 'ramping-arrival-rate', startRate: 10, stages: [{ target: 10, duration: '1s' }] })
-    expect(drain(ramping.schedule!(flat, { durationMs: 1000 })).map((t) => Math.round(t))).toEqual([0, 100, 200, 300, 400, 500, 600, 700, 800, 900])
-    const multi = flow({ executor: 'ramping-arrival-rate', startRate: 20, stages: [{ target: 20, duration: '1s' }, { target: 0, duration: '2s' }, { target: 0, duration: '1s' }] })
+    expect(drain(ramping.schedule!(flat, { durationMs: 1000 })).map((t) => Math.round(t))).toEqual([
+      0, 100, 200, 300, 400, 500, 600, 700, 800, 900,
+    ])
+    const multi = flow({
+      executor: 'ramping-arrival-rate',
+      startRate: 20,
+      stages: [
+        { target: 20, duration: '1s' },
+        { target: 0, duration: '2s' },
+        { target: 0, duration: '1s' },
+      ],
+    })
     const times = drain(ramping.schedule!(multi, { durationMs: 4000 }))
     expect(times.length).toBe(41) // arrivals 0..40: 20 + 20 (down-ramp 20→0 over 2 s), none on the zero plateau
     expect(Math.max(...times)).toBeLessThanOrEqual(3000)

@@ -93,7 +93,8 @@ export async function runExecutor(o: RunExecutorOptions, onPool?: (pool: VuPool)
   let inflight = 0
   let drained: Array<() => void> = []
   /** Resolves once no iteration is in flight. */
-  const drain = (): Promise<void> => (inflight === 0 ? Promise.resolve() : new Promise((resolve) => drained.push(resolve)))
+  const drain = (): Promise<void> =>
+    inflight === 0 ? Promise.resolve() : new Promise((resolve) => drained.push(resolve))
   const slotOf = (vu: Vu): Slot => {
     let slot = slots[vu.id]
     if (!slot) {

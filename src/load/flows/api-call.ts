@@ -54,30 +54,66 @@ function plainTagsOf(rs: RsTarget, status: number): Readonly<RecordTags> {
 }
 
 /** Call `rs.apiUrl` with `token`, record `rs_request`, then hand `cb` the status (0 on transport error) and the failure reason. */
-export function sendRs(ctx: FlowContext, rs: RsTarget, token: string, intendedStart: number, signal: AbortSignal, extra: Record<string, string> | undefined, cb: (status: number, reason: string | undefined) => void): void {
+export function sendRs(
+  ctx: FlowContext,
+  rs: RsTarget,
+  token: string,
+  intendedStart: number,
+  signal: AbortSignal,
+  extra: Record<string, string> | undefined,
+  cb: (status: number, reason: string | undefined) => void,
+): void {
   const start = ctx.now()
-  ctx.http.send({ url: rs.apiUrl, headers: bearer(token) as Record<string, string>, frozenHeaders: true, timeoutMs: ctx.timeoutMs, signal }, (err, res) => {
-    let status = 0
-    let reason: string | undefined
-    let error: string | undefined
-    if (res) {
-      status = res.status
-      if (status >= 400) ({ reason, error } = rsFailure(res))
-    } else reason = err instanceof TransportError ? err.reason : 'transport_error'
-    const failed = status === 0 || status >= 400
-    const tags = !failed && reason === undefined && extra === undefined ? plainTagsOf(rs, status) : { endpoint: 'api', status: String(status), target: rs.name, reason, error, token: 'valid', ...extra }
-    ctx.record('rs_request', tags, intendedStart, start, ctx.now(), failed)
-    cb(status, reason)
-  })
+  ctx.http.send(
+    {
+      url: rs.apiUrl,
+      headers: bearer(token) as Record<string, string>,
+      frozenHeaders: true,
+      timeoutMs: ctx.timeoutMs,
+      signal,
+    },
+    (err, res) => {
+      let status = 0
+      let reason: string | undefined
+      let error: string | undefined
+      if (res) {
+        status = res.status
+        if (status >= 400) ({ reason, error } = rsFailure(res))
+      } else reason = err instanceof TransportError ? err.reason : 'transport_error'
+      const failed = status === 0 || status >= 400
+      const tags =
+        !failed && reason === undefined && extra === undefined
+          ? plainTagsOf(rs, status)
+          : { endpoint: 'api', status: String(status), target: rs.name, reason, error, token: 'valid', ...extra }
+      ctx.record('rs_request', tags, intendedStart, start, ctx.now(), failed)
+      cb(status, reason)
+    },
+  )
 }
 
 /** {@link sendRs} as a promise. */
-export function callRs(ctx: FlowContext, rs: RsTarget, token: string, intendedStart: number, signal: AbortSignal, extra?: Record<string, string>): Promise<{ status: number; reason?: string }> {
-  return new Promise((resolve) => sendRs(ctx, rs, token, intendedStart, signal, extra, (status, reason) => resolve({ status, reason })))
+export function callRs(
+  ctx: FlowContext,
+  rs: RsTarget,
+  token: string,
+  intendedStart: number,
+  signal: AbortSignal,
+  extra?: Record<string, string>,
+): Promise<{ status: number; reason?: string }> {
+  return new Promise((resolve) =>
+    sendRs(ctx, rs, token, intendedStart, signal, extra, (status, reason) => resolve({ status, reason })),
+  )
 }
 
 /** The call with `token` (a 401 leads to one re-authentication and a retry), then `done`. */
-function callWith(ctx: FlowContext, vu: VuContext, state: ApiCallState, holder: TokenHolder, token: string, done: () => void): void {
+function callWith(
+  ctx: FlowContext,
+  vu: VuContext,
+  state: ApiCallState,
+  holder: TokenHolder,
+  token: string,
+  done: () => void,
+): void {
   sendRs(ctx, state.rs, token, vu.intendedStart, vu.signal, undefined, (status, reason) => {
     if (status !== 401 || vu.signal.aborted) return done()
     ctx.count('reauth_on_401', { reason: reason ?? 'unknown', target: state.rs.name })
@@ -111,7 +147,14 @@ export const apiCall: FlowDefinition<ApiCallState> = {
     holder.get().then((t) => {
       if (t) return callWith(ctx, vu, state, holder, t, done)
       const now = ctx.now()
-      ctx.record('rs_request', { endpoint: 'api', status: '0', target: state.rs.name, reason: 'no_token' }, vu.intendedStart, now, now, true)
+      ctx.record(
+        'rs_request',
+        { endpoint: 'api', status: '0', target: state.rs.name, reason: 'no_token' },
+        vu.intendedStart,
+        now,
+        now,
+        true,
+      )
       done()
     }, done)
   },

@@ -13,7 +13,11 @@ import type { FlowContext, FlowDefinition } from './types.ts'
 /** The user the flows log in as: the first one the AS knows. */
 export function userFor(ctx: FlowContext): { username: string; password: string } {
   const u = ctx.targets.users[0]
-  if (!u) throw new GamedayError('ERR_SCENARIO_INVALID', `load.flows: ${ctx.name} needs a user and the authorization server has none`)
+  if (!u)
+    throw new GamedayError(
+      'ERR_SCENARIO_INVALID',
+      `load.flows: ${ctx.name} needs a user and the authorization server has none`,
+    )
   return u
 }
 
@@ -22,11 +26,22 @@ export const authCode: FlowDefinition<void> = {
   summary: 'full PKCE authorization code flow through the login and consent form, then the code exchange',
   async setup(ctx) {
     const c = clientFor(ctx.targets, ctx.config.client ?? 'spa')
-    if (!c.redirectUris[0]) throw new GamedayError('ERR_SCENARIO_INVALID', `load.flows: client ${JSON.stringify(c.clientId)} has no redirect URI for ${ctx.name}`)
+    if (!c.redirectUris[0])
+      throw new GamedayError(
+        'ERR_SCENARIO_INVALID',
+        `load.flows: client ${JSON.stringify(c.clientId)} has no redirect URI for ${ctx.name}`,
+      )
     userFor(ctx)
   },
   async iteration(ctx, vu) {
     const client = clientFor(ctx.targets, ctx.config.client ?? 'spa')
-    await authCodeLogin(ctx, { client, user: userFor(ctx), scope: ctx.config.scope, intendedStart: vu.intendedStart, signal: vu.signal, record: true })
+    await authCodeLogin(ctx, {
+      client,
+      user: userFor(ctx),
+      scope: ctx.config.scope,
+      intendedStart: vu.intendedStart,
+      signal: vu.signal,
+      record: true,
+    })
   },
 }

@@ -27,12 +27,21 @@ import { clientFor, requestToken, rsReason } from './oauth.ts'
 import type { FlowContext, FlowDefinition, VuContext } from './types.ts'
 
 /** Chromium flags that work as root, without a GPU and on a closed network. */
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync']
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+]
 const MAX_SCREENSHOTS = 5
 
 /** The Chromium binary: CHROMIUM_PATH, else Debian's. */
 export function chromiumPath(): string | undefined {
-  for (const p of [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser']) if (p && existsSync(p)) return p
+  for (const p of [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'])
+    if (p && existsSync(p)) return p
   return undefined
 }
 
@@ -57,7 +66,8 @@ export class BrowserPool {
       this.#launching++
       try {
         const exe = chromiumPath()
-        if (!exe) throw new GamedayError('ERR_ENV_CHROMIUM_NOT_FOUND', 'no Chromium found (CHROMIUM_PATH, /usr/bin/chromium)')
+        if (!exe)
+          throw new GamedayError('ERR_ENV_CHROMIUM_NOT_FOUND', 'no Chromium found (CHROMIUM_PATH, /usr/bin/chromium)')
         // loaded on first launch: importing playwright-core costs about 1 s of CPU, which every load worker paid at start-up
         const { chromium } = await import('playwright-core')
         const b = await chromium.launch({ executablePath: exe, args: CHROMIUM_ARGS, headless: true })
@@ -98,7 +108,10 @@ export class BrowserPool {
 /** A loopback callback server: the redirect target; it only shows a short page. */
 export async function startCallbackServer(): Promise<{ server: Server; base: string }> {
   const server = createServer((req, res) => {
-    res.writeHead(req.url?.startsWith('/cb') ? 200 : 404, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
+    res.writeHead(req.url?.startsWith('/cb') ? 200 : 404, {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+    })
     res.end('<!doctype html><title>signed in</title><p>You may close this window.</p>')
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -110,7 +123,11 @@ export async function startCallbackServer(): Promise<{ server: Server; base: str
 /** The redirect URI to use: the client's registered one, moved to the callback server's port when it is a loopback IP. */
 export function callbackUri(client: ClientCredentials, base: string): string {
   const registered = client.redirectUris[0]
-  if (!registered) throw new GamedayError('ERR_SCENARIO_INVALID', `load.flows: client ${JSON.stringify(client.clientId)} has no redirect URI for browser-login`)
+  if (!registered)
+    throw new GamedayError(
+      'ERR_SCENARIO_INVALID',
+      `load.flows: client ${JSON.stringify(client.clientId)} has no redirect URI for browser-login`,
+    )
   const r = new URL(registered)
   if (!client.public || !['127.0.0.1', '[::1]'].includes(r.hostname)) return registered
   const b = new URL(base)
@@ -139,12 +156,25 @@ export interface BrowserLoginOptions {
 /** Outcome of one login, with the failure classification. */
 export interface BrowserLoginResult {
   ok: boolean
-  reason?: 'login_page_error' | 'consent_denied' | 'state_mismatch' | 'iss_mismatch' | 'invalid_grant' | 'callback_timeout' | 'authorize_error' | 'rs_rejected'
+  reason?:
+    | 'login_page_error'
+    | 'consent_denied'
+    | 'state_mismatch'
+    | 'iss_mismatch'
+    | 'invalid_grant'
+    | 'callback_timeout'
+    | 'authorize_error'
+    | 'rs_rejected'
   accessToken?: string
 }
 
 /** One browser login; records its timings and never throws. */
-export async function browserLogin(ctx: FlowContext, vu: Pick<VuContext, 'intendedStart' | 'signal'>, state: BrowserState, options: BrowserLoginOptions = {}): Promise<BrowserLoginResult> {
+export async function browserLogin(
+  ctx: FlowContext,
+  vu: Pick<VuContext, 'intendedStart' | 'signal'>,
+  state: BrowserState,
+  options: BrowserLoginOptions = {},
+): Promise<BrowserLoginResult> {
   const client = clientFor(ctx.targets, ctx.config.client ?? 'spa')
   const user = ctx.targets.users[0]
   if (!user) return { ok: false, reason: 'login_page_error' }
@@ -152,13 +182,27 @@ export async function browserLogin(ctx: FlowContext, vu: Pick<VuContext, 'intend
   const { verifier, challenge } = pkcePair()
   const sentState = randomBytes(16).toString('base64url')
   const scope = ctx.config.scope ?? client.scopes[0] ?? ''
-  const q = new URLSearchParams({ response_type: 'code', client_id: client.clientId, redirect_uri: redirectUri, state: sentState, code_challenge: challenge, code_challenge_method: 'S256' })
+  const q = new URLSearchParams({
+    response_type: 'code',
+    client_id: client.clientId,
+    redirect_uri: redirectUri,
+    state: sentState,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+  })
   if (scope) q.set('scope', scope)
   let url = `${ctx.targets.authorizationEndpoint}?${q}`
   if (options.authorizeUrl) url = options.authorizeUrl(url)
 
   const record = (endpoint: string, start: number, end: number, failed: boolean, reason?: string, intended = start) =>
-    ctx.record('browser_login', { endpoint, status: failed ? 'failed' : 'ok', ...(reason ? { reason } : {}) }, intended, start, end, failed)
+    ctx.record(
+      'browser_login',
+      { endpoint, status: failed ? 'failed' : 'ok', ...(reason ? { reason } : {}) },
+      intended,
+      start,
+      end,
+      failed,
+    )
 
   let browser: Browser | undefined
   const acquiredAt = ctx.now()
@@ -182,17 +226,20 @@ export async function browserLogin(ctx: FlowContext, vu: Pick<VuContext, 'intend
     await page.locator('input[name="password"]').fill(user.password)
     const tSubmit = ctx.now()
     const callbackPrefix = redirectUri.split('?')[0]!
-    const landed = page.waitForURL((u) => u.toString().startsWith(callbackPrefix), { timeout: ctx.timeoutMs }).then(
-      () => true,
-      () => false,
-    )
+    const landed = page
+      .waitForURL((u) => u.toString().startsWith(callbackPrefix), { timeout: ctx.timeoutMs })
+      .then(
+        () => true,
+        () => false,
+      )
     await page.locator(`button[name="decision"][value="${options.decision ?? 'approve'}"]`).click()
     const arrived = await landed
     const tRedirect = ctx.now()
     const final = new URL(page.url())
     let reason: BrowserLoginResult['reason']
     if (!arrived) reason = 'callback_timeout'
-    else if (final.searchParams.get('error')) reason = final.searchParams.get('error') === 'access_denied' ? 'consent_denied' : 'authorize_error'
+    else if (final.searchParams.get('error'))
+      reason = final.searchParams.get('error') === 'access_denied' ? 'consent_denied' : 'authorize_error'
     else if (final.searchParams.get('state') !== sentState) reason = 'state_mismatch'
     else if (final.searchParams.get('iss') !== ctx.targets.issuer) reason = 'iss_mismatch'
     record('submit', tSubmit, tRedirect, reason !== undefined, reason)
@@ -202,8 +249,12 @@ export async function browserLogin(ctx: FlowContext, vu: Pick<VuContext, 'intend
       const code = final.searchParams.get('code') ?? ''
       const tExchange = ctx.now()
       const tokens = await requestToken(ctx, {
-        grant: 'authorization_code', client, intendedStart: tExchange, signal: vu.signal,
-        form: { code, redirect_uri: redirectUri, code_verifier: verifier }, tags: { phase: 'browser-login' },
+        grant: 'authorization_code',
+        client,
+        intendedStart: tExchange,
+        signal: vu.signal,
+        form: { code, redirect_uri: redirectUri, code_verifier: verifier },
+        tags: { phase: 'browser-login' },
       })
       record('code-exchange', tExchange, ctx.now(), !tokens.ok, tokens.ok ? undefined : 'invalid_grant')
       result = tokens.ok ? { ok: true, accessToken: tokens.accessToken! } : { ok: false, reason: 'invalid_grant' }
@@ -234,12 +285,38 @@ export async function browserLogin(ctx: FlowContext, vu: Pick<VuContext, 'intend
     if (rs) {
       const start = ctx.now()
       try {
-        const res = await ctx.http.request({ url: rs.apiUrl, method: 'GET', headers: { authorization: `Bearer ${result.accessToken}` }, timeoutMs: ctx.timeoutMs, signal: vu.signal })
+        const res = await ctx.http.request({
+          url: rs.apiUrl,
+          method: 'GET',
+          headers: { authorization: `Bearer ${result.accessToken}` },
+          timeoutMs: ctx.timeoutMs,
+          signal: vu.signal,
+        })
         const failed = res.status >= 400
-        ctx.record('rs_request', { endpoint: 'api', status: String(res.status), target: rs.name, reason: failed ? rsReason(res) : undefined, token: 'valid' }, start, start, ctx.now(), failed)
+        ctx.record(
+          'rs_request',
+          {
+            endpoint: 'api',
+            status: String(res.status),
+            target: rs.name,
+            reason: failed ? rsReason(res) : undefined,
+            token: 'valid',
+          },
+          start,
+          start,
+          ctx.now(),
+          failed,
+        )
         if (failed) result = { ok: false, reason: 'rs_rejected' }
       } catch {
-        ctx.record('rs_request', { endpoint: 'api', status: '0', target: rs.name, reason: 'transport_error', token: 'valid' }, start, start, ctx.now(), true)
+        ctx.record(
+          'rs_request',
+          { endpoint: 'api', status: '0', target: rs.name, reason: 'transport_error', token: 'valid' },
+          start,
+          start,
+          ctx.now(),
+          true,
+        )
       }
     }
   }

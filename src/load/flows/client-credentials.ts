@@ -18,6 +18,12 @@ export const clientCredentials: FlowDefinition<{ scope?: string }> = {
     const client = clientFor(ctx.targets, ctx.config.client ?? 'svc')
     const form: Record<string, string> = {}
     if (state.scope) form.scope = state.scope
-    await requestToken(ctx, { grant: 'client_credentials', form, client, intendedStart: vu.intendedStart, signal: vu.signal })
+    await requestToken(ctx, {
+      grant: 'client_credentials',
+      form,
+      client,
+      intendedStart: vu.intendedStart,
+      signal: vu.signal,
+    })
   },
 }

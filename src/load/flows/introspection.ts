@@ -28,13 +28,24 @@ export const introspection: FlowDefinition<IntrospectionState> = {
     const rs = ctx.config.target ? rsFor(ctx.targets, ctx.config.target) : undefined
     let rsClient: ClientCredentials | undefined
     if (!rs) {
-      if (!ctx.targets.introspectionEndpoint) throw new GamedayError('ERR_SCENARIO_INVALID', `load.flows: ${ctx.name} needs an introspection endpoint and the authorization server has none`)
+      if (!ctx.targets.introspectionEndpoint)
+        throw new GamedayError(
+          'ERR_SCENARIO_INVALID',
+          `load.flows: ${ctx.name} needs an introspection endpoint and the authorization server has none`,
+        )
       rsClient = clientFor(ctx.targets, 'rs')
     }
     const n = ctx.config.clients ?? 8
     const scope = ctx.config.scope ?? rs?.scope
     const got = await mapLimit(Array.from({ length: n }), 8, () =>
-      requestToken(ctx, { grant: 'client_credentials', form: scope ? { scope } : {}, client, intendedStart: ctx.now(), signal: ctx.signal, record: false }),
+      requestToken(ctx, {
+        grant: 'client_credentials',
+        form: scope ? { scope } : {},
+        client,
+        intendedStart: ctx.now(),
+        signal: ctx.signal,
+        record: false,
+      }),
     )
     const tokens = got.flatMap((r) => (r.accessToken ? [r.accessToken] : []))
     if (tokens.length === 0) ctx.warn(`${ctx.name}: no token could be minted for introspection`)
@@ -44,7 +55,14 @@ export const introspection: FlowDefinition<IntrospectionState> = {
     const token = state.tokens[state.next++ % Math.max(1, state.tokens.length)]
     if (!token) {
       const now = ctx.now()
-      ctx.record(state.rs ? 'rs_request' : 'introspection', { endpoint: state.rs ? 'api' : 'introspect', status: '0', reason: 'no_token' }, vu.intendedStart, now, now, true)
+      ctx.record(
+        state.rs ? 'rs_request' : 'introspection',
+        { endpoint: state.rs ? 'api' : 'introspect', status: '0', reason: 'no_token' },
+        vu.intendedStart,
+        now,
+        now,
+        true,
+      )
       return
     }
     if (state.rs) {
@@ -60,7 +78,11 @@ export const introspection: FlowDefinition<IntrospectionState> = {
       const res = await ctx.http.request({
         url: ctx.targets.introspectionEndpoint!,
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', authorization: clientSecretBasic(rsClient.clientId, rsClient.clientSecret ?? '') },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          accept: 'application/json',
+          authorization: clientSecretBasic(rsClient.clientId, rsClient.clientSecret ?? ''),
+        },
         body: new URLSearchParams({ token, token_type_hint: 'access_token' }).toString(),
         timeoutMs: ctx.timeoutMs,
         signal: vu.signal,
@@ -77,6 +99,13 @@ export const introspection: FlowDefinition<IntrospectionState> = {
     } catch (err) {
       reason = err instanceof TransportError ? err.reason : 'transport_error'
     }
-    ctx.record('introspection', { endpoint: 'introspect', status: String(status), error, reason }, vu.intendedStart, start, ctx.now(), reason !== undefined)
+    ctx.record(
+      'introspection',
+      { endpoint: 'introspect', status: String(status), error, reason },
+      vu.intendedStart,
+      start,
+      ctx.now(),
+      reason !== undefined,
+    )
   },
 }

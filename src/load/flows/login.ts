@@ -48,7 +48,15 @@ export async function authCodeLogin(ctx: FlowContext, o: LoginOptions): Promise<
       reason = err instanceof TransportError ? err.reason : 'transport_error'
       throw err
     } finally {
-      if (o.record) ctx.record('oauth_authorize', { endpoint: 'authorize', status: String(status), reason }, intended, start, ctx.now(), reason !== undefined)
+      if (o.record)
+        ctx.record(
+          'oauth_authorize',
+          { endpoint: 'authorize', status: String(status), reason },
+          intended,
+          start,
+          ctx.now(),
+          reason !== undefined,
+        )
       intended = ctx.now()
     }
   }

@@ -15,7 +15,19 @@ import type { FlowContext, RecordTags } from './types.ts'
 
 /** RS reasons the harness knows (mock-rs `error_description`); anything else is `unknown`. */
 export const RS_REASONS = new Set([
-  'expired', 'not_yet_valid', 'bad_signature', 'unknown_kid', 'wrong_aud', 'wrong_iss', 'wrong_typ', 'bad_alg', 'malformed', 'inactive', 'validator_unavailable', 'revoked', 'insufficient_scope',
+  'expired',
+  'not_yet_valid',
+  'bad_signature',
+  'unknown_kid',
+  'wrong_aud',
+  'wrong_iss',
+  'wrong_typ',
+  'bad_alg',
+  'malformed',
+  'inactive',
+  'validator_unavailable',
+  'revoked',
+  'insufficient_scope',
 ])
 
 /**
@@ -46,14 +58,22 @@ export function rsReason(res: HttpResponse): string | undefined {
 /** Find a client by id among the targets, or fail the setup with a clear message. */
 export function clientFor(targets: Targets, clientId: string): ClientCredentials {
   const c = targets.clients.find((x) => x.clientId === clientId)
-  if (!c) throw new GamedayError('ERR_SCENARIO_INVALID', `load.flows: client ${JSON.stringify(clientId)} is not registered at the authorization server`)
+  if (!c)
+    throw new GamedayError(
+      'ERR_SCENARIO_INVALID',
+      `load.flows: client ${JSON.stringify(clientId)} is not registered at the authorization server`,
+    )
   return c
 }
 
 /** The RS a flow targets (`target:` or the first one). */
 export function rsFor(targets: Targets, name: string | undefined): RsTarget {
   const rs = name ? targets.resourceServers.find((r) => r.name === name) : targets.resourceServers[0]
-  if (!rs) throw new GamedayError('ERR_SCENARIO_INVALID', `load.flows: resource server ${JSON.stringify(name ?? '(any)')} is not in the stack`)
+  if (!rs)
+    throw new GamedayError(
+      'ERR_SCENARIO_INVALID',
+      `load.flows: resource server ${JSON.stringify(name ?? '(any)')} is not in the stack`,
+    )
   return rs
 }
 
@@ -91,7 +111,13 @@ export async function requestToken(ctx: FlowContext, req: TokenRequest): Promise
   const start = ctx.now()
   let out: TokenResponse
   try {
-    const { status, json } = await postForm(engineTransport(ctx), ctx.targets.tokenEndpoint, { grant_type: req.grant, ...req.form }, req.client, req.signal)
+    const { status, json } = await postForm(
+      engineTransport(ctx),
+      ctx.targets.tokenEndpoint,
+      { grant_type: req.grant, ...req.form },
+      req.client,
+      req.signal,
+    )
     const accessToken = typeof json?.access_token === 'string' ? json.access_token : undefined
     const refreshToken = typeof json?.refresh_token === 'string' ? json.refresh_token : undefined
     if (accessToken) ctx.registerSecret(accessToken)
@@ -115,7 +141,14 @@ export async function requestToken(ctx: FlowContext, req: TokenRequest): Promise
   if (req.record !== false) {
     ctx.record(
       'oauth_token',
-      { endpoint: 'token', status: String(out.status), grant: req.grant, error: out.error, reason: out.reason, ...req.tags },
+      {
+        endpoint: 'token',
+        status: String(out.status),
+        grant: req.grant,
+        error: out.error,
+        reason: out.reason,
+        ...req.tags,
+      },
       req.intendedStart,
       start,
       ctx.now(),
@@ -177,7 +210,15 @@ export class TokenHolder {
     const p = (async () => {
       const form: Record<string, string> = {}
       if (this.scope) form.scope = this.scope
-      const res = await requestToken(this.ctx, { grant: 'client_credentials', form, client: this.client, intendedStart: this.ctx.now(), signal: this.ctx.signal, tags: this.tags, record })
+      const res = await requestToken(this.ctx, {
+        grant: 'client_credentials',
+        form,
+        client: this.client,
+        intendedStart: this.ctx.now(),
+        signal: this.ctx.signal,
+        tags: this.tags,
+        record,
+      })
       if (res.ok && res.accessToken) {
         const now = this.ctx.now()
         const lifeMs = (res.expiresIn ?? 300) * 1000
@@ -186,7 +227,9 @@ export class TokenHolder {
         this.#renewAt = now + lifeMs - Math.max(MIN_AHEAD_MS, lifeMs * RENEW_AHEAD_SHARE)
         this.ctx.count('token_renewals', { grant: 'client_credentials' })
       } else {
-        this.ctx.warn(`${this.ctx.name}: token request for ${this.client.clientId} failed (${res.reason ?? res.status})`)
+        this.ctx.warn(
+          `${this.ctx.name}: token request for ${this.client.clientId} failed (${res.reason ?? res.status})`,
+        )
       }
       return this.#token
     })().finally(() => {
@@ -198,7 +241,11 @@ export class TokenHolder {
 }
 
 /** Run `fn` over `items` with at most `limit` at once. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const out: R[] = new Array(items.length)
   let next = 0
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {

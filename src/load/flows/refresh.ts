@@ -25,9 +25,17 @@ export interface RefreshState {
 }
 
 async function login(ctx: FlowContext, state: RefreshState, vc: VirtualClient, record: boolean): Promise<void> {
-  const res = await authCodeLogin(ctx, { client: state.client, user: userFor(ctx), scope: ctx.config.scope, intendedStart: ctx.now(), signal: ctx.signal, record })
+  const res = await authCodeLogin(ctx, {
+    client: state.client,
+    user: userFor(ctx),
+    scope: ctx.config.scope,
+    intendedStart: ctx.now(),
+    signal: ctx.signal,
+    record,
+  })
   vc.refreshToken = res.token?.refreshToken
-  if (!vc.refreshToken) ctx.warn(`${ctx.name}: login for a virtual client gave no refresh token (${res.reason ?? 'no refresh_token'})`)
+  if (!vc.refreshToken)
+    ctx.warn(`${ctx.name}: login for a virtual client gave no refresh token (${res.reason ?? 'no refresh_token'})`)
 }
 
 export const refresh: FlowDefinition<RefreshState> = {
@@ -52,7 +60,13 @@ export const refresh: FlowDefinition<RefreshState> = {
     }
     vc.busy = true
     try {
-      const res = await requestToken(ctx, { grant: 'refresh_token', form: { refresh_token: vc.refreshToken! }, client: state.client, intendedStart: vu.intendedStart, signal: vu.signal })
+      const res = await requestToken(ctx, {
+        grant: 'refresh_token',
+        form: { refresh_token: vc.refreshToken! },
+        client: state.client,
+        intendedStart: vu.intendedStart,
+        signal: vu.signal,
+      })
       if (res.ok) {
         if (res.refreshToken) vc.refreshToken = res.refreshToken
         return

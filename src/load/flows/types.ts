@@ -28,7 +28,14 @@ export interface FlowContext {
   /** Epoch ms, sub-ms resolution (the same clock as the intended starts). */
   now(): number
   /** Record one request of family `metric`; times are epoch ms. */
-  record(metric: MetricFamily, tags: RecordTags, intendedStart: number, actualStart: number, end: number, failed: boolean): void
+  record(
+    metric: MetricFamily,
+    tags: RecordTags,
+    intendedStart: number,
+    actualStart: number,
+    end: number,
+    failed: boolean,
+  ): void
   /** Add `n` (default 1) to a per-second counter (`reauth_on_401`, `token_renewals`, ...). */
   count(name: string, tags?: Record<string, string>, n?: number): void
   /** Register a minted token or secret for masking. */

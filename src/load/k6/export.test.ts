@@ -14,7 +14,12 @@ const EnvVar = Type.Object(
   {
     name: Type.String({ minLength: 1 }),
     value: Type.Optional(Type.String()),
-    valueFrom: Type.Optional(Type.Object({ secretKeyRef: Type.Object({ name: Type.String(), key: Type.String() }, { additionalProperties: false }) }, { additionalProperties: false })),
+    valueFrom: Type.Optional(
+      Type.Object(
+        { secretKeyRef: Type.Object({ name: Type.String(), key: Type.String() }, { additionalProperties: false }) },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 )
@@ -22,14 +27,24 @@ const TestRunSchema = Type.Object(
   {
     apiVersion: Type.Literal('k6.io/v1alpha1'),
     kind: Type.Literal('TestRun'),
-    metadata: Type.Object({ name: Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63 }), namespace: Type.Optional(Type.String()) }, { additionalProperties: false }),
+    metadata: Type.Object(
+      {
+        name: Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63 }),
+        namespace: Type.Optional(Type.String()),
+      },
+      { additionalProperties: false },
+    ),
     spec: Type.Object(
       {
         parallelism: Type.Integer({ minimum: 1 }),
         script: Type.Object(
           {
-            configMap: Type.Optional(Type.Object({ name: Type.String(), file: Type.String() }, { additionalProperties: false })),
-            volumeClaim: Type.Optional(Type.Object({ name: Type.String(), file: Type.String() }, { additionalProperties: false })),
+            configMap: Type.Optional(
+              Type.Object({ name: Type.String(), file: Type.String() }, { additionalProperties: false }),
+            ),
+            volumeClaim: Type.Optional(
+              Type.Object({ name: Type.String(), file: Type.String() }, { additionalProperties: false }),
+            ),
             localFile: Type.Optional(Type.String()),
           },
           { additionalProperties: false, minProperties: 1 },
@@ -39,7 +54,16 @@ const TestRunSchema = Type.Object(
         cleanup: Type.Optional(Type.Literal('post')),
         quiet: Type.Optional(Type.String()),
         paused: Type.Optional(Type.String()),
-        runner: Type.Optional(Type.Object({ image: Type.Optional(Type.String()), env: Type.Optional(Type.Array(EnvVar)), resources: Type.Optional(Type.Unknown()) }, { additionalProperties: false })),
+        runner: Type.Optional(
+          Type.Object(
+            {
+              image: Type.Optional(Type.String()),
+              env: Type.Optional(Type.Array(EnvVar)),
+              resources: Type.Optional(Type.Unknown()),
+            },
+            { additionalProperties: false },
+          ),
+        ),
         starter: Type.Optional(Type.Unknown()),
         initializer: Type.Optional(Type.Unknown()),
       },
@@ -87,7 +111,12 @@ describe('exportK6', () => {
     const dir = await mkdtemp(join(tmpdir(), 'k6-export-'))
     dirs.push(dir)
     const { files } = await exportK6(scenario, { out: dir, parallelism: 3 })
-    expect(files.map((f) => f.slice(dir.length + 1)).sort()).toEqual(['README.md', 'env.example', 'script.js', 'testrun.yaml'])
+    expect(files.map((f) => f.slice(dir.length + 1)).sort()).toEqual([
+      'README.md',
+      'env.example',
+      'script.js',
+      'testrun.yaml',
+    ])
     const manifest = parse(await readFile(join(dir, 'testrun.yaml'), 'utf8')) as TestRun
     expect(Value.Check(TestRunSchema, manifest)).toBe(true)
     expect(manifest.spec.parallelism).toBe(3)
@@ -99,15 +128,24 @@ describe('exportK6', () => {
     expect(await readFile(join(dir, 'env.example'), 'utf8')).toContain('GAMEDAY_SECRET_SVC=')
   })
 
-  it('asks only for the secrets the script uses: the flows\' client, and a password only when a flow logs in', async () => {
+  it("asks only for the secrets the script uses: the flows' client, and a password only when a flow logs in", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'k6-export-'))
     dirs.push(dir)
     await exportK6(scenario, { out: dir })
     expect(await readFile(join(dir, 'env.example'), 'utf8')).toBe('GAMEDAY_SECRET_SVC=\n')
-    const withLogin = { ...scenario, load: { ...scenario.load, flows: [...scenario.load.flows, { ...scenario.load.flows[0]!, flow: 'auth-code', client: 'spa' }] } } as Scenario
+    const withLogin = {
+      ...scenario,
+      load: {
+        ...scenario.load,
+        flows: [...scenario.load.flows, { ...scenario.load.flows[0]!, flow: 'auth-code', client: 'spa' }],
+      },
+    } as Scenario
     const dir2 = await mkdtemp(join(tmpdir(), 'k6-export-'))
     dirs.push(dir2)
     await exportK6(withLogin, { out: dir2 })
-    expect((await readFile(join(dir2, 'env.example'), 'utf8')).trim().split('\n')).toEqual(['GAMEDAY_PASSWORD_ALICE=', 'GAMEDAY_SECRET_SVC='])
+    expect((await readFile(join(dir2, 'env.example'), 'utf8')).trim().split('\n')).toEqual([
+      'GAMEDAY_PASSWORD_ALICE=',
+      'GAMEDAY_SECRET_SVC=',
+    ])
   })
 })

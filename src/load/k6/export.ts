@@ -27,18 +27,44 @@ export interface ExportOptions {
 /** Targets for a scenario without a running stack (compose defaults). */
 export function staticTargets(scenario: Scenario): K6Targets {
   const as = scenario.stack.authorizationServer
-  const issuer = (as.external?.issuer ?? as.issuer ?? `http://127.0.0.1:${as.port && as.port > 0 ? as.port : 9000}`).replace(/\/$/, '')
+  const issuer = (
+    as.external?.issuer ??
+    as.issuer ??
+    `http://127.0.0.1:${as.port && as.port > 0 ? as.port : 9000}`
+  ).replace(/\/$/, '')
   const clients: ClientCredentials[] = as.external
-    ? as.external.clients.map((c) => ({ clientId: c.clientId, ...(c.clientSecret ? { clientSecret: 'from-env' } : {}), public: c.public, grantTypes: c.grantTypes, scopes: c.scopes, redirectUris: c.redirectUris }))
-    : (as.clients ?? DEFAULT_CLIENTS).map((c) => ({
-        clientId: c.clientId, ...(c.clientSecret ? { clientSecret: 'from-env' } : {}), public: c.public, grantTypes: [...c.grantTypes], scopes: [...c.scopes], redirectUris: [...c.redirectUris], tokenFormat: c.tokenFormat,
+    ? as.external.clients.map((c) => ({
+        clientId: c.clientId,
+        ...(c.clientSecret ? { clientSecret: 'from-env' } : {}),
+        public: c.public,
+        grantTypes: c.grantTypes,
+        scopes: c.scopes,
+        redirectUris: c.redirectUris,
       }))
-  const users = as.external ? as.external.users.map((u) => ({ username: u.username, password: 'from-env' })) : (as.users ?? DEFAULT_USERS).map((u) => ({ username: u.username, password: 'from-env' }))
+    : (as.clients ?? DEFAULT_CLIENTS).map((c) => ({
+        clientId: c.clientId,
+        ...(c.clientSecret ? { clientSecret: 'from-env' } : {}),
+        public: c.public,
+        grantTypes: [...c.grantTypes],
+        scopes: [...c.scopes],
+        redirectUris: [...c.redirectUris],
+        tokenFormat: c.tokenFormat,
+      }))
+  const users = as.external
+    ? as.external.users.map((u) => ({ username: u.username, password: 'from-env' }))
+    : (as.users ?? DEFAULT_USERS).map((u) => ({ username: u.username, password: 'from-env' }))
   let nextPort = 9101
   const resourceServers = scenario.stack.resourceServers.map((rs) => {
     const port = rs.port && rs.port > 0 ? rs.port : nextPort++
     const apiUrl = rs.url ?? `http://127.0.0.1:${port}/api/orders`
-    return { name: rs.name, baseUrl: new URL(apiUrl).origin, apiUrl, scope: rs.scope, audience: rs.audience, external: Boolean(rs.url) }
+    return {
+      name: rs.name,
+      baseUrl: new URL(apiUrl).origin,
+      apiUrl,
+      scope: rs.scope,
+      audience: rs.audience,
+      external: Boolean(rs.url),
+    }
   })
   return {
     issuer,
@@ -52,7 +78,11 @@ export function staticTargets(scenario: Scenario): K6Targets {
 }
 
 /** A k6-operator TestRun manifest (k6.io/v1alpha1) reading the script from a ConfigMap and secrets from a Secret. */
-export function testRunManifest(scenarioId: string, parallelism: number, envNames: readonly string[]): Record<string, unknown> {
+export function testRunManifest(
+  scenarioId: string,
+  parallelism: number,
+  envNames: readonly string[],
+): Record<string, unknown> {
   const name = `gameday-${scenarioId}`.slice(0, 63).replace(/-+$/, '')
   return {
     apiVersion: 'k6.io/v1alpha1',
@@ -115,10 +145,14 @@ kubectl apply -f testrun.yaml   # parallelism: ${parallelism}
  * await exportK6(scenario, { out: 'k6-export', parallelism: 4 })
  * ```
  */
-export async function exportK6(scenario: Scenario, options: ExportOptions = {}): Promise<{ dir: string; files: string[] }> {
+export async function exportK6(
+  scenario: Scenario,
+  options: ExportOptions = {},
+): Promise<{ dir: string; files: string[] }> {
   const parallelism = options.parallelism ?? 1
   const dir = resolve(options.out ?? join('k6-export', scenario.id))
-  const slos = options.slos ?? scenario.slos.filter((s) => s.objective).map((s) => ({ id: s.id, objective: s.objective! }))
+  const slos =
+    options.slos ?? scenario.slos.filter((s) => s.objective).map((s) => ({ id: s.id, objective: s.objective! }))
   const { script, env } = generateK6Script(scenario.load, staticTargets(scenario), slos)
   const envNames = Object.keys(env).sort()
   await mkdir(dir, { recursive: true })

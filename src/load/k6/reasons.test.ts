@@ -43,7 +43,10 @@ describe('the k6 script reads an RS refusal as the embedded engine does', () => 
     const embedded = rsFailure(res)
     const fromK6 = k6.rsFailure(status, www)
     // the k6 side writes '' where the embedded side leaves a tag out (the k6 recorder drops empty tags)
-    expect({ reason: fromK6.reason || undefined, error: fromK6.error || undefined }).toEqual({ reason: embedded.reason, error: embedded.error })
+    expect({ reason: fromK6.reason || undefined, error: fromK6.error || undefined }).toEqual({
+      reason: embedded.reason,
+      error: embedded.error,
+    })
   })
 
   it('names a transport failure (status 0) as such', () => {

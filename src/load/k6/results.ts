@@ -39,9 +39,19 @@ const KEPT_TAGS = ['flow', 'endpoint', 'status', 'error', 'reason', 'target', 'g
 export function parseK6Line(line: string): K6Point | null {
   const trimmed = line.trim()
   if (trimmed === '') return null
-  const obj = JSON.parse(trimmed) as { type?: string; metric?: string; data?: { time?: string; value?: number; tags?: Record<string, string> | null } }
+  const obj = JSON.parse(trimmed) as {
+    type?: string
+    metric?: string
+    data?: { time?: string; value?: number; tags?: Record<string, string> | null }
+  }
   if (obj.type === 'Metric') return null
-  if (obj.type !== 'Point' || typeof obj.metric !== 'string' || !obj.data || typeof obj.data.value !== 'number' || typeof obj.data.time !== 'string') {
+  if (
+    obj.type !== 'Point' ||
+    typeof obj.metric !== 'string' ||
+    !obj.data ||
+    typeof obj.data.value !== 'number' ||
+    typeof obj.data.time !== 'string'
+  ) {
     throw new Error(`not a k6 JSON output line: ${trimmed.slice(0, 80)}`)
   }
   const time = Date.parse(obj.data.time)
@@ -60,7 +70,16 @@ interface SeriesAcc {
 export class K6ResultCollector {
   readonly #t0: number
   readonly #series = new Map<string, SeriesAcc>()
-  readonly #counters = new Map<string, { name: string; tags: Record<string, string>; values: Map<number, number>; sent: Map<number, number>; gauge: boolean }>()
+  readonly #counters = new Map<
+    string,
+    {
+      name: string
+      tags: Record<string, string>
+      values: Map<number, number>
+      sent: Map<number, number>
+      gauge: boolean
+    }
+  >()
   /** Last second seen, for progress. */
   lastSecond = -1
   points = 0
@@ -75,7 +94,11 @@ export class K6ResultCollector {
     this.points++
     const family = FAMILIES[p.metric]
     if (family) {
-      const tags: SeriesTags = { flow: p.tags.flow ?? p.tags.scenario ?? 'unknown', endpoint: p.tags.endpoint ?? 'unknown', status: p.tags.status ?? '0' }
+      const tags: SeriesTags = {
+        flow: p.tags.flow ?? p.tags.scenario ?? 'unknown',
+        endpoint: p.tags.endpoint ?? 'unknown',
+        status: p.tags.status ?? '0',
+      }
       for (const k of KEPT_TAGS) if (p.tags[k] !== undefined && p.tags[k] !== '') tags[k] = p.tags[k]
       const failed = p.tags.failed === 'true'
       const key = `${family}|${failed}|${KEPT_TAGS.map((k) => tags[k] ?? '').join('|')}`
@@ -143,7 +166,13 @@ export class K6ResultCollector {
         if (withLatency) b.sentLatency = b.count
         buckets.push({ s, count: b.count, latency: withLatency ? encodeHistogram(b.h) : '', latencyUncorrected: '' })
       }
-      if (buckets.length) series.push({ metric: acc.metric, tags: acc.tags, failed: acc.failed, buckets: buckets.sort((a, b) => a.s - b.s) })
+      if (buckets.length)
+        series.push({
+          metric: acc.metric,
+          tags: acc.tags,
+          failed: acc.failed,
+          buckets: buckets.sort((a, b) => a.s - b.s),
+        })
     }
     return { series, counters: takeCounterChanges(this.#counters.values(), beforeSecond) }
   }

@@ -11,16 +11,46 @@ const targets: K6Targets = {
   authorizationEndpoint: 'http://127.0.0.1:9000/authorize',
   introspectionEndpoint: 'http://127.0.0.1:9000/introspect',
   clients: [
-    { clientId: 'svc', clientSecret: 'svc-secret-canary-1', public: false, grantTypes: ['client_credentials'], scopes: ['orders:read'], redirectUris: [] },
-    { clientId: 'spa', public: true, grantTypes: ['authorization_code', 'refresh_token'], scopes: ['orders:read'], redirectUris: ['http://127.0.0.1:5173/cb'] },
+    {
+      clientId: 'svc',
+      clientSecret: 'svc-secret-canary-1',
+      public: false,
+      grantTypes: ['client_credentials'],
+      scopes: ['orders:read'],
+      redirectUris: [],
+    },
+    {
+      clientId: 'spa',
+      public: true,
+      grantTypes: ['authorization_code', 'refresh_token'],
+      scopes: ['orders:read'],
+      redirectUris: ['http://127.0.0.1:5173/cb'],
+    },
     { clientId: 'rs', clientSecret: 'rs-secret-canary-2', public: false, grantTypes: [], scopes: [], redirectUris: [] },
   ],
   users: [{ username: 'alice', password: 'wonderland-canary-3' }],
-  resourceServers: [{ name: 'orders', baseUrl: 'http://127.0.0.1:9101', apiUrl: 'http://127.0.0.1:9101/api/orders', scope: 'orders:read', audience: 'https://api.example', external: false }],
+  resourceServers: [
+    {
+      name: 'orders',
+      baseUrl: 'http://127.0.0.1:9101',
+      apiUrl: 'http://127.0.0.1:9101/api/orders',
+      scope: 'orders:read',
+      audience: 'https://api.example',
+      external: false,
+    },
+  ],
 }
 
-const flow = (f: Partial<LoadConfig['flows'][number]> & Pick<LoadConfig['flows'][number], 'flow' | 'executor'>): LoadConfig['flows'][number] => ({
-  startRate: 0, timeUnit: '1s', preAllocatedVUs: 5, startTime: '0s', clients: 4, timeout: '10s', ...f,
+const flow = (
+  f: Partial<LoadConfig['flows'][number]> & Pick<LoadConfig['flows'][number], 'flow' | 'executor'>,
+): LoadConfig['flows'][number] => ({
+  startRate: 0,
+  timeUnit: '1s',
+  preAllocatedVUs: 5,
+  startTime: '0s',
+  clients: 4,
+  timeout: '10s',
+  ...f,
 })
 
 const everyFlow: LoadConfig = {
@@ -30,7 +60,16 @@ const everyFlow: LoadConfig = {
   flows: [
     flow({ flow: 'client-credentials', executor: 'constant-arrival-rate', rate: 50 }),
     flow({ flow: 'api-call', executor: 'constant-arrival-rate', rate: 100, target: 'orders', maxVUs: 40 }),
-    flow({ flow: 'api-call', executor: 'ramping-arrival-rate', startRate: 10, stages: [{ target: 200, duration: '20s' }, { target: 0, duration: '10s' }], target: 'orders' }),
+    flow({
+      flow: 'api-call',
+      executor: 'ramping-arrival-rate',
+      startRate: 10,
+      stages: [
+        { target: 200, duration: '20s' },
+        { target: 0, duration: '10s' },
+      ],
+      target: 'orders',
+    }),
     flow({ flow: 'refresh', executor: 'constant-vus', vus: 2 }),
     flow({ flow: 'auth-code', executor: 'constant-arrival-rate', rate: 2, startTime: '10s', duration: '20s' }),
     flow({ flow: 'introspection', executor: 'constant-arrival-rate', rate: 5 }),
@@ -38,7 +77,10 @@ const everyFlow: LoadConfig = {
   ],
 }
 
-function optionsOf(script: string): { scenarios: Record<string, Record<string, unknown>>; thresholds: Record<string, string[]> } {
+function optionsOf(script: string): {
+  scenarios: Record<string, Record<string, unknown>>
+  thresholds: Record<string, string[]>
+} {
   const m = /export const options = (\{[\s\S]*?\n\});\n/.exec(script)
   if (!m) throw new Error('no options in script')
   return JSON.parse(m[1]!)
@@ -68,12 +110,36 @@ describe('generateK6Script', () => {
     const names = flowNames(everyFlow.flows)
     expect(Object.keys(opts.scenarios)).toEqual(names)
     expect(Object.values(scenarios)).toEqual(names)
-    expect(opts.scenarios['client-credentials']).toMatchObject({ executor: 'constant-arrival-rate', rate: 50, timeUnit: '1s', duration: '60s', preAllocatedVUs: 5, maxVUs: 50, exec: 'clientCredentials' })
-    expect(opts.scenarios['api-call-1']).toMatchObject({ executor: 'constant-arrival-rate', rate: 100, maxVUs: 40, exec: 'apiCall', env: { GAMEDAY_FLOW: 'api-call-1' } })
-    expect(opts.scenarios['api-call-2']).toMatchObject({ executor: 'ramping-arrival-rate', startRate: 10, stages: [{ target: 200, duration: '20s' }, { target: 0, duration: '10s' }] })
+    expect(opts.scenarios['client-credentials']).toMatchObject({
+      executor: 'constant-arrival-rate',
+      rate: 50,
+      timeUnit: '1s',
+      duration: '60s',
+      preAllocatedVUs: 5,
+      maxVUs: 50,
+      exec: 'clientCredentials',
+    })
+    expect(opts.scenarios['api-call-1']).toMatchObject({
+      executor: 'constant-arrival-rate',
+      rate: 100,
+      maxVUs: 40,
+      exec: 'apiCall',
+      env: { GAMEDAY_FLOW: 'api-call-1' },
+    })
+    expect(opts.scenarios['api-call-2']).toMatchObject({
+      executor: 'ramping-arrival-rate',
+      startRate: 10,
+      stages: [
+        { target: 200, duration: '20s' },
+        { target: 0, duration: '10s' },
+      ],
+    })
     expect(opts.scenarios.refresh).toMatchObject({ executor: 'constant-vus', vus: 2, duration: '60s' })
     expect(opts.scenarios['auth-code']).toMatchObject({ startTime: '10s', duration: '20s' })
-    expect(opts.scenarios['browser-login']).toMatchObject({ exec: 'browserLogin', options: { browser: { type: 'chromium' } } })
+    expect(opts.scenarios['browser-login']).toMatchObject({
+      exec: 'browserLogin',
+      options: { browser: { type: 'chromium' } },
+    })
   })
 
   it('keeps every secret out of the script and hands it over as environment', () => {

@@ -16,7 +16,16 @@ import { assetPath } from '../../util/package-root.ts'
 const LIB_PATH = assetPath('k6-lib.js')
 
 /** The subset of Targets a k6 script needs (no control handles). */
-export type K6Targets = Pick<Targets, 'issuer' | 'tokenEndpoint' | 'authorizationEndpoint' | 'introspectionEndpoint' | 'clients' | 'users' | 'resourceServers'>
+export type K6Targets = Pick<
+  Targets,
+  | 'issuer'
+  | 'tokenEndpoint'
+  | 'authorizationEndpoint'
+  | 'introspectionEndpoint'
+  | 'clients'
+  | 'users'
+  | 'resourceServers'
+>
 
 export interface K6Script {
   /** The script text (no secret in it). */
@@ -71,7 +80,11 @@ export function flowNames(flows: readonly FlowConfig[]): string[] {
 function defaultClient(flow: FlowConfig, clients: readonly ClientCredentials[]): string {
   if (flow.client) return flow.client
   const wantUser = USER_FLOWS.has(flow.flow)
-  const c = clients.find((x) => (wantUser ? x.grantTypes.includes('authorization_code') && x.public : x.grantTypes.includes('client_credentials') && x.tokenFormat !== 'opaque'))
+  const c = clients.find((x) =>
+    wantUser
+      ? x.grantTypes.includes('authorization_code') && x.public
+      : x.grantTypes.includes('client_credentials') && x.tokenFormat !== 'opaque',
+  )
   return c?.clientId ?? (wantUser ? 'spa' : 'svc')
 }
 
@@ -98,13 +111,26 @@ export function thresholdsFor(slos: readonly K6Slo[]): Record<string, string[]> 
       else add(metric, `rate${op}${value}`)
     }
     switch (slo.id) {
-      case 'M1': failedRate('oauth_token_failed'); break
-      case 'M2': if (agg !== 'rate') add('oauth_token_duration', `${agg}${op}${value}`); break
-      case 'M3': failedRate('rs_request_failed'); break
-      case 'M4': failedRate('oauth_token_failed{grant:refresh_token}'); break
-      case 'M6': failedRate('introspection_failed'); break
-      case 'M10': failedRate('oauth_authorize_failed'); break
-      default: break
+      case 'M1':
+        failedRate('oauth_token_failed')
+        break
+      case 'M2':
+        if (agg !== 'rate') add('oauth_token_duration', `${agg}${op}${value}`)
+        break
+      case 'M3':
+        failedRate('rs_request_failed')
+        break
+      case 'M4':
+        failedRate('oauth_token_failed{grant:refresh_token}')
+        break
+      case 'M6':
+        failedRate('introspection_failed')
+        break
+      case 'M10':
+        failedRate('oauth_authorize_failed')
+        break
+      default:
+        break
     }
   }
   return out
@@ -131,7 +157,9 @@ export function generateK6Script(load: LoadConfig, targets: K6Targets, slos: rea
     env[passwordEnv] = u.password
     return { username: u.username, passwordEnv }
   })
-  const resourceServers = Object.fromEntries(targets.resourceServers.map((r) => [r.name, { apiUrl: r.apiUrl, scope: r.scope }]))
+  const resourceServers = Object.fromEntries(
+    targets.resourceServers.map((r) => [r.name, { apiUrl: r.apiUrl, scope: r.scope }]),
+  )
   const names = flowNames(load.flows)
   const flows: Record<string, unknown> = {}
   const scenarios: Record<string, Record<string, unknown>> = {}
@@ -153,15 +181,34 @@ export function generateK6Script(load: LoadConfig, targets: K6Targets, slos: rea
     }
     const startMs = parseDuration(f.startTime) ?? 0
     const duration = f.duration ? k6Duration(f.duration) : `${Math.max(1, Math.round((totalMs - startMs) / 1000))}s`
-    const common = { exec: EXEC[f.flow], startTime: k6Duration(f.startTime), gracefulStop, env: { GAMEDAY_FLOW: name }, tags: { flow: name } }
+    const common = {
+      exec: EXEC[f.flow],
+      startTime: k6Duration(f.startTime),
+      gracefulStop,
+      env: { GAMEDAY_FLOW: name },
+      tags: { flow: name },
+    }
     const maxVUs = f.maxVUs ?? f.preAllocatedVUs * 10
     let s: Record<string, unknown>
     if (f.executor === 'constant-arrival-rate') {
-      s = { executor: f.executor, rate: f.rate ?? 1, timeUnit: k6Duration(f.timeUnit), duration, preAllocatedVUs: f.preAllocatedVUs, maxVUs, ...common }
+      s = {
+        executor: f.executor,
+        rate: f.rate ?? 1,
+        timeUnit: k6Duration(f.timeUnit),
+        duration,
+        preAllocatedVUs: f.preAllocatedVUs,
+        maxVUs,
+        ...common,
+      }
     } else if (f.executor === 'ramping-arrival-rate') {
       s = {
-        executor: f.executor, startRate: f.startRate, timeUnit: k6Duration(f.timeUnit), preAllocatedVUs: f.preAllocatedVUs, maxVUs,
-        stages: (f.stages ?? []).map((st) => ({ target: st.target, duration: k6Duration(st.duration) })), ...common,
+        executor: f.executor,
+        startRate: f.startRate,
+        timeUnit: k6Duration(f.timeUnit),
+        preAllocatedVUs: f.preAllocatedVUs,
+        maxVUs,
+        stages: (f.stages ?? []).map((st) => ({ target: st.target, duration: k6Duration(st.duration) })),
+        ...common,
       }
     } else {
       s = { executor: f.executor, vus: f.vus ?? 1, duration, ...common }
@@ -174,10 +221,14 @@ export function generateK6Script(load: LoadConfig, targets: K6Targets, slos: rea
     scenarioToFlow[name] = name
   })
 
-  const introspectionClient = targets.clients.find((c) => c.clientId === 'rs')?.clientId ?? targets.clients.find((c) => c.clientSecret && c.grantTypes.length === 0)?.clientId ?? ''
+  const introspectionClient =
+    targets.clients.find((c) => c.clientId === 'rs')?.clientId ??
+    targets.clients.find((c) => c.clientSecret && c.grantTypes.length === 0)?.clientId ??
+    ''
   // only the secrets the script reads: the clients its flows (and introspection) use, the user its logins sign in as
   const usedClients = new Set(Object.values(flows).map((f) => (f as { client: string }).client))
-  if (load.flows.some((f) => f.flow === 'introspection' && !f.target) && introspectionClient) usedClients.add(introspectionClient)
+  if (load.flows.some((f) => f.flow === 'introspection' && !f.target) && introspectionClient)
+    usedClients.add(introspectionClient)
   const logsIn = load.flows.some((f) => f.flow === 'auth-code' || f.flow === 'browser-login')
   for (const c of Object.values(clients)) {
     if (!usedClients.has(c.clientId) && c.secretEnv) {
@@ -197,11 +248,20 @@ export function generateK6Script(load: LoadConfig, targets: K6Targets, slos: rea
     introspectionClient,
     flows,
   }
-  const options = { scenarios, thresholds: thresholdsFor(slos), summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)'] }
+  const options = {
+    scenarios,
+    thresholds: thresholdsFor(slos),
+    summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)'],
+  }
 
   let lib = readFileSync(LIB_PATH, 'utf8')
-  lib = lib.replace(/\/\/@@CONFIG_START[\s\S]*?\/\/@@CONFIG_END\n/, `const CONFIG = ${JSON.stringify(config, null, 2)};\nexport const options = ${JSON.stringify(options, null, 2)};\n`)
+  lib = lib.replace(
+    /\/\/@@CONFIG_START[\s\S]*?\/\/@@CONFIG_END\n/,
+    `const CONFIG = ${JSON.stringify(config, null, 2)};\nexport const options = ${JSON.stringify(options, null, 2)};\n`,
+  )
   lib = lib.replace(/^\/\/@@PURE_(START|END)\n/gm, '')
-  lib = browserUsed ? lib.replace(/^\/\/@@BROWSER_(START|END)\n/gm, '') : lib.replace(/\/\/@@BROWSER_START\n[\s\S]*?\/\/@@BROWSER_END\n/g, '')
+  lib = browserUsed
+    ? lib.replace(/^\/\/@@BROWSER_(START|END)\n/gm, '')
+    : lib.replace(/\/\/@@BROWSER_START\n[\s\S]*?\/\/@@BROWSER_END\n/g, '')
   return { script: lib, env, scenarios: scenarioToFlow }
 }

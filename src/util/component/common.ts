@@ -48,10 +48,15 @@ export function controlScope(
   app.register(
     async (scope) => {
       scope.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
-        if (!adminToken) return reply.code(404).send({ error: 'not_found', message: `control api ${prefix} is off: no admin token configured` })
+        if (!adminToken)
+          return reply
+            .code(404)
+            .send({ error: 'not_found', message: `control api ${prefix} is off: no admin token configured` })
         if (!adminTokenMatches(req.headers.authorization, adminToken)) {
           reply.header('www-authenticate', `Bearer realm="${prefix}"`)
-          return reply.code(401).send({ error: 'unauthorized', message: 'control api needs Authorization: Bearer <admin token>' })
+          return reply
+            .code(401)
+            .send({ error: 'unauthorized', message: 'control api needs Authorization: Bearer <admin token>' })
         }
       })
       routes(scope)
@@ -88,7 +93,8 @@ export function expectedOf(schema: TSchema): string {
 function schemaAt(root: TSchema, pointer: string): TSchema | undefined {
   let s: TSchema | undefined = root
   for (const part of pointer.split('/').filter(Boolean)) {
-    const props: Record<string, TSchema> | undefined = (s as { properties?: Record<string, TSchema> } | undefined)?.properties
+    const props: Record<string, TSchema> | undefined = (s as { properties?: Record<string, TSchema> } | undefined)
+      ?.properties
     s = props?.[part]
   }
   return s
@@ -125,14 +131,23 @@ export function installErrorHandler(app: FastifyInstance): void {
       return reply.code(500).send({ error: 'internal_error', message: 'internal error (see the component log)' })
     }
     const message = isGamedayError(err) ? err.message : err.message.replace(/^body\//, 'body.')
-    return reply.code(status).send({ error: status === 404 ? 'not_found' : status === 409 ? 'conflict' : 'invalid_request', message })
+    return reply
+      .code(status)
+      .send({ error: status === 404 ? 'not_found' : status === 409 ? 'conflict' : 'invalid_request', message })
   })
 }
 
 /** Request and response headers a proxy must not forward (RFC 9110 §7.6.1). */
 export const HOP_BY_HOP = new Set([
-  'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization',
-  'te', 'trailer', 'transfer-encoding', 'upgrade',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
 ])
 
 /** Copy headers without hop-by-hop ones (and without those named in `Connection`). */
@@ -170,7 +185,8 @@ export function registerEventsRoute(api: FastifyInstance, events: EventLog): voi
   api.get('/events', async (req) => {
     const raw = (req.query as { since?: string }).since
     const since = Number(raw ?? 0)
-    if (!Number.isInteger(since) || since < 0) throw new ControlInputError(`query.since: must be an integer >= 0 (got ${JSON.stringify(raw)})`)
+    if (!Number.isInteger(since) || since < 0)
+      throw new ControlInputError(`query.since: must be an integer >= 0 (got ${JSON.stringify(raw)})`)
     return { events: events.since(since) }
   })
 }
@@ -212,7 +228,14 @@ export function isMain(metaUrl: string): boolean {
  */
 export async function runMain(
   urlFlag: string,
-  start: (opts: { url: string; port: number; host: string; allowExternal: boolean; adminToken?: string; extra: Record<string, string> }) => Promise<ServedComponent>,
+  start: (opts: {
+    url: string
+    port: number
+    host: string
+    allowExternal: boolean
+    adminToken?: string
+    extra: Record<string, string>
+  }) => Promise<ServedComponent>,
   extraFlags: readonly string[] = [],
 ): Promise<void> {
   const { values } = parseArgs({
@@ -239,7 +262,9 @@ export async function runMain(
       host: String(values.host),
       allowExternal: values['allow-external'] === true,
       ...(process.env.GAMEDAY_ADMIN_TOKEN ? { adminToken: process.env.GAMEDAY_ADMIN_TOKEN } : {}),
-      extra: Object.fromEntries(extraFlags.flatMap((f) => (typeof values[f] === 'string' ? [[f, values[f] as string]] : []))),
+      extra: Object.fromEntries(
+        extraFlags.flatMap((f) => (typeof values[f] === 'string' ? [[f, values[f] as string]] : [])),
+      ),
     })
     process.stdout.write(`${served.url}\n${served.adminToken}\n`)
     let stopping = false

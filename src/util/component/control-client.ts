@@ -10,7 +10,11 @@ import { GamedayError } from '../../errors.ts'
 import { registerSecret } from '../../util/secrets.ts'
 
 /** A JSON call against a control API; resolves to the parsed body (undefined on 204). */
-export type ControlCall = <T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown) => Promise<T>
+export type ControlCall = <T>(
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+  path: string,
+  body?: unknown,
+) => Promise<T>
 
 /**
  * Make a {@link ControlCall} bound to `baseUrl` and `adminToken`.
@@ -29,12 +33,19 @@ export function controlCaller(component: string, baseUrl: string, adminToken: st
     try {
       res = await request(base + path, {
         method: method as 'GET',
-        headers: { authorization: `Bearer ${adminToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          authorization: `Bearer ${adminToken}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(timeoutMs),
       })
     } catch (err) {
-      throw new GamedayError('ERR_CONTROL_REQUEST_FAILED', `${component} ${method} ${path}: ${(err as Error).message}`, { cause: err })
+      throw new GamedayError(
+        'ERR_CONTROL_REQUEST_FAILED',
+        `${component} ${method} ${path}: ${(err as Error).message}`,
+        { cause: err },
+      )
     }
     const text = await res.body.text()
     if (res.statusCode >= 400) {
@@ -44,7 +55,10 @@ export function controlCaller(component: string, baseUrl: string, adminToken: st
         const quoted = parsed.message ?? parsed.error_description
         if (quoted) message = quoted
       } catch {}
-      throw new GamedayError('ERR_CONTROL_REQUEST_FAILED', `${component} ${method} ${path}: ${res.statusCode} ${message}`)
+      throw new GamedayError(
+        'ERR_CONTROL_REQUEST_FAILED',
+        `${component} ${method} ${path}: ${res.statusCode} ${message}`,
+      )
     }
     return (text ? JSON.parse(text) : undefined) as T
   }

@@ -31,7 +31,9 @@ export class EventLog {
   /** Record and emit an event; `data` must never hold a secret. */
   emit(type: string, data?: Record<string, unknown>): ComponentEvent {
     this.seq += 1
-    const event: ComponentEvent = data ? { seq: this.seq, time: this.clock(), type, data } : { seq: this.seq, time: this.clock(), type }
+    const event: ComponentEvent = data
+      ? { seq: this.seq, time: this.clock(), type, data }
+      : { seq: this.seq, time: this.clock(), type }
     this.items.push(event)
     if (this.items.length > this.max) this.items.splice(0, this.items.length - this.max)
     this.emitter.emit('event', event)

@@ -56,7 +56,9 @@ async function listen(app: FastifyInstance): Promise<string> {
 async function startProxy(origin: string): Promise<{ app: FastifyInstance; url: string; control: ProxyControl }> {
   const proxyMod = '../../../fault-proxy/app.ts'
   const clientMod = '../../../fault-proxy/client.ts'
-  const { buildFaultProxy } = (await import(proxyMod)) as { buildFaultProxy(o: Record<string, unknown>): Promise<FastifyInstance> }
+  const { buildFaultProxy } = (await import(proxyMod)) as {
+    buildFaultProxy(o: Record<string, unknown>): Promise<FastifyInstance>
+  }
   const mod = (await import(clientMod)) as Record<string, (url: string, token: string) => ProxyControl>
   const create = mod.createProxyControl ?? Object.values(mod).find((f) => typeof f === 'function')
   const app = await buildFaultProxy({ upstream: origin, adminToken: ADMIN, logger: false })
@@ -71,7 +73,10 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     apps.push(as)
     const issuer = await listen(as)
     const asControl = createAsControl(issuer, ADMIN)
-    const meta = (await (await fetch(`${issuer}/.well-known/oauth-authorization-server`)).json()) as Record<string, string>
+    const meta = (await (await fetch(`${issuer}/.well-known/oauth-authorization-server`)).json()) as Record<
+      string,
+      string
+    >
     const jwksPath = new URL(meta.jwks_uri!).pathname
     const introspectPath = new URL(meta.introspection_endpoint!).pathname
 
@@ -114,8 +119,21 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
       const url = await listen(app)
       const control = createRsControl(url, ADMIN, spec.name)
       feeds.push(control)
-      const mode = (spec.knobs?.mode ?? (spec.profile && ['no-introspection-cache', 'long-introspection-cache', 'fail-open'].includes(spec.profile) ? 'introspection' : 'jwt')) as 'jwt' | 'introspection'
-      resourceServers.push({ name: spec.name, baseUrl: url, apiUrl: `${url}/api/orders`, scope: 'orders:read', audience: 'https://api.example', profile: spec.profile ?? 'resilient', mode, external: false, control })
+      const mode = (spec.knobs?.mode ??
+        (spec.profile && ['no-introspection-cache', 'long-introspection-cache', 'fail-open'].includes(spec.profile)
+          ? 'introspection'
+          : 'jwt')) as 'jwt' | 'introspection'
+      resourceServers.push({
+        name: spec.name,
+        baseUrl: url,
+        apiUrl: `${url}/api/orders`,
+        scope: 'orders:read',
+        audience: 'https://api.example',
+        profile: spec.profile ?? 'resilient',
+        mode,
+        external: false,
+        control,
+      })
     }
     if (cdn) feeds.push(cdn)
     if (proxy) feeds.push(proxy)
@@ -127,7 +145,16 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
       revocationEndpoint: meta.revocation_endpoint!,
       jwksUri: meta.jwks_uri!,
       rsJwksUri,
-      clients: DEFAULT_CLIENTS.map((c) => ({ clientId: c.clientId, ...(c.clientSecret ? { clientSecret: c.clientSecret } : {}), public: c.public, grantTypes: [...c.grantTypes], scopes: [...c.scopes], ...(c.audience ? { audience: c.audience } : {}), redirectUris: [...c.redirectUris], tokenFormat: c.tokenFormat })),
+      clients: DEFAULT_CLIENTS.map((c) => ({
+        clientId: c.clientId,
+        ...(c.clientSecret ? { clientSecret: c.clientSecret } : {}),
+        public: c.public,
+        grantTypes: [...c.grantTypes],
+        scopes: [...c.scopes],
+        ...(c.audience ? { audience: c.audience } : {}),
+        redirectUris: [...c.redirectUris],
+        tokenFormat: c.tokenFormat,
+      })),
       users: DEFAULT_USERS.map((u) => ({ ...u })),
       resourceServers,
       control: { as: asControl, ...(cdn ? { cdn } : {}), ...(proxy ? { proxy } : {}) },
@@ -138,7 +165,11 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
       title: 'test',
       stack: {
         authorizationServer: opts.as ?? {},
-        resourceServers: (opts.rs ?? [{ name: 'orders', profile: 'resilient' }]).map((r) => ({ name: r.name, profile: r.profile ?? 'resilient', ...(r.knobs ? { options: r.knobs } : {}) })),
+        resourceServers: (opts.rs ?? [{ name: 'orders', profile: 'resilient' }]).map((r) => ({
+          name: r.name,
+          profile: r.profile ?? 'resilient',
+          ...(r.knobs ? { options: r.knobs } : {}),
+        })),
         ...(cdnCfg ? { jwksCdn: cdnCfg } : {}),
         ...(opts.proxy ? { faultProxy: {} } : {}),
       },
@@ -185,7 +216,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
           emit(type, data) {
             emitted.push({ t: Date.now() - t0, source: 'runner', type, ...(data ? { data } : {}) })
           },
-          random: () => ((rnd = (rnd * 1103515245 + 12345 + seq++) % 2147483648) / 2147483648),
+          random: () => (rnd = (rnd * 1103515245 + 12345 + seq++) % 2147483648) / 2147483648,
           events: () => [...events.map(({ epoch, ...e }) => ({ ...e, t: epoch - t0 })), ...emitted],
           emitted,
         }

@@ -28,7 +28,11 @@ export interface RsSpec {
  * @example
  * const targets = await targetsFor(as.url, [{ name: 'orders', url: rsUrl }], { adminToken })
  */
-export async function targetsFor(asUrl: string, rsList: RsSpec[] = [], options: { adminToken?: string } = {}): Promise<Targets> {
+export async function targetsFor(
+  asUrl: string,
+  rsList: RsSpec[] = [],
+  options: { adminToken?: string } = {},
+): Promise<Targets> {
   const issuer = asUrl.replace(/\/$/, '')
   const res = await fetch(`${issuer}/.well-known/oauth-authorization-server`)
   if (!res.ok) throw new Error(`targetsFor: metadata of ${issuer} answered ${res.status}`)
