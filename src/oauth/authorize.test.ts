@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { authorize } from './authorize.ts'
+import { authorizationUrl, authorize, readCallback } from './authorize.ts'
 import { s256 } from './pkce.ts'
 import type { OAuthRequest, OAuthResponse, Transport } from './transport.ts'
 
@@ -109,5 +109,42 @@ describe('authorize', () => {
       throw new Error('ECONNREFUSED')
     }
     await expect(authorize(down, AS, opts)).rejects.toThrow('ECONNREFUSED')
+  })
+})
+
+describe('readCallback', () => {
+  const cb = (q: Record<string, string>) => new URL(`${CB}?${new URLSearchParams(q)}`)
+
+  it('accepts an error response without state, and a response without iss', () => {
+    expect(readCallback(cb({ error: 'access_denied' }), 's', AS.issuer)).toMatchObject({ error: 'access_denied' })
+    expect(readCallback(cb({ code: 'c', state: 's' }), 's', AS.issuer)).toMatchObject({ code: 'c' })
+  })
+
+  it('refuses a code without state, and a redirect with neither code nor error', () => {
+    expect(readCallback(cb({ code: 'c' }), 's', AS.issuer)).toMatchObject({ error: 'state_mismatch' })
+    expect(readCallback(cb({ state: 's' }), 's', AS.issuer)).toMatchObject({ error: 'no_code' })
+  })
+})
+
+describe('authorizationUrl', () => {
+  it('builds the request with an S256 challenge from the verifier', () => {
+    const u = authorizationUrl(
+      AS,
+      { clientId: 'web', redirectUri: CB, scope: 'orders:read', codeVerifier: opts.codeVerifier },
+      'st',
+    )
+    expect(Object.fromEntries(u.searchParams)).toEqual({
+      response_type: 'code',
+      client_id: 'web',
+      redirect_uri: CB,
+      state: 'st',
+      scope: 'orders:read',
+      code_challenge: s256(opts.codeVerifier),
+      code_challenge_method: 'S256',
+    })
+  })
+
+  it('refuses to build an S256 request without verifier or challenge', () => {
+    expect(() => authorizationUrl(AS, { clientId: 'web', redirectUri: CB }, 'st')).toThrow(/code verifier or challenge/)
   })
 })

@@ -72,23 +72,7 @@ export async function authorize(
   o: AuthorizeOptions,
 ): Promise<AuthorizeResult> {
   const state = randomBytes(16).toString('base64url')
-  const url = new URL(as.authorizationEndpoint)
-  url.searchParams.set('response_type', 'code')
-  url.searchParams.set('client_id', o.clientId)
-  url.searchParams.set('redirect_uri', o.redirectUri)
-  url.searchParams.set('state', state)
-  if (o.scope) url.searchParams.set('scope', o.scope)
-  if (o.resource) url.searchParams.set('resource', o.resource)
-  const method = o.challengeMethod ?? 'S256'
-  if (method !== 'none') {
-    const challenge =
-      o.codeChallenge ??
-      (o.codeVerifier === undefined ? undefined : method === 'plain' ? o.codeVerifier : s256(o.codeVerifier))
-    if (challenge === undefined)
-      throw new GamedayError('ERR_PROBE_FAILED', 'authorize: a code verifier or challenge is required')
-    url.searchParams.set('code_challenge', challenge)
-    url.searchParams.set('code_challenge_method', method)
-  }
+  const url = authorizationUrl(as, o, state)
   const jar = new CookieJar()
   const callback = o.redirectUri.split('?')[0]!
   let req: { url: string; method: 'GET' | 'POST'; body?: string } = { url: url.href, method: 'GET' }
@@ -108,7 +92,7 @@ export async function authorize(
     if (res.status >= 300 && res.status < 400 && location) {
       const target = new URL(location, req.url)
       if (target.href.startsWith(callback) || target.searchParams.has('code') || target.searchParams.has('error'))
-        return callbackResult(target, res.status, state, as.issuer)
+        return readCallback(target, state, as.issuer, res.status)
       req = { url: target.href, method: 'GET' }
       continue
     }
@@ -150,7 +134,47 @@ export function pageError(res: OAuthResponse): string {
   return 'http_error'
 }
 
-function callbackResult(target: URL, status: number, state: string, issuer: string | undefined): AuthorizeResult {
+/**
+ * The authorization request (RFC 6749 §4.1.1) with its PKCE challenge (RFC 7636 §4.3).
+ *
+ * @example authorizationUrl({ authorizationEndpoint }, { clientId: 'web', redirectUri, codeVerifier }, state).href
+ */
+export function authorizationUrl(
+  as: AuthorizationServer,
+  o: Pick<
+    AuthorizeOptions,
+    'clientId' | 'redirectUri' | 'scope' | 'resource' | 'challengeMethod' | 'codeVerifier' | 'codeChallenge'
+  >,
+  state: string,
+): URL {
+  const url = new URL(as.authorizationEndpoint)
+  url.searchParams.set('response_type', 'code')
+  url.searchParams.set('client_id', o.clientId)
+  url.searchParams.set('redirect_uri', o.redirectUri)
+  url.searchParams.set('state', state)
+  if (o.scope) url.searchParams.set('scope', o.scope)
+  if (o.resource) url.searchParams.set('resource', o.resource)
+  const method = o.challengeMethod ?? 'S256'
+  if (method !== 'none') {
+    const challenge =
+      o.codeChallenge ??
+      (o.codeVerifier === undefined ? undefined : method === 'plain' ? o.codeVerifier : s256(o.codeVerifier))
+    if (challenge === undefined)
+      throw new GamedayError('ERR_PROBE_FAILED', 'authorize: a code verifier or challenge is required')
+    url.searchParams.set('code_challenge', challenge)
+    url.searchParams.set('code_challenge_method', method)
+  }
+  return url
+}
+
+/**
+ * The authorization response at the redirect uri (RFC 6749 §4.1.2): `state`
+ * must be the one sent (an error response may omit it), `iss`, when present,
+ * the issuer (RFC 9207); then the code, or the AS's error.
+ *
+ * @example readCallback(new URL(location), state, issuer).code
+ */
+export function readCallback(target: URL, state: string, issuer: string | undefined, status = 302): AuthorizeResult {
   const p = target.searchParams
   const out: AuthorizeResult = { status }
   for (const k of ['code', 'state', 'iss', 'error', 'error_description'] as const) {

@@ -22,6 +22,7 @@ import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { GamedayError } from '../../errors.ts'
 import type { ClientCredentials } from '../../runtime/types.ts'
+import { authorizationUrl, readCallback } from '../../oauth/authorize.ts'
 import { pkcePair } from '../../oauth/pkce.ts'
 import { clientFor, requestToken, rsReason } from './oauth.ts'
 import type { FlowContext, FlowDefinition, VuContext } from './types.ts'
@@ -182,16 +183,11 @@ export async function browserLogin(
   const { verifier, challenge } = pkcePair()
   const sentState = randomBytes(16).toString('base64url')
   const scope = ctx.config.scope ?? client.scopes[0] ?? ''
-  const q = new URLSearchParams({
-    response_type: 'code',
-    client_id: client.clientId,
-    redirect_uri: redirectUri,
-    state: sentState,
-    code_challenge: challenge,
-    code_challenge_method: 'S256',
-  })
-  if (scope) q.set('scope', scope)
-  let url = `${ctx.targets.authorizationEndpoint}?${q}`
+  let url = authorizationUrl(
+    ctx.targets,
+    { clientId: client.clientId, redirectUri, codeChallenge: challenge, ...(scope ? { scope } : {}) },
+    sentState,
+  ).href
   if (options.authorizeUrl) url = options.authorizeUrl(url)
 
   const record = (endpoint: string, start: number, end: number, failed: boolean, reason?: string, intended = start) =>
@@ -235,18 +231,16 @@ export async function browserLogin(
     await page.locator(`button[name="decision"][value="${options.decision ?? 'approve'}"]`).click()
     const arrived = await landed
     const tRedirect = ctx.now()
-    const final = new URL(page.url())
+    const cb = readCallback(new URL(page.url()), sentState, ctx.targets.issuer)
     let reason: BrowserLoginResult['reason']
     if (!arrived) reason = 'callback_timeout'
-    else if (final.searchParams.get('error'))
-      reason = final.searchParams.get('error') === 'access_denied' ? 'consent_denied' : 'authorize_error'
-    else if (final.searchParams.get('state') !== sentState) reason = 'state_mismatch'
-    else if (final.searchParams.get('iss') !== ctx.targets.issuer) reason = 'iss_mismatch'
+    else if (cb.error === 'state_mismatch' || cb.error === 'iss_mismatch') reason = cb.error
+    else if (cb.error !== undefined) reason = cb.error === 'access_denied' ? 'consent_denied' : 'authorize_error'
     record('submit', tSubmit, tRedirect, reason !== undefined, reason)
     if (reason) {
       result = { ok: false, reason }
     } else {
-      const code = final.searchParams.get('code') ?? ''
+      const code = cb.code ?? ''
       const tExchange = ctx.now()
       const tokens = await requestToken(ctx, {
         grant: 'authorization_code',
