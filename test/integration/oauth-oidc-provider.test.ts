@@ -12,6 +12,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { exportJWK, generateKeyPair } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { authCodeLogin as flowLogin } from '../../src/load/flows/login.ts'
+import type { FlowContext } from '../../src/load/flows/types.ts'
+import { createHttpClient } from '../../src/load/http.ts'
 import {
   authCodeLogin,
   authorize,
@@ -22,6 +25,7 @@ import {
 import { clientSecretBasic } from '../../src/oauth/client-auth.ts'
 import { pkcePair } from '../../src/oauth/pkce.ts'
 import { fetchTransport } from '../../src/oauth/transport.ts'
+import type { Targets } from '../../src/runtime/types.ts'
 
 interface GrantLike {
   addOIDCScope(scope: string): void
@@ -189,5 +193,59 @@ describe('src/oauth against node-oidc-provider', () => {
 
   it('goes through an explicit fetch transport the same way', async () => {
     expect(await clientCredentials({ ...ep, transport: fetchTransport() }, web)).toMatchObject({ ok: true })
+  })
+
+  it("logs in through the load flow's login too: the engine's HTTP client, each front-channel request recorded", async () => {
+    const http = createHttpClient({ connections: 2 })
+    const records: Array<{ metric: string; tags: Record<string, unknown>; failed: boolean }> = []
+    const secrets: string[] = []
+    const now = () => performance.timeOrigin + performance.now()
+    const ctx = {
+      name: 'auth-code',
+      targets: {
+        issuer: ep.issuer,
+        authorizationEndpoint: ep.authorizationEndpoint,
+        tokenEndpoint: ep.tokenEndpoint,
+      } as Targets,
+      http,
+      timeoutMs: 5000,
+      now,
+      record: (metric: string, tags: Record<string, unknown>, _i: number, _s: number, _e: number, failed: boolean) =>
+        records.push({ metric, tags, failed }),
+      registerSecret: (v: string) => secrets.push(v),
+    } as unknown as FlowContext
+    try {
+      const client = {
+        clientId: 'web',
+        clientSecret: SPECIAL_SECRET,
+        public: false,
+        grantTypes: ['authorization_code'],
+        scopes: ['openid'],
+        redirectUris: [REDIRECT],
+      }
+      const r = await flowLogin(ctx, {
+        client,
+        user,
+        scope: 'openid',
+        intendedStart: now(),
+        signal: new AbortController().signal,
+        record: true,
+      })
+      expect(r.reason, JSON.stringify(records)).toBeUndefined()
+      expect(r.ok).toBe(true)
+      const steps = records.filter((x) => x.metric === 'oauth_authorize')
+      expect(steps.length).toBeGreaterThanOrEqual(3)
+      expect(steps.every((x) => !x.failed)).toBe(true)
+      expect(records.filter((x) => x.metric === 'oauth_token')).toEqual([
+        {
+          metric: 'oauth_token',
+          tags: expect.objectContaining({ grant: 'authorization_code', status: '200' }),
+          failed: false,
+        },
+      ])
+      expect(secrets).toContain(r.token!.accessToken)
+    } finally {
+      await http.close()
+    }
   })
 })
