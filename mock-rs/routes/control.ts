@@ -21,6 +21,7 @@ export function statsOf(ctx: RsContext): Record<string, unknown> {
     cacheHits: { ...t.cacheHits },
     cacheMisses: { ...t.cacheMisses },
     failOpenAcceptances: t.failOpenAcceptances,
+    failOpenProbeAcceptances: t.failOpenProbeAcceptances,
     kids: ctx.jwks?.kids() ?? [],
     jwksCacheAgeSeconds: ctx.jwks?.ageSeconds() ?? null,
     introspectionCacheSize: ctx.introspector?.cacheSize() ?? 0,

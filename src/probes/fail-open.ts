@@ -6,7 +6,8 @@
  * any acceptance is a security breach.
  *
  * Two counts, summed: passive — the RS's own `fail_open.accepted` events and
- * stats (reference RSs); active — during the window, the probe sends tokens
+ * stats (reference RSs), which leave out the probe's own marked requests
+ * (`x-gameday-probe`), so nothing is counted twice; active — during the window, the probe sends tokens
  * the AS says are inactive (a random string no AS ever issued) to every RS in
  * introspection mode (or every RS with `allRs`) and counts 200s. Run it while
  * an introspection outage is injected (introspection-rate-limit, jwks-outage).
@@ -24,12 +25,13 @@ import { defineProbe } from './types.ts'
 // every request of this probe is deliberate traffic (x-gameday-probe)
 const marked = fetchTransport({ probe: 'fail-open' })
 
-/** Fail-open acceptances an RS reports in its stats, when it does. */
+/** Fail-open acceptances an RS reports in its stats, when it does, less those of deliberate (probe) traffic. */
 export function failOpenFromStats(stats: Record<string, unknown> | undefined): number {
   if (!stats) return 0
-  for (const k of ['failOpenAcceptances', 'failOpenAccepted', 'fail_open_accepted', 'failOpenAcceptances']) {
+  const probe = typeof stats.failOpenProbeAcceptances === 'number' ? stats.failOpenProbeAcceptances : 0
+  for (const k of ['failOpenAcceptances', 'failOpenAccepted', 'fail_open_accepted']) {
     const v = stats[k]
-    if (typeof v === 'number') return v
+    if (typeof v === 'number') return Math.max(0, v - probe)
   }
   const nested = stats.failOpen as Record<string, unknown> | undefined
   return typeof nested?.accepted === 'number' ? nested.accepted : 0
