@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { parseBearerChallenge } from './client.ts'
 
-describe('oauth-client', () => {
+describe('client parseBearerChallenge', () => {
   it('parses the RFC 6750 challenge and the mock-rs reason', () => {
     expect(
       parseBearerChallenge('Bearer realm="orders", error="invalid_token", error_description="unknown_kid"'),

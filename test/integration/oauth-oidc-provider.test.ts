@@ -143,7 +143,7 @@ const user = { username: 'alice', password: 'wonderland', scope: 'openid' }
 describe('src/oauth against node-oidc-provider', () => {
   it('logs in with the authorization code flow and PKCE S256, client_secret_basic with a special-character secret', async () => {
     const r = await authCodeLogin(ep, web, user)
-    expect(r.error_description ?? r.error, JSON.stringify(r)).toBeUndefined()
+    expect(r.error_description ?? r.error, `status ${r.status}`).toBeUndefined()
     expect(r).toMatchObject({ ok: true, status: 200, token_type: 'Bearer' })
     expect(typeof r.access_token).toBe('string')
     expect(typeof r.id_token).toBe('string')
@@ -166,7 +166,7 @@ describe('src/oauth against node-oidc-provider', () => {
 
   it('authenticates with client_secret_basic, where the unencoded secret is refused', async () => {
     const cc = await clientCredentials(ep, web)
-    expect(cc, JSON.stringify(cc)).toMatchObject({ ok: true, status: 200 })
+    expect({ ok: cc.ok, status: cc.status, error: cc.error }).toEqual({ ok: true, status: 200, error: undefined })
     const raw = `Basic ${Buffer.from(`web:${SPECIAL_SECRET}`).toString('base64')}`
     expect(raw).not.toBe(clientSecretBasic('web', SPECIAL_SECRET))
     const res = await fetch(ep.tokenEndpoint, {
