@@ -9,8 +9,8 @@ import { GamedayError } from '../../errors.ts'
 import type { ClientCredentials, RsTarget } from '../../runtime/types.ts'
 import { TransportError } from '../http.ts'
 import { callRs } from './api-call.ts'
-import { clientSecretBasic } from '../../oauth/client-auth.ts'
-import { clientFor, mapLimit, requestToken, rsFor } from './oauth.ts'
+import { postForm } from '../../oauth/token-endpoint.ts'
+import { clientFor, engineTransport, mapLimit, requestToken, rsFor } from './oauth.ts'
 import type { FlowDefinition } from './types.ts'
 
 export interface IntrospectionState {
@@ -75,25 +75,23 @@ export const introspection: FlowDefinition<IntrospectionState> = {
     let reason: string | undefined
     let error: string | undefined
     try {
-      const res = await ctx.http.request({
-        url: ctx.targets.introspectionEndpoint!,
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          accept: 'application/json',
-          authorization: clientSecretBasic(rsClient.clientId, rsClient.clientSecret ?? ''),
-        },
-        body: new URLSearchParams({ token, token_type_hint: 'access_token' }).toString(),
-        timeoutMs: ctx.timeoutMs,
-        signal: vu.signal,
-      })
+      const rsAuth = {
+        clientId: rsClient.clientId,
+        clientSecret: rsClient.clientSecret ?? '',
+        authMethod: 'client_secret_basic' as const,
+      }
+      const res = await postForm(
+        engineTransport(ctx),
+        ctx.targets.introspectionEndpoint!,
+        { token, token_type_hint: 'access_token' },
+        rsAuth,
+        vu.signal,
+      )
       status = res.status
-      try {
-        const j = JSON.parse(res.body) as { active?: unknown; error?: unknown }
-        if (typeof j.error === 'string') error = j.error
-        if (status === 200 && j.active !== true) reason = 'inactive'
-      } catch {
-        reason = 'malformed_response'
+      if (res.json === undefined) reason = 'malformed_response'
+      else {
+        if (typeof res.json.error === 'string') error = res.json.error
+        if (status === 200 && res.json.active !== true) reason = 'inactive'
       }
       if (status >= 400) reason ??= error ?? 'http_error'
     } catch (err) {
