@@ -1,11 +1,14 @@
 /**
  * Test helpers for driving mock-as through `app.inject()`: form posts, Basic
  * credentials, PKCE pairs and the browser part of the code flow (login form
- * with its CSRF cookie). Used by test/integration/mock-as-*.test.ts.
+ * with its CSRF cookie; the whole code flow through the harness's own front
+ * channel, src/oauth, over `app.inject()`). Used by test/integration/mock-as-*.test.ts.
  */
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import { authorize as frontChannel } from '../src/oauth/authorize.ts'
 import { clientSecretBasic } from '../src/oauth/client-auth.ts'
 import { pkcePair } from '../src/oauth/pkce.ts'
+import type { OAuthResponse, Transport } from '../src/oauth/transport.ts'
 
 export const FORM = 'application/x-www-form-urlencoded'
 
@@ -72,29 +75,44 @@ export async function authorize(
 }
 
 /** Full code flow for a client; returns the token response. */
+/** A src/oauth transport over `app.inject()`: only path and query of the URL are used. */
+export function injectTransport(app: FastifyInstance): Transport {
+  return async (req) => {
+    const u = new URL(req.url)
+    const res = await app.inject({
+      method: req.method,
+      url: `${u.pathname}${u.search}`,
+      headers: req.headers,
+      ...(req.body !== undefined ? { payload: req.body } : {}),
+    })
+    return { status: res.statusCode, headers: res.headers as OAuthResponse['headers'], body: res.body }
+  }
+}
+
+/** Full code flow for a client through the harness's own front channel (src/oauth); returns the token response. */
 export async function codeFlow(
   app: FastifyInstance,
   clientId: string,
   redirectUri: string,
   auth: Record<string, string> = {},
 ): Promise<Record<string, unknown>> {
-  const { verifier, challenge } = pkce()
-  const { location } = await authorize(app, {
-    response_type: 'code',
-    client_id: clientId,
-    redirect_uri: redirectUri,
-    code_challenge: challenge,
-    code_challenge_method: 'S256',
-    state: 'st',
+  const { verifier } = pkce()
+  const meta = json(await app.inject({ method: 'GET', url: '/.well-known/oauth-authorization-server' }))
+  const as = { issuer: String(meta.issuer), authorizationEndpoint: String(meta.authorization_endpoint) }
+  const front = await frontChannel(injectTransport(app), as, {
+    clientId,
+    redirectUri,
+    username: 'alice',
+    password: 'wonderland',
+    codeVerifier: verifier,
   })
-  const code = location?.searchParams.get('code')
-  if (!code) throw new Error(`no code in ${location}`)
+  if (!front.code) throw new Error(`no code: ${front.status} ${front.error ?? ''}`)
   const res = await post(
     app,
     '/token',
     {
       grant_type: 'authorization_code',
-      code,
+      code: front.code,
       redirect_uri: redirectUri,
       code_verifier: verifier,
       ...(auth.authorization ? {} : { client_id: clientId }),
