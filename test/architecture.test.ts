@@ -95,6 +95,13 @@ describe('architecture', () => {
     expect(direct).toEqual([])
   })
 
+  it('sends the traffic of faults and probes through src/oauth, so it is marked x-gameday-probe', () => {
+    const direct = [...sourcesUnder('src/faults'), ...sourcesUnder('src/probes')].filter((f) =>
+      NETWORK.test(readFileSync(join(ROOT, f), 'utf8')),
+    )
+    expect(direct).toEqual([])
+  })
+
   it('builds a client_secret_basic header only in src/oauth/client-auth.ts', () => {
     const files = ['src', ...COMPONENTS, 'bench', 'scripts'].flatMap(sourcesUnder)
     const own = files.filter((f) => f !== 'src/oauth/client-auth.ts' && BASIC.test(readFileSync(join(ROOT, f), 'utf8')))

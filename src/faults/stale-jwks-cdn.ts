@@ -17,7 +17,7 @@ import { Type } from '@sinclair/typebox'
 import { Duration } from '../scenario/schema.ts'
 import { injectFailed, once, requireAs, requireCdn } from './support.ts'
 import { defineFault } from './types.ts'
-import { PROBE_HEADER } from '../util/component/probe-traffic.ts'
+import { fetchTransport } from '../oauth/transport.ts'
 
 export const staleJwksCdn = defineFault({
   id: 'stale-jwks-cdn',
@@ -57,7 +57,7 @@ export const staleJwksCdn = defineFault({
       })
       // drop whatever the CDN held, then warm it with the pre-rotation set: the old keys now live for a full ttl
       await cdn.purge()
-      await fetch(ctx.targets.rsJwksUri, { headers: { [PROBE_HEADER]: 'stale-jwks-cdn' } }).then((r) => r.arrayBuffer())
+      await fetchTransport({ probe: 'stale-jwks-cdn' })({ url: ctx.targets.rsJwksUri, method: 'GET', headers: {} })
       if (params.strategy === 'delayed-purge') await cdn.configure({ purgeDelay: params.purgeDelay })
       rotation = await as.rotate({ mode: 'publish-then-sign', leadTime: params.leadTime, retireAfter: '10m' })
       if (params.strategy === 'delayed-purge') purge = await cdn.purge()
