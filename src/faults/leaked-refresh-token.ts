@@ -19,7 +19,6 @@
  */
 import { Type } from '@sinclair/typebox'
 import { GamedayError } from '../errors.ts'
-import { probeHeaders } from '../oauth/probe-traffic.ts'
 import { callResource, refreshToken, type TokenResponse, authCodeLogin } from '../oauth/client.ts'
 import { endpointsOf, injectFailed, once, pickClient, pickUser, sleep } from './support.ts'
 import { defineFault } from './types.ts'
@@ -77,11 +76,12 @@ export const leakedRefreshToken = defineFault({
     // (introspection checked for active only) turns it into a long-lived API key (RFC 7662 §2.2)
     const refreshAcceptedBy: string[] = []
     for (const target of ctx.targets.resourceServers) {
-      const r = await fetch(target.apiUrl, {
-        headers: { ...probeHeaders(unit), authorization: `Bearer ${leaked}` },
-        signal: AbortSignal.any([signal, AbortSignal.timeout(5000)]),
-      }).catch(() => undefined)
-      await r?.arrayBuffer().catch(() => undefined)
+      const r = await callResource(
+        target.apiUrl,
+        leaked,
+        AbortSignal.any([signal, AbortSignal.timeout(5000)]),
+        ep.transport,
+      ).catch(() => undefined)
       if (r && r.status >= 200 && r.status < 300) {
         refreshAcceptedBy.push(target.name)
         ctx.emit('attacker.succeeded', { kind: 'refresh-as-access', target: target.name, fault: unit })

@@ -48,7 +48,8 @@ describe('bench load generators', () => {
       expect(r.requests).toBeGreaterThan(10)
       expect(r.errors).toBe(0)
       expect(r.durationS).toBeGreaterThanOrEqual(0.9)
-      expect(r.rps).toBeCloseTo(r.requests / r.durationS, -1)
+      // each tool rounds its own duration: the rate it reports agrees with requests / duration within 1%
+      expect(Math.abs(r.rps - r.requests / r.durationS) / (r.requests / r.durationS)).toBeLessThan(0.01)
       expect(r.p99Ms).toBeGreaterThan(0)
       // CPU of the process tree, read from the wrapper: at least one 10 ms tick, no more than wall time on every core
       expect(r.cpuMs).toBeGreaterThan(0)
