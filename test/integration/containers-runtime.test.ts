@@ -178,7 +178,7 @@ describeWithTool('docker', 'containers runtime', () => {
         },
       })
       expect(outcome.exitCode).toBe(105)
-      expect(outcome.record.status).toBe('aborted')
+      expect(outcome.record.status).toBe('interrupted')
       expect(leftovers()).toEqual([])
     },
     RUN_TIMEOUT,
