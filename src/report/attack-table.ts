@@ -6,7 +6,7 @@
  */
 import type { RunRecord } from '../record/index.ts'
 
-interface Finding {
+export interface Finding {
   rs: string
   attack: string
   applicable?: boolean
@@ -14,6 +14,14 @@ interface Finding {
   fetchedAttackerUrl?: boolean
   robustness?: string
   status?: number
+}
+
+/** The jwt-attacks findings of a run (one per RS and attack), in the order the probe took them. */
+export function attackFindings(record: RunRecord): Finding[] {
+  return record.probes
+    .filter((p) => p.probe === 'jwt-attacks')
+    .flatMap((p) => p.observations as unknown as Finding[])
+    .filter((f) => typeof f.rs === 'string' && typeof f.attack === 'string')
 }
 
 /** Cell text for one finding. */
@@ -36,10 +44,7 @@ export function attackCell(f: Finding | undefined): string {
  * ```
  */
 export function attackTable(record: RunRecord): { rss: string[]; rows: string[][] } | undefined {
-  const findings = record.probes
-    .filter((p) => p.probe === 'jwt-attacks')
-    .flatMap((p) => p.observations as unknown as Finding[])
-    .filter((f) => typeof f.rs === 'string' && typeof f.attack === 'string')
+  const findings = attackFindings(record)
   if (findings.length === 0) return undefined
   const rss = [...new Set(findings.map((f) => f.rs))]
   const attacks = [...new Set(findings.map((f) => f.attack))]

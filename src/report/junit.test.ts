@@ -94,4 +94,50 @@ describe('junit reporter', () => {
       '<error message="ERR_COMPONENT_EXITED: mock-rs billing exited (code 1)" type="ERR_COMPONENT_EXITED">the run errored at 30.0s (',
     )
   })
+
+  it('has one testcase per RS × attack of jwt-attacks: an accepted attack or an attacker-URL fetch fails, n/a is skipped', async () => {
+    const { record, verdict } = sampleRun()
+    const observations = [
+      { rs: 'orders', attack: 'alg-none', applicable: true, accepted: false, status: 401 },
+      { rs: 'weak', attack: 'alg-none', applicable: true, accepted: true, status: 200 },
+      {
+        rs: 'orders',
+        attack: 'jku-injection',
+        applicable: true,
+        accepted: false,
+        status: 401,
+        fetchedAttackerUrl: true,
+      },
+      { rs: 'orders', attack: 'expired', applicable: false, accepted: false, status: 0 },
+    ]
+    record.probes.push({
+      index: 9,
+      probe: 'jwt-attacks',
+      name: 'JWT attacks',
+      status: 'ok',
+      value: 2,
+      unit: 'count',
+      observations,
+      startedAt: 1000,
+      endedAt: 2000,
+    })
+    const xml = (await junit.render(record, verdict))[0]!.content as string
+    expect(xml).toContain('name="S2@orders attack alg-none" time="0"/>')
+    expect(xml).toMatch(
+      /name="S2@weak attack alg-none" time="0">\s*<failure message="weak: ACCEPTED \(200\)" type="attack.accepted">/,
+    )
+    expect(xml).toMatch(
+      /name="S2@orders attack jku-injection" time="0">\s*<failure message="orders: fetched attacker URL"/,
+    )
+    expect(xml).toMatch(
+      /name="S2@orders attack expired" time="0">\s*<skipped message="expired does not apply to orders"\/>/,
+    )
+    const failures = Number(/<testsuite [^>]*failures="(\d+)"/.exec(xml)![1])
+    const before = Number(
+      /<testsuite [^>]*failures="(\d+)"/.exec(
+        (await junit.render(sampleRun().record, sampleRun().verdict))[0]!.content as string,
+      )![1],
+    )
+    expect(failures - before).toBe(2)
+  })
 })

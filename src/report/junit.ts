@@ -1,6 +1,6 @@
 /**
  * `junit` — `junit.xml` for CI systems: one testsuite per scenario, one
- * testcase per SLO — per SLO × RS for the SLOs scored per resource server —
+ * testcase per SLO — per SLO × RS for the SLOs scored per resource server, and per RS × attack of jwt-attacks (S2) —
  * (plus the steady-state checks), a failure with measured vs objective, the
  * second it first broke and the attribution. Shape of the common JUnit XSD
  * (testsuites › testsuite › testcase › failure | skipped).
@@ -10,6 +10,7 @@ import type { SloScore, Verdict } from '../slo/types.ts'
 import { shownValue } from '../slo/per-rs.ts'
 import { parseThreshold } from '../slo/threshold.ts'
 import { atSeconds, escapeXml as x, formatMeasured, runEnding, sloLabel } from './format.ts'
+import { attackCell, attackFindings } from './attack-table.ts'
 import type { ReporterDefinition } from './types.ts'
 
 interface Case {
@@ -78,6 +79,22 @@ export const junit: ReporterDefinition = {
   summary: 'junit.xml: one testsuite per scenario, one testcase per SLO, for CI systems',
   render(record: RunRecord, verdict: Verdict) {
     const cases = verdict.slos.flatMap((s) => (s.perRs?.length ? rsCases(s) : [sloCase(s)]))
+    // one case per RS × attack of the jwt-attacks probe (S2): an accepted attack or an attacker-URL fetch fails it
+    for (const f of attackFindings(record)) {
+      const name = `S2@${f.rs} attack ${f.attack}`
+      const cell = attackCell(f)
+      if (f.applicable === false) cases.push({ name, skipped: `${f.attack} does not apply to ${f.rs}` })
+      else if (f.accepted || f.fetchedAttackerUrl)
+        cases.push({
+          name,
+          failure: {
+            message: `${f.rs}: ${cell}`,
+            type: 'attack.accepted',
+            body: `${f.rs} ${cell} the ${f.attack} attack`,
+          },
+        })
+      else cases.push({ name })
+    }
     for (const [when, check] of [
       ['before', verdict.steadyState.before],
       ['after', verdict.steadyState.after],
