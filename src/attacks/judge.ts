@@ -6,12 +6,9 @@
  * components count it as probe traffic (DESIGN.md's decisions).
  */
 import { parseBearerChallenge } from '../oauth/bearer-challenge.ts'
-import { PROBE_HEADER } from '../oauth/probe-traffic.ts'
 import { fetchTransport, headerOf } from '../oauth/transport.ts'
 import { registerSecret, shortHash } from '../util/secrets.ts'
 import type { AttackDefinition, AttackKit, AttackRequest } from './types.ts'
-
-export { PROBE_HEADER }
 
 /** One finding per RS and attack, as run.json records it. */
 export interface AttackFinding {

@@ -23,10 +23,8 @@ function shown(score: SloScore): string {
   return formatMeasured(score)
 }
 
-export { PER_RS_SLOS }
-
 /** Per-RS measured values of an RS-measured SLO, worst first ("billing 16.3%, orders 0.0%"): the score's own breakdown, else computed. */
-export function perRs(
+function perRs(
   record: RunRecord,
   score: SloScore,
   def: SloDefinition,

@@ -378,7 +378,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     // abort conditions (abortOnFail) read the live SLO status on every progress tick, shown or not
     const aborting = scenario.slos.some((s) => s.abortOnFail)
     const scoreLive = gated || aborting
-    const probeEntries = scenario.timeline.map((e, index) => ({ e, index })).filter(({ e }) => e.probe)
+    const probeEntries = scenario.timeline
+      .map((e, index) => ({ id: e.probe, index, atMs: parseDuration(e.at) ?? 0 }))
+      .filter((p): p is { id: string; index: number; atMs: number } => p.id !== undefined)
     const livePhase = (): string => {
       const phase = journal.currentPhase() ?? 'method'
       // after the last revert the method's measurements are recovery (the phase is recorded as such at the end)
@@ -424,9 +426,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
           activeFaults: active.ids(),
           slos: live.status(p.elapsedMs, partialRecord),
           probes: {
-            running: probeEntries
-              .filter(({ e, index }) => !done.has(index) && (parseDuration(e.at) ?? 0) <= p.elapsedMs)
-              .map(({ e }) => e.probe!),
+            running: probeEntries.filter((e) => !done.has(e.index) && e.atMs <= p.elapsedMs).map((e) => e.id),
             done: done.size,
             total: probeEntries.length,
           },

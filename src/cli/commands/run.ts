@@ -7,7 +7,6 @@
 import { type Command, Option } from 'commander'
 import { GamedayError, isGamedayError } from '../../errors.ts'
 import type { RunOutcome } from '../../runner/run.ts'
-import type { RefusedScenario } from '../../scenario/load.ts'
 import { intArg, listArg } from '../program.ts'
 import { worstExitCode } from '../exit-code.ts'
 import { createProgress } from '../progress.ts'
@@ -83,12 +82,11 @@ export function registerRun(program: Command): void {
       false,
     )
     .action(async (paths: string[], flags: RunFlags) => {
-      const { expandScenarioPaths, loadEach, loadScenarios } = await import('../../scenario/load.ts')
+      const { loadEach } = await import('../../scenario/load.ts')
+      let { loaded, refused } = await loadEach(paths)
       // one file: its errors are the command's error (exit 104); several: a bad file is refused, the rest run
-      const single = (await expandScenarioPaths(paths)).length === 1
-      let { loaded, refused } = single
-        ? { loaded: await loadScenarios(paths), refused: [] as RefusedScenario[] }
-        : await loadEach(paths)
+      const single = loaded.length + refused.length === 1
+      if (single && refused[0]) throw refused[0].error
       if (flags.smoke) {
         const { smokePlan } = await import('../smoke.ts')
         const kept: typeof loaded = []
