@@ -6,9 +6,14 @@ import type { Scenario } from '../scenario/schema.ts'
 import { smoke } from '../scenario/smoke.ts'
 import { parseDuration } from '../util/duration.ts'
 
+/** Each fault's own length, from its definition, for entries without a `duration`. */
+export const smokeDefaults = {
+  defaultFaultMs: (id: string) => parseDuration(faults[id]?.defaultDuration ?? ''),
+}
+
 /** The smoke plan of a validated scenario; refused (ERR_SCENARIO_INVALID) if shortening broke a rule. */
 export function smokePlan(scenario: Scenario): Scenario {
-  const s = smoke(scenario, (id) => parseDuration(faults[id]?.defaultDuration ?? ''))
+  const s = smoke(scenario, smokeDefaults)
   const issues = checkRules(s)
   if (issues.length > 0) {
     throw new GamedayError(

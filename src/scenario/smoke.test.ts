@@ -1,5 +1,6 @@
 import { readdirSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { smokeDefaults } from '../cli/smoke.ts'
 import { faults } from '../faults/index.ts'
 import { parseDuration } from '../util/duration.ts'
 import { loadScenario } from './load.ts'
@@ -7,7 +8,7 @@ import { checkRules } from './rules.ts'
 import { SMOKE_MIN_LOAD_MS, smoke } from './smoke.ts'
 
 const ms = (d: string | undefined) => parseDuration(d ?? '0s') ?? 0
-const own = (id: string) => parseDuration(faults[id]?.defaultDuration ?? '')
+const own = smokeDefaults
 const shipped = readdirSync('scenarios').filter((f) => f.endsWith('.yaml'))
 
 describe('smoke', () => {
@@ -39,8 +40,28 @@ describe('smoke', () => {
       expect(ms(e.at) + ms(e.duration)).toBeLessThanOrEqual(ms(s.load.duration))
   })
 
+  it('with probeRoom keeps the load long enough for a probe to run its whole timeout (revocation-propagation: the 30 s introspection cache)', async () => {
+    const { scenario } = await loadScenario('scenarios/revocation-propagation.yaml', { skipSecrets: true })
+    const s = smoke(scenario, { ...own, probeRoom: true })
+    const probe = s.timeline.find((e) => e.probe === 'revocation-propagation')!
+    expect(probe.params).toEqual(scenario.timeline.find((e) => e.probe === 'revocation-propagation')!.params)
+    expect(ms(s.load.duration)).toBe(ms(probe.at) + 45_000)
+    expect(checkRules(s)).toEqual([])
+    expect(ms(smoke(scenario, own).load.duration)).toBe(ms(scenario.load.duration) / 4)
+  })
+
+  it('cuts at another factor and floor when asked (the detection matrix runs at half length)', async () => {
+    const { scenario } = await loadScenario('scenarios/clock-skew.yaml', { skipSecrets: true })
+    const s = smoke(scenario, { ...own, factor: 0.5, minLoadMs: 20_000 })
+    expect(s.load.duration).toBe('22.5s')
+    expect(s.timeline[0]).toMatchObject({ at: '7.5s', duration: '7.5s' })
+    scenario.load.duration = '20s'
+    expect(smoke(scenario, { factor: 0.5, minLoadMs: 20_000 }).load.duration).toBe('20s')
+  })
+
   it('keeps floors: a short plan is not shortened below 10 s, a warm-up not below 1 s', async () => {
     const { scenario } = await loadScenario('scenarios/baseline.yaml', { skipSecrets: true })
+    scenario.timeline = []
     scenario.load.duration = '8s'
     expect(smoke(scenario, own).load.duration).toBe('8s')
     scenario.load.duration = '20s'

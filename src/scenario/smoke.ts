@@ -5,7 +5,9 @@
  * and stages, timeline offsets and fault windows — so the plan keeps its
  * shape and stays valid; floors keep a run long enough to measure. What the
  * system under test is asked to do does not change: fault params (a cache
- * TTL, a skew) and probe timeouts stay as written.
+ * TTL, a skew) and probe timeouts stay as written. The detection matrix
+ * (scripts/matrix.ts) cuts the same way at half length, with room for each
+ * probe's timeout.
  */
 import { formatDuration, parseDuration } from '../util/duration.ts'
 import type { Scenario } from './schema.ts'
@@ -17,6 +19,23 @@ export const SMOKE_MIN_LOAD_MS = 10_000
 const MIN_WARMUP_MS = 1000
 const MIN_WINDOW_MS = 1000
 
+/** How a smoke plan is cut; the defaults are `--smoke`'s. */
+export interface SmokeOptions {
+  /** The share of its length the plan keeps (default {@link SMOKE_FACTOR}). */
+  factor?: number
+  /** The shortest load, and plans at most this long are not cut (default {@link SMOKE_MIN_LOAD_MS}). */
+  minLoadMs?: number
+  /** A fault's own length for timeline entries without a `duration`, so their window scales too. */
+  defaultFaultMs?: (faultId: string) => number | undefined
+  /**
+   * Keep the load long enough for each probe's `timeout` as written (never
+   * longer than the original): a probe cut off by the end of the load has no
+   * result, so a mechanism slower than the cut load (a 30 s introspection
+   * cache) is still measured. Off for `--smoke`, where length comes first.
+   */
+  probeRoom?: boolean
+}
+
 const ms = (d: string) => parseDuration(d) ?? 0
 /** Round to 100 ms so durations print short (`7.5s`, not `7512ms`). */
 const fmt = (n: number) => {
@@ -26,26 +45,31 @@ const fmt = (n: number) => {
 
 /**
  * The smoke version of a validated scenario (a copy; the original is not
- * touched). `defaultFaultMs` gives a fault's own length for timeline entries
- * without a `duration`, so their window scales too.
+ * touched).
  *
  * @example
  * ```ts
- * smoke(scenario, (id) => parseDuration(faults[id]!.defaultDuration)!).load.duration // '15s' for a 60s scenario
+ * smoke(scenario, { defaultFaultMs: (id) => parseDuration(faults[id]!.defaultDuration) }).load.duration // '15s' for a 60s scenario
+ * smoke(scenario, { factor: 0.5, probeRoom: true }).load.duration // '30s' for a 60s scenario without probes
  * ```
  */
-export function smoke(
-  scenario: Scenario,
-  defaultFaultMs: (faultId: string) => number | undefined = () => undefined,
-): Scenario {
+export function smoke(scenario: Scenario, options: SmokeOptions = {}): Scenario {
+  const { factor = SMOKE_FACTOR, minLoadMs = SMOKE_MIN_LOAD_MS } = options
+  const defaultFaultMs = options.defaultFaultMs ?? (() => undefined)
   const out = structuredClone(scenario)
   const loadMs = ms(scenario.load.duration)
-  if (loadMs <= SMOKE_MIN_LOAD_MS) return out
-  const newLoadMs = Math.max(SMOKE_MIN_LOAD_MS, loadMs * SMOKE_FACTOR)
-  const f = newLoadMs / loadMs
+  if (loadMs <= minLoadMs) return out
+  const cutMs = Math.max(minLoadMs, loadMs * factor)
+  const f = cutMs / loadMs
   const scale = (d: string, floor = 0) => fmt(Math.max(Math.min(floor, ms(d)), ms(d) * f))
+  const probeEnds = options.probeRoom
+    ? scenario.timeline
+        .filter((e) => e.probe && typeof e.params?.timeout === 'string')
+        .map((e) => ms(scale(e.at)) + ms(e.params!.timeout as string))
+    : []
+  const newLoadMs = Math.min(loadMs, Math.max(cutMs, ...probeEnds))
 
-  out.title = `${scenario.title} (smoke: ${Math.round(f * 100)}% length)`
+  out.title = `${scenario.title} (smoke: ${Math.round((newLoadMs / loadMs) * 100)}% length)`
   out.load.duration = fmt(newLoadMs)
   out.load.warmup = scale(scenario.load.warmup, MIN_WARMUP_MS)
   out.load.gracefulStop = scale(scenario.load.gracefulStop, MIN_WINDOW_MS)
