@@ -1,5 +1,5 @@
 /** Printing for the CLI: error blocks, tables. Text goes through the secret masker. */
-import { isGamedayError } from '../errors.ts'
+import { type GamedayError, isGamedayError } from '../errors.ts'
 import { maskSecrets } from '../util/secrets.ts'
 
 /** Write a line to stdout (masked). */
@@ -19,14 +19,21 @@ export function err(line = ''): void {
  */
 export function printError(e: unknown): number {
   if (isGamedayError(e)) {
-    err(`error ${e.code}: ${e.message}`)
-    for (const d of e.details) err(`  ${d}`)
-    if (e.hint) err(`hint: ${e.hint}`)
+    err(formatError(e))
     return e.exitCode
   }
   const stack = e instanceof Error ? (e.stack ?? e.message) : String(e)
   err(`internal error (this is a bug in oauth-gameday; please report it with the lines below):\n${stack}`)
   return 1
+}
+
+/** An error for people: `error CODE: message`, its details, `hint: …`. */
+export function formatError(e: GamedayError): string {
+  return [
+    `error ${e.code}: ${e.message}`,
+    ...e.details.map((d) => `  ${d}`),
+    ...(e.hint ? [`hint: ${e.hint}`] : []),
+  ].join('\n')
 }
 
 /** A plain left-aligned table; the last column is not padded. */

@@ -73,11 +73,26 @@ describe('progress', () => {
     expect(plain[0]).toContain('| probes 2/2 done |')
   })
 
-  it('prints nothing with quiet', () => {
+  it('prints a mid-run error above the block on a TTY, then draws the block again below it', () => {
+    const out: string[] = []
+    const pr = createProgress('bkr', { tty: true, write: (s) => out.push(s) })
+    pr.update(p(0))
+    pr.note('error ERR_PROBE_FAILED: probe fail-open (timeline[1]) failed: socket hang up\nhint: read the cause')
+    pr.update(p(1000))
+    // the block is cleared before the note, and the next block does not move up over the note
+    expect(out[1]).toBe(
+      '\x1b[4F\x1b[0Jerror ERR_PROBE_FAILED: probe fail-open (timeline[1]) failed: socket hang up\nhint: read the cause\n',
+    )
+    expect(out[2]!.startsWith('\x1b[0J')).toBe(true)
+  })
+
+  it('prints nothing with quiet but a mid-run error', () => {
     const out: string[] = []
     const pr = createProgress('bkr', { quiet: true, write: (s) => out.push(s) })
     pr.update(p(0))
     pr.done()
     expect(out).toEqual([])
+    pr.note('error ERR_PROBE_FAILED: probe fail-open (timeline[1]) failed\nhint: read the cause')
+    expect(out).toEqual(['error ERR_PROBE_FAILED: probe fail-open (timeline[1]) failed\nhint: read the cause\n'])
   })
 })

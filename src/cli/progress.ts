@@ -26,6 +26,8 @@ export interface ProgressPrinter {
   update(p: LiveProgress): void
   /** Print the last state once more (plain mode) and release the block. */
   done(): void
+  /** Print lines above the live block (a mid-run error); the block is drawn again on the next update. */
+  note(text: string): void
 }
 
 const pct = (r: number) => `${(r * 100).toFixed(r > 0 && r < 0.001 ? 3 : 1)}%`
@@ -56,7 +58,7 @@ export function createProgress(id: string, options: ProgressOptions = {}): Progr
   const write = options.write ?? ((t: string) => process.stderr.write(t))
   const now = options.now ?? Date.now
   const interval = options.intervalMs ?? 5000
-  if (options.quiet) return { update() {}, done() {} }
+  if (options.quiet) return { update() {}, done() {}, note: (text) => write(`${text}\n`) }
   if (options.tty) {
     let drawn = 0
     return {
@@ -67,6 +69,10 @@ export function createProgress(id: string, options: ProgressOptions = {}): Progr
         drawn = lines.length
       },
       done() {
+        drawn = 0
+      },
+      note(text) {
+        write(`${drawn > 0 ? `\x1b[${drawn}F\x1b[0J` : ''}${text}\n`)
         drawn = 0
       },
     }
@@ -92,5 +98,6 @@ export function createProgress(id: string, options: ProgressOptions = {}): Progr
       if (pending) line(pending)
       pending = undefined
     },
+    note: (text) => write(`${text}\n`),
   }
 }

@@ -72,6 +72,8 @@ export interface RunOptions {
   signal?: AbortSignal
   log?: Logger
   onProgress?(p: RunProgress): void
+  /** A failure the run survives (a fault that did not inject or revert, a probe that failed): code, message naming it, hint. */
+  onError?(error: GamedayError): void
   /** Replace the arrival rate of flows (all arrival-rate flows, or the one named) — capacity planning. */
   rateOverride?: { flow?: string; rate: number }
   /** Path the scenario was loaded from (for messages). */
@@ -208,7 +210,15 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     sinceT0: now,
     onReverted: (w) => {
       if (w.status === 'reverted') log.info({ runId, fault: w.fault, index: w.index }, 'fault.reverted')
-      else log.error({ runId, fault: w.fault, index: w.index, err: w.error }, 'fault.revert_failed')
+      else {
+        log.error({ runId, fault: w.fault, index: w.index, err: w.error }, 'fault.revert_failed')
+        options.onError?.(
+          new GamedayError(
+            'ERR_FAULT_REVERT_FAILED',
+            `fault ${w.fault} (timeline[${w.index}]) did not revert: ${w.error}`,
+          ),
+        )
+      }
       emit('fault.reverted', { fault: w.fault, index: w.index, status: w.status })
     },
   })
@@ -466,6 +476,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       faults: journal.faults,
       probes: journal.probes,
       gate,
+      ...(options.onError ? { onError: options.onError } : {}),
     })
     phaseStart('warmup')
     const faultOffsets = scenario.timeline.filter((e) => e.fault).map((e) => parseDuration(e.at) ?? 0)

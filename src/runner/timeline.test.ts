@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import { describe, expect, it } from 'vitest'
 import { FakeClock } from '../../test/helpers/fake-clock.ts'
+import { GamedayError } from '../errors.ts'
 import { defineFault, type FaultDefinition, type UnitContext } from '../faults/types.ts'
 import { createLogger } from '../log.ts'
 import type { ProbeDefinition } from '../probes/types.ts'
@@ -42,7 +43,27 @@ const probe: ProbeDefinition = {
   },
 }
 
-function setup(entries: TimelineEntry[], revert: 'ok' | 'throws' | 'hangs' = 'ok', gate?: () => boolean) {
+/** A fault whose control call fails, and a probe that throws. */
+const failing = defineFault({
+  id: 'failing',
+  summary: 'a fault whose control API answers 500 (tests)',
+  params: Type.Object({}),
+  defaultDuration: '2s',
+  needs: () => [],
+  async inject() {
+    throw new GamedayError('ERR_CONTROL_REQUEST_FAILED', 'mock-as control /chaos answered 500', {
+      hint: 'is mock-as at http://127.0.0.1:9000 a reference one?',
+    })
+  },
+}) as unknown as FaultDefinition
+const broken: ProbeDefinition = { ...probe, id: 'broken', run: async () => Promise.reject(new Error('socket hang up')) }
+
+function setup(
+  entries: TimelineEntry[],
+  revert: 'ok' | 'throws' | 'hangs' = 'ok',
+  gate?: () => boolean,
+  onError?: (e: GamedayError) => void,
+) {
   const clock = new FakeClock()
   const t0 = clock.now() + 50
   const calls: string[] = []
@@ -79,7 +100,8 @@ function setup(entries: TimelineEntry[], revert: 'ok' | 'throws' | 'hangs' = 'ok
     faults,
     probes,
     ...(gate ? { gate } : {}),
-    registries: { faults: { recording: recordingFault(calls, revert) }, probes: { counting: probe } },
+    ...(onError ? { onError } : {}),
+    registries: { faults: { recording: recordingFault(calls, revert), failing }, probes: { counting: probe, broken } },
   })
   return { clock, calls, events, faults, probes, scheduler, active, abort, probeRuns }
 }
@@ -165,6 +187,35 @@ describe('scheduleTimeline', () => {
     await clock.advance(2000)
     expect(calls).toEqual([])
     expect(faults).toEqual([])
+  })
+
+  it('reports a fault that did not inject and a probe that failed mid-run with a code, a message naming the entry and a hint', async () => {
+    const errors: GamedayError[] = []
+    const { clock, faults, probes, probeRuns } = setup(
+      [
+        { at: '100ms', fault: 'failing', params: {} },
+        { at: '200ms', probe: 'broken', params: {} },
+      ],
+      'ok',
+      undefined,
+      (e) => errors.push(e),
+    )
+    await clock.advance(300)
+    await Promise.all(probeRuns)
+    expect(faults[0]).toMatchObject({ status: 'inject-failed' })
+    expect(probes[0]).toMatchObject({ status: 'failed', error: 'socket hang up' })
+    expect(errors.map((e) => [e.code, e.message, e.hint])).toEqual([
+      [
+        'ERR_CONTROL_REQUEST_FAILED',
+        'fault failing (timeline[0]) did not inject: mock-as control /chaos answered 500',
+        'is mock-as at http://127.0.0.1:9000 a reference one?',
+      ],
+      [
+        'ERR_PROBE_FAILED',
+        'probe broken (timeline[1]) failed: socket hang up',
+        'read the cause; the probe result is marked as failed in the report',
+      ],
+    ])
   })
 
   it('schedules nothing once the run is aborted', async () => {

@@ -6,6 +6,7 @@
  * drive them with a fake one and no server.
  */
 import { Value } from '@sinclair/typebox/value'
+import { type ErrorCode, GamedayError, isGamedayError } from '../errors.ts'
 import { faults as faultRegistry } from '../faults/index.ts'
 import type { ActiveFault, FaultDefinition, UnitContext } from '../faults/types.ts'
 import type { Logger } from '../log.ts'
@@ -15,6 +16,24 @@ import type { FaultWindow, ProbeResult } from '../record/index.ts'
 import type { TimelineEntry } from '../scenario/schema.ts'
 import { parseDuration } from '../util/duration.ts'
 import { maskSecrets } from '../util/secrets.ts'
+
+/**
+ * The error a failure the run survives is reported as (a fault that did not
+ * inject or revert, a probe that failed): the unit's own code and hint when
+ * it raised a GamedayError, else `fallback`'s; the message names the entry.
+ *
+ * @example
+ * ```ts
+ * midRunError('ERR_PROBE_FAILED', 'probe fail-open (timeline[1])', new Error('socket hang up')).message
+ * // 'probe fail-open (timeline[1]): socket hang up'
+ * ```
+ */
+export function midRunError(fallback: ErrorCode, what: string, err: unknown): GamedayError {
+  const message = `${what}: ${maskSecrets(err instanceof Error ? err.message : String(err))}`
+  return isGamedayError(err)
+    ? new GamedayError(err.code, message, { hint: maskSecrets(err.hint), cause: err })
+    : new GamedayError(fallback, message, { cause: err })
+}
 
 /** Wall-clock time and timers (epoch ms). */
 export interface Clock {
@@ -154,6 +173,8 @@ export interface TimelineOptions {
   probes: ProbeResult[]
   /** Called before each fault is injected; false keeps it (and the run's method) from starting. */
   gate?(): boolean
+  /** A failure the run survives (a fault that did not inject, a probe that failed), with its code and hint. */
+  onError?(error: GamedayError): void
   registries?: { faults: Record<string, FaultDefinition>; probes: Record<string, ProbeDefinition> }
 }
 
@@ -194,7 +215,13 @@ export function scheduleTimeline(o: TimelineOptions): Array<Promise<void>> {
             window.error = maskSecrets((err as Error).message)
             window.revertedAt = ctx.now()
             ctx.emit('fault.inject_failed', { fault: def.id, index, error: window.error })
-            log.error({ runId, fault: def.id, index, err: window.error }, 'fault.inject_failed')
+            const error = midRunError(
+              'ERR_FAULT_INJECT_FAILED',
+              `fault ${def.id} (timeline[${index}]) did not inject`,
+              err,
+            )
+            log.error({ runId, fault: def.id, index, errorCode: error.code, err: window.error }, 'fault.inject_failed')
+            o.onError?.(error)
           },
         )
       } else if (entry.probe) {
@@ -223,6 +250,10 @@ export function scheduleTimeline(o: TimelineOptions): Array<Promise<void>> {
                 error: maskSecrets((err as Error).message),
               })
               ctx.emit('probe.failed', { probe: def.id, index })
+              if (signal.aborted) return // stopped by the end of the run, not failed on its own
+              const error = midRunError('ERR_PROBE_FAILED', `probe ${def.id} (timeline[${index}]) failed`, err)
+              log.error({ runId, probe: def.id, index, errorCode: error.code, err: error.message }, 'probe.failed')
+              o.onError?.(error)
             },
           ),
         )

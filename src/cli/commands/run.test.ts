@@ -94,6 +94,30 @@ describe('run', () => {
     expect(process.exitCode).toBeUndefined()
   })
 
+  it('prints an error the run survives (a fault whose control call failed) with its code and hint while the run goes on', async () => {
+    const { GamedayError } = await import('../../errors.ts')
+    behaviour = async (s, options) => {
+      options.onError?.(
+        new GamedayError(
+          'ERR_CONTROL_REQUEST_FAILED',
+          'fault jwks-outage (timeline[0]) did not inject: proxy answered 500',
+          {
+            hint: 'check that the fault proxy is a reference one and is running',
+          },
+        ),
+      )
+      return outcome(s.id, 0)
+    }
+    // --quiet drops the live line, never an error
+    await buildProgram().parseAsync(['run', '--quiet', `${FIX}/minimal.yaml`], { from: 'user' })
+    const text = stderr.join('')
+    expect(text).toContain(
+      'error ERR_CONTROL_REQUEST_FAILED: fault jwks-outage (timeline[0]) did not inject: proxy answered 500',
+    )
+    expect(text).toContain('hint: check that the fault proxy is a reference one and is running')
+    expect(stdout.join('')).toBe('reports/minimal/r1\n')
+  })
+
   it('a single invalid file is the command error: nothing runs', async () => {
     behaviour = async (s) => outcome(s.id, 0)
     await expect(

@@ -10,7 +10,7 @@ import type { RunOutcome } from '../../runner/run.ts'
 import { intArg, listArg } from '../program.ts'
 import { worstExitCode } from '../exit-code.ts'
 import { createProgress } from '../progress.ts'
-import { err, out, printError, table } from '../output.ts'
+import { err, formatError, out, printError, table } from '../output.ts'
 
 interface RunFlags {
   engine: string
@@ -166,6 +166,7 @@ export function registerRun(program: Command): void {
               signal: controller.signal,
               log,
               onProgress: (p) => progress.update(p),
+              onError: (e) => progress.note(formatError(e)),
               source,
             })
           } catch (e) {
