@@ -59,6 +59,22 @@ describe('end-of-run summary', () => {
     expect(text).not.toMatch(/SLO broke/)
   })
 
+  it("prints an errored run's own hint (the component's log to read) over its code's generic one", () => {
+    const record = {
+      ...twoRs(),
+      status: 'errored' as const,
+      error: {
+        code: 'ERR_COMPONENT_EXITED',
+        message: 'as exited with code 1 mid-run',
+        hint: "the harness's own as died, not the system under test; read logs/as.log in the run folder",
+      },
+    }
+    const text = formatRunSummary(record, scoreRun(record, [], []), slos)
+    expect(text).toMatch(
+      /^hint: the harness's own as died, not the system under test; read logs\/as\.log in the run folder$/m,
+    )
+  })
+
   it('has no per-RS column with one RS', () => {
     const record = buildRecord({ series: [{ metric: 'rs_request', rate: 10 }] })
     const text = formatRunSummary(

@@ -342,7 +342,11 @@ const recordProperties = {
   ),
   error: Type.Optional(
     Type.Object(
-      { code: Type.String(), message: Type.String() },
+      {
+        code: Type.String(),
+        message: Type.String(),
+        hint: Type.Optional(Type.String({ description: "what to do about it (the error's own hint)" })),
+      },
       { additionalProperties: false, description: 'what errored (status `errored`)' },
     ),
   ),

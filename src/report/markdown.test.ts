@@ -189,11 +189,16 @@ describe('markdown reporter', () => {
   it('says ERRORED, never FAIL, for a run whose harness failed', async () => {
     const { record, verdict } = sampleRun({
       status: 'errored',
-      error: { code: 'ERR_COMPONENT_EXITED', message: 'mock-as exited (signal SIGKILL)' },
+      error: {
+        code: 'ERR_COMPONENT_EXITED',
+        message: 'mock-as exited (signal SIGKILL)',
+        hint: 'read logs/as.log in the run folder',
+      },
     })
     const md = (await markdown.render(record, verdict))[0]!.content as string
     expect(md.split('\n')[0]).toBe('# ⚠️ ERRORED — bad-key-rotation')
     expect(md).toContain('exit 103')
+    expect(md).toContain('**Hint**: read logs/as.log in the run folder')
   })
 
   it('says at the top when and why a run did not complete', async () => {

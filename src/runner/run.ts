@@ -547,6 +547,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       : {
           code: isGamedayError(errorOfRun) ? errorOfRun.code : 'ERR_INTERNAL',
           message: maskSecrets((errorOfRun as { message?: string }).message ?? String(errorOfRun)),
+          ...(isGamedayError(errorOfRun) ? { hint: maskSecrets(errorOfRun.hint) } : {}),
         }
   // refused: the plan could not run (a target nothing answers for, a missing tool, an incompatible RS) before any load.
   // No run folder is left (a nightly "newest run.json" must not pick it up); the error is the caller's, exit 104.

@@ -106,6 +106,8 @@ describe('crash detection', () => {
       expect(record.status).toBe('errored')
       expect(record.error).toMatchObject({ code: 'ERR_COMPONENT_EXITED' })
       expect(record.error!.message).toContain(`component ${victim} (pid ${killed!.pid}) exited on SIGKILL`)
+      // its own hint, not its code's generic one: the log to read
+      expect(record.error!.hint).toContain(`logs/${victim}.log`)
       const exited = record.events.filter((e) => e.type === 'component.exited')
       expect(exited).toHaveLength(1)
       expect(exited[0]!.data).toEqual({ component: victim, pid: killed!.pid, code: null, signal: 'SIGKILL' })
