@@ -1,6 +1,6 @@
 /**
  * The detection matrix — the harness's proof that it catches what it claims.
- * Every shipped game day runs, shortened, against the `resilient` RS profile
+ * Every shipped game day runs, shortened as `--smoke` does, against the `resilient` RS profile
  * (expected: every SLO holds) and against the weak variant it targets
  * (expected: the named SLO breaks, attributed to the right cause).
  *
@@ -16,9 +16,11 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { smokeDefaults } from '../src/cli/smoke.ts'
 import { runScenario } from '../src/runner/run.ts'
 import { loadScenario } from '../src/scenario/load.ts'
-import type { Scenario, TimelineEntry } from '../src/scenario/schema.ts'
+import type { Scenario } from '../src/scenario/schema.ts'
+import { smoke } from '../src/scenario/smoke.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
@@ -91,96 +93,22 @@ export const CELLS: MatrixCell[] = [
   },
 ]
 
-function at(entries: TimelineEntry[], id: string): TimelineEntry {
-  const e = entries.find((x) => x.fault === id || x.probe === id)
-  if (!e) throw new Error(`matrix: ${id} missing from the timeline`)
-  return e
-}
+/** The share of its length a matrix run keeps: `--smoke`'s scaling, at half length so fault windows still span the profiles' caches and refreshes. */
+export const MATRIX_FACTOR = 0.5
 
 /**
- * Short versions of the game days: the same faults and probes, compressed
- * to 20–45 s. Only times move; the mechanisms (cooldowns, caches) are the
- * profiles' own, so some windows cannot shrink (a 30 s introspection cache).
+ * The matrix's version of a game day: `--smoke`'s plan (src/scenario/smoke.ts:
+ * every time scaled, floors, each probe's whole timeout kept) at
+ * {@link MATRIX_FACTOR}, plus two changes that are not times. The mechanisms
+ * (cooldowns, caches) are the profiles' own, so some windows cannot shrink (a
+ * 30 s introspection cache keeps revocation-propagation at 52 s).
  */
 export function shorten(s: Scenario): Scenario {
-  const out = structuredClone(s)
-  out.load.warmup = '2s'
-  out.load.gracefulStop = '1s'
+  const out = smoke(s, { ...smokeDefaults, factor: MATRIX_FACTOR, probeRoom: true })
   // the matrix proves detection, not speed: token latency on a shared 2-core runner is the machine's, not the game day's
   for (const slo of out.slos) if (slo.id === 'M2') slo.objective = 'p(95)<2s'
-  const tl = out.timeline
-  const set = (id: string, when: string, extra: Partial<TimelineEntry> = {}, params: Record<string, unknown> = {}) => {
-    const e = at(tl, id)
-    e.at = when
-    Object.assign(e, extra)
-    e.params = { ...e.params, ...params }
-  }
-  switch (s.id) {
-    case 'baseline':
-      out.load.duration = '20s'
-      set('pkce-enforcement', '3s')
-      set('refresh-reuse-detection', '6s')
-      set('clock-skew-tolerance', '12s', {}, { timeout: '6s' })
-      break
-    case 'bad-key-rotation':
-      out.load.duration = '28s'
-      set('jwks-refresh-latency', '5s', {}, { timeout: '20s' })
-      set('bad-key-rotation', '6s', { duration: '15s' })
-      break
-    case 'stale-jwks-cdn':
-      out.load.duration = '30s'
-      set('jwks-refresh-latency', '5s', {}, { timeout: '22s' })
-      set('stale-jwks-cdn', '6s', { duration: '20s' })
-      break
-    case 'jwks-outage':
-      out.load.duration = '28s'
-      set('jwks-outage', '5s', { duration: '18s' })
-      break
-    case 'introspection-rate-limit':
-      out.load.duration = '22s'
-      set('introspection-rate-limit', '5s', { duration: '14s' })
-      set('fail-open', '6s', {}, { timeout: '6s' })
-      break
-    case 'clock-skew':
-      out.load.duration = '25s'
-      out.stack.authorizationServer.accessTokenTtl = '10s'
-      set('clock-skew', '5s', { duration: '15s' })
-      break
-    case 'leaked-refresh-token':
-      out.load.duration = '20s'
-      set('leaked-refresh-token', '5s', { duration: '8s' })
-      set('refresh-reuse-detection', '5s')
-      break
-    case 'revocation-propagation':
-      // the resilient profile caches introspection for 30 s: the window cannot shrink below that
-      out.load.duration = '45s'
-      set('revocation', '3s')
-      set('revocation-propagation', '3s', {}, { timeout: '38s' })
-      for (const slo of out.slos) if (slo.id === 'M5') slo.objective = 'max<35s'
-      break
-    case 'jwt-attacks':
-      out.load.duration = '12s'
-      set('jwt-attacks', '3s', {}, { timeout: '8s', floodCount: 5 })
-      break
-    case 'as-exposure':
-      out.load.duration = '10s'
-      set('as-exposure', '3s', {}, { timeout: '6s', burst: 10 })
-      break
-    case 'token-endpoint-overload': {
-      out.load.duration = '25s'
-      const spike = out.load.flows.find((f) => f.name === 'spike')
-      if (spike) {
-        spike.startTime = '5s'
-        spike.stages = [
-          { target: 30, duration: '5s' },
-          { target: 30, duration: '8s' },
-          { target: 0, duration: '3s' },
-        ]
-      }
-      set('token-endpoint-overload', '7s', { duration: '10s' })
-      break
-    }
-  }
+  // a skewed token must be minted inside the halved fault window (7.5 s): tokens live shorter than it
+  if (s.id === 'clock-skew') out.stack.authorizationServer.accessTokenTtl = '5s'
   return out
 }
 
@@ -259,7 +187,7 @@ export function renderMatrix(results: CellResult[], when = new Date().toISOStrin
     return `| ${r.scenario} | ${r.variant} | ${expected} | ${observed.replace(/\|/g, '\\|')} | ${r.agrees ? '✅' : '❌'} |`
   })
   return [
-    `Shortened game days, embedded engine, process runtime (\`npx tsx scripts/matrix.ts\`, ${when}).`,
+    `Game days at half length (\`--smoke\`'s scaling), embedded engine, process runtime (\`npx tsx scripts/matrix.ts\`, ${when}).`,
     '',
     '| game day | RS profile / AS variant | expected | observed | agrees |',
     '|---|---|---|---|---|',

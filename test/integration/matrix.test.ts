@@ -7,16 +7,25 @@
  * in the README.
  */
 import { beforeAll, describe, expect, it } from 'vitest'
-import { applyVariant, CELLS, type CellResult, runCell, shorten } from '../../scripts/matrix.ts'
+import { readdirSync } from 'node:fs'
+import { applyVariant, CELLS, type CellResult, MATRIX_FACTOR, runCell, shorten } from '../../scripts/matrix.ts'
+import { smokeDefaults } from '../../src/cli/smoke.ts'
 import { loadScenario } from '../../src/scenario/load.ts'
+import { smoke } from '../../src/scenario/smoke.ts'
 
 const skip = process.env.SKIP_MATRIX === '1'
 
 describe('detection matrix', () => {
-  it('shortens a game day and applies RS-profile and AS variants without touching the original', async () => {
+  it("shortens a game day with --smoke's scaling at half length and applies RS-profile and AS variants without touching the original", async () => {
     const { scenario } = await loadScenario('scenarios/clock-skew.yaml')
     const short = applyVariant(shorten(scenario), 'strict-clock')
-    expect(short.load.duration).toBe('25s')
+    expect(short.load.duration).toBe('22.5s')
+    expect(short.timeline[0]).toMatchObject({ at: '7.5s', duration: '7.5s', params: scenario.timeline[0]!.params })
+    expect(short.stack.authorizationServer.accessTokenTtl).toBe('5s')
+    expect(shorten(scenario).slos).toEqual(scenario.slos)
+    const { scenario: revocation } = await loadScenario('scenarios/revocation-propagation.yaml')
+    // the probe keeps its 45 s timeout inside the load: the resilient profile's 30 s introspection cache is measured
+    expect(shorten(revocation).load.duration).toBe('52.5s')
     expect(short.stack.resourceServers.every((r) => r.profile === 'strict-clock')).toBe(true)
     expect(scenario.stack.resourceServers[0]!.profile).toBe('resilient')
     expect(applyVariant(scenario, 'as:no-reuse-detection').stack.authorizationServer.refreshReuseDetection).toBe(false)
@@ -29,6 +38,17 @@ describe('detection matrix', () => {
       knob.stack.resourceServers.every((r) => r.options?.checkTokenType === false && r.profile === 'resilient'),
     ).toBe(true)
   })
+
+  it.each(readdirSync('scenarios').filter((f) => f.endsWith('.yaml')))(
+    "times of %s are --smoke's at half length: no hand-written shortening",
+    async (file) => {
+      const { scenario } = await loadScenario(`scenarios/${file}`, { skipSecrets: true })
+      const short = shorten(scenario)
+      const smoked = smoke(scenario, { ...smokeDefaults, factor: MATRIX_FACTOR, probeRoom: true })
+      expect(short.load).toEqual(smoked.load)
+      expect(short.timeline).toEqual(smoked.timeline)
+    },
+  )
 
   describe.skipIf(skip)('cells', () => {
     const results = new Map<MatrixKey, CellResult>()
