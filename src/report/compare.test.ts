@@ -115,6 +115,9 @@ describe('planMismatches', () => {
       "different stacks: the scenarios' stack sections differ (components, profiles or options)",
     ])
     expect(compareRuns(a, other).text).toContain('warning: different scenarios')
+    // the title names both scenarios, not only the new one
+    expect(compareRuns(a, other).text.split('\n')[0]).toMatch(/^baseline → other: /)
+    expect(compareRuns(a, a).text.split('\n')[0]).toMatch(/^baseline: /)
   })
 
   it('compares the SLOs scored per RS under per-RS keys', () => {

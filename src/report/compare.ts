@@ -200,7 +200,11 @@ export function compareRuns(
   })
   const pctScore = (v: number) => `${Math.round(v * 100)}%`
   const verdictWord = (r: RunAndVerdict) => (r.verdict.pass ? 'PASS' : 'FAIL')
-  const title = `${newRun.record.scenarioId}: ${oldRun.record.runId} (${verdictWord(oldRun)}, ${pctScore(oldRun.verdict.score)}) → ${newRun.record.runId} (${verdictWord(newRun)}, ${pctScore(newRun.verdict.score)})`
+  const ids =
+    oldRun.record.scenarioId === newRun.record.scenarioId
+      ? newRun.record.scenarioId
+      : `${oldRun.record.scenarioId} → ${newRun.record.scenarioId}`
+  const title = `${ids}: ${oldRun.record.runId} (${verdictWord(oldRun)}, ${pctScore(oldRun.verdict.score)}) → ${newRun.record.runId} (${verdictWord(newRun)}, ${pctScore(newRun.verdict.score)})`
   const scoreLine = `score ${scoreDelta >= 0 ? '+' : ''}${Math.round(scoreDelta * 100)} points; ${regressions.length} regressed, ${improvements.length} improved`
   const text = [
     title,
