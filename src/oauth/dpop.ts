@@ -379,12 +379,8 @@ export function verifyDpopProof(proof: unknown, options: DpopVerifyOptions): Dpo
   for (const m of PRIVATE_MEMBERS)
     if (m in publicJwk) throw new DpopError('ERR_DPOP_JWK', `"jwk" header holds the private member "${m}"`)
   checkKeyFitsAlg(publicJwk, alg)
-  let publicKey: KeyObject
-  try {
-    publicKey = createPublicKey({ key: publicJwk as never, format: 'jwk' })
-  } catch {
-    throw new DpopError('ERR_DPOP_JWK', '"jwk" header is not a valid public key')
-  }
+  const jkt = jwkThumbprint(publicJwk)
+  const publicKey = publicKeyOf(jkt, publicJwk)
   let valid: boolean
   try {
     valid = verify(
@@ -421,7 +417,6 @@ export function verifyDpopProof(proof: unknown, options: DpopVerifyOptions): Dpo
     if (!safeEqual(claims.ath, ath(options.accessToken)))
       throw new DpopError('ERR_DPOP_ATH', '"ath" claim does not match the access token')
   }
-  const jkt = jwkThumbprint(publicJwk)
   if (options.expectedJkt !== undefined && !safeEqual(jkt, options.expectedJkt))
     throw new DpopError('ERR_DPOP_JKT', 'DPoP proof key does not match the key the token is bound to')
   if (options.nonce !== undefined) {
@@ -431,6 +426,28 @@ export function verifyDpopProof(proof: unknown, options: DpopVerifyOptions): Dpo
   if (!options.replayCache.use(`${jkt}:${jti}`))
     throw new DpopError('ERR_DPOP_REPLAY', `DPoP proof "jti" was already used`)
   return { jkt, jti, iat }
+}
+
+/*
+ * Importing a JWK costs about as much as verifying a signature, and a client
+ * signs many proofs with one key, so imported keys are kept by thumbprint
+ * (RFC 7638 covers every public member the key is built from).
+ */
+const KEY_CACHE_MAX = 10_000
+const keyCache = new Map<string, KeyObject>()
+
+function publicKeyOf(jkt: string, jwk: PublicJwk): KeyObject {
+  const cached = keyCache.get(jkt)
+  if (cached) return cached
+  let key: KeyObject
+  try {
+    key = createPublicKey({ key: jwk as never, format: 'jwk' })
+  } catch {
+    throw new DpopError('ERR_DPOP_JWK', '"jwk" header is not a valid public key')
+  }
+  if (keyCache.size >= KEY_CACHE_MAX) keyCache.delete(keyCache.keys().next().value as string)
+  keyCache.set(jkt, key)
+  return key
 }
 
 function checkKeyFitsAlg(jwk: PublicJwk, alg: DpopAlg): void {
