@@ -156,6 +156,38 @@ describe('mock-as DPoP', () => {
     }
   })
 
+  it('answers hostile proof headers with invalid_dpop_proof, never a 500', async () => {
+    const enc = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url')
+    const claims = enc({ jti: 'x', htm: 'POST', htu: TOKEN, iat: Math.floor(Date.now() / 1000) })
+    const headers: unknown[] = [
+      null,
+      [],
+      'dpop+jwt',
+      { typ: 'dpop+jwt', alg: 'ES256' },
+      { typ: 'dpop+jwt', alg: 'ES256', jwk: [] },
+      { typ: 'dpop+jwt', alg: 'ES256', jwk: { kty: 'EC', crv: 'P-256', x: 1, y: 2 } },
+      { typ: 'dpop+jwt', alg: 'ES256', jwk: { kty: 'EC', crv: 'P-256', x: 'AAAA', y: 'AAAA' } },
+      { typ: 'dpop+jwt', alg: 'RS256', jwk: { kty: 'RSA', n: 'AQAB', e: 'AQAB' } },
+      { typ: 'dpop+jwt', alg: 'ES256', jwk: key.publicJwk, crit: ['exp'] },
+      { typ: ['dpop+jwt'], alg: 'ES256', jwk: key.publicJwk },
+    ]
+    const values = [
+      ...headers.map((h) => `${enc(h)}.${claims}.AAAA`),
+      `${enc({ typ: 'dpop+jwt', alg: 'ES256', jwk: key.publicJwk })}.bm90IGpzb24.AAAA`,
+      `${'a'.repeat(9000)}.b.c`,
+      '..',
+      '\u0000.\u0000.\u0000',
+    ]
+    for (const dpop of values) {
+      const res = await post(app, '/token', CC, { ...SVC, dpop })
+      expect([dpop.slice(0, 60), res.statusCode, json(res).error]).toEqual([
+        dpop.slice(0, 60),
+        400,
+        'invalid_dpop_proof',
+      ])
+    }
+  })
+
   it('requires a proof from a client registered with dpopBoundAccessTokens', async () => {
     const auth = { authorization: basic('svc-dpop', 'svc-dpop-secret') }
     const res = await post(app, '/token', CC, auth)
