@@ -78,6 +78,31 @@ describe('mock-rs DPoP (resilient)', () => {
     })
   })
 
+  it('answers hostile proofs with 401 invalid_dpop_proof, never a 500', async () => {
+    const token = await boundToken()
+    const enc = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url')
+    const claims = enc({ jti: 'x', htm: 'GET', htu: HTU, iat: Math.floor(Date.now() / 1000) })
+    const values = [
+      ...[
+        null,
+        { typ: 'dpop+jwt', alg: 'ES256', jwk: { kty: 'EC', crv: 'P-256', x: 'AAAA', y: 'AAAA' } },
+        { typ: 'dpop+jwt', alg: 'RS256', jwk: { kty: 'RSA', n: 'AQAB', e: 'AQAB' } },
+        { typ: 'dpop+jwt', alg: 'HS256', jwk: { kty: 'oct', k: 'AAAA' } },
+        { typ: 'dpop+jwt', alg: 'ES256', jwk: { ...key.publicJwk, d: 'AAAA' } },
+      ].map((h) => `${enc(h)}.${claims}.AAAA`),
+      `${'a'.repeat(9000)}.b.c`,
+      '..',
+    ]
+    for (const dpop of values) {
+      const res = await get(resilient, token, { dpop })
+      expect([
+        dpop.slice(0, 60),
+        res.statusCode,
+        parseBearerChallenge(String(res.headers['www-authenticate'])).error,
+      ]).toEqual([dpop.slice(0, 60), 401, 'invalid_dpop_proof'])
+    }
+  })
+
   it('refuses the DPoP scheme without a proof, and with a bearer token that is not bound', async () => {
     const token = await boundToken()
     const res = await get(resilient, token)
