@@ -7,6 +7,7 @@
  * | an ordinary `POST /token` (urlencoded, sized, no chaos) is answered before fastify, with the same functions | fast-token.ts |
  * | body: raw bytes, 64 KiB max, parsed by each route (urlencoded only for OAuth) | content-type parser below |
  * | client authentication (basic / post / none) | context.ts `authenticateClient` |
+ * | DPoP proof (RFC 9449), before the grant runs | dpop.ts `tokenRequestBinding` |
  * | grant dispatch | routes/token.ts → grants/*.ts |
  * | OAuth error body `{ error, error_description }` + no-store | error handler below |
  * | metrics by endpoint, grant type, status, error | onResponse hook |
@@ -22,6 +23,7 @@ import { registerSecret } from '../src/util/secrets.ts'
 import { AsClock } from './clock.ts'
 import { type AsConfig, DEFAULT_CLIENTS, DEFAULT_USERS, loadAsConfig } from './config.ts'
 import { type AsContext, defaultChaos, ttls } from './context.ts'
+import { createAsDpop, dpopSettings } from './dpop.ts'
 import { EventLog } from './events.ts'
 import { fastTokenPath } from './fast-token.ts'
 import { KeyStore } from './keys.ts'
@@ -117,6 +119,7 @@ export async function buildAuthorizationServer(options: BuildAsOptions = {}): Pr
     ttl: ttls(config),
     log,
     fastToken: { answered: 0 },
+    dpop: createAsDpop(dpopSettings(config), () => clock.now()),
   }
   events.emitter.on('event', (e: { type: string; data?: Record<string, unknown> }) => {
     if (e.type !== 'chaos.changed') log.info({ event: e.type, ...e.data }, e.type)

@@ -45,6 +45,7 @@ export function createAsControl(baseUrl: string, adminToken: string): AsControl 
     async setRefreshReuseDetection(enabled) {
       await call('PUT', '/_chaos/refresh-reuse-detection', { enabled })
     },
+    setDpop: (knobs) => call('PUT', '/_chaos/dpop', knobs),
     revoke: (opts) => call<{ revoked: number }>('POST', '/_chaos/revoke', opts),
     async mint(req: MintRequest) {
       const r = await call<MintResult>('POST', '/_chaos/mint', req)

@@ -53,8 +53,67 @@ export const ClientConfig = Type.Object(
           "may introspect other clients' tokens (RFC 7662 §2.1, §4); default: true for a client with no grant types (a resource server), false otherwise",
       }),
     ),
+    dpopBoundAccessTokens: Type.Optional(
+      Type.Boolean({
+        description:
+          'RFC 9449 §5.2 dpop_bound_access_tokens: the client must send a DPoP proof with every token request (invalid_dpop_proof otherwise); default false',
+      }),
+    ),
   },
   { additionalProperties: false },
+)
+
+const DPOP_ALG_NAMES = ['ES256', 'ES384', 'EdDSA', 'RS256', 'PS256'] as const
+
+/** DPoP (RFC 9449) at the token endpoint; every key is also a runtime knob (`PUT /_chaos/dpop`). */
+export const DpopConfig = Type.Object(
+  {
+    algs: Type.Array(Type.Union(DPOP_ALG_NAMES.map((a) => Type.Literal(a))), {
+      minItems: 1,
+      default: [...DPOP_ALG_NAMES],
+      description: 'proof algorithms accepted (dpop_signing_alg_values_supported)',
+    }),
+    iatWindow: Type.Object(
+      {
+        past: Duration('how old a proof iat may be (FAPI 2.0 asks at most 60 s)', '60s'),
+        future: Duration('how far ahead of the AS clock a proof iat may be (FAPI 2.0 asks at most 10 s)', '10s'),
+      },
+      { additionalProperties: false, default: { past: '60s', future: '10s' } },
+    ),
+    nonce: Type.Object(
+      {
+        required: Type.Boolean({
+          default: false,
+          description: 'require a server nonce in every proof (RFC 9449 §8: use_dpop_nonce + DPoP-Nonce)',
+        }),
+        lifetime: Duration('how long a nonce is handed out before a new one replaces it', '5m'),
+      },
+      { additionalProperties: false, default: { required: false, lifetime: '5m' } },
+    ),
+    replayCache: Type.Object(
+      {
+        enabled: Type.Boolean({
+          default: true,
+          description: 'refuse a proof whose jti was seen (false models an AS without a replay cache)',
+        }),
+        maxEntries: Type.Integer({
+          minimum: 1,
+          default: 100_000,
+          description: 'jti values kept at most (the oldest is dropped when full); each lives for the iat window',
+        }),
+      },
+      { additionalProperties: false, default: { enabled: true, maxEntries: 100_000 } },
+    ),
+  },
+  {
+    additionalProperties: false,
+    default: {
+      algs: [...DPOP_ALG_NAMES],
+      iatWindow: { past: '60s', future: '10s' },
+      nonce: { required: false, lifetime: '5m' },
+      replayCache: { enabled: true, maxEntries: 100_000 },
+    },
+  },
 )
 
 export const UserConfig = Type.Object(
@@ -110,6 +169,7 @@ export const AsConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: { anyClient: false } },
     ),
+    dpop: DpopConfig,
     clients: Type.Optional(
       Type.Array(ClientConfig, {
         description: 'registered clients; absent: the documented ready set (svc, spa, device, rs)',

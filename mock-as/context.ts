@@ -11,6 +11,7 @@ import type { Logger } from 'pino'
 import { durationMs } from '../src/util/duration.ts'
 import type { AsConfig, ClientConfig } from './config.ts'
 import type { AsClock } from './clock.ts'
+import type { AsDpop } from './dpop.ts'
 import type { EventLog } from './events.ts'
 import type { Params } from './form.ts'
 import { type KeyStore, PendingJwt, signPending } from './keys.ts'
@@ -51,6 +52,8 @@ export interface AsContext {
   log: Logger
   /** Requests the token fast path answered (fast-token.ts); tests check the path was taken. */
   fastToken: { answered: number }
+  /** DPoP (RFC 9449) settings, replay cache and nonces (dpop.ts). */
+  dpop: AsDpop
 }
 
 export function defaultChaos(config: AsConfig): ChaosState {
@@ -200,7 +203,8 @@ export function audienceFor(client: ClientConfig, resource: string[]): string | 
 export interface IssuedAccess {
   /** A JWT is signed after the grant's bookkeeping: see {@link finishTokenResponse}. */
   access_token: string | PendingJwt
-  token_type: 'Bearer'
+  /** DPoP when bound to a proof key (RFC 9449 §5). */
+  token_type: 'Bearer' | 'DPoP'
   expires_in: number
   scope?: string
   jti: string
@@ -224,7 +228,7 @@ function issuedCounter(ctx: AsContext, grantType: string, format: string): { inc
   return c
 }
 
-/** Mint an access token for a client (and a grant, when there is one). */
+/** Mint an access token for a client (and a grant, when there is one); `jkt` binds it to a DPoP key (`cnf.jkt`). */
 export function issueAccessToken(
   ctx: AsContext,
   client: ClientConfig,
@@ -233,6 +237,7 @@ export function issueAccessToken(
   aud: string | string[],
   grantType: string,
   grant?: Grant,
+  jkt?: string,
 ): IssuedAccess {
   const iat = ctx.clock.nowSeconds()
   const ttlS = Math.floor(ctx.ttl.accessToken / 1000)
@@ -257,6 +262,7 @@ export function issueAccessToken(
       client_id: client.clientId,
     }
     if (scope) payload.scope = scope
+    if (jkt !== undefined) payload.cnf = { jkt }
     const pending = ctx.keys.prepareJwt(payload)
     token = pending
     kid = pending.kid
@@ -274,6 +280,7 @@ export function issueAccessToken(
       exp,
       revoked: false,
     }
+    if (jkt !== undefined) rec.jkt = jkt
     if (grant) {
       rec.grantId = grant.id
       grant.accessKeys.add(key)
@@ -281,14 +288,25 @@ export function issueAccessToken(
     ctx.store.access.set(key, rec)
   }
   issuedCounter(ctx, grantType, client.tokenFormat).inc()
-  const out: IssuedAccess = { access_token: token, token_type: 'Bearer', expires_in: ttlS, jti }
+  const out: IssuedAccess = {
+    access_token: token,
+    token_type: jkt === undefined ? 'Bearer' : 'DPoP',
+    expires_in: ttlS,
+    jti,
+  }
   if (scope) out.scope = scope
   if (kid) out.kid = kid
   return out
 }
 
-/** Mint a refresh token in a grant's family. */
-export function issueRefreshToken(ctx: AsContext, grant: Grant, scope: string, aud: string | string[]): string {
+/** Mint a refresh token in a grant's family; `jkt` binds it to a DPoP key (public clients, RFC 9449 §5). */
+export function issueRefreshToken(
+  ctx: AsContext,
+  grant: Grant,
+  scope: string,
+  aud: string | string[],
+  jkt?: string,
+): string {
   const token = randomBytes(32).toString('base64url')
   const iat = ctx.clock.nowSeconds()
   ctx.store.refresh.set(token, {
@@ -301,6 +319,7 @@ export function issueRefreshToken(ctx: AsContext, grant: Grant, scope: string, a
     exp: iat + Math.floor(ctx.ttl.refreshToken / 1000),
     grantId: grant.id,
     revoked: false,
+    ...(jkt === undefined ? {} : { jkt }),
   })
   grant.refreshTokens.add(token)
   return token
@@ -310,7 +329,7 @@ export function issueRefreshToken(ctx: AsContext, grant: Grant, scope: string, a
 export function tokenResponse(access: IssuedAccess, refreshToken?: string): Record<string, unknown> {
   const body: Record<string, unknown> = {
     access_token: access.access_token,
-    token_type: 'Bearer',
+    token_type: access.token_type,
     expires_in: access.expires_in,
   }
   if (access.scope) body.scope = access.scope
@@ -357,12 +376,18 @@ export function findAccess(ctx: AsContext, token: string): AccessRecord | undefi
       iat,
       exp,
       ...(typeof payload.nbf === 'number' ? { nbf: payload.nbf } : {}),
+      ...(cnfJkt(payload.cnf) === undefined ? {} : { jkt: cnfJkt(payload.cnf) }),
       revoked: ctx.store.statelessRevoked(jti, clientId, sub),
       stateless: true,
     }
   }
   const rec = ctx.store.access.get(token)
   return rec && rec.format === 'opaque' ? rec : undefined
+}
+
+function cnfJkt(cnf: unknown): string | undefined {
+  const jkt = cnf !== null && typeof cnf === 'object' ? (cnf as { jkt?: unknown }).jkt : undefined
+  return typeof jkt === 'string' ? jkt : undefined
 }
 
 export const newId = () => randomUUID()

@@ -42,6 +42,24 @@ export interface MintResult {
   kid: string
 }
 
+/** DPoP knobs of the token endpoint (`PUT /_chaos/dpop`); an omitted key keeps its value, reset restores the config. */
+export interface DpopKnobs {
+  /** Require a server nonce in every proof (RFC 9449 §8). */
+  nonceRequired?: boolean
+  /** How long a nonce is handed out before it is replaced (the previous one stays valid one more lifetime). */
+  nonceLifetimeMs?: number
+  /** Seconds a proof iat may be behind the AS clock. */
+  iatPastSeconds?: number
+  /** Seconds a proof iat may be ahead of the AS clock. */
+  iatFutureSeconds?: number
+  /** false: no jti replay detection. */
+  replayCacheEnabled?: boolean
+  /** jti values kept at most. */
+  replayCacheMaxEntries?: number
+  /** Accepted proof algorithms. */
+  algs?: string[]
+}
+
 /** mock-as chaos control (`/_chaos`). */
 export interface AsControl extends EventFeed {
   rotate(req: RotateRequest): Promise<RotateResult>
@@ -53,6 +71,8 @@ export interface AsControl extends EventFeed {
   setTokenCost(opts: { cpuMs: number }): Promise<void>
   setIntrospectionRateLimit(opts: { rate: number; burst: number } | null): Promise<void>
   setRefreshReuseDetection(enabled: boolean): Promise<void>
+  /** Move the DPoP knobs; returns the settings now in force. */
+  setDpop(knobs: DpopKnobs): Promise<Required<DpopKnobs>>
   revoke(opts: { clientId?: string; sub?: string }): Promise<{ revoked: number }>
   /** Mint an access token with chosen claims (see {@link MintRequest}). */
   mint(req: MintRequest): Promise<MintResult>

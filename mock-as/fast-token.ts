@@ -8,8 +8,9 @@
  * body and the metrics (`RequestRecorder`) are the functions the fastify
  * route uses. Anything unusual is left to fastify, untouched, before a byte
  * of the body is read: another content type, no or a too large
- * Content-Length, chunked bodies, a query string, an active token-endpoint
- * chaos knob, a closing server. `test/integration/mock-as-fast-token.test.ts`
+ * Content-Length, chunked bodies, a query string, a DPoP proof (its
+ * response may carry a `DPoP-Nonce`), an active token-endpoint chaos knob,
+ * a closing server. `test/integration/mock-as-fast-token.test.ts`
  * sends the same requests both ways and compares the answers.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -43,7 +44,8 @@ export function fastTokenPath(o: FastTokenOptions): (req: IncomingMessage, res: 
       len === undefined ||
       !DIGITS.test(len) ||
       Number(len) > bodyLimit ||
-      h['transfer-encoding'] !== undefined
+      h['transfer-encoding'] !== undefined ||
+      h.dpop !== undefined
     )
       return false
     if (tokenChaosActive(ctx)) return false

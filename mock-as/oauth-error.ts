@@ -1,6 +1,6 @@
 /**
  * OAuth error responses built from the RFC error string (RFC 6749 §5.2,
- * RFC 8628 §3.5, RFC 7009 §2.2.1, RFC 8707 §2). Handlers throw an
+ * RFC 8628 §3.5, RFC 7009 §2.2.1, RFC 8707 §2, RFC 9449 §5 and §8). Handlers throw an
  * {@link OAuthError}; the app's error handler writes `{ error, error_description }`.
  */
 export type OAuthErrorCode =
@@ -20,6 +20,8 @@ export type OAuthErrorCode =
   | 'expired_token'
   | 'unsupported_token_type'
   | 'rate_limited'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce'
 
 const STATUS: Partial<Record<OAuthErrorCode, number>> = {
   invalid_client: 401,

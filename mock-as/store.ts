@@ -32,6 +32,8 @@ export interface AccessRecord {
   revoked: boolean
   /** A client_credentials JWT not kept in the store (rebuilt from its verified claims). */
   stateless?: boolean
+  /** Thumbprint of the DPoP key the token is bound to (RFC 9449 §6, `cnf.jkt`). */
+  jkt?: string
 }
 
 export interface RefreshRecord {
@@ -47,6 +49,8 @@ export interface RefreshRecord {
   /** Epoch ms (skewed) it was rotated; set once a successor exists. */
   rotatedAt?: number
   successor?: string
+  /** A public client's refresh token is bound to its DPoP key (RFC 9449 §5). */
+  jkt?: string
 }
 
 export interface CodeRecord {

@@ -12,6 +12,7 @@ import { durationMs } from '../src/util/duration.ts'
 import { registerSecret } from '../src/util/secrets.ts'
 import type { RsContext } from './context.ts'
 import { discover } from './discovery.ts'
+import { RsDpop } from './dpop.ts'
 import { Introspector } from './introspection.ts'
 import { JwksCache } from './jwks-cache.ts'
 import { createJwtValidator } from './jwt-validator.ts'
@@ -133,6 +134,7 @@ export async function buildResourceServer(options: ResourceServerOptions): Promi
     validate: async () => ({ ok: false, reason: 'validator_unavailable' }),
     now,
     clock,
+    ...(knobs.dpop === 'verify' ? { dpop: new RsDpop(knobs, rsNow) } : {}),
   }
 
   if (knobs.mode === 'jwt') {

@@ -9,6 +9,13 @@ import { controlCaller } from '../src/util/component/control-client.ts'
 /** RsControl plus the extras mock-rs offers. */
 export interface MockRsControl extends RsControl {
   state(): Promise<Record<string, unknown>>
+  /** Move the DPoP knobs of a `dpop: verify` RS (nonces, iat window); returns its DPoP state. */
+  setDpop(knobs: {
+    nonceRequired?: boolean
+    nonceLifetimeMs?: number
+    iatPastSeconds?: number
+    iatFutureSeconds?: number
+  }): Promise<Record<string, unknown>>
 }
 
 /**
@@ -39,6 +46,7 @@ export function createRsControl(baseUrl: string, adminToken: string, name: strin
     },
     stats: () => call<Record<string, unknown>>('GET', '/stats'),
     state: () => call<Record<string, unknown>>('GET', '/state'),
+    setDpop: (knobs) => call<Record<string, unknown>>('PUT', '/dpop', knobs),
     async reset(): Promise<void> {
       await call('POST', '/reset')
     },

@@ -6,7 +6,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { decodeJwt } from 'jose'
 import { shortHash } from '../src/util/secrets.ts'
-import { challenge, extractToken } from './bearer.ts'
+import { challenge, type Extracted, extractToken } from './bearer.ts'
+import { dpopToken, type RsDpop } from './dpop.ts'
 import type { Introspector } from './introspection.ts'
 import type { JwksCache } from './jwks-cache.ts'
 import type { TokenClaims, Validation } from './jwt-validator.ts'
@@ -32,6 +33,8 @@ export interface RsContext {
   now: () => number
   /** RS clock skew set through the control API. */
   clock: { offsetSeconds: number }
+  /** DPoP verification (RFC 9449 §7), when the profile says `dpop: verify`. */
+  dpop?: RsDpop
 }
 
 function jtiOf(token: string): string | undefined {
@@ -55,7 +58,23 @@ export async function authenticate(
 ): Promise<TokenClaims | undefined> {
   const { telemetry, knobs, name } = ctx
   const source = sourceOf(request.headers)
-  const found = extractToken(request.headers.authorization, request.query, request.body)
+  const { dpop } = ctx
+  let found: Extracted | undefined
+  let scheme: 'bearer' | 'dpop' = 'bearer'
+  const viaDpop = dpop ? dpopToken(request.headers.authorization) : undefined
+  if (viaDpop) {
+    scheme = 'dpop'
+    const other = extractToken(undefined, request.query, request.body)
+    found =
+      'invalid' in viaDpop
+        ? { kind: 'invalid_request', description: viaDpop.invalid }
+        : other.kind !== 'none'
+          ? { kind: 'invalid_request', description: 'more than one method used to send the access token' }
+          : { kind: 'token', token: viaDpop.token, fromQuery: false }
+  }
+  found ??= extractToken(request.headers.authorization, request.query, request.body)
+  const challengeFor = (params: { error: string; error_description: string; scope?: string }) =>
+    scheme === 'dpop' && dpop ? dpop.challenge(params.error, params.error_description) : challenge(name, params)
   if (found.kind === 'none') {
     telemetry.count('no_credentials', '', source)
     reply
@@ -68,7 +87,7 @@ export async function authenticate(
     telemetry.count('invalid_request', '', source)
     reply
       .code(400)
-      .header('www-authenticate', challenge(name, { error: 'invalid_request', error_description: found.description }))
+      .header('www-authenticate', challengeFor({ error: 'invalid_request', error_description: found.description }))
       .send({ error: 'invalid_request', error_description: found.description })
     return undefined
   }
@@ -123,9 +142,27 @@ export async function authenticate(
     }
     reply
       .code(401)
-      .header('www-authenticate', challenge(name, { error: 'invalid_token', error_description: result.reason }))
+      .header('www-authenticate', challengeFor({ error: 'invalid_token', error_description: result.reason }))
       .send({ error: 'invalid_token', error_description: result.reason })
     return undefined
+  }
+  if (dpop) {
+    const jkt = result.claims.jkt
+    const refusal =
+      scheme === 'dpop' ? dpop.check(request, token, jkt) : jkt !== undefined ? dpop.downgraded() : undefined
+    if (refusal) {
+      telemetry.count('rejected', 'dpop', source)
+      telemetry.countDpop(refusal.reason, source)
+      const jti = result.claims.jti ?? null
+      telemetry.emitSampled('token.rejected', () => ({ reason: `dpop_${refusal.reason}`, jti }))
+      reply
+        .code(401)
+        .headers(refusal.headers)
+        .header('www-authenticate', refusal.challenge)
+        .send({ error: refusal.error, error_description: refusal.description })
+      return undefined
+    }
+    if (scheme === 'dpop') reply.headers(dpop.headers())
   }
   if (knobs.checkScope && !result.claims.scopes.includes(scope)) {
     telemetry.count('forbidden', 'insufficient_scope', source)
@@ -133,7 +170,7 @@ export async function authenticate(
       .code(403)
       .header(
         'www-authenticate',
-        challenge(name, { error: 'insufficient_scope', error_description: `scope ${scope} required`, scope }),
+        challengeFor({ error: 'insufficient_scope', error_description: `scope ${scope} required`, scope }),
       )
       .send({ error: 'insufficient_scope', error_description: `scope ${scope} required` })
     return undefined

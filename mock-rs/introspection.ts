@@ -10,7 +10,7 @@ import { clientSecretBasic } from '../src/oauth/client-auth.ts'
 import { retryAfterMs } from './retry-after.ts'
 import type { Telemetry } from './telemetry.ts'
 import type { TokenClaims, Validation } from './jwt-validator.ts'
-import { scopesOf } from './jwt-validator.ts'
+import { jktOf, scopesOf } from './jwt-validator.ts'
 
 export interface IntrospectorOptions {
   endpoint: string
@@ -181,6 +181,8 @@ export class Introspector {
     if (typeof body.client_id === 'string') claims.clientId = body.client_id
     if (typeof body.jti === 'string') claims.jti = body.jti
     if (typeof body.exp === 'number') claims.exp = body.exp
+    const jkt = jktOf(body.cnf)
+    if (jkt !== undefined) claims.jkt = jkt
     return { ok: true, claims }
   }
 

@@ -15,6 +15,8 @@ export interface TokenClaims {
   jti?: string
   scopes: string[]
   exp?: number
+  /** `cnf.jkt`: the DPoP key the token is bound to (RFC 9449 §6). */
+  jkt?: string
 }
 
 export type Validation =
@@ -42,12 +44,20 @@ export function scopesOf(payload: { scope?: unknown; scp?: unknown }): string[] 
   return []
 }
 
+/** The `jkt` of a `cnf` claim or introspection member (RFC 9449 §6.1, §6.2), when there is one. */
+export function jktOf(cnf: unknown): string | undefined {
+  const jkt = cnf !== null && typeof cnf === 'object' ? (cnf as { jkt?: unknown }).jkt : undefined
+  return typeof jkt === 'string' ? jkt : undefined
+}
+
 export function claimsOf(payload: JWTPayload): TokenClaims {
   const claims: TokenClaims = { scopes: scopesOf(payload as { scope?: unknown; scp?: unknown }) }
   if (typeof payload.sub === 'string') claims.sub = payload.sub
   if (typeof payload.client_id === 'string') claims.clientId = payload.client_id
   if (typeof payload.jti === 'string') claims.jti = payload.jti
   if (typeof payload.exp === 'number') claims.exp = payload.exp
+  const jkt = jktOf(payload.cnf)
+  if (jkt !== undefined) claims.jkt = jkt
   return claims
 }
 

@@ -66,6 +66,28 @@ export const RsKnobsSchema = Type.Object(
       default: false,
       description: 'INSECURE: accept tokens when introspection fails (for detection only)',
     }),
+    dpop: Type.Union([Type.Literal('verify'), Type.Literal('ignore')], {
+      default: 'ignore',
+      description:
+        'verify: accept `Authorization: DPoP` with a valid proof (RFC 9449 §7: proof, ath, cnf.jkt, replay, optional nonce) and refuse a DPoP-bound token sent as bearer; ignore: know nothing of DPoP (the DPoP scheme carries no credentials, cnf is not looked at)',
+    }),
+    dpopAlgorithms: Type.Array(Type.Union(['ES256', 'ES384', 'EdDSA', 'RS256', 'PS256'].map((a) => Type.Literal(a))), {
+      minItems: 1,
+      default: ['ES256', 'ES384', 'EdDSA', 'RS256', 'PS256'],
+      description: 'proof algorithms accepted (the `algs` of the DPoP challenge)',
+    }),
+    dpopIatPast: Duration('how old a proof iat may be', '60s'),
+    dpopIatFuture: Duration('how far ahead of the RS clock a proof iat may be', '10s'),
+    dpopNonce: Type.Boolean({
+      default: false,
+      description: 'require an RS-provided nonce in proofs (RFC 9449 §9: 401 use_dpop_nonce + DPoP-Nonce)',
+    }),
+    dpopNonceLifetime: Duration('how long an RS nonce is handed out before a new one replaces it', '5m'),
+    dpopReplayCacheMaxEntries: Type.Integer({
+      minimum: 1,
+      default: 100_000,
+      description: 'proof jti values kept at most (each for the iat window); the oldest is dropped when full',
+    }),
     failureStatus: Type.Union([Type.Literal(401), Type.Literal(503)], {
       default: 401,
       description: 'status when the validator is unavailable: 503 + Retry-After (resilient) or 401 (storm-prone)',

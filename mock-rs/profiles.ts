@@ -41,10 +41,11 @@ const resilient: RsKnobs = {
 export const profiles: Record<ProfileName, RsProfile> = {
   resilient: {
     summary:
-      'checks iss, aud, exp, scope and typ at+jwt (RFC 9068 §4), refuses refresh tokens at introspection and query-string tokens, refetches the key set on an unknown kid (5 s cooldown), serves a stale key set when the JWKS fails, 30 s clock tolerance, 30 s introspection cache bounded by exp, honours Retry-After, fails closed with 503',
+      'checks iss, aud, exp, scope and typ at+jwt (RFC 9068 §4), verifies DPoP proofs, ath and cnf.jkt with a replay cache and refuses a DPoP-bound token sent as bearer (RFC 9449 §7), refuses refresh tokens at introspection and query-string tokens, refetches the key set on an unknown kid (5 s cooldown), serves a stale key set when the JWKS fails, 30 s clock tolerance, 30 s introspection cache bounded by exp, honours Retry-After, fails closed with 503',
     imitates:
       'the recommended practice of RFC 9068 §4 / RFC 8725 with a jose remote key set tuned for rotation, plus a bounded single-flight introspection cache',
-    knobs: resilient,
+    // the weak profiles spread `resilient` but keep dpop: ignore (the schema default) until DPoP rows exist
+    knobs: { ...resilient, dpop: 'verify' },
   },
   'jose-defaults': {
     summary:

@@ -23,6 +23,8 @@ export type RejectReason =
   | 'malformed'
   | 'inactive'
   | 'validator_unavailable'
+  /** A DPoP refusal (RFC 9449 §7); the detail is in `rs_dpop_rejections_total{reason}`. */
+  | 'dpop'
 
 export type Outcome =
   | 'accepted'
@@ -51,6 +53,8 @@ export class Telemetry {
   /** The share of {@link failOpenAcceptances} that deliberate traffic caused. */
   failOpenProbeAcceptances = 0
   sampledEventsDropped = 0
+  /** DPoP refusals by `reason|source` (replay, iat, htu, ath, jkt, nonce, bearer_downgrade, not_bound, …). */
+  dpopRejections = new Map<string, number>()
   readonly registry = new Registry()
   /** Called with every event kept in the feed (the RS logs them). */
   listener: ((e: RsEvent) => void) | undefined
@@ -120,6 +124,19 @@ export class Telemetry {
         this.inc({ source: 'probe' }, self.failOpenProbeAcceptances)
       },
     })
+    new Counter({
+      name: 'rs_dpop_rejections_total',
+      help: 'DPoP refusals (RFC 9449) by reason and source (probe: deliberate traffic)',
+      labelNames: ['reason', 'source'],
+      registers: [this.registry],
+      collect() {
+        this.reset()
+        for (const [key, n] of self.dpopRejections) {
+          const [reason, source] = key.split('|')
+          this.inc({ reason: reason ?? '', source: source ?? 'load' }, n)
+        }
+      },
+    })
     new Gauge({
       name: 'rs_jwks_kids',
       help: 'keys held in the JWKS cache',
@@ -142,6 +159,22 @@ export class Telemetry {
   count(outcome: Outcome, reason = '', source: TrafficSource = 'load'): void {
     const key = `${outcome}|${reason}|${source}`
     this.validations.set(key, (this.validations.get(key) ?? 0) + 1)
+  }
+
+  /** Count one DPoP refusal by reason. */
+  countDpop(reason: string, source: TrafficSource = 'load'): void {
+    const key = `${reason}|${source}`
+    this.dpopRejections.set(key, (this.dpopRejections.get(key) ?? 0) + 1)
+  }
+
+  /** DPoP refusals of one source as `{ replay: n, … }`. */
+  dpopRejectionsBy(source: TrafficSource = 'load'): Record<string, number> {
+    const out: Record<string, number> = {}
+    for (const [key, n] of this.dpopRejections) {
+      const [reason = '', from] = key.split('|')
+      if (from === source) out[reason] = (out[reason] ?? 0) + n
+    }
+    return out
   }
 
   /** Append an event to the feed. */
@@ -194,5 +227,6 @@ export class Telemetry {
     this.cacheMisses = { introspection: 0 }
     this.failOpenAcceptances = 0
     this.sampledEventsDropped = 0
+    this.dpopRejections.clear()
   }
 }

@@ -12,7 +12,7 @@ import { s256 } from '../../src/oauth/pkce.ts'
 
 const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/
 
-export const authorizationCode: GrantHandler = (ctx, client, params, resources) => {
+export const authorizationCode: GrantHandler = (ctx, client, params, resources, binding) => {
   const code = params.get('code')
   if (code === undefined) throw invalidRequest('code is required')
   const rec = ctx.store.codes.get(code)
@@ -53,9 +53,9 @@ export const authorizationCode: GrantHandler = (ctx, client, params, resources) 
       throw new OAuthError('invalid_target', 'resource was not part of the authorization request')
   const grant = ctx.store.grants.get(rec.grantId) ?? ctx.store.newGrant(rec.grantId, client.clientId, rec.sub)
   const aud = audienceFor(client, requested)
-  const access = issueAccessToken(ctx, client, rec.sub, rec.scope, aud, 'authorization_code', grant)
+  const access = issueAccessToken(ctx, client, rec.sub, rec.scope, aud, 'authorization_code', grant, binding.jkt)
   const refresh = client.grantTypes.includes('refresh_token')
-    ? issueRefreshToken(ctx, grant, rec.scope, aud)
+    ? issueRefreshToken(ctx, grant, rec.scope, aud, client.public ? binding.jkt : undefined)
     : undefined
   return tokenResponse(access, refresh)
 }

@@ -7,9 +7,11 @@ import { OAuthError } from '../oauth-error.ts'
 import { audienceFor, checkResources, issueAccessToken, resolveScope, tokenResponse } from '../context.ts'
 import type { GrantHandler } from './types.ts'
 
-export const clientCredentials: GrantHandler = (ctx, client, params, resources) => {
+export const clientCredentials: GrantHandler = (ctx, client, params, resources, binding) => {
   if (client.public) throw new OAuthError('unauthorized_client', 'public clients cannot use client_credentials')
   const scope = resolveScope(client, params.get('scope'))
   const aud = audienceFor(client, resources.length ? checkResources(ctx, resources) : resources)
-  return tokenResponse(issueAccessToken(ctx, client, client.clientId, scope, aud, 'client_credentials'))
+  return tokenResponse(
+    issueAccessToken(ctx, client, client.clientId, scope, aud, 'client_credentials', undefined, binding.jkt),
+  )
 }

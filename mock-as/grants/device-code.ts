@@ -8,7 +8,7 @@ import { issueAccessToken, issueRefreshToken, audienceFor, newId, tokenResponse 
 import { OAuthError, invalidRequest } from '../oauth-error.ts'
 import type { GrantHandler } from './types.ts'
 
-export const deviceCode: GrantHandler = (ctx, client, params) => {
+export const deviceCode: GrantHandler = (ctx, client, params, _resources, binding) => {
   const code = params.get('device_code')
   if (code === undefined) throw invalidRequest('device_code is required')
   const rec = ctx.store.devices.get(code)
@@ -41,9 +41,10 @@ export const deviceCode: GrantHandler = (ctx, client, params) => {
     aud,
     'urn:ietf:params:oauth:grant-type:device_code',
     grant,
+    binding.jkt,
   )
   const refresh = client.grantTypes.includes('refresh_token')
-    ? issueRefreshToken(ctx, grant, rec.scope, aud)
+    ? issueRefreshToken(ctx, grant, rec.scope, aud, client.public ? binding.jkt : undefined)
     : undefined
   return tokenResponse(access, refresh)
 }

@@ -5,12 +5,14 @@
  * immediately previous token still works (a client that lost a response).
  * With reuse detection off (chaos), the replay still fails but the family
  * lives on: the AS that lets a thief keep a stolen lineage.
+ * A public client's refresh token bound to a DPoP key (RFC 9449 §5) is
+ * refused without a proof of that key: a stolen bound token is useless.
  */
 import { audienceFor, issueAccessToken, issueRefreshToken, resolveScope, tokenResponse } from '../context.ts'
 import { OAuthError, invalidRequest } from '../oauth-error.ts'
 import type { GrantHandler } from './types.ts'
 
-export const refreshToken: GrantHandler = (ctx, client, params, resources) => {
+export const refreshToken: GrantHandler = (ctx, client, params, resources, binding) => {
   const token = params.get('refresh_token')
   if (token === undefined) throw invalidRequest('refresh_token is required')
   const rec = ctx.store.refresh.get(token)
@@ -19,6 +21,13 @@ export const refreshToken: GrantHandler = (ctx, client, params, resources) => {
   const now = ctx.clock.now()
   if (rec.revoked) throw new OAuthError('invalid_grant', 'the refresh token was revoked')
   if (rec.exp * 1000 <= now) throw new OAuthError('invalid_grant', 'the refresh token expired')
+  if (rec.jkt !== undefined && rec.jkt !== binding.jkt)
+    throw new OAuthError(
+      'invalid_grant',
+      binding.jkt === undefined
+        ? 'the refresh token is bound to a DPoP key; send a DPoP proof of it'
+        : 'the refresh token is bound to another DPoP key',
+    )
   const grant = ctx.store.grants.get(rec.grantId)
   if (!grant || grant.revoked) throw new OAuthError('invalid_grant', 'the grant was revoked')
   if (rec.successor !== undefined) {
@@ -57,9 +66,9 @@ export const refreshToken: GrantHandler = (ctx, client, params, resources) => {
     if (!auds.includes(r)) throw new OAuthError('invalid_target', 'resource was not part of the original grant')
   }
   const aud = resources.length ? audienceFor(client, resources) : rec.aud
-  const next = issueRefreshToken(ctx, grant, rec.scope, rec.aud)
+  const next = issueRefreshToken(ctx, grant, rec.scope, rec.aud, client.public ? (rec.jkt ?? binding.jkt) : undefined)
   rec.successor = next
   rec.rotatedAt = now
-  const access = issueAccessToken(ctx, client, rec.sub, scope, aud, 'refresh_token', grant)
+  const access = issueAccessToken(ctx, client, rec.sub, scope, aud, 'refresh_token', grant, binding.jkt)
   return tokenResponse(access, next)
 }

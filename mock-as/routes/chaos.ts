@@ -9,6 +9,7 @@ import type { RotateRequest } from '../control.ts'
 import { parseDuration } from '../../src/util/duration.ts'
 import { adminTokenMatches } from '../../src/util/component/admin-auth.ts'
 import { type AsContext, defaultChaos } from '../context.ts'
+import { AS_DPOP_ALGS, type AsDpopSettings, createAsDpop, dpopSettings } from '../dpop.ts'
 import { ALGS, signPending } from '../keys.ts'
 
 class BadInput extends Error {}
@@ -54,6 +55,16 @@ function only(body: Record<string, unknown>, keys: string[]): void {
   for (const k of Object.keys(body))
     if (!keys.includes(k)) throw new BadInput(`${k}: unknown key (expected one of ${keys.join(', ')})`)
 }
+
+const DPOP_KNOBS = [
+  'nonceRequired',
+  'nonceLifetimeMs',
+  'iatPastSeconds',
+  'iatFutureSeconds',
+  'replayCacheEnabled',
+  'replayCacheMaxEntries',
+  'algs',
+] as const
 
 const ROTATION_MODES = ['publish-then-sign', 'sign-before-publish', 'drop-old-early', 'wrong-alg']
 
@@ -101,6 +112,7 @@ export function chaosRoutes(app: FastifyInstance, ctx: AsContext, adminToken: st
       ctx.clock.offsetSeconds = 0
       hooks.setRateLimit(null)
       ctx.keys.reset()
+      ctx.dpop = createAsDpop(dpopSettings(keep), () => ctx.clock.now())
       changed('reset', {})
       return state(ctx)
     })
@@ -250,6 +262,51 @@ export function chaosRoutes(app: FastifyInstance, ctx: AsContext, adminToken: st
       changed('refresh-reuse-detection', { enabled: body.enabled })
       return { enabled: body.enabled }
     })
+    scope.put('/_chaos/dpop', async (req) => {
+      const body = jsonBody(req)
+      only(body, [...DPOP_KNOBS])
+      const next: AsDpopSettings = { ...ctx.dpop.settings }
+      for (const k of ['nonceRequired', 'replayCacheEnabled'] as const) {
+        if (body[k] === undefined) continue
+        if (typeof body[k] !== 'boolean') throw new BadInput(`${k}: must be a boolean (got ${JSON.stringify(body[k])})`)
+        next[k] = body[k]
+      }
+      const day = 86_400
+      next.iatPastSeconds = num(body, 'iatPastSeconds', { min: 0, max: day, optional: true }) ?? next.iatPastSeconds
+      next.iatFutureSeconds =
+        num(body, 'iatFutureSeconds', { min: 0, max: day, optional: true }) ?? next.iatFutureSeconds
+      next.nonceLifetimeMs =
+        num(body, 'nonceLifetimeMs', { min: 1, max: day * 1000, optional: true, integer: true }) ?? next.nonceLifetimeMs
+      next.replayCacheMaxEntries =
+        num(body, 'replayCacheMaxEntries', { min: 1, max: 10_000_000, optional: true, integer: true }) ??
+        next.replayCacheMaxEntries
+      if (body.algs !== undefined) {
+        const algs = body.algs
+        if (
+          !Array.isArray(algs) ||
+          algs.length === 0 ||
+          !algs.every((a) => (AS_DPOP_ALGS as readonly unknown[]).includes(a))
+        )
+          throw new BadInput(
+            `algs: must be a non-empty list of ${AS_DPOP_ALGS.join(', ')} (got ${JSON.stringify(algs)})`,
+          )
+        next.algs = algs as AsDpopSettings['algs']
+      }
+      // a new window or size needs a new cache; the nonce source keeps its nonce unless its lifetime changed
+      const fresh = createAsDpop(next, () => ctx.clock.now())
+      const sameCache =
+        next.iatPastSeconds === ctx.dpop.settings.iatPastSeconds &&
+        next.iatFutureSeconds === ctx.dpop.settings.iatFutureSeconds &&
+        next.replayCacheMaxEntries === ctx.dpop.settings.replayCacheMaxEntries
+      ctx.dpop = {
+        settings: next,
+        replay: sameCache ? ctx.dpop.replay : fresh.replay,
+        nonces: next.nonceLifetimeMs === ctx.dpop.settings.nonceLifetimeMs ? ctx.dpop.nonces : fresh.nonces,
+        rejected: ctx.dpop.rejected,
+      }
+      changed('dpop', { ...next })
+      return next
+    })
     scope.post('/_chaos/revoke', async (req) => {
       const body = jsonBody(req)
       only(body, ['clientId', 'sub'])
@@ -302,6 +359,11 @@ function state(ctx: AsContext): Record<string, unknown> {
     tokenCost: { cpuMs: ctx.chaos.tokenCostCpuMs },
     introspectionRateLimit: ctx.chaos.introspectionRateLimit,
     refreshReuseDetection: ctx.chaos.refreshReuseDetection,
+    dpop: {
+      ...ctx.dpop.settings,
+      replayCache: { size: ctx.dpop.replay.size, evictions: ctx.dpop.replay.evictions },
+      rejected: ctx.dpop.rejected,
+    },
     signingKid: ctx.keys.signing.kid,
     keys: ctx.keys.view(),
     counts: {

@@ -76,6 +76,7 @@ export function introspectRoute(app: FastifyInstance, ctx: AsContext, bucket: ()
         iat: r.iat,
         exp: r.exp,
         jti: r.jti,
+        ...(r.jkt === undefined ? {} : { cnf: { jkt: r.jkt } }),
       }
     }
     const tryAccess = () => {
@@ -84,7 +85,7 @@ export function introspectRoute(app: FastifyInstance, ctx: AsContext, bucket: ()
       if (a.grantId && ctx.store.grants.get(a.grantId)?.revoked) return undefined
       return {
         active: true,
-        token_type: 'Bearer',
+        token_type: a.jkt === undefined ? 'Bearer' : 'DPoP',
         client_id: a.clientId,
         sub: a.sub,
         scope: a.scope,
@@ -94,6 +95,8 @@ export function introspectRoute(app: FastifyInstance, ctx: AsContext, bucket: ()
         nbf: a.iat,
         exp: a.exp,
         jti: a.jti,
+        // RFC 9449 §6.2: the key the token is bound to
+        ...(a.jkt === undefined ? {} : { cnf: { jkt: a.jkt } }),
       }
     }
     let found: { client_id: string; jti: string } | undefined =

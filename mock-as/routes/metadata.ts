@@ -29,6 +29,7 @@ export function metadata(ctx: AsContext): Record<string, unknown> {
     authorization_response_iss_parameter_supported: true,
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: [ctx.config.signing.alg],
+    dpop_signing_alg_values_supported: [...ctx.dpop.settings.algs],
   }
 }
 

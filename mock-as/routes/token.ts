@@ -2,9 +2,12 @@
  * POST /token (RFC 6749 §3.2): urlencoded body only, client authentication,
  * then one grant handler per grant_type. Chaos knobs (latency, injected
  * errors, CPU cost) act here, before any real work, per grant type or '*'.
+ * A DPoP proof (RFC 9449) is checked before the grant runs, so a refused
+ * proof (or a nonce retry, §8) does not spend an authorization code.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { authenticateClient, type AsContext, finishTokenResponse, markRequest } from '../context.ts'
+import { dpopResponseHeaders, tokenRequestBinding } from '../dpop.ts'
 import { formBody, type Params } from '../form.ts'
 import { authorizationCode } from '../grants/authorization-code.ts'
 import { clientCredentials } from '../grants/client-credentials.ts'
@@ -72,7 +75,7 @@ export function knownGrant(params: Params): string | undefined {
  */
 export function issueTokenResponse(
   ctx: AsContext,
-  headers: { authorization?: string },
+  headers: { authorization?: string; dpop?: string | string[] },
   params: Params,
   multi: Map<string, string[]>,
 ): Record<string, unknown> {
@@ -87,7 +90,8 @@ export function issueTokenResponse(
     )
   if (!(client.grantTypes as string[]).includes(grantType))
     throw new OAuthError('unauthorized_client', `client may not use ${grantType}`)
-  return grant(ctx, client, params, multi.get('resource') ?? [])
+  const jkt = tokenRequestBinding(ctx.dpop, headers.dpop, client, `${ctx.issuer}/token`, () => ctx.clock.now())
+  return grant(ctx, client, params, multi.get('resource') ?? [], jkt === undefined ? {} : { jkt })
 }
 
 export function tokenRoute(app: FastifyInstance, ctx: AsContext): void {
@@ -97,6 +101,7 @@ export function tokenRoute(app: FastifyInstance, ctx: AsContext): void {
     const params = formBody(req, REPEATABLE, multi)
     markRequest(req, knownGrant(params))
     if (tokenChaosActive(ctx)) await chaos(ctx, params.get('grant_type') ?? '*')
+    if (req.headers.dpop !== undefined) reply.headers(dpopResponseHeaders(ctx.dpop))
     return finishTokenResponse(issueTokenResponse(ctx, req.headers, params, multi))
   }
   app.post('/token', handler)

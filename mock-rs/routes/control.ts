@@ -27,6 +27,8 @@ export function statsOf(ctx: RsContext): Record<string, unknown> {
     jwksCacheAgeSeconds: ctx.jwks?.ageSeconds() ?? null,
     introspectionCacheSize: ctx.introspector?.cacheSize() ?? 0,
     sampledEventsDropped: t.sampledEventsDropped,
+    dpopRejections: t.dpopRejectionsBy('load'),
+    probeDpopRejections: t.dpopRejectionsBy('probe'),
   }
 }
 
@@ -80,12 +82,40 @@ export function controlRoutes(app: FastifyInstance, ctx: RsContext, adminToken: 
         jwksCacheAgeSeconds: ctx.jwks?.ageSeconds() ?? null,
         introspectionCacheSize: ctx.introspector?.cacheSize() ?? 0,
         introspectionBlockedUntil: ctx.introspector?.blockedUntilMs() || null,
+        dpop: ctx.dpop?.view() ?? null,
       }))
+      control.put(
+        '/dpop',
+        {
+          schema: {
+            body: Type.Object(
+              {
+                nonceRequired: Type.Optional(Type.Boolean({ description: 'require RS nonces (RFC 9449 §9)' })),
+                nonceLifetimeMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400_000 })),
+                iatPastSeconds: Type.Optional(Type.Number({ minimum: 0, maximum: 86_400 })),
+                iatFutureSeconds: Type.Optional(Type.Number({ minimum: 0, maximum: 86_400 })),
+              },
+              { additionalProperties: false },
+            ),
+          },
+        },
+        async (request, reply) => {
+          if (!ctx.dpop)
+            return reply.code(409).send({
+              error: 'invalid_request',
+              error_description: `profile ${ctx.profile} does not verify DPoP (knob dpop: ignore)`,
+            })
+          ctx.dpop.set(request.body as Parameters<NonNullable<RsContext['dpop']>['set']>[0])
+          ctx.telemetry.emit('dpop.changed', { ...(request.body as object) })
+          return ctx.dpop.view()
+        },
+      )
       control.post('/reset', async () => {
         ctx.clock.offsetSeconds = 0
         ctx.telemetry.reset()
         ctx.jwks?.clear()
         ctx.introspector?.clear()
+        ctx.dpop?.replay.clear()
         ctx.telemetry.emit('control.reset')
         return { status: 'reset' }
       })
