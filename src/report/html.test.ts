@@ -111,6 +111,17 @@ describe('html reporter', () => {
     expect(lanes[0]!.series.map((s) => s.label)).toEqual(['accepted'])
   })
 
+  it("says per RS when it was back under each broken SLO's objective, or that it never was", async () => {
+    const { record, verdict } = multiRsRun()
+    const page = (await html.render(record, verdict))[0]!.content as string
+    expect(page).toContain(
+      '<li class="broke">payments (payments API (express-oauth2-jwt-bearer)) first rejected valid tokens at 11.0s (unknown_kid); it was back under M3&apos;s objective at 13.0s (before the revert); it was never back under M9&apos;s objective before the end of the run.</li>',
+    )
+    expect(page).toContain(
+      '<li>billing (jose-defaults) first rejected valid tokens at 10.0s (validator_unavailable); it was back under M3&apos;s objective at 24.0s (4.0s after the revert).</li>',
+    )
+  })
+
   it('shows how a run that did not complete ended at the top', async () => {
     const { record, verdict } = multiRsRun({
       status: 'errored',

@@ -34,7 +34,7 @@ import {
   sloStatus,
   verdictWord,
 } from './format.ts'
-import { type RsFacts, rsFacts } from './per-rs.ts'
+import { type RsFacts, recoveryParts, rsFacts } from './per-rs.ts'
 import type { ReporterDefinition } from './types.ts'
 
 const require = createRequire(import.meta.url)
@@ -276,7 +276,7 @@ function whatHappened(record: RunRecord, verdict: Verdict, facts: readonly RsFac
   }
   for (const f of facts) {
     const who = `${f.rs} (${f.label})`
-    if (!f.firstRejection) {
+    if (!f.firstRejection && f.recoveries.length === 0) {
       if (f.acceptedFault !== undefined || f.recoverFrom)
         lines.push({
           cls: 'held',
@@ -284,13 +284,31 @@ function whatHappened(record: RunRecord, verdict: Verdict, facts: readonly RsFac
         })
       continue
     }
-    let text = `${who} first rejected valid tokens at ${atSeconds(f.firstRejection.at)} (${f.firstRejection.reason})`
-    if (f.recoveredAt === null) text += ' and never recovered before the end of the run'
-    else if (f.recoveredAt !== undefined && f.recoverFrom) {
-      const d = f.recoveredAt - f.recoverFrom.at
-      text += `; it was back under M3's objective at ${atSeconds(f.recoveredAt)} (${d < 0 ? `before the ${f.recoverFrom.what}` : `${(d / 1000).toFixed(1)}s after the ${f.recoverFrom.what}`})`
+    const clauses = [
+      f.firstRejection
+        ? `${who} first rejected valid tokens at ${atSeconds(f.firstRejection.at)} (${f.firstRejection.reason})`
+        : `${who} broke ${f.recoveries.map((r) => r.slo).join(', ')}`,
+    ]
+    // per SLO that broke here, against its own objective; without one (M3 not scored), against M3's default
+    for (const r of f.recoveries) {
+      const p = recoveryParts(r)
+      clauses.push(
+        p === null
+          ? `it was never back under ${r.slo}'s objective before the end of the run`
+          : `it was back under ${r.slo}'s objective ${p.at}${p.relative ? ` (${p.relative})` : ''}`,
+      )
     }
-    lines.push({ cls: f.recoveredAt === null ? 'broke' : '', text: `${text}.` })
+    if (f.recoveries.length === 0 && f.firstRejection) {
+      if (f.recoveredAt === null) clauses[0] += ' and never recovered before the end of the run'
+      else if (f.recoveredAt !== undefined && f.recoverFrom) {
+        const d = f.recoveredAt - f.recoverFrom.at
+        clauses.push(
+          `it was back under M3's objective at ${atSeconds(f.recoveredAt)} (${d < 0 ? `before the ${f.recoverFrom.what}` : `${(d / 1000).toFixed(1)}s after the ${f.recoverFrom.what}`})`,
+        )
+      }
+    }
+    const never = f.recoveries.some((r) => r.recoveredAt === null) || f.recoveredAt === null
+    lines.push({ cls: never ? 'broke' : '', text: `${clauses.join('; ')}.` })
   }
   for (const s of verdict.slos.filter((x) => !x.pass)) {
     const at = s.firstBrokeAt !== undefined ? ` at ${atSeconds(s.firstBrokeAt)}` : ''

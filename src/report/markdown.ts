@@ -22,7 +22,7 @@ import {
   sloStatus,
   verdictWord,
 } from './format.ts'
-import { type RsFacts, rsFacts } from './per-rs.ts'
+import { type RsFacts, recoveryPhrase, rsFacts } from './per-rs.ts'
 import type { ReporterDefinition } from './types.ts'
 
 function cell(s: string): string {
@@ -34,6 +34,7 @@ const ms = (v: number | null | undefined) =>
   v === undefined ? '–' : v === null ? 'never' : v >= 1000 ? `${(v / 1000).toFixed(1)}s` : `${Math.round(v)}ms`
 
 function recovery(f: RsFacts): string {
+  if (f.recoveries.length) return f.recoveries.map((r) => `${r.slo} ${recoveryPhrase(r)}`).join('; ')
   if (!f.firstRejection) return f.recoverFrom || f.acceptedFault !== undefined ? 'did not break' : '–'
   if (f.recoveredAt === undefined) return '–'
   if (f.recoveredAt === null) return 'never'
@@ -54,7 +55,11 @@ function rsTable(facts: readonly RsFacts[]): string[] {
       (f) => (f.firstRejection ? `${atSeconds(f.firstRejection.at)} (${f.firstRejection.reason})` : '–'),
       (f) => f.firstRejection !== undefined || f.recoverFrom !== undefined,
     ],
-    ['time to recover', recovery, (f) => f.firstRejection !== undefined || f.recoverFrom !== undefined],
+    [
+      'time to recover (per SLO objective)',
+      recovery,
+      (f) => f.firstRejection !== undefined || f.recoverFrom !== undefined || f.recoveries.length > 0,
+    ],
     ['JWKS refresh (from publication)', (f) => ms(f.jwksRefreshMs), (f) => f.jwksRefreshMs !== undefined],
     ['revocation propagation', (f) => ms(f.revocationMs), (f) => f.revocationMs !== undefined],
     [
