@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { buildRecord } from '../../test/fixtures/records/build.ts'
 import { multiRsRun } from '../../test/fixtures/records/multi-rs.ts'
+import { parseScenario } from '../scenario/load.ts'
 import { scoreRun } from '../slo/score.ts'
+import { markdown } from './markdown.ts'
 import { recoveryPhrase, rsFacts } from './per-rs.ts'
 
 describe('rsFacts', () => {
@@ -196,5 +198,48 @@ describe('rsFacts recoveries', () => {
     expect(slow.find((f) => f.rs === 'billing')!.recoveries).toEqual([
       { slo: 'M9', objective: 'max<5s', from: { at: 11_050, what: 'key publication' }, recoveredAt: 17_650 },
     ])
+  })
+})
+
+describe('rsFacts label', () => {
+  it("names each RS by its entry's description, else its profile, else external — from the scenario as validated", async () => {
+    const { scenario } = parseScenario(
+      [
+        'id: labels',
+        'title: labels',
+        'stack:',
+        '  authorizationServer: {}',
+        '  resourceServers:',
+        '    - { name: orders, profile: resilient, description: "orders API, cache 5 min" }',
+        '    - { name: billing, profile: jose-defaults }',
+        '    - { name: theirs, url: "http://127.0.0.1:4102/api" }',
+        'load:',
+        '  duration: 10s',
+        '  flows: [{ flow: api-call, target: orders, executor: constant-arrival-rate, rate: 5 }]',
+      ].join('\n'),
+      'labels.yaml',
+      { skipSecrets: true },
+    )
+    const record = buildRecord({
+      scenario,
+      targets: {
+        issuer: 'http://127.0.0.1:4000',
+        resourceServers: [
+          { name: 'orders', url: 'http://127.0.0.1:4100/api', profile: 'resilient' },
+          { name: 'billing', url: 'http://127.0.0.1:4101/api', profile: 'jose-defaults' },
+          { name: 'theirs', url: 'http://127.0.0.1:4102/api' },
+        ],
+      },
+      series: [{ metric: 'rs_request', tags: { target: 'orders' }, rate: 5 }],
+    })
+    const verdict = scoreRun(record, [], [])
+    expect(rsFacts(record, verdict).map((f) => f.label)).toEqual([
+      'orders API, cache 5 min',
+      'jose-defaults',
+      'external',
+    ])
+    const md = (await markdown.render(record, verdict))[0]!.content as string
+    expect(md).toContain('| orders | orders API, cache 5 min |')
+    expect(md).toContain('| theirs | external |')
   })
 })
