@@ -104,6 +104,12 @@ describe('html reporter', () => {
     expect(browser.series[0]!.values[3]).toBeCloseTo(2.4, 1)
     const lanes = rsLanes(record)
     expect(lanes.map((l) => l.id)).toEqual(['rs-orders', 'rs-billing', 'rs-payments'])
+    // titled like the per-RS table: description, else profile, else external
+    expect(lanes.map((l) => l.title.split(':')[0])).toEqual([
+      'orders (resilient)',
+      'billing (jose-defaults)',
+      'payments (payments API (express-oauth2-jwt-bearer))',
+    ])
     const billing = lanes[1]!
     expect(billing.series.map((s) => s.label)).toEqual(['accepted', 'rejected: validator_unavailable'])
     expect(billing.series[0]!.values.slice(9, 11)).toEqual([30, 6])

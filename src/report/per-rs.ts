@@ -176,7 +176,12 @@ function num(v: unknown): number | null {
   return typeof v === 'number' ? v : null
 }
 
-function label(record: RunRecord, rs: string): string {
+/**
+ * What an RS is, for people: its entry's `description`, else its profile, else `external`.
+ *
+ * @example rsLabel(record, 'payments') // 'payments API (express-oauth2-jwt-bearer)'
+ */
+export function rsLabel(record: RunRecord, rs: string): string {
   const stack = (
     record.scenario as
       | { stack?: { resourceServers?: Array<{ name?: string; description?: string; profile?: string }> } }
@@ -214,7 +219,7 @@ export function rsFacts(record: RunRecord, verdict: Verdict): RsFacts[] {
 
   return record.targets.resourceServers.map((target) => {
     const rs = target.name
-    const facts: RsFacts = { rs, label: label(record, rs), recoveries: [] }
+    const facts: RsFacts = { rs, label: rsLabel(record, rs), recoveries: [] }
     const series = validTokenSeries(record, rs)
     const fa = acceptance(series, record.windows.fault)
     if (fa !== undefined) facts.acceptedFault = fa
