@@ -49,7 +49,14 @@ describe('markdown reporter', () => {
       /\| M3 token validation failure rate .*\| `rate<0\.001` \| run \| 0\.078341 \| -0\.077341 \| 7834\.1% \| FAIL \| 10\.0s \|/,
     )
     expect(md).toMatch(/\| M2 token endpoint latency p95 \| `p\(95\)<300ms` \| run \| \d+(\.\d)?ms \|/)
-    expect(md).toContain('- jwks refresh latency (max over RSs) (`jwks-refresh-latency`): 8200ms')
+    const probes = tables(md).find((t) => t[0]![0] === 'probe')!
+    expect(probes[0]).toEqual(['probe', 'measures', 'value', 'status', 'when'])
+    expect(probes[1]!.slice(0, 4)).toEqual([
+      '`jwks-refresh-latency`',
+      'jwks refresh latency (max over RSs)',
+      '8200ms',
+      'ok',
+    ])
     expect(md).toContain('- M3: RS did not refetch the key set after the new kid appeared')
     expect(md.split('\n').length).toBeLessThan(45)
   })

@@ -3,7 +3,8 @@
  * comment. How the run ended when it did not complete, the verdict, the SLO
  * table with the second each broken SLO first broke, a per-RS table (what
  * each resource server went through) and the per-RS scores, probe results,
- * the top attributions.
+ * the top attributions. Probe results are a table (value, status, when); their
+ * per-RS figures are in the per-RS table.
  */
 import type { RunRecord } from '../record/index.ts'
 import type { Verdict } from '../slo/types.ts'
@@ -134,10 +135,10 @@ export const markdown: ReporterDefinition = {
       }
     }
     if (record.probes.length) {
-      out.push('', '**Probes**', '')
+      out.push('', '**Probes**', '', '| probe | measures | value | status | when |', '|---|---|---|---|---|')
       for (const p of record.probes)
         out.push(
-          `- ${cell(p.name)} (\`${p.probe}\`): ${formatProbe(p)}${p.status !== 'ok' ? ` — ${p.status}${p.error ? `: ${cell(p.error)}` : ''}` : ''}`,
+          `| \`${p.probe}\` | ${cell(p.name)} | ${formatProbe(p)} | ${p.status}${p.error ? `: ${cell(p.error)}` : ''} | ${atSeconds(p.startedAt)}–${atSeconds(p.endedAt)} |`,
         )
     }
     if (record.prometheus) {
