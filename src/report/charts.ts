@@ -8,6 +8,7 @@
 import { decodeHistogram, createHistogram, percentileMs } from '../record/histogram.ts'
 import type { RunRecord } from '../record/index.ts'
 import { failureKey } from '../slo/data.ts'
+import { rsLabel } from './per-rs.ts'
 
 /** One chart: x = seconds since t0, one y array per named series (null = no data). */
 export interface ChartData {
@@ -128,7 +129,7 @@ export function rsLanes(record: RunRecord): Array<ChartData & { rs: string }> {
     return {
       id: `rs-${rs.name}`,
       rs: rs.name,
-      title: `${rs.name}${rs.profile ? ` (${rs.profile})` : ''}: accepted and rejected per second`,
+      title: `${rs.name} (${rsLabel(record, rs.name)}): accepted and rejected per second`,
       unit: 'req/s',
       x,
       series: [{ label: 'accepted', values: accepted }, ...reasons],

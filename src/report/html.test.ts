@@ -104,11 +104,28 @@ describe('html reporter', () => {
     expect(browser.series[0]!.values[3]).toBeCloseTo(2.4, 1)
     const lanes = rsLanes(record)
     expect(lanes.map((l) => l.id)).toEqual(['rs-orders', 'rs-billing', 'rs-payments'])
+    // titled like the per-RS table: description, else profile, else external
+    expect(lanes.map((l) => l.title.split(':')[0])).toEqual([
+      'orders (resilient)',
+      'billing (jose-defaults)',
+      'payments (payments API (express-oauth2-jwt-bearer))',
+    ])
     const billing = lanes[1]!
     expect(billing.series.map((s) => s.label)).toEqual(['accepted', 'rejected: validator_unavailable'])
     expect(billing.series[0]!.values.slice(9, 11)).toEqual([30, 6])
     expect(billing.series[1]!.values.slice(23, 25)).toEqual([24, 0])
     expect(lanes[0]!.series.map((s) => s.label)).toEqual(['accepted'])
+  })
+
+  it("says per RS when it was back under each broken SLO's objective, or that it never was", async () => {
+    const { record, verdict } = multiRsRun()
+    const page = (await html.render(record, verdict))[0]!.content as string
+    expect(page).toContain(
+      '<li class="broke">payments (payments API (express-oauth2-jwt-bearer)) first rejected valid tokens at 11.0s (unknown_kid); it was back under M3&apos;s objective at 13.0s (before the revert); it was never back under M9&apos;s objective before the end of the run.</li>',
+    )
+    expect(page).toContain(
+      '<li>billing (jose-defaults) first rejected valid tokens at 10.0s (validator_unavailable); it was back under M3&apos;s objective at 24.0s (4.0s after the revert).</li>',
+    )
   })
 
   it('shows how a run that did not complete ended at the top', async () => {

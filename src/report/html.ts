@@ -7,7 +7,7 @@
  * lane per resource server (accepted / rejected by reason per second);
  * request rate, latency per family (one unit per chart) and errors by reason,
  * fault windows shaded; event markers as DOM elements over every chart,
- * grouped by second, coloured by component and laid out so none overlap;
+ * grouped by second, coloured by component and laid out so none overlap (again on every redraw: resize, zoom);
  * probe results as tables; the scenario as run. Printable. `window.__charts`
  * lets tests see what was drawn.
  */
@@ -34,7 +34,7 @@ import {
   sloStatus,
   verdictWord,
 } from './format.ts'
-import { type RsFacts, rsFacts } from './per-rs.ts'
+import { type RsFacts, recoveryParts, rsFacts } from './per-rs.ts'
 import type { ReporterDefinition } from './types.ts'
 
 const require = createRequire(import.meta.url)
@@ -99,12 +99,14 @@ const PAGE_SCRIPT = `
     });
     ctx.restore();
   }
-  // markers: one per second, placed in the first row where it does not touch the previous one
+  // markers: one per second in the x range shown, placed in the first row where it does not touch the previous one;
+  // laid out again on every redraw (resize, zoom), so they follow the axis
   function markers(u, band, groups) {
     band.textContent = '';
     var bandBox = band.getBoundingClientRect(), overBox = u.over.getBoundingClientRect();
-    var left0 = overBox.left - bandBox.left, width = band.clientWidth, rows = [], placed = [], gap = 4, rowH = 20;
-    groups.forEach(function (g) {
+    var left0 = overBox.left - bandBox.left, width = Math.min(band.clientWidth, left0 + overBox.width), rows = [], placed = [], gap = 4, rowH = 20;
+    var min = u.scales.x.min, max = u.scales.x.max;
+    groups.filter(function (g) { return g.s + 0.5 >= min && g.s + 0.5 <= max; }).forEach(function (g) {
       var m = document.createElement('div');
       m.className = 'marker';
       m.tabIndex = 0;
@@ -156,13 +158,14 @@ const PAGE_SCRIPT = `
     u.root.classList.add('hover-legend');
   }
   // markers need the scales, which uPlot sets on its first draw; __charts appears once every chart has its markers
-  var done = [], pending = data.charts.length;
+  var done = [], sized = [], pending = data.charts.length;
+  function chartWidth(el) { return Math.max(320, Math.min(1100, el.clientWidth || 900)); }
   if (pending === 0) window.__charts = [];
   data.charts.forEach(function (c, index) {
     var el = document.getElementById('chart-' + c.id);
     var plot = el.querySelector('.plot');
     var band = el.querySelector('.marker-band');
-    var width = Math.max(320, Math.min(1100, el.clientWidth || 900));
+    var width = chartWidth(el);
     var opts = {
       title: c.title + ' (' + c.unit + ')',
       width: width,
@@ -178,13 +181,28 @@ const PAGE_SCRIPT = `
     };
     var laidOut = false;
     function layout(u) {
+      markers(u, band, c.markers);
+      band.dataset.layouts = String(Number(band.dataset.layouts || 0) + 1);
       if (laidOut) return;
       laidOut = true;
-      markers(u, band, c.markers);
       done[index] = { id: c.id, lane: !!c.lane, labels: c.series.map(function (s) { return s.label; }), points: c.x.length, series: c.series.length, markers: c.markers.length, nonNull: c.series.reduce(function (n, s) { return n + s.values.filter(function (v) { return v !== null; }).length; }, 0), uplot: u };
       if (--pending === 0) window.__charts = done;
     }
-    new uPlot(opts, [c.x].concat(c.series.map(function (s) { return s.values; })), plot);
+    var u = new uPlot(opts, [c.x].concat(c.series.map(function (s) { return s.values; })), plot);
+    sized.push(function () {
+      var w = chartWidth(el);
+      if (w !== u.width) u.setSize({ width: w, height: u.height });
+      else markers(u, band, c.markers);
+    });
+  });
+  // a resized window resizes every chart (uPlot redraws, the draw hook lays the markers out again), once per frame
+  var frame = 0;
+  window.addEventListener('resize', function () {
+    if (frame) return;
+    frame = requestAnimationFrame(function () {
+      frame = 0;
+      sized.forEach(function (f) { f(); });
+    });
   });
 })();
 `
@@ -258,7 +276,7 @@ function whatHappened(record: RunRecord, verdict: Verdict, facts: readonly RsFac
   }
   for (const f of facts) {
     const who = `${f.rs} (${f.label})`
-    if (!f.firstRejection) {
+    if (!f.firstRejection && f.recoveries.length === 0) {
       if (f.acceptedFault !== undefined || f.recoverFrom)
         lines.push({
           cls: 'held',
@@ -266,13 +284,31 @@ function whatHappened(record: RunRecord, verdict: Verdict, facts: readonly RsFac
         })
       continue
     }
-    let text = `${who} first rejected valid tokens at ${atSeconds(f.firstRejection.at)} (${f.firstRejection.reason})`
-    if (f.recoveredAt === null) text += ' and never recovered before the end of the run'
-    else if (f.recoveredAt !== undefined && f.recoverFrom) {
-      const d = f.recoveredAt - f.recoverFrom.at
-      text += `; it was back under M3's objective at ${atSeconds(f.recoveredAt)} (${d < 0 ? `before the ${f.recoverFrom.what}` : `${(d / 1000).toFixed(1)}s after the ${f.recoverFrom.what}`})`
+    const clauses = [
+      f.firstRejection
+        ? `${who} first rejected valid tokens at ${atSeconds(f.firstRejection.at)} (${f.firstRejection.reason})`
+        : `${who} broke ${f.recoveries.map((r) => r.slo).join(', ')}`,
+    ]
+    // per SLO that broke here, against its own objective; without one (M3 not scored), against M3's default
+    for (const r of f.recoveries) {
+      const p = recoveryParts(r)
+      clauses.push(
+        p === null
+          ? `it was never back under ${r.slo}'s objective before the end of the run`
+          : `it was back under ${r.slo}'s objective ${p.at}${p.relative ? ` (${p.relative})` : ''}`,
+      )
     }
-    lines.push({ cls: f.recoveredAt === null ? 'broke' : '', text: `${text}.` })
+    if (f.recoveries.length === 0 && f.firstRejection) {
+      if (f.recoveredAt === null) clauses[0] += ' and never recovered before the end of the run'
+      else if (f.recoveredAt !== undefined && f.recoverFrom) {
+        const d = f.recoveredAt - f.recoverFrom.at
+        clauses.push(
+          `it was back under M3's objective at ${atSeconds(f.recoveredAt)} (${d < 0 ? `before the ${f.recoverFrom.what}` : `${(d / 1000).toFixed(1)}s after the ${f.recoverFrom.what}`})`,
+        )
+      }
+    }
+    const never = f.recoveries.some((r) => r.recoveredAt === null) || f.recoveredAt === null
+    lines.push({ cls: never ? 'broke' : '', text: `${clauses.join('; ')}.` })
   }
   for (const s of verdict.slos.filter((x) => !x.pass)) {
     const at = s.firstBrokeAt !== undefined ? ` at ${atSeconds(s.firstBrokeAt)}` : ''

@@ -33,7 +33,8 @@ describe('junit reporter', () => {
     const failures = xml.match(/<failure [^>]*>/g)!
     expect(failures).toHaveLength(1)
     expect(attrs(failures[0]!)).toEqual({
-      message: 'measured 0.078341 vs objective rate&lt;0.001, first broke at 10.0s',
+      message:
+        'measured 0.078341 vs objective rate&lt;0.001, first broke at 10.0s, back under the objective 8.0s after key publication (at 18.0s)',
       type: 'slo.breached',
     })
     expect(xml).toContain('attribution: RS did not refetch the key set')
@@ -73,8 +74,16 @@ describe('junit reporter', () => {
     // M1 and M2 are not measured at the RSs: one case each
     expect(names.filter((n) => /^M[12] /.test(n))).toHaveLength(2)
     const failures = [...xml.matchAll(/<failure message="([^"]*)"/g)].map((m) => m[1]!)
-    expect(failures).toContain('billing: measured 37.3% vs objective rate&lt;0.001, first broke at 10.0s')
-    expect(failures).toContain('payments: measured 1.6% vs objective rate&lt;0.001, first broke at 11.0s')
+    // when (or whether) each RS was back under the SLO's own objective
+    expect(failures).toContain(
+      'billing: measured 37.3% vs objective rate&lt;0.001, first broke at 10.0s, back under the objective 4.0s after revert (at 24.0s)',
+    )
+    expect(failures).toContain(
+      'payments: measured 1.6% vs objective rate&lt;0.001, first broke at 11.0s, back under the objective before the revert (at 13.0s)',
+    )
+    expect(failures.find((f) => f.startsWith('payments: measured') && f.includes('max&lt;10s'))).toMatch(
+      /, never back under the objective$/,
+    )
     expect(failures.some((f) => f.startsWith('orders:'))).toBe(false)
     expect(xml).toContain('most rejections: validator_unavailable')
     const suite = attrs(xml.match(/<testsuite [^>]*>/)![0])

@@ -2,7 +2,8 @@
  * `junit` — `junit.xml` for CI systems: one testsuite per scenario, one
  * testcase per SLO — per SLO × RS for the SLOs scored per resource server, and per RS × attack of jwt-attacks (S2) —
  * (plus the steady-state checks), a failure with measured vs objective, the
- * second it first broke and the attribution. Shape of the common JUnit XSD
+ * second it first broke, when (or whether) the RS was back under the
+ * objective, and the attribution. Shape of the common JUnit XSD
  * (testsuites › testsuite › testcase › failure | skipped).
  */
 import type { RunRecord } from '../record/index.ts'
@@ -11,6 +12,7 @@ import { shownValue } from '../slo/per-rs.ts'
 import { parseThreshold } from '../slo/threshold.ts'
 import { atSeconds, escapeXml as x, formatMeasured, runEnding, sloLabel } from './format.ts'
 import { attackCell, attackFindings } from './attack-table.ts'
+import { type RsFacts, recoveryPhrase, rsFacts } from './per-rs.ts'
 import type { ReporterDefinition } from './types.ts'
 
 interface Case {
@@ -19,8 +21,15 @@ interface Case {
   skipped?: string
 }
 
+/** `, back under the objective 4.0s after revert (at 24.0s)` or `, never back under the objective`, when told for this SLO at this RS. */
+function recovered(facts: readonly RsFacts[], slo: string, rs: string | undefined): string {
+  const r = facts.find((f) => f.rs === rs)?.recoveries.find((x) => x.slo === slo)
+  if (!r) return ''
+  return r.recoveredAt === null ? ', never back under the objective' : `, back under the objective ${recoveryPhrase(r)}`
+}
+
 /** One case per RS of a per-RS score, worst first. */
-function rsCases(s: SloScore): Case[] {
+function rsCases(s: SloScore, facts: readonly RsFacts[]): Case[] {
   const t = parseThreshold(s.objective)
   return s.perRs!.map((r) => {
     const name = `${s.id}@${r.rs} ${s.title} [${s.objective}, ${s.window}]`
@@ -36,7 +45,7 @@ function rsCases(s: SloScore): Case[] {
             },
           }
     if (r.pass) return { name }
-    const message = `${r.rs}: measured ${shownValue(t, r.measured)} vs objective ${s.objective}${r.firstBrokeAt !== undefined ? `, first broke at ${atSeconds(r.firstBrokeAt)}` : ''}`
+    const message = `${r.rs}: measured ${shownValue(t, r.measured)} vs objective ${s.objective}${r.firstBrokeAt !== undefined ? `, first broke at ${atSeconds(r.firstBrokeAt)}` : ''}${recovered(facts, s.id, r.rs)}`
     const body = [
       message,
       r.reason ? `most rejections: ${r.reason}` : '',
@@ -49,13 +58,13 @@ function rsCases(s: SloScore): Case[] {
   })
 }
 
-function sloCase(s: SloScore): Case {
+function sloCase(s: SloScore, facts: readonly RsFacts[]): Case {
   const name = `${sloLabel(s)} ${s.title} [${s.objective}, ${s.window}]`
   if (!s.pass) {
     const measured = formatMeasured(s)
     const message = s.noData
       ? `no data in the ${s.window} window (objective ${s.objective})`
-      : `measured ${measured} vs objective ${s.objective}${s.firstBrokeAt !== undefined ? `, first broke at ${atSeconds(s.firstBrokeAt)}` : ''}`
+      : `measured ${measured} vs objective ${s.objective}${s.firstBrokeAt !== undefined ? `, first broke at ${atSeconds(s.firstBrokeAt)}` : ''}${recovered(facts, s.id, s.target ?? (facts.length === 1 ? facts[0]!.rs : undefined))}`
     const body = [
       message,
       s.attribution ? `attribution: ${s.attribution}` : '',
@@ -78,7 +87,8 @@ export const junit: ReporterDefinition = {
   id: 'junit',
   summary: 'junit.xml: one testsuite per scenario, one testcase per SLO, for CI systems',
   render(record: RunRecord, verdict: Verdict) {
-    const cases = verdict.slos.flatMap((s) => (s.perRs?.length ? rsCases(s) : [sloCase(s)]))
+    const facts = rsFacts(record, verdict)
+    const cases = verdict.slos.flatMap((s) => (s.perRs?.length ? rsCases(s, facts) : [sloCase(s, facts)]))
     // one case per RS × attack of the jwt-attacks probe (S2): an accepted attack or an attacker-URL fetch fails it
     for (const f of attackFindings(record)) {
       const name = `S2@${f.rs} attack ${f.attack}`

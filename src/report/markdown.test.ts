@@ -49,7 +49,14 @@ describe('markdown reporter', () => {
       /\| M3 token validation failure rate .*\| `rate<0\.001` \| run \| 0\.078341 \| -0\.077341 \| 7834\.1% \| FAIL \| 10\.0s \|/,
     )
     expect(md).toMatch(/\| M2 token endpoint latency p95 \| `p\(95\)<300ms` \| run \| \d+(\.\d)?ms \|/)
-    expect(md).toContain('- jwks refresh latency (max over RSs) (`jwks-refresh-latency`): 8200ms')
+    const probes = tables(md).find((t) => t[0]![0] === 'probe')!
+    expect(probes[0]).toEqual(['probe', 'measures', 'value', 'status', 'when'])
+    expect(probes[1]!.slice(0, 4)).toEqual([
+      '`jwks-refresh-latency`',
+      'jwks refresh latency (max over RSs)',
+      '8200ms',
+      'ok',
+    ])
     expect(md).toContain('- M3: RS did not refetch the key set after the new kid appeared')
     expect(md.split('\n').length).toBeLessThan(45)
   })
@@ -84,7 +91,7 @@ describe('markdown reporter', () => {
       'accepted in fault window',
       'accepted after',
       'first rejection',
-      'time to recover',
+      'time to recover (per SLO objective)',
       'JWKS refresh (from publication)',
     ])
     const byRs = Object.fromEntries(perRs!.slice(1).map((r) => [r[0], r]))
@@ -96,13 +103,13 @@ describe('markdown reporter', () => {
       '20.0%',
       '68.0%',
       '10.0s (validator_unavailable)',
-      '4.0s after revert (at 24.0s)',
+      'M3 4.0s after revert (at 24.0s)',
       '6.6s',
     ])
     // the entry's description, and a key it never accepted
     expect(byRs.payments!.slice(1, 2)).toEqual(['payments API (express-oauth2-jwt-bearer)'])
     expect(byRs.payments![4]).toBe('11.0s (unknown_kid)')
-    expect(byRs.payments![5]).toBe('before the revert (at 13.0s)')
+    expect(byRs.payments![5]).toBe('M3 before the revert (at 13.0s); M9 never')
     expect(byRs.payments![6]).toBe('never')
     expect(sloPerRs![0]).toEqual(['SLO', 'RS', 'measured', 'reason', 'status', 'first broke'])
     expect(sloPerRs!.filter((r) => r[0] === 'M3').map((r) => [r[1], r[4], r[5]])).toEqual([
@@ -125,7 +132,7 @@ describe('markdown reporter', () => {
       'accepted in fault window',
       'accepted after',
       'first rejection',
-      'time to recover',
+      'time to recover (per SLO objective)',
     ])
     // 502 valid-token requests in the fault window, 102 rejected; a rotation: recovery counts from the key publication (10 s)
     expect(perRs[1]).toEqual([
@@ -134,7 +141,7 @@ describe('markdown reporter', () => {
       '79.7%',
       '100.0%',
       '10.0s (unknown_kid)',
-      '8.0s after key publication (at 18.0s)',
+      'M3 8.0s after key publication (at 18.0s)',
     ])
   })
 

@@ -3,7 +3,8 @@
  * comment. How the run ended when it did not complete, the verdict, the SLO
  * table with the second each broken SLO first broke, a per-RS table (what
  * each resource server went through) and the per-RS scores, probe results,
- * the top attributions.
+ * the top attributions. Probe results are a table (value, status, when); their
+ * per-RS figures are in the per-RS table.
  */
 import type { RunRecord } from '../record/index.ts'
 import type { Verdict } from '../slo/types.ts'
@@ -22,7 +23,7 @@ import {
   sloStatus,
   verdictWord,
 } from './format.ts'
-import { type RsFacts, rsFacts } from './per-rs.ts'
+import { type RsFacts, recoveryPhrase, rsFacts } from './per-rs.ts'
 import type { ReporterDefinition } from './types.ts'
 
 function cell(s: string): string {
@@ -34,6 +35,7 @@ const ms = (v: number | null | undefined) =>
   v === undefined ? '–' : v === null ? 'never' : v >= 1000 ? `${(v / 1000).toFixed(1)}s` : `${Math.round(v)}ms`
 
 function recovery(f: RsFacts): string {
+  if (f.recoveries.length) return f.recoveries.map((r) => `${r.slo} ${recoveryPhrase(r)}`).join('; ')
   if (!f.firstRejection) return f.recoverFrom || f.acceptedFault !== undefined ? 'did not break' : '–'
   if (f.recoveredAt === undefined) return '–'
   if (f.recoveredAt === null) return 'never'
@@ -54,7 +56,11 @@ function rsTable(facts: readonly RsFacts[]): string[] {
       (f) => (f.firstRejection ? `${atSeconds(f.firstRejection.at)} (${f.firstRejection.reason})` : '–'),
       (f) => f.firstRejection !== undefined || f.recoverFrom !== undefined,
     ],
-    ['time to recover', recovery, (f) => f.firstRejection !== undefined || f.recoverFrom !== undefined],
+    [
+      'time to recover (per SLO objective)',
+      recovery,
+      (f) => f.firstRejection !== undefined || f.recoverFrom !== undefined || f.recoveries.length > 0,
+    ],
     ['JWKS refresh (from publication)', (f) => ms(f.jwksRefreshMs), (f) => f.jwksRefreshMs !== undefined],
     ['revocation propagation', (f) => ms(f.revocationMs), (f) => f.revocationMs !== undefined],
     [
@@ -129,10 +135,10 @@ export const markdown: ReporterDefinition = {
       }
     }
     if (record.probes.length) {
-      out.push('', '**Probes**', '')
+      out.push('', '**Probes**', '', '| probe | measures | value | status | when |', '|---|---|---|---|---|')
       for (const p of record.probes)
         out.push(
-          `- ${cell(p.name)} (\`${p.probe}\`): ${formatProbe(p)}${p.status !== 'ok' ? ` — ${p.status}${p.error ? `: ${cell(p.error)}` : ''}` : ''}`,
+          `| \`${p.probe}\` | ${cell(p.name)} | ${formatProbe(p)} | ${p.status}${p.error ? `: ${cell(p.error)}` : ''} | ${atSeconds(p.startedAt)}–${atSeconds(p.endedAt)} |`,
         )
     }
     if (record.prometheus) {

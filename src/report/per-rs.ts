@@ -22,7 +22,7 @@ export interface RsFacts {
   /** First second a valid token was rejected after the first fault was injected, with its most frequent reason then. */
   firstRejection?: { at: number; reason: string }
   /** Where recovery is measured from: the last revert, or for a rotation the key publication. */
-  recoverFrom?: { at: number; what: 'revert' | 'key publication' }
+  recoverFrom?: { at: number; what: RecoverFrom }
   /** First second back under M3's objective after the last second over it; null: never (still over at the end). */
   recoveredAt?: number | null
   /** JWKS refresh latency from key publication (ms); null: never accepted the new key. */
@@ -33,6 +33,95 @@ export interface RsFacts {
   skew?: { ahead: number | null; behind: number | null }
   /** Attacks accepted (S2), when scored. */
   attacksAccepted?: number | null
+  /** For each RS-measured SLO (M3, M5, M9, S1) that broke at this RS: when it was back under that SLO's own objective. */
+  recoveries: SloRecovery[]
+}
+
+/** What recovery is measured from. */
+export type RecoverFrom = 'revert' | 'key publication' | 'revocation'
+
+/** When an RS was back under one SLO's objective. */
+export interface SloRecovery {
+  slo: string
+  objective: string
+  /** Where it is measured from; undefined without a fault, publication or revocation to measure from. */
+  from?: { at: number; what: RecoverFrom }
+  /** Ms since t0 of the first second back under the objective after the last second over it; null: never. */
+  recoveredAt: number | null
+}
+
+/** SLOs whose recovery is told per RS (S2 counts attacks: nothing to recover from). */
+const RECOVERY_SLOS = ['M3', 'M5', 'M9', 'S1']
+
+function passes(t: Threshold, v: { value: number | null; forceFail?: string }): boolean {
+  return v.value !== null && v.forceFail === undefined && evaluate(t, v.value)
+}
+
+/**
+ * Per-second SLOs (M3, S1): scanning back from the end, the last second over
+ * the objective, then the first second with data under it. Probe SLOs (M5,
+ * M9): the moment the probe saw this RS converge (revocation or publication
+ * plus the RS's figure), never when it timed out.
+ */
+function recoveryOf(
+  record: RunRecord,
+  verdictSlo: Verdict['slos'][number],
+  rs: string,
+  from: { at: number; what: RecoverFrom } | undefined,
+  figures: { jwksRefreshMs?: number | null; revocationMs?: number | null; publishedAt?: number; revokedAt?: number },
+): SloRecovery | undefined {
+  const def = catalog[verdictSlo.id]
+  if (!def) return undefined
+  let threshold: Threshold
+  try {
+    threshold = parseThreshold(verdictSlo.objective)
+  } catch {
+    return undefined
+  }
+  const base = { slo: verdictSlo.id, objective: verdictSlo.objective }
+  if (def.id === 'M9') {
+    if (figures.jwksRefreshMs === undefined || figures.publishedAt === undefined) return undefined
+    return {
+      ...base,
+      from: { at: figures.publishedAt, what: 'key publication' },
+      recoveredAt: figures.jwksRefreshMs === null ? null : figures.publishedAt + figures.jwksRefreshMs,
+    }
+  }
+  if (def.id === 'M5') {
+    if (figures.revocationMs === undefined || figures.revokedAt === undefined) return undefined
+    return {
+      ...base,
+      from: { at: figures.revokedAt, what: 'revocation' },
+      recoveredAt: figures.revocationMs === null ? null : figures.revokedAt + figures.revocationMs,
+    }
+  }
+  const start = Math.floor(
+    (verdictSlo.perRs?.find((r) => r.rs === rs)?.firstBrokeAt ?? verdictSlo.firstBrokeAt ?? 0) / 1000,
+  )
+  const end = Math.ceil(record.load.durationMs / 1000)
+  const at = (s: number) => def.indicator(record, [s * 1000, (s + 1) * 1000], rs, threshold)
+  let lastBad: number | undefined
+  for (let s = end - 1; s >= start && lastBad === undefined; s--) {
+    const v = at(s)
+    if (v.value !== null && !passes(threshold, v)) lastBad = s
+  }
+  if (lastBad === undefined) return undefined
+  let back: number | null = null
+  for (let s = lastBad + 1; s < end && back === null; s++) if (passes(threshold, at(s))) back = s * 1000
+  return { ...base, ...(from ? { from } : {}), recoveredAt: back }
+}
+
+/**
+ * The SLOs of the verdict measured at `rs` that broke there: its per-RS row,
+ * an entry targeting it, or the overall score when the record has one RS.
+ */
+function brokenAt(verdict: Verdict, rs: string, only: boolean): Verdict['slos'] {
+  return verdict.slos.filter((s) => {
+    if (!RECOVERY_SLOS.includes(s.id) || s.noData) return false
+    if (s.target !== undefined) return s.target === rs && !s.pass
+    if (s.perRs) return s.perRs.some((r) => r.rs === rs && !r.pass && !r.noData)
+    return only && !s.pass
+  })
 }
 
 function validTokenSeries(record: RunRecord, rs: string): Series[] {
@@ -87,7 +176,12 @@ function num(v: unknown): number | null {
   return typeof v === 'number' ? v : null
 }
 
-function label(record: RunRecord, rs: string): string {
+/**
+ * What an RS is, for people: its entry's `description`, else its profile, else `external`.
+ *
+ * @example rsLabel(record, 'payments') // 'payments API (express-oauth2-jwt-bearer)'
+ */
+export function rsLabel(record: RunRecord, rs: string): string {
   const stack = (
     record.scenario as
       | { stack?: { resourceServers?: Array<{ name?: string; description?: string; profile?: string }> } }
@@ -125,7 +219,7 @@ export function rsFacts(record: RunRecord, verdict: Verdict): RsFacts[] {
 
   return record.targets.resourceServers.map((target) => {
     const rs = target.name
-    const facts: RsFacts = { rs, label: label(record, rs) }
+    const facts: RsFacts = { rs, label: rsLabel(record, rs), recoveries: [] }
     const series = validTokenSeries(record, rs)
     const fa = acceptance(series, record.windows.fault)
     if (fa !== undefined) facts.acceptedFault = fa
@@ -163,6 +257,7 @@ export function rsFacts(record: RunRecord, verdict: Verdict): RsFacts[] {
       facts.jwksRefreshMs = v === null ? null : p.unit === 's' ? v * 1000 : v
     }
     const rev = record.probes.filter((p) => p.probe === 'revocation-propagation' && p.breakdown && rs in p.breakdown)
+    const revokedAt = rev.at(-1)?.startedAt
     for (const p of rev) {
       const v = p.breakdown![`${rs}.timedOut`] === true ? null : num(p.breakdown![rs])
       facts.revocationMs = v === null ? null : p.unit === 's' ? v * 1000 : v
@@ -174,6 +269,43 @@ export function rsFacts(record: RunRecord, verdict: Verdict): RsFacts[] {
     const s2 = verdict.slos.find((s) => s.id === 'S2' && (s.target === rs || s.perRs?.some((r) => r.rs === rs)))
     if (s2)
       facts.attacksAccepted = s2.target === rs ? s2.measured : (s2.perRs!.find((r) => r.rs === rs)!.measured ?? null)
+    const probeStart = jwks.at(-1)?.startedAt
+    const publishedAt =
+      published?.t ??
+      (probeStart === undefined
+        ? undefined
+        : (record.events.find((e) => e.type === 'key.published' && e.t >= probeStart - 1000)?.t ?? probeStart))
+    for (const slo of brokenAt(verdict, rs, record.targets.resourceServers.length === 1)) {
+      const r = recoveryOf(record, slo, rs, recoverFrom, {
+        ...(facts.jwksRefreshMs !== undefined ? { jwksRefreshMs: facts.jwksRefreshMs } : {}),
+        ...(facts.revocationMs !== undefined ? { revocationMs: facts.revocationMs } : {}),
+        ...(publishedAt !== undefined ? { publishedAt } : {}),
+        ...(revokedAt !== undefined ? { revokedAt } : {}),
+      })
+      if (r) facts.recoveries.push(r)
+    }
     return facts
   })
+}
+
+/**
+ * One recovery for people, in two parts: when (`at 24.0s`) and relative to
+ * what it is measured from (`4.0s after the revert`, `before the revert`);
+ * null when it never recovered.
+ *
+ * @example recoveryParts({ slo: 'M3', objective: 'rate<0.001', from: { at: 20_000, what: 'revert' }, recoveredAt: 24_000 }) // { at: 'at 24.0s', relative: '4.0s after the revert' }
+ */
+export function recoveryParts(r: SloRecovery): { at: string; relative?: string } | null {
+  if (r.recoveredAt === null) return null
+  const at = `at ${(r.recoveredAt / 1000).toFixed(1)}s`
+  if (!r.from) return { at }
+  const d = r.recoveredAt - r.from.at
+  return { at, relative: d < 0 ? `before the ${r.from.what}` : `${(d / 1000).toFixed(1)}s after the ${r.from.what}` }
+}
+
+/** For a table cell: `4.0s after revert (at 24.0s)`, `before the revert (at 13.0s)`, `never`. */
+export function recoveryPhrase(r: SloRecovery): string {
+  const p = recoveryParts(r)
+  if (p === null) return 'never'
+  return p.relative ? `${p.relative.replace(/ after the /, ' after ')} (${p.at})` : p.at
 }

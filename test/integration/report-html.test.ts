@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { type Browser, chromium } from 'playwright-core'
+import { type Browser, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { findCapacity } from '../../src/capacity.ts'
 import { renderCapacity } from '../../src/report/capacity.ts'
@@ -31,6 +31,60 @@ function overlaps(boxes: readonly Box[]): string[] {
     }
   }
   return out
+}
+
+/** How many times each chart's markers were laid out, in page order. */
+function layouts(page: Page): Promise<number[]> {
+  return page.evaluate(() =>
+    Array.from(document.querySelectorAll('.marker-band')).map((b) => Number((b as HTMLElement).dataset.layouts ?? 0)),
+  )
+}
+
+/**
+ * Every marker box on the page, and what is wrong with the layout: two boxes
+ * that overlap, a box outside its chart, a tick away from its second's x.
+ */
+async function markerLayout(
+  page: Page,
+): Promise<{ boxes: Array<Box & { row: number }>; chartWidths: number[]; problems: string[] }> {
+  const { boxes, chartWidths, problems } = await page.evaluate(() => {
+    const charts = (
+      window as unknown as {
+        __charts: Array<{
+          id: string
+          uplot: { width: number; over: HTMLElement; valToPos(v: number, s: string): number }
+        }>
+      }
+    ).__charts
+    const byId = new Map(charts.map((c) => [`chart-${c.id}`, c.uplot]))
+    const problems: string[] = []
+    const boxes = Array.from(document.querySelectorAll('.marker')).map((el) => {
+      const m = el as HTMLElement
+      const chart = m.closest('.chart') as HTMLElement
+      const u = byId.get(chart.id)!
+      const r = m.getBoundingClientRect()
+      const root = (chart.querySelector('.uplot') as HTMLElement).getBoundingClientRect()
+      const name = `${chart.id}@${m.dataset.second}`
+      if (r.left < root.left - 0.5 || r.right > root.right + 0.5)
+        problems.push(`${name}: box ${r.left}–${r.right} outside its chart ${root.left}–${root.right}`)
+      const want = u.over.getBoundingClientRect().left + u.valToPos(Number(m.dataset.second) + 0.5, 'x')
+      const got = m.querySelector('.marker-tick')!.getBoundingClientRect().left
+      if (Math.abs(want - got) > 2) problems.push(`${name}: tick at ${got}, its second at ${want}`)
+      if (r.width <= 10) problems.push(`${name}: ${r.width}px wide`)
+      return {
+        chart: chart.id,
+        second: Number(m.dataset.second),
+        count: Number(m.dataset.count),
+        row: Number(m.dataset.row),
+        left: r.left,
+        right: r.right,
+        top: r.top + window.scrollY,
+        bottom: r.bottom + window.scrollY,
+      }
+    })
+    return { boxes, chartWidths: charts.map((c) => c.uplot.width), problems }
+  })
+  return { boxes, chartWidths, problems: [...problems, ...overlaps(boxes)] }
 }
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -140,121 +194,111 @@ describe.skipIf(!present && !process.env.CI)('html report in Chromium', () => {
     const [file] = await html.render(record, verdict)
     const path = join(dir, 'multi-rs.html')
     writeFileSync(path, file!.content)
-    for (const width of [1200, 700]) {
-      const page = await browser!.newPage({ viewport: { width, height: 900 } })
-      const errors: string[] = []
-      page.on('console', (m) => {
-        if (m.type() === 'error') errors.push(m.text())
-      })
-      page.on('pageerror', (err) => errors.push(err.message))
-      await page.goto(pathToFileURL(path).href, { waitUntil: 'load' })
-      await page.waitForFunction(
-        () => Array.isArray((window as unknown as { __charts?: unknown[] }).__charts),
-        undefined,
-        { timeout: 10_000 },
-      )
-      const charts = await page.evaluate(() =>
-        (
-          window as unknown as { __charts: Array<{ id: string; lane: boolean; labels: string[]; markers: number }> }
-        ).__charts.map((c) => ({ id: c.id, lane: c.lane, labels: c.labels, markers: c.markers })),
-      )
-      const lanes = charts.filter((c) => c.lane)
-      expect(lanes.map((c) => c.id)).toEqual(['rs-orders', 'rs-billing', 'rs-payments'])
-      expect(lanes.find((c) => c.id === 'rs-billing')!.labels).toEqual(['accepted', 'rejected: validator_unavailable'])
-      expect(lanes.find((c) => c.id === 'rs-payments')!.labels).toEqual(['accepted', 'rejected: unknown_kid'])
-      expect(lanes.find((c) => c.id === 'rs-orders')!.labels).toEqual(['accepted'])
-      // the lanes sit in their own section, each with a drawn canvas
-      expect(await page.locator('#lanes .chart canvas').count()).toBe(3)
-      expect(await page.locator('#lanes h2').textContent()).toBe('Per resource server')
+    const page = await browser!.newPage({ viewport: { width: 1400, height: 900 } })
+    const errors: string[] = []
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text())
+    })
+    page.on('pageerror', (err) => errors.push(err.message))
+    await page.goto(pathToFileURL(path).href, { waitUntil: 'load' })
+    await page.waitForFunction(
+      () => Array.isArray((window as unknown as { __charts?: unknown[] }).__charts),
+      undefined,
+      { timeout: 10_000 },
+    )
+    const charts = await page.evaluate(() =>
+      (
+        window as unknown as { __charts: Array<{ id: string; lane: boolean; labels: string[]; markers: number }> }
+      ).__charts.map((c) => ({ id: c.id, lane: c.lane, labels: c.labels, markers: c.markers })),
+    )
+    const lanes = charts.filter((c) => c.lane)
+    expect(lanes.map((c) => c.id)).toEqual(['rs-orders', 'rs-billing', 'rs-payments'])
+    expect(lanes.find((c) => c.id === 'rs-billing')!.labels).toEqual(['accepted', 'rejected: validator_unavailable'])
+    expect(lanes.find((c) => c.id === 'rs-payments')!.labels).toEqual(['accepted', 'rejected: unknown_kid'])
+    expect(lanes.find((c) => c.id === 'rs-orders')!.labels).toEqual(['accepted'])
+    // the lanes sit in their own section, each with a drawn canvas
+    expect(await page.locator('#lanes .chart canvas').count()).toBe(3)
+    expect(await page.locator('#lanes h2').textContent()).toBe('Per resource server')
 
-      const boxes = await page.evaluate(() =>
-        Array.from(document.querySelectorAll('.marker')).map((el) => {
-          const r = el.getBoundingClientRect()
-          const m = el as HTMLElement
-          return {
-            chart: m.closest('.chart')!.id,
-            second: Number(m.dataset.second),
-            count: Number(m.dataset.count),
-            left: r.left,
-            right: r.right,
-            top: r.top + window.scrollY,
-            bottom: r.bottom + window.scrollY,
-          }
-        }),
-      )
-      expect(boxes.length).toBeGreaterThan(charts.length)
-      // each marker's tick stands at the middle of its second on its chart's x axis
-      const misplaced = await page.evaluate(() => {
-        const byId = new Map(
-          (
-            window as unknown as {
-              __charts: Array<{ id: string; uplot: { over: HTMLElement; valToPos(v: number, s: string): number } }>
-            }
-          ).__charts.map((c) => [`chart-${c.id}`, c.uplot]),
-        )
-        return Array.from(document.querySelectorAll('.marker')).flatMap((el) => {
-          const m = el as HTMLElement
-          const u = byId.get(m.closest('.chart')!.id)!
-          const want = u.over.getBoundingClientRect().left + u.valToPos(Number(m.dataset.second) + 0.5, 'x')
-          const got = m.querySelector('.marker-tick')!.getBoundingClientRect().left
-          return Math.abs(want - got) > 2 ? [`${m.closest('.chart')!.id}@${m.dataset.second}: ${got} != ${want}`] : []
-        })
-      })
-      expect(misplaced).toEqual([])
-      for (const b of boxes) expect(b.right - b.left).toBeGreaterThan(10)
-      expect(overlaps(boxes)).toEqual([])
-      // stacked into several rows somewhere, and every marker inside the page width
-      const rows = await page.evaluate(() =>
-        Math.max(
-          ...Array.from(document.querySelectorAll('.marker')).map((el) => Number((el as HTMLElement).dataset.row)),
+    const wide = await markerLayout(page)
+    expect(wide.boxes.length).toBeGreaterThan(charts.length)
+    expect(wide.problems).toEqual([])
+    // stacked into several rows somewhere
+    expect(Math.max(...wide.boxes.map((b) => b.row))).toBeGreaterThan(0)
+
+    // one marker per second per chart; the second 10 on the rate chart groups four components' events
+    const rate = wide.boxes.filter((b) => b.chart === 'chart-rate')
+    expect(new Set(rate.map((b) => b.second)).size).toBe(rate.length)
+    const ten = page.locator('#chart-rate .marker[data-second="10"]')
+    expect(await ten.getAttribute('data-count')).toBe('4')
+    expect((await ten.getAttribute('data-components'))!.split(' ').sort()).toEqual(['cdn', 'fault-proxy', 'rs'])
+    expect(await ten.locator('.marker-list li').count()).toBe(4)
+    await ten.hover()
+    expect(await ten.locator('.marker-list').isVisible()).toBe(true)
+    expect(await ten.locator('.marker-list').textContent()).toContain('rs:billing jwks.fetch_failed')
+    // the billing lane shows its own RS events, never another RS's
+    expect(
+      await page
+        .locator('#chart-rs-billing .marker-list')
+        .allTextContents()
+        .then((t) => t.join(' ')),
+    ).not.toContain('rs:orders')
+
+    // legend values only while the pointer is over the chart
+    await page.mouse.move(1, 1)
+    const legendValue = page.locator('#chart-rate .u-legend .u-value').nth(1)
+    expect(await legendValue.evaluate((el) => getComputedStyle(el).visibility)).toBe('hidden')
+    await page.locator('#chart-rate .u-over').hover()
+    expect(await legendValue.evaluate((el) => getComputedStyle(el).visibility)).toBe('visible')
+    expect(await page.locator('#chart-rate .u-legend .u-label').allTextContents()).toContain('rs_request')
+
+    const happened = await page.locator('#what-happened li').allTextContents()
+    expect(happened).toContain('jwks-outage was injected at 10.0s and reverted at 20.0s.')
+    expect(happened).toContain(
+      "billing (jose-defaults) first rejected valid tokens at 10.0s (validator_unavailable); it was back under M3's objective at 24.0s (4.0s after the revert).",
+    )
+    expect(happened.some((l) => l.startsWith('orders (resilient) kept accepting valid tokens'))).toBe(true)
+    expect(await page.locator('#slos tr.rs[data-slo="M3"]').count()).toBe(3)
+    expect(await page.locator('#slos tr.rs[data-slo="M3"]').first().getAttribute('data-rs')).toBe('billing')
+    expect(await page.locator('#probes table.kv td').first().textContent()).toBe('orders')
+    const png = join(dir, 'multi-rs.png')
+    await page.screenshot({ path: png, fullPage: true })
+    expect(statSync(png).size).toBeGreaterThan(10_000)
+
+    // the window shrinks to half: every chart narrows and its markers are laid out again
+    const before = await layouts(page)
+    await page.setViewportSize({ width: 700, height: 900 })
+    await page.waitForFunction(
+      (n) =>
+        Array.from(document.querySelectorAll('.marker-band')).every(
+          (b, i) => Number((b as HTMLElement).dataset.layouts) > n[i]!,
         ),
-      )
-      expect(rows).toBeGreaterThan(0)
-      for (const b of boxes) expect(b.right).toBeLessThanOrEqual(width)
+      before,
+      { timeout: 10_000 },
+    )
+    const narrow = await markerLayout(page)
+    expect(narrow.chartWidths.every((w) => w <= 700)).toBe(true)
+    expect(narrow.boxes.length).toBe(wide.boxes.length)
+    expect(narrow.problems).toEqual([])
+    // narrower charts need more rows for the same burst
+    expect(Math.max(...narrow.boxes.map((b) => b.row))).toBeGreaterThanOrEqual(
+      Math.max(...wide.boxes.map((b) => b.row)),
+    )
 
-      // one marker per second per chart; the second 10 on the rate chart groups four components' events
-      const rate = boxes.filter((b) => b.chart === 'chart-rate')
-      expect(new Set(rate.map((b) => b.second)).size).toBe(rate.length)
-      const ten = page.locator('#chart-rate .marker[data-second="10"]')
-      expect(await ten.getAttribute('data-count')).toBe('4')
-      expect((await ten.getAttribute('data-components'))!.split(' ').sort()).toEqual(['cdn', 'fault-proxy', 'rs'])
-      expect(await ten.locator('.marker-list li').count()).toBe(4)
-      await ten.hover()
-      expect(await ten.locator('.marker-list').isVisible()).toBe(true)
-      expect(await ten.locator('.marker-list').textContent()).toContain('rs:billing jwks.fetch_failed')
-      // the billing lane shows its own RS events, never another RS's
-      expect(
-        await page
-          .locator('#chart-rs-billing .marker-list')
-          .allTextContents()
-          .then((t) => t.join(' ')),
-      ).not.toContain('rs:orders')
-
-      // legend values only while the pointer is over the chart
-      await page.mouse.move(1, 1)
-      const legendValue = page.locator('#chart-rate .u-legend .u-value').nth(1)
-      expect(await legendValue.evaluate((el) => getComputedStyle(el).visibility)).toBe('hidden')
-      await page.locator('#chart-rate .u-over').hover()
-      expect(await legendValue.evaluate((el) => getComputedStyle(el).visibility)).toBe('visible')
-      expect(await page.locator('#chart-rate .u-legend .u-label').allTextContents()).toContain('rs_request')
-
-      const happened = await page.locator('#what-happened li').allTextContents()
-      expect(happened).toContain('jwks-outage was injected at 10.0s and reverted at 20.0s.')
-      expect(happened).toContain(
-        "billing (jose-defaults) first rejected valid tokens at 10.0s (validator_unavailable); it was back under M3's objective at 24.0s (4.0s after the revert).",
-      )
-      expect(happened.some((l) => l.startsWith('orders (resilient) kept accepting valid tokens'))).toBe(true)
-      expect(await page.locator('#slos tr.rs[data-slo="M3"]').count()).toBe(3)
-      expect(await page.locator('#slos tr.rs[data-slo="M3"]').first().getAttribute('data-rs')).toBe('billing')
-      expect(await page.locator('#probes table.kv td').first().textContent()).toBe('orders')
-      expect(errors).toEqual([])
-      if (width === 1200) {
-        const png = join(dir, 'multi-rs.png')
-        await page.screenshot({ path: png, fullPage: true })
-        expect(statSync(png).size).toBeGreaterThan(10_000)
-      }
-      await page.close()
-    }
+    // zoomed in on seconds 8–16 of the rate chart: only the markers of those seconds, at their new x
+    await page.evaluate(() => {
+      const c = (
+        window as unknown as { __charts: Array<{ id: string; uplot: { setScale(k: string, r: object): void } }> }
+      ).__charts.find((x) => x.id === 'rate')!
+      c.uplot.setScale('x', { min: 8, max: 16 })
+    })
+    const zoomed = await markerLayout(page)
+    const seconds = zoomed.boxes.filter((b) => b.chart === 'chart-rate').map((b) => b.second)
+    expect(seconds.length).toBeGreaterThan(3)
+    expect(seconds.every((s) => s >= 8 && s < 16)).toBe(true)
+    expect(zoomed.problems).toEqual([])
+    expect(errors).toEqual([])
+    await page.close()
   })
 
   it('draws the capacity curve with no console errors', async () => {
