@@ -357,7 +357,7 @@ export const RunRecordSchema = Type.Object(
     status: RunStatusSchema,
     abortedBy: Type.Optional(AbortedBySchema),
     exitCode: Type.Integer({
-      description: 'the exit code of the process for this run (src/cli/exit-code.ts); equals verdict.exitCode',
+      description: 'the exit code of the process for this run (src/record/exit-code.ts); equals verdict.exitCode',
     }),
   },
   { additionalProperties: false },

@@ -87,7 +87,7 @@ export interface RunOutcome {
   verdict: Verdict
   /** Folder the reports were written to. */
   runDir: string
-  /** The record's exit code (src/cli/exit-code.ts): 0, 99, 103, 104, 105, 108, or 1 for a bug. */
+  /** The record's exit code (src/record/exit-code.ts): 0, 99, 103, 104, 105, 108, or 1 for a bug. */
   exitCode: number
 }
 
@@ -560,7 +560,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
 
   record.phases.push({ name: 'score', start: now(), status: 'completed' })
   const verdict = scoreRun(record, scenario.slos, scenario.steadyState)
-  // scoring fills the exit code from the record's outcome (src/cli/exit-code.ts); the record carries the same
+  // scoring fills the exit code from the record's outcome (src/record/exit-code.ts); the record carries the same
   record.exitCode = verdict.exitCode
   record.deviated =
     abortedBy === 'steady-state'
