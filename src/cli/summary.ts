@@ -40,7 +40,7 @@ export function formatRunSummary(record: RunRecord, verdict: Verdict, slos: Reco
   if (record.status === 'errored') {
     const code = record.error?.code ?? 'ERR_INTERNAL'
     lines.push(`the run errored: ${code}: ${record.error?.message ?? 'no message'}`)
-    const hint = (errorCodes as Record<string, { fix: string } | undefined>)[code]?.fix
+    const hint = record.error?.hint ?? (errorCodes as Record<string, { fix: string } | undefined>)[code]?.fix
     if (hint) lines.push(`hint: ${hint}`)
     lines.push('the SLOs below were not measured over a whole run: they say nothing about the system under test')
   } else if (record.status !== 'completed') {

@@ -342,7 +342,13 @@ const recordProperties = {
   ),
   error: Type.Optional(
     Type.Object(
-      { code: Type.String(), message: Type.String() },
+      {
+        code: Type.String(),
+        message: Type.String(),
+        hint: Type.Optional(
+          Type.String({ description: "what to do, as the error said it (else the code's fix in docs/errors.md)" }),
+        ),
+      },
       { additionalProperties: false, description: 'what errored (status `errored`)' },
     ),
   ),

@@ -41,6 +41,7 @@ import { maskSecrets, registerSecret } from '../util/secrets.ts'
 import { Journal, type RecordFacts, toRecord } from './journal.ts'
 import { phaseStarts } from './phases.ts'
 import { ActiveFaults, type Clock, Scheduler, scheduleTimeline, systemClock } from './timeline.ts'
+import { excusedBy, type Lost, startWatchdog, WATCHDOG_FAILURES, watchList } from './watchdog.ts'
 
 export { recordWindows } from './journal.ts'
 
@@ -142,6 +143,39 @@ function emptyLoad(engine: string, startedAt: number): LoadResult {
   }
 }
 
+/**
+ * A component or target the watchdog lost: its event in the journal
+ * (`component.unresponsive` or `target.unreachable`) and the error that ends
+ * the run.
+ */
+function lostError(lost: Lost, journal: Journal, log: Logger, runId: string): GamedayError {
+  const error = maskSecrets(lost.error.message)
+  if (lost.kind === 'component') {
+    journal.emit(
+      'runner',
+      'component.unresponsive',
+      { component: lost.component, url: lost.url, error, at: lost.at },
+      lost.at,
+    )
+    log.error({ runId, component: lost.component, url: lost.url, err: error }, 'component.unresponsive')
+    return new GamedayError(
+      'ERR_COMPONENT_UNRESPONSIVE',
+      `component ${lost.component} stopped answering its health route ${lost.url} during the run (${WATCHDOG_FAILURES} checks in a row failed; last: ${error})`,
+      {
+        hint: `the harness's own ${lost.component} hung, not the system under test; read logs/${lost.component}.log in the run folder`,
+      },
+    )
+  }
+  journal.emit('runner', 'target.unreachable', { target: lost.what, url: lost.url, error, at: lost.at }, lost.at)
+  log.error({ runId, target: lost.what, url: lost.url, err: error }, 'target.unreachable')
+  const hint = isGamedayError(lost.error) ? lost.error.hint : undefined
+  return new GamedayError(
+    'ERR_TARGET_LOST',
+    `${lost.what} at ${lost.url} stopped answering during the run (${WATCHDOG_FAILURES} checks in a row failed; last: ${error})`,
+    { hint: hint ?? `is ${lost.what} still running? check its URL in the scenario's stack` },
+  )
+}
+
 /** Why a run ended before its load did, on purpose. */
 type EarlyEnd = { status: 'errored'; error: GamedayError } | { status: 'aborted'; abortedBy: AbortedBy; detail: string }
 
@@ -236,6 +270,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   }
 
   let unwatch: (() => void) | undefined
+  let stopWatchdog: (() => Promise<void>) | undefined
   let probeRuns: Array<Promise<void>> = []
   let stack: StartedStack | undefined
   let loadResult: LoadResult | undefined
@@ -339,6 +374,16 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     })
     const targets = stack.targets
     await preflightCheck(targets, abort.signal)
+    // the health watchdog: a component that stops answering, or an external target lost, errors the run
+    const watched = watchList(scenario.stack, stack)
+    if (watched.length > 0) {
+      stopWatchdog = startWatchdog({
+        watched,
+        sinceT0: now,
+        excused: excusedBy(journal.faults, targets),
+        onLost: (lost) => endEarly({ status: 'errored', error: lostError(lost, journal, log, runId) }),
+      })
+    }
     if (promModule) {
       prom = await promModule.startGameDayPrometheus({
         scenario,
@@ -486,6 +531,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   } finally {
     releaseEngine?.()
     unwatch?.()
+    await stopWatchdog?.()
     scheduler.cancelAll()
     await active.revertAll()
     if (failure !== undefined && !abort.signal.aborted) abort.abort(failure)
@@ -536,6 +582,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       : {
           code: isGamedayError(errorOfRun) ? errorOfRun.code : 'ERR_INTERNAL',
           message: maskSecrets((errorOfRun as { message?: string }).message ?? String(errorOfRun)),
+          ...(isGamedayError(errorOfRun) ? { hint: maskSecrets(errorOfRun.hint) } : {}),
         }
   // refused: the plan could not run (a target nothing answers for, a missing tool, an incompatible RS) before any load.
   // No run folder is left (a nightly "newest run.json" must not pick it up); the error is the caller's, exit 104.
