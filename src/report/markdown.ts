@@ -169,7 +169,10 @@ export const markdown: ReporterDefinition = {
       for (const s of attributions)
         out.push(`- ${sloLabel(s)}${s.attribution!.startsWith('broke at') ? ' ' : ': '}${cell(s.attribution!)}`)
     }
-    if (record.error) out.push('', `**Error** \`${record.error.code}\`: ${cell(record.error.message)}`)
+    if (record.error) {
+      out.push('', `**Error** \`${record.error.code}\`: ${cell(record.error.message)}`)
+      if (record.error.hint) out.push('', `**Hint**: ${cell(record.error.hint)}`)
+    }
     if (record.status === 'aborted') {
       const why = record.phases.find((p) => p.status === 'failed' && p.detail)?.detail
       out.push('', `**Aborted** by ${record.abortedBy ?? 'an abort condition'}${why ? `: ${cell(why)}` : ''}`)

@@ -168,11 +168,14 @@ function lostError(lost: Lost, journal: Journal, log: Logger, runId: string): Ga
   }
   journal.emit('runner', 'target.unreachable', { target: lost.what, url: lost.url, error, at: lost.at }, lost.at)
   log.error({ runId, target: lost.what, url: lost.url, err: error }, 'target.unreachable')
-  const hint = isGamedayError(lost.error) ? lost.error.hint : undefined
+  // an ERR_TARGET_UNREACHABLE names the target and says why in its message, and has its hint
+  const unreachable = isGamedayError(lost.error, 'ERR_TARGET_UNREACHABLE') ? lost.error : undefined
   return new GamedayError(
     'ERR_TARGET_LOST',
-    `${lost.what} at ${lost.url} stopped answering during the run (${WATCHDOG_FAILURES} checks in a row failed; last: ${error})`,
-    { hint: hint ?? `is ${lost.what} still running? check its URL in the scenario's stack` },
+    unreachable
+      ? `${error}; it answered at preflight and was lost during the run (${WATCHDOG_FAILURES} checks in a row failed)`
+      : `${lost.what} at ${lost.url} stopped answering during the run (${WATCHDOG_FAILURES} checks in a row failed; last: ${error})`,
+    { hint: unreachable?.hint ?? `is ${lost.what} still running? check its URL in the scenario's stack` },
   )
 }
 

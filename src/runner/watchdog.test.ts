@@ -4,7 +4,8 @@ import type { FaultDefinition } from '../faults/types.ts'
 import { isGamedayError } from '../errors.ts'
 import type { FaultWindow } from '../record/index.ts'
 import type { Targets } from '../runtime/types.ts'
-import { excusedBy, type Lost, startWatchdog, UNAVAILABLE_GRACE_MS, type Watched } from './watchdog.ts'
+import type { StackConfig } from '../scenario/schema.ts'
+import { excusedBy, type Lost, startWatchdog, UNAVAILABLE_GRACE_MS, type Watched, watchList } from './watchdog.ts'
 
 const servers: Server[] = []
 afterEach(async () => {
@@ -108,5 +109,38 @@ describe('excusedBy', () => {
     const excused = excusedBy([window('by-param', 1_000, undefined, { rs: 'billing' })], targets, registry)
     expect(excused('rs-billing', 60_000)).toBe(true)
     expect(excused('rs-orders', 60_000)).toBe(false)
+  })
+})
+
+describe('watchList', () => {
+  const rs = (name: string, external: boolean) => ({
+    name,
+    baseUrl: `http://127.0.0.1:9${name.length}`,
+    apiUrl: `http://127.0.0.1:9${name.length}/api`,
+    scope: 'api',
+    audience: name,
+    external,
+  })
+  const targets = { issuer: 'http://127.0.0.1:8443/', resourceServers: [rs('orders', false), rs('billing', true)] }
+
+  it('watches the health routes the runtime started and every external target: the issuer discovery, each external RS', () => {
+    const stack = {
+      targets: targets as unknown as Targets,
+      health: () => [{ component: 'rs-orders', url: 'http://127.0.0.1:96/healthz' }],
+    }
+    const config = { authorizationServer: { external: { issuer: targets.issuer } } } as unknown as StackConfig
+    expect(watchList(config, stack)).toEqual([
+      { component: 'rs-orders', kind: 'component', what: 'component rs-orders', url: 'http://127.0.0.1:96/healthz' },
+      {
+        component: 'as',
+        kind: 'target',
+        what: 'the authorization server http://127.0.0.1:8443/',
+        url: 'http://127.0.0.1:8443/.well-known/openid-configuration',
+      },
+      { component: 'rs-billing', kind: 'target', what: 'resource server billing', url: 'http://127.0.0.1:97/api' },
+    ])
+    expect(watchList({ authorizationServer: {} } as unknown as StackConfig, { targets: stack.targets })).toEqual([
+      { component: 'rs-billing', kind: 'target', what: 'resource server billing', url: 'http://127.0.0.1:97/api' },
+    ])
   })
 })

@@ -37,6 +37,8 @@ export interface FakeRuntime extends RuntimeDefinition {
   stops: number
   /** With `{ health: true }`: the AS's health route, answering 503 while `failing`; `checks` holds the `x-gameday-probe` of each call. */
   readonly health: { failing: boolean; checks: Array<string | undefined> }
+  /** With `{ externalRs: true }`: close the loopback server of the external RS `my-other-api` (it stops answering). */
+  closeExternalRs(): void
 }
 
 /**
@@ -44,16 +46,27 @@ export interface FakeRuntime extends RuntimeDefinition {
  * that only preflight calls: a real loopback server answering 404 to every
  * request stands at their URLs, so preflight finds something listening.
  */
-export function fakeRuntime(options: { health?: boolean } = {}): FakeRuntime {
+export function fakeRuntime(options: { health?: boolean; externalRs?: boolean } = {}): FakeRuntime {
   const as: FakeAsCalls = { calls: [] }
   const health: FakeRuntime['health'] = { failing: false, checks: [] }
+  let external: ReturnType<typeof createServer> | undefined
   const rt: FakeRuntime = {
     id: 'fake',
     summary: 'a fake stack (tests)',
     as,
     stops: 0,
     health,
+    closeExternalRs() {
+      external?.close()
+      external?.closeAllConnections()
+    },
     async start() {
+      let externalBase: string | undefined
+      if (options.externalRs) {
+        external = createServer((_req, res) => res.writeHead(401).end())
+        await new Promise<void>((r) => external!.listen(0, '127.0.0.1', r))
+        externalBase = `http://127.0.0.1:${(external.address() as { port: number }).port}`
+      }
       const feed: ComponentEvent[] = []
       const server = createServer((req, res) => {
         if (options.health && req.url === '/healthz') {
@@ -84,6 +97,18 @@ export function fakeRuntime(options: { health?: boolean } = {}): FakeRuntime {
             mode: 'jwt',
             external: false,
           },
+          ...(externalBase
+            ? [
+                {
+                  name: 'my-other-api',
+                  baseUrl: externalBase,
+                  apiUrl: `${externalBase}/api`,
+                  scope: 'api',
+                  audience: 'my-other-api',
+                  external: true,
+                },
+              ]
+            : []),
         ],
         control: { as: fakeAs(as, feed) },
         feeds: [{ source: 'mock-as', poll: async (since) => feed.filter((e) => e.seq > since) }],
@@ -93,6 +118,7 @@ export function fakeRuntime(options: { health?: boolean } = {}): FakeRuntime {
         ...(options.health ? { health: () => [{ component: 'as', url: `${base}/healthz` }] } : {}),
         async stop() {
           rt.stops++
+          rt.closeExternalRs()
           await new Promise((r) => server.close(r))
         },
         async logs() {

@@ -14,7 +14,9 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLogger } from '../../src/log.ts'
 import type { RunRecord } from '../../src/record/index.ts'
+import { formatRunSummary } from '../../src/cli/summary.ts'
 import { runScenario } from '../../src/runner/run.ts'
+import { slos } from '../../src/slo/index.ts'
 import { parseScenario } from '../../src/scenario/load.ts'
 import type { Verdict } from '../../src/slo/types.ts'
 import type { SeriesSpec } from '../fixtures/records/build.ts'
@@ -93,6 +95,52 @@ describe('health watchdog', () => {
     expect(summary).toContain('ERR_COMPONENT_UNRESPONSIVE')
     expect(summary).not.toMatch(/SLO broke/i)
     expect(runtime.stops).toBe(1)
+  })
+
+  it('ends the run as errored (exit 103) with target.unreachable when an external RS stops answering mid-run', async () => {
+    const { scenario } = parseScenario(scenarioText('40s', '[]'), 'watched.yaml')
+    const runtime = fakeRuntime({ externalRs: true })
+    let closed = false
+    const { record, verdict, exitCode, runDir } = await runScenario(scenario, {
+      engine: fakeEngine(tokens),
+      runtime,
+      outDir: join(dir, 'lost'),
+      seed: 1,
+      log: silent,
+      onProgress: (p) => {
+        if (p.elapsedMs >= 1000 && !closed) {
+          closed = true
+          runtime.closeExternalRs()
+        }
+      },
+    })
+    expect(closed).toBe(true)
+    const url = record.targets.resourceServers.find((r) => r.name === 'my-other-api')!.url
+    expect(exitCode).toBe(103)
+    expect(record).toMatchObject({ status: 'errored', exitCode: 103, error: { code: 'ERR_TARGET_LOST' } })
+    expect(record.error!.message).toBe(
+      `resource server my-other-api at ${url}: connection refused: nothing listens on that port (ECONNREFUSED); it answered at preflight and was lost during the run (5 checks in a row failed)`,
+    )
+    expect(record.error!.hint).toContain('is resource server my-other-api running?')
+    const lost = record.events.filter((e) => e.type === 'target.unreachable')
+    expect(lost).toHaveLength(1)
+    expect(lost[0]!.data).toMatchObject({ target: 'resource server my-other-api', url })
+    expect(record.events.some((e) => e.type === 'component.unresponsive')).toBe(false)
+    expect(record.load.aborted).toBe(true)
+    expect(verdict.exitCode).toBe(103)
+    const json = JSON.parse(await readFile(join(runDir, 'run.json'), 'utf8')) as { record: RunRecord; verdict: Verdict }
+    expect(json.record).toMatchObject({ status: 'errored', exitCode: 103, error: { code: 'ERR_TARGET_LOST' } })
+    // the reports say what errored, never that an SLO broke
+    const summary = await readFile(join(runDir, 'summary.md'), 'utf8')
+    expect(summary.split('\n')[0]).toBe('# ⚠️ ERRORED — watched')
+    expect(summary).toContain('ERR_TARGET_LOST')
+    expect(summary).toContain('is resource server my-other-api running?')
+    expect(summary).not.toMatch(/SLO broke|exit 99/i)
+    const junit = await readFile(join(runDir, 'junit.xml'), 'utf8')
+    expect(junit).toContain('type="ERR_TARGET_LOST"')
+    const console = formatRunSummary(record, verdict, slos)
+    expect(console).toContain('the run errored: ERR_TARGET_LOST: resource server my-other-api at')
+    expect(console).toContain('hint: is resource server my-other-api running?')
   })
 
   it('does not count a component failing inside the window of a fault that makes it unavailable on purpose', async () => {
