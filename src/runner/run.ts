@@ -361,14 +361,21 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       }
       journal.emit('runner', 'component.exited', data, exit.time)
       log.error(
-        { runId, component: exit.component, pid: exit.pid, exitStatus: exit.code, signal: exit.signal },
+        {
+          runId,
+          component: exit.component,
+          pid: exit.pid,
+          containerId: exit.containerId,
+          exitStatus: exit.code,
+          signal: exit.signal,
+        },
         'component.exited',
       )
       endEarly({
         status: 'errored',
         error: new GamedayError(
           'ERR_COMPONENT_EXITED',
-          `component ${exit.component}${exit.pid !== undefined ? ` (pid ${exit.pid})` : ''} exited ${how} during the run`,
+          `component ${exit.component}${exit.pid !== undefined ? ` (pid ${exit.pid})` : exit.containerId ? ` (container ${exit.containerId.slice(0, 12)})` : ''} exited ${how} during the run`,
           {
             hint: `the harness's own ${exit.component} died, not the system under test; read logs/${exit.component}.log in the run folder`,
           },
