@@ -2,8 +2,8 @@
  * Crash detection on the process runtime, with real components: a harness
  * component killed (SIGKILL) in the middle of a run ends the run at once as
  * `errored` with exit 103 and a `component.exited` event naming it, never as
- * an SLO breach (the AS, an RS, the CDN, the fault proxy); every report is written, the dead component's log kept, and
- * nothing is left running.
+ * an SLO breach (the AS, an RS, the CDN, the fault proxy); every report is
+ * written, the dead component's log kept, and nothing is left running.
  */
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
