@@ -182,6 +182,18 @@ export const errorCodes = {
     fix: 'read its log in the run folder (logs/<component>.log); the run ended as errored, its reports are written',
     exit: 103,
   },
+  ERR_COMPONENT_UNRESPONSIVE: {
+    meaning:
+      'a component the harness started stopped answering its health route (5 checks in a row, 1 s apart) during the run, outside any fault that makes it unavailable on purpose',
+    fix: 'read its log in the run folder (logs/<component>.log); a fault that stalls a component on purpose must declare it (makesUnavailable)',
+    exit: 103,
+  },
+  ERR_TARGET_LOST: {
+    meaning:
+      'an external authorization server or resource server that answered at preflight stopped answering during the run (5 checks in a row, 1 s apart)',
+    fix: 'check that the target is still running and reachable at its URL; the run ended as errored, not as an SLO breach',
+    exit: 103,
+  },
 } as const satisfies Record<string, CodeInfo>
 
 /** A stable error code. */

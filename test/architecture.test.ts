@@ -110,6 +110,17 @@ describe('architecture', () => {
     expect(bad).toEqual([])
   })
 
+  it('lets nothing below the CLI import it: src/cli is the top floor', () => {
+    const bad = sourcesUnder('src')
+      .filter((f) => !f.startsWith('src/cli/'))
+      .flatMap((f) =>
+        importsOf(f)
+          .filter((i) => i.startsWith('src/cli/'))
+          .map((i) => `${f} → ${i}`),
+      )
+    expect(bad).toEqual([])
+  })
+
   it('finds no server under src/faults', () => {
     const servers = sourcesUnder('src/faults').filter((f) =>
       /\.listen\(|\bcreateServer\b|from ['"]fastify['"]|\bFastify\(/.test(readFileSync(join(ROOT, f), 'utf8')),

@@ -41,6 +41,8 @@ export const tokenEndpointOverload = defineFault({
     { additionalProperties: false },
   ),
   defaultDuration: '30s',
+  // an AS overloaded on purpose may be too busy to answer its health route: not a crash of the harness's AS
+  makesUnavailable: (p) => (p.via === 'as' ? ['as'] : []),
   needs: (p) => (p.via === 'proxy' ? ['fault-proxy'] : ['as-control']),
   async inject(ctx, params) {
     try {

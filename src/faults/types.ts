@@ -35,6 +35,9 @@ export interface ActiveFault {
   revert(): Promise<void>
 }
 
+/** Components made unavailable, from params and targets (method-typed so a definition's params narrow it). */
+type UnavailableOf<T> = { of(params: T, targets: Targets): readonly string[] }['of']
+
 export interface FaultDefinition<P extends TSchema = TSchema> {
   /** Stable kebab-case id, used as `fault:` in scenario YAML. */
   readonly id: string
@@ -46,6 +49,13 @@ export interface FaultDefinition<P extends TSchema = TSchema> {
   readonly defaultDuration: string
   /** What the fault needs from the stack; may depend on params (e.g. via the proxy or the AS). */
   needs(params: Static<P>): readonly Capability[]
+  /**
+   * Components this fault makes unavailable on purpose (`as`, `rs-<name>`,
+   * `jwks-cdn`, `fault-proxy`), or a function of its params and the targets:
+   * the runner's health watchdog does not count their failed checks during
+   * the fault's window and a short grace after its revert.
+   */
+  readonly makesUnavailable?: readonly string[] | UnavailableOf<Static<P>>
   /** Apply the fault; the handle reverts it. */
   inject(ctx: FaultContext, params: Static<P>, signal: AbortSignal): Promise<ActiveFault>
 }

@@ -345,7 +345,9 @@ const recordProperties = {
       {
         code: Type.String(),
         message: Type.String(),
-        hint: Type.Optional(Type.String({ description: "what to do about it (the error's own hint)" })),
+        hint: Type.Optional(
+          Type.String({ description: "what to do, as the error said it (else the code's fix in docs/errors.md)" }),
+        ),
       },
       { additionalProperties: false, description: 'what errored (status `errored`)' },
     ),
@@ -361,7 +363,7 @@ export const RunRecordSchema = Type.Object(
     status: RunStatusSchema,
     abortedBy: Type.Optional(AbortedBySchema),
     exitCode: Type.Integer({
-      description: 'the exit code of the process for this run (src/cli/exit-code.ts); equals verdict.exitCode',
+      description: 'the exit code of the process for this run (src/record/exit-code.ts); equals verdict.exitCode',
     }),
   },
   { additionalProperties: false },

@@ -29,7 +29,7 @@ export const PHASES: readonly PhaseDefinition[] = [
   },
   {
     name: 'method',
-    gate: 'no harness component exits (else errored, exit 103)',
+    gate: 'no harness component exits or stops answering its health route, no external target is lost (else errored, exit 103)',
     runs: 'the timeline: faults injected and reverted, probes',
   },
   {

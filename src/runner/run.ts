@@ -41,6 +41,7 @@ import { maskSecrets, registerSecret } from '../util/secrets.ts'
 import { Journal, type RecordFacts, toRecord } from './journal.ts'
 import { phaseStarts } from './phases.ts'
 import { ActiveFaults, type Clock, Scheduler, scheduleTimeline, systemClock } from './timeline.ts'
+import { excusedBy, type Lost, startWatchdog, WATCHDOG_FAILURES, watchList } from './watchdog.ts'
 
 export { recordWindows } from './journal.ts'
 
@@ -89,7 +90,7 @@ export interface RunOutcome {
   verdict: Verdict
   /** Folder the reports were written to. */
   runDir: string
-  /** The record's exit code (src/cli/exit-code.ts): 0, 99, 103, 104, 105, 108, or 1 for a bug. */
+  /** The record's exit code (src/record/exit-code.ts): 0, 99, 103, 104, 105, 108, or 1 for a bug. */
   exitCode: number
 }
 
@@ -142,6 +143,42 @@ function emptyLoad(engine: string, startedAt: number): LoadResult {
     aborted: true,
     warnings: [],
   }
+}
+
+/**
+ * A component or target the watchdog lost: its event in the journal
+ * (`component.unresponsive` or `target.unreachable`) and the error that ends
+ * the run.
+ */
+function lostError(lost: Lost, journal: Journal, log: Logger, runId: string): GamedayError {
+  const error = maskSecrets(lost.error.message)
+  if (lost.kind === 'component') {
+    journal.emit(
+      'runner',
+      'component.unresponsive',
+      { component: lost.component, url: lost.url, error, at: lost.at },
+      lost.at,
+    )
+    log.error({ runId, component: lost.component, url: lost.url, err: error }, 'component.unresponsive')
+    return new GamedayError(
+      'ERR_COMPONENT_UNRESPONSIVE',
+      `component ${lost.component} stopped answering its health route ${lost.url} during the run (${WATCHDOG_FAILURES} checks in a row failed; last: ${error})`,
+      {
+        hint: `the harness's own ${lost.component} hung, not the system under test; read logs/${lost.component}.log in the run folder`,
+      },
+    )
+  }
+  journal.emit('runner', 'target.unreachable', { target: lost.what, url: lost.url, error, at: lost.at }, lost.at)
+  log.error({ runId, target: lost.what, url: lost.url, err: error }, 'target.unreachable')
+  // an ERR_TARGET_UNREACHABLE names the target and says why in its message, and has its hint
+  const unreachable = isGamedayError(lost.error, 'ERR_TARGET_UNREACHABLE') ? lost.error : undefined
+  return new GamedayError(
+    'ERR_TARGET_LOST',
+    unreachable
+      ? `${error}; it answered at preflight and was lost during the run (${WATCHDOG_FAILURES} checks in a row failed)`
+      : `${lost.what} at ${lost.url} stopped answering during the run (${WATCHDOG_FAILURES} checks in a row failed; last: ${error})`,
+    { hint: unreachable?.hint ?? `is ${lost.what} still running? check its URL in the scenario's stack` },
+  )
 }
 
 /** Why a run ended before its load did, on purpose. */
@@ -246,6 +283,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   }
 
   let unwatch: (() => void) | undefined
+  let stopWatchdog: (() => Promise<void>) | undefined
   let probeRuns: Array<Promise<void>> = []
   let stack: StartedStack | undefined
   let loadResult: LoadResult | undefined
@@ -333,14 +371,21 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       }
       journal.emit('runner', 'component.exited', data, exit.time)
       log.error(
-        { runId, component: exit.component, pid: exit.pid, exitStatus: exit.code, signal: exit.signal },
+        {
+          runId,
+          component: exit.component,
+          pid: exit.pid,
+          containerId: exit.containerId,
+          exitStatus: exit.code,
+          signal: exit.signal,
+        },
         'component.exited',
       )
       endEarly({
         status: 'errored',
         error: new GamedayError(
           'ERR_COMPONENT_EXITED',
-          `component ${exit.component}${exit.pid !== undefined ? ` (pid ${exit.pid})` : ''} exited ${how} during the run`,
+          `component ${exit.component}${exit.pid !== undefined ? ` (pid ${exit.pid})` : exit.containerId ? ` (container ${exit.containerId.slice(0, 12)})` : ''} exited ${how} during the run`,
           {
             hint: `the harness's own ${exit.component} died, not the system under test; read logs/${exit.component}.log in the run folder`,
           },
@@ -349,6 +394,16 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     })
     const targets = stack.targets
     await preflightCheck(targets, abort.signal)
+    // the health watchdog: a component that stops answering, or an external target lost, errors the run
+    const watched = watchList(scenario.stack, stack)
+    if (watched.length > 0) {
+      stopWatchdog = startWatchdog({
+        watched,
+        sinceT0: now,
+        excused: excusedBy(journal.faults, targets),
+        onLost: (lost) => endEarly({ status: 'errored', error: lostError(lost, journal, log, runId) }),
+      })
+    }
     if (promModule) {
       prom = await promModule.startGameDayPrometheus({
         scenario,
@@ -497,6 +552,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   } finally {
     releaseEngine?.()
     unwatch?.()
+    await stopWatchdog?.()
     scheduler.cancelAll()
     await active.revertAll()
     if (failure !== undefined && !abort.signal.aborted) abort.abort(failure)
@@ -572,7 +628,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
 
   record.phases.push({ name: 'score', start: now(), status: 'completed' })
   const verdict = scoreRun(record, scenario.slos, scenario.steadyState)
-  // scoring fills the exit code from the record's outcome (src/cli/exit-code.ts); the record carries the same
+  // scoring fills the exit code from the record's outcome (src/record/exit-code.ts); the record carries the same
   record.exitCode = verdict.exitCode
   record.deviated =
     abortedBy === 'steady-state'

@@ -26,7 +26,7 @@ import type { StackConfig } from '../scenario/schema.ts'
 import { maskSecrets } from '../util/secrets.ts'
 import { type ComponentPlan, planStack } from './plan.ts'
 import { buildTargets, type StartedComponent, waitHealthy } from './targets.ts'
-import type { RuntimeDefinition, RuntimeStartOptions, StartedStack } from './types.ts'
+import type { ComponentExit, RuntimeDefinition, RuntimeStartOptions, StartedStack } from './types.ts'
 
 /** The image every component runs in. */
 export const DEFAULT_IMAGE = 'oauth-gameday:local'
@@ -176,6 +176,47 @@ async function healthyOrExited(c: RunningContainer, logs: LogBuffer, signal: Abo
   }
 }
 
+/**
+ * Exits of the containers that nobody asked for (`docker wait` on each),
+ * delivered to whoever watches: the runner's crash detection. A `docker kill`
+ * is exit code 137; the signal is not known from the exit status, so it is null.
+ */
+async function containerExitWatcher(
+  running: readonly RunningContainer[],
+  stopping: () => boolean,
+): Promise<{ watch: NonNullable<StartedStack['watch']>; close(): void }> {
+  const client = await (await tc()).getContainerRuntimeClient()
+  const closing = new AbortController()
+  const seen: ComponentExit[] = []
+  const listeners = new Set<(e: ComponentExit) => void>()
+  for (const c of running) {
+    const id = c.container.getId()
+    ;(client.container.getById(id).wait({ abortSignal: closing.signal }) as Promise<{ StatusCode: number }>).then(
+      (r) => {
+        if (stopping() || closing.signal.aborted) return
+        const e: ComponentExit = {
+          component: c.plan.name,
+          containerId: id,
+          code: r.StatusCode,
+          signal: null,
+          time: Date.now(),
+        }
+        seen.push(e)
+        for (const l of listeners) l(e)
+      },
+      () => undefined, // the watch was closed, or the engine went away (the health watchdog still sees the component)
+    )
+  }
+  return {
+    watch: (listener) => {
+      listeners.add(listener)
+      for (const e of seen) listener(e)
+      return () => listeners.delete(listener)
+    },
+    close: () => closing.abort(),
+  }
+}
+
 const WAVE: Record<ComponentPlan['role'], number> = { as: 0, proxy: 1, cdn: 1, rs: 2 }
 
 /** Components grouped by start order: the AS, then what fronts it, then the resource servers. */
@@ -204,8 +245,10 @@ async function start(stack: StackConfig, options: RuntimeStartOptions): Promise<
   const buffers = new Map<string, LogBuffer>(plan.components.map((c) => [c.name, { chunks: [], bytes: 0 }]))
   const running: RunningContainer[] = []
   let stopped: Promise<void> | undefined
+  let exits: Awaited<ReturnType<typeof containerExitWatcher>> | undefined
   const stop = (): Promise<void> => {
     stopped ??= Promise.all(running.map(stopContainer)).then(() => {
+      exits?.close()
       options.signal.removeEventListener('abort', onAbort)
     })
     return stopped
@@ -250,7 +293,16 @@ async function start(stack: StackConfig, options: RuntimeStartOptions): Promise<
     }))
     const targets = await buildTargets(stack, plan, started, options.signal)
     options.log.info({ runtime: 'containers', image, components: running.length }, 'stack.started')
-    return { targets, stop, logs, [Symbol.asyncDispose]: stop }
+    exits = await containerExitWatcher(running, () => stopped !== undefined)
+    return {
+      targets,
+      stop,
+      logs,
+      watch: exits.watch,
+      components: () => running.map((c) => ({ component: c.plan.name, containerId: c.container.getId() })),
+      health: () => running.map((c) => ({ component: c.plan.name, url: `${c.url}/healthz` })),
+      [Symbol.asyncDispose]: stop,
+    }
   } catch (err) {
     if (options.runDir) await writeLogs(options.runDir, await logs()).catch(() => {})
     await stop()

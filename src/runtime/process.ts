@@ -149,6 +149,7 @@ async function start(stack: StackConfig, options: RuntimeStartOptions): Promise<
       watch: exitWatcher(children, () => stopped !== undefined),
       components: () =>
         children.map((c) => ({ component: c.plan.name, ...(c.proc.pid !== undefined ? { pid: c.proc.pid } : {}) })),
+      health: () => children.map((c) => ({ component: c.plan.name, url: `${c.url}/healthz` })),
       async logs() {
         return Object.fromEntries(children.map((c) => [c.plan.name, c.log.join('')]))
       },

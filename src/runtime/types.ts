@@ -94,6 +94,12 @@ export interface StartedStack extends AsyncDisposable {
   watch?(listener: (exit: ComponentExit) => void): () => void
   /** The components this runtime started, with their process or container ids (absent when it started none). */
   components?(): Array<{ component: string; pid?: number; containerId?: string }>
+  /**
+   * The health routes of the components this runtime started (`as` →
+   * `http://127.0.0.1:4100/healthz`), checked by the runner's watchdog
+   * during the run. Absent when it started none (external).
+   */
+  health?(): Array<{ component: string; url: string }>
   /** Component logs (name → text), captured for the run folder when a run fails. */
   logs(): Promise<Record<string, string>>
 }

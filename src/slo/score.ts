@@ -17,7 +17,7 @@
  *   scored per RS when the stack has several; its attribution names the worst.
  */
 import { GamedayError } from '../errors.ts'
-import { exitCodeFor } from '../cli/exit-code.ts'
+import { exitCodeFor } from '../record/exit-code.ts'
 import type { RunRecord } from '../record/index.ts'
 import type { SloEntry, SloWindowValue } from '../scenario/schema.ts'
 import { slos as catalog } from './index.ts'

@@ -35,6 +35,10 @@ export interface FakeRuntime extends RuntimeDefinition {
   readonly as: FakeAsCalls
   /** Times stop() was called. */
   stops: number
+  /** With `{ health: true }`: the AS's health route, answering 503 while `failing`; `checks` holds the `x-gameday-probe` of each call. */
+  readonly health: { failing: boolean; checks: Array<string | undefined> }
+  /** With `{ externalRs: true }`: close the loopback server of the external RS `my-other-api` (it stops answering). */
+  closeExternalRs(): void
 }
 
 /**
@@ -42,16 +46,36 @@ export interface FakeRuntime extends RuntimeDefinition {
  * that only preflight calls: a real loopback server answering 404 to every
  * request stands at their URLs, so preflight finds something listening.
  */
-export function fakeRuntime(): FakeRuntime {
+export function fakeRuntime(options: { health?: boolean; externalRs?: boolean } = {}): FakeRuntime {
   const as: FakeAsCalls = { calls: [] }
+  const health: FakeRuntime['health'] = { failing: false, checks: [] }
+  let external: ReturnType<typeof createServer> | undefined
   const rt: FakeRuntime = {
     id: 'fake',
     summary: 'a fake stack (tests)',
     as,
     stops: 0,
+    health,
+    closeExternalRs() {
+      external?.close()
+      external?.closeAllConnections()
+    },
     async start() {
+      let externalBase: string | undefined
+      if (options.externalRs) {
+        external = createServer((_req, res) => res.writeHead(401).end())
+        await new Promise<void>((r) => external!.listen(0, '127.0.0.1', r))
+        externalBase = `http://127.0.0.1:${(external.address() as { port: number }).port}`
+      }
       const feed: ComponentEvent[] = []
-      const server = createServer((_req, res) => res.writeHead(404).end())
+      const server = createServer((req, res) => {
+        if (options.health && req.url === '/healthz') {
+          const mark = req.headers['x-gameday-probe']
+          health.checks.push(Array.isArray(mark) ? mark[0] : mark)
+          return res.writeHead(health.failing ? 503 : 200).end()
+        }
+        res.writeHead(404).end()
+      })
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
       const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`
       const targets: Targets = {
@@ -73,14 +97,28 @@ export function fakeRuntime(): FakeRuntime {
             mode: 'jwt',
             external: false,
           },
+          ...(externalBase
+            ? [
+                {
+                  name: 'my-other-api',
+                  baseUrl: externalBase,
+                  apiUrl: `${externalBase}/api`,
+                  scope: 'api',
+                  audience: 'my-other-api',
+                  external: true,
+                },
+              ]
+            : []),
         ],
         control: { as: fakeAs(as, feed) },
         feeds: [{ source: 'mock-as', poll: async (since) => feed.filter((e) => e.seq > since) }],
       }
       const stack: StartedStack = {
         targets,
+        ...(options.health ? { health: () => [{ component: 'as', url: `${base}/healthz` }] } : {}),
         async stop() {
           rt.stops++
+          rt.closeExternalRs()
           await new Promise((r) => server.close(r))
         },
         async logs() {

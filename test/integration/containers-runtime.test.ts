@@ -164,6 +164,68 @@ describeWithTool('docker', 'containers runtime', () => {
   )
 
   it(
+    'ends the run as errored (exit 103) with component.exited naming the container when one is killed mid-run',
+    async ({ skip }) => {
+      if (!imageBuilt()) skip()
+      const { scenario } = parseScenario(
+        `id: container-crash
+title: a harness container dies mid-run
+description: the load would run 40 s; the RS container is killed after about 2 s
+stack:
+  authorizationServer: {}
+  resourceServers:
+    - { name: orders, profile: resilient }
+load:
+  duration: 40s
+  warmup: 1s
+  flows:
+    - { flow: client-credentials, executor: constant-arrival-rate, rate: 5 }
+    - { flow: api-call, target: orders, executor: constant-arrival-rate, rate: 10 }
+slos:
+  - { id: M1 }
+`,
+        'container-crash.yaml',
+      )
+      let killed: string | undefined
+      const outcome = await runScenario(scenario, {
+        runtime: 'containers',
+        outDir,
+        log,
+        seed: 5,
+        onProgress: (p) => {
+          if (killed || p.elapsedMs < 2000) return
+          const ids = spawnSync(
+            'docker',
+            ['ps', '-q', '--no-trunc', '--filter', `label=${COMPONENT_LABEL}=rs-orders`],
+            { encoding: 'utf8', timeout: 30_000 },
+          )
+            .stdout.split('\n')
+            .filter(Boolean)
+          expect(ids, 'one rs-orders container').toHaveLength(1)
+          killed = ids[0]!
+          expect(spawnSync('docker', ['kill', killed], { timeout: 30_000 }).status).toBe(0)
+        },
+      })
+      expect(killed, 'the container was killed').toBeDefined()
+      expect(outcome.exitCode).toBe(103)
+      expect(outcome.record).toMatchObject({
+        status: 'errored',
+        exitCode: 103,
+        error: { code: 'ERR_COMPONENT_EXITED' },
+      })
+      expect(outcome.record.error!.message).toContain(`component rs-orders (container ${killed!.slice(0, 12)}) exited`)
+      const exited = outcome.record.events.filter((e) => e.type === 'component.exited')
+      expect(exited).toHaveLength(1)
+      expect(exited[0]!.data).toEqual({ component: 'rs-orders', containerId: killed, code: 137, signal: null })
+      // the run ended on the exit, long before its 40 s of load
+      expect(outcome.record.load.aborted).toBe(true)
+      expect(outcome.record.load.durationMs).toBeLessThan(40_000)
+      expect(leftovers()).toEqual([])
+    },
+    RUN_TIMEOUT,
+  )
+
+  it(
     'leaves no container behind after a Ctrl-C in the middle of a run',
     async ({ skip }) => {
       if (!imageBuilt()) skip()

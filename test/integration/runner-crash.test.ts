@@ -2,8 +2,8 @@
  * Crash detection on the process runtime, with real components: a harness
  * component killed (SIGKILL) in the middle of a run ends the run at once as
  * `errored` with exit 103 and a `component.exited` event naming it, never as
- * an SLO breach; every report is written, the dead component's log kept, and
- * nothing is left running.
+ * an SLO breach (the AS, an RS, the CDN, the fault proxy); every report is
+ * written, the dead component's log kept, and nothing is left running.
  */
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
@@ -24,6 +24,7 @@ description: the load would run 30 s; a component is killed after about 2 s
 stack:
   authorizationServer: {}
   jwksCdn: {}
+  faultProxy: {}
   resourceServers:
     - { name: orders, profile: resilient }
 load:
@@ -72,7 +73,7 @@ describe('crash detection', () => {
     await rm(dir, { recursive: true, force: true })
   })
 
-  it.each(['as', 'rs-orders', 'jwks-cdn'])(
+  it.each(['as', 'rs-orders', 'jwks-cdn', 'fault-proxy'])(
     'ends the run as errored (exit 103) when %s is killed mid-run',
     { timeout: 120_000 },
     async (victim) => {

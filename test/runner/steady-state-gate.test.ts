@@ -113,9 +113,9 @@ describe('steady-state gate', () => {
       record.phases.map((p) => p.name),
       journal,
     ).not.toContain('method')
-    // ended at the gate, not after the 4 s of load
-    expect(record.load.durationMs).toBeLessThan(3000)
-    expect(tookMs).toBeLessThan(4000)
+    // ended at the gate, not after the 4 s of load: the engine was stopped by the abort (a wall-clock bound
+    // here failed twice on a loaded machine, where the run's start-up and reports alone can take seconds)
+    expect(record.load.aborted, journal).toBe(true)
     expect(json.record).toMatchObject({ status: 'aborted', abortedBy: 'steady-state', exitCode: 108 })
     expect(json.verdict.exitCode).toBe(108)
     for (const f of ['summary.md', 'junit.xml', 'report.html']) expect(existsSync(join(runDir, f)), f).toBe(true)

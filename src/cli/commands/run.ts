@@ -8,7 +8,7 @@ import { type Command, Option } from 'commander'
 import { GamedayError, isGamedayError } from '../../errors.ts'
 import type { RunOutcome } from '../../runner/run.ts'
 import { intArg, listArg } from '../program.ts'
-import { worstExitCode } from '../exit-code.ts'
+import { worstExitCode } from '../../record/exit-code.ts'
 import { createProgress } from '../progress.ts'
 import { err, formatError, out, printError, table } from '../output.ts'
 
@@ -23,7 +23,7 @@ interface RunFlags {
   prometheus: boolean
 }
 
-export { worstExitCode } from '../exit-code.ts'
+export { worstExitCode } from '../../record/exit-code.ts'
 
 /** One line of the closing table of a batch. */
 export interface BatchRow {

@@ -14,7 +14,7 @@
  * | an error nobody raised on purpose (a bug) | 1 |
  */
 import { ExitCode, errorCodes } from '../errors.ts'
-import type { RunRecord } from '../record/index.ts'
+import type { RunRecord } from './schema.ts'
 
 /** What the exit code depends on: the record's status, why it ended early, its error, and whether the SLOs held. */
 export type RunOutcomeFacts = Pick<RunRecord, 'status' | 'abortedBy' | 'error'> & { pass: boolean }
