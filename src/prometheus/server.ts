@@ -49,6 +49,8 @@ export interface StartPrometheusOptions {
   /** The rule file (YAML). */
   readonly rules: string
   readonly scrapeIntervalSeconds?: number
+  /** More command-line flags (`--web.enable-remote-write-receiver`). */
+  readonly extraArgs?: readonly string[]
   readonly log: Logger
   readonly signal?: AbortSignal
 }
@@ -146,6 +148,7 @@ export async function startPrometheus(o: StartPrometheusOptions): Promise<Starte
         `--web.listen-address=127.0.0.1:${port}`,
         '--storage.tsdb.retention.time=1d',
         '--log.level=warn',
+        ...(o.extraArgs ?? []),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     )
