@@ -128,6 +128,7 @@ describe('--out-metrics values', () => {
     ['json', /json needs a value.*expected one of json=FILE, prometheus-rw=URL/],
     ['json=', /json needs a file: json=FILE/],
     ['prometheus-rw=localhost:9090', /needs an http\(s\) URL/],
+    ['prometheus-rw=http://me:pw@127.0.0.1:9090/api/v1/write', /takes no credentials in the URL/],
     ['prometheus-rw=not a url', /needs an http\(s\) URL such as http:\/\/127\.0\.0\.1:9090\/api\/v1\/write/],
   ])('refuses %s with the accepted forms', (value, message) => {
     expect(() => parseOutputSpec(value)).toThrow(message)

@@ -11,7 +11,7 @@
  */
 import { parseDuration } from '../util/duration.ts'
 import { PACKAGE_VERSION } from '../util/package-root.ts'
-import { maskSecrets, registerSecret } from '../util/secrets.ts'
+import { maskSecrets } from '../util/secrets.ts'
 import { LATENCY_BUCKETS_SECONDS, type MetricsOutputDefinition, type MetricsSnapshot } from './types.ts'
 import { encodeWriteRequest, type RemoteSeries } from './write-request.ts'
 
@@ -42,6 +42,11 @@ function parseUrl(arg: string): URL {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new Error(`prometheus-rw needs an http(s) URL (got protocol ${url.protocol})`)
+  // a password in a URL would end up in shell history and process lists: not taken
+  if (url.username || url.password)
+    throw new Error(
+      'prometheus-rw takes no credentials in the URL: push to a receiver that needs none (a local Prometheus)',
+    )
   return url
 }
 
@@ -104,16 +109,6 @@ export const prometheusRw: MetricsOutputDefinition = {
       'content-encoding': 'snappy',
       'x-prometheus-remote-write-version': '0.1.0',
       'user-agent': `oauth-gameday/${PACKAGE_VERSION}`,
-    }
-    // credentials in the URL become basic auth and never reach a log, an event or a report
-    if (url.username || url.password) {
-      const user = decodeURIComponent(url.username)
-      const pass = decodeURIComponent(url.password)
-      registerSecret(pass)
-      headers.authorization = `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`
-      registerSecret(headers.authorization.slice(6))
-      url.username = ''
-      url.password = ''
     }
     const where = `${url.origin}${url.pathname}`
     const runLabels = { run_id: ctx.runId, scenario: ctx.scenario }
