@@ -20,12 +20,23 @@ import { gameDayWindows } from './windows.ts'
 const SCRAPE_SECONDS = 1
 const POLL_MS = 1000
 
-/** The reference components of a stack, as scrape targets (RSs labelled `rs=<name>`). */
-export function scrapeTargets(targets: Targets): ScrapeTarget[] {
+/**
+ * The reference components of a stack, as scrape targets (RSs labelled
+ * `rs=<name>`; the CDN and the fault proxy `component=…`, as in deploy/'s
+ * compose config). Every runtime that starts components binds them to
+ * 127.0.0.1 (the containers runtime on the host network), so the targets are
+ * the loopback ports the harness itself talks to.
+ */
+export function scrapeTargets(
+  targets: Pick<Targets, 'control' | 'issuer' | 'resourceServers' | 'componentUrls'>,
+): ScrapeTarget[] {
   const out: ScrapeTarget[] = []
   if (targets.control.as) out.push({ job: 'mock-as', url: new URL(targets.issuer).origin })
   for (const rs of targets.resourceServers)
     if (rs.control && !rs.external) out.push({ job: `rs-${rs.name}`, url: rs.baseUrl, labels: { rs: rs.name } })
+  const { cdn, proxy } = targets.componentUrls ?? {}
+  if (cdn) out.push({ job: 'jwks-cdn', url: cdn, labels: { component: 'jwks-cdn' } })
+  if (proxy) out.push({ job: 'fault-proxy', url: proxy, labels: { component: 'fault-proxy' } })
   return out
 }
 
