@@ -49,6 +49,38 @@ export interface GameDayPrometheus {
   finish(faults: readonly FaultWindow[], endMs: number): Promise<PrometheusSection>
 }
 
+const FIRST_SCRAPE_TIMEOUT_MS = 15_000
+
+/**
+ * Wait until Prometheus has scraped every target once. Its discovery hands
+ * new targets to the scrape manager only every 5 s, so without this the
+ * first seconds of the load would be invisible to the alerts. Bounded: a
+ * target still unscraped after 15 s is a warning, not a failed run.
+ */
+async function firstScrapes(
+  prom: StartedPrometheus,
+  expected: number,
+  log: Logger,
+  signal?: AbortSignal,
+): Promise<void> {
+  let exited = false
+  void prom.died.then(() => {
+    exited = true
+  })
+  const deadline = Date.now() + FIRST_SCRAPE_TIMEOUT_MS
+  let last: Awaited<ReturnType<StartedPrometheus['targets']>> = []
+  while (!exited && !signal?.aborted && Date.now() < deadline) {
+    last = await prom.targets().catch(() => [])
+    if (last.length >= expected && last.every((t) => t.health !== 'unknown')) return
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  if (!exited && !signal?.aborted)
+    log.warn(
+      { scraped: last.filter((t) => t.health !== 'unknown').map((t) => t.job), expected },
+      'prometheus.targets_not_scraped',
+    )
+}
+
 /** Fail early, before anything starts, when there is no Prometheus. */
 export function checkPrometheusAvailable(): void {
   requirePrometheusTool('prometheus')
@@ -86,6 +118,7 @@ export async function startGameDayPrometheus(o: {
     log: o.log,
     ...(o.signal ? { signal: o.signal } : {}),
   })
+  await firstScrapes(prom, targets.length, o.log, o.signal)
   let watcher: AlertWatcher | undefined
   let timer: NodeJS.Timeout | undefined
   let inFlight: Promise<void> | undefined
@@ -122,6 +155,13 @@ export async function startGameDayPrometheus(o: {
         if (timer) clearInterval(timer)
         await inFlight
         await poll()
+        const health = await prom.targets().catch((err: unknown) => {
+          o.log.debug({ err: (err as Error).message }, 'prometheus.targets_failed')
+          return undefined
+        })
+        for (const t of health ?? [])
+          if (t.health !== 'up')
+            o.log.warn({ job: t.job, health: t.health, err: t.lastError }, 'prometheus.target_down')
         await prom.stop()
         const transitions = watcher?.transitions ?? []
         return {
@@ -132,6 +172,7 @@ export async function startGameDayPrometheus(o: {
           skipped: rules.skipped.map((s) => ({ ...s })),
           transitions,
           detections: detections(transitions, faults, endMs, (name) => grace.get(name) ?? 30_000),
+          ...(health ? { targets: health.sort((a, b) => (a.job < b.job ? -1 : a.job > b.job ? 1 : 0)) } : {}),
         }
       })()
       return finished
