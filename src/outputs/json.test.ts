@@ -80,7 +80,9 @@ describe('json output', () => {
         emit: (t) => events.push(t),
       })
       stream.add({ counters: [{ name: 'iterations', tags: { flow: 'f' }, values: [{ s: 0, value: 4 }] }] })
-      await new Promise((r) => setTimeout(r, 1300))
+      // written by the interval, before any finish (bounded wait, no timing asserted)
+      const { stat } = await import('node:fs/promises')
+      for (let i = 0; i < 100 && (await stat(file)).size === 0; i++) await new Promise((r) => setTimeout(r, 100))
       const early = (await readFile(file, 'utf8'))
         .trim()
         .split('\n')

@@ -148,12 +148,15 @@ describeWithTool('prometheus', 'run --out-metrics', () => {
       seed: 2,
       log,
       signal: controller.signal,
+      // Ctrl-C three seconds into the load, however long the stack took to start
+      onProgress: (p) => {
+        if (p.elapsedMs > 3000) controller.abort(new Error('SIGINT'))
+      },
       metricsOutputs: [
         { id: 'json', arg: file },
         { id: 'prometheus-rw', arg: `http://127.0.0.1:${await closedPort()}/api/v1/write` },
       ],
     })
-    setTimeout(() => controller.abort(new Error('SIGINT')), 5000)
     const { record } = await run
     expect(record.status).toBe('interrupted')
     const rs = requests(record, 'rs_request')
