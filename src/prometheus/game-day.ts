@@ -20,12 +20,23 @@ import { gameDayWindows } from './windows.ts'
 const SCRAPE_SECONDS = 1
 const POLL_MS = 1000
 
-/** The reference components of a stack, as scrape targets (RSs labelled `rs=<name>`). */
-export function scrapeTargets(targets: Targets): ScrapeTarget[] {
+/**
+ * The reference components of a stack, as scrape targets (RSs labelled
+ * `rs=<name>`; the CDN and the fault proxy `component=…`, as in deploy/'s
+ * compose config). Every runtime that starts components binds them to
+ * 127.0.0.1 (the containers runtime on the host network), so the targets are
+ * the loopback ports the harness itself talks to.
+ */
+export function scrapeTargets(
+  targets: Pick<Targets, 'control' | 'issuer' | 'resourceServers' | 'componentUrls'>,
+): ScrapeTarget[] {
   const out: ScrapeTarget[] = []
   if (targets.control.as) out.push({ job: 'mock-as', url: new URL(targets.issuer).origin })
   for (const rs of targets.resourceServers)
     if (rs.control && !rs.external) out.push({ job: `rs-${rs.name}`, url: rs.baseUrl, labels: { rs: rs.name } })
+  const { cdn, proxy } = targets.componentUrls ?? {}
+  if (cdn) out.push({ job: 'jwks-cdn', url: cdn, labels: { component: 'jwks-cdn' } })
+  if (proxy) out.push({ job: 'fault-proxy', url: proxy, labels: { component: 'fault-proxy' } })
   return out
 }
 
@@ -36,6 +47,38 @@ export interface GameDayPrometheus {
   watch(t0: number, onTransition: (t: AlertTransition) => void): void
   /** Poll once more, stop Prometheus, remove its data; the record section. Safe to call twice. */
   finish(faults: readonly FaultWindow[], endMs: number): Promise<PrometheusSection>
+}
+
+const FIRST_SCRAPE_TIMEOUT_MS = 15_000
+
+/**
+ * Wait until Prometheus has scraped every target once. Its discovery hands
+ * new targets to the scrape manager only every 5 s, so without this the
+ * first seconds of the load would be invisible to the alerts. Bounded: a
+ * target still unscraped after 15 s is a warning, not a failed run.
+ */
+async function firstScrapes(
+  prom: StartedPrometheus,
+  expected: number,
+  log: Logger,
+  signal?: AbortSignal,
+): Promise<void> {
+  let exited = false
+  void prom.died.then(() => {
+    exited = true
+  })
+  const deadline = Date.now() + FIRST_SCRAPE_TIMEOUT_MS
+  let last: Awaited<ReturnType<StartedPrometheus['targets']>> = []
+  while (!exited && !signal?.aborted && Date.now() < deadline) {
+    last = await prom.targets().catch(() => [])
+    if (last.length >= expected && last.every((t) => t.health !== 'unknown')) return
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  if (!exited && !signal?.aborted)
+    log.warn(
+      { scraped: last.filter((t) => t.health !== 'unknown').map((t) => t.job), expected },
+      'prometheus.targets_not_scraped',
+    )
 }
 
 /** Fail early, before anything starts, when there is no Prometheus. */
@@ -75,6 +118,7 @@ export async function startGameDayPrometheus(o: {
     log: o.log,
     ...(o.signal ? { signal: o.signal } : {}),
   })
+  await firstScrapes(prom, targets.length, o.log, o.signal)
   let watcher: AlertWatcher | undefined
   let timer: NodeJS.Timeout | undefined
   let inFlight: Promise<void> | undefined
@@ -111,6 +155,13 @@ export async function startGameDayPrometheus(o: {
         if (timer) clearInterval(timer)
         await inFlight
         await poll()
+        const health = await prom.targets().catch((err: unknown) => {
+          o.log.debug({ err: (err as Error).message }, 'prometheus.targets_failed')
+          return undefined
+        })
+        for (const t of health ?? [])
+          if (t.health !== 'up')
+            o.log.warn({ job: t.job, health: t.health, err: t.lastError }, 'prometheus.target_down')
         await prom.stop()
         const transitions = watcher?.transitions ?? []
         return {
@@ -121,6 +172,7 @@ export async function startGameDayPrometheus(o: {
           skipped: rules.skipped.map((s) => ({ ...s })),
           transitions,
           detections: detections(transitions, faults, endMs, (name) => grace.get(name) ?? 30_000),
+          ...(health ? { targets: health.sort((a, b) => (a.job < b.job ? -1 : a.job > b.job ? 1 : 0)) } : {}),
         }
       })()
       return finished

@@ -32,11 +32,21 @@ export interface ApiAlert {
   value?: string
 }
 
+/** One scrape target as `GET /api/v1/targets` reports it. */
+export interface ScrapeHealth {
+  job: string
+  scrapeUrl: string
+  health: 'up' | 'down' | 'unknown'
+  lastError?: string
+}
+
 export interface StartedPrometheus {
   readonly url: string
   readonly version: string
   /** Alerts currently pending or firing. */
   alerts(signal?: AbortSignal): Promise<ApiAlert[]>
+  /** The scrape targets and their health (`GET /api/v1/targets`). */
+  targets(signal?: AbortSignal): Promise<ScrapeHealth[]>
   /** Settles with the exit code when the process exits before `stop()`. */
   readonly died: Promise<number | null>
   /** Stop the process and remove its folder; safe to call twice. */
@@ -49,6 +59,8 @@ export interface StartPrometheusOptions {
   /** The rule file (YAML). */
   readonly rules: string
   readonly scrapeIntervalSeconds?: number
+  /** More command-line flags (`--web.enable-remote-write-receiver`). */
+  readonly extraArgs?: readonly string[]
   readonly log: Logger
   readonly signal?: AbortSignal
 }
@@ -146,6 +158,7 @@ export async function startPrometheus(o: StartPrometheusOptions): Promise<Starte
         `--web.listen-address=127.0.0.1:${port}`,
         '--storage.tsdb.retention.time=1d',
         '--log.level=warn',
+        ...(o.extraArgs ?? []),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     )
@@ -197,6 +210,25 @@ export async function startPrometheus(o: StartPrometheusOptions): Promise<Starte
         const res = await fetch(`${url}/api/v1/alerts`, { signal: signal ?? AbortSignal.timeout(2000) })
         const body = (await res.json()) as { data?: { alerts?: ApiAlert[] } }
         return body.data?.alerts ?? []
+      },
+      async targets(signal) {
+        const res = await fetch(`${url}/api/v1/targets?state=active`, { signal: signal ?? AbortSignal.timeout(2000) })
+        const body = (await res.json()) as {
+          data?: {
+            activeTargets?: Array<{
+              labels?: Record<string, string>
+              scrapeUrl: string
+              health: string
+              lastError?: string
+            }>
+          }
+        }
+        return (body.data?.activeTargets ?? []).map((t) => ({
+          job: t.labels?.job ?? '',
+          scrapeUrl: t.scrapeUrl,
+          health: t.health === 'up' || t.health === 'down' ? t.health : 'unknown',
+          ...(t.lastError ? { lastError: t.lastError } : {}),
+        }))
       },
     }
   } catch (err) {

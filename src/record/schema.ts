@@ -274,6 +274,20 @@ const PrometheusSectionSchema = Type.Object(
     }),
     transitions: Type.Array(AlertTransitionSchema),
     detections: Type.Array(AlertDetectionSchema),
+    targets: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            job: Type.String(),
+            scrapeUrl: Type.String(),
+            health: Type.Union([Type.Literal('up'), Type.Literal('down'), Type.Literal('unknown')]),
+            lastError: Type.Optional(Type.String()),
+          },
+          { additionalProperties: false },
+        ),
+        { description: 'the components Prometheus scraped and their health at the end of the run' },
+      ),
+    ),
   },
   {
     additionalProperties: false,

@@ -22,6 +22,7 @@ import { engines } from '../load/index.ts'
 import type { LoadEngineDefinition, LoadRunOptions } from '../load/types.ts'
 import { createLogger, type Logger } from '../log.ts'
 import { preflightCheck } from '../preflight.ts'
+import type { MetricsStream, OutputSpec } from '../outputs/stream.ts'
 import type { GameDayPrometheus } from '../prometheus/game-day.ts'
 import type { AbortedBy, LoadResult, PrometheusSection, RunRecord, RunStatus } from '../record/index.ts'
 import { reporters as reporterRegistry } from '../report/index.ts'
@@ -83,6 +84,8 @@ export interface RunOptions {
   clock?: Clock
   /** Run a real Prometheus beside the stack with the in-run SLO alerts, and record time to detect (`run --prometheus`). */
   prometheus?: boolean
+  /** Stream the engine's metrics while the run goes on (`run --out-metrics json=FILE`, `prometheus-rw=URL`). */
+  metricsOutputs?: readonly OutputSpec[]
 }
 
 export interface RunOutcome {
@@ -292,6 +295,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   let releaseEngine: (() => void) | undefined
   let prom: GameDayPrometheus | undefined
   let prometheusSection: PrometheusSection | undefined
+  let metricsStream: MetricsStream | undefined
 
   const environment: RunRecord['environment'] = {
     node: process.version,
@@ -415,6 +419,15 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       // Prometheus is a harness component: its death errors the run
       void prom.died.then((error) => endEarly({ status: 'errored', error }))
     }
+    if (options.metricsOutputs?.length) {
+      const { MetricsStream } = await import('../outputs/stream.ts')
+      metricsStream = await MetricsStream.start(options.metricsOutputs, {
+        runId,
+        scenario: scenario.id,
+        log,
+        emit: (type, data) => emit(type, data),
+      })
+    }
     journal.phaseEnd()
 
     // SLO status so far: the journal and the load as the engine streams it, scored every ~2 s
@@ -468,6 +481,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         .map((s) => ({ id: s.id, objective: s.objective ?? sloCatalog[s.id]?.objective ?? '' }))
         .filter((s) => s.objective),
       onProgress: (p) => {
+        metricsStream?.add(p)
         if (scoreLive) live.add(p)
         if (aborting) {
           const breach = abortingSlo(scenario.slos, live.status(p.elapsedMs, partialRecord), p.elapsedMs)
@@ -557,6 +571,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     await active.revertAll()
     if (failure !== undefined && !abort.signal.aborted) abort.abort(failure)
     await Promise.race([Promise.allSettled(probeRuns), new Promise((r) => setTimeout(r, 5000).unref())])
+    // the last points of every metrics output, also when the run was interrupted or errored
+    await metricsStream?.finish(loadResult)
     if (polling) clearInterval(polling)
     await pollInFlight
     if (stack) await pollFeeds(stack.targets).catch(() => undefined)

@@ -201,6 +201,7 @@ export async function buildTargets(
     feeds,
   }
   if (externalAsControl) targets.externalAsControl = externalAsControl
+  if (cdn || proxy) targets.componentUrls = { ...(cdn ? { cdn: cdn.url } : {}), ...(proxy ? { proxy: proxy.url } : {}) }
   if (meta.introspection_endpoint) targets.introspectionEndpoint = meta.introspection_endpoint
   if (meta.revocation_endpoint) targets.revocationEndpoint = meta.revocation_endpoint
   if (meta.device_authorization_endpoint) targets.deviceAuthorizationEndpoint = meta.device_authorization_endpoint

@@ -64,6 +64,8 @@ export interface Targets {
   control: { as?: AsControl; cdn?: CdnControl; proxy?: ProxyControl }
   /** The control URL of an external AS that is a mock-as (`external.control`); preflight checks it answers as one. */
   externalAsControl?: string
+  /** Base URLs of the JWKS CDN and the fault proxy this runtime started (each serves `/metrics`). */
+  componentUrls?: { cdn?: string; proxy?: string }
   feeds: EventFeed[]
 }
 

@@ -20,7 +20,7 @@ import { COMPONENT_LABEL, containersRuntime, imageName, waves } from '../../src/
 import type { ComponentPlan } from '../../src/runtime/plan.ts'
 import { runtimes } from '../../src/runtime/index.ts'
 import { parseScenario } from '../../src/scenario/load.ts'
-import { describeWithTool, mustHave } from '../helpers/require-tool.ts'
+import { describeWithTool, mustHave, requireTool } from '../helpers/require-tool.ts'
 
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true'
 process.env.TESTCONTAINERS_HOST_OVERRIDE ??= '127.0.0.1'
@@ -59,6 +59,8 @@ function leftovers(): string[] {
   })
   return r.stdout.split('\n').filter(Boolean)
 }
+
+const promLeftovers = async () => (await readdir(tmpdir())).filter((f) => f.startsWith('oauth-gameday-prometheus-'))
 
 function imageBuilt(): boolean {
   return spawnSync('docker', ['image', 'inspect', imageName()], { stdio: 'ignore', timeout: 30_000 }).status === 0
@@ -226,15 +228,19 @@ slos:
   )
 
   it(
-    'leaves no container behind after a Ctrl-C in the middle of a run',
+    'leaves no container and no Prometheus behind after a Ctrl-C in the middle of a run --prometheus, which scraped the containers on their loopback ports',
     async ({ skip }) => {
       if (!imageBuilt()) skip()
+      const prometheus = requireTool('prometheus').available
+      if (!prometheus && mustHave('prometheus')) throw new Error(requireTool('prometheus').reason)
+      const before = await promLeftovers()
       const ctrlC = new AbortController()
       const outcome = await runScenario(baseline(), {
         runtime: 'containers',
         outDir,
         log,
         signal: ctrlC.signal,
+        prometheus,
         onProgress: (p) => {
           if (p.elapsedMs > 3000) ctrlC.abort()
         },
@@ -242,6 +248,15 @@ slos:
       expect(outcome.exitCode).toBe(105)
       expect(outcome.record.status).toBe('interrupted')
       expect(leftovers()).toEqual([])
+      if (!prometheus) return
+      // host networking: the containers answer on the loopback ports the harness uses, and Prometheus scraped them there
+      const targets = outcome.record.prometheus!.targets!
+      expect(targets.map((t) => t.job)).toEqual(['mock-as', 'rs-orders'])
+      for (const t of targets) {
+        expect(t, JSON.stringify(t)).toMatchObject({ health: 'up' })
+        expect(new URL(t.scrapeUrl).hostname).toBe('127.0.0.1')
+      }
+      expect(await promLeftovers()).toEqual(before)
     },
     RUN_TIMEOUT,
   )

@@ -177,4 +177,40 @@ describe('run', () => {
     ).rejects.toMatchObject({ code: 'ERR_UNKNOWN_UNIT' })
     expect(calls).toEqual([])
   })
+
+  it('--out-metrics is repeatable and passes every output to the run', async () => {
+    behaviour = async (s) => outcome(s.id, 0)
+    await buildProgram().parseAsync(
+      [
+        'run',
+        '--quiet',
+        '--out-metrics',
+        'json=m.jsonl',
+        '--out-metrics',
+        'prometheus-rw=http://127.0.0.1:9090/api/v1/write',
+        `${FIX}/minimal.yaml`,
+      ],
+      { from: 'user' },
+    )
+    expect(calls[0]!.options.metricsOutputs).toEqual([
+      { id: 'json', arg: 'm.jsonl' },
+      { id: 'prometheus-rw', arg: 'http://127.0.0.1:9090/api/v1/write' },
+    ])
+  })
+
+  it('refuses a bad --out-metrics value with the accepted forms (104), before running anything', async () => {
+    behaviour = async (s) => outcome(s.id, 0)
+    const { fromCommanderError } = await import('../program.ts')
+    const e = await buildProgram()
+      .parseAsync(['run', '--out-metrics', 'csv=m.csv', `${FIX}/minimal.yaml`], { from: 'user' })
+      .catch((x: unknown) => x)
+    expect(fromCommanderError(e as never)).toMatchObject({
+      code: 'ERR_CLI_USAGE',
+      exitCode: 104,
+      message: expect.stringContaining(
+        'unknown output "csv" (got "csv=m.csv", expected one of json=FILE, prometheus-rw=URL)',
+      ),
+    })
+    expect(calls).toEqual([])
+  })
 })

@@ -4,8 +4,10 @@
  * the run (faults reverted, the aborted report written, exit 105); a second
  * one exits at once.
  */
-import { type Command, Option } from 'commander'
+import { type Command, InvalidArgumentError, Option } from 'commander'
 import { GamedayError, isGamedayError } from '../../errors.ts'
+import { acceptedOutputForms, parseOutputSpec } from '../../outputs/index.ts'
+import type { OutputSpec } from '../../outputs/stream.ts'
 import type { RunOutcome } from '../../runner/run.ts'
 import { intArg, listArg } from '../program.ts'
 import { worstExitCode } from '../../record/exit-code.ts'
@@ -21,6 +23,16 @@ interface RunFlags {
   quiet: boolean
   smoke: boolean
   prometheus: boolean
+  outMetrics: OutputSpec[]
+}
+
+/** `--out-metrics` is repeatable: each value parsed (a bad one is ERR_CLI_USAGE with the accepted forms) and kept. */
+function outputArg(value: string, previous: OutputSpec[]): OutputSpec[] {
+  try {
+    return [...previous, parseOutputSpec(value)]
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message)
+  }
 }
 
 export { worstExitCode } from '../../record/exit-code.ts'
@@ -80,6 +92,12 @@ export function registerRun(program: Command): void {
       '--prometheus',
       'run a real Prometheus (PROMETHEUS_BIN or PATH) beside the stack with the SLO burn-rate alerts in game-day windows; record time to detect per alert',
       false,
+    )
+    .option(
+      '--out-metrics <output>',
+      `stream the engine's metrics (request counts, errors by reason, latency buckets) while the run goes on, tagged with the run id, like k6's --out: ${acceptedOutputForms()}; repeatable`,
+      outputArg,
+      [],
     )
     .action(async (paths: string[], flags: RunFlags) => {
       const { loadEach } = await import('../../scenario/load.ts')
@@ -163,6 +181,7 @@ export function registerRun(program: Command): void {
               ...(flags.reporter ? { reporters: flags.reporter } : {}),
               ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
               ...(flags.prometheus ? { prometheus: true } : {}),
+              ...(flags.outMetrics.length ? { metricsOutputs: flags.outMetrics } : {}),
               signal: controller.signal,
               log,
               onProgress: (p) => progress.update(p),
