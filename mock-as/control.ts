@@ -53,6 +53,8 @@ export interface AsControl extends EventFeed {
   setTokenCost(opts: { cpuMs: number }): Promise<void>
   setIntrospectionRateLimit(opts: { rate: number; burst: number } | null): Promise<void>
   setRefreshReuseDetection(enabled: boolean): Promise<void>
+  /** Which `aud` a private_key_jwt assertion may carry: the issuer alone, or the issuer or the token endpoint URL. */
+  setAssertionAudience(audience: 'issuer' | 'issuer-or-token-endpoint'): Promise<void>
   revoke(opts: { clientId?: string; sub?: string }): Promise<{ revoked: number }>
   /** Mint an access token with chosen claims (see {@link MintRequest}). */
   mint(req: MintRequest): Promise<MintResult>

@@ -250,6 +250,16 @@ export function chaosRoutes(app: FastifyInstance, ctx: AsContext, adminToken: st
       changed('refresh-reuse-detection', { enabled: body.enabled })
       return { enabled: body.enabled }
     })
+    scope.put('/_chaos/assertion-audience', async (req) => {
+      const body = jsonBody(req)
+      only(body, ['audience'])
+      const audience = body.audience
+      if (audience !== 'issuer' && audience !== 'issuer-or-token-endpoint')
+        throw new BadInput(`audience: must be issuer or issuer-or-token-endpoint (got ${JSON.stringify(audience)})`)
+      ctx.chaos.assertionAudience = audience
+      changed('assertion-audience', { audience })
+      return { audience }
+    })
     scope.post('/_chaos/revoke', async (req) => {
       const body = jsonBody(req)
       only(body, ['clientId', 'sub'])
@@ -302,6 +312,7 @@ function state(ctx: AsContext): Record<string, unknown> {
     tokenCost: { cpuMs: ctx.chaos.tokenCostCpuMs },
     introspectionRateLimit: ctx.chaos.introspectionRateLimit,
     refreshReuseDetection: ctx.chaos.refreshReuseDetection,
+    assertionAudience: ctx.chaos.assertionAudience,
     signingKid: ctx.keys.signing.kid,
     keys: ctx.keys.view(),
     counts: {

@@ -5,11 +5,12 @@
  */
 import type { FastifyInstance } from 'fastify'
 import type { AsContext } from '../context.ts'
+import { ASSERTION_ALGS } from '../client-assertion.ts'
 import { DEVICE_GRANT } from './token.ts'
 
 export function metadata(ctx: AsContext): Record<string, unknown> {
   const at = (p: string) => `${ctx.issuer}${p}`
-  const authMethods = ['client_secret_basic', 'client_secret_post', 'none']
+  const authMethods = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none']
   return {
     issuer: ctx.issuer,
     authorization_endpoint: at('/authorize'),
@@ -23,7 +24,10 @@ export function metadata(ctx: AsContext): Record<string, unknown> {
     grant_types_supported: ['authorization_code', 'client_credentials', 'refresh_token', DEVICE_GRANT],
     code_challenge_methods_supported: ['S256'],
     token_endpoint_auth_methods_supported: authMethods,
-    introspection_endpoint_auth_methods_supported: authMethods.slice(0, 2),
+    token_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGS],
+    introspection_endpoint_auth_methods_supported: authMethods.slice(0, 3),
+    introspection_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGS],
+    revocation_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGS],
     revocation_endpoint_auth_methods_supported: authMethods,
     scopes_supported: [...new Set([...ctx.clients.values()].flatMap((c) => c.scopes))],
     authorization_response_iss_parameter_supported: true,
