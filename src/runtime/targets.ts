@@ -16,6 +16,7 @@ import type { StackConfig } from '../scenario/schema.ts'
 import { assertLoopbackUrl } from '../util/loopback.ts'
 import { resolveSecretRef } from '../util/secret-ref.ts'
 import { registerSecret } from '../util/secrets.ts'
+import { parsePrivateKey } from './client-keys.ts'
 import type { StackPlan } from './plan.ts'
 import type { ClientCredentials, EventFeed, RsTarget, Targets } from './types.ts'
 
@@ -84,6 +85,7 @@ export function clientCredentialsOf(c: ClientConfig): ClientCredentials {
     ...(c.audience ? { audience: c.audience } : {}),
     redirectUris: [...c.redirectUris],
     tokenFormat: c.tokenFormat,
+    ...(c.tokenEndpointAuthMethod ? { authMethod: c.tokenEndpointAuthMethod } : {}),
   }
 }
 
@@ -119,6 +121,16 @@ export async function buildTargets(
       scopes: c.scopes,
       ...(c.audience ? { audience: c.audience } : {}),
       redirectUris: c.redirectUris,
+      ...(c.tokenEndpointAuthMethod ? { authMethod: c.tokenEndpointAuthMethod } : {}),
+      ...(c.privateKey
+        ? {
+            privateKey: parsePrivateKey(
+              resolveSecretRef(c.privateKey, `stack.authorizationServer.external.clients[${i}].privateKey`),
+              `stack.authorizationServer.external.clients[${i}].privateKey`,
+              c.keyId,
+            ),
+          }
+        : {}),
     }))
     users = asCfg.external.users.map((u, i) => ({
       username: u.username,
@@ -127,7 +139,8 @@ export async function buildTargets(
   } else {
     clients = (asCfg.clients ?? DEFAULT_CLIENTS).map((c) => {
       registerSecret(c.clientSecret)
-      return clientCredentialsOf(c)
+      const key = plan.clientKeys[c.clientId]
+      return { ...clientCredentialsOf(c), ...(key ? { privateKey: key } : {}) }
     })
     users = (asCfg.users ?? DEFAULT_USERS).map((u) => ({ ...u }))
     for (const u of users) registerSecret(u.password)
