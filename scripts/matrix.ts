@@ -76,6 +76,13 @@ export const CELLS: MatrixCell[] = [
     expectBroken: ['S2'],
     expectAttribution: /refresh-as-access/,
   },
+  { scenario: 'assertion-aud-change', variant: 'resilient', expectBroken: [] },
+  {
+    scenario: 'assertion-aud-change',
+    variant: 'client:assertion-aud=token-endpoint',
+    expectBroken: ['M1'],
+    expectAttribution: /invalid_client/,
+  },
   { scenario: 'as-exposure', variant: 'resilient', expectBroken: [] },
   {
     scenario: 'as-exposure',
@@ -162,6 +169,10 @@ export function shorten(s: Scenario): Scenario {
       out.load.duration = '12s'
       set('jwt-attacks', '3s', {}, { timeout: '8s', floodCount: 5 })
       break
+    case 'assertion-aud-change':
+      out.load.duration = '20s'
+      set('assertion-aud-change', '5s', { duration: '10s' })
+      break
     case 'as-exposure':
       out.load.duration = '10s'
       set('as-exposure', '3s', {}, { timeout: '6s', burst: 10 })
@@ -194,6 +205,8 @@ export function applyVariant(s: Scenario, variant: string): Scenario {
   if (variant === 'as:no-reuse-detection') as.refreshReuseDetection = false
   else if (variant === 'as:introspection-any-client') as.introspection = { anyClient: true }
   else if (variant === 'as:resources-allow-any') as.resources = { allowed: as.resources?.allowed ?? [], allowAny: true }
+  else if (variant === 'client:assertion-aud=token-endpoint')
+    for (const f of out.load.flows) f.assertionAudience = 'token-endpoint'
   else if (variant.startsWith('knob:')) {
     const [name, value] = variant.slice(5).split('=') as [string, string]
     for (const rs of out.stack.resourceServers) if (!rs.url) rs.options = { ...rs.options, [name]: JSON.parse(value) }
