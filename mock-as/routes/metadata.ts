@@ -19,6 +19,8 @@ export function metadata(ctx: AsContext): Record<string, unknown> {
     introspection_endpoint: at('/introspect'),
     revocation_endpoint: at('/revoke'),
     device_authorization_endpoint: at('/device_authorization'),
+    pushed_authorization_request_endpoint: at('/par'),
+    require_pushed_authorization_requests: false,
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
     grant_types_supported: ['authorization_code', 'client_credentials', 'refresh_token', DEVICE_GRANT],

@@ -34,6 +34,7 @@ interface AsMetadata {
   introspection_endpoint?: string
   revocation_endpoint?: string
   device_authorization_endpoint?: string
+  pushed_authorization_request_endpoint?: string
   jwks_uri: string
 }
 
@@ -217,6 +218,8 @@ export async function buildTargets(
   if (meta.introspection_endpoint) targets.introspectionEndpoint = meta.introspection_endpoint
   if (meta.revocation_endpoint) targets.revocationEndpoint = meta.revocation_endpoint
   if (meta.device_authorization_endpoint) targets.deviceAuthorizationEndpoint = meta.device_authorization_endpoint
+  if (meta.pushed_authorization_request_endpoint)
+    targets.pushedAuthorizationRequestEndpoint = meta.pushed_authorization_request_endpoint
   return targets
 }
 

@@ -62,6 +62,8 @@ export interface Targets {
   introspectionEndpoint?: string
   revocationEndpoint?: string
   deviceAuthorizationEndpoint?: string
+  /** RFC 9126 pushed authorization request endpoint, when the AS publishes one. */
+  pushedAuthorizationRequestEndpoint?: string
   /** JWKS URI the AS publishes. */
   jwksUri: string
   /** JWKS URI as the resource servers see it (through CDN / proxy). */

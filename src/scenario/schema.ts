@@ -294,6 +294,12 @@ export const FlowSection = Type.Object(
           'aud of private_key_jwt assertions: the issuer (FAPI 2.0; the default) or the token endpoint URL (what some servers stopped accepting)',
       }),
     ),
+    par: Type.Optional(
+      Type.Boolean({
+        description:
+          'auth-code: push the authorization request first (PAR, RFC 9126) and send only client_id and request_uri to /authorize (default false)',
+      }),
+    ),
     clients: Type.Integer({
       minimum: 1,
       maximum: 10_000,
