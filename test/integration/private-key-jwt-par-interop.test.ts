@@ -15,12 +15,16 @@ import * as oauth from 'oauth4webapi'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildAuthorizationServer } from '../../mock-as/app.ts'
 import { authorize as injectAuthorize, json } from '../../mock-as/testing.ts'
+import { authCodeLogin as flowLogin } from '../../src/load/flows/login.ts'
+import type { FlowContext } from '../../src/load/flows/types.ts'
+import { createHttpClient } from '../../src/load/http.ts'
 import { authorize } from '../../src/oauth/authorize.ts'
 import { CLIENT_ASSERTION_TYPE, type ClientSigningKey, signClientAssertion } from '../../src/oauth/client-assertion.ts'
 import { clientCredentials, exchangeCode } from '../../src/oauth/client.ts'
 import { pkcePair } from '../../src/oauth/pkce.ts'
 import { fetchTransport } from '../../src/oauth/transport.ts'
 import { generateClientKey, publicJwk } from '../../src/runtime/client-keys.ts'
+import type { Targets } from '../../src/runtime/types.ts'
 
 const REDIRECT = 'http://127.0.0.1:7/cb'
 const user = { username: 'alice', password: 'wonderland' }
@@ -181,6 +185,62 @@ describe('src/oauth private_key_jwt and PAR against node-oidc-provider 8', () =>
     const token = await exchangeCode(ep(), { ...pkj, assertionAudience: issuer }, front.code!, verifier)
     expect(token).toMatchObject({ ok: true, status: 200 })
     expect(typeof token.id_token).toBe('string')
+  })
+
+  it("logs in through the load flow's login with par: true and private_key_jwt, the push and the exchange both signed", async () => {
+    const http = createHttpClient({ connections: 2 })
+    const records: Array<{ metric: string; failed: boolean }> = []
+    const urls: string[] = []
+    const now = () => performance.timeOrigin + performance.now()
+    const ctx = {
+      name: 'auth-code',
+      config: { flow: 'auth-code', par: true },
+      targets: {
+        issuer,
+        authorizationEndpoint: `${issuer}/auth`,
+        tokenEndpoint,
+        pushedAuthorizationRequestEndpoint: parEndpoint,
+      } as Targets,
+      http: {
+        request: (r: { url: string }) => {
+          urls.push(r.url)
+          return http.request(r as never)
+        },
+      },
+      timeoutMs: 5000,
+      now,
+      record: (metric: string, _t: unknown, _i: number, _s: number, _e: number, failed: boolean) =>
+        records.push({ metric, failed }),
+      registerSecret: () => {},
+      warn: (m: string) => {
+        throw new Error(m)
+      },
+    } as unknown as FlowContext
+    try {
+      const r = await flowLogin(ctx, {
+        client: {
+          clientId: 'pkj',
+          public: false,
+          grantTypes: ['authorization_code'],
+          scopes: ['openid'],
+          redirectUris: [REDIRECT],
+          authMethod: 'private_key_jwt',
+          privateKey: key,
+        },
+        user,
+        scope: 'openid',
+        intendedStart: now(),
+        signal: new AbortController().signal,
+        record: true,
+      })
+      expect(r.reason, JSON.stringify(records)).toBeUndefined()
+      expect(r.ok).toBe(true)
+      expect(records.filter((x) => x.metric === 'oauth_token' && !x.failed)).toHaveLength(1)
+      expect(urls[0]).toBe(parEndpoint)
+      expect(new URL(urls[1]!).searchParams.get('request_uri')).toMatch(/^urn:ietf:params:oauth:request_uri:/)
+    } finally {
+      await http.close()
+    }
   })
 
   it('has a PAR-required client refused without PAR and let through with it', async () => {
