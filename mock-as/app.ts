@@ -34,6 +34,7 @@ import { chaosRoutes } from './routes/chaos.ts'
 import { deviceRoutes } from './routes/device.ts'
 import { TokenBucket, introspectRoute } from './routes/introspect.ts'
 import { metadataRoutes } from './routes/metadata.ts'
+import { parRoute } from './routes/par.ts'
 import { revokeRoute } from './routes/revoke.ts'
 import { tokenRoute } from './routes/token.ts'
 import { Store } from './store.ts'
@@ -222,6 +223,7 @@ export async function buildAuthorizationServer(options: BuildAsOptions = {}): Pr
   metadataRoutes(app, ctx)
   authorizeRoutes(app, ctx)
   tokenRoute(app, ctx)
+  parRoute(app, ctx)
   deviceRoutes(app, ctx)
   introspectRoute(app, ctx, () => bucket)
   revokeRoute(app, ctx)

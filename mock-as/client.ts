@@ -46,6 +46,9 @@ export function createAsControl(baseUrl: string, adminToken: string): AsControl 
       await call('PUT', '/_chaos/refresh-reuse-detection', { enabled })
     },
     setDpop: (knobs) => call('PUT', '/_chaos/dpop', knobs),
+    async setAssertionAudience(audience) {
+      await call('PUT', '/_chaos/assertion-audience', { audience })
+    },
     revoke: (opts) => call<{ revoked: number }>('POST', '/_chaos/revoke', opts),
     async mint(req: MintRequest) {
       const r = await call<MintResult>('POST', '/_chaos/mint', req)

@@ -8,6 +8,7 @@ import { type Static, Type } from '@sinclair/typebox'
 import { Value, ValueErrorType } from '@sinclair/typebox/value'
 import { parse as parseYaml } from 'yaml'
 import { GamedayError } from '../src/errors.ts'
+import { durationMs } from '../src/util/duration.ts'
 
 const Duration = (description: string, def: string) =>
   Type.String({ pattern: '^(\\d+(\\.\\d+)?(us|ms|s|m|h|d))+$', description, default: def })
@@ -47,6 +48,34 @@ export const ClientConfig = Type.Object(
       default: 'jwt',
       description: 'access token format',
     }),
+    tokenEndpointAuthMethod: Type.Optional(
+      Type.Union(
+        [
+          Type.Literal('client_secret_basic'),
+          Type.Literal('client_secret_post'),
+          Type.Literal('private_key_jwt'),
+          Type.Literal('none'),
+        ],
+        {
+          description:
+            'how the client authenticates (RFC 7591); default: client_secret_basic or _post with a secret, private_key_jwt with jwks, none for a public client. private_key_jwt without jwks in a scenario: the harness generates a key pair per run',
+        },
+      ),
+    ),
+    jwks: Type.Optional(
+      Type.Object(
+        { keys: Type.Array(Type.Record(Type.String(), Type.Unknown()), { minItems: 1, maxItems: 10 }) },
+        {
+          additionalProperties: false,
+          description: 'public keys (RFC 7517 JWK Set) that verify its private_key_jwt client assertions (RFC 7523)',
+        },
+      ),
+    ),
+    requirePushedAuthorizationRequests: Type.Optional(
+      Type.Boolean({
+        description: 'refuse /authorize requests that did not go through /par first (RFC 9126 §6); default false',
+      }),
+    ),
     introspect: Type.Optional(
       Type.Boolean({
         description:
@@ -158,6 +187,34 @@ export const AsConfigSchema = Type.Object(
         }),
       },
       { additionalProperties: false, default: { allowed: [], allowAny: false } },
+    ),
+    clientAssertion: Type.Object(
+      {
+        audience: Type.Union([Type.Literal('issuer-or-token-endpoint'), Type.Literal('issuer')], {
+          default: 'issuer-or-token-endpoint',
+          description:
+            'the aud a private_key_jwt assertion may carry: the issuer or the token endpoint URL, or (FAPI 2.0) the issuer alone',
+        }),
+        maxLifetime: Duration("longest accepted time between now and an assertion's exp", '300s'),
+        clockTolerance: Duration("clock difference tolerated on an assertion's exp, iat and nbf", '5s'),
+        replayCacheSize: Type.Integer({
+          minimum: 1,
+          maximum: 10_000_000,
+          default: 200_000,
+          description: 'jti values remembered until their assertion expires; a full cache refuses new assertions',
+        }),
+      },
+      {
+        additionalProperties: false,
+        default: {},
+        description: 'private_key_jwt client authentication (RFC 7523)',
+      },
+    ),
+    par: Type.Object(
+      {
+        requestUriTtl: Duration('lifetime of a pushed request_uri (RFC 9126 §2.2; under 600s)', '60s'),
+      },
+      { additionalProperties: false, default: {}, description: 'pushed authorization requests (RFC 9126)' },
     ),
     introspection: Type.Object(
       {
@@ -299,9 +356,15 @@ export function loadAsConfig(input: string | object = {}): AsConfig {
   const cfg = value as AsConfig
   if (errors.length === 0) {
     for (const [i, c] of (cfg.clients ?? []).entries()) {
-      if (!c.public && !c.clientSecret)
+      const method = c.tokenEndpointAuthMethod
+      if (!c.public && !c.clientSecret && method !== 'private_key_jwt' && !c.jwks)
         errors.push(`clients[${i}].clientSecret: required for a confidential client (got none)`)
-      if (c.public && c.clientSecret) errors.push(`clients[${i}].clientSecret: a public client has no secret`)
+      if (method === 'private_key_jwt' && !c.jwks)
+        errors.push(`clients[${i}].jwks: required for private_key_jwt (got none)`)
+      if (c.public && (c.clientSecret || c.jwks))
+        errors.push(`clients[${i}]: a public client has no secret and no jwks`)
+      if (c.public && method !== undefined && method !== 'none')
+        errors.push(`clients[${i}].tokenEndpointAuthMethod: a public client uses none (got ${method})`)
     }
     for (const [i, c] of (cfg.clients ?? []).entries()) {
       for (const [j, uri] of c.redirectUris.entries()) {
@@ -315,6 +378,8 @@ export function loadAsConfig(input: string | object = {}): AsConfig {
           )
       }
     }
+    if (durationMs(cfg.par.requestUriTtl) >= 600_000)
+      errors.push(`par.requestUriTtl: must be under 600s (RFC 9126 §2.2) (got ${cfg.par.requestUriTtl})`)
     const ids = new Set<string>()
     for (const [i, c] of (cfg.clients ?? []).entries()) {
       if (ids.has(c.clientId)) errors.push(`clients[${i}].clientId: duplicate (got ${JSON.stringify(c.clientId)})`)

@@ -18,6 +18,8 @@ import { type KeyStore, PendingJwt, signPending } from './keys.ts'
 import type { AsMetrics } from './metrics.ts'
 import { OAuthError, invalidRequest } from './oauth-error.ts'
 import type { AccessRecord, Grant, Store } from './store.ts'
+import { authenticateByAssertion, usesPrivateKeyJwt } from './assertion-auth.ts'
+import type { AssertionAudience } from './client-assertion.ts'
 
 export interface ChaosState {
   tokenLatency: Record<string, { fixedMs: number; jitterMs: number }>
@@ -25,6 +27,8 @@ export interface ChaosState {
   tokenCostCpuMs: number
   introspectionRateLimit: { rate: number; burst: number } | null
   refreshReuseDetection: boolean
+  /** The `aud` a client assertion may carry (the `assertion-aud-change` fault narrows it). */
+  assertionAudience: AssertionAudience
 }
 
 export interface TtlsMs {
@@ -63,6 +67,7 @@ export function defaultChaos(config: AsConfig): ChaosState {
     tokenCostCpuMs: 0,
     introspectionRateLimit: null,
     refreshReuseDetection: config.refreshReuseDetection,
+    assertionAudience: config.clientAssertion.audience,
   }
 }
 
@@ -107,7 +112,7 @@ const badClient = (description: string) => new OAuthError('invalid_client', desc
 
 /**
  * Authenticate the client of a token-endpoint style request: client_secret_basic,
- * client_secret_post, or none for public clients. Two methods at once is
+ * client_secret_post, private_key_jwt (assertion-auth.ts), or none for public clients. Two methods at once is
  * invalid_request; failures are invalid_client (401 + WWW-Authenticate).
  */
 export function authenticateClient(
@@ -119,6 +124,8 @@ export function authenticateClient(
   const auth = req.headers.authorization
   const bodyId = params.get('client_id')
   const bodySecret = params.get('client_secret')
+  if (params.has('client_assertion') || params.has('client_assertion_type'))
+    return authenticateByAssertion(ctx, params, auth !== undefined)
   if (auth !== undefined) {
     const m = /^Basic +([A-Za-z0-9+/=._~-]*) *$/i.exec(auth)
     if (!m) {
@@ -138,6 +145,7 @@ export function authenticateClient(
       throw invalidRequest('client_id in the body does not match the Basic credentials')
     const client = ctx.clients.get(id)
     if (!client || client.public || !secretMatches(client, secret)) throw badClient('client authentication failed')
+    if (client.tokenEndpointAuthMethod === 'private_key_jwt') throw badClient('client must use private_key_jwt')
     return client
   }
   if (bodyId === undefined) throw badClient('client authentication required')
@@ -145,9 +153,13 @@ export function authenticateClient(
   if (!client) throw badClient('client authentication failed')
   if (bodySecret !== undefined) {
     if (client.public || !secretMatches(client, bodySecret)) throw badClient('client authentication failed')
+    if (client.tokenEndpointAuthMethod === 'private_key_jwt') throw badClient('client must use private_key_jwt')
     return client
   }
-  if (!client.public) throw badClient('client authentication required')
+  if (!client.public)
+    throw badClient(
+      usesPrivateKeyJwt(client) ? 'client_assertion required (private_key_jwt)' : 'client authentication required',
+    )
   if (!opts.allowPublic) throw badClient('public clients cannot use this endpoint')
   return client
 }

@@ -73,6 +73,8 @@ export interface AsControl extends EventFeed {
   setRefreshReuseDetection(enabled: boolean): Promise<void>
   /** Move the DPoP knobs; returns the settings now in force. */
   setDpop(knobs: DpopKnobs): Promise<Required<DpopKnobs>>
+  /** Which `aud` a private_key_jwt assertion may carry: the issuer alone, or the issuer or the token endpoint URL. */
+  setAssertionAudience(audience: 'issuer' | 'issuer-or-token-endpoint'): Promise<void>
   revoke(opts: { clientId?: string; sub?: string }): Promise<{ revoked: number }>
   /** Mint an access token with chosen claims (see {@link MintRequest}). */
   mint(req: MintRequest): Promise<MintResult>

@@ -78,6 +78,13 @@ export const CELLS: MatrixCell[] = [
     expectBroken: ['S2'],
     expectAttribution: /refresh-as-access/,
   },
+  { scenario: 'assertion-aud-change', variant: 'resilient', expectBroken: [] },
+  {
+    scenario: 'assertion-aud-change',
+    variant: 'client:assertion-aud=token-endpoint',
+    expectBroken: ['M1'],
+    expectAttribution: /invalid_client/,
+  },
   { scenario: 'as-exposure', variant: 'resilient', expectBroken: [] },
   {
     scenario: 'as-exposure',
@@ -122,6 +129,8 @@ export function applyVariant(s: Scenario, variant: string): Scenario {
   if (variant === 'as:no-reuse-detection') as.refreshReuseDetection = false
   else if (variant === 'as:introspection-any-client') as.introspection = { anyClient: true }
   else if (variant === 'as:resources-allow-any') as.resources = { allowed: as.resources?.allowed ?? [], allowAny: true }
+  else if (variant === 'client:assertion-aud=token-endpoint')
+    for (const f of out.load.flows) f.assertionAudience = 'token-endpoint'
   else if (variant.startsWith('knob:')) {
     const [name, value] = variant.slice(5).split('=') as [string, string]
     for (const rs of out.stack.resourceServers) if (!rs.url) rs.options = { ...rs.options, [name]: JSON.parse(value) }

@@ -6,7 +6,8 @@
  * (RFC 9700 §4.1.3, RFC 8252 §7.3). Every authorization response carries
  * `iss` (RFC 9207). A bad client_id or redirect_uri is shown on the page,
  * never redirected (§4.1.2.1). The login+consent form is CSRF-protected by a
- * per-transaction token bound to an HttpOnly SameSite cookie.
+ * per-transaction token bound to an HttpOnly SameSite cookie. A
+ * `request_uri` from /par (RFC 9126) stands for the pushed parameters.
  */
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
@@ -16,6 +17,7 @@ import { formBody, type Params, queryParams } from '../form.ts'
 import { HTML_HEADERS, cookie, esc, loginPageHeaders, page } from '../html.ts'
 import type { OAuthError } from '../oauth-error.ts'
 import type { Transaction } from '../store.ts'
+import { requiresPar, takePushed } from './par.ts'
 
 const CSRF_COOKIE = 'mock_as_csrf'
 const CHALLENGE = /^[A-Za-z0-9._~-]{43,128}$/
@@ -120,6 +122,16 @@ export function authorizeRoutes(app: FastifyInstance, ctx: AsContext): void {
     const clientId = q.get('client_id')
     const client = clientId !== undefined ? ctx.clients.get(clientId) : undefined
     if (!client) return errorPage(reply, 400, clientId === undefined ? 'client_id is required' : 'unknown client_id')
+    // RFC 9126 §4: a pushed request replaces the query (routes/par.ts)
+    const requestUri = q.get('request_uri')
+    if (requestUri !== undefined) {
+      const pushed = takePushed(ctx, requestUri, client.clientId)
+      if ('error' in pushed) return errorPage(reply, 400, pushed.error)
+      q = pushed.params
+      multi.clear()
+      multi.set('resource', pushed.resource)
+    } else if (requiresPar(client))
+      return errorPage(reply, 400, 'this client must push its authorization request to /par first (RFC 9126)')
     let redirectUri = q.get('redirect_uri')
     const redirectUriSent = redirectUri !== undefined
     if (redirectUri === undefined) {

@@ -307,6 +307,16 @@ export function chaosRoutes(app: FastifyInstance, ctx: AsContext, adminToken: st
       changed('dpop', { ...next })
       return next
     })
+    scope.put('/_chaos/assertion-audience', async (req) => {
+      const body = jsonBody(req)
+      only(body, ['audience'])
+      const audience = body.audience
+      if (audience !== 'issuer' && audience !== 'issuer-or-token-endpoint')
+        throw new BadInput(`audience: must be issuer or issuer-or-token-endpoint (got ${JSON.stringify(audience)})`)
+      ctx.chaos.assertionAudience = audience
+      changed('assertion-audience', { audience })
+      return { audience }
+    })
     scope.post('/_chaos/revoke', async (req) => {
       const body = jsonBody(req)
       only(body, ['clientId', 'sub'])
@@ -364,6 +374,7 @@ function state(ctx: AsContext): Record<string, unknown> {
       replayCache: { size: ctx.dpop.replay.size, evictions: ctx.dpop.replay.evictions },
       rejected: ctx.dpop.rejected,
     },
+    assertionAudience: ctx.chaos.assertionAudience,
     signingKid: ctx.keys.signing.kid,
     keys: ctx.keys.view(),
     counts: {

@@ -5,11 +5,12 @@
  */
 import type { FastifyInstance } from 'fastify'
 import type { AsContext } from '../context.ts'
+import { ASSERTION_ALGS } from '../client-assertion.ts'
 import { DEVICE_GRANT } from './token.ts'
 
 export function metadata(ctx: AsContext): Record<string, unknown> {
   const at = (p: string) => `${ctx.issuer}${p}`
-  const authMethods = ['client_secret_basic', 'client_secret_post', 'none']
+  const authMethods = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none']
   return {
     issuer: ctx.issuer,
     authorization_endpoint: at('/authorize'),
@@ -18,12 +19,17 @@ export function metadata(ctx: AsContext): Record<string, unknown> {
     introspection_endpoint: at('/introspect'),
     revocation_endpoint: at('/revoke'),
     device_authorization_endpoint: at('/device_authorization'),
+    pushed_authorization_request_endpoint: at('/par'),
+    require_pushed_authorization_requests: false,
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
     grant_types_supported: ['authorization_code', 'client_credentials', 'refresh_token', DEVICE_GRANT],
     code_challenge_methods_supported: ['S256'],
     token_endpoint_auth_methods_supported: authMethods,
-    introspection_endpoint_auth_methods_supported: authMethods.slice(0, 2),
+    token_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGS],
+    introspection_endpoint_auth_methods_supported: authMethods.slice(0, 3),
+    introspection_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGS],
+    revocation_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGS],
     revocation_endpoint_auth_methods_supported: authMethods,
     scopes_supported: [...new Set([...ctx.clients.values()].flatMap((c) => c.scopes))],
     authorization_response_iss_parameter_supported: true,

@@ -1,4 +1,5 @@
 /** The fault registry: an explicit object, the key is the id used as `fault:` in YAML. */
+import { assertionAudChange } from './assertion-aud-change.ts'
 import { badKeyRotation } from './bad-key-rotation.ts'
 import { clockSkew } from './clock-skew.ts'
 import { introspectionRateLimit } from './introspection-rate-limit.ts'
@@ -18,4 +19,5 @@ export const faults: Record<string, FaultDefinition> = {
   'leaked-refresh-token': leakedRefreshToken,
   revocation: revocation,
   'token-endpoint-overload': tokenEndpointOverload,
+  'assertion-aud-change': assertionAudChange,
 }

@@ -85,6 +85,8 @@ export function pickClient(
   return {
     clientId: c.clientId,
     ...(c.clientSecret ? { clientSecret: c.clientSecret } : {}),
+    ...(c.authMethod ? { authMethod: c.authMethod } : {}),
+    ...(c.privateKey ? { privateKey: c.privateKey, assertionAudience: targets.issuer } : {}),
     ...(c.redirectUris[0] ? { redirectUri: c.redirectUris[0] } : {}),
     creds: c,
   }

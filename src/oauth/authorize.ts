@@ -6,14 +6,18 @@
  * `decision=approve`, follow redirects by reading `Location` (cookies kept),
  * and stop at the redirect to the client's redirect_uri, where `state` and
  * `iss` (RFC 9207) are checked. Bounded to 6 requests and 3 form posts.
+ * With `par`, the request is pushed first (RFC 9126) and only its
+ * `request_uri` goes through the browser.
  *
  * OAuth errors resolve as `error`; only the transport rejects.
  */
 import { randomBytes } from 'node:crypto'
 import { GamedayError } from '../errors.ts'
+import type { ClientIdentity } from './client-auth.ts'
 import { CookieJar } from './cookie-jar.ts'
 import { hasInput, parseForm } from './html-form.ts'
 import { s256 } from './pkce.ts'
+import { postForm } from './token-endpoint.ts'
 import { headerOf, type OAuthResponse, type Transport } from './transport.ts'
 
 /** Where the front channel goes, and the issuer its answers must name (RFC 9207). */
@@ -35,6 +39,12 @@ export interface AuthorizeOptions {
   codeVerifier?: string
   /** The challenge as sent, overriding the one derived from `codeVerifier`. */
   codeChallenge?: string
+  /**
+   * Push the request first (PAR, RFC 9126): its parameters go to `endpoint`,
+   * authenticated as `client`, and the authorization endpoint gets only
+   * `client_id` and the returned `request_uri`.
+   */
+  par?: { endpoint: string; client: ClientIdentity }
   signal?: AbortSignal
 }
 
@@ -72,7 +82,28 @@ export async function authorize(
   o: AuthorizeOptions,
 ): Promise<AuthorizeResult> {
   const state = randomBytes(16).toString('base64url')
-  const url = authorizationUrl(as, o, state)
+  let url = authorizationUrl(as, o, state)
+  if (o.par) {
+    const pushed = await postForm(
+      transport,
+      o.par.endpoint,
+      Object.fromEntries(url.searchParams),
+      o.par.client,
+      o.signal,
+    )
+    const requestUri = pushed.json?.request_uri
+    if ((pushed.status !== 201 && pushed.status !== 200) || typeof requestUri !== 'string') {
+      const error = pushed.json?.error
+      return {
+        status: pushed.status,
+        error: typeof error === 'string' ? error : 'par_failed',
+        error_description: `the pushed authorization request endpoint answered ${pushed.status}`,
+      }
+    }
+    url = new URL(as.authorizationEndpoint)
+    url.searchParams.set('client_id', o.clientId)
+    url.searchParams.set('request_uri', requestUri)
+  }
   const jar = new CookieJar()
   const callback = o.redirectUri.split('?')[0]!
   let req: { url: string; method: 'GET' | 'POST'; body?: string } = { url: url.href, method: 'GET' }

@@ -17,6 +17,7 @@ import { registerSecret } from '../util/secrets.ts'
 import { type AuthorizeResult, authorize as frontChannel } from './authorize.ts'
 import { parseBearerChallenge as parseChallenge } from './bearer-challenge.ts'
 import type { ClientAuthMethod } from './client-auth.ts'
+import type { ClientSigningKey } from './client-assertion.ts'
 import { pkcePair } from './pkce.ts'
 import { type FormPostResult, postForm as post } from './token-endpoint.ts'
 import { fetchTransport, type Transport } from './transport.ts'
@@ -38,8 +39,12 @@ export interface OAuthEndpoints {
 export interface OAuthClient {
   clientId: string
   clientSecret?: string
-  /** Default: client_secret_basic with a secret, none without. */
+  /** Default: private_key_jwt with a private key, client_secret_basic with a secret, none without. */
   authMethod?: ClientAuthMethod
+  /** The private_key_jwt signing key (RFC 7523). */
+  privateKey?: ClientSigningKey
+  /** `aud` of its client assertions (default: the endpoint's origin; pass the issuer). */
+  assertionAudience?: string
   redirectUri?: string
 }
 

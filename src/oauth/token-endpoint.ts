@@ -36,7 +36,7 @@ export async function postForm(
     'content-type': 'application/x-www-form-urlencoded',
     accept: 'application/json',
   }
-  if (client) applyClientAuth(client, headers, form)
+  if (client) applyClientAuth(client, headers, form, url)
   const started = performance.now()
   const response = await transport({
     url,

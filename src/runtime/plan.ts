@@ -12,7 +12,9 @@ import { createServer } from 'node:net'
 import { DEFAULT_CLIENTS } from '../../mock-as/config.ts'
 import { GamedayError } from '../errors.ts'
 import type { StackConfig } from '../scenario/schema.ts'
+import type { ClientSigningKey } from '../oauth/client-assertion.ts'
 import { resolveSecretRef } from '../util/secret-ref.ts'
+import { withGeneratedKeys } from './client-keys.ts'
 import { registerSecret } from '../util/secrets.ts'
 
 export type ComponentRole = 'as' | 'rs' | 'cdn' | 'proxy'
@@ -38,6 +40,8 @@ export interface StackPlan {
   rsJwksUri?: string
   /** Where resource servers introspect (through the proxy when present). */
   rsIntrospectionEndpoint?: string
+  /** Signing keys generated for this run's private_key_jwt clients of the reference AS, by clientId. */
+  clientKeys: Record<string, ClientSigningKey>
 }
 
 /** Profiles whose name says they validate by introspection. */
@@ -79,6 +83,7 @@ export async function planStack(stack: StackConfig, options: { host?: string } =
   const components: ComponentPlan[] = []
   const { external, port: asPort, ...asConfig } = stack.authorizationServer
   const jwksPath = '/jwks'
+  let clientKeys: Record<string, ClientSigningKey> = {}
 
   let issuer: string
   if (external) {
@@ -94,13 +99,16 @@ export async function planStack(stack: StackConfig, options: { host?: string } =
       ]),
     ]
     const resources = { allowAny: asConfig.resources?.allowAny ?? false, allowed }
+    // private_key_jwt clients without jwks: a key pair per run, the public half registered at the AS
+    const generated = asConfig.clients ? withGeneratedKeys(asConfig.clients) : undefined
+    if (generated) clientKeys = generated.keys
     components.push({
       name: 'as',
       role: 'as',
       host,
       port,
       adminToken: adminToken(),
-      options: { config: { ...asConfig, issuer, resources } },
+      options: { config: { ...asConfig, ...(generated ? { clients: generated.clients } : {}), issuer, resources } },
     })
   }
 
@@ -186,7 +194,7 @@ export async function planStack(stack: StackConfig, options: { host?: string } =
       },
     })
   }
-  const plan: StackPlan = { components, issuer, external: Boolean(external) }
+  const plan: StackPlan = { components, issuer, external: Boolean(external), clientKeys }
   if (rsJwksUri) plan.rsJwksUri = rsJwksUri
   if (rsIntrospectionEndpoint) plan.rsIntrospectionEndpoint = rsIntrospectionEndpoint
   return plan

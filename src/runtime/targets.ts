@@ -16,6 +16,7 @@ import type { StackConfig } from '../scenario/schema.ts'
 import { assertLoopbackUrl } from '../util/loopback.ts'
 import { resolveSecretRef } from '../util/secret-ref.ts'
 import { registerSecret } from '../util/secrets.ts'
+import { parsePrivateKey } from './client-keys.ts'
 import type { StackPlan } from './plan.ts'
 import type { ClientCredentials, EventFeed, RsTarget, Targets } from './types.ts'
 
@@ -33,6 +34,7 @@ interface AsMetadata {
   introspection_endpoint?: string
   revocation_endpoint?: string
   device_authorization_endpoint?: string
+  pushed_authorization_request_endpoint?: string
   jwks_uri: string
 }
 
@@ -84,6 +86,7 @@ export function clientCredentialsOf(c: ClientConfig): ClientCredentials {
     ...(c.audience ? { audience: c.audience } : {}),
     redirectUris: [...c.redirectUris],
     tokenFormat: c.tokenFormat,
+    ...(c.tokenEndpointAuthMethod ? { authMethod: c.tokenEndpointAuthMethod } : {}),
   }
 }
 
@@ -119,6 +122,16 @@ export async function buildTargets(
       scopes: c.scopes,
       ...(c.audience ? { audience: c.audience } : {}),
       redirectUris: c.redirectUris,
+      ...(c.tokenEndpointAuthMethod ? { authMethod: c.tokenEndpointAuthMethod } : {}),
+      ...(c.privateKey
+        ? {
+            privateKey: parsePrivateKey(
+              resolveSecretRef(c.privateKey, `stack.authorizationServer.external.clients[${i}].privateKey`),
+              `stack.authorizationServer.external.clients[${i}].privateKey`,
+              c.keyId,
+            ),
+          }
+        : {}),
     }))
     users = asCfg.external.users.map((u, i) => ({
       username: u.username,
@@ -127,7 +140,8 @@ export async function buildTargets(
   } else {
     clients = (asCfg.clients ?? DEFAULT_CLIENTS).map((c) => {
       registerSecret(c.clientSecret)
-      return clientCredentialsOf(c)
+      const key = plan.clientKeys[c.clientId]
+      return { ...clientCredentialsOf(c), ...(key ? { privateKey: key } : {}) }
     })
     users = (asCfg.users ?? DEFAULT_USERS).map((u) => ({ ...u }))
     for (const u of users) registerSecret(u.password)
@@ -205,6 +219,8 @@ export async function buildTargets(
   if (meta.introspection_endpoint) targets.introspectionEndpoint = meta.introspection_endpoint
   if (meta.revocation_endpoint) targets.revocationEndpoint = meta.revocation_endpoint
   if (meta.device_authorization_endpoint) targets.deviceAuthorizationEndpoint = meta.device_authorization_endpoint
+  if (meta.pushed_authorization_request_endpoint)
+    targets.pushedAuthorizationRequestEndpoint = meta.pushed_authorization_request_endpoint
   return targets
 }
 

@@ -3,6 +3,8 @@
  * (Targets plus stop). Control handles exist only for what this runtime
  * controls; an external AS has none, and faults needing it are refused early.
  */
+import type { ClientAuthMethod } from '../oauth/client-auth.ts'
+import type { ClientSigningKey } from '../oauth/client-assertion.ts'
 import type { Logger } from '../log.ts'
 import type { StackConfig } from '../scenario/schema.ts'
 
@@ -19,6 +21,8 @@ export type { AsControl, RotateRequest, RotateResult, RotationMode } from '../..
 export type { RsControl } from '../../mock-rs/control.ts'
 export type { ComponentEvent, EventFeed } from '../util/component/events.ts'
 
+export type { ClientSigningKey }
+
 export interface ClientCredentials {
   clientId: string
   /** Resolved secret (registered with the secret masker). */
@@ -29,6 +33,10 @@ export interface ClientCredentials {
   audience?: string
   redirectUris: string[]
   tokenFormat?: 'jwt' | 'opaque'
+  /** How it authenticates (default: private_key_jwt with a key, client_secret_basic with a secret, else none). */
+  authMethod?: ClientAuthMethod
+  /** Its private_key_jwt signing key (generated per run for a reference AS client, or from a secret reference). */
+  privateKey?: ClientSigningKey
 }
 
 export interface RsTarget {
@@ -54,6 +62,8 @@ export interface Targets {
   introspectionEndpoint?: string
   revocationEndpoint?: string
   deviceAuthorizationEndpoint?: string
+  /** RFC 9126 pushed authorization request endpoint, when the AS publishes one. */
+  pushedAuthorizationRequestEndpoint?: string
   /** JWKS URI the AS publishes. */
   jwksUri: string
   /** JWKS URI as the resource servers see it (through CDN / proxy). */

@@ -54,6 +54,26 @@ export const ExternalClient = Type.Object(
     scopes: Type.Array(Type.String(), { default: [], description: 'scopes this client may request' }),
     audience: Type.Optional(Type.String({ description: 'audience (RFC 8707 resource) to request tokens for' })),
     redirectUris: Type.Array(Type.String(), { default: [], description: 'redirect URIs registered for user flows' }),
+    tokenEndpointAuthMethod: Type.Optional(
+      Type.Union(
+        [
+          Type.Literal('client_secret_basic'),
+          Type.Literal('client_secret_post'),
+          Type.Literal('private_key_jwt'),
+          Type.Literal('none'),
+        ],
+        {
+          description:
+            'how it authenticates (default: private_key_jwt with a privateKey, client_secret_basic with a secret, else none)',
+        },
+      ),
+    ),
+    privateKey: Type.Optional(
+      Type.Union(SecretRef.anyOf, {
+        description: 'its private_key_jwt signing key (RFC 7523): a PEM or a private JWK, as a secret reference',
+      }),
+    ),
+    keyId: Type.Optional(Type.String({ description: 'kid of privateKey as registered at your AS' })),
   },
   { additionalProperties: false, description: 'a client registered at your authorization server' },
 )
@@ -254,6 +274,32 @@ export const FlowSection = Type.Object(
       Type.String({ description: 'clientId to use (default: svc for service flows, spa for user flows)' }),
     ),
     scope: Type.Optional(Type.String({ description: 'scope to request (default: the target RS scope)' })),
+    clientAuth: Type.Optional(
+      Type.Union(
+        [
+          Type.Literal('client_secret_basic'),
+          Type.Literal('client_secret_post'),
+          Type.Literal('private_key_jwt'),
+          Type.Literal('none'),
+        ],
+        {
+          description:
+            "client authentication at the token endpoint (default: the client's; private_key_jwt needs a client with a key)",
+        },
+      ),
+    ),
+    assertionAudience: Type.Optional(
+      Type.Union([Type.Literal('issuer'), Type.Literal('token-endpoint')], {
+        description:
+          'aud of private_key_jwt assertions: the issuer (FAPI 2.0; the default) or the token endpoint URL (what some servers stopped accepting)',
+      }),
+    ),
+    par: Type.Optional(
+      Type.Boolean({
+        description:
+          'auth-code: push the authorization request first (PAR, RFC 9126) and send only client_id and request_uri to /authorize (default false)',
+      }),
+    ),
     clients: Type.Integer({
       minimum: 1,
       maximum: 10_000,

@@ -12,6 +12,7 @@ const files = readdirSync(join(root, 'scenarios'))
   .filter((f) => f.endsWith('.yaml'))
   .sort()
 const SHIPPED = [
+  'assertion-aud-change',
   'bad-key-rotation',
   'baseline',
   'clock-skew',

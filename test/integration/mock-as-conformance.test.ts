@@ -41,7 +41,13 @@ describe('mock-as conformance', () => {
             'urn:ietf:params:oauth:grant-type:device_code',
           ]),
         )
-        expect(m.token_endpoint_auth_methods_supported).toEqual(['client_secret_basic', 'client_secret_post', 'none'])
+        expect(m.token_endpoint_auth_methods_supported).toEqual([
+          'client_secret_basic',
+          'client_secret_post',
+          'private_key_jwt',
+          'none',
+        ])
+        expect(m.pushed_authorization_request_endpoint).toBe(`${ISSUER}/par`)
       }
     })
 

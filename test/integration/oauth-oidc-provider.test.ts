@@ -202,6 +202,7 @@ describe('src/oauth against node-oidc-provider', () => {
     const now = () => performance.timeOrigin + performance.now()
     const ctx = {
       name: 'auth-code',
+      config: { flow: 'auth-code' },
       targets: {
         issuer: ep.issuer,
         authorizationEndpoint: ep.authorizationEndpoint,

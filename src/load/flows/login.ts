@@ -9,7 +9,7 @@ import { pkcePair } from '../../oauth/pkce.ts'
 import type { Transport } from '../../oauth/transport.ts'
 import type { ClientCredentials } from '../../runtime/types.ts'
 import { TransportError } from '../http.ts'
-import { requestToken, type TokenResponse } from './oauth.ts'
+import { clientIdentity, requestToken, type TokenResponse } from './oauth.ts'
 import type { FlowContext } from './types.ts'
 
 export interface LoginOptions {
@@ -60,6 +60,8 @@ export async function authCodeLogin(ctx: FlowContext, o: LoginOptions): Promise<
       intended = ctx.now()
     }
   }
+  if (ctx.config.par && !ctx.targets.pushedAuthorizationRequestEndpoint)
+    ctx.warn(`${ctx.name}: par is set but the AS publishes no pushed_authorization_request_endpoint`)
   let front: Awaited<ReturnType<typeof authorize>>
   try {
     front = await authorize(transport, ctx.targets, {
@@ -70,6 +72,9 @@ export async function authCodeLogin(ctx: FlowContext, o: LoginOptions): Promise<
       scope: o.scope ?? o.client.scopes.join(' '),
       codeVerifier: verifier,
       signal: o.signal,
+      ...(ctx.config.par && ctx.targets.pushedAuthorizationRequestEndpoint
+        ? { par: { endpoint: ctx.targets.pushedAuthorizationRequestEndpoint, client: clientIdentity(ctx, o.client) } }
+        : {}),
     })
   } catch (err) {
     return { ok: false, reason: err instanceof TransportError ? err.reason : 'transport_error' }

@@ -8,6 +8,7 @@
 import type { ClientCredentials, RsTarget, Targets } from '../../runtime/types.ts'
 import { GamedayError } from '../../errors.ts'
 import { parseBearerChallenge } from '../../oauth/bearer-challenge.ts'
+import type { ClientIdentity } from '../../oauth/client-auth.ts'
 import { postForm } from '../../oauth/token-endpoint.ts'
 import type { Transport } from '../../oauth/transport.ts'
 import { type HttpResponse, TransportError, header } from '../http.ts'
@@ -106,6 +107,23 @@ export function engineTransport(ctx: FlowContext): Transport {
   return (req) => ctx.http.request({ ...req, timeoutMs: ctx.timeoutMs })
 }
 
+/**
+ * The client as the flow authenticates it: the flow's `clientAuth` over the
+ * client's own method, and the `aud` its private_key_jwt assertions carry
+ * (`assertionAudience`: the issuer by default, or the token endpoint URL).
+ */
+export function clientIdentity(ctx: FlowContext, client: ClientCredentials): ClientIdentity {
+  const method = ctx.config.clientAuth ?? client.authMethod
+  if (method === 'private_key_jwt' && !client.privateKey)
+    ctx.warn(`${ctx.name}: client ${client.clientId} has no private key for private_key_jwt`)
+  return {
+    ...client,
+    ...(method ? { authMethod: method } : {}),
+    assertionAudience:
+      ctx.config.assertionAudience === 'token-endpoint' ? ctx.targets.tokenEndpoint : ctx.targets.issuer,
+  }
+}
+
 /** POST the token endpoint, record `oauth_token`, register the tokens; never throws. */
 export async function requestToken(ctx: FlowContext, req: TokenRequest): Promise<TokenResponse> {
   const start = ctx.now()
@@ -115,7 +133,7 @@ export async function requestToken(ctx: FlowContext, req: TokenRequest): Promise
       engineTransport(ctx),
       ctx.targets.tokenEndpoint,
       { grant_type: req.grant, ...req.form },
-      req.client,
+      clientIdentity(ctx, req.client),
       req.signal,
     )
     const accessToken = typeof json?.access_token === 'string' ? json.access_token : undefined

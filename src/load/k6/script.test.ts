@@ -177,3 +177,26 @@ describe('thresholdsFor', () => {
     })
   })
 })
+
+describe('generateK6Script with private_key_jwt or PAR', () => {
+  const load = (f: Partial<LoadConfig['flows'][number]>): LoadConfig => ({
+    duration: '10s',
+    warmup: '1s',
+    gracefulStop: '1s',
+    flows: [flow({ flow: 'client-credentials', executor: 'constant-arrival-rate', rate: 1, client: 'svc', ...f })],
+  })
+
+  it('refuses a flow that would need a signed client assertion or a pushed request, naming the flow and the engine to use', () => {
+    for (const f of [{ clientAuth: 'private_key_jwt' as const }, { par: true }]) {
+      let err: unknown
+      try {
+        generateK6Script(load(f), targets)
+      } catch (e) {
+        err = e
+      }
+      expect((err as { code?: string }).code).toBe('ERR_SCENARIO_INVALID')
+      expect(String((err as Error).message)).toMatch(/load\.flows\[0\].*private_key_jwt/)
+    }
+    expect(() => generateK6Script(load({}), targets)).not.toThrow()
+  })
+})

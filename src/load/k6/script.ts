@@ -7,6 +7,7 @@
  *
  * Secrets never enter the script: it reads them from GAMEDAY_* variables.
  */
+import { GamedayError } from '../../errors.ts'
 import { readFileSync } from 'node:fs'
 import type { ClientCredentials, Targets } from '../../runtime/types.ts'
 import type { FlowConfig, LoadConfig } from '../../scenario/schema.ts'
@@ -170,6 +171,13 @@ export function generateK6Script(load: LoadConfig, targets: K6Targets, slos: rea
 
   load.flows.forEach((f, i) => {
     const name = names[i]!
+    const c = targets.clients.find((x) => x.clientId === defaultClient(f, targets.clients))
+    if (f.par || f.clientAuth === 'private_key_jwt' || (!f.clientAuth && c?.authMethod === 'private_key_jwt'))
+      throw new GamedayError(
+        'ERR_SCENARIO_INVALID',
+        `load.flows[${i}]: the k6 engine does not sign private_key_jwt assertions or push PAR requests yet`,
+        { hint: 'run this scenario with the embedded engine (--engine embedded)' },
+      )
     const target = f.target ? targets.resourceServers.find((r) => r.name === f.target) : undefined
     flows[name] = {
       name,
