@@ -50,6 +50,8 @@ const flow = (
   startTime: '0s',
   clients: 4,
   timeout: '10s',
+  dpop: false,
+  dpopAlg: 'ES256',
   ...f,
 })
 
