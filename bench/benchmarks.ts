@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { benchAccuracy, benchCoordinatedOmission, benchMaxRate, benchMemory } from './load/index.ts'
+import { runEngine, startFixture } from './load/harness.ts'
 import { benchPeers, type PeerSample } from './load/peers.ts'
 import { benchPeersStall } from './load/peers-stall.ts'
 import { engineCpuCurve } from './curves/engine-cpu.ts'
@@ -339,6 +340,57 @@ const dpop: Benchmark = {
         ]
       })
     })
+  },
+}
+
+/**
+ * The embedded engine as a DPoP client: the api-call flow closed-loop (32
+ * VUs) against the fixture route, with `dpop: true` (an ES256 proof with
+ * `ath` signed per request) beside the same flow with bearer tokens,
+ * interleaved. The fixture checks nothing, so the ratio is the client's cost.
+ */
+const engineDpop: Benchmark = {
+  id: 'engine-dpop',
+  group: 'engine',
+  repeats: 3,
+  async run(repeats, { quick }) {
+    const fixture = await startFixture()
+    try {
+      const seconds = quick ? 3 : 5
+      const run = (dpop: boolean) => async () => {
+        const r = await runEngine(fixture.url, '/hello', 1, seconds, {
+          executor: 'constant-vus',
+          vus: 32,
+          rate: undefined,
+          dpop,
+        })
+        // `p99` carries the CPU µs per request here (the shape `interleaved` collects)
+        return { rate: r.rate(1, seconds), p99: r.cpuUsPerRequest, non2xx: 0 }
+      }
+      const [bearer, dpop] = await interleaved(repeats, [run(false), run(true)])
+      return [
+        entry(
+          'embedded engine api-call with DPoP vs bearer (closed loop, 32 VUs)',
+          'req/s',
+          dpop!.map((x) => x.rate),
+          'embedded engine, bearer',
+          bearer!.map((x) => x.rate),
+          'informational',
+          () => true,
+        ),
+        entry(
+          'embedded engine CPU per api-call request, DPoP vs bearer',
+          'µs',
+          dpop!.map((x) => x.p99),
+          'embedded engine, bearer',
+          bearer!.map((x) => x.p99),
+          'informational',
+          () => true,
+        ),
+      ]
+    } finally {
+      await fixture.stop()
+    }
   },
 }
 
@@ -1037,6 +1089,7 @@ export const benchmarks: Benchmark[] = [
   engineAccuracy,
   engineCo,
   engineMemory,
+  engineDpop,
   peers,
   peersLatency,
   curves,
