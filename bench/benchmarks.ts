@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { benchAccuracy, benchCoordinatedOmission, benchMaxRate, benchMemory } from './load/index.ts'
+import { runEngine, startFixture } from './load/harness.ts'
 import { benchPeers, type PeerSample } from './load/peers.ts'
 import { benchPeersStall } from './load/peers-stall.ts'
 import { engineCpuCurve } from './curves/engine-cpu.ts'
@@ -25,6 +26,7 @@ import {
   type Throughput,
   tokenRequest,
 } from './oauth/servers.ts'
+import { ath, createDpopProof, type DpopKey, generateDpopKey } from '../src/oauth/dpop.ts'
 import type { BenchEntry } from './run.ts'
 import { median, spread } from './run.ts'
 
@@ -238,6 +240,157 @@ const rsValidation: Benchmark = {
         },
       )
     })
+  },
+}
+
+/** A token from `tokenEndpoint`, DPoP-bound to `key` (RFC 9449 §5). */
+async function mintDpopToken(tokenEndpoint: string, key: DpopKey): Promise<string> {
+  const req = tokenRequest({ url: '', tokenEndpoint, clientId: 'svc', clientSecret: 'svc-secret' })
+  const res = await fetch(tokenEndpoint, {
+    method: 'POST',
+    headers: { ...req.headers, dpop: createDpopProof({ key, htm: 'POST', htu: tokenEndpoint }) },
+    body: req.body,
+  })
+  const json = (await res.json()) as { access_token?: string; token_type?: string }
+  if (!json.access_token || json.token_type !== 'DPoP')
+    throw new Error(`no DPoP-bound token from ${tokenEndpoint}: ${JSON.stringify(json)}`)
+  return json.access_token
+}
+
+/**
+ * DPoP (RFC 9449) costs, each beside its bearer twin in the same run: the
+ * token endpoint with a proof per request (mock-as, and node-oidc-provider 8
+ * with `features.dPoP`), and the resilient RS checking proof, `ath` and
+ * `cnf.jkt`. Proofs are signed in the load generator (node:crypto, ES256),
+ * for the DPoP and the peer subjects alike. Needs mock-as and mock-rs with
+ * DPoP support (issue 23).
+ */
+const dpop: Benchmark = {
+  id: 'dpop',
+  group: 'as',
+  repeats: 3,
+  async run(repeats) {
+    const key = generateDpopKey('ES256')
+    return await withServers([['mock-as'], ['oidc-provider', { dpop: '1' }]], async ([as, oidc]) => {
+      const issuer = as!.info.url
+      const token = await mintToken(as!.info.tokenEndpoint!)
+      const bound = await mintDpopToken(as!.info.tokenEndpoint!, key)
+      return await withServers([['rs-resilient', { issuer }]], async ([rs]) => {
+        const proofFor = (htm: string, htu: string, accessToken?: string) => {
+          const boundAth = accessToken === undefined ? undefined : ath(accessToken)
+          return () => createDpopProof({ key, htm, htu, ...(boundAth ? { ath: boundAth } : {}) })
+        }
+        const asBearer = () => ({ ...tokenRequest(as!.info), connections: 32, warmupS: 0 })
+        const asDpop = () => ({ ...asBearer(), proof: proofFor('POST', as!.info.tokenEndpoint!) })
+        const oidcDpop = () => ({
+          ...tokenRequest(oidc!.info),
+          connections: 32,
+          warmupS: 0,
+          proof: proofFor('POST', oidc!.info.tokenEndpoint!),
+        })
+        const api = rs!.info.apiUrl!
+        const rsBearer = () => ({
+          url: api,
+          headers: { authorization: `Bearer ${token}` },
+          connections: 32,
+          warmupS: 0,
+        })
+        const rsDpop = () => ({
+          url: api,
+          headers: { authorization: `DPoP ${bound}` },
+          connections: 32,
+          warmupS: 0,
+          proof: proofFor('GET', api, bound),
+        })
+        const subjects = [asBearer, asDpop, oidcDpop, rsBearer, rsDpop]
+        for (const o of subjects) await maxThroughput({ ...o(), durationS: 2 })
+        const [asB, asD, oidcD, rsB, rsD] = await interleaved(
+          repeats,
+          subjects.map((o) => () => maxThroughput({ ...o(), durationS: 4 })),
+        )
+        const rate = (xs: Throughput[] | undefined) => xs!.map((x) => x.rate)
+        return [
+          entry(
+            'mock-as client_credentials with DPoP vs without',
+            'req/s',
+            rate(asD),
+            'mock-as, bearer',
+            rate(asB),
+            '≥ 0.5',
+            (_v, r) => (r ?? 0) >= 0.5,
+          ),
+          entry(
+            'mock-as with DPoP vs node-oidc-provider 8 with DPoP',
+            'req/s',
+            rate(asD),
+            'oidc-provider 8.x, features.dPoP',
+            rate(oidcD),
+            '≥ 2.0',
+            (_v, r) => (r ?? 0) >= 2,
+          ),
+          entry(
+            'mock-rs resilient: DPoP proof, ath, cnf.jkt checks vs bearer',
+            'req/s',
+            rate(rsD),
+            'mock-rs resilient, bearer',
+            rate(rsB),
+            '≥ 0.5',
+            (_v, r) => (r ?? 0) >= 0.5,
+          ),
+        ]
+      })
+    })
+  },
+}
+
+/**
+ * The embedded engine as a DPoP client: the api-call flow closed-loop (32
+ * VUs) against the fixture route, with `dpop: true` (an ES256 proof with
+ * `ath` signed per request) beside the same flow with bearer tokens,
+ * interleaved. The fixture checks nothing, so the ratio is the client's cost.
+ */
+const engineDpop: Benchmark = {
+  id: 'engine-dpop',
+  group: 'engine',
+  repeats: 3,
+  async run(repeats, { quick }) {
+    const fixture = await startFixture()
+    try {
+      const seconds = quick ? 3 : 5
+      const run = (dpop: boolean) => async () => {
+        const r = await runEngine(fixture.url, '/hello', 1, seconds, {
+          executor: 'constant-vus',
+          vus: 32,
+          rate: undefined,
+          dpop,
+        })
+        // `p99` carries the CPU µs per request here (the shape `interleaved` collects)
+        return { rate: r.rate(1, seconds), p99: r.cpuUsPerRequest, non2xx: 0 }
+      }
+      const [bearer, dpop] = await interleaved(repeats, [run(false), run(true)])
+      return [
+        entry(
+          'embedded engine api-call with DPoP vs bearer (closed loop, 32 VUs)',
+          'req/s',
+          dpop!.map((x) => x.rate),
+          'embedded engine, bearer',
+          bearer!.map((x) => x.rate),
+          'informational',
+          () => true,
+        ),
+        entry(
+          'embedded engine CPU per api-call request, DPoP vs bearer',
+          'µs',
+          dpop!.map((x) => x.p99),
+          'embedded engine, bearer',
+          bearer!.map((x) => x.p99),
+          'informational',
+          () => true,
+        ),
+      ]
+    } finally {
+      await fixture.stop()
+    }
   },
 }
 
@@ -930,11 +1083,13 @@ const curves: Benchmark = {
 export const benchmarks: Benchmark[] = [
   tokenEndpoint,
   rsValidation,
+  dpop,
   cdnHit,
   engineMaxRate,
   engineAccuracy,
   engineCo,
   engineMemory,
+  engineDpop,
   peers,
   peersLatency,
   curves,

@@ -20,7 +20,7 @@ async function start(): Promise<{ info: Record<string, unknown>; close(): Promis
     }
     case 'oidc-provider': {
       const { startOidcProvider } = await import('./peers/oidc-provider.ts')
-      const p = await startOidcProvider()
+      const p = await startOidcProvider({ dpop: opts.dpop === '1' })
       return {
         info: { url: p.url, tokenEndpoint: p.tokenEndpoint, clientId: p.clientId, clientSecret: p.clientSecret },
         close: p.close,

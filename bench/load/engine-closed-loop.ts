@@ -30,6 +30,8 @@ const flow = {
   startTime: '0s',
   clients: 1,
   timeout: '10s',
+  dpop: false,
+  dpopAlg: 'ES256',
   startRate: 0,
 } as FlowConfig
 const result = await engines.embedded!.run(

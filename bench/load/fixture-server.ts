@@ -30,7 +30,12 @@ app.get('/stall', async () => {
   if (now >= stallStart && now < stallEnd) await new Promise((r) => setTimeout(r, stallEnd - now))
   return { ok: true }
 })
-app.post('/token', async () => ({ access_token: 'bench-token-0123456789', token_type: 'Bearer', expires_in: 3600 }))
+// a request with a DPoP proof gets a DPoP token (unchecked: the engine's client cost is measured, not a server's)
+app.post('/token', async (req) => ({
+  access_token: 'bench-token-0123456789',
+  token_type: req.headers.dpop ? 'DPoP' : 'Bearer',
+  expires_in: 3600,
+}))
 const url = await app.listen({ host: '127.0.0.1', port: 0 })
 process.stdout.write(`${url}\n`)
 for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => void app.close().then(() => process.exit(0)))

@@ -95,6 +95,8 @@ export async function runEngine(
     startTime: '0s',
     clients: 1,
     timeout: '10s',
+    dpop: false,
+    dpopAlg: 'ES256',
     startRate: 0,
     ...extra,
   } as FlowConfig

@@ -28,6 +28,8 @@ export async function benchStartup(opts: { runs?: number } = {}): Promise<Startu
       startTime: '0s',
       clients: 1,
       timeout: '10s',
+      dpop: false,
+      dpopAlg: 'ES256',
       startRate: 0,
     } as FlowConfig
     for (let i = 0; i < (opts.runs ?? 3); i++) {

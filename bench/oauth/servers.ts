@@ -41,6 +41,8 @@ interface CannonOpts {
   durationS?: number
   /** Unmeasured seconds first (default 2; 0 for none). */
   warmupS?: number
+  /** A fresh `DPoP` header for every request (a proof is accepted once). */
+  proof?: () => string
 }
 
 /**
@@ -55,6 +57,18 @@ export async function maxThroughput(o: CannonOpts): Promise<Throughput> {
     headers: o.headers,
     body: o.body,
     connections: o.connections ?? 32,
+    ...(o.proof
+      ? {
+          requests: [
+            {
+              setupRequest: (req: { headers?: Record<string, string> }) => {
+                req.headers = { ...req.headers, dpop: o.proof!() }
+                return req
+              },
+            },
+          ],
+        }
+      : {}),
   }
   // warm the server's JIT (and the connections) before measuring
   if ((o.warmupS ?? 2) > 0)

@@ -35,7 +35,8 @@ function listen(server: Server): Promise<string> {
 }
 
 /**
- * Start node-oidc-provider on 127.0.0.1 (a free port).
+ * Start node-oidc-provider on 127.0.0.1 (a free port); `dpop` turns on
+ * `features.dPoP` (a `DPoP` header then gets a DPoP-bound token).
  *
  * @example
  * ```ts
@@ -44,7 +45,7 @@ function listen(server: Server): Promise<string> {
  * await op.close()
  * ```
  */
-export async function startOidcProvider(): Promise<BenchPeer> {
+export async function startOidcProvider(opts: { dpop?: boolean } = {}): Promise<BenchPeer> {
   const server = createServer()
   const url = await listen(server)
   const { privateKey } = await generateKeyPair('ES256', { extractable: true })
@@ -71,6 +72,8 @@ export async function startOidcProvider(): Promise<BenchPeer> {
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
+      // DPoP (RFC 9449) for the DPoP token-endpoint entry; no nonces, as mock-as by default
+      dPoP: { enabled: opts.dpop === true },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => PEER_AUDIENCE,

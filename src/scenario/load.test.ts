@@ -245,6 +245,12 @@ ${slos}`
     expect(where(err)).toEqual(['10:15 load.flows.0.flow'])
   })
 
+  it('refuses dpop on a flow that holds no DPoP-bound token, accepts it with an algorithm on api-call', async () => {
+    const err = await invalid('dpop-on-introspection')
+    expect(err.code).toBe('ERR_SCENARIO_INVALID')
+    expect(where(err)).toEqual(['10:94 load.flows.0.dpop'])
+  })
+
   it('refuses a fault needing AS control against an external AS with ERR_CAPABILITY_MISSING', async () => {
     const err = await invalid('as-control-against-external-as')
     expect(err.code).toBe('ERR_CAPABILITY_MISSING')

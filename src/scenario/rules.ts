@@ -20,6 +20,9 @@ import { type Issue, quote, suggestion } from './issues.ts'
 import type { Scenario } from './schema.ts'
 import { schemaIssues, withDefaults } from './schema-errors.ts'
 
+/** The flows that can hold DPoP-bound tokens (`dpop: true`). */
+const DPOP_FLOWS: readonly string[] = ['client-credentials', 'auth-code', 'refresh', 'api-call']
+
 export interface Registries {
   faults: Record<string, FaultDefinition>
   probes: Record<string, ProbeDefinition>
@@ -205,6 +208,12 @@ export function checkRules(
           : 'add a resource server under stack.resourceServers and name it as target'
       issues.push({ path: at('flow'), message: `${flow.flow} needs a target (a resource server name)`, hint })
     }
+    if (flow.dpop && !DPOP_FLOWS.includes(flow.flow))
+      issues.push({
+        path: at('dpop'),
+        message: `dpop applies to ${DPOP_FLOWS.join(', ')} (flow is ${flow.flow})`,
+        hint: 'remove `dpop: true` from this flow',
+      })
     checkTarget(at('target'), flow.target)
     if (flow.client !== undefined && !clientIds.includes(flow.client)) {
       issues.push({

@@ -9,6 +9,7 @@
 import { type Static, type TPartial, type TSchema, Type } from '@sinclair/typebox'
 import { AsConfigSchema } from '../../mock-as/config.ts'
 import { ProfileName, RsKnobsSchema } from '../../mock-rs/options.ts'
+import { DPOP_ALGS } from '../oauth/dpop.ts'
 import { DURATION_PATTERN } from '../util/duration.ts'
 
 /** A k6-style duration string field. */
@@ -307,6 +308,15 @@ export const FlowSection = Type.Object(
       description: 'virtual clients holding tokens (api-call, refresh)',
     }),
     timeout: Duration('request timeout', '10s'),
+    dpop: Type.Boolean({
+      default: false,
+      description:
+        'sender-constrained tokens (RFC 9449): each virtual user holds its own DPoP key, every token request carries a proof, api calls send `Authorization: DPoP` with an `ath`-bound proof, and a `use_dpop_nonce` answer is retried once with the server nonce (client-credentials, auth-code, refresh, api-call)',
+    }),
+    dpopAlg: Type.Union(
+      DPOP_ALGS.map((a) => Type.Literal(a)),
+      { default: 'ES256', description: 'JWS algorithm of the DPoP keys (with `dpop: true`)' },
+    ),
   },
   { additionalProperties: false },
 )

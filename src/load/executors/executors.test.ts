@@ -16,6 +16,8 @@ function flow(over: Partial<FlowConfig>): FlowConfig {
     startTime: '0s',
     clients: 1,
     timeout: '10s',
+    dpop: false,
+    dpopAlg: 'ES256',
     ...over,
   } as FlowConfig
 }

@@ -9,10 +9,15 @@
  * RS refused (`error_description` of the Bearer challenge, RFC 6750 §3): this
  * is what explains a 401 storm after a bad key rotation (unknown_kid) or a
  * clock skew (not_yet_valid) in the report.
+ *
+ * With `dpop: true` each virtual client holds its own DPoP key: its tokens
+ * are requested with a proof and every call carries `Authorization: DPoP`
+ * and a proof with `ath` (RFC 9449 §7).
  */
 import type { RsTarget } from '../../runtime/types.ts'
 import { TransportError } from '../http.ts'
-import { clientFor, mapLimit, rsFailure, rsFor, TokenHolder } from './oauth.ts'
+import { type DpopSession, dpopErrorOf, nonceChallenge } from '../../oauth/dpop-client.ts'
+import { clientFor, mapLimit, newDpopSession, rsFailure, rsFor, TokenHolder } from './oauth.ts'
 import type { FlowContext, FlowDefinition, RecordTags, VuContext } from './types.ts'
 
 export interface ApiCallState {
@@ -53,7 +58,13 @@ function plainTagsOf(rs: RsTarget, status: number): Readonly<RecordTags> {
   return tags
 }
 
-/** Call `rs.apiUrl` with `token`, record `rs_request`, then hand `cb` the status (0 on transport error) and the failure reason. */
+/**
+ * Call `rs.apiUrl` with `token`, record `rs_request`, then hand `cb` the
+ * status (0 on transport error) and the failure reason. With `dpop` the token
+ * goes as `Authorization: DPoP` with a proof bound to it (`ath`, RFC 9449
+ * §7.1), and a `use_dpop_nonce` challenge (§9) is answered by one retry with
+ * the RS's nonce: one recorded request, timed from the intended start.
+ */
 export function sendRs(
   ctx: FlowContext,
   rs: RsTarget,
@@ -62,33 +73,47 @@ export function sendRs(
   signal: AbortSignal,
   extra: Record<string, string> | undefined,
   cb: (status: number, reason: string | undefined) => void,
+  dpop?: DpopSession,
 ): void {
   const start = ctx.now()
-  ctx.http.send(
-    {
-      url: rs.apiUrl,
-      headers: bearer(token) as Record<string, string>,
-      frozenHeaders: true,
-      timeoutMs: ctx.timeoutMs,
-      signal,
-    },
-    (err, res) => {
-      let status = 0
-      let reason: string | undefined
-      let error: string | undefined
-      if (res) {
-        status = res.status
-        if (status >= 400) ({ reason, error } = rsFailure(res))
-      } else reason = err instanceof TransportError ? err.reason : 'transport_error'
-      const failed = status === 0 || status >= 400
-      const tags =
-        !failed && reason === undefined && extra === undefined
-          ? plainTagsOf(rs, status)
-          : { endpoint: 'api', status: String(status), target: rs.name, reason, error, token: 'valid', ...extra }
-      ctx.record('rs_request', tags, intendedStart, start, ctx.now(), failed)
-      cb(status, reason)
-    },
-  )
+  const attempt = (retried: boolean): void =>
+    ctx.http.send(
+      {
+        url: rs.apiUrl,
+        headers: dpop
+          ? { authorization: `DPoP ${token}`, dpop: dpop.proof('GET', rs.apiUrl, token) }
+          : (bearer(token) as Record<string, string>),
+        frozenHeaders: dpop === undefined,
+        timeoutMs: ctx.timeoutMs,
+        signal,
+      },
+      (err, res) => {
+        if (dpop && res) {
+          dpop.observe(rs.apiUrl, res.headers)
+          if (!retried && res.status === 401 && nonceChallenge(res.status, res.headers, res.body) !== undefined) {
+            ctx.count('dpop_nonce_retries', { endpoint: 'api', target: rs.name })
+            return attempt(true)
+          }
+        }
+        let status = 0
+        let reason: string | undefined
+        let error: string | undefined
+        if (res) {
+          status = res.status
+          if (status >= 400) ({ reason, error } = rsFailure(res))
+        } else reason = err instanceof TransportError ? err.reason : 'transport_error'
+        if (dpop && res && dpopErrorOf(res.status, res.headers, res.body) === 'invalid_dpop_proof')
+          ctx.count('dpop_proof_rejections', { endpoint: 'api', target: rs.name })
+        const failed = status === 0 || status >= 400
+        const tags =
+          !failed && reason === undefined && extra === undefined
+            ? plainTagsOf(rs, status)
+            : { endpoint: 'api', status: String(status), target: rs.name, reason, error, token: 'valid', ...extra }
+        ctx.record('rs_request', tags, intendedStart, start, ctx.now(), failed)
+        cb(status, reason)
+      },
+    )
+  attempt(false)
 }
 
 /** {@link sendRs} as a promise. */
@@ -99,9 +124,10 @@ export function callRs(
   intendedStart: number,
   signal: AbortSignal,
   extra?: Record<string, string>,
+  dpop?: DpopSession,
 ): Promise<{ status: number; reason?: string }> {
   return new Promise((resolve) =>
-    sendRs(ctx, rs, token, intendedStart, signal, extra, (status, reason) => resolve({ status, reason })),
+    sendRs(ctx, rs, token, intendedStart, signal, extra, (status, reason) => resolve({ status, reason }), dpop),
   )
 }
 
@@ -114,14 +140,23 @@ function callWith(
   token: string,
   done: () => void,
 ): void {
-  sendRs(ctx, state.rs, token, vu.intendedStart, vu.signal, undefined, (status, reason) => {
-    if (status !== 401 || vu.signal.aborted) return done()
-    ctx.count('reauth_on_401', { reason: reason ?? 'unknown', target: state.rs.name })
-    holder.reauth(token).then((fresh) => {
-      if (!fresh) return done()
-      sendRs(ctx, state.rs, fresh, ctx.now(), vu.signal, { attempt: 'retry' }, done)
-    }, done)
-  })
+  sendRs(
+    ctx,
+    state.rs,
+    token,
+    vu.intendedStart,
+    vu.signal,
+    undefined,
+    (status, reason) => {
+      if (status !== 401 || vu.signal.aborted) return done()
+      ctx.count('reauth_on_401', { reason: reason ?? 'unknown', target: state.rs.name })
+      holder.reauth(token).then((fresh) => {
+        if (!fresh) return done()
+        sendRs(ctx, state.rs, fresh, ctx.now(), vu.signal, { attempt: 'retry' }, done, holder.dpop)
+      }, done)
+    },
+    holder.dpop,
+  )
 }
 
 export const apiCall: FlowDefinition<ApiCallState> = {
@@ -131,7 +166,11 @@ export const apiCall: FlowDefinition<ApiCallState> = {
     const rs = rsFor(ctx.targets, ctx.config.target)
     const client = clientFor(ctx.targets, ctx.config.client ?? 'svc')
     const n = ctx.config.clients ?? 8
-    const holders = Array.from({ length: n }, () => new TokenHolder(ctx, client, ctx.config.scope ?? rs.scope))
+    // with dpop: true every virtual client has its own key, generated here with node:crypto
+    const holders = Array.from(
+      { length: n },
+      () => new TokenHolder(ctx, client, ctx.config.scope ?? rs.scope, {}, newDpopSession(ctx)),
+    )
     // setup tokens are fetched before t0 and not recorded as load
     await mapLimit(holders, 16, (h) => h.renew(false))
     return { rs, holders, next: 0 }

@@ -3,11 +3,13 @@
  * S256 (RFC 6749 §4.1, RFC 7636) over HTTP, through the AS's own login and
  * consent form, then the client exchanges the code. Measures the interactive
  * login path (`oauth_authorize` per step, `oauth_token` for the exchange) that
- * a signing-key or session-store incident breaks first for humans.
+ * a signing-key or session-store incident breaks first for humans. With
+ * `dpop: true` the exchange carries a proof of the VU's own key.
  */
 import { GamedayError } from '../../errors.ts'
 import { authCodeLogin } from './login.ts'
-import { clientFor } from './oauth.ts'
+import type { DpopSession } from '../../oauth/dpop-client.ts'
+import { clientFor, dpopPerVu } from './oauth.ts'
 import type { FlowContext, FlowDefinition } from './types.ts'
 
 /** The user the flows log in as: the first one the AS knows. */
@@ -21,7 +23,7 @@ export function userFor(ctx: FlowContext): { username: string; password: string 
   return u
 }
 
-export const authCode: FlowDefinition<void> = {
+export const authCode: FlowDefinition<{ dpop: (vu: number) => DpopSession | undefined }> = {
   id: 'auth-code',
   summary: 'full PKCE authorization code flow through the login and consent form, then the code exchange',
   async setup(ctx) {
@@ -32,8 +34,10 @@ export const authCode: FlowDefinition<void> = {
         `load.flows: client ${JSON.stringify(c.clientId)} has no redirect URI for ${ctx.name}`,
       )
     userFor(ctx)
+    return { dpop: dpopPerVu(ctx) }
   },
-  async iteration(ctx, vu) {
+  async iteration(ctx, vu, state) {
+    const dpop = state.dpop(vu.id)
     const client = clientFor(ctx.targets, ctx.config.client ?? 'spa')
     await authCodeLogin(ctx, {
       client,
@@ -42,6 +46,7 @@ export const authCode: FlowDefinition<void> = {
       intendedStart: vu.intendedStart,
       signal: vu.signal,
       record: true,
+      ...(dpop ? { dpop } : {}),
     })
   },
 }

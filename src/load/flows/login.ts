@@ -9,6 +9,7 @@ import { pkcePair } from '../../oauth/pkce.ts'
 import type { Transport } from '../../oauth/transport.ts'
 import type { ClientCredentials } from '../../runtime/types.ts'
 import { TransportError } from '../http.ts'
+import type { DpopSession } from '../../oauth/dpop-client.ts'
 import { clientIdentity, requestToken, type TokenResponse } from './oauth.ts'
 import type { FlowContext } from './types.ts'
 
@@ -20,6 +21,8 @@ export interface LoginOptions {
   signal: AbortSignal
   /** Record the steps (false during setup). */
   record: boolean
+  /** Exchange the code for a DPoP-bound token with this key (RFC 9449 §5). */
+  dpop?: DpopSession
 }
 
 export interface LoginResult {
@@ -90,6 +93,7 @@ export async function authCodeLogin(ctx: FlowContext, o: LoginOptions): Promise<
     intendedStart: ctx.now(),
     signal: o.signal,
     record: o.record,
+    ...(o.dpop ? { dpop: o.dpop } : {}),
   })
   return token.ok ? { ok: true, token } : { ok: false, reason: token.reason ?? 'token_failed', token }
 }

@@ -9,6 +9,7 @@ import type { ClientCredentials, RsTarget, Targets } from '../../runtime/types.t
 import { GamedayError } from '../../errors.ts'
 import { parseBearerChallenge } from '../../oauth/bearer-challenge.ts'
 import type { ClientIdentity } from '../../oauth/client-auth.ts'
+import { DpopSession, dpopTransport } from '../../oauth/dpop-client.ts'
 import { postForm } from '../../oauth/token-endpoint.ts'
 import type { Transport } from '../../oauth/transport.ts'
 import { type HttpResponse, TransportError, header } from '../http.ts'
@@ -86,6 +87,8 @@ export interface TokenResponse {
   refreshToken?: string
   /** Lifetime in seconds when the AS said so. */
   expiresIn?: number
+  /** `token_type` as the AS sent it (`Bearer`, `DPoP`). */
+  tokenType?: string
   error?: string
   reason?: string
 }
@@ -100,6 +103,8 @@ export interface TokenRequest {
   tags?: Partial<RecordTags>
   /** When false, nothing is recorded (setup before t0). Default true. */
   record?: boolean
+  /** Ask for a DPoP-bound token (RFC 9449 §5) with this key; a nonce challenge is retried once (§8). */
+  dpop?: DpopSession
 }
 
 /** The engine's HTTP client as the transport of the src/oauth pieces (the flow's timeout on every request). */
@@ -127,10 +132,17 @@ export function clientIdentity(ctx: FlowContext, client: ClientCredentials): Cli
 /** POST the token endpoint, record `oauth_token`, register the tokens; never throws. */
 export async function requestToken(ctx: FlowContext, req: TokenRequest): Promise<TokenResponse> {
   const start = ctx.now()
+  const recorded = req.record !== false
+  let transport = engineTransport(ctx)
+  if (req.dpop)
+    transport = dpopTransport(transport, req.dpop, {
+      onNonceRetry: () => recorded && ctx.count('dpop_nonce_retries', { endpoint: 'token', grant: req.grant }),
+      onProofRejected: () => recorded && ctx.count('dpop_proof_rejections', { endpoint: 'token', grant: req.grant }),
+    })
   let out: TokenResponse
   try {
     const { status, json } = await postForm(
-      engineTransport(ctx),
+      transport,
       ctx.targets.tokenEndpoint,
       { grant_type: req.grant, ...req.form },
       clientIdentity(ctx, req.client),
@@ -142,7 +154,10 @@ export async function requestToken(ctx: FlowContext, req: TokenRequest): Promise
     if (refreshToken) ctx.registerSecret(refreshToken)
     if (typeof json?.id_token === 'string') ctx.registerSecret(json.id_token)
     const error = typeof json?.error === 'string' ? json.error : undefined
-    const ok = status === 200 && accessToken !== undefined
+    const tokenType = typeof json?.token_type === 'string' ? json.token_type : undefined
+    // §5: a DPoP client that gets a bearer token back has lost its sender constraint
+    const downgraded = req.dpop !== undefined && accessToken !== undefined && tokenType?.toLowerCase() !== 'dpop'
+    const ok = status === 200 && accessToken !== undefined && !downgraded
     out = {
       ok,
       status,
@@ -150,13 +165,16 @@ export async function requestToken(ctx: FlowContext, req: TokenRequest): Promise
       accessToken,
       refreshToken,
       expiresIn: typeof json?.expires_in === 'number' ? json.expires_in : undefined,
+      tokenType,
       error,
-      reason: ok ? undefined : (error ?? (status === 200 ? 'no_access_token' : undefined)),
+      reason: ok
+        ? undefined
+        : (error ?? (downgraded ? 'token_type_not_dpop' : status === 200 ? 'no_access_token' : undefined)),
     }
   } catch (err) {
     out = { ok: false, status: 0, reason: err instanceof TransportError ? err.reason : 'transport_error' }
   }
-  if (req.record !== false) {
+  if (recorded) {
     ctx.record(
       'oauth_token',
       {
@@ -197,6 +215,8 @@ export class TokenHolder {
     private readonly scope: string | undefined,
     /** Tags of the renewal requests (`flow` is the owning flow). */
     private readonly tags: Partial<RecordTags> = {},
+    /** This virtual client's DPoP key and nonces, when its tokens are DPoP-bound. */
+    readonly dpop?: DpopSession,
   ) {}
 
   /** The current token, renewing single-flight when needed; `undefined` when the AS gave none. */
@@ -236,6 +256,7 @@ export class TokenHolder {
         signal: this.ctx.signal,
         tags: this.tags,
         record,
+        ...(this.dpop ? { dpop: this.dpop } : {}),
       })
       if (res.ok && res.accessToken) {
         const now = this.ctx.now()
@@ -274,4 +295,27 @@ export async function mapLimit<T, R>(
   })
   await Promise.all(workers)
   return out
+}
+
+/** A fresh DPoP key for one virtual user of this flow (`dpop: true`), else undefined. */
+export function newDpopSession(ctx: FlowContext): DpopSession | undefined {
+  return ctx.config.dpop ? DpopSession.generate(ctx.config.dpopAlg) : undefined
+}
+
+/**
+ * One DPoP session per VU, made when the VU first runs an iteration (its
+ * key is generated then) and kept for the VU's life: `get(vu.id)`.
+ * Returns undefined for every VU when the flow is not `dpop: true`.
+ */
+export function dpopPerVu(ctx: FlowContext): (vuId: number) => DpopSession | undefined {
+  if (!ctx.config.dpop) return () => undefined
+  const sessions = new Map<number, DpopSession>()
+  return (vuId) => {
+    let s = sessions.get(vuId)
+    if (!s) {
+      s = DpopSession.generate(ctx.config.dpopAlg)
+      sessions.set(vuId, s)
+    }
+    return s
+  }
 }

@@ -4,18 +4,22 @@
  * PKCE), then every iteration redeems its current refresh token and keeps the
  * rotated one. A token is only ever used by one request at a time, so the
  * harness never trips reuse detection by itself: a `refresh_token.reused` in
- * the record is the system's doing, not the load's.
+ * the record is the system's doing, not the load's. With `dpop: true` each
+ * virtual client holds its own key for its whole refresh-token family.
  */
 import type { ClientCredentials } from '../../runtime/types.ts'
 import { userFor } from './auth-code.ts'
 import { authCodeLogin } from './login.ts'
-import { clientFor, mapLimit, requestToken } from './oauth.ts'
+import type { DpopSession } from '../../oauth/dpop-client.ts'
+import { clientFor, mapLimit, newDpopSession, requestToken } from './oauth.ts'
 import type { FlowContext, FlowDefinition } from './types.ts'
 
 interface VirtualClient {
   refreshToken?: string
   busy: boolean
   relogin?: Promise<void>
+  /** Its DPoP key (`dpop: true`): the login and every refresh prove it, as the AS binds the refresh token to it. */
+  dpop?: DpopSession
 }
 
 export interface RefreshState {
@@ -32,6 +36,7 @@ async function login(ctx: FlowContext, state: RefreshState, vc: VirtualClient, r
     intendedStart: ctx.now(),
     signal: ctx.signal,
     record,
+    ...(vc.dpop ? { dpop: vc.dpop } : {}),
   })
   vc.refreshToken = res.token?.refreshToken
   if (!vc.refreshToken)
@@ -43,7 +48,10 @@ export const refresh: FlowDefinition<RefreshState> = {
   summary: 'virtual clients rotate their refresh tokens, one request per token at a time',
   async setup(ctx) {
     const state: RefreshState = { client: clientFor(ctx.targets, ctx.config.client ?? 'spa'), clients: [], next: 0 }
-    state.clients = Array.from({ length: ctx.config.clients ?? 8 }, () => ({ busy: false }))
+    state.clients = Array.from({ length: ctx.config.clients ?? 8 }, () => {
+      const dpop = newDpopSession(ctx)
+      return dpop ? { busy: false, dpop } : { busy: false }
+    })
     await mapLimit(state.clients, 8, (vc) => login(ctx, state, vc, false))
     return state
   },
@@ -66,6 +74,7 @@ export const refresh: FlowDefinition<RefreshState> = {
         client: state.client,
         intendedStart: vu.intendedStart,
         signal: vu.signal,
+        ...(vc.dpop ? { dpop: vc.dpop } : {}),
       })
       if (res.ok) {
         if (res.refreshToken) vc.refreshToken = res.refreshToken

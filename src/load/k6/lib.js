@@ -6,7 +6,7 @@
 import http from 'k6/http'
 import { Counter, Rate, Trend } from 'k6/metrics'
 import encoding from 'k6/encoding'
-import crypto from 'k6/crypto'
+import k6crypto from 'k6/crypto'
 //@@BROWSER_START
 import { browser } from 'k6/browser'
 //@@BROWSER_END
@@ -29,6 +29,7 @@ const CONFIG = {
       scope: 'orders:read',
       target: '',
       timeout: '10s',
+      dpop: false,
     },
   },
 }
@@ -46,6 +47,8 @@ const metrics = {
   browser_login: { duration: new Trend('browser_login_duration', true), failed: new Rate('browser_login_failed') },
 }
 const reauthOn401 = new Counter('reauth_on_401')
+const dpopNonceRetries = new Counter('dpop_nonce_retries')
+const dpopProofRejections = new Counter('dpop_proof_rejections')
 
 /** @param {string} name */
 function env(name) {
@@ -154,6 +157,130 @@ function rsFailure(status, header) {
 }
 //@@PURE_END
 
+//@@DPOP_START
+// DPoP (RFC 9449) with k6's global WebCrypto (`crypto.subtle`, k6 v1.0 and later; see
+// docs/k6.md). Plain JS without k6 imports, so a test runs this very code in Node, whose
+// global `crypto` is WebCrypto too, and checks the proofs with jose.
+
+/** @param {string} s ASCII text (base64url, JSON of base64url and URLs, tokens) as bytes */
+function asciiBytes(s) {
+  const out = new Uint8Array(s.length)
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0xff
+  return out
+}
+
+const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+/** @param {ArrayBuffer | Uint8Array} buf base64url without padding */
+function b64url(buf) {
+  const b = buf instanceof Uint8Array ? buf : new Uint8Array(buf)
+  let s = ''
+  let i = 0
+  for (; i + 2 < b.length; i += 3) {
+    const n = (b[i] << 16) | (b[i + 1] << 8) | b[i + 2]
+    s += B64URL[(n >> 18) & 63] + B64URL[(n >> 12) & 63] + B64URL[(n >> 6) & 63] + B64URL[n & 63]
+  }
+  if (i < b.length) {
+    const n = (b[i] << 16) | ((i + 1 < b.length ? b[i + 1] : 0) << 8)
+    s += B64URL[(n >> 18) & 63] + B64URL[(n >> 12) & 63]
+    if (i + 1 < b.length) s += B64URL[(n >> 6) & 63]
+  }
+  return s
+}
+
+/**
+ * A fresh ES256 DPoP key: the private CryptoKey, the encoded proof header
+ * (with the public JWK) and the RFC 7638 thumbprint tokens get bound to.
+ * @returns {Promise<{ privateKey: CryptoKey, header: string, jkt: string }>}
+ */
+async function newDpopKey() {
+  const pair = /** @type {CryptoKeyPair} */ (
+    await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])
+  )
+  const jwk = await crypto.subtle.exportKey('jwk', pair.publicKey)
+  // RFC 7638: the required members in lexicographic order, no whitespace
+  const pub = { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y }
+  const jkt = b64url(await crypto.subtle.digest('SHA-256', asciiBytes(JSON.stringify(pub))))
+  const header = b64url(asciiBytes(JSON.stringify({ typ: 'dpop+jwt', alg: 'ES256', jwk: pub })))
+  return { privateKey: pair.privateKey, header: header, jkt: jkt }
+}
+
+/**
+ * A DPoP proof for `htm url` (query and fragment dropped), with the server's
+ * nonce when there is one and `ath` when an access token goes with it.
+ * @param {{ privateKey: CryptoKey, header: string }} key @param {string} htm @param {string} url
+ * @param {string | undefined} nonce @param {string} [accessToken]
+ */
+async function dpopProof(key, htm, url, nonce, accessToken) {
+  /** @type {Record<string, string | number>} */
+  const claims = {
+    jti: b64url(crypto.getRandomValues(new Uint8Array(16))),
+    htm: htm,
+    htu: url.split(/[?#]/)[0],
+    iat: Math.floor(Date.now() / 1000),
+  }
+  if (accessToken) claims.ath = b64url(await crypto.subtle.digest('SHA-256', asciiBytes(accessToken)))
+  if (nonce) claims.nonce = nonce
+  const input = key.header + '.' + b64url(asciiBytes(JSON.stringify(claims)))
+  // WebCrypto's ECDSA signature is the raw r||s (IEEE P1363: 64 bytes for P-256), which is
+  // exactly the JWS ES256 signature (RFC 7518 §3.4); node:crypto and OpenSSL give DER by default.
+  const sig = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key.privateKey, asciiBytes(input))
+  return input + '.' + b64url(sig)
+}
+
+/** @param {string} url scheme://host:port, the key of the nonce cache */
+function originOf(url) {
+  const m = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*/.exec(url)
+  return m ? m[0].toLowerCase() : url
+}
+
+/**
+ * The nonce an answer asks to retry with ('' when none): a 400 `use_dpop_nonce`
+ * from the AS (§8) or a 401 DPoP challenge with `error="use_dpop_nonce"` from
+ * an RS (§9), either with a `DPoP-Nonce` header.
+ * @param {number} status @param {string | undefined} wwwAuthenticate @param {string} body @param {string | undefined} nonce
+ */
+function dpopNonceChallenge(status, wwwAuthenticate, body, nonce) {
+  if (!nonce) return ''
+  if (status === 401 && /\berror\s*=\s*"?use_dpop_nonce\b/.test(wwwAuthenticate || '')) return nonce
+  if (status === 400 && /"error"\s*:\s*"use_dpop_nonce"/.test(body || '')) return nonce
+  return ''
+}
+//@@DPOP_END
+
+// One DPoP key per VU (each VU is its own JS runtime), made on its first DPoP request,
+// and the latest DPoP-Nonce it got from each origin.
+/** @type {{ privateKey: CryptoKey, header: string, jkt: string } | null} */
+let vuDpopKey = null
+/** @type {Record<string, string>} */
+const vuDpopNonces = {}
+
+/**
+ * Send with a DPoP proof (`send(proof)` makes the request); a nonce challenge
+ * is retried once with the new nonce. Returns the last response and the time
+ * both attempts took.
+ * @param {string} htm @param {string} url @param {string | undefined} accessToken
+ * @param {(proof: string) => import('k6/http').RefinedResponse<any>} send @param {Record<string, string>} tags
+ */
+async function withDpop(htm, url, accessToken, send, tags) {
+  if (!vuDpopKey) vuDpopKey = await newDpopKey()
+  const origin = originOf(url)
+  let res = send(await dpopProof(vuDpopKey, htm, url, vuDpopNonces[origin], accessToken))
+  let durationMs = res.timings.duration
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const nonce = res.headers['Dpop-Nonce']
+    if (nonce) vuDpopNonces[origin] = nonce
+    const body = typeof res.body === 'string' ? res.body : ''
+    if (attempt > 0 || !dpopNonceChallenge(res.status, res.headers['Www-Authenticate'], body, nonce)) break
+    dpopNonceRetries.add(1, tags)
+    res = send(await dpopProof(vuDpopKey, htm, url, vuDpopNonces[origin], accessToken))
+    durationMs += res.timings.duration
+  }
+  const body = typeof res.body === 'string' ? res.body : ''
+  if (/invalid_dpop_proof/.test((res.status === 401 ? res.headers['Www-Authenticate'] : body) || ''))
+    dpopProofRejections.add(1, tags)
+  return { res: res, durationMs: durationMs }
+}
+
 /** @param {string} clientName */
 function clientAuth(clientName) {
   const c = CONFIG.clients[clientName]
@@ -167,34 +294,54 @@ function clientAuth(clientName) {
  * POST the token endpoint and record it.
  * @param {string} flow @param {string} clientName @param {Record<string, string>} params
  */
-function tokenRequest(flow, clientName, params, timeout) {
+async function tokenRequest(flow, clientName, params, timeout, dpop) {
   const auth = clientAuth(clientName)
   const body = Object.assign({}, auth.body, params)
-  const res = http.post(CONFIG.tokenEndpoint, form(body), {
-    headers: Object.assign({ 'Content-Type': 'application/x-www-form-urlencoded' }, auth.headers),
-    timeout: timeout,
-    tags: { name: 'token' },
-  })
-  const failed = res.status !== 200
-  record('oauth_token', res.timings.duration, failed, {
+  const headers = Object.assign({ 'Content-Type': 'application/x-www-form-urlencoded' }, auth.headers)
+  /** @param {string} [proof] */
+  const send = (proof) =>
+    http.post(CONFIG.tokenEndpoint, form(body), {
+      headers: proof ? Object.assign({ DPoP: proof }, headers) : headers,
+      timeout: timeout,
+      tags: { name: 'token' },
+    })
+  const sent = dpop
+    ? await withDpop('POST', CONFIG.tokenEndpoint, undefined, send, {
+        flow: flow,
+        endpoint: 'token',
+        grant: params.grant_type,
+      })
+    : { res: send(), durationMs: 0 }
+  const res = sent.res
+  let failed = res.status !== 200
+  let downgraded = false
+  if (!failed && dpop) {
+    // RFC 9449 §5: a DPoP client that gets a bearer token back has lost its sender constraint
+    const type = /** @type {{ token_type?: string }} */ (res.json()).token_type || ''
+    downgraded = type.toLowerCase() !== 'dpop'
+    failed = downgraded
+  }
+  record('oauth_token', dpop ? sent.durationMs : res.timings.duration, failed, {
     flow: flow,
     endpoint: 'token',
     status: String(res.status),
     grant: params.grant_type,
     error: failed ? oauthError(/** @type {string} */ (res.body)) : '',
+    reason: downgraded ? 'token_type_not_dpop' : '',
   })
   if (failed) return null
   const json = /** @type {{access_token: string, refresh_token?: string, expires_in?: number}} */ (res.json())
   return json
 }
 
-export function clientCredentials() {
+export async function clientCredentials() {
   const f = currentFlow()
-  tokenRequest(
+  await tokenRequest(
     f.name || 'client-credentials',
     f.client,
     { grant_type: 'client_credentials', scope: f.scope },
     f.timeout,
+    f.dpop,
   )
 }
 
@@ -202,36 +349,44 @@ export function clientCredentials() {
 /** @type {{ token: string, expiresAt: number } | null} */
 let vuToken = null
 
-/** @param {{name?: string, client: string, scope: string, timeout: string}} f */
-function ensureToken(f, force) {
+/** @param {{name?: string, client: string, scope: string, timeout: string, dpop?: boolean}} f */
+async function ensureToken(f, force) {
   if (!force && vuToken && Date.now() < vuToken.expiresAt - 30000) return vuToken.token
-  const json = tokenRequest(
+  const json = await tokenRequest(
     f.name || 'api-call',
     f.client,
     { grant_type: 'client_credentials', scope: f.scope },
     f.timeout,
+    f.dpop,
   )
   if (!json) return null
   vuToken = { token: json.access_token, expiresAt: Date.now() + (json.expires_in || 300) * 1000 }
   return vuToken.token
 }
 
-export function apiCall() {
+export async function apiCall() {
   const f = currentFlow()
   const rs = CONFIG.resourceServers[f.target]
-  const token = ensureToken(f, false)
+  const token = await ensureToken(f, false)
   if (!token) return
   for (let attempt = 0; attempt < 2; attempt++) {
-    const t = attempt === 0 ? token : ensureToken(f, true)
+    const t = attempt === 0 ? token : await ensureToken(f, true)
     if (!t) return
-    const res = http.get(rs.apiUrl, {
-      headers: { Authorization: 'Bearer ' + t },
-      timeout: f.timeout,
-      tags: { name: 'api' },
-    })
+    /** @param {string} [proof] */
+    const send = (proof) =>
+      http.get(rs.apiUrl, {
+        // RFC 9449 §7.1: the DPoP scheme and a proof bound to the token (ath)
+        headers: proof ? { Authorization: 'DPoP ' + t, DPoP: proof } : { Authorization: 'Bearer ' + t },
+        timeout: f.timeout,
+        tags: { name: 'api' },
+      })
+    const sent = f.dpop
+      ? await withDpop('GET', rs.apiUrl, t, send, { flow: f.name || 'api-call', endpoint: 'api', target: f.target })
+      : { res: send(), durationMs: 0 }
+    const res = sent.res
     const failed = res.status >= 400 || res.status === 0
     const why = rsFailure(res.status, res.headers['Www-Authenticate'])
-    record('rs_request', res.timings.duration, failed, {
+    record('rs_request', f.dpop ? sent.durationMs : res.timings.duration, failed, {
       flow: f.name || 'api-call',
       endpoint: 'api',
       status: String(res.status),
@@ -246,12 +401,12 @@ export function apiCall() {
 }
 
 /** A PKCE S256 login through the AS's login and consent form, without a browser. */
-function authCodeLogin(f) {
+async function authCodeLogin(f) {
   const c = CONFIG.clients[f.client]
   const user = CONFIG.users[0]
-  const verifier = encoding.b64encode(crypto.randomBytes(32), 'rawurl')
-  const challenge = encoding.b64encode(crypto.sha256(verifier, 'binary'), 'rawurl')
-  const state = encoding.b64encode(crypto.randomBytes(16), 'rawurl')
+  const verifier = encoding.b64encode(k6crypto.randomBytes(32), 'rawurl')
+  const challenge = encoding.b64encode(k6crypto.sha256(verifier, 'binary'), 'rawurl')
+  const state = encoding.b64encode(k6crypto.randomBytes(16), 'rawurl')
   const flow = f.name || 'auth-code'
   const authorizeUrl =
     CONFIG.authorizationEndpoint +
@@ -309,40 +464,42 @@ function authCodeLogin(f) {
     reason: reason,
   })
   if (reason || !code) return null
-  return tokenRequest(
+  return await tokenRequest(
     flow,
     f.client,
     { grant_type: 'authorization_code', code: code, redirect_uri: c.redirectUri, code_verifier: verifier },
     f.timeout,
+    f.dpop,
   )
 }
 
-export function authCode() {
-  authCodeLogin(currentFlow())
+export async function authCode() {
+  await authCodeLogin(currentFlow())
 }
 
 /** @type {string | null} */
 let vuRefreshToken = null
 
-export function refresh() {
+export async function refresh() {
   const f = currentFlow()
   if (!vuRefreshToken) {
-    const tokens = authCodeLogin(f)
+    const tokens = await authCodeLogin(f)
     vuRefreshToken = tokens && tokens.refresh_token ? tokens.refresh_token : null
     return
   }
-  const json = tokenRequest(
+  const json = await tokenRequest(
     f.name || 'refresh',
     f.client,
     { grant_type: 'refresh_token', refresh_token: vuRefreshToken },
     f.timeout,
+    f.dpop,
   )
   vuRefreshToken = json && json.refresh_token ? json.refresh_token : null
 }
 
-export function introspection() {
+export async function introspection() {
   const f = currentFlow()
-  const token = ensureToken(f, false)
+  const token = await ensureToken(f, false)
   if (!token) return
   if (f.target) {
     const rs = CONFIG.resourceServers[f.target]
@@ -389,9 +546,9 @@ export async function browserLogin() {
   const f = currentFlow()
   const c = CONFIG.clients[f.client]
   const user = CONFIG.users[0]
-  const verifier = encoding.b64encode(crypto.randomBytes(32), 'rawurl')
-  const challenge = encoding.b64encode(crypto.sha256(verifier, 'binary'), 'rawurl')
-  const state = encoding.b64encode(crypto.randomBytes(16), 'rawurl')
+  const verifier = encoding.b64encode(k6crypto.randomBytes(32), 'rawurl')
+  const challenge = encoding.b64encode(k6crypto.sha256(verifier, 'binary'), 'rawurl')
+  const state = encoding.b64encode(k6crypto.randomBytes(16), 'rawurl')
   const flow = f.name || 'browser-login'
   const context = await browser.newContext()
   const page = await context.newPage()
@@ -432,7 +589,7 @@ export async function browserLogin() {
   }
   const code = queryParam(location, 'code')
   if (!reason && code) {
-    const tokens = tokenRequest(
+    const tokens = await tokenRequest(
       flow,
       f.client,
       { grant_type: 'authorization_code', code: code, redirect_uri: c.redirectUri, code_verifier: verifier },

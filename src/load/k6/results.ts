@@ -27,7 +27,14 @@ const FAMILIES: Record<string, MetricFamily> = {
   introspection_duration: 'introspection',
   browser_login_duration: 'browser_login',
 }
-const COUNTERS = new Set(['dropped_iterations', 'iterations', 'reauth_on_401', 'vus'])
+const COUNTERS = new Set([
+  'dropped_iterations',
+  'iterations',
+  'reauth_on_401',
+  'vus',
+  'dpop_nonce_retries',
+  'dpop_proof_rejections',
+])
 const KEPT_TAGS = ['flow', 'endpoint', 'status', 'error', 'reason', 'target', 'grant', 'token'] as const
 
 /**

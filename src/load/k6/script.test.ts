@@ -50,6 +50,8 @@ const flow = (
   startTime: '0s',
   clients: 4,
   timeout: '10s',
+  dpop: false,
+  dpopAlg: 'ES256',
   ...f,
 })
 
@@ -59,7 +61,7 @@ const everyFlow: LoadConfig = {
   gracefulStop: '5s',
   flows: [
     flow({ flow: 'client-credentials', executor: 'constant-arrival-rate', rate: 50 }),
-    flow({ flow: 'api-call', executor: 'constant-arrival-rate', rate: 100, target: 'orders', maxVUs: 40 }),
+    flow({ flow: 'api-call', executor: 'constant-arrival-rate', rate: 100, target: 'orders', maxVUs: 40, dpop: true }),
     flow({
       flow: 'api-call',
       executor: 'ramping-arrival-rate',
@@ -90,6 +92,10 @@ describe('generateK6Script', () => {
   it('type-checks against @types/k6 for every flow', () => {
     const { script } = generateK6Script(everyFlow, targets, [{ id: 'M1', objective: 'rate>=0.999' }])
     expect(typecheckK6Script(script)).toEqual([])
+    // the DPoP code is in, its test markers are not
+    expect(script).toContain('"dpop": true')
+    expect(script).toContain('crypto.subtle.sign')
+    expect(script).not.toContain('@@DPOP')
   })
 
   it('type-checks the checked-in flow library itself', () => {

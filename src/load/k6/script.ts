@@ -186,6 +186,7 @@ export function generateK6Script(load: LoadConfig, targets: K6Targets, slos: rea
       scope: f.scope ?? target?.scope ?? 'orders:read',
       target: f.target ?? '',
       timeout: k6Duration(f.timeout),
+      dpop: f.dpop,
     }
     const startMs = parseDuration(f.startTime) ?? 0
     const duration = f.duration ? k6Duration(f.duration) : `${Math.max(1, Math.round((totalMs - startMs) / 1000))}s`
@@ -267,7 +268,7 @@ export function generateK6Script(load: LoadConfig, targets: K6Targets, slos: rea
     /\/\/@@CONFIG_START[\s\S]*?\/\/@@CONFIG_END\n/,
     `const CONFIG = ${JSON.stringify(config, null, 2)};\nexport const options = ${JSON.stringify(options, null, 2)};\n`,
   )
-  lib = lib.replace(/^\/\/@@PURE_(START|END)\n/gm, '')
+  lib = lib.replace(/^\/\/@@(PURE|DPOP)_(START|END)\n/gm, '')
   lib = browserUsed
     ? lib.replace(/^\/\/@@BROWSER_(START|END)\n/gm, '')
     : lib.replace(/\/\/@@BROWSER_START\n[\s\S]*?\/\/@@BROWSER_END\n/g, '')

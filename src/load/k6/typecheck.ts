@@ -26,7 +26,9 @@ export function typecheckK6Script(script: string): string[] {
       target: ts.ScriptTarget.ES2020,
       module: ts.ModuleKind.ESNext,
       moduleResolution: ts.ModuleResolutionKind.Bundler,
-      lib: ['lib.es2020.d.ts'],
+      // @types/k6 declares no WebCrypto: the DPoP proofs use k6's global `crypto`
+      // (k6 v1.0+), checked against TypeScript's standard WebCrypto declarations
+      lib: ['lib.es2020.d.ts', 'lib.dom.d.ts'],
       types: ['k6'],
       typeRoots: [join(ROOT, 'node_modules/@types')],
       skipLibCheck: true,
