@@ -161,12 +161,20 @@ export async function runCell(cell: MatrixCell, opts: { outDir?: string } = {}):
         ? broken.length === 0 && outcome.record.status === 'completed'
         : cell.expectBroken.every((id) => broken.includes(id)))
     const attributed = cell.expectAttribution ? cell.expectAttribution.test(attribution ?? '') : true
+    // a run the harness could not finish says nothing about the profile: never "every SLO held"
+    const errored =
+      outcome.record.status === 'errored'
+        ? {
+            error: `run errored: ${outcome.record.error?.code ?? 'ERR_INTERNAL'}: ${outcome.record.error?.message ?? ''}`,
+          }
+        : {}
     return {
+      ...errored,
       ...cell,
       broken,
       noData,
       ...(attribution ? { attribution } : {}),
-      agrees: sameSet && attributed,
+      agrees: sameSet && attributed && !errored.error,
       durationMs: Date.now() - started,
       exitCode: outcome.exitCode,
     }
