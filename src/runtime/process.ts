@@ -130,13 +130,20 @@ async function start(stack: StackConfig, options: RuntimeStartOptions): Promise<
     return stopped
   }
   try {
+    // each child's health is checked as soon as it prints its URL, while the others still boot:
+    // waiting for every URL first put the slowest child's boot before the first health check
+    const byIndex: Array<RunningChild | undefined> = []
     const results = await Promise.allSettled(
-      plan.components.map((c) => startChildComponent(c, options.log, options.signal)),
+      plan.components.map(async (c, i) => {
+        const child = await startChildComponent(c, options.log, options.signal)
+        byIndex[i] = child
+        await waitHealthy(c.name, child.url, START_TIMEOUT_MS, options.signal)
+      }),
     )
-    for (const r of results) if (r.status === 'fulfilled') children.push(r.value)
+    // in the plan's order, whatever order they came up in; a child that failed its health check is stopped too
+    for (const c of byIndex) if (c) children.push(c)
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
     if (failed) throw failed.reason
-    await Promise.all(children.map((c) => waitHealthy(c.plan.name, c.url, START_TIMEOUT_MS, options.signal)))
     const started: StartedComponent[] = children.map((c) => ({
       name: c.plan.name,
       url: c.url,
