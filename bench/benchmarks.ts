@@ -718,6 +718,9 @@ const peers: Benchmark = {
 }
 
 /** Run a curve's child entry (`node [--expose-gc] --import tsx <script> <size>`) and parse its JSON line. */
+/** Rounds of the stack start-up curve (each size once a round, the order reversed every other round). */
+const STACK_ROUNDS = 3
+
 function curveChild<T>(script: string, size: number, nodeArgs: string[] = []): T {
   const r = spawnSync(
     process.execPath,
@@ -819,11 +822,27 @@ const curves: Benchmark = {
         (g) => g <= 1.1,
       ),
     )
-    // stack start-up and memory against the number of reference RSs, one fresh harness process per size
+    // stack start-up and memory against the number of reference RSs, one fresh harness process per size;
+    // the sizes are interleaved over rounds and each point is the median of its rounds, so a minute of load
+    // on a shared box lands on every size instead of on the one that ran then
     const sizes = quick ? [1, 2] : [1, 4, 16]
-    const stacks = sizes.map((n) => curveChild<StackSizeFigures>('./curves/stack-size.ts', n))
-    for (const f of stacks)
-      log(`${f.rs} RS: healthy in ${f.startMs} ms, harness RSS ${f.harnessRssMb} MB, components ${f.childrenRssMb} MB`)
+    const rounds = quick ? 1 : STACK_ROUNDS
+    const runs: StackSizeFigures[][] = sizes.map(() => [])
+    for (let r = 0; r < rounds; r++)
+      for (let k = 0; k < sizes.length; k++) {
+        const i = r % 2 ? sizes.length - 1 - k : k
+        const f = curveChild<StackSizeFigures>('./curves/stack-size.ts', sizes[i]!)
+        runs[i]!.push(f)
+        log(
+          `round ${r + 1}/${rounds}, ${f.rs} RS: healthy in ${f.startMs} ms, harness RSS ${f.harnessRssMb} MB, components ${f.childrenRssMb} MB`,
+        )
+      }
+    const stacks: StackSizeFigures[] = runs.map((rs, i) => ({
+      rs: sizes[i]!,
+      startMs: median(rs.map((f) => f.startMs)),
+      harnessRssMb: median(rs.map((f) => f.harnessRssMb)),
+      childrenRssMb: median(rs.map((f) => f.childrenRssMb)),
+    }))
     out.push(
       curveEntry(
         'stack start-up time (process runtime, mock-as + N resilient RSs)',
