@@ -15,6 +15,8 @@ import { benchPeersStall } from './load/peers-stall.ts'
 import { engineCpuCurve } from './curves/engine-cpu.ts'
 import { CHROMIUM, htmlTimeToCharts, recordSize } from './curves/record-size.ts'
 import type { FamilyFigures } from './curves/refresh-families.ts'
+import type { SoakFigures } from './curves/soak.ts'
+import { SOAK_RATE } from './curves/soak.ts'
 import type { StackSizeFigures } from './curves/stack-size.ts'
 import type { MaxRateFigures } from './load/max-rate.ts'
 import {
@@ -32,11 +34,11 @@ type Entry = Omit<BenchEntry, 'command' | 'repeats'>
 
 export interface Benchmark {
   id: string
-  /** `--only` group: `as` (the components), `engine`, `peers`, `curves`, `harness`. */
-  group: 'as' | 'engine' | 'peers' | 'curves' | 'harness'
+  /** `--only` group: `as` (the components), `engine`, `peers`, `curves`, `harness`; `soak` only with `--soak`. */
+  group: 'as' | 'engine' | 'peers' | 'curves' | 'harness' | 'soak'
   repeats: number
-  /** `quick`: check the harness with short windows (`--quick`); the figures mean little. */
-  run(repeats: number, opts: { quick: boolean }): Promise<Entry[]>
+  /** `quick`: check the harness with short windows (`--quick`); the figures mean little. `soakMinutes`: `--soak-minutes`. */
+  run(repeats: number, opts: { quick: boolean; soakMinutes?: number }): Promise<Entry[]>
 }
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url))
@@ -946,6 +948,61 @@ const curves: Benchmark = {
   },
 }
 
+/** Growth allowed after the soak's warm-up (last fifth over first fifth of what follows it). */
+const SOAK_GROWTH = 1.1
+
+const soakBench: Benchmark = {
+  id: 'soak',
+  group: 'soak',
+  repeats: 1,
+  async run(_repeats, { soakMinutes }) {
+    const minutes = soakMinutes ?? 10
+    const f = curveChild<SoakFigures>('./curves/soak.ts', minutes)
+    const log = (l: string) => process.stderr.write(`  soak: ${l}\n`)
+    log(
+      `${minutes} min at ${SOAK_RATE} tokens/s: ${Math.round(f.achievedRate)} tokens/s answered, ${(f.failedShare * 100).toFixed(2)}% failed; after ${Math.round(f.warmupS)} s of warm-up: harness RSS ×${f.harnessRssGrowth.toFixed(3)} (${f.harnessRssSlopeMbPerMin.toFixed(2)} MB/min), mock-as RSS ×${f.asRssGrowth.toFixed(3)} (${f.asRssSlopeMbPerMin.toFixed(2)} MB/min), record bytes/s ×${f.recordBytesGrowth.toFixed(3)}`,
+    )
+    const after = f.samples.filter((s) => s.t >= f.warmupS)
+    const flat = `growth ≤ ${SOAK_GROWTH} after warm-up (last fifth / first fifth)`
+    const row = (what: string, unit: string, pick: (s: SoakFigures['samples'][number]) => number, growth: number) => {
+      const fifth = Math.max(1, Math.floor(after.length / 5))
+      const first = after.slice(0, fifth).map(pick)
+      const last = after.slice(-fifth).map(pick)
+      return {
+        ...entry(
+          `soak, ${minutes} min at ${SOAK_RATE} tokens/s: ${what} at the end vs just after warm-up`,
+          unit,
+          last,
+          'just after warm-up',
+          first,
+          flat,
+          () => growth <= SOAK_GROWTH,
+        ),
+        ratio: growth,
+      }
+    }
+    return [
+      entry(
+        `soak, ${minutes} min: client_credentials tokens answered per second (aimed at ${SOAK_RATE})`,
+        'tokens/s',
+        [f.achievedRate],
+        null,
+        null,
+        `≥ ${SOAK_RATE * 0.99} (99%)`,
+        (v) => v >= SOAK_RATE * 0.99,
+      ),
+      row(
+        `harness RSS (${f.harnessRssSlopeMbPerMin.toFixed(2)} MB/min)`,
+        'MB',
+        (s) => s.harnessRssMb,
+        f.harnessRssGrowth,
+      ),
+      row(`mock-as RSS (${f.asRssSlopeMbPerMin.toFixed(2)} MB/min)`, 'MB', (s) => s.asRssMb, f.asRssGrowth),
+      row('run record bytes per second', 'B/s', (s) => s.recordBytes, f.recordBytesGrowth),
+    ]
+  },
+}
+
 export const benchmarks: Benchmark[] = [
   tokenEndpoint,
   rsValidation,
@@ -959,4 +1016,5 @@ export const benchmarks: Benchmark[] = [
   curves,
   harnessOverhead,
   defaultSuite,
+  soakBench,
 ]

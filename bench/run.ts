@@ -9,7 +9,9 @@
  * `--install-peers` first installs the load generators kept outside the
  * dependency tree (Artillery, into bench/.peers/). `--quick` checks the
  * harness: one repeat of short windows, written to results/only-*.json and
- * never merged into latest.json.
+ * never merged into latest.json. `--soak` runs the opt-in soak only (10
+ * minutes at 500 tokens/s; `--soak-minutes N` for a short check), never part
+ * of the default bench.
  *
  * Performance claims are ratios against a peer measured in the same run on
  * the same machine, never absolute times from elsewhere.
@@ -99,7 +101,15 @@ async function main(): Promise<void> {
   if (quick && !only) throw new Error('--quick checks the harness of one group: add --only GROUP')
   // `--only peers,curves`: several groups or ids at once
   const wanted = only?.split(',').filter(Boolean) ?? []
-  const selected = benchmarks.filter((b) => !only || wanted.some((w) => b.group === w || b.id.includes(w)))
+  const minutesAt = args.indexOf('--soak-minutes')
+  const soakMinutes = minutesAt >= 0 ? Number(args[minutesAt + 1]) : undefined
+  if (soakMinutes !== undefined && !(soakMinutes > 0))
+    throw new Error('--soak-minutes needs a number of minutes above 0')
+  const soak = args.includes('--soak') || soakMinutes !== undefined
+  // the soak runs only on request (`--soak`), never with the default bench or a group
+  const selected = soak
+    ? benchmarks.filter((b) => b.group === 'soak')
+    : benchmarks.filter((b) => b.group !== 'soak' && (!only || wanted.some((w) => b.group === w || b.id.includes(w))))
   if (selected.length === 0)
     throw new Error(
       `--only ${only}: no benchmark matches (groups: ${[...new Set(benchmarks.map((b) => b.group))].join(', ')}; ids: ${benchmarks.map((b) => b.id).join(', ')})`,
@@ -114,7 +124,7 @@ async function main(): Promise<void> {
       `bench ${b.id}: running (${repeats} repeat${repeats > 1 ? 's' : ''}${quick ? ', quick' : ''})...\n`,
     )
     try {
-      const produced = await b.run(repeats, { quick })
+      const produced = await b.run(repeats, { quick, ...(soakMinutes !== undefined ? { soakMinutes } : {}) })
       for (const e of produced) entries.push({ ...e, command: `npm run bench -- --only ${b.id}`, repeats })
     } catch (err) {
       process.stderr.write(`bench ${b.id}: failed: ${(err as Error).stack ?? err}\n`)
@@ -143,9 +153,11 @@ async function main(): Promise<void> {
   }
   const dir = fileURLToPath(new URL('./results/', import.meta.url))
   await mkdir(dir, { recursive: true })
-  if (!only) await writeFile(`${dir}latest.json`, `${JSON.stringify(file, null, 2)}\n`)
-  else await writeFile(`${dir}only-${only}.json`, `${JSON.stringify(file, null, 2)}\n`)
-  if (only && args.includes('--update')) {
+  // a soak or a group never replaces the full run's file; `--update` merges their rows into it
+  const label = soak ? 'soak' : only
+  if (!label) await writeFile(`${dir}latest.json`, `${JSON.stringify(file, null, 2)}\n`)
+  else await writeFile(`${dir}only-${label}.json`, `${JSON.stringify(file, null, 2)}\n`)
+  if (label && args.includes('--update')) {
     // the rerun groups replace their rows in latest.json; the other rows keep the full run's figures
     const latest = JSON.parse(await readFile(`${dir}latest.json`, 'utf8')) as BenchFile
     const rerun = new Set(selected.map((b) => `npm run bench -- --only ${b.id}`))
@@ -157,8 +169,8 @@ async function main(): Promise<void> {
     }
     for (const e of entries) if (!merged.includes(e)) merged.push(e)
     const updates = [
-      ...(latest.updates ?? (latest.updated ? [latest.updated] : [])).filter((u) => u.only !== only),
-      { date: file.date, only },
+      ...(latest.updates ?? (latest.updated ? [latest.updated] : [])).filter((u) => u.only !== label),
+      { date: file.date, only: label },
     ]
     const { updated: _old, ...rest } = latest
     await writeFile(`${dir}latest.json`, `${JSON.stringify({ ...rest, entries: merged, updates }, null, 2)}\n`)
