@@ -5,6 +5,7 @@
  * their URL, and die with the harness (they watch their stdin).
  */
 import { type ChildProcess, spawn } from 'node:child_process'
+import { getMaxListeners, setMaxListeners } from 'node:events'
 import { GamedayError } from '../errors.ts'
 import type { Logger } from '../log.ts'
 import type { StackConfig } from '../scenario/schema.ts'
@@ -129,6 +130,9 @@ async function start(stack: StackConfig, options: RuntimeStartOptions): Promise<
     stopped ??= Promise.all(children.map(stopChild)).then(() => undefined)
     return stopped
   }
+  // every starting child listens on the signal until it prints its URL: a 16-RS stack is 17 at once
+  if (options.signal)
+    setMaxListeners(Math.max(getMaxListeners(options.signal), plan.components.length + 10), options.signal)
   try {
     // each child's health is checked as soon as it prints its URL, while the others still boot:
     // waiting for every URL first put the slowest child's boot before the first health check
