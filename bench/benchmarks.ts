@@ -16,6 +16,8 @@ import { benchPeersStall } from './load/peers-stall.ts'
 import { engineCpuCurve } from './curves/engine-cpu.ts'
 import { CHROMIUM, htmlTimeToCharts, recordSize } from './curves/record-size.ts'
 import type { FamilyFigures } from './curves/refresh-families.ts'
+import type { SoakFigures } from './curves/soak.ts'
+import { SOAK_RATE } from './curves/soak.ts'
 import type { StackSizeFigures } from './curves/stack-size.ts'
 import type { MaxRateFigures } from './load/max-rate.ts'
 import {
@@ -34,11 +36,11 @@ type Entry = Omit<BenchEntry, 'command' | 'repeats'>
 
 export interface Benchmark {
   id: string
-  /** `--only` group: `as` (the components), `engine`, `peers`, `curves`, `harness`. */
-  group: 'as' | 'engine' | 'peers' | 'curves' | 'harness'
+  /** `--only` group: `as` (the components), `engine`, `peers`, `curves`, `harness`; `soak` only with `--soak`. */
+  group: 'as' | 'engine' | 'peers' | 'curves' | 'harness' | 'soak'
   repeats: number
-  /** `quick`: check the harness with short windows (`--quick`); the figures mean little. */
-  run(repeats: number, opts: { quick: boolean }): Promise<Entry[]>
+  /** `quick`: check the harness with short windows (`--quick`); the figures mean little. `soakMinutes`: `--soak-minutes`. */
+  run(repeats: number, opts: { quick: boolean; soakMinutes?: number }): Promise<Entry[]>
 }
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url))
@@ -871,6 +873,9 @@ const peers: Benchmark = {
 }
 
 /** Run a curve's child entry (`node [--expose-gc] --import tsx <script> <size>`) and parse its JSON line. */
+/** Rounds of the stack start-up curve (each size once a round, the order reversed every other round). */
+const STACK_ROUNDS = 3
+
 function curveChild<T>(script: string, size: number, nodeArgs: string[] = []): T {
   const r = spawnSync(
     process.execPath,
@@ -972,11 +977,27 @@ const curves: Benchmark = {
         (g) => g <= 1.1,
       ),
     )
-    // stack start-up and memory against the number of reference RSs, one fresh harness process per size
+    // stack start-up and memory against the number of reference RSs, one fresh harness process per size;
+    // the sizes are interleaved over rounds and each point is the median of its rounds, so a minute of load
+    // on a shared box lands on every size instead of on the one that ran then
     const sizes = quick ? [1, 2] : [1, 4, 16]
-    const stacks = sizes.map((n) => curveChild<StackSizeFigures>('./curves/stack-size.ts', n))
-    for (const f of stacks)
-      log(`${f.rs} RS: healthy in ${f.startMs} ms, harness RSS ${f.harnessRssMb} MB, components ${f.childrenRssMb} MB`)
+    const rounds = quick ? 1 : STACK_ROUNDS
+    const runs: StackSizeFigures[][] = sizes.map(() => [])
+    for (let r = 0; r < rounds; r++)
+      for (let k = 0; k < sizes.length; k++) {
+        const i = r % 2 ? sizes.length - 1 - k : k
+        const f = curveChild<StackSizeFigures>('./curves/stack-size.ts', sizes[i]!)
+        runs[i]!.push(f)
+        log(
+          `round ${r + 1}/${rounds}, ${f.rs} RS: healthy in ${f.startMs} ms, harness RSS ${f.harnessRssMb} MB, components ${f.childrenRssMb} MB`,
+        )
+      }
+    const stacks: StackSizeFigures[] = runs.map((rs, i) => ({
+      rs: sizes[i]!,
+      startMs: median(rs.map((f) => f.startMs)),
+      harnessRssMb: median(rs.map((f) => f.harnessRssMb)),
+      childrenRssMb: median(rs.map((f) => f.childrenRssMb)),
+    }))
     out.push(
       curveEntry(
         'stack start-up time (process runtime, mock-as + N resilient RSs)',
@@ -1080,6 +1101,61 @@ const curves: Benchmark = {
   },
 }
 
+/** Growth allowed after the soak's warm-up (last fifth over first fifth of what follows it). */
+const SOAK_GROWTH = 1.1
+
+const soakBench: Benchmark = {
+  id: 'soak',
+  group: 'soak',
+  repeats: 1,
+  async run(_repeats, { soakMinutes }) {
+    const minutes = soakMinutes ?? 10
+    const f = curveChild<SoakFigures>('./curves/soak.ts', minutes)
+    const log = (l: string) => process.stderr.write(`  soak: ${l}\n`)
+    log(
+      `${minutes} min at ${SOAK_RATE} tokens/s: ${Math.round(f.achievedRate)} tokens/s answered, ${(f.failedShare * 100).toFixed(2)}% failed; after ${Math.round(f.warmupS)} s of warm-up: harness RSS ×${f.harnessRssGrowth.toFixed(3)} (${f.harnessRssSlopeMbPerMin.toFixed(2)} MB/min), mock-as RSS ×${f.asRssGrowth.toFixed(3)} (${f.asRssSlopeMbPerMin.toFixed(2)} MB/min), record bytes/s ×${f.recordBytesGrowth.toFixed(3)}`,
+    )
+    const after = f.samples.filter((s) => s.t >= f.warmupS)
+    const flat = `growth ≤ ${SOAK_GROWTH} after warm-up (last fifth / first fifth)`
+    const row = (what: string, unit: string, pick: (s: SoakFigures['samples'][number]) => number, growth: number) => {
+      const fifth = Math.max(1, Math.floor(after.length / 5))
+      const first = after.slice(0, fifth).map(pick)
+      const last = after.slice(-fifth).map(pick)
+      return {
+        ...entry(
+          `soak, ${minutes} min at ${SOAK_RATE} tokens/s: ${what} at the end vs just after warm-up`,
+          unit,
+          last,
+          'just after warm-up',
+          first,
+          flat,
+          () => growth <= SOAK_GROWTH,
+        ),
+        ratio: growth,
+      }
+    }
+    return [
+      entry(
+        `soak, ${minutes} min: client_credentials tokens answered per second (aimed at ${SOAK_RATE})`,
+        'tokens/s',
+        [f.achievedRate],
+        null,
+        null,
+        `≥ ${SOAK_RATE * 0.99} (99%)`,
+        (v) => v >= SOAK_RATE * 0.99,
+      ),
+      row(
+        `harness RSS (${f.harnessRssSlopeMbPerMin.toFixed(2)} MB/min)`,
+        'MB',
+        (s) => s.harnessRssMb,
+        f.harnessRssGrowth,
+      ),
+      row(`mock-as RSS (${f.asRssSlopeMbPerMin.toFixed(2)} MB/min)`, 'MB', (s) => s.asRssMb, f.asRssGrowth),
+      row('run record bytes per second', 'B/s', (s) => s.recordBytes, f.recordBytesGrowth),
+    ]
+  },
+}
+
 export const benchmarks: Benchmark[] = [
   tokenEndpoint,
   rsValidation,
@@ -1095,4 +1171,5 @@ export const benchmarks: Benchmark[] = [
   curves,
   harnessOverhead,
   defaultSuite,
+  soakBench,
 ]

@@ -9,7 +9,9 @@
  * `--install-peers` first installs the load generators kept outside the
  * dependency tree (Artillery, into bench/.peers/). `--quick` checks the
  * harness: one repeat of short windows, written to results/only-*.json and
- * never merged into latest.json.
+ * never merged into latest.json. `--soak` runs the opt-in soak only (10
+ * minutes at 500 tokens/s; `--soak-minutes N` for a short check), never part
+ * of the default bench.
  *
  * Performance claims are ratios against a peer measured in the same run on
  * the same machine, never absolute times from elsewhere.
@@ -50,6 +52,46 @@ export interface BenchFile {
   updated?: { date: string; only: string }
   /** Every `--only … --update` since the full run, oldest first, one per `only` (its latest rerun). */
   updates?: Array<{ date: string; only: string }>
+  /** Wall-clock seconds of each benchmark (by id) as last measured; `--update` replaces the rerun ones. */
+  seconds?: Record<string, number>
+}
+
+/** The whole default bench's budget on 2 cores (DESIGN.md's budgets), seconds. */
+export const BUDGET_S = 1200
+
+/**
+ * Seconds per group and in all, with the budget verdict: `measured` are this
+ * run's benchmarks, `known` what an earlier run recorded for the others (so a
+ * group rerun still says whether the whole bench fits).
+ */
+export function budgetLines(
+  groups: ReadonlyArray<{ id: string; group: string }>,
+  measured: Record<string, number>,
+  known: Record<string, number> = {},
+): string[] {
+  const perGroup = new Map<string, { s: number; estimated: boolean; missing: boolean }>()
+  for (const b of groups) {
+    const g = perGroup.get(b.group) ?? { s: 0, estimated: false, missing: false }
+    const s = measured[b.id] ?? known[b.id]
+    if (s === undefined) g.missing = true
+    else {
+      g.s += s
+      if (measured[b.id] === undefined) g.estimated = true
+    }
+    perGroup.set(b.group, g)
+  }
+  const lines = [...perGroup].map(
+    ([g, v]) =>
+      `  ${g}: ${Math.round(v.s)} s${v.estimated ? ' (partly from the last recorded run)' : ''}${v.missing ? ' (some benchmarks never timed)' : ''}`,
+  )
+  const total = [...perGroup.values()].reduce((t, v) => t + v.s, 0)
+  const partial = [...perGroup.values()].some((v) => v.estimated || v.missing)
+  const verdict =
+    total > BUDGET_S
+      ? `OVER BUDGET: ${Math.round(total)} s > ${BUDGET_S} s (trim repeats or windows of the slowest group)`
+      : `within budget (${BUDGET_S} s)`
+  lines.push(`default bench ${partial ? 'estimated' : 'total'}: ${Math.round(total)} s, ${verdict}`)
+  return lines
 }
 
 export function median(xs: readonly number[]): number {
@@ -99,13 +141,22 @@ async function main(): Promise<void> {
   if (quick && !only) throw new Error('--quick checks the harness of one group: add --only GROUP')
   // `--only peers,curves`: several groups or ids at once
   const wanted = only?.split(',').filter(Boolean) ?? []
-  const selected = benchmarks.filter((b) => !only || wanted.some((w) => b.group === w || b.id.includes(w)))
+  const minutesAt = args.indexOf('--soak-minutes')
+  const soakMinutes = minutesAt >= 0 ? Number(args[minutesAt + 1]) : undefined
+  if (soakMinutes !== undefined && !(soakMinutes > 0))
+    throw new Error('--soak-minutes needs a number of minutes above 0')
+  const soak = args.includes('--soak') || soakMinutes !== undefined
+  // the soak runs only on request (`--soak`), never with the default bench or a group
+  const selected = soak
+    ? benchmarks.filter((b) => b.group === 'soak')
+    : benchmarks.filter((b) => b.group !== 'soak' && (!only || wanted.some((w) => b.group === w || b.id.includes(w))))
   if (selected.length === 0)
     throw new Error(
       `--only ${only}: no benchmark matches (groups: ${[...new Set(benchmarks.map((b) => b.group))].join(', ')}; ids: ${benchmarks.map((b) => b.id).join(', ')})`,
     )
   if (args.includes('--install-peers')) await installPeers()
   const entries: BenchEntry[] = []
+  const seconds: Record<string, number> = {}
   const started = Date.now()
   for (const b of selected) {
     const t = Date.now()
@@ -114,7 +165,7 @@ async function main(): Promise<void> {
       `bench ${b.id}: running (${repeats} repeat${repeats > 1 ? 's' : ''}${quick ? ', quick' : ''})...\n`,
     )
     try {
-      const produced = await b.run(repeats, { quick })
+      const produced = await b.run(repeats, { quick, ...(soakMinutes !== undefined ? { soakMinutes } : {}) })
       for (const e of produced) entries.push({ ...e, command: `npm run bench -- --only ${b.id}`, repeats })
     } catch (err) {
       process.stderr.write(`bench ${b.id}: failed: ${(err as Error).stack ?? err}\n`)
@@ -132,7 +183,8 @@ async function main(): Promise<void> {
         repeats: 0,
       })
     }
-    process.stderr.write(`bench ${b.id}: done in ${Math.round((Date.now() - t) / 1000)} s\n`)
+    seconds[b.id] = Math.round((Date.now() - t) / 1000)
+    process.stderr.write(`bench ${b.id}: done in ${seconds[b.id]} s\n`)
   }
   const file: BenchFile = {
     date: new Date().toISOString(),
@@ -140,12 +192,15 @@ async function main(): Promise<void> {
     cpus: cpus().length,
     totalSeconds: Math.round((Date.now() - started) / 1000),
     entries,
+    seconds,
   }
   const dir = fileURLToPath(new URL('./results/', import.meta.url))
   await mkdir(dir, { recursive: true })
-  if (!only) await writeFile(`${dir}latest.json`, `${JSON.stringify(file, null, 2)}\n`)
-  else await writeFile(`${dir}only-${only}.json`, `${JSON.stringify(file, null, 2)}\n`)
-  if (only && args.includes('--update')) {
+  // a soak or a group never replaces the full run's file; `--update` merges their rows into it
+  const label = soak ? 'soak' : only
+  if (!label) await writeFile(`${dir}latest.json`, `${JSON.stringify(file, null, 2)}\n`)
+  else await writeFile(`${dir}only-${label}.json`, `${JSON.stringify(file, null, 2)}\n`)
+  if (label && args.includes('--update')) {
     // the rerun groups replace their rows in latest.json; the other rows keep the full run's figures
     const latest = JSON.parse(await readFile(`${dir}latest.json`, 'utf8')) as BenchFile
     const rerun = new Set(selected.map((b) => `npm run bench -- --only ${b.id}`))
@@ -157,13 +212,34 @@ async function main(): Promise<void> {
     }
     for (const e of entries) if (!merged.includes(e)) merged.push(e)
     const updates = [
-      ...(latest.updates ?? (latest.updated ? [latest.updated] : [])).filter((u) => u.only !== only),
-      { date: file.date, only },
+      ...(latest.updates ?? (latest.updated ? [latest.updated] : [])).filter((u) => u.only !== label),
+      { date: file.date, only: label },
     ]
     const { updated: _old, ...rest } = latest
-    await writeFile(`${dir}latest.json`, `${JSON.stringify({ ...rest, entries: merged, updates }, null, 2)}\n`)
+    await writeFile(
+      `${dir}latest.json`,
+      `${JSON.stringify({ ...rest, entries: merged, updates, seconds: { ...latest.seconds, ...seconds } }, null, 2)}\n`,
+    )
   }
-  process.stdout.write(`${renderTable(file)}\n\ntotal ${Math.round((Date.now() - started) / 1000)} s\n`)
+  // elapsed per group, and whether the whole default bench fits its budget (the other groups from latest.json)
+  let known: Record<string, number> = {}
+  try {
+    known = (JSON.parse(await readFile(`${dir}latest.json`, 'utf8')) as BenchFile).seconds ?? {}
+  } catch {
+    // no earlier run recorded
+  }
+  const lines = soak
+    ? [`  soak: ${seconds.soak ?? 0} s (opt-in, outside the budget)`]
+    : quick
+      ? [`  quick check: ${Math.round((Date.now() - started) / 1000)} s (short windows, not a budget figure)`]
+      : budgetLines(
+          benchmarks.filter((b) => b.group !== 'soak'),
+          seconds,
+          known,
+        )
+  process.stdout.write(
+    `${renderTable(file)}\n\ntotal ${Math.round((Date.now() - started) / 1000)} s\n${lines.join('\n')}\n`,
+  )
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

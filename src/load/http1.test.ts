@@ -270,6 +270,26 @@ describe('lean HTTP/1.1 client', () => {
     })
   })
 
+  it('reads the framing headers in any case (CONTENT-LENGTH, Transfer-Encoding: Chunked, Connection: Close) and closes a socket told to', async () => {
+    const s = await rawServer((_req, socket, n) => {
+      if (n === 0) socket.write('HTTP/1.1 200 OK\r\nCONTENT-LENGTH : 3\r\nx-after: 1\r\n\r\none')
+      else if (n === 1) socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: Chunked\r\n\r\n3\r\ntwo\r\n0\r\n\r\n')
+      else socket.write('HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: Close\r\n\r\nthree')
+    })
+    const c = use(s)
+    const get = () => c.request({ url: s.origin, timeoutMs: 2000 }, s.origin, '/')
+    const one = await get()
+    expect(one.body).toBe('one')
+    expect(one.headers).toEqual({ 'content-length': '3', 'x-after': '1' })
+    expect((await get()).body).toBe('two')
+    const three = await get()
+    expect(three.body).toBe('three')
+    expect(three.headers.connection).toBe('Close')
+    // the server said close: the next request opens a second socket
+    expect((await get()).body).toBe('three')
+    expect(s.connections()).toBe(2)
+  })
+
   it('keeps a body that arrives over several reads intact while other sockets read meanwhile (one shared read buffer)', async () => {
     const big = 'x'.repeat(50_000) + 'y'.repeat(50_000)
     const s = await rawServer((req, socket) => {

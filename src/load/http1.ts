@@ -55,7 +55,9 @@ class Conn {
   closed = false
   private buf: Buffer | undefined
   private status = 0
-  private headers: Record<string, string | string[]> = {}
+  /** The response head as read (latin1), and where its header lines start. */
+  private head = ''
+  private headStart = 0
   private headDone = false
   private length = -1
   private chunked = false
@@ -97,7 +99,7 @@ class Conn {
   private reset(): void {
     this.buf = undefined
     this.status = 0
-    this.headers = {}
+    this.head = ''
     this.headDone = false
     this.length = -1
     this.chunked = false
@@ -140,10 +142,13 @@ class Conn {
   }
 
   /**
-   * Parse a status line and headers; a 1xx head is skipped (the final
-   * response follows). Scans with indexOf instead of split/regex/trim: the
-   * head is parsed once per response, and those allocations showed up as a
-   * sixth of what the engine allocates per request.
+   * Parse a status line and the framing headers (`content-length`,
+   * `transfer-encoding`, `connection`); a 1xx head is skipped (the final
+   * response follows). The other headers stay in the head string until a
+   * caller reads `res.headers` ({@link Response1}): the engine's hot path
+   * reads only the status, and building a headers object per response (a
+   * keyed store and a string-table lookup per name) was the largest share of
+   * the engine's own JavaScript per request in a CPU profile.
    */
   private parseHead(head: string): boolean {
     const eol = head.indexOf('\r\n')
@@ -162,32 +167,39 @@ class Conn {
     }
     const status = c0 * 100 + c1 * 10 + c2
     if (status >= 100 && status < 200) return true
-    const headers: Record<string, string | string[]> = {}
+    // framing headers only: a name is compared in place, case-insensitively; a repeated one reads as a list
+    let te: string | string[] | undefined
+    let cl: string | string[] | undefined
+    let conn: string | string[] | undefined
     let at = eol < 0 ? head.length : eol + 2
     while (at < head.length) {
       let end = head.indexOf('\r\n', at)
       if (end < 0) end = head.length
-      const c = head.indexOf(':', at)
-      if (c > at && c < end) {
-        const name = lowerAscii(trimSlice(head, at, c))
-        const value = trimSlice(head, c + 1, end)
-        const prev = headers[name]
-        if (prev === undefined) headers[name] = value
-        else if (Array.isArray(prev)) prev.push(value)
-        else headers[name] = [prev, value]
+      const ch = head.charCodeAt(at) | 0x20
+      if (ch === 99 /* c */ || ch === 116 /* t */) {
+        const c = head.indexOf(':', at)
+        if (c > at && c < end) {
+          let nameEnd = c
+          while (nameEnd > at && isSpace(head.charCodeAt(nameEnd - 1))) nameEnd--
+          const which = framingHeader(head, at, nameEnd)
+          if (which !== 0) {
+            const value = trimSlice(head, c + 1, end)
+            if (which === 1) cl = cl === undefined ? value : [cl, value].flat()
+            else if (which === 2) te = te === undefined ? value : [te, value].flat()
+            else conn = conn === undefined ? value : [conn, value].flat()
+          }
+        }
       }
       at = end + 2
     }
     this.status = status
-    this.headers = headers
+    this.head = head
+    this.headStart = eol < 0 ? head.length : eol + 2
     this.headDone = true
-    const te = headers['transfer-encoding']
-    const cl = headers['content-length']
-    const conn = headers.connection
     this.toClose = typeof conn === 'string' && conn.toLowerCase() === 'close'
     if (status === 204 || status === 304) this.length = 0
     else if (typeof te === 'string' && te.toLowerCase().includes('chunked')) this.chunked = true
-    else if (typeof cl === 'string' && /^\d+$/.test(cl)) this.length = Number(cl)
+    else if (typeof cl === 'string' && isDigits(cl)) this.length = Number(cl)
     else this.toClose = true // no length: the body ends when the server closes
     if (this.length === 0) this.complete()
     return this.current !== undefined
@@ -274,7 +286,7 @@ class Conn {
         : this.chunks.length === 0
           ? ''
           : Buffer.concat(this.chunks).toString('utf8')
-    const res: HttpResponse = { status: this.status, headers: this.headers, body }
+    const res: HttpResponse = new Response1(this.status, this.head, this.headStart, body)
     // read before reset() clears it: a `Connection: close` socket must never be reused
     const close = this.toClose
     this.reset()
@@ -299,11 +311,12 @@ class Conn {
     this.current = undefined
     // read-to-close bodies end with the close itself
     if (this.headDone && this.length < 0 && !this.chunked && reason === 'connection_reset') {
-      const res: HttpResponse = {
-        status: this.status,
-        headers: this.headers,
-        body: Buffer.concat(this.chunks).toString('utf8'),
-      }
+      const res: HttpResponse = new Response1(
+        this.status,
+        this.head,
+        this.headStart,
+        Buffer.concat(this.chunks).toString('utf8'),
+      )
       this.origin.finish(p)
       settle(p, undefined, res)
       return
@@ -336,6 +349,71 @@ function settle(p: Pending, err: TransportError | undefined, res: HttpResponse |
 }
 
 const isSpace = (ch: number) => ch === 32 || ch === 9
+
+/** A response whose headers object is built from its head on first read. */
+class Response1 implements HttpResponse {
+  #headers: Record<string, string | string[]> | undefined
+  constructor(
+    readonly status: number,
+    private readonly head: string,
+    private readonly headStart: number,
+    readonly body: string,
+  ) {}
+
+  get headers(): Record<string, string | string[]> {
+    this.#headers ??= parseHeaders(this.head, this.headStart)
+    return this.#headers
+  }
+}
+
+/** Every header line of `head` from `at` on: names lower-cased, a repeated name as a list in order. */
+function parseHeaders(head: string, at: number): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {}
+  while (at < head.length) {
+    let end = head.indexOf('\r\n', at)
+    if (end < 0) end = head.length
+    const c = head.indexOf(':', at)
+    if (c > at && c < end) {
+      const name = lowerAscii(trimSlice(head, at, c))
+      const value = trimSlice(head, c + 1, end)
+      const prev = headers[name]
+      if (prev === undefined) headers[name] = value
+      else if (Array.isArray(prev)) prev.push(value)
+      else headers[name] = [prev, value]
+    }
+    at = end + 2
+  }
+  return headers
+}
+
+const FRAMING = ['content-length', 'transfer-encoding', 'connection'] as const
+
+/** 1, 2 or 3 when `head[from, to)` is content-length, transfer-encoding or connection (any case), else 0. */
+function framingHeader(head: string, from: number, to: number): number {
+  for (let k = 0; k < FRAMING.length; k++) {
+    const name = FRAMING[k]!
+    if (to - from !== name.length) continue
+    let i = 0
+    for (; i < name.length; i++) {
+      const ch = head.charCodeAt(from + i)
+      const want = name.charCodeAt(i)
+      // the names' letters are lower case; an upper-case letter is its own code minus 32
+      if (ch !== want && !(want >= 97 && ch === want - 32)) break
+    }
+    if (i === name.length) return k + 1
+  }
+  return 0
+}
+
+/** Non-empty and only ASCII digits. */
+function isDigits(s: string): boolean {
+  if (s.length === 0) return false
+  for (let i = 0; i < s.length; i++) {
+    const ch = s.charCodeAt(i)
+    if (ch < 48 || ch > 57) return false
+  }
+  return true
+}
 
 /** `s[from, to)` without surrounding spaces and tabs (one slice, no intermediate strings). */
 function trimSlice(s: string, from: number, to: number): string {

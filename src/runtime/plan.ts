@@ -151,6 +151,12 @@ export async function planStack(stack: StackConfig, options: { host?: string } =
   const indirect = Boolean(stack.faultProxy || stack.jwksCdn)
   const rsJwksUri = indirect ? `${jwksBase}${jwksPath}` : undefined
   const rsIntrospectionEndpoint = stack.faultProxy ? `${introspectionBase}/introspect` : undefined
+  // the reference AS at its own address serves these paths (its metadata names them): an RS told them does
+  // not discover them, so it never waits on the AS to boot (on a loaded 2-core box a 16-RS stack's AS took
+  // 15 s, and RSs whose 4 s discovery window ran out first exited)
+  const reference = !external && !asConfig.issuer
+  const rsOwnJwksUri = rsJwksUri ?? (reference ? `${issuer}${jwksPath}` : undefined)
+  const rsOwnIntrospection = rsIntrospectionEndpoint ?? (reference ? `${issuer}/introspect` : undefined)
 
   const introspectionSecret = (clientId: string): string | undefined => {
     if (external) {
@@ -184,8 +190,8 @@ export async function planStack(stack: StackConfig, options: { host?: string } =
       options: {
         name: rs.name,
         issuer,
-        ...(rsJwksUri ? { jwksUri: rsJwksUri } : {}),
-        ...(rsIntrospectionEndpoint ? { introspectionEndpoint: rsIntrospectionEndpoint } : {}),
+        ...(rsOwnJwksUri ? { jwksUri: rsOwnJwksUri } : {}),
+        ...(rsOwnIntrospection ? { introspectionEndpoint: rsOwnIntrospection } : {}),
         audience: rs.audience,
         profile,
         knobs: rs.options ?? {},

@@ -5,6 +5,7 @@
  * their URL, and die with the harness (they watch their stdin).
  */
 import { type ChildProcess, spawn } from 'node:child_process'
+import { getMaxListeners, setMaxListeners } from 'node:events'
 import { GamedayError } from '../errors.ts'
 import type { Logger } from '../log.ts'
 import type { StackConfig } from '../scenario/schema.ts'
@@ -129,14 +130,24 @@ async function start(stack: StackConfig, options: RuntimeStartOptions): Promise<
     stopped ??= Promise.all(children.map(stopChild)).then(() => undefined)
     return stopped
   }
+  // every starting child listens on the signal until it prints its URL: a 16-RS stack is 17 at once
+  if (options.signal)
+    setMaxListeners(Math.max(getMaxListeners(options.signal), plan.components.length + 10), options.signal)
   try {
+    // each child's health is checked as soon as it prints its URL, while the others still boot:
+    // waiting for every URL first put the slowest child's boot before the first health check
+    const byIndex: Array<RunningChild | undefined> = []
     const results = await Promise.allSettled(
-      plan.components.map((c) => startChildComponent(c, options.log, options.signal)),
+      plan.components.map(async (c, i) => {
+        const child = await startChildComponent(c, options.log, options.signal)
+        byIndex[i] = child
+        await waitHealthy(c.name, child.url, START_TIMEOUT_MS, options.signal)
+      }),
     )
-    for (const r of results) if (r.status === 'fulfilled') children.push(r.value)
+    // in the plan's order, whatever order they came up in; a child that failed its health check is stopped too
+    for (const c of byIndex) if (c) children.push(c)
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
     if (failed) throw failed.reason
-    await Promise.all(children.map((c) => waitHealthy(c.plan.name, c.url, START_TIMEOUT_MS, options.signal)))
     const started: StartedComponent[] = children.map((c) => ({
       name: c.plan.name,
       url: c.url,

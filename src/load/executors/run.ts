@@ -142,6 +142,35 @@ export async function runExecutor(o: RunExecutorOptions, onPool?: (pool: VuPool)
     if (r) r.then(slot.done, slot.done)
   }
 
+  /**
+   * One closed-model VU: each iteration starts when the one before ends, from
+   * its `after` callback, with no promise per iteration (a promise and an
+   * async continuation per request showed in the closed loop's profile). An
+   * iteration that ends synchronously continues from a microtask, as an
+   * awaited promise would, so the loop never recurses on the stack.
+   */
+  const closedLoop = (finished: () => void): void => {
+    let inLaunch = false
+    let endedInLaunch = false
+    const next = (): void => {
+      const v = o.signal.aborted || o.clock.now() >= end ? undefined : pool.acquire()
+      if (!v) {
+        finished()
+        return
+      }
+      inLaunch = true
+      endedInLaunch = false
+      launch(v, o.clock.now(), after)
+      inLaunch = false
+      if (endedInLaunch) queueMicrotask(next)
+    }
+    const after = (): void => {
+      if (inLaunch) endedInLaunch = true
+      else next()
+    }
+    next()
+  }
+
   try {
     if (o.executor.model === 'open') {
       const batch = Math.max(0, o.batchMs ?? 0)
@@ -174,15 +203,7 @@ export async function runExecutor(o: RunExecutorOptions, onPool?: (pool: VuPool)
         const vu = pool.acquire()
         if (!vu) break
         pool.release(vu)
-        loops.push(
-          (async () => {
-            while (!o.signal.aborted && o.clock.now() < end) {
-              const v = pool.acquire()
-              if (!v) return
-              await new Promise<void>((resolve) => launch(v, o.clock.now(), resolve))
-            }
-          })(),
-        )
+        loops.push(new Promise<void>((resolve) => closedLoop(resolve)))
       }
       // closed model: the loops end on their own once the duration is over; cap them by the graceful stop
       const all = Promise.all(loops)
