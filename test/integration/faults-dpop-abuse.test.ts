@@ -89,7 +89,7 @@ describe('DPoP abuse faults', () => {
     }
     const record = buildRecord({ faults: [window] })
     const s = scoreSlo(record, { id: 'S2' }, true)
-    expect(s).toMatchObject({ measured: 2, pass: false })
+    expect(s).toMatchObject({ measured: 2, pass: false, firstBrokeAt: 1000 })
     expect(s.attribution).toContain('gateway accepted dpop-stolen-other-key, dpop-downgrade-bearer')
     expect(s.attribution).toContain('#dpop-binding')
     const refusedOne = { rs: 'resilient', attack: 'dpop-proof-replay', applicable: true, accepted: false, status: 401 }
