@@ -76,6 +76,18 @@ describe('DPoP abuse faults', () => {
     expect(accepted(details.findings)).toEqual(['forgetful dpop-proof-replay', 'gateway dpop-proof-replay'])
   })
 
+  it('marks its traffic as probe traffic: the resilient RS counts its refusals under source probe, none under load', async () => {
+    await inject(stack, 'stolen-dpop-token', { target: 'resilient' })
+    await inject(stack, 'dpop-proof-replay', { target: 'resilient' })
+    const rs = stack.targets.resourceServers.find((r) => r.name === 'resilient')!
+    const stats = (await rs.control!.stats()) as {
+      dpopRejections: unknown
+      probeDpopRejections: Record<string, number>
+    }
+    expect(stats.dpopRejections).toEqual({})
+    expect(Object.keys(stats.probeDpopRejections).sort()).toEqual(['bearer_downgrade', 'jkt', 'replay'])
+  })
+
   it('S2 counts the faults findings per RS and names the dpop- attacks, and fails when an RS was not attacked', async () => {
     const { details } = await inject(stack, 'stolen-dpop-token', { target: 'gateway' })
     const window: FaultWindow = {
