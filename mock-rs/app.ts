@@ -134,7 +134,7 @@ export async function buildResourceServer(options: ResourceServerOptions): Promi
     validate: async () => ({ ok: false, reason: 'validator_unavailable' }),
     now,
     clock,
-    ...(knobs.dpop === 'verify' ? { dpop: new RsDpop(knobs, rsNow) } : {}),
+    ...(knobs.dpop !== 'ignore' ? { dpop: new RsDpop(knobs, rsNow) } : {}),
   }
 
   if (knobs.mode === 'jwt') {

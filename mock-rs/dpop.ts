@@ -7,6 +7,11 @@
  * token sent as a bearer token is refused (§7.2: the downgrade a gateway
  * makes). RS nonces (§9) are off unless `dpopNonce` is set. Failures answer
  * 401 with `WWW-Authenticate: DPoP error="…", algs="…"` (§7.1).
+ *
+ * Two INSECURE knobs exist for the detection matrix: `dpop: as-bearer` reads
+ * the DPoP scheme like Bearer and checks neither proof nor binding (the
+ * gateway downgrade of §7.2), and `dpopReplayCache: false` verifies proofs
+ * but forgets every `jti` (§11.1: a captured proof replays in its window).
  */
 import type { FastifyRequest } from 'fastify'
 import { type DpopAlg, DpopError, DpopNonceSource, DpopReplayCache, verifyDpopProof } from '../src/oauth/dpop.ts'
@@ -19,6 +24,10 @@ export type DpopRejectReason = string
 /** The DPoP state of one RS. */
 export class RsDpop {
   readonly algs: DpopAlg[]
+  /** False for `dpop: as-bearer`: the DPoP scheme carries a bearer token, proof and cnf.jkt are not looked at. */
+  readonly bindingChecked: boolean
+  /** False with `dpopReplayCache: false`: every proof jti is forgotten at once. */
+  readonly replayChecked: boolean
   iatPastSeconds: number
   iatFutureSeconds: number
   nonceRequired: boolean
@@ -29,6 +38,8 @@ export class RsDpop {
 
   constructor(knobs: RsKnobs, now: () => number) {
     this.algs = [...knobs.dpopAlgorithms] as DpopAlg[]
+    this.bindingChecked = knobs.dpop === 'verify'
+    this.replayChecked = knobs.dpopReplayCache
     this.iatPastSeconds = durationMs(knobs.dpopIatPast) / 1000
     this.iatFutureSeconds = durationMs(knobs.dpopIatFuture) / 1000
     this.nonceRequired = knobs.dpopNonce
@@ -66,6 +77,7 @@ export class RsDpop {
    * undefined when it passes, else the refusal.
    */
   check(request: FastifyRequest, token: string, jkt: string | undefined): RsDpopRefusal | undefined {
+    if (!this.bindingChecked) return undefined
     if (jkt === undefined)
       return this.refusal('not_bound', 'invalid_token', 'the DPoP scheme was used with a token not bound to a key')
     const proof = request.headers.dpop
@@ -88,8 +100,9 @@ export class RsDpop {
     }
   }
 
-  /** The refusal of a DPoP-bound token presented as a bearer token (§7.2). */
-  downgraded(): RsDpopRefusal {
+  /** The refusal of a DPoP-bound token presented as a bearer token (§7.2); undefined when binding is ignored. */
+  downgraded(): RsDpopRefusal | undefined {
+    if (!this.bindingChecked) return undefined
     return this.refusal('bearer_downgrade', 'invalid_token', 'a DPoP-bound token must be sent with the DPoP scheme')
   }
 
@@ -100,7 +113,7 @@ export class RsDpop {
 
   /** Headers of a DPoP answer: the next nonce when nonces are on. */
   headers(): Record<string, string> {
-    return this.nonceRequired ? { 'dpop-nonce': this.nonces.current() } : {}
+    return this.nonceRequired && this.bindingChecked ? { 'dpop-nonce': this.nonces.current() } : {}
   }
 
   private refusal(reason: DpopRejectReason, error: string, description: string): RsDpopRefusal {
@@ -108,11 +121,19 @@ export class RsDpop {
   }
 
   #newCache(): DpopReplayCache {
+    if (!this.replayChecked) return new ForgetfulReplayCache()
     return new DpopReplayCache({
       maxEntries: this.#maxEntries,
       ttlMs: (this.iatPastSeconds + this.iatFutureSeconds) * 1000 + 1000,
       now: this.#now,
     })
+  }
+}
+
+/** The replay cache of `dpopReplayCache: false`: holds nothing, so every jti is new. */
+class ForgetfulReplayCache extends DpopReplayCache {
+  override use(_id: string): boolean {
+    return true
   }
 }
 

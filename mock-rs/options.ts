@@ -66,10 +66,10 @@ export const RsKnobsSchema = Type.Object(
       default: false,
       description: 'INSECURE: accept tokens when introspection fails (for detection only)',
     }),
-    dpop: Type.Union([Type.Literal('verify'), Type.Literal('ignore')], {
+    dpop: Type.Union([Type.Literal('verify'), Type.Literal('as-bearer'), Type.Literal('ignore')], {
       default: 'ignore',
       description:
-        'verify: accept `Authorization: DPoP` with a valid proof (RFC 9449 §7: proof, ath, cnf.jkt, replay, optional nonce) and refuse a DPoP-bound token sent as bearer; ignore: know nothing of DPoP (the DPoP scheme carries no credentials, cnf is not looked at)',
+        'verify: accept `Authorization: DPoP` with a valid proof (RFC 9449 §7: proof, ath, cnf.jkt, replay, optional nonce) and refuse a DPoP-bound token sent as bearer; as-bearer: INSECURE, the gateway downgrade: the DPoP scheme is read like Bearer, proofs and cnf.jkt are not looked at and a bound token sent as bearer passes; ignore: know nothing of DPoP (the DPoP scheme carries no credentials, cnf is not looked at)',
     }),
     dpopAlgorithms: Type.Array(Type.Union(['ES256', 'ES384', 'EdDSA', 'RS256', 'PS256'].map((a) => Type.Literal(a))), {
       minItems: 1,
@@ -83,6 +83,11 @@ export const RsKnobsSchema = Type.Object(
       description: 'require an RS-provided nonce in proofs (RFC 9449 §9: 401 use_dpop_nonce + DPoP-Nonce)',
     }),
     dpopNonceLifetime: Duration('how long an RS nonce is handed out before a new one replaces it', '5m'),
+    dpopReplayCache: Type.Boolean({
+      default: true,
+      description:
+        'keep each proof jti for the iat window and refuse a repeat (RFC 9449 §11.1); false: INSECURE, a captured proof can be replayed within its window',
+    }),
     dpopReplayCacheMaxEntries: Type.Integer({
       minimum: 1,
       default: 100_000,
@@ -109,6 +114,8 @@ export const ProfileName = Type.Union(
     Type.Literal('fail-open'),
     Type.Literal('lax-claims'),
     Type.Literal('no-scope-check'),
+    Type.Literal('dpop-as-bearer'),
+    Type.Literal('dpop-no-replay-cache'),
   ],
   { description: 'a named bundle of knobs (see the README for the library each imitates)' },
 )

@@ -44,7 +44,7 @@ export const profiles: Record<ProfileName, RsProfile> = {
       'checks iss, aud, exp, scope and typ at+jwt (RFC 9068 §4), verifies DPoP proofs, ath and cnf.jkt with a replay cache and refuses a DPoP-bound token sent as bearer (RFC 9449 §7), refuses refresh tokens at introspection and query-string tokens, refetches the key set on an unknown kid (5 s cooldown), serves a stale key set when the JWKS fails, 30 s clock tolerance, 30 s introspection cache bounded by exp, honours Retry-After, fails closed with 503',
     imitates:
       'the recommended practice of RFC 9068 §4 / RFC 8725 with a jose remote key set tuned for rotation, plus a bounded single-flight introspection cache',
-    // the weak profiles spread `resilient` but keep dpop: ignore (the schema default) until DPoP rows exist
+    // the other weak profiles spread `resilient` but keep dpop: ignore (the schema default); the dpop-* profiles verify
     knobs: { ...resilient, dpop: 'verify' },
   },
   'jose-defaults': {
@@ -128,6 +128,20 @@ export const profiles: Record<ProfileName, RsProfile> = {
     imitates:
       'a middleware that authenticates (express-oauth2-jwt-bearer auth() alone, Spring .authenticated()) with no per-route scope check (requiredScopes, hasAuthority)',
     knobs: { ...resilient, checkScope: false },
+  },
+  'dpop-as-bearer': {
+    summary:
+      'INSECURE: resilient, except that DPoP binding is ignored: `Authorization: DPoP` is read like Bearer, the proof is not verified and a DPoP-bound token sent as bearer passes, so a stolen bound token works for anyone (RFC 9449 §7.2 forbids it)',
+    imitates:
+      'an API gateway or middleware that strips the DPoP header and forwards the token as a bearer token (the downgrade teams meet when only the AS is DPoP-aware)',
+    knobs: { ...resilient, dpop: 'as-bearer' },
+  },
+  'dpop-no-replay-cache': {
+    summary:
+      'INSECURE: resilient, except that it keeps no DPoP jti replay cache: proofs, ath and cnf.jkt are verified but a captured proof works again until its iat window closes (RFC 9449 §11.1)',
+    imitates:
+      'a verifier that checks the proof signature and claims but skips the jti check, or keeps its replay cache in one process of a fleet',
+    knobs: { ...resilient, dpop: 'verify', dpopReplayCache: false },
   },
 }
 

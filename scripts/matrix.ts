@@ -78,6 +78,19 @@ export const CELLS: MatrixCell[] = [
     expectBroken: ['S2'],
     expectAttribution: /refresh-as-access/,
   },
+  { scenario: 'dpop-binding', variant: 'resilient', expectBroken: [] },
+  {
+    scenario: 'dpop-binding',
+    variant: 'dpop-as-bearer',
+    expectBroken: ['S2'],
+    expectAttribution: /dpop-stolen-other-key.*dpop-downgrade-bearer/,
+  },
+  {
+    scenario: 'dpop-binding',
+    variant: 'dpop-no-replay-cache',
+    expectBroken: ['S2'],
+    expectAttribution: /dpop-proof-replay/,
+  },
   { scenario: 'assertion-aud-change', variant: 'resilient', expectBroken: [] },
   {
     scenario: 'assertion-aud-change',

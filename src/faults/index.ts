@@ -2,11 +2,13 @@
 import { assertionAudChange } from './assertion-aud-change.ts'
 import { badKeyRotation } from './bad-key-rotation.ts'
 import { clockSkew } from './clock-skew.ts'
+import { dpopProofReplay } from './dpop-proof-replay.ts'
 import { introspectionRateLimit } from './introspection-rate-limit.ts'
 import { jwksOutage } from './jwks-outage.ts'
 import { leakedRefreshToken } from './leaked-refresh-token.ts'
 import { revocation } from './revocation.ts'
 import { staleJwksCdn } from './stale-jwks-cdn.ts'
+import { stolenDpopToken } from './stolen-dpop-token.ts'
 import { tokenEndpointOverload } from './token-endpoint-overload.ts'
 import type { FaultDefinition } from './types.ts'
 
@@ -20,4 +22,6 @@ export const faults: Record<string, FaultDefinition> = {
   revocation: revocation,
   'token-endpoint-overload': tokenEndpointOverload,
   'assertion-aud-change': assertionAudChange,
+  'stolen-dpop-token': stolenDpopToken,
+  'dpop-proof-replay': dpopProofReplay,
 }

@@ -82,7 +82,7 @@ export const noSli: Readonly<Record<string, string>> = {
   M8: 'PKCE failures are counted per honest client flow; the AS cannot tell honest from attacking clients',
   M9: 'JWKS refresh latency is a probe measurement, not a ratio of events',
   S1: 'fail-open acceptances are a count that must stay 0 (alert on increase(rs_fail_open_total[5m]) > 0), not a budgeted ratio',
-  S2: 'attacks accepted are a probe verdict per RS and attack (jwt-attacks), not a ratio of events',
+  S2: 'attacks accepted are a verdict per RS and attack (the jwt-attacks probe, the stolen-dpop-token and dpop-proof-replay faults), not a ratio of events',
   S3: 'AS exposures are a probe verdict (as-exposure), not a ratio of events',
   L1: 'browser login latency is measured in the browser only',
   D1: "time to detect is measured from the other SLOs' alerts during a run (run --prometheus), not a ratio of events",

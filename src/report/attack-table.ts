@@ -1,10 +1,12 @@
 /**
- * The per-RS × attack table of the `jwt-attacks` findings (S2), for the
- * reports: one row per attack, one column per resource server, a cell that
- * says refused, ACCEPTED, fetched the attacker URL, a robustness finding,
- * or not applicable. Pure: read from the record's probe observations.
+ * The per-RS × attack table of the S2 findings (the `jwt-attacks` probe and
+ * the DPoP abuse faults), for the reports: one row per attack, one column
+ * per resource server, a cell that says refused, ACCEPTED, fetched the
+ * attacker URL, a robustness finding, or not applicable. Pure: read from the
+ * record's probe observations and fault details.
  */
 import type { RunRecord } from '../record/index.ts'
+import { attackFindingsOf } from '../slo/attack-findings.ts'
 
 export interface Finding {
   rs: string
@@ -16,12 +18,9 @@ export interface Finding {
   status?: number
 }
 
-/** The jwt-attacks findings of a run (one per RS and attack), in the order the probe took them. */
+/** The attack findings of a run (one per RS and attack): jwt-attacks first, then the DPoP faults, each in the order taken. */
 export function attackFindings(record: RunRecord): Finding[] {
-  return record.probes
-    .filter((p) => p.probe === 'jwt-attacks')
-    .flatMap((p) => p.observations as unknown as Finding[])
-    .filter((f) => typeof f.rs === 'string' && typeof f.attack === 'string')
+  return attackFindingsOf(record).findings
 }
 
 /** Cell text for one finding. */
@@ -36,7 +35,7 @@ export function attackCell(f: Finding | undefined): string {
 }
 
 /**
- * The table of the run's jwt-attacks findings, or undefined when the probe did not run.
+ * The table of the run's attack findings, or undefined when neither the probe nor a DPoP abuse fault ran.
  *
  * @example
  * ```ts

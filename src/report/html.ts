@@ -395,7 +395,7 @@ function renderHtml(record: RunRecord, verdict: Verdict): string {
     .join('\n')
   const attacks = attackTable(record)
   const attackSection = attacks
-    ? `<section id="jwt-attacks"><h2>JWT attacks (S2, per RS)</h2>
+    ? `<section id="jwt-attacks"><h2>Attacks (S2, per RS: JWT attacks, DPoP abuses)</h2>
 <table><thead><tr><th>attack</th>${attacks.rss.map((rs) => `<th>${e(rs)}</th>`).join('')}</tr></thead><tbody>
 ${attacks.rows.map(([a, ...cells]) => `<tr><td>${e(a ?? '')}</td>${cells.map((c) => `<td${/ACCEPTED|fetched/.test(c) ? ' class="fail"' : ''}>${e(c)}</td>`).join('')}</tr>`).join('\n')}
 </tbody></table>

@@ -149,4 +149,27 @@ describe('junit reporter', () => {
     )
     expect(failures - before).toBe(2)
   })
+  it('writes one case per RS × DPoP attack of the stolen-dpop-token and dpop-proof-replay faults, an accepted one failing', async () => {
+    const { record, verdict } = sampleRun()
+    record.faults.push({
+      index: 8,
+      fault: 'stolen-dpop-token',
+      params: {},
+      injectedAt: 1000,
+      revertedAt: 2000,
+      status: 'reverted',
+      details: {
+        findings: [
+          { rs: 'orders', attack: 'dpop-stolen-other-key', applicable: true, accepted: false, status: 401 },
+          { rs: 'orders', attack: 'dpop-downgrade-bearer', applicable: true, accepted: true, status: 200 },
+        ],
+        unattacked: [],
+      },
+    })
+    const xml = (await junit.render(record, verdict))[0]!.content as string
+    expect(xml).toContain('name="S2@orders attack dpop-stolen-other-key" time="0"/>')
+    expect(xml).toMatch(
+      /name="S2@orders attack dpop-downgrade-bearer" time="0">\s*<failure message="orders: ACCEPTED \(200\)" type="attack.accepted">/,
+    )
+  })
 })

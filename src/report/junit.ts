@@ -89,7 +89,7 @@ export const junit: ReporterDefinition = {
   render(record: RunRecord, verdict: Verdict) {
     const facts = rsFacts(record, verdict)
     const cases = verdict.slos.flatMap((s) => (s.perRs?.length ? rsCases(s, facts) : [sloCase(s, facts)]))
-    // one case per RS × attack of the jwt-attacks probe (S2): an accepted attack or an attacker-URL fetch fails it
+    // one case per RS × attack of the jwt-attacks probe and the DPoP abuse faults (S2): an accepted attack or an attacker-URL fetch fails it
     for (const f of attackFindings(record)) {
       const name = `S2@${f.rs} attack ${f.attack}`
       const cell = attackCell(f)

@@ -186,6 +186,28 @@ describe('markdown reporter', () => {
     expect(md).toContain('| expired | n/a |  |')
   })
 
+  it('puts the DPoP abuse faults findings in the same per-RS × attack table, after the JWT attacks', async () => {
+    const { record, verdict } = sampleRun()
+    record.faults.push({
+      index: 8,
+      fault: 'dpop-proof-replay',
+      params: {},
+      injectedAt: 1000,
+      revertedAt: 2000,
+      status: 'reverted',
+      details: {
+        findings: [
+          { rs: 'orders', attack: 'dpop-proof-replay', applicable: true, accepted: false, status: 401 },
+          { rs: 'weak', attack: 'dpop-proof-replay', applicable: true, accepted: true, status: 200 },
+        ],
+        unattacked: [],
+      },
+    })
+    const md = (await markdown.render(record, verdict))[0]!.content as string
+    expect(md).toContain('**Attacks** (S2, per RS: JWT attacks, DPoP abuses)')
+    expect(md).toContain('| dpop-proof-replay | refused (401) | ACCEPTED (200) |')
+  })
+
   it('says INTERRUPTED for an interrupted run', async () => {
     const { record, verdict } = sampleRun({ aborted: true })
     const md = (await markdown.render(record, verdict))[0]!.content as string

@@ -162,7 +162,7 @@ export const markdown: ReporterDefinition = {
     if (attacks) {
       out.push(
         '',
-        '**JWT attacks** (S2, per RS)',
+        '**Attacks** (S2, per RS: JWT attacks, DPoP abuses)',
         '',
         `| attack | ${attacks.rss.map(cell).join(' | ')} |`,
         `|---|${attacks.rss.map(() => '---|').join('')}`,

@@ -32,7 +32,8 @@ export function shownValue(threshold: Threshold, value: number | null): string {
  * The first second (ms since t0, a multiple of 1000) in `window` whose own
  * indicator breaches the objective; undefined when none does. Probe-only SLOs
  * (M5, M9) break when a failing probe's measurement crossed the limit: its
- * start plus the objective's target, at most its end.
+ * start plus the objective's target, at most its end; S2 fed by a fault
+ * with findings breaks at the second the fault was injected.
  *
  * @example firstBreachMs(record, slos.M3, parseThreshold('rate<0.001'), [0, 30_000], 'billing') // 12_000
  */
@@ -58,6 +59,17 @@ export function firstBreachMs(
               ? threshold.target
               : 0),
         )
+        first = first === undefined ? at : Math.min(first, at)
+      }
+    }
+    // an SLO also fed by faults that record findings (S2: the DPoP abuse faults) broke when the fault ran
+    for (const fault of def.feeders.faults ?? []) {
+      for (const f of record.faults) {
+        if (f.fault !== fault || f.injectedAt >= window[1] || (f.revertedAt ?? Number.POSITIVE_INFINITY) < window[0])
+          continue
+        const v = def.indicator({ ...record, probes: [], faults: [f] }, window, target, threshold)
+        if (v.value === null || passes(threshold, v)) continue
+        const at = Math.floor(f.injectedAt / 1000) * 1000
         first = first === undefined ? at : Math.min(first, at)
       }
     }

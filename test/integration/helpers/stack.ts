@@ -235,5 +235,11 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
 /** The chaos state without what a rotation legitimately changes (keys, counters). */
 export function comparableAsState(state: Record<string, unknown>): Record<string, unknown> {
   const { keys: _k, signingKid: _s, counts: _c, lastEventSeq: _l, ...rest } = state
+  // the DPoP replay cache fills with the proofs of any DPoP traffic: a counter like `counts`, not configuration
+  const dpop = rest.dpop as { replayCache?: Record<string, unknown> } | undefined
+  if (dpop?.replayCache) {
+    const { size: _size, ...cache } = dpop.replayCache
+    rest.dpop = { ...dpop, replayCache: cache }
+  }
   return rest
 }
