@@ -83,9 +83,16 @@ export class JwksCache {
     this.blockedUntil = 0
   }
 
-  /** Fetch once at startup; a failure is recorded, not thrown. */
+  /**
+   * Fetch once at startup; a failure is recorded, not thrown. It starts no
+   * one-second backoff: an RS told the AS's jwks_uri boots beside an AS that
+   * may not listen yet, and its first request must fetch again, not answer
+   * 503 for the second after boot.
+   */
   async warm(): Promise<boolean> {
-    return this.refresh('startup')
+    const ok = await this.refresh('startup')
+    if (!ok) this.lastFailureAt = undefined
+    return ok
   }
 
   /** Find the verification key for a token header. */
