@@ -17,7 +17,12 @@ describe('planStack', () => {
     const plan = await planStack(
       stackOf({ authorizationServer: {}, resourceServers: [{ name: 'a' }, { name: 'b', profile: 'fixed-ttl' }] }),
     )
-    const meta = metadata({ issuer: plan.issuer, clients: new Map(), config: { signing: { alg: 'ES256' } } } as never)
+    const meta = metadata({
+      issuer: plan.issuer,
+      clients: new Map(),
+      config: { signing: { alg: 'ES256' } },
+      dpop: { settings: { algs: ['ES256'] } },
+    } as never)
     expect(rsOptions(plan)).toEqual([
       expect.objectContaining({ jwksUri: meta.jwks_uri, introspectionEndpoint: meta.introspection_endpoint }),
       expect.objectContaining({ jwksUri: meta.jwks_uri, introspectionEndpoint: meta.introspection_endpoint }),
