@@ -105,6 +105,20 @@ least 20% idle CPU on the load generator. The page gives no per-core figure
 and no hardware for these numbers, so they are not comparable with the
 same-machine ratios above.
 
+## DPoP (\`--only dpop\`, \`--only engine-dpop\`)
+
+The token endpoint with a proof per request beside the same endpoint with
+bearer tokens (mock-as), mock-as with DPoP beside node-oidc-provider 8 with
+\`features.dPoP\`, and the resilient RS checking proof, \`ath\` and \`cnf.jkt\`
+beside bearer, interleaved, autocannon with 32 connections. Every proof is
+ES256 and used once (each server keeps a replay cache); they are signed
+before each measurement, from a pool sized by the bearer twin's last rate,
+so the generator's signing does not take the servers' CPU on 2 shared
+cores (a pool that runs dry signs on the spot and the run says so). The
+engine rows drive the \`api-call\` flow with \`dpop: true\` against the
+fixture route, which checks nothing: they are the client's own cost, a
+proof signed per request on the hot path (node:crypto).
+
 ## How cost grows (\`--only curves\`)
 
 Each curve is a few sizes of one kind of work; its row gives the figure at
