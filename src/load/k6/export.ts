@@ -40,6 +40,9 @@ export function staticTargets(scenario: Scenario): K6Targets {
         grantTypes: c.grantTypes,
         scopes: c.scopes,
         redirectUris: c.redirectUris,
+        ...(c.tokenEndpointAuthMethod || c.privateKey
+          ? { authMethod: c.tokenEndpointAuthMethod ?? ('private_key_jwt' as const) }
+          : {}),
       }))
     : (as.clients ?? DEFAULT_CLIENTS).map((c) => ({
         clientId: c.clientId,
@@ -49,6 +52,7 @@ export function staticTargets(scenario: Scenario): K6Targets {
         scopes: [...c.scopes],
         redirectUris: [...c.redirectUris],
         tokenFormat: c.tokenFormat,
+        ...(c.tokenEndpointAuthMethod ? { authMethod: c.tokenEndpointAuthMethod } : {}),
       }))
   const users = as.external
     ? as.external.users.map((u) => ({ username: u.username, password: 'from-env' }))
@@ -71,6 +75,8 @@ export function staticTargets(scenario: Scenario): K6Targets {
     tokenEndpoint: `${issuer}/token`,
     authorizationEndpoint: `${issuer}/authorize`,
     introspectionEndpoint: `${issuer}/introspect`,
+    // the reference AS serves PAR at /par; an external AS's endpoint is known only from its metadata
+    ...(as.external ? {} : { pushedAuthorizationRequestEndpoint: `${issuer}/par` }),
     clients,
     users,
     resourceServers,

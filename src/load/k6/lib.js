@@ -18,7 +18,19 @@ const CONFIG = {
   tokenEndpoint: 'http://127.0.0.1:9000/token',
   authorizationEndpoint: 'http://127.0.0.1:9000/authorize',
   introspectionEndpoint: 'http://127.0.0.1:9000/introspect',
-  clients: { svc: { clientId: 'svc', secretEnv: 'GAMEDAY_SECRET_SVC', public: false, redirectUri: '' } },
+  parEndpoint: 'http://127.0.0.1:9000/par',
+  clients: {
+    svc: {
+      clientId: 'svc',
+      secretEnv: 'GAMEDAY_SECRET_SVC',
+      public: false,
+      redirectUri: '',
+      authMethod: '',
+      keyEnv: '',
+      alg: '',
+      kid: '',
+    },
+  },
   users: [{ username: 'alice', passwordEnv: 'GAMEDAY_PASSWORD_ALICE' }],
   resourceServers: { orders: { apiUrl: 'http://127.0.0.1:9101/api/orders', scope: 'orders:read' } },
   introspectionClient: 'rs',
@@ -30,6 +42,9 @@ const CONFIG = {
       target: '',
       timeout: '10s',
       dpop: false,
+      clientAuth: '',
+      assertionAudience: '',
+      par: false,
     },
   },
 }
@@ -247,6 +262,61 @@ function dpopNonceChallenge(status, wwwAuthenticate, body, nonce) {
 }
 //@@DPOP_END
 
+//@@ASSERTION_START
+// private_key_jwt (RFC 7523 §2.2, §3) with k6's global WebCrypto, as the embedded engine
+// signs it (src/oauth/client-assertion.ts): iss = sub = client_id, aud the issuer (FAPI 2.0)
+// or the token endpoint URL, a random jti, iat now, exp 60 s ahead. k6's WebCrypto signs
+// ECDSA, RSASSA-PKCS1-v1_5 and RSA-PSS (no Ed25519), so ES256, RS256 and PS256. Plain JS
+// without k6 imports (it uses asciiBytes and b64url above): a test runs it on Node.
+
+/** @type {Record<string, { importParams: EcKeyImportParams | RsaHashedImportParams, signParams: EcdsaParams | RsaPssParams | Algorithm }>} */
+const ASSERTION_ALGS = {
+  ES256: { importParams: { name: 'ECDSA', namedCurve: 'P-256' }, signParams: { name: 'ECDSA', hash: 'SHA-256' } },
+  RS256: { importParams: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, signParams: { name: 'RSASSA-PKCS1-v1_5' } },
+  PS256: { importParams: { name: 'RSA-PSS', hash: 'SHA-256' }, signParams: { name: 'RSA-PSS', saltLength: 32 } },
+}
+
+/**
+ * Import a client's private JWK for signing assertions with `alg`.
+ * @param {JsonWebKey} jwk @param {string} alg
+ * @returns {Promise<CryptoKey>}
+ */
+async function importAssertionKey(jwk, alg) {
+  const a = ASSERTION_ALGS[alg]
+  if (!a) throw new Error('private_key_jwt: k6 WebCrypto does not sign ' + alg)
+  /** @type {JsonWebKey} */
+  const key = {}
+  // only the key's own members: WebCrypto refuses a JWK whose alg, use or key_ops disagree with the import
+  for (const k of ['kty', 'crv', 'x', 'y', 'd', 'n', 'e', 'p', 'q', 'dp', 'dq', 'qi'])
+    if (/** @type {Record<string, unknown>} */ (jwk)[k] !== undefined)
+      /** @type {Record<string, unknown>} */ (key)[k] = /** @type {Record<string, unknown>} */ (jwk)[k]
+  return await crypto.subtle.importKey('jwk', key, a.importParams, false, ['sign'])
+}
+
+/**
+ * A fresh client assertion (a JWT) for `clientId`, audience `audience`.
+ * @param {CryptoKey} key @param {string} alg @param {string} kid @param {string} clientId @param {string} audience
+ */
+async function clientAssertion(key, alg, kid, clientId, audience) {
+  const now = Math.floor(Date.now() / 1000)
+  /** @type {Record<string, string>} */
+  const header = { alg: alg, typ: 'JWT' }
+  if (kid) header.kid = kid
+  const claims = {
+    iss: clientId,
+    sub: clientId,
+    aud: audience,
+    jti: b64url(crypto.getRandomValues(new Uint8Array(16))),
+    iat: now,
+    exp: now + 60,
+  }
+  const input = b64url(asciiBytes(JSON.stringify(header))) + '.' + b64url(asciiBytes(JSON.stringify(claims)))
+  // ECDSA again gives the raw r||s the JWS wants; RSA signatures are the same bytes in both
+  const sig = await crypto.subtle.sign(ASSERTION_ALGS[alg].signParams, key, asciiBytes(input))
+  return input + '.' + b64url(sig)
+}
+//@@ASSERTION_END
+
 // One DPoP key per VU (each VU is its own JS runtime), made on its first DPoP request,
 // and the latest DPoP-Nonce it got from each origin.
 /** @type {{ privateKey: CryptoKey, header: string, jkt: string } | null} */
@@ -259,12 +329,12 @@ const vuDpopNonces = {}
  * is retried once with the new nonce. Returns the last response and the time
  * both attempts took.
  * @param {string} htm @param {string} url @param {string | undefined} accessToken
- * @param {(proof: string) => import('k6/http').RefinedResponse<any>} send @param {Record<string, string>} tags
+ * @param {(proof: string) => import('k6/http').RefinedResponse<any> | Promise<import('k6/http').RefinedResponse<any>>} send @param {Record<string, string>} tags
  */
 async function withDpop(htm, url, accessToken, send, tags) {
   if (!vuDpopKey) vuDpopKey = await newDpopKey()
   const origin = originOf(url)
-  let res = send(await dpopProof(vuDpopKey, htm, url, vuDpopNonces[origin], accessToken))
+  let res = await send(await dpopProof(vuDpopKey, htm, url, vuDpopNonces[origin], accessToken))
   let durationMs = res.timings.duration
   for (let attempt = 0; attempt < 2; attempt++) {
     const nonce = res.headers['Dpop-Nonce']
@@ -272,7 +342,7 @@ async function withDpop(htm, url, accessToken, send, tags) {
     const body = typeof res.body === 'string' ? res.body : ''
     if (attempt > 0 || !dpopNonceChallenge(res.status, res.headers['Www-Authenticate'], body, nonce)) break
     dpopNonceRetries.add(1, tags)
-    res = send(await dpopProof(vuDpopKey, htm, url, vuDpopNonces[origin], accessToken))
+    res = await send(await dpopProof(vuDpopKey, htm, url, vuDpopNonces[origin], accessToken))
     durationMs += res.timings.duration
   }
   const body = typeof res.body === 'string' ? res.body : ''
@@ -281,11 +351,39 @@ async function withDpop(htm, url, accessToken, send, tags) {
   return { res: res, durationMs: durationMs }
 }
 
-/** @param {string} clientName */
-function clientAuth(clientName) {
+/** Each VU's imported private_key_jwt keys, by client. @type {Record<string, CryptoKey>} */
+const vuAssertionKeys = {}
+
+/**
+ * How `clientName` authenticates: the flow's `clientAuth` (when the flow uses that client) over
+ * the client's own method; private_key_jwt signs a fresh assertion (RFC 7523 §2.2).
+ * @param {string} clientName @param {{ client?: string, clientAuth?: string, assertionAudience?: string }} [f]
+ * @returns {Promise<{ headers: Record<string, string>, body: Record<string, string> }>}
+ */
+async function clientAuth(clientName, f) {
   const c = CONFIG.clients[clientName]
   if (!c) throw new Error('unknown client ' + clientName)
-  if (c.public) return { headers: {}, body: { client_id: c.clientId } }
+  const own = f && f.client === clientName ? f : undefined
+  const method = own?.clientAuth || c.authMethod || (c.public ? 'none' : 'client_secret_basic')
+  if (method === 'private_key_jwt') {
+    let key = vuAssertionKeys[clientName]
+    if (!key) {
+      key = await importAssertionKey(JSON.parse(env(c.keyEnv)), c.alg)
+      vuAssertionKeys[clientName] = key
+    }
+    const audience = own?.assertionAudience || CONFIG.issuer
+    return {
+      headers: {},
+      body: {
+        client_id: c.clientId,
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: await clientAssertion(key, c.alg, c.kid, c.clientId, audience),
+      },
+    }
+  }
+  if (method === 'none') return { headers: {}, body: { client_id: c.clientId } }
+  if (method === 'client_secret_post')
+    return { headers: {}, body: { client_id: c.clientId, client_secret: env(c.secretEnv) } }
   const basic = encoding.b64encode(encodeURIComponent(c.clientId) + ':' + encodeURIComponent(env(c.secretEnv)))
   return { headers: { Authorization: 'Basic ' + basic }, body: {} }
 }
@@ -295,23 +393,25 @@ function clientAuth(clientName) {
  * @param {string} flow @param {string} clientName @param {Record<string, string>} params
  */
 async function tokenRequest(flow, clientName, params, timeout, dpop) {
-  const auth = clientAuth(clientName)
-  const body = Object.assign({}, auth.body, params)
-  const headers = Object.assign({ 'Content-Type': 'application/x-www-form-urlencoded' }, auth.headers)
+  const fc = currentFlow()
   /** @param {string} [proof] */
-  const send = (proof) =>
-    http.post(CONFIG.tokenEndpoint, form(body), {
+  const send = async (proof) => {
+    // a client assertion's jti is good once (RFC 7523 §3): a nonce retry signs a fresh one
+    const auth = await clientAuth(clientName, fc)
+    const headers = Object.assign({ 'Content-Type': 'application/x-www-form-urlencoded' }, auth.headers)
+    return http.post(CONFIG.tokenEndpoint, form(Object.assign({}, auth.body, params)), {
       headers: proof ? Object.assign({ DPoP: proof }, headers) : headers,
       timeout: timeout,
       tags: { name: 'token' },
     })
+  }
   const sent = dpop
     ? await withDpop('POST', CONFIG.tokenEndpoint, undefined, send, {
         flow: flow,
         endpoint: 'token',
         grant: params.grant_type,
       })
-    : { res: send(), durationMs: 0 }
+    : { res: await send(), durationMs: 0 }
   const res = sent.res
   let failed = res.status !== 200
   let downgraded = false
@@ -408,19 +508,45 @@ async function authCodeLogin(f) {
   const challenge = encoding.b64encode(k6crypto.sha256(verifier, 'binary'), 'rawurl')
   const state = encoding.b64encode(k6crypto.randomBytes(16), 'rawurl')
   const flow = f.name || 'auth-code'
-  const authorizeUrl =
-    CONFIG.authorizationEndpoint +
-    '?' +
-    form({
-      response_type: 'code',
-      client_id: c.clientId,
-      redirect_uri: c.redirectUri,
-      scope: f.scope,
-      state: state,
-      code_challenge: challenge,
-      code_challenge_method: 'S256',
-    })
+  const request = {
+    response_type: 'code',
+    client_id: c.clientId,
+    redirect_uri: c.redirectUri,
+    scope: f.scope,
+    state: state,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+  }
+  let authorizeUrl = CONFIG.authorizationEndpoint + '?' + form(request)
   const started = Date.now()
+  if (f.par) {
+    // RFC 9126: push the request (authenticated as at the token endpoint), send only its request_uri
+    const auth = await clientAuth(f.client, f)
+    const pushed = http.post(CONFIG.parEndpoint, form(Object.assign({}, auth.body, request)), {
+      headers: Object.assign({ 'Content-Type': 'application/x-www-form-urlencoded' }, auth.headers),
+      redirects: 0,
+      timeout: f.timeout,
+      tags: { name: 'par' },
+    })
+    let requestUri = ''
+    try {
+      const json = /** @type {{ request_uri?: unknown }} */ (pushed.json())
+      requestUri = typeof json.request_uri === 'string' ? json.request_uri : ''
+    } catch (_e) {
+      requestUri = ''
+    }
+    if ((pushed.status !== 201 && pushed.status !== 200) || !requestUri) {
+      record('oauth_authorize', pushed.timings.duration, true, {
+        flow: flow,
+        endpoint: 'authorize',
+        status: String(pushed.status),
+        reason: 'par_failed',
+        error: oauthError(/** @type {string} */ (pushed.body)),
+      })
+      return null
+    }
+    authorizeUrl = CONFIG.authorizationEndpoint + '?' + form({ client_id: c.clientId, request_uri: requestUri })
+  }
   const page = http.get(authorizeUrl, { redirects: 0, timeout: f.timeout, tags: { name: 'authorize' } })
   if (page.status !== 200) {
     record('oauth_authorize', page.timings.duration, true, {
@@ -521,7 +647,7 @@ export async function introspection() {
     })
     return
   }
-  const auth = clientAuth(CONFIG.introspectionClient)
+  const auth = await clientAuth(CONFIG.introspectionClient)
   const res = http.post(CONFIG.introspectionEndpoint, form({ token: token }), {
     headers: Object.assign({ 'Content-Type': 'application/x-www-form-urlencoded' }, auth.headers),
     timeout: f.timeout,

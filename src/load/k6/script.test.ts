@@ -192,17 +192,80 @@ describe('generateK6Script with private_key_jwt or PAR', () => {
     flows: [flow({ flow: 'client-credentials', executor: 'constant-arrival-rate', rate: 1, client: 'svc', ...f })],
   })
 
-  it('refuses a flow that would need a signed client assertion or a pushed request, naming the flow and the engine to use', () => {
-    for (const f of [{ clientAuth: 'private_key_jwt' as const }, { par: true }]) {
-      let err: unknown
-      try {
-        generateK6Script(load(f), targets)
-      } catch (e) {
-        err = e
-      }
-      expect((err as { code?: string }).code).toBe('ERR_SCENARIO_INVALID')
-      expect(String((err as Error).message)).toMatch(/load\.flows\[0\].*private_key_jwt/)
+  const pkjKey = (alg: 'ES256' | 'EdDSA') => ({
+    jwk: { kty: 'EC', crv: 'P-256', x: 'x-canary', y: 'y-canary', d: 'private-d-canary-4' },
+    alg,
+    kid: 'k-1',
+  })
+  const withPkj = (alg: 'ES256' | 'EdDSA' = 'ES256'): K6Targets => ({
+    ...targets,
+    pushedAuthorizationRequestEndpoint: 'http://127.0.0.1:9000/par',
+    clients: [
+      ...targets.clients,
+      {
+        clientId: 'pkj',
+        public: false,
+        grantTypes: ['client_credentials', 'authorization_code'],
+        scopes: ['orders:read'],
+        redirectUris: ['http://127.0.0.1:5173/cb'],
+        authMethod: 'private_key_jwt',
+        privateKey: pkjKey(alg),
+      },
+    ],
+  })
+  const codeOf = (fn: () => unknown) => {
+    try {
+      fn()
+    } catch (e) {
+      return `${(e as { code?: string }).code}: ${(e as Error).message}`
     }
-    expect(() => generateK6Script(load({}), targets)).not.toThrow()
+    return 'no error'
+  }
+
+  it("hands a private_key_jwt client's key over as environment, never in the script, and type-checks", () => {
+    const { script, env } = generateK6Script(load({ client: 'pkj' }), withPkj())
+    expect(script).not.toContain('private-d-canary-4')
+    expect(JSON.parse(env.GAMEDAY_KEY_PKJ!)).toMatchObject({ d: 'private-d-canary-4' })
+    const config = JSON.parse(/const CONFIG = (\{[\s\S]*?\n\});/.exec(script)![1]!)
+    expect(config.clients.pkj).toMatchObject({
+      authMethod: 'private_key_jwt',
+      keyEnv: 'GAMEDAY_KEY_PKJ',
+      alg: 'ES256',
+      kid: 'k-1',
+    })
+    expect(script).toContain('client_assertion_type')
+    expect(typecheckK6Script(script)).toEqual([])
+    // a flow that does not use the client gets no key in its environment
+    expect(generateK6Script(load({}), withPkj()).env.GAMEDAY_KEY_PKJ).toBeUndefined()
+  })
+
+  it('carries the assertion audience and PAR of a flow into the script', () => {
+    const { script } = generateK6Script(
+      load({ flow: 'auth-code', client: 'pkj', par: true, assertionAudience: 'token-endpoint' }),
+      withPkj(),
+    )
+    const config = JSON.parse(/const CONFIG = (\{[\s\S]*?\n\});/.exec(script)![1]!)
+    expect(config.parEndpoint).toBe('http://127.0.0.1:9000/par')
+    expect(Object.values(config.flows)[0]).toMatchObject({
+      par: true,
+      assertionAudience: 'http://127.0.0.1:9000/token',
+    })
+    expect(typecheckK6Script(script)).toEqual([])
+  })
+
+  it('refuses what the k6 script cannot do, naming the flow: no key, an EdDSA key, PAR in a browser login or without an endpoint', () => {
+    expect(codeOf(() => generateK6Script(load({ clientAuth: 'private_key_jwt' }), targets))).toMatch(
+      /^ERR_SCENARIO_INVALID: load\.flows\[0\]: client "svc" authenticates with private_key_jwt but the script has no private key/,
+    )
+    expect(codeOf(() => generateK6Script(load({ client: 'pkj' }), withPkj('EdDSA')))).toMatch(
+      /^ERR_SCENARIO_INVALID: load\.flows\[0\]: k6's WebCrypto cannot sign EdDSA/,
+    )
+    expect(
+      codeOf(() => generateK6Script(load({ flow: 'browser-login', client: 'spa', par: true }), withPkj())),
+    ).toMatch(/^ERR_SCENARIO_INVALID: load\.flows\[0\]: the k6 script's browser login does not push PAR/)
+    expect(codeOf(() => generateK6Script(load({ flow: 'auth-code', client: 'spa', par: true }), targets))).toMatch(
+      /^ERR_SCENARIO_INVALID: load\.flows\[0\]: par is set but the AS publishes no pushed_authorization_request_endpoint/,
+    )
+    expect(codeOf(() => generateK6Script(load({}), targets))).toBe('no error')
   })
 })

@@ -26,6 +26,7 @@ export type K6Targets = Pick<
   | 'clients'
   | 'users'
   | 'resourceServers'
+  | 'pushedAuthorizationRequestEndpoint'
 >
 
 export interface K6Script {
@@ -54,8 +55,11 @@ const EXEC: Record<FlowConfig['flow'], string> = {
 
 const USER_FLOWS = new Set(['refresh', 'auth-code', 'browser-login'])
 
-/** Environment variable name for a client secret or a user password. */
-export function secretEnvName(kind: 'SECRET' | 'PASSWORD', id: string): string {
+/** The assertion algs k6's WebCrypto signs (ECDSA, RSASSA-PKCS1-v1_5, RSA-PSS; no Ed25519). */
+const K6_ASSERTION_ALGS = new Set(['ES256', 'RS256', 'PS256'])
+
+/** Environment variable name for a client secret, a client's private key (a JWK) or a user password. */
+export function secretEnvName(kind: 'SECRET' | 'KEY' | 'PASSWORD', id: string): string {
   return `GAMEDAY_${kind}_${id.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`
 }
 
@@ -147,11 +151,35 @@ export function thresholdsFor(slos: readonly K6Slo[]): Record<string, string[]> 
  */
 export function generateK6Script(load: LoadConfig, targets: K6Targets, slos: readonly K6Slo[] = []): K6Script {
   const env: Record<string, string> = {}
-  const clients: Record<string, { clientId: string; secretEnv: string; public: boolean; redirectUri: string }> = {}
+  const clients: Record<
+    string,
+    {
+      clientId: string
+      secretEnv: string
+      public: boolean
+      redirectUri: string
+      authMethod: string
+      keyEnv: string
+      alg: string
+      kid: string
+    }
+  > = {}
   for (const c of targets.clients) {
     const secretEnv = c.clientSecret ? secretEnvName('SECRET', c.clientId) : ''
     if (c.clientSecret) env[secretEnv] = c.clientSecret
-    clients[c.clientId] = { clientId: c.clientId, secretEnv, public: c.public, redirectUri: c.redirectUris[0] ?? '' }
+    // a private_key_jwt key goes in the environment like a secret: its JWK as JSON
+    const keyEnv = c.privateKey ? secretEnvName('KEY', c.clientId) : ''
+    if (c.privateKey) env[keyEnv] = JSON.stringify(c.privateKey.jwk)
+    clients[c.clientId] = {
+      clientId: c.clientId,
+      secretEnv,
+      public: c.public,
+      redirectUri: c.redirectUris[0] ?? '',
+      authMethod: c.authMethod ?? '',
+      keyEnv,
+      alg: c.privateKey?.alg ?? '',
+      kid: c.privateKey?.kid ?? '',
+    }
   }
   const users = targets.users.map((u) => {
     const passwordEnv = secretEnvName('PASSWORD', u.username)
@@ -172,11 +200,40 @@ export function generateK6Script(load: LoadConfig, targets: K6Targets, slos: rea
   load.flows.forEach((f, i) => {
     const name = names[i]!
     const c = targets.clients.find((x) => x.clientId === defaultClient(f, targets.clients))
-    if (f.par || f.clientAuth === 'private_key_jwt' || (!f.clientAuth && c?.authMethod === 'private_key_jwt'))
+    const method = f.clientAuth ?? c?.authMethod
+    if (method === 'private_key_jwt') {
+      if (!c?.privateKey)
+        throw new GamedayError(
+          'ERR_SCENARIO_INVALID',
+          `load.flows[${i}]: client ${JSON.stringify(c?.clientId ?? f.client)} authenticates with private_key_jwt but the script has no private key for it`,
+          {
+            hint: '`run --engine k6` gets the keys of a running stack; `export k6` has none to give: give the client a privateKey (a private JWK) of your own, or choose another clientAuth',
+          },
+        )
+      if (!K6_ASSERTION_ALGS.has(c.privateKey.alg))
+        throw new GamedayError(
+          'ERR_SCENARIO_INVALID',
+          `load.flows[${i}]: k6's WebCrypto cannot sign ${c.privateKey.alg} client assertions (client ${JSON.stringify(c.clientId)})`,
+          { hint: 'use an ES256, RS256 or PS256 key for this client, or the embedded engine (--engine embedded)' },
+        )
+      if (!/^[\x20-\x7e]+$/.test(c.clientId))
+        throw new GamedayError(
+          'ERR_SCENARIO_INVALID',
+          `load.flows[${i}]: the k6 script signs assertions for ASCII client ids only (client ${JSON.stringify(c.clientId)})`,
+          { hint: 'run this flow with the embedded engine (--engine embedded)' },
+        )
+    }
+    if (f.par && f.flow === 'browser-login')
       throw new GamedayError(
         'ERR_SCENARIO_INVALID',
-        `load.flows[${i}]: the k6 engine does not sign private_key_jwt assertions or push PAR requests yet`,
-        { hint: 'run this scenario with the embedded engine (--engine embedded)' },
+        `load.flows[${i}]: the k6 script's browser login does not push PAR requests`,
+        { hint: 'run browser-login with par through the embedded engine, or use the auth-code flow with par under k6' },
+      )
+    if (f.par && !targets.pushedAuthorizationRequestEndpoint)
+      throw new GamedayError(
+        'ERR_SCENARIO_INVALID',
+        `load.flows[${i}]: par is set but the AS publishes no pushed_authorization_request_endpoint`,
+        { hint: 'turn PAR on at the AS (stack.authorizationServer.par) or drop par from the flow' },
       )
     const target = f.target ? targets.resourceServers.find((r) => r.name === f.target) : undefined
     flows[name] = {
@@ -187,6 +244,9 @@ export function generateK6Script(load: LoadConfig, targets: K6Targets, slos: rea
       target: f.target ?? '',
       timeout: k6Duration(f.timeout),
       dpop: f.dpop,
+      clientAuth: f.clientAuth ?? '',
+      assertionAudience: f.assertionAudience === 'token-endpoint' ? targets.tokenEndpoint : '',
+      par: f.par === true,
     }
     const startMs = parseDuration(f.startTime) ?? 0
     const duration = f.duration ? k6Duration(f.duration) : `${Math.max(1, Math.round((totalMs - startMs) / 1000))}s`
@@ -244,6 +304,10 @@ export function generateK6Script(load: LoadConfig, targets: K6Targets, slos: rea
       delete env[c.secretEnv]
       c.secretEnv = ''
     }
+    if (!usedClients.has(c.clientId) && c.keyEnv) {
+      delete env[c.keyEnv]
+      c.keyEnv = ''
+    }
   }
   for (const u of users) if (!logsIn || u !== users[0]) delete env[u.passwordEnv]
   const config = {
@@ -251,6 +315,7 @@ export function generateK6Script(load: LoadConfig, targets: K6Targets, slos: rea
     tokenEndpoint: targets.tokenEndpoint,
     authorizationEndpoint: targets.authorizationEndpoint,
     introspectionEndpoint: targets.introspectionEndpoint ?? '',
+    parEndpoint: targets.pushedAuthorizationRequestEndpoint ?? '',
     clients,
     users,
     resourceServers,
@@ -268,7 +333,7 @@ export function generateK6Script(load: LoadConfig, targets: K6Targets, slos: rea
     /\/\/@@CONFIG_START[\s\S]*?\/\/@@CONFIG_END\n/,
     `const CONFIG = ${JSON.stringify(config, null, 2)};\nexport const options = ${JSON.stringify(options, null, 2)};\n`,
   )
-  lib = lib.replace(/^\/\/@@(PURE|DPOP)_(START|END)\n/gm, '')
+  lib = lib.replace(/^\/\/@@(PURE|DPOP|ASSERTION)_(START|END)\n/gm, '')
   lib = browserUsed
     ? lib.replace(/^\/\/@@BROWSER_(START|END)\n/gm, '')
     : lib.replace(/\/\/@@BROWSER_START\n[\s\S]*?\/\/@@BROWSER_END\n/g, '')
