@@ -53,4 +53,40 @@ slos: [{ id: M1 }, { id: M3 }]
     const script = await readFile(join(runDir, 'k6', 'script.js'), 'utf8')
     expect(script).not.toContain('svc-secret')
   })
+
+  it('signs private_key_jwt assertions with WebCrypto and logs in through PAR, holding M1 and M10', {
+    timeout: 180_000,
+  }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'k6-live-'))
+    dirs.push(dir)
+    const path = join(dir, 'k6-pkj.yaml')
+    await writeFile(
+      path,
+      `id: k6-pkj
+title: k6 private_key_jwt and PAR
+stack:
+  authorizationServer:
+    clients:
+      - { clientId: svc-pkj, tokenEndpointAuthMethod: private_key_jwt, grantTypes: [client_credentials], scopes: [orders:read] }
+      - clientId: web-pkj
+        tokenEndpointAuthMethod: private_key_jwt
+        grantTypes: [authorization_code]
+        scopes: [orders:read]
+        redirectUris: ['http://127.0.0.1:5173/cb']
+  resourceServers: [{ name: orders, profile: resilient }]
+load:
+  duration: 5s
+  warmup: 1s
+  gracefulStop: 2s
+  flows:
+    - { flow: client-credentials, client: svc-pkj, executor: constant-arrival-rate, rate: 10 }
+    - { flow: auth-code, client: web-pkj, par: true, assertionAudience: token-endpoint, executor: constant-arrival-rate, rate: 2 }
+slos: [{ id: M1 }, { id: M10 }]
+`,
+    )
+    const { scenario } = await loadScenario(path)
+    const { record, exitCode } = await runScenario(scenario, { engine: 'k6', outDir: join(dir, 'reports') })
+    expect(record.status).toBe('completed')
+    expect(exitCode).toBe(0)
+  })
 })

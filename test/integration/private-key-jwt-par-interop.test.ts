@@ -25,6 +25,7 @@ import { pkcePair } from '../../src/oauth/pkce.ts'
 import { fetchTransport } from '../../src/oauth/transport.ts'
 import { generateClientKey, publicJwk } from '../../src/runtime/client-keys.ts'
 import type { Targets } from '../../src/runtime/types.ts'
+import { k6Assertion } from '../helpers/k6-lib.ts'
 
 const REDIRECT = 'http://127.0.0.1:7/cb'
 const user = { username: 'alice', password: 'wonderland' }
@@ -151,6 +152,16 @@ describe('src/oauth private_key_jwt and PAR against node-oidc-provider 8', () =>
   it('gets a token with private_key_jwt, aud = the issuer and aud = the token endpoint URL', async () => {
     expect(await clientCredentials(ep(), { ...pkj, assertionAudience: issuer })).toMatchObject({ ok: true })
     expect(await clientCredentials(ep(), { ...pkj, assertionAudience: tokenEndpoint })).toMatchObject({ ok: true })
+  })
+
+  it("gets tokens with the k6 script's WebCrypto assertions (lib.js), aud = the issuer and the token endpoint URL", async () => {
+    const k6Key = await k6Assertion.importAssertionKey(key.jwk, key.alg)
+    for (const aud of [issuer, tokenEndpoint]) {
+      const res = await ccWith(await k6Assertion.clientAssertion(k6Key, key.alg, key.kid ?? '', 'pkj', aud))
+      expect(res.status, await res.clone().text()).toBe(200)
+    }
+    const elsewhere = await ccWith(await k6Assertion.clientAssertion(k6Key, key.alg, key.kid ?? '', 'pkj', 'x'))
+    expect(((await elsewhere.json()) as { error: string }).error).toBe('invalid_client')
   })
 
   it('has a replayed assertion, a wrong aud and an expired assertion refused with invalid_client', async () => {
