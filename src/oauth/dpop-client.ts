@@ -152,13 +152,18 @@ export interface DpopTransportEvents {
  */
 export function dpopTransport(transport: Transport, session: DpopSession, events: DpopTransportEvents = {}): Transport {
   return async (req) => {
-    const send = (): Promise<OAuthResponse> =>
-      transport({ ...req, headers: { ...req.headers, dpop: session.proof(req.method, req.url) } })
+    const send = (body = req.body): Promise<OAuthResponse> =>
+      transport({
+        ...req,
+        headers: { ...req.headers, dpop: session.proof(req.method, req.url) },
+        ...(body !== undefined ? { body } : {}),
+      })
     let res = await send()
     session.observe(req.url, res.headers)
     if (nonceChallenge(res.status, res.headers, res.body) !== undefined) {
       events.onNonceRetry?.(req.url)
-      res = await send()
+      // a client assertion is good once: the retry carries a fresh one
+      res = await send(req.resendBody ? req.resendBody() : req.body)
       session.observe(req.url, res.headers)
     }
     if (dpopErrorOf(res.status, res.headers, res.body) === 'invalid_dpop_proof') events.onProofRejected?.(req.url)

@@ -43,6 +43,14 @@ export async function postForm(
     method: 'POST',
     headers,
     body: form.toString(),
+    ...(form.has('client_assertion') && client
+      ? {
+          resendBody: () => {
+            applyClientAuth(client, {}, form, url)
+            return form.toString()
+          },
+        }
+      : {}),
     ...(signal ? { signal } : {}),
   })
   const ms = performance.now() - started

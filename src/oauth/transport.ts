@@ -14,6 +14,12 @@ export interface OAuthRequest {
   headers: Record<string, string>
   body?: string
   signal?: AbortSignal
+  /**
+   * The body to send again when a transport resends the request (a DPoP
+   * nonce retry): a private_key_jwt request signs a new assertion, since an
+   * AS accepts each assertion's `jti` once (RFC 7523 §3).
+   */
+  resendBody?: () => string
 }
 
 /** The answer, with the body read as text; `set-cookie` is an array when there are several. */
