@@ -525,7 +525,16 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       )
       log.info({ runId, alert: a.alertname, state: a.state }, `alert.${a.state}`)
     })
-    const ctx: UnitContext = { targets, scenario, log, now, emit, random, events: () => journal.events() }
+    const ctx: UnitContext = {
+      targets,
+      scenario,
+      log,
+      now,
+      emit,
+      random,
+      events: () => journal.events(),
+      ...(prepared?.control ? { load: prepared.control } : {}),
+    }
     polling = setInterval(() => {
       pollInFlight ??= pollFeeds(targets).finally(() => {
         pollInFlight = undefined
