@@ -64,9 +64,17 @@ describe('faults against the reference stack', () => {
         })
       ).json()
       const ctl = new AbortController()
-      const active = await fault.inject(stack.context(), params as never, ctl.signal)
+      // the running load's control, as the runner hands it to faults: its clients' clock offset is baseline too
+      let clientClockOffset = 0
+      const load = {
+        async setClientClockOffset(seconds: number) {
+          clientClockOffset = seconds
+        },
+      }
+      const active = await fault.inject({ ...stack.context(), load }, params as never, ctl.signal)
       await active.revert()
       await active.revert()
+      expect(clientClockOffset).toBe(0)
       expect(comparableAsState(await as.state())).toEqual(before)
       const rsAfter = (await (rs as unknown as { state(): Promise<Record<string, unknown>> }).state()) as Record<
         string,
