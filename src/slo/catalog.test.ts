@@ -570,7 +570,7 @@ describe('M12', () => {
     const v = slos.M12!.indicator(r, W)
     expect(v.total).toBe(600)
     expect(v.value).toBeCloseTo(100 / 600)
-    expect(v.breakdown).toEqual({ 'rs rs1': 100 })
+    expect(v.breakdown).toEqual({ 'rs:rs1': 100 })
     expect(scoreSlo(r, { id: 'M12' }, true).pass).toBe(false)
   })
 
@@ -597,7 +597,10 @@ describe('M12', () => {
         counter({ flow: 'api-call-2', endpoint: 'api', target: 'rs2' }, 40),
       ],
     })
-    expect(slos.M12!.indicator(r, [0, 5000]).breakdown).toEqual({ 'token endpoint': 10 })
+    expect(slos.M12!.indicator(r, [0, 5000]).breakdown).toEqual({ 'token:client_credentials': 10 })
+    expect(slos.M12!.attribute!(r, [0, 5000], slos.M12!.indicator(r, [0, 5000]))).toBe(
+      'honest DPoP proofs refused at the token endpoint (client_credentials) (100% of rejections)',
+    )
     const rs1 = slos.M12!.indicator(r, W, 'rs1')
     expect(rs1.total).toBe(500)
     expect(rs1.value).toBeCloseTo(50 / 500)
@@ -631,7 +634,7 @@ describe('M12', () => {
     const s = scoreSlo(r, { id: 'M12' }, true)
     expect(s.pass).toBe(false)
     expect(s.attribution).toMatch(
-      /rs rs1 \(91% of rejections\): proof iat outside the accepted window.*dpop-client-clock-skew/,
+      /at RS rs1 \(91% of rejections\): proof iat outside the accepted window.*dpop-client-clock-skew/,
     )
   })
 

@@ -46,9 +46,16 @@ export function dpopFlowNames(record: RunRecord): Set<string> {
   return out
 }
 
-/** Where a rejection happened: `rs <name>` for an API call, `token endpoint` otherwise. */
+/** Where a rejection happened: `rs:<name>` for an API call, `token:<grant>` at the token endpoint. */
 function placeOf(tags: Record<string, string | undefined>): string {
-  return tags.endpoint === 'api' || tags.target !== undefined ? `rs ${tags.target ?? '?'}` : 'token endpoint'
+  return tags.endpoint === 'api' || tags.target !== undefined
+    ? `rs:${tags.target ?? '?'}`
+    : `token:${tags.grant ?? tags.endpoint ?? '?'}`
+}
+
+/** A breakdown key for people: `RS orders`, `the token endpoint (client_credentials)`. */
+function placeText(key: string): string {
+  return key.startsWith('rs:') ? `RS ${key.slice(3)}` : `the token endpoint (${key.slice(6)})`
 }
 
 /** Why the RS said no, from the `dpop_<reason>` of its sampled `token.rejected` events. */
@@ -113,10 +120,10 @@ export const m12: SloDefinition = {
     const faults = faultsDuring(record, window)
     const during = faults.length ? ` during ${faults.join(', ')}` : ''
     let why = ''
-    if (top.key.startsWith('rs ')) {
+    if (top.key.startsWith('rs:')) {
       const reason = topKey(rsReasons(record, window, top.key.slice(3)))
       if (reason) why = `: ${EXPLAIN[reason.key] ?? `refused as ${reason.key}`} (${reason.key})`
     }
-    return `honest DPoP proofs refused at the ${top.key} (${pct(top.share)} of rejections)${why}${during}`
+    return `honest DPoP proofs refused at ${placeText(top.key)} (${pct(top.share)} of rejections)${why}${during}`
   },
 }
