@@ -47,8 +47,7 @@ export function offsetSeconds(value: string): number {
 
 export const dpopClientClockSkew = defineFault({
   id: ID,
-  summary:
-    "The load's clients' clocks move by an offset, so their DPoP proofs carry an iat that far off (embedded engine).",
+  summary: "The load's clients' clocks move by an offset, so their DPoP proofs carry an iat that far off.",
   params: Type.Object(
     {
       offset: Type.String({
@@ -61,7 +60,7 @@ export const dpopClientClockSkew = defineFault({
     { additionalProperties: false },
   ),
   defaultDuration: '20s',
-  needs: () => [],
+  needs: () => ['load-control'],
   async inject(ctx, params) {
     const seconds = offsetSeconds(params.offset)
     if (Math.abs(seconds) > MAX_OFFSET_SECONDS)

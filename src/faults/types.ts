@@ -11,7 +11,7 @@ import type { Targets } from '../runtime/types.ts'
 import type { Scenario } from '../scenario/schema.ts'
 
 /** What a fault or probe needs from the stack. */
-export type Capability = 'as-control' | 'cdn' | 'fault-proxy' | 'rs-control'
+export type Capability = 'as-control' | 'cdn' | 'fault-proxy' | 'rs-control' | 'load-control'
 
 export interface UnitContext {
   targets: Targets

@@ -335,6 +335,7 @@ export const embedded: LoadEngineDefinition = {
   async available() {
     return { ok: true, version: `node ${process.version}` }
   },
+  loadControl: true,
   run: (plan, targets, options) => runEmbedded(plan, targets, options),
   prepare: (plan, targets, options) => prepareEmbedded(plan, targets, options),
   preboot: () => prebootEmbedded(),

@@ -54,6 +54,8 @@ export interface LoadEngineDefinition {
   /** Throws ERR_ENV_K6_NOT_FOUND etc. when the engine cannot run here. */
   available(): Promise<{ ok: true; version?: string } | { ok: false; reason: string }>
   run(plan: LoadConfig, targets: Targets, options: LoadRunOptions): Promise<LoadResult>
+  /** True when its prepared load has a {@link LoadControl} (faults that need `load-control` can run). */
+  readonly loadControl?: boolean
   /**
    * Optional: boot the engine and run flow setup (logins, virtual clients) now,
    * so the runner can pick t0 afterwards and keep faults aligned with the load.

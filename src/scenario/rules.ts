@@ -61,6 +61,7 @@ const CAPABILITY_TEXT: Record<Capability, string> = {
   cdn: 'a JWKS CDN in the stack',
   'fault-proxy': 'a fault proxy in the stack',
   'rs-control': 'a reference resource server (mock-rs control API)',
+  'load-control': 'control of the running load (the embedded engine)',
 }
 
 /** Why the stack cannot give `cap`, or undefined when it can. */
@@ -80,6 +81,9 @@ function missingCapability(scenario: Scenario, cap: Capability): { reason: strin
       return stack.faultProxy
         ? undefined
         : { reason: 'the stack has no faultProxy', hint: 'add `faultProxy: {}` under stack' }
+    case 'load-control':
+      // the engine is a run option: checked when the run starts
+      return undefined
     case 'rs-control':
       return stack.resourceServers.some((rs) => rs.url === undefined)
         ? undefined
