@@ -38,6 +38,7 @@ describe('DPoP proof clocks', () => {
         { name: 'resilient', profile: 'resilient' },
         { name: 'strict', profile: 'dpop-strict-clock' },
         { name: 'bearer-only', profile: 'strict-clock' },
+        { name: 'nonces', profile: 'resilient', knobs: { dpopNonce: true } },
       ],
     })
   })
@@ -128,10 +129,16 @@ describe('DPoP proof clocks', () => {
     expect(b['strict.declaredPast']).toBe(5)
     expect(b['strict.declaredFuture']).toBe(5)
     expect(b['strict.matchesDeclared']).toBe(true)
+    // an RS that wants its own nonce (§9) is measured the same: the challenge is answered once per proof
+    expect(b['nonces.past']).toBeGreaterThanOrEqual(59)
+    expect(b['nonces.future']).toBeGreaterThanOrEqual(9)
+    expect(b['nonces.matchesDeclared']).toBe(true)
     // a bearer-only RS (dpop: ignore) has no proof window to measure
     expect(b['bearer-only.past']).toBeUndefined()
     expect(out.value).toBe(
-      Math.min(...['resilient', 'strict'].flatMap((rs) => [b[`${rs}.past`] as number, b[`${rs}.future`] as number])),
+      Math.min(
+        ...['resilient', 'strict', 'nonces'].flatMap((rs) => [b[`${rs}.past`] as number, b[`${rs}.future`] as number]),
+      ),
     )
     const after = await stack.targets.resourceServers[1]!.control!.stats()
     // every refusal it caused is counted as probe traffic, none as load
