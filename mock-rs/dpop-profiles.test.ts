@@ -40,13 +40,19 @@ async function call(profile: ProfileName, authorization: string, dpop?: string) 
   return { status: res.status, error: parseBearerChallenge(res.headers.get('www-authenticate')).error }
 }
 
-const proofFor = (profile: ProfileName, key: DpopKey, token: string) =>
-  createDpopProof({ key, htm: 'GET', htu: rss.get(profile)!.url, accessToken: token })
+const proofFor = (profile: ProfileName, key: DpopKey, token: string, ageSeconds = 0) =>
+  createDpopProof({
+    key,
+    htm: 'GET',
+    htu: rss.get(profile)!.url,
+    accessToken: token,
+    ...(ageSeconds ? { iat: Math.floor(Date.now() / 1000) - ageSeconds } : {}),
+  })
 
 beforeAll(async () => {
   asApp = await buildAuthorizationServer({ logger: false })
   await asApp.listen({ port: 0, host: '127.0.0.1' })
-  for (const profile of ['resilient', 'dpop-as-bearer', 'dpop-no-replay-cache'] as const) {
+  for (const profile of ['resilient', 'dpop-as-bearer', 'dpop-no-replay-cache', 'dpop-strict-clock'] as const) {
     const app = await buildResourceServer({ issuer: asApp.oauthContext.issuer, profile })
     await app.listen({ port: 0, host: '127.0.0.1' })
     const addr = app.server.address() as { port: number }
@@ -59,7 +65,7 @@ afterAll(async () => {
 })
 
 describe('weak DPoP profiles', () => {
-  it.each(['resilient', 'dpop-as-bearer', 'dpop-no-replay-cache'] as const)(
+  it.each(['resilient', 'dpop-as-bearer', 'dpop-no-replay-cache', 'dpop-strict-clock'] as const)(
     '%s serves an honest DPoP request with a fresh proof',
     async (profile) => {
       const token = await boundToken(honest)
@@ -96,5 +102,24 @@ describe('weak DPoP profiles', () => {
     const again = proofFor('resilient', honest, token)
     expect((await call('resilient', `DPoP ${token}`, again)).status).toBe(200)
     expect(await call('resilient', `DPoP ${token}`, again)).toEqual({ status: 401, error: 'invalid_dpop_proof' })
+  })
+
+  it('dpop-strict-clock refuses a proof 10 s old or 10 s early that resilient accepts when old, and takes one 3 s off', async () => {
+    const token = await boundToken(honest)
+    expect(await call('dpop-strict-clock', `DPoP ${token}`, proofFor('dpop-strict-clock', honest, token, 10))).toEqual({
+      status: 401,
+      error: 'invalid_dpop_proof',
+    })
+    expect(await call('dpop-strict-clock', `DPoP ${token}`, proofFor('dpop-strict-clock', honest, token, -10))).toEqual(
+      { status: 401, error: 'invalid_dpop_proof' },
+    )
+    expect(
+      (await call('dpop-strict-clock', `DPoP ${token}`, proofFor('dpop-strict-clock', honest, token, 3))).status,
+    ).toBe(200)
+    expect((await call('resilient', `DPoP ${token}`, proofFor('resilient', honest, token, 30))).status).toBe(200)
+    expect(await call('resilient', `DPoP ${token}`, proofFor('resilient', honest, token, 90))).toEqual({
+      status: 401,
+      error: 'invalid_dpop_proof',
+    })
   })
 })

@@ -116,6 +116,7 @@ export const ProfileName = Type.Union(
     Type.Literal('no-scope-check'),
     Type.Literal('dpop-as-bearer'),
     Type.Literal('dpop-no-replay-cache'),
+    Type.Literal('dpop-strict-clock'),
   ],
   { description: 'a named bundle of knobs (see the README for the library each imitates)' },
 )

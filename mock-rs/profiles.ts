@@ -143,6 +143,13 @@ export const profiles: Record<ProfileName, RsProfile> = {
       'a verifier that checks the proof signature and claims but skips the jti check, or keeps its replay cache in one process of a fleet',
     knobs: { ...resilient, dpop: 'verify', dpopReplayCache: false },
   },
+  'dpop-strict-clock': {
+    summary:
+      'resilient, except for a 5 s DPoP proof iat window each way (resilient: 60 s past, 10 s future): honest clients whose clocks are a few seconds off have their proofs refused as invalid_dpop_proof (RFC 9449 §11.1)',
+    imitates:
+      'a verifier configured with a tight proof lifetime and no clock leeway (a 5 s maxTokenAge, a hand-written |now - iat| < 5 check)',
+    knobs: { ...resilient, dpop: 'verify', dpopIatPast: '5s', dpopIatFuture: '5s' },
+  },
 }
 
 /** The profile used when none is named. */

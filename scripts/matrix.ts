@@ -111,6 +111,13 @@ export const CELLS: MatrixCell[] = [
     expectBroken: ['S3'],
     expectAttribution: /unregistered-audience/,
   },
+  { scenario: 'dpop-clock', variant: 'resilient', expectBroken: [] },
+  {
+    scenario: 'dpop-clock',
+    variant: 'dpop-strict-clock',
+    expectBroken: ['M12'],
+    expectAttribution: /RS orders.*proof iat outside the accepted window.*dpop_iat/,
+  },
 ]
 
 /** The share of its length a matrix run keeps: `--smoke`'s scaling, at half length so fault windows still span the profiles' caches and refreshes. */

@@ -4,13 +4,14 @@
  * twice is harmless.
  */
 import type { Static, TSchema } from '@sinclair/typebox'
+import type { LoadControl } from '../load/types.ts'
 import type { Logger } from '../log.ts'
 import type { RunEvent } from '../record/index.ts'
 import type { Targets } from '../runtime/types.ts'
 import type { Scenario } from '../scenario/schema.ts'
 
 /** What a fault or probe needs from the stack. */
-export type Capability = 'as-control' | 'cdn' | 'fault-proxy' | 'rs-control'
+export type Capability = 'as-control' | 'cdn' | 'fault-proxy' | 'rs-control' | 'load-control'
 
 export interface UnitContext {
   targets: Targets
@@ -24,6 +25,8 @@ export interface UnitContext {
   random(): number
   /** Events seen so far (from every feed), for faults and probes that react to them. */
   events(): readonly RunEvent[]
+  /** The running load's control (the embedded engine's); absent before the load or with an engine that has none. */
+  load?: LoadControl
 }
 
 export type FaultContext = UnitContext

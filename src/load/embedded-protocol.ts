@@ -23,6 +23,7 @@ export type WorkerMessage =
   | { type: 'progress'; progress: LoadProgress }
   | { type: 'secrets'; values: string[] }
   | { type: 'ready' }
+  | { type: 'client-clock-set'; offsetMs: number }
   | { type: 'result'; result: LoadResult }
   | { type: 'error'; message: string; code?: string }
 
@@ -31,3 +32,5 @@ export type MainMessage =
   | { type: 'abort' }
   | { type: 'start'; startAt?: number }
   | { type: 'input'; input: WorkerInput }
+  /** Offset of the clients' clock (DPoP proof `iat`), from a dpop-client-clock-skew fault; acknowledged by `client-clock-set`. */
+  | { type: 'client-clock'; offsetMs: number }

@@ -27,11 +27,18 @@ const post = (m: WorkerMessage) => port.postMessage(m)
 const abort = new AbortController()
 let onStart: ((startAt: number | undefined) => void) | undefined
 let onInput: ((input: WorkerInput) => void) | undefined
+/** How far the clients' clock is off (a dpop-client-clock-skew fault); their proofs' `iat` comes from it. */
+let clientClockOffsetMs = 0
 port.on('message', (m: MainMessage) => {
   if (m.type === 'abort') abort.abort()
   else if (m.type === 'start') onStart?.(m.startAt)
   else if (m.type === 'input') onInput?.(m.input)
+  else if (m.type === 'client-clock') {
+    clientClockOffsetMs = m.offsetMs
+    post({ type: 'client-clock-set', offsetMs: m.offsetMs })
+  }
 })
+const clientNow = () => Date.now() + clientClockOffsetMs
 
 /** The plan: in workerData, or, for a worker booted ahead of it, the first `input` message. */
 const input: WorkerInput =
@@ -124,6 +131,7 @@ async function main(): Promise<void> {
       signal: runSignal,
       ...(input.artifactsDir ? { artifactsDir: input.artifactsDir } : {}),
       now: clock.now,
+      clientNow,
       record(metric, tags, intendedStart, actualStart, end, failed) {
         // a request cut off by the graceful stop or an abort says nothing about the system under test
         if (tags.reason === 'cancelled')

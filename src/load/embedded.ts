@@ -18,7 +18,7 @@ import { registerSecret as registerGlobal } from '../util/secrets.ts'
 import type { MainMessage, PlainTargets, WorkerInput, WorkerMessage } from './embedded-protocol.ts'
 import { executors } from './executors/index.ts'
 import { flows } from './flows/index.ts'
-import type { LoadEngineDefinition, LoadRunOptions, PreparedLoad } from './types.ts'
+import type { LoadControl, LoadEngineDefinition, LoadRunOptions, PreparedLoad } from './types.ts'
 
 /**
  * Origins the load may reach although they are not loopback: resource servers
@@ -223,6 +223,13 @@ export async function prepareEmbedded(
   const registerSecret = options.registerSecret ?? registerGlobal
   const startedAt = Date.now()
   let onReady: (() => void) | undefined
+  // clock changes waiting for the worker's acknowledgement (answered in order); all released when the load ends
+  let ended = false
+  const clockAcks: Array<() => void> = []
+  const release = () => {
+    ended = true
+    for (const ack of clockAcks.splice(0)) ack()
+  }
   const ready = new Promise<void>((resolve) => {
     onReady = resolve
   })
@@ -232,6 +239,7 @@ export async function prepareEmbedded(
     const finish = (fn: () => void) => {
       if (settled) return
       settled = true
+      release()
       if (killTimer) clearTimeout(killTimer)
       options.signal.removeEventListener('abort', onAbort)
       fn()
@@ -252,6 +260,7 @@ export async function prepareEmbedded(
       if (m.type === 'progress') options.onProgress?.(m.progress)
       else if (m.type === 'secrets') for (const v of m.values) registerSecret(v)
       else if (m.type === 'ready') onReady?.()
+      else if (m.type === 'client-clock-set') clockAcks.shift()?.()
       else if (m.type === 'result') finish(() => resolve(m.result))
       else if (m.type === 'error') {
         const code = (m.code && m.code in errorCodes ? m.code : 'ERR_LOAD_ENGINE_FAILED') as ErrorCode
@@ -280,7 +289,17 @@ export async function prepareEmbedded(
   })
   // setup failures (and aborts during setup) surface here rather than as a dangling promise
   await Promise.race([ready, result])
+  const control: LoadControl = {
+    setClientClockOffset(seconds) {
+      if (ended) return Promise.resolve()
+      return new Promise<void>((resolve) => {
+        clockAcks.push(resolve)
+        worker.postMessage({ type: 'client-clock', offsetMs: Math.round(seconds * 1000) } satisfies MainMessage)
+      })
+    },
+  }
   return {
+    control,
     start(startAt) {
       worker.postMessage({ type: 'start', startAt } satisfies MainMessage)
       return result
@@ -316,6 +335,7 @@ export const embedded: LoadEngineDefinition = {
   async available() {
     return { ok: true, version: `node ${process.version}` }
   },
+  loadControl: true,
   run: (plan, targets, options) => runEmbedded(plan, targets, options),
   prepare: (plan, targets, options) => prepareEmbedded(plan, targets, options),
   preboot: () => prebootEmbedded(),

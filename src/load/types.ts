@@ -25,8 +25,23 @@ export interface LoadRunOptions {
   slos?: Array<{ id: string; objective: string }>
 }
 
+/**
+ * What faults may change in a running load, through the engine (the
+ * embedded engine has it; k6 has no channel into its running VUs).
+ */
+export interface LoadControl {
+  /**
+   * Move the clock the load's clients date their DPoP proofs with (`iat`) by
+   * `seconds` (positive: ahead; 0 restores it). Resolves once the engine
+   * applied it, or at once when the load has ended.
+   */
+  setClientClockOffset(seconds: number): Promise<void>
+}
+
 /** A load whose engine has booted and whose flows have run their setup; `start` begins the iterations. */
 export interface PreparedLoad {
+  /** The running load's control, when the engine has one. */
+  readonly control?: LoadControl
   /** Begin the load with t0 = `startAt` (epoch ms; default now). Resolves with the result at the end. */
   start(startAt?: number): Promise<LoadResult>
   /** Give up without starting (stops the engine). */
@@ -39,6 +54,8 @@ export interface LoadEngineDefinition {
   /** Throws ERR_ENV_K6_NOT_FOUND etc. when the engine cannot run here. */
   available(): Promise<{ ok: true; version?: string } | { ok: false; reason: string }>
   run(plan: LoadConfig, targets: Targets, options: LoadRunOptions): Promise<LoadResult>
+  /** True when its prepared load has a {@link LoadControl} (faults that need `load-control` can run). */
+  readonly loadControl?: boolean
   /**
    * Optional: boot the engine and run flow setup (logins, virtual clients) now,
    * so the runner can pick t0 afterwards and keep faults aligned with the load.

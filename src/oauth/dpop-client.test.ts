@@ -84,6 +84,22 @@ describe('DpopSession', () => {
       }),
     ).toThrow(expect.objectContaining({ code: 'ERR_DPOP_ATH' }))
   })
+
+  it('dates its proofs by its own clock, so a client 30 s behind signs proofs a 10 s window refuses', () => {
+    let offsetMs = -30_000
+    const s = DpopSession.generate('ES256', () => Date.now() + offsetMs)
+    const verify = (window: { past: number; future: number }) =>
+      verifyDpopProof(s.proof('GET', 'http://127.0.0.1:1/api'), {
+        htm: 'GET',
+        htu: 'http://127.0.0.1:1/api',
+        iatWindow: window,
+        replayCache: new DpopReplayCache(),
+      })
+    expect(Math.floor(Date.now() / 1000) - verify({ past: 60, future: 10 }).iat).toBeGreaterThanOrEqual(29)
+    expect(() => verify({ past: 10, future: 10 })).toThrow(expect.objectContaining({ code: 'ERR_DPOP_IAT' }))
+    offsetMs = 0
+    expect(() => verify({ past: 10, future: 10 })).not.toThrow()
+  })
 })
 
 describe('nonceChallenge', () => {

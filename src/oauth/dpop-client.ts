@@ -25,6 +25,8 @@ function first(headers: Headers, name: string): string | undefined {
  */
 export class DpopSession {
   readonly key: DpopKey
+  /** The client's clock (epoch ms) its proofs take `iat` from; `Date.now` unless given. */
+  readonly clock: (() => number) | undefined
   readonly #nonces = new Map<string, string>()
   // one RS URL per session in practice: keep its origin and the last token's ath
   #lastUrl = ''
@@ -32,13 +34,18 @@ export class DpopSession {
   #lastToken = ''
   #lastAth = ''
 
-  constructor(key: DpopKey) {
+  /**
+   * @param clock epoch ms as this client believes it, for each proof's `iat`
+   *   (a client whose clock is off signs proofs that look old or early, RFC 9449 §11.1)
+   */
+  constructor(key: DpopKey, clock?: () => number) {
     this.key = key
+    this.clock = clock
   }
 
-  /** A session with a fresh key pair (node:crypto). */
-  static generate(alg: DpopAlg = 'ES256'): DpopSession {
-    return new DpopSession(generateDpopKey(alg))
+  /** A session with a fresh key pair (node:crypto), its proofs dated by `clock` (default `Date.now`). */
+  static generate(alg: DpopAlg = 'ES256', clock?: () => number): DpopSession {
+    return new DpopSession(generateDpopKey(alg), clock)
   }
 
   /** The RFC 7638 thumbprint tokens get bound to (`cnf.jkt`). */
@@ -78,6 +85,7 @@ export class DpopSession {
       htu: url,
       ...(boundAth === undefined ? {} : { ath: boundAth }),
       ...(nonce === undefined ? {} : { nonce }),
+      ...(this.clock === undefined ? {} : { iat: Math.floor(this.clock() / 1000) }),
     })
   }
 

@@ -1,6 +1,7 @@
 /** The probe registry: an explicit object, the key is the id used as `probe:` in YAML. */
 import { asExposure } from './as-exposure.ts'
 import { clockSkewTolerance } from './clock-skew-tolerance.ts'
+import { dpopIatWindow } from './dpop-iat-window.ts'
 import { failOpen } from './fail-open.ts'
 import { jwksRefreshLatency } from './jwks-refresh-latency.ts'
 import { jwtAttacks } from './jwt-attacks.ts'
@@ -18,4 +19,5 @@ export const probes: Record<string, ProbeDefinition> = {
   'pkce-enforcement': pkceEnforcement,
   'jwt-attacks': jwtAttacks,
   'as-exposure': asExposure,
+  'dpop-iat-window': dpopIatWindow,
 }

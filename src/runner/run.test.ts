@@ -1,6 +1,12 @@
+import { existsSync } from 'node:fs'
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import type { LoadEngineDefinition } from '../load/types.ts'
 import type { FaultWindow } from '../record/index.ts'
-import { recordWindows } from './run.ts'
+import { loadScenario } from '../scenario/load.ts'
+import { recordWindows, runScenario } from './run.ts'
 
 const fault = (
   injectedAt: number,
@@ -42,5 +48,28 @@ describe('recordWindows', () => {
       fault: [20_000, 30_000],
       recovery: [30_000, 34_000],
     })
+  })
+})
+
+describe('runScenario', () => {
+  it('refuses, before anything starts, a fault that needs load control with an engine that has none', async () => {
+    const { scenario } = await loadScenario('scenarios/dpop-clock.yaml')
+    const outDir = await mkdtemp(join(tmpdir(), 'gameday-run-'))
+    let ran = false
+    const noControl: LoadEngineDefinition = {
+      id: 'no-control',
+      summary: 'an engine with no channel into its running clients',
+      available: async () => ({ ok: true }),
+      run: async () => {
+        ran = true
+        throw new Error('not reached')
+      },
+    }
+    await expect(runScenario(scenario, { engine: noControl, outDir, reporters: [] })).rejects.toMatchObject({
+      code: 'ERR_CAPABILITY_MISSING',
+      message: expect.stringContaining('timeline[1]: dpop-client-clock-skew needs control of the running load'),
+    })
+    expect(ran).toBe(false)
+    expect(existsSync(join(outDir, 'dpop-clock'))).toBe(false)
   })
 })

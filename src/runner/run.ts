@@ -17,11 +17,13 @@ import { mkdir, rm, rmdir, writeFile } from 'node:fs/promises'
 import { cpus } from 'node:os'
 import { dirname, join } from 'node:path'
 import { GamedayError, isGamedayError } from '../errors.ts'
+import { faults as faultRegistry } from '../faults/index.ts'
 import type { UnitContext } from '../faults/types.ts'
 import { engines } from '../load/index.ts'
 import type { LoadEngineDefinition, LoadRunOptions } from '../load/types.ts'
 import { createLogger, type Logger } from '../log.ts'
 import { preflightCheck } from '../preflight.ts'
+import { probes as probeRegistry } from '../probes/index.ts'
 import type { MetricsStream, OutputSpec } from '../outputs/stream.ts'
 import type { GameDayPrometheus } from '../prometheus/game-day.ts'
 import type { AbortedBy, LoadResult, PrometheusSection, RunRecord, RunStatus } from '../record/index.ts'
@@ -29,7 +31,7 @@ import { reporters as reporterRegistry } from '../report/index.ts'
 import { renderReports, writeReportFiles } from '../report/render.ts'
 import { runtimes } from '../runtime/index.ts'
 import type { RuntimeDefinition, StartedStack, Targets } from '../runtime/types.ts'
-import type { LoadConfig, Scenario } from '../scenario/schema.ts'
+import type { LoadConfig, Scenario, TimelineEntry } from '../scenario/schema.ts'
 import { slos as sloCatalog } from '../slo/index.ts'
 import { type LiveSloStatus, LiveSlos } from '../slo/live.ts'
 import { abortingSlo } from '../slo/abort.ts'
@@ -109,6 +111,12 @@ function runIdNow(): string {
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`
+}
+
+/** Whether a timeline entry's fault or probe needs control of the running load (an engine option, checked at start). */
+function needsLoadControl(e: TimelineEntry): boolean {
+  const unit = e.fault ? faultRegistry[e.fault] : e.probe ? probeRegistry[e.probe] : undefined
+  return unit?.needs((e.params ?? {}) as never).includes('load-control') ?? false
 }
 
 function unitError(kind: string, id: string): GamedayError {
@@ -216,6 +224,15 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       {
         hint: `run with --prometheus (needs prometheus on PATH or PROMETHEUS_BIN), or drop ${id}`,
       },
+    )
+  }
+  const controlled = engine.loadControl ? -1 : scenario.timeline.findIndex((e) => needsLoadControl(e))
+  if (controlled >= 0) {
+    const e = scenario.timeline[controlled]!
+    throw new GamedayError(
+      'ERR_CAPABILITY_MISSING',
+      `${options.source ?? scenario.id}: timeline[${controlled}]: ${e.fault ?? e.probe} needs control of the running load, which the ${engineId} engine does not offer`,
+      { hint: 'run with the embedded engine (the default), or drop this entry' },
     )
   }
   const promModule = options.prometheus ? await import('../prometheus/game-day.ts') : undefined
@@ -525,7 +542,16 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       )
       log.info({ runId, alert: a.alertname, state: a.state }, `alert.${a.state}`)
     })
-    const ctx: UnitContext = { targets, scenario, log, now, emit, random, events: () => journal.events() }
+    const ctx: UnitContext = {
+      targets,
+      scenario,
+      log,
+      now,
+      emit,
+      random,
+      events: () => journal.events(),
+      ...(prepared?.control ? { load: prepared.control } : {}),
+    }
     polling = setInterval(() => {
       pollInFlight ??= pollFeeds(targets).finally(() => {
         pollInFlight = undefined

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { buildRecord } from '../../test/fixtures/records/build.ts'
 import type { ProbeResult, RunRecord } from '../record/index.ts'
+import { isFed } from '../scenario/rules.ts'
 import { slos } from './index.ts'
 import { scoreSlo } from './score.ts'
 import { parseThreshold } from './threshold.ts'
@@ -28,6 +29,7 @@ describe('slo catalog', () => {
       'L1',
       'M1',
       'M10',
+      'M12',
       'M2',
       'M3',
       'M4',
@@ -527,5 +529,119 @@ describe('D1', () => {
       noData: true,
       pass: false,
     })
+  })
+})
+
+describe('M12', () => {
+  const scenario = {
+    id: 'dpop',
+    load: {
+      flows: [
+        { flow: 'client-credentials', dpop: true },
+        { flow: 'api-call', target: 'rs1', dpop: true },
+        { flow: 'api-call', target: 'rs2' },
+      ],
+    },
+  }
+  const counter = (tags: Record<string, string>, perSecond: number, from = 0, to = 10) => ({
+    name: 'dpop_proof_rejections',
+    tags,
+    values: Array.from({ length: to - from }, (_, i) => ({ s: from + i, value: perSecond })),
+  })
+  const series = [
+    { metric: 'oauth_token' as const, rate: 10 },
+    { metric: 'rs_request' as const, rate: 40, tags: { flow: 'api-call', target: 'rs1' } },
+    {
+      metric: 'rs_request' as const,
+      rate: 10,
+      failed: true,
+      tags: { flow: 'api-call', target: 'rs1', status: '401', error: 'invalid_dpop_proof', reason: 'unknown' },
+    },
+    // a bearer flow: not a DPoP request, whatever it does
+    { metric: 'rs_request' as const, rate: 40, tags: { flow: 'api-call-2', target: 'rs2' } },
+  ]
+
+  it('rates rejected proofs over the requests of the dpop flows only', () => {
+    const r = buildRecord({
+      scenario,
+      series,
+      counters: [counter({ flow: 'api-call', endpoint: 'api', target: 'rs1' }, 10)],
+    })
+    const v = slos.M12!.indicator(r, W)
+    expect(v.total).toBe(600)
+    expect(v.value).toBeCloseTo(100 / 600)
+    expect(v.breakdown).toEqual({ 'rs:rs1': 100 })
+    expect(scoreSlo(r, { id: 'M12' }, true).pass).toBe(false)
+  })
+
+  it('holds at zero rejections, and has no data without a dpop flow', () => {
+    const clean = buildRecord({ scenario, series: series.slice(0, 2) })
+    expect(slos.M12!.indicator(clean, W).value).toBe(0)
+    expect(scoreSlo(clean, { id: 'M12' }, true).pass).toBe(true)
+    const bearerOnly = buildRecord({
+      scenario: { id: 'b', load: { flows: [{ flow: 'client-credentials' }] } },
+      series,
+      counters: [counter({ flow: 'client-credentials', endpoint: 'token', grant: 'client_credentials' }, 1)],
+    })
+    expect(slos.M12!.indicator(bearerOnly, W).value).toBeNull()
+  })
+
+  it('reads only the window, restricts to one RS, and leaves out counts of other flows', () => {
+    const r = buildRecord({
+      scenario,
+      series,
+      counters: [
+        counter({ flow: 'api-call', endpoint: 'api', target: 'rs1' }, 10, 5, 10),
+        counter({ flow: 'client-credentials', endpoint: 'token', grant: 'client_credentials' }, 2),
+        // a flow the scenario does not run with dpop (a probe's or fault's traffic never reaches the load at all)
+        counter({ flow: 'api-call-2', endpoint: 'api', target: 'rs2' }, 40),
+      ],
+    })
+    expect(slos.M12!.indicator(r, [0, 5000]).breakdown).toEqual({ 'token:client_credentials': 10 })
+    expect(slos.M12!.attribute!(r, [0, 5000], slos.M12!.indicator(r, [0, 5000]))).toBe(
+      'honest DPoP proofs refused at the token endpoint (client_credentials) (100% of rejections)',
+    )
+    const rs1 = slos.M12!.indicator(r, W, 'rs1')
+    expect(rs1.total).toBe(500)
+    expect(rs1.value).toBeCloseTo(50 / 500)
+    expect(slos.M12!.indicator(r, W, 'rs2').value).toBeNull()
+  })
+
+  it('names the RS and, from its events, the proof iat window, during the fault', () => {
+    const r = buildRecord({
+      scenario,
+      series,
+      counters: [
+        counter({ flow: 'api-call', endpoint: 'api', target: 'rs1' }, 10),
+        counter({ flow: 'client-credentials', endpoint: 'token', grant: 'client_credentials' }, 1),
+      ],
+      events: [
+        { t: 3000, source: 'rs:rs1', type: 'token.rejected', data: { reason: 'dpop_iat', jti: null } },
+        { t: 3100, source: 'rs:rs1', type: 'token.rejected', data: { reason: 'dpop_iat', jti: null } },
+        { t: 3200, source: 'rs:rs1', type: 'token.rejected', data: { reason: 'expired', jti: null } },
+      ],
+      faults: [
+        {
+          index: 0,
+          fault: 'dpop-client-clock-skew',
+          params: { offset: '-30s' },
+          injectedAt: 2000,
+          revertedAt: 8000,
+          status: 'reverted',
+        },
+      ],
+    })
+    const s = scoreSlo(r, { id: 'M12' }, true)
+    expect(s.pass).toBe(false)
+    expect(s.attribution).toMatch(
+      /at RS rs1 \(91% of rejections\): proof iat outside the accepted window.*dpop-client-clock-skew/,
+    )
+  })
+
+  it('is fed only by flows with dpop: true', () => {
+    const fed = (dpop: boolean) =>
+      isFed(slos.M12!.feeders, { load: { flows: [{ flow: 'api-call', dpop }] }, timeline: [] } as never)
+    expect(fed(true)).toBe(true)
+    expect(fed(false)).toBe(false)
   })
 })

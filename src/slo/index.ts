@@ -11,6 +11,7 @@ import { m7 } from './m7.ts'
 import { m8 } from './m8.ts'
 import { m9 } from './m9.ts'
 import { m10 } from './m10.ts'
+import { m12 } from './m12.ts'
 import { s1 } from './s1.ts'
 import { s2 } from './s2.ts'
 import { s3 } from './s3.ts'
@@ -32,4 +33,5 @@ export const slos: Record<string, SloDefinition> = {
   S3: s3,
   L1: l1,
   D1: d1,
+  M12: m12,
 }

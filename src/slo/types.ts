@@ -28,6 +28,8 @@ export interface IndicatorValue {
 export interface SloFeeders {
   /** Load flows whose requests it reads; `any` for every flow. */
   readonly flows?: readonly string[] | 'any'
+  /** Only flows with `dpop: true` feed it (the DPoP SLOs). */
+  readonly dpop?: boolean
   readonly probes?: readonly string[]
   readonly faults?: readonly string[]
   /** Run options that feed it (`prometheus`: `run --prometheus`); checked when the run starts, not by `validate`. */

@@ -6,7 +6,7 @@ import type { Capability } from '../../src/faults/types.ts'
 import { parseDuration } from '../../src/util/duration.ts'
 import { comparableAsState, startTestStack, type TestStack } from '../integration/helpers/stack.ts'
 
-const KNOWN: Capability[] = ['as-control', 'cdn', 'fault-proxy', 'rs-control']
+const KNOWN: Capability[] = ['as-control', 'cdn', 'fault-proxy', 'rs-control', 'load-control']
 
 function properties(schema: TSchema): Record<string, TSchema> {
   return (schema as { properties?: Record<string, TSchema> }).properties ?? {}
@@ -64,9 +64,17 @@ describe('faults against the reference stack', () => {
         })
       ).json()
       const ctl = new AbortController()
-      const active = await fault.inject(stack.context(), params as never, ctl.signal)
+      // the running load's control, as the runner hands it to faults: its clients' clock offset is baseline too
+      let clientClockOffset = 0
+      const load = {
+        async setClientClockOffset(seconds: number) {
+          clientClockOffset = seconds
+        },
+      }
+      const active = await fault.inject({ ...stack.context(), load }, params as never, ctl.signal)
       await active.revert()
       await active.revert()
+      expect(clientClockOffset).toBe(0)
       expect(comparableAsState(await as.state())).toEqual(before)
       const rsAfter = (await (rs as unknown as { state(): Promise<Record<string, unknown>> }).state()) as Record<
         string,

@@ -5,7 +5,7 @@ import type { Capability } from '../../src/faults/types.ts'
 import { probes } from '../../src/probes/index.ts'
 import { parseDuration } from '../../src/util/duration.ts'
 
-const KNOWN: Capability[] = ['as-control', 'cdn', 'fault-proxy', 'rs-control']
+const KNOWN: Capability[] = ['as-control', 'cdn', 'fault-proxy', 'rs-control', 'load-control']
 
 function properties(schema: TSchema): Record<string, TSchema> {
   return (schema as { properties?: Record<string, TSchema> }).properties ?? {}

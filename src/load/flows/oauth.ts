@@ -299,7 +299,12 @@ export async function mapLimit<T, R>(
 
 /** A fresh DPoP key for one virtual user of this flow (`dpop: true`), else undefined. */
 export function newDpopSession(ctx: FlowContext): DpopSession | undefined {
-  return ctx.config.dpop ? DpopSession.generate(ctx.config.dpopAlg) : undefined
+  return ctx.config.dpop ? DpopSession.generate(ctx.config.dpopAlg, clientClock(ctx)) : undefined
+}
+
+/** The clock a flow's clients date their proofs with (see {@link FlowContext.clientNow}). */
+function clientClock(ctx: FlowContext): (() => number) | undefined {
+  return ctx.clientNow ? () => ctx.clientNow!() : undefined
 }
 
 /**
@@ -313,7 +318,7 @@ export function dpopPerVu(ctx: FlowContext): (vuId: number) => DpopSession | und
   return (vuId) => {
     let s = sessions.get(vuId)
     if (!s) {
-      s = DpopSession.generate(ctx.config.dpopAlg)
+      s = DpopSession.generate(ctx.config.dpopAlg, clientClock(ctx))
       sessions.set(vuId, s)
     }
     return s

@@ -27,6 +27,12 @@ export interface FlowContext {
   readonly signal: AbortSignal
   /** Epoch ms, sub-ms resolution (the same clock as the intended starts). */
   now(): number
+  /**
+   * Epoch ms as the flow's clients believe it: the wall clock plus the offset
+   * a `dpop-client-clock-skew` fault set (0 otherwise). DPoP proofs take their
+   * `iat` from it; absent: the wall clock.
+   */
+  clientNow?(): number
   /** Record one request of family `metric`; times are epoch ms. */
   record(
     metric: MetricFamily,
