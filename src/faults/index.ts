@@ -2,6 +2,7 @@
 import { assertionAudChange } from './assertion-aud-change.ts'
 import { badKeyRotation } from './bad-key-rotation.ts'
 import { clockSkew } from './clock-skew.ts'
+import { dpopNonceRotation } from './dpop-nonce-rotation.ts'
 import { dpopProofReplay } from './dpop-proof-replay.ts'
 import { introspectionRateLimit } from './introspection-rate-limit.ts'
 import { jwksOutage } from './jwks-outage.ts'
@@ -24,4 +25,5 @@ export const faults: Record<string, FaultDefinition> = {
   'assertion-aud-change': assertionAudChange,
   'stolen-dpop-token': stolenDpopToken,
   'dpop-proof-replay': dpopProofReplay,
+  'dpop-nonce-rotation': dpopNonceRotation,
 }
