@@ -33,7 +33,7 @@ export interface Registries {
 export function isFed(feeders: SloFeeders, scenario: Pick<Scenario, 'load' | 'timeline'>): boolean {
   // a run option (`--prometheus`) is checked when the run starts
   if (feeders.runOptions?.length) return true
-  const flows = scenario.load.flows.map((f) => f.flow as string)
+  const flows = scenario.load.flows.filter((f) => !feeders.dpop || f.dpop).map((f) => f.flow as string)
   if (feeders.flows === 'any' ? flows.length > 0 : (feeders.flows ?? []).some((f) => flows.includes(f))) return true
   if ((feeders.probes ?? []).some((p) => scenario.timeline.some((e) => e.probe === p))) return true
   return (feeders.faults ?? []).some((f) => scenario.timeline.some((e) => e.fault === f))
@@ -43,7 +43,8 @@ export function isFed(feeders: SloFeeders, scenario: Pick<Scenario, 'load' | 'ti
 function feederText(feeders: SloFeeders): string {
   const parts: string[] = []
   if (feeders.flows === 'any') parts.push('any load flow')
-  else if (feeders.flows?.length) parts.push(`a ${feeders.flows.join(' or ')} flow in load.flows`)
+  else if (feeders.flows?.length)
+    parts.push(`a ${feeders.flows.join(' or ')} flow${feeders.dpop ? ' with `dpop: true`' : ''} in load.flows`)
   if (feeders.probes?.length) parts.push(`a ${feeders.probes.join(' or ')} probe in the timeline`)
   if (feeders.faults?.length) parts.push(`a ${feeders.faults.join(' or ')} fault in the timeline`)
   return parts.join(', or ')

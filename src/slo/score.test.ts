@@ -28,7 +28,7 @@ describe('scoreRun', () => {
 
   it('scores the whole catalog at defaults when no SLO is listed, passing unmeasured ones', () => {
     const v = scoreRun(buildRecord({ series: healthy }), [], [])
-    expect(v.slos).toHaveLength(15)
+    expect(v.slos).toHaveLength(16)
     expect(v.slos.filter((s) => s.noData).map((s) => s.id)).toEqual([
       'M4',
       'M5',
@@ -37,6 +37,7 @@ describe('scoreRun', () => {
       'M8',
       'M9',
       'M10',
+      'M11',
       'S2',
       'S3',
       'L1',

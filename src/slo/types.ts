@@ -30,6 +30,8 @@ export interface SloFeeders {
   readonly flows?: readonly string[] | 'any'
   readonly probes?: readonly string[]
   readonly faults?: readonly string[]
+  /** Only flows that run with `dpop: true` feed it (the DPoP SLOs). */
+  readonly dpop?: boolean
   /** Run options that feed it (`prometheus`: `run --prometheus`); checked when the run starts, not by `validate`. */
   readonly runOptions?: readonly 'prometheus'[]
 }
@@ -41,6 +43,8 @@ export interface SloDefinition {
   /** Default objective in k6 threshold syntax (`rate>=0.999`, `p(95)<300ms`, `max<10s`). */
   readonly objective: string
   readonly window: SloWindowValue
+  /** The indicator's unit when the objective's aggregate does not give it (M11: `retries per token`, not ms). */
+  readonly unit?: string
   readonly severity: 'critical' | 'major' | 'minor'
   /** What in a scenario feeds it (see {@link SloFeeders}). */
   readonly feeders: SloFeeders
