@@ -3,7 +3,7 @@ import { buildRecord } from '../../test/fixtures/records/build.ts'
 import type { CounterSeries, ProbeResult, RunRecord } from '../record/index.ts'
 import { formatMeasured } from '../report/format.ts'
 import { isFed } from '../scenario/rules.ts'
-import type { Scenario } from '../scenario/schema.ts'
+import { type Scenario, SloId } from '../scenario/schema.ts'
 import { slos } from './index.ts'
 import { scoreSlo } from './score.ts'
 import { parseThreshold } from './threshold.ts'
@@ -44,6 +44,8 @@ describe('slo catalog', () => {
       'S2',
       'S3',
     ])
+    // the scenario schema accepts exactly the catalog's ids
+    expect((SloId.anyOf as Array<{ const: string }>).map((l) => l.const).sort()).toEqual(Object.keys(slos).sort())
     for (const [key, def] of Object.entries(slos)) {
       expect(def.id).toBe(key)
       expect(() => parseThreshold(def.objective)).not.toThrow()
