@@ -6,18 +6,6 @@ import type { ComponentEvent } from '../src/util/component/events.ts'
 import type { RsControl } from './control.ts'
 import { controlCaller } from '../src/util/component/control-client.ts'
 
-/** RsControl plus the extras mock-rs offers. */
-export interface MockRsControl extends RsControl {
-  state(): Promise<Record<string, unknown>>
-  /** Move the DPoP knobs of a `dpop: verify` RS (nonces, iat window); returns its DPoP state. */
-  setDpop(knobs: {
-    nonceRequired?: boolean
-    nonceLifetimeMs?: number
-    iatPastSeconds?: number
-    iatFutureSeconds?: number
-  }): Promise<Record<string, unknown>>
-}
-
 /**
  * A control client for one mock-rs.
  *
@@ -28,7 +16,7 @@ export interface MockRsControl extends RsControl {
  * const { validations } = await rs.stats()
  * ```
  */
-export function createRsControl(baseUrl: string, adminToken: string, name: string): MockRsControl {
+export function createRsControl(baseUrl: string, adminToken: string, name: string): RsControl {
   const control = controlCaller(`rs:${name}`, baseUrl, adminToken)
   const call = <T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown) =>
     control<T>(method, `/_control${path}`, body)

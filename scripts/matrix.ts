@@ -27,7 +27,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url))
 /** One cell: a scenario, a variant of its stack, and what must be observed. */
 export interface MatrixCell {
   scenario: string
-  /** `resilient`, an RS profile name, or an AS variant such as `as:no-reuse-detection`. */
+  /** `resilient`, an RS profile name, an AS variant such as `as:no-reuse-detection`, or a fault param (`fault:<id>.<param>=<value>`). */
   variant: string
   /** SLO ids that must break (empty: every SLO must hold). */
   expectBroken: string[]
@@ -98,6 +98,14 @@ export const CELLS: MatrixCell[] = [
     expectBroken: ['M1'],
     expectAttribution: /invalid_client/,
   },
+  { scenario: 'dpop-nonces', variant: 'resilient', expectBroken: [] },
+  {
+    // a stack whose nonces live 100 ms: shorter than the time between any client's requests, so every request pays a retry
+    scenario: 'dpop-nonces',
+    variant: 'fault:dpop-nonce-rotation.nonceLifetime=100ms',
+    expectBroken: ['M11'],
+    expectAttribution: /most nonce retries: api-call at orders/,
+  },
   { scenario: 'as-exposure', variant: 'resilient', expectBroken: [] },
   {
     scenario: 'as-exposure',
@@ -141,7 +149,9 @@ export function shorten(s: Scenario): Scenario {
 
 /**
  * Apply a variant: an RS profile on every reference RS, a knob on every
- * reference RS (`knob:name=value`, value as JSON), or an AS setting (`as:…`).
+ * reference RS (`knob:name=value`, value as JSON), an AS setting (`as:…`),
+ * or a param of every timeline entry of one fault (`fault:<id>.<param>=<value>`,
+ * value as JSON, else as a string: `fault:dpop-nonce-rotation.nonceLifetime=100ms`).
  */
 export function applyVariant(s: Scenario, variant: string): Scenario {
   const out = structuredClone(s)
@@ -151,7 +161,15 @@ export function applyVariant(s: Scenario, variant: string): Scenario {
   else if (variant === 'as:resources-allow-any') as.resources = { allowed: as.resources?.allowed ?? [], allowAny: true }
   else if (variant === 'client:assertion-aud=token-endpoint')
     for (const f of out.load.flows) f.assertionAudience = 'token-endpoint'
-  else if (variant.startsWith('knob:')) {
+  else if (variant.startsWith('fault:')) {
+    const [path, raw] = variant.slice(6).split('=') as [string, string]
+    const [id, param] = path.split('.') as [string, string]
+    let value: unknown = raw
+    try {
+      value = JSON.parse(raw)
+    } catch {}
+    for (const e of out.timeline) if (e.fault === id) e.params = { ...e.params, [param]: value }
+  } else if (variant.startsWith('knob:')) {
     const [name, value] = variant.slice(5).split('=') as [string, string]
     for (const rs of out.stack.resourceServers) if (!rs.url) rs.options = { ...rs.options, [name]: JSON.parse(value) }
   } else for (const rs of out.stack.resourceServers) if (!rs.url) rs.profile = variant as never

@@ -81,10 +81,17 @@ export function renderFaultsDoc(): string {
     const needsByVia = ['as', 'proxy'].map(
       (via) => f.needs({ via, side: via === 'as' ? 'as' : 'rs', by: 'client' } as never).join(', ') || 'nothing',
     )
+    // a `side` with more than two values (as, rs, both) gets one clause per value
+    const sides = (
+      ((f.params as { properties?: Record<string, { anyOf?: Array<{ const?: unknown }> }> }).properties?.side?.anyOf ??
+        []) as Array<{ const?: unknown }>
+    ).map((o) => String(o.const))
     const needs =
-      new Set(needsByVia).size > 1
-        ? `Needs: ${needsByVia[0]} (via/side \`as\`), ${needsByVia[1]} otherwise.`
-        : `Needs: ${needsByVia[0]}.`
+      sides.length > 2
+        ? `Needs: ${sides.map((side) => `${f.needs({ side } as never).join(', ') || 'nothing'} (side \`${side}\`)`).join('; ')}.`
+        : new Set(needsByVia).size > 1
+          ? `Needs: ${needsByVia[0]} (via/side \`as\`), ${needsByVia[1]} otherwise.`
+          : `Needs: ${needsByVia[0]}.`
     out.push(section(f as unknown as Described, `${needs} Default duration: \`${f.defaultDuration}\`.`))
   }
   out.push('## Probes', '')

@@ -3,6 +3,7 @@ import { assertionAudChange } from './assertion-aud-change.ts'
 import { badKeyRotation } from './bad-key-rotation.ts'
 import { clockSkew } from './clock-skew.ts'
 import { dpopClientClockSkew } from './dpop-client-clock-skew.ts'
+import { dpopNonceRotation } from './dpop-nonce-rotation.ts'
 import { dpopProofReplay } from './dpop-proof-replay.ts'
 import { introspectionRateLimit } from './introspection-rate-limit.ts'
 import { jwksOutage } from './jwks-outage.ts'
@@ -26,4 +27,5 @@ export const faults: Record<string, FaultDefinition> = {
   'stolen-dpop-token': stolenDpopToken,
   'dpop-proof-replay': dpopProofReplay,
   'dpop-client-clock-skew': dpopClientClockSkew,
+  'dpop-nonce-rotation': dpopNonceRotation,
 }

@@ -86,5 +86,6 @@ export const noSli: Readonly<Record<string, string>> = {
   S3: 'AS exposures are a probe verdict (as-exposure), not a ratio of events',
   L1: 'browser login latency is measured in the browser only',
   D1: "time to detect is measured from the other SLOs' alerts during a run (run --prometheus), not a ratio of events",
+  M11: "nonce retries per token are counted by the honest client flows (a retry is a client's second request for one token), not by a server",
   M12: 'proof rejections are judged per honest client flow; the servers count refusals (rs_dpop_rejections_total) but not which of their requests carried a DPoP proof',
 }

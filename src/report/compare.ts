@@ -6,6 +6,7 @@
  * (10 % by default) in the objective's bad/good direction does.
  */
 import type { RunRecord } from '../record/index.ts'
+import { slos } from '../slo/index.ts'
 import { formatValue, lowerIsBetter, parseThreshold, type Threshold } from '../slo/threshold.ts'
 import type { SloScore, Verdict } from '../slo/types.ts'
 import { maskSecrets } from '../util/secrets.ts'
@@ -79,8 +80,8 @@ function comparable(v: Verdict): Map<string, SloScore> {
   return out
 }
 
-function fmt(t: Threshold | undefined, v: number | null): string {
-  return t ? formatValue(t, v) : v === null ? 'no data' : String(v)
+function fmt(t: Threshold | undefined, v: number | null, id: string): string {
+  return t ? formatValue(t, v, slos[id]?.unit) : v === null ? 'no data' : String(v)
 }
 
 function threshold(objective: string): Threshold | undefined {
@@ -110,12 +111,12 @@ function change(key: string, a: SloScore | undefined, b: SloScore | undefined, l
     delta,
     relative,
   }
-  const values = `${fmt(t, oldMeasured)} → ${fmt(t, newMeasured)}${relative !== null ? ` (${relative >= 0 ? '+' : ''}${Math.round(relative * 100)}%)` : ''}`
+  const values = `${fmt(t, oldMeasured, ref.id)} → ${fmt(t, newMeasured, ref.id)}${relative !== null ? ` (${relative >= 0 ? '+' : ''}${Math.round(relative * 100)}%)` : ''}`
   if (!a)
     return {
       ...base,
       kind: 'added',
-      summary: `${key} ${ref.title}: new in this run, ${b!.pass ? 'passing' : 'failing'} at ${fmt(t, newMeasured)}`,
+      summary: `${key} ${ref.title}: new in this run, ${b!.pass ? 'passing' : 'failing'} at ${fmt(t, newMeasured, ref.id)}`,
     }
   if (!b)
     return {
@@ -229,7 +230,7 @@ export function compareRuns(
       const t = threshold(c.objective)
       const rel = c.relative === null ? '–' : `${c.relative >= 0 ? '+' : ''}${Math.round(c.relative * 100)}%`
       const mark = c.kind === 'regressed' ? '🔻 regressed' : c.kind === 'improved' ? '🔺 improved' : c.kind
-      return `| ${cellOf(`${c.key} ${c.title}`)} | \`${cellOf(c.objective)}\` | ${fmt(t, c.oldMeasured)}${c.oldPass === false ? ' ❌' : ''} | ${fmt(t, c.newMeasured)}${c.newPass === false ? ' ❌' : ''} | ${rel} | ${mark} |`
+      return `| ${cellOf(`${c.key} ${c.title}`)} | \`${cellOf(c.objective)}\` | ${fmt(t, c.oldMeasured, c.id)}${c.oldPass === false ? ' ❌' : ''} | ${fmt(t, c.newMeasured, c.id)}${c.newPass === false ? ' ❌' : ''} | ${rel} | ${mark} |`
     }),
     '',
   ].join('\n')

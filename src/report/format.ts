@@ -1,4 +1,5 @@
 /** Shared text helpers for the reporters: escaping and value formatting. */
+import { slos } from '../slo/index.ts'
 import { formatValue, parseThreshold } from '../slo/threshold.ts'
 import type { SloScore, Verdict } from '../slo/types.ts'
 import type { ProbeResult, RunRecord } from '../record/index.ts'
@@ -11,7 +12,7 @@ export function escapeXml(s: string): string {
 /** The measured value of a score in its objective's unit. */
 export function formatMeasured(s: SloScore): string {
   try {
-    return formatValue(parseThreshold(s.objective), s.measured)
+    return formatValue(parseThreshold(s.objective), s.measured, slos[s.id]?.unit)
   } catch {
     return s.measured === null ? 'no data' : String(s.measured)
   }
@@ -24,7 +25,7 @@ export function formatMargin(s: SloScore): string {
     const t = parseThreshold(s.objective)
     // a yes/no objective has no distance worth printing
     if (t.aggregate === 'detected') return '–'
-    return `${s.margin >= 0 ? '+' : '-'}${formatValue(t, Math.abs(s.margin))}`
+    return `${s.margin >= 0 ? '+' : '-'}${formatValue(t, Math.abs(s.margin), slos[s.id]?.unit)}`
   } catch {
     return String(s.margin)
   }

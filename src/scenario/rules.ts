@@ -44,7 +44,7 @@ function feederText(feeders: SloFeeders): string {
   const parts: string[] = []
   if (feeders.flows === 'any') parts.push('any load flow')
   else if (feeders.flows?.length)
-    parts.push(`a ${feeders.flows.join(' or ')} flow${feeders.dpop ? ' with dpop: true' : ''} in load.flows`)
+    parts.push(`a ${feeders.flows.join(' or ')} flow${feeders.dpop ? ' with `dpop: true`' : ''} in load.flows`)
   if (feeders.probes?.length) parts.push(`a ${feeders.probes.join(' or ')} probe in the timeline`)
   if (feeders.faults?.length) parts.push(`a ${feeders.faults.join(' or ')} fault in the timeline`)
   return parts.join(', or ')

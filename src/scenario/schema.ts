@@ -357,7 +357,7 @@ export const TimelineEntry = Type.Object(
 )
 
 export const SloId = Type.Union(
-  ['M1', 'M2', 'M3', 'M4', 'M5', 'M6', 'M7', 'M8', 'M9', 'M10', 'S1', 'S2', 'S3', 'L1', 'D1', 'M12'].map((s) =>
+  ['M1', 'M2', 'M3', 'M4', 'M5', 'M6', 'M7', 'M8', 'M9', 'M10', 'M11', 'M12', 'S1', 'S2', 'S3', 'L1', 'D1'].map((s) =>
     Type.Literal(s),
   ),
   { description: 'an SLO from the catalog (`oauth-gameday list slos`)' },

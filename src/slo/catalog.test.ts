@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { buildRecord } from '../../test/fixtures/records/build.ts'
-import type { ProbeResult, RunRecord } from '../record/index.ts'
+import type { CounterSeries, ProbeResult, RunRecord } from '../record/index.ts'
+import { formatMeasured } from '../report/format.ts'
 import { isFed } from '../scenario/rules.ts'
+import { type Scenario, SloId } from '../scenario/schema.ts'
 import { slos } from './index.ts'
 import { scoreSlo } from './score.ts'
 import { parseThreshold } from './threshold.ts'
@@ -23,12 +25,13 @@ function probe(p: Partial<ProbeResult> & Pick<ProbeResult, 'probe'>): ProbeResul
 }
 
 describe('slo catalog', () => {
-  it('registers M1..M10, S1–S3, L1 and D1 under their ids, each with a parseable default objective', () => {
+  it('registers M1..M11, S1–S3, L1 and D1 under their ids, each with a parseable default objective', () => {
     expect(Object.keys(slos).sort()).toEqual([
       'D1',
       'L1',
       'M1',
       'M10',
+      'M11',
       'M12',
       'M2',
       'M3',
@@ -42,6 +45,8 @@ describe('slo catalog', () => {
       'S2',
       'S3',
     ])
+    // the scenario schema accepts exactly the catalog's ids
+    expect((SloId.anyOf as Array<{ const: string }>).map((l) => l.const).sort()).toEqual(Object.keys(slos).sort())
     for (const [key, def] of Object.entries(slos)) {
       expect(def.id).toBe(key)
       expect(() => parseThreshold(def.objective)).not.toThrow()
@@ -241,6 +246,109 @@ describe('M5 and M9', () => {
 
   it('has no data without the probe', () => {
     expect(scoreSlo(buildRecord(), { id: 'M5' }, true)).toMatchObject({ noData: true, pass: false })
+  })
+})
+
+describe('M11', () => {
+  /** `value` retries in each second of [from, to). */
+  const retries = (tags: Record<string, string>, value: number, from = 0, to = 10): CounterSeries => ({
+    name: 'dpop_nonce_retries',
+    tags,
+    values: Array.from({ length: to - from }, (_, i) => ({ s: from + i, value })),
+  })
+  const tokenRetries = (value: number, from?: number, to?: number) =>
+    retries({ flow: 'client-credentials', endpoint: 'token', grant: 'client_credentials' }, value, from, to)
+  const apiRetries = (value: number, flow = 'api-call') => retries({ flow, endpoint: 'api', target: 'orders' }, value)
+  const dpopScenario = {
+    load: {
+      flows: [
+        { flow: 'client-credentials', dpop: true },
+        { flow: 'api-call', dpop: true },
+      ],
+    },
+  }
+  // 10 tokens a second for 10 s: 100 tokens issued by the DPoP client-credentials flow
+  const tokens = { metric: 'oauth_token' as const, rate: 10 }
+
+  it('holds at one retry per token or fewer, and reads the retries of every endpoint over the tokens issued', () => {
+    const r = buildRecord({ scenario: dpopScenario, series: [tokens], counters: [tokenRetries(5), apiRetries(2)] })
+    const v = slos.M11!.indicator(r, W)
+    expect(v).toMatchObject({ value: 0.7, total: 100 })
+    expect(v.breakdown).toEqual({ 'client-credentials at the token endpoint': 50, 'api-call at orders': 20 })
+    expect(scoreSlo(r, { id: 'M11' }, true)).toMatchObject({ pass: true, measured: 0.7 })
+    const once = buildRecord({ scenario: dpopScenario, series: [tokens], counters: [tokenRetries(10)] })
+    expect(scoreSlo(once, { id: 'M11' }, true)).toMatchObject({ pass: true, measured: 1 })
+  })
+
+  it('breaks when clients retry more than once per token and names where the retries went', () => {
+    const r = buildRecord({
+      scenario: dpopScenario,
+      series: [
+        tokens,
+        { metric: 'oauth_token', rate: 5, failed: true, tags: { status: '400', error: 'use_dpop_nonce' } },
+      ],
+      counters: [tokenRetries(2), apiRetries(20)],
+      faults: [
+        { index: 0, fault: 'dpop-nonce-rotation', params: {}, injectedAt: 2000, revertedAt: 8000, status: 'reverted' },
+      ],
+    })
+    const s = scoreSlo(r, { id: 'M11' }, true)
+    // failed token requests issued nothing: 220 retries over 100 tokens
+    expect(s).toMatchObject({ pass: false, measured: 2.2 })
+    expect(s.attribution).toMatch(
+      /most nonce retries: api-call at orders \(91% of 220 retries for 100 tokens\) during dpop-nonce-rotation/,
+    )
+    expect(formatMeasured(s)).toBe('2.2 retries per token')
+  })
+
+  it('counts only the tokens of flows with dpop: true, in either engine naming', () => {
+    const mixed = {
+      load: {
+        flows: [
+          { flow: 'client-credentials' },
+          { flow: 'client-credentials', dpop: true },
+          { flow: 'api-call', dpop: true },
+        ],
+      },
+    }
+    const r = buildRecord({
+      scenario: mixed,
+      series: [
+        { metric: 'oauth_token', rate: 100, tags: { flow: 'client-credentials' } },
+        { metric: 'oauth_token', rate: 100, tags: { flow: 'client-credentials-1' } },
+        { metric: 'oauth_token', rate: 5, tags: { flow: 'client-credentials-2' } },
+      ],
+      counters: [apiRetries(10)],
+    })
+    // the bearer flow's tokens (embedded `client-credentials`, k6 `client-credentials-1`) do not dilute the ratio
+    expect(slos.M11!.indicator(r, W)).toMatchObject({ value: 2, total: 50 })
+  })
+
+  it('reads retries in a window without a new token as retries of one token', () => {
+    const r = buildRecord({
+      scenario: dpopScenario,
+      series: [{ ...tokens, from: 0, to: 2 }],
+      counters: [apiRetries(1)],
+      windows: { recovery: [5000, 10_000] },
+    })
+    expect(slos.M11!.indicator(r, [5000, 10_000])).toMatchObject({ value: 5, total: 0 })
+  })
+
+  it('has no data without DPoP flows, even with tokens in the record, and only DPoP flows feed it', () => {
+    const bearer = buildRecord({
+      scenario: { load: { flows: [{ flow: 'client-credentials' }] } },
+      series: [tokens],
+      counters: [tokenRetries(1)],
+    })
+    expect(scoreSlo(bearer, { id: 'M11' }, true)).toMatchObject({ noData: true, pass: false, measured: null })
+    expect(scoreSlo(buildRecord({ scenario: dpopScenario }), { id: 'M11' }, true)).toMatchObject({ noData: true })
+    const plan = (dpop: boolean) =>
+      ({ load: { flows: [{ flow: 'api-call', dpop }] }, timeline: [] }) as unknown as Pick<
+        Scenario,
+        'load' | 'timeline'
+      >
+    expect(isFed(slos.M11!.feeders, plan(false))).toBe(false)
+    expect(isFed(slos.M11!.feeders, plan(true))).toBe(true)
   })
 })
 

@@ -1,4 +1,4 @@
-/** The SLO catalog: M1–M10 (the OAuth SLI seed table), S1, S2, S3 (security), L1 (browser login) and D1 (time to detect), keyed by id. */
+/** The SLO catalog: M1–M10 (the OAuth SLI seed table), M11 (DPoP nonce retries), M12 (DPoP proof rejections of honest clients), S1, S2, S3 (security), L1 (browser login) and D1 (time to detect), keyed by id. */
 import { d1 } from './d1.ts'
 import { l1 } from './l1.ts'
 import { m1 } from './m1.ts'
@@ -11,6 +11,7 @@ import { m7 } from './m7.ts'
 import { m8 } from './m8.ts'
 import { m9 } from './m9.ts'
 import { m10 } from './m10.ts'
+import { m11 } from './m11.ts'
 import { m12 } from './m12.ts'
 import { s1 } from './s1.ts'
 import { s2 } from './s2.ts'
@@ -28,10 +29,11 @@ export const slos: Record<string, SloDefinition> = {
   M8: m8,
   M9: m9,
   M10: m10,
+  M11: m11,
+  M12: m12,
   S1: s1,
   S2: s2,
   S3: s3,
   L1: l1,
   D1: d1,
-  M12: m12,
 }

@@ -28,7 +28,7 @@ describe('scoreRun', () => {
 
   it('scores the whole catalog at defaults when no SLO is listed, passing unmeasured ones', () => {
     const v = scoreRun(buildRecord({ series: healthy }), [], [])
-    expect(v.slos).toHaveLength(16)
+    expect(v.slos).toHaveLength(17)
     expect(v.slos.filter((s) => s.noData).map((s) => s.id)).toEqual([
       'M4',
       'M5',
@@ -37,11 +37,12 @@ describe('scoreRun', () => {
       'M8',
       'M9',
       'M10',
+      'M11',
+      'M12',
       'S2',
       'S3',
       'L1',
       'D1',
-      'M12',
     ])
     expect(v.pass).toBe(true)
   })

@@ -133,8 +133,10 @@ export function budgetConsumed(t: Threshold, value: number): number | null {
 }
 
 /** Format a value in the threshold's unit (`312ms`, `0.0012`, `3`). */
-export function formatValue(t: Threshold, value: number | null): string {
+export function formatValue(t: Threshold, value: number | null, unit?: string): string {
   if (value === null) return 'no data'
+  // an SLO that declares its unit (M11) is not in ms whatever its aggregate
+  if (unit !== undefined) return `${round(value, 3)} ${unit}`
   if (t.aggregate === 'detected') return value >= 1 ? 'detected' : 'not detected'
   if (isLatency(t)) return value >= 10_000 ? `${(value / 1000).toFixed(1)}s` : `${round(value, 1)}ms`
   if (t.aggregate === 'rate') return String(round(value, 6))

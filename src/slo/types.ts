@@ -43,6 +43,8 @@ export interface SloDefinition {
   /** Default objective in k6 threshold syntax (`rate>=0.999`, `p(95)<300ms`, `max<10s`). */
   readonly objective: string
   readonly window: SloWindowValue
+  /** The indicator's unit when the objective's aggregate does not give it (M11: `retries per token`, not ms). */
+  readonly unit?: string
   readonly severity: 'critical' | 'major' | 'minor'
   /** What in a scenario feeds it (see {@link SloFeeders}). */
   readonly feeders: SloFeeders

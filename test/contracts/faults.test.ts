@@ -81,6 +81,11 @@ describe('faults against the reference stack', () => {
         unknown
       >
       expect(rsAfter.clockOffsetSeconds ?? null).toEqual(rsBefore.clockOffsetSeconds ?? null)
+      const nonces = (s: Record<string, unknown>) => {
+        const d = s.dpop as { nonceRequired?: boolean; nonceLifetimeMs?: number } | null | undefined
+        return d ? { nonceRequired: d.nonceRequired, nonceLifetimeMs: d.nonceLifetimeMs } : null
+      }
+      expect(nonces(rsAfter)).toEqual(nonces(rsBefore))
       const cdnStateAfter = (await (
         await fetch(`${new URL(stack.targets.rsJwksUri).origin}/_cdn/state`, {
           headers: { authorization: 'Bearer test-admin-token-0123456789' },

@@ -16,7 +16,7 @@ import { smoke } from '../../src/scenario/smoke.ts'
 const skip = process.env.SKIP_MATRIX === '1'
 
 describe('detection matrix', () => {
-  it("shortens a game day with --smoke's scaling at half length and applies RS-profile and AS variants without touching the original", async () => {
+  it("shortens a game day with --smoke's scaling at half length and applies RS-profile, AS and fault-param variants without touching the original", async () => {
     const { scenario } = await loadScenario('scenarios/clock-skew.yaml')
     const short = applyVariant(shorten(scenario), 'strict-clock')
     expect(short.load.duration).toBe('22.5s')
@@ -33,6 +33,10 @@ describe('detection matrix', () => {
       anyClient: true,
     })
     expect(applyVariant(scenario, 'as:resources-allow-any').stack.authorizationServer.resources?.allowAny).toBe(true)
+    const { scenario: nonces } = await loadScenario('scenarios/dpop-nonces.yaml')
+    const faster = applyVariant(nonces, 'fault:dpop-nonce-rotation.nonceLifetime=100ms')
+    expect(faster.timeline[0]!.params).toEqual({ side: 'both', nonceLifetime: '100ms' })
+    expect(nonces.timeline[0]!.params).toEqual({ side: 'both', nonceLifetime: '1s' })
     const knob = applyVariant(scenario, 'knob:checkTokenType=false')
     expect(
       knob.stack.resourceServers.every((r) => r.options?.checkTokenType === false && r.profile === 'resilient'),
