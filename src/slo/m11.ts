@@ -12,8 +12,8 @@
  * no token was issued count per one token (the tokens in use were issued
  * before it).
  */
-import type { RunRecord, Series } from '../record/index.ts'
-import { faultsDuring, inWindow, pct, seriesOf, topKey } from './data.ts'
+import type { Series } from '../record/index.ts'
+import { dpopFlowNames, faultsDuring, inWindow, pct, seriesOf, topKey } from './data.ts'
 import type { SloDefinition } from './types.ts'
 
 export const m11: SloDefinition = {
@@ -61,31 +61,4 @@ function issued(series: readonly Series[], window: [number, number]): number {
   let n = 0
   for (const s of series) if (!s.failed) for (const b of s.buckets) if (inWindow(b.s, window)) n += b.count
   return n
-}
-
-/**
- * The names under which the flows with `dpop: true` report, in either
- * engine's naming (`name:`, else the flow id; a repeated id is numbered
- * `api-call`, `api-call-2` by the embedded engine and `api-call-1`,
- * `api-call-2` by k6).
- */
-function dpopFlowNames(record: RunRecord): Set<string> {
-  const flows =
-    (record.scenario as { load?: { flows?: Array<{ flow: string; name?: string; dpop?: boolean }> } } | undefined)?.load
-      ?.flows ?? []
-  const total = new Map<string, number>()
-  for (const f of flows) total.set(f.flow, (total.get(f.flow) ?? 0) + 1)
-  const seen = new Map<string, number>()
-  const out = new Set<string>()
-  for (const f of flows) {
-    const n = (seen.get(f.flow) ?? 0) + 1
-    seen.set(f.flow, n)
-    if (!f.dpop) continue
-    if (f.name) out.add(f.name)
-    else {
-      out.add(n === 1 ? f.flow : `${f.flow}-${n}`)
-      if ((total.get(f.flow) ?? 0) > 1) out.add(`${f.flow}-${n}`)
-    }
-  }
-  return out
 }

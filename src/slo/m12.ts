@@ -14,37 +14,8 @@
  * `token.rejected` events, the check that refused them.
  */
 import type { RunRecord, Series } from '../record/index.ts'
-import { faultsDuring, inWindow, pct, seriesOf, topKey } from './data.ts'
+import { dpopFlowNames, faultsDuring, inWindow, pct, seriesOf, topKey } from './data.ts'
 import type { IndicatorValue, SloDefinition } from './types.ts'
-
-type FlowEntry = { flow: string; name?: string; dpop?: boolean }
-
-/**
- * The series names (`flow` tag) of the scenario's `dpop: true` flows. A
- * repeated flow id is numbered differently by the engines (embedded:
- * `api-call`, `api-call-2`; k6: `api-call-1`, `api-call-2`), so both are kept;
- * neither numbering can name another flow of the same id.
- *
- * @example dpopFlowNames(record) // Set { 'api-call', 'client-credentials' }
- */
-export function dpopFlowNames(record: RunRecord): Set<string> {
-  const flows = (record.scenario as { load?: { flows?: FlowEntry[] } } | undefined)?.load?.flows ?? []
-  const total = new Map<string, number>()
-  for (const f of flows) total.set(f.flow, (total.get(f.flow) ?? 0) + 1)
-  const seen = new Map<string, number>()
-  const out = new Set<string>()
-  for (const f of flows) {
-    const n = (seen.get(f.flow) ?? 0) + 1
-    seen.set(f.flow, n)
-    if (!f.dpop) continue
-    if (f.name) out.add(f.name)
-    else {
-      out.add(n === 1 ? f.flow : `${f.flow}-${n}`)
-      if ((total.get(f.flow) ?? 0) > 1) out.add(`${f.flow}-${n}`)
-    }
-  }
-  return out
-}
 
 /** Where a rejection happened: `rs:<name>` for an API call, `token:<grant>` at the token endpoint. */
 function placeOf(tags: Record<string, string | undefined>): string {
