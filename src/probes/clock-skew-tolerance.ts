@@ -21,7 +21,7 @@ import type { RsTarget } from '../runtime/types.ts'
 import type { Scenario } from '../scenario/schema.ts'
 import { Duration } from '../scenario/schema.ts'
 import { parseDuration } from '../util/duration.ts'
-import { deadline, mintFor } from './support.ts'
+import { deadline, mintFor, searchError, searchStatus } from './support.ts'
 import { defineProbe } from './types.ts'
 
 // every request of this probe is deliberate traffic (x-gameday-probe)
@@ -126,17 +126,13 @@ export const clockSkewTolerance = defineProbe({
         if (ahead !== null) min = Math.min(min ?? Number.POSITIVE_INFINITY, ahead)
       }
     } catch (err) {
-      error = limit.signal.aborted
-        ? 'the search did not finish before the timeout'
-        : err instanceof Error
-          ? err.message
-          : String(err)
+      error = searchError(limit, err)
     } finally {
       await as.setClockOffset(0)
     }
     return {
       name: 'clock skew tolerated, ahead (min over RSs)',
-      status: error ? (limit.expired() ? 'timeout' : 'failed') : 'ok',
+      status: searchStatus(limit, error),
       value: min,
       unit: 's',
       breakdown,

@@ -24,7 +24,7 @@ import type { RsTarget } from '../runtime/types.ts'
 import type { Scenario } from '../scenario/schema.ts'
 import { Duration } from '../scenario/schema.ts'
 import { parseDuration } from '../util/duration.ts'
-import { deadline } from './support.ts'
+import { deadline, searchError, searchStatus } from './support.ts'
 import { defineProbe } from './types.ts'
 
 const ID = 'dpop-iat-window'
@@ -173,16 +173,12 @@ export const dpopIatWindow = defineProbe({
         }
       }
     } catch (err) {
-      error = limit.signal.aborted
-        ? 'the search did not finish before the timeout'
-        : err instanceof Error
-          ? err.message
-          : String(err)
+      error = searchError(limit, err)
     }
     if (notes.length) observations.push({ t: ctx.now(), notes })
     return {
       name: 'DPoP proof iat window, narrowest side (min over RSs)',
-      status: error ? (limit.expired() ? 'timeout' : 'failed') : 'ok',
+      status: searchStatus(limit, error),
       value: narrowest,
       unit: 's',
       breakdown,

@@ -1,6 +1,7 @@
 /**
  * Helpers shared by probes: a deadline signal combining the run's signal with
- * the probe's `timeout`, and a token minter for the RS a probe measures.
+ * the probe's `timeout`, how a search bounded by it ended, and a token minter
+ * for the RS a probe measures.
  */
 import { clientCredentials, type TokenResponse } from '../oauth/client.ts'
 import { endpointsOf, pickClient } from '../faults/support.ts'
@@ -19,6 +20,17 @@ export function deadline(
     expired: () => timer.aborted && !signal.aborted,
     endsAt: Date.now() + ms,
   }
+}
+
+/** What ended a bounded search early, for its result: the deadline (or the run's end), else the error itself. */
+export function searchError(limit: { signal: AbortSignal }, err: unknown): string {
+  if (limit.signal.aborted) return 'the search did not finish before the timeout'
+  return err instanceof Error ? err.message : String(err)
+}
+
+/** A bounded search's result status: `ok`, `timeout` when its own deadline ended it, else `failed`. */
+export function searchStatus(limit: { expired(): boolean }, error: string | undefined): 'ok' | 'timeout' | 'failed' {
+  return error ? (limit.expired() ? 'timeout' : 'failed') : 'ok'
 }
 
 /** Mint a client_credentials token for an RS (its scope; its audience as RFC 8707 resource when asked). */
