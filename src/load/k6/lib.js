@@ -500,15 +500,14 @@ export async function apiCall() {
   }
 }
 
-/** A PKCE S256 login through the AS's login and consent form, without a browser. */
-async function authCodeLogin(f) {
-  const c = CONFIG.clients[f.client]
-  const user = CONFIG.users[0]
-  const verifier = encoding.b64encode(k6crypto.randomBytes(32), 'rawurl')
-  const challenge = encoding.b64encode(k6crypto.sha256(verifier, 'binary'), 'rawurl')
-  const state = encoding.b64encode(k6crypto.randomBytes(16), 'rawurl')
-  const flow = f.name || 'auth-code'
-  const request = {
+/**
+ * The parameters of a PKCE S256 authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3),
+ * sent to /authorize or pushed (RFC 9126).
+ * @param {{ clientId: string, redirectUri: string }} c @param {{ scope: string }} f
+ * @param {string} state @param {string} challenge
+ */
+function authorizationRequest(c, f, state, challenge) {
+  return {
     response_type: 'code',
     client_id: c.clientId,
     redirect_uri: c.redirectUri,
@@ -517,6 +516,17 @@ async function authCodeLogin(f) {
     code_challenge: challenge,
     code_challenge_method: 'S256',
   }
+}
+
+/** A PKCE S256 login through the AS's login and consent form, without a browser. */
+async function authCodeLogin(f) {
+  const c = CONFIG.clients[f.client]
+  const user = CONFIG.users[0]
+  const verifier = encoding.b64encode(k6crypto.randomBytes(32), 'rawurl')
+  const challenge = encoding.b64encode(k6crypto.sha256(verifier, 'binary'), 'rawurl')
+  const state = encoding.b64encode(k6crypto.randomBytes(16), 'rawurl')
+  const flow = f.name || 'auth-code'
+  const request = authorizationRequest(c, f, state, challenge)
   let authorizeUrl = CONFIG.authorizationEndpoint + '?' + form(request)
   const started = Date.now()
   if (f.par) {
@@ -682,19 +692,7 @@ export async function browserLogin() {
   let reason = ''
   let location = ''
   try {
-    await page.goto(
-      CONFIG.authorizationEndpoint +
-        '?' +
-        form({
-          response_type: 'code',
-          client_id: c.clientId,
-          redirect_uri: c.redirectUri,
-          scope: f.scope,
-          state: state,
-          code_challenge: challenge,
-          code_challenge_method: 'S256',
-        }),
-    )
+    await page.goto(CONFIG.authorizationEndpoint + '?' + form(authorizationRequest(c, f, state, challenge)))
     await page.locator('input[name="username"]').fill(user.username)
     await page.locator('input[name="password"]').fill(env(user.passwordEnv))
     await page.route(c.redirectUri + '*', async (route) => {
