@@ -19,15 +19,21 @@ if (!k6) console.warn('k6-live: the live k6 test did NOT run: no k6 binary on PA
 describe.skipIf(!k6)('k6 engine with real k6', () => {
   const dirs: string[] = []
   afterAll(async () => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))))
+  /** Write `yaml` to a fresh folder and run it with the k6 engine, reports beside it. */
+  const runWithK6 = async (name: string, yaml: string) => {
+    const dir = await mkdtemp(join(tmpdir(), 'k6-live-'))
+    dirs.push(dir)
+    const path = join(dir, `${name}.yaml`)
+    await writeFile(path, yaml)
+    const { scenario } = await loadScenario(path)
+    return runScenario(scenario, { engine: 'k6', outDir: join(dir, 'reports') })
+  }
 
   it('runs a short scenario and yields the same metric families as the embedded engine', {
     timeout: 180_000,
   }, async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'k6-live-'))
-    dirs.push(dir)
-    const path = join(dir, 'k6-live.yaml')
-    await writeFile(
-      path,
+    const { record, runDir } = await runWithK6(
+      'k6-live',
       `id: k6-live
 title: k6 live
 stack:
@@ -43,8 +49,6 @@ load:
 slos: [{ id: M1 }, { id: M3 }]
 `,
     )
-    const { scenario } = await loadScenario(path)
-    const { record, runDir } = await runScenario(scenario, { engine: 'k6', outDir: join(dir, 'reports') })
     expect(record.status).toBe('completed')
     expect(record.engine.id).toBe('k6')
     expect(record.engine.version).toMatch(/^v\d/)
@@ -57,11 +61,8 @@ slos: [{ id: M1 }, { id: M3 }]
   it('signs private_key_jwt assertions with WebCrypto and logs in through PAR, holding M1 and M10', {
     timeout: 180_000,
   }, async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'k6-live-'))
-    dirs.push(dir)
-    const path = join(dir, 'k6-pkj.yaml')
-    await writeFile(
-      path,
+    const { record, exitCode } = await runWithK6(
+      'k6-pkj',
       `id: k6-pkj
 title: k6 private_key_jwt and PAR
 stack:
@@ -84,8 +85,6 @@ load:
 slos: [{ id: M1 }, { id: M10 }]
 `,
     )
-    const { scenario } = await loadScenario(path)
-    const { record, exitCode } = await runScenario(scenario, { engine: 'k6', outDir: join(dir, 'reports') })
     expect(record.status).toBe('completed')
     expect(exitCode).toBe(0)
   })
