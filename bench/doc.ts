@@ -73,6 +73,14 @@ On a shared 2-core box the server, not the generator, is the limit of the
 rate: the CPU a generator spends per request is what it leaves to the system
 under test, and the figure to win.
 
+Right after each repeat's engine sample, the engine's open model
+(\`constant-arrival-rate\`, bench/load/engine-open-loop.ts, its own process)
+aims at falling fractions of the closed-loop rate just measured (1, 0.95,
+0.9, 0.85, 0.8, 0.7), for the same seconds, until one delivers ≥ 99% of its
+arrivals: its max sustained rate beside the closed loop's on the same server
+in the same minute (a search in another group had compared two different
+machines: the same route's max moves by half from minute to minute here).
+
 Artillery is never a dependency (2.0.21 is the last release that runs on
 Node 20, and it is about 600 MB): \`npm run bench -- --only peers
 --install-peers\` installs it into bench/.peers/ (gitignored) with

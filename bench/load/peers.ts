@@ -12,6 +12,8 @@
  * the long run's own figure. Artillery, 20× slower than the engine and
  * seconds to start, runs in the first repeat only (the bench's budget).
  */
+import { fileURLToPath } from 'node:url'
+import { runMeasured } from '../lib/measured.ts'
 import { type GeneratorRun, generators as allGenerators, type LoadGenerator } from './generators.ts'
 import { startFixture } from './harness.ts'
 
@@ -34,6 +36,66 @@ export interface PeersFigures {
   labels: Partial<Record<LoadGenerator['id'], string>>
   /** Generators that could not run here, with what is missing. */
   missing: Partial<Record<LoadGenerator['id'], string>>
+  /** With `openModel`: per repeat, the engine's open-model search right after its closed-loop sample. */
+  open: OpenSearch[]
+}
+
+export interface OpenStep {
+  target: number
+  achieved: number
+  dropped: number
+}
+
+export interface OpenSearch {
+  /** The closed-loop rate measured just before (the engine's sample of the same repeat). */
+  closed: number
+  /** The highest rate tried that delivered ≥ 99% of its target; 0 when none did. */
+  open: number
+  steps: OpenStep[]
+}
+
+/** Fractions of the closed-loop rate the open-model search tries, highest first; it stops at the first that holds. */
+export const OPEN_FRACTIONS = [1, 0.95, 0.9, 0.85, 0.8, 0.7] as const
+
+/** One open-model step in a child process (engine-open-loop.ts), as the closed loop runs in one. */
+async function openStep(url: string, rate: number, seconds: number): Promise<OpenStep> {
+  const r = await runMeasured(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      fileURLToPath(new URL('./engine-open-loop.ts', import.meta.url)),
+      url,
+      String(rate),
+      String(seconds),
+    ],
+    { env: { LOG_LEVEL: 'warn' }, timeoutMs: (seconds + 60) * 1000 },
+  )
+  if (r.code !== 0) throw new Error(`engine open loop exited ${r.code}: ${(r.stderr || r.stdout).trim().slice(-600)}`)
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as OpenStep
+}
+
+/**
+ * The open model's max sustained rate beside the closed loop's, on the same
+ * server a moment later: arrivals at falling fractions of the closed-loop
+ * rate just measured until one delivers ≥ 99% of its target. Measured
+ * side by side because on a shared 2-core box the same route's max moves by
+ * half from minute to minute (a search in another group compared two
+ * different machines).
+ */
+export async function openModelMax(
+  url: string,
+  closed: number,
+  seconds: number,
+  step: (url: string, rate: number, seconds: number) => Promise<OpenStep> = openStep,
+): Promise<OpenSearch> {
+  const steps: OpenStep[] = []
+  for (const f of OPEN_FRACTIONS) {
+    const s = await step(url, Math.round(closed * f), seconds)
+    steps.push(s)
+    if (s.achieved >= s.target * 0.99) return { closed, open: s.target, steps }
+  }
+  return { closed, open: 0, steps }
 }
 
 export function marginalCpuUs(short: GeneratorRun, long: GeneratorRun): number {
@@ -51,6 +113,8 @@ export async function benchPeers(
     generators?: readonly LoadGenerator[]
     /** Generators measured in the first repeat only (slow to start, far from the engine: Artillery by default). */
     firstRepeatOnly?: ReadonlyArray<LoadGenerator['id']>
+    /** After each engine sample, search the open model's max from it ({@link openModelMax}). */
+    openModel?: boolean
     log?: (line: string) => void
   } = {},
 ): Promise<PeersFigures> {
@@ -59,7 +123,7 @@ export async function benchPeers(
   const shortS = opts.shortS ?? 1
   const connections = opts.connections ?? 20
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`))
-  const figures: PeersFigures = { connections, seconds, samples: {}, labels: {}, missing: {} }
+  const figures: PeersFigures = { connections, seconds, samples: {}, labels: {}, missing: {}, open: [] }
   const ready: LoadGenerator[] = []
   for (const g of opts.generators ?? allGenerators) {
     const why = g.missing()
@@ -92,6 +156,13 @@ export async function benchPeers(
         log(
           `  peers ${r + 1}/${repeats} ${g.label}: ${Math.round(sample.rps)} req/s, p99 ${sample.p99Ms.toFixed(1)} ms, ${sample.cpuUsPerRequest.toFixed(1)} µs CPU/request (${long.cpuMs} − ${short.cpuMs} ms over ${long.requests} − ${short.requests} requests)${sample.errors ? `, ${sample.errors} errors` : ''}`,
         )
+        if (opts.openModel && g.id === 'engine') {
+          const o = await openModelMax(url, Math.round(sample.rps), seconds)
+          figures.open.push(o)
+          log(
+            `  peers ${r + 1}/${repeats} engine open model: ${o.open || 'no step held'} req/s after ${o.closed} closed-loop (${o.steps.map((x) => `${x.target}→${x.achieved}${x.dropped ? `, ${x.dropped} dropped` : ''}`).join('; ')})`,
+          )
+        }
       }
     }
   } finally {
