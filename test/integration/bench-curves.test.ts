@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process'
+import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { STARTUP_SLOPE_LIMIT, startupSlope } from '../../bench/benchmarks.ts'
 import { recordSize, syntheticRecord } from '../../bench/curves/record-size.ts'
 import type { FamilyFigures } from '../../bench/curves/refresh-families.ts'
 import type { StackSizeFigures } from '../../bench/curves/stack-size.ts'
@@ -59,5 +61,33 @@ describe('bench curves', () => {
     expect(f.harnessRssMb).toBeGreaterThan(10)
     // mock-as and two RSs, each a Node process of some tens of MB
     expect(f.childrenRssMb).toBeGreaterThan(f.harnessRssMb / 4)
+    // three Node boots cost CPU, read from /proc: at least a tenth of a second, and no more than the cores allowed
+    expect(f.childrenCpuMs).toBeGreaterThan(100)
+    expect(f.childrenCpuMs).toBeLessThan(f.startMs * cpus().length + 200)
+    expect(f.harnessCpuMs).toBeGreaterThan(0)
   }, 120_000)
+})
+
+describe('bench stack start-up slope', () => {
+  const point = (rs: number, startMs: number, childrenCpuMs: number) => ({
+    rs,
+    startMs,
+    childrenCpuMs,
+    harnessCpuMs: 100,
+  })
+
+  it('sets the wall time per added RS beside the boot CPU per RS spread over the cores', () => {
+    // 15 more RSs: 4500 ms more wall time, 7500 ms more CPU, on 2 cores: 300 ms per RS against a floor of 250
+    const s = startupSlope([point(1, 500, 700), point(4, 1400, 2200), point(16, 5000, 8200)], 2)
+    expect(s.msPerRs).toBe(300)
+    expect(s.cpuMsPerRs).toBe(500)
+    expect(s.floorMsPerRs).toBe(250)
+    expect(s.ratio).toBeCloseTo(1.2, 6)
+  })
+
+  it('sees RSs started one after another as a slope well above the CPU floor', () => {
+    // each RS waits for the one before: 340 ms each for 510 ms of CPU
+    const s = startupSlope([point(1, 400, 700), point(16, 400 + 15 * 340, 700 + 15 * 510)], 2)
+    expect(s.ratio).toBeGreaterThan(STARTUP_SLOPE_LIMIT)
+  })
 })
