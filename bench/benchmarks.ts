@@ -38,6 +38,11 @@ export interface Benchmark {
   id: string
   /** `--only` group: `as` (the components), `engine`, `peers`, `curves`, `harness`; `soak` only with `--soak`. */
   group: 'as' | 'engine' | 'peers' | 'curves' | 'harness' | 'soak'
+  /**
+   * Set on an opt-in benchmark: the flag that runs it (`npm run bench -- --soak`). It is never part of the default
+   * bench, a group or `--only`, and its seconds count outside the budget.
+   */
+  optIn?: '--soak'
   repeats: number
   /** `quick`: check the harness with short windows (`--quick`); the figures mean little. `soakMinutes`: `--soak-minutes`. */
   run(repeats: number, opts: { quick: boolean; soakMinutes?: number }): Promise<Entry[]>
@@ -1178,6 +1183,7 @@ const SOAK_GROWTH = 1.1
 const soakBench: Benchmark = {
   id: 'soak',
   group: 'soak',
+  optIn: '--soak',
   repeats: 1,
   async run(_repeats, { soakMinutes }) {
     const minutes = soakMinutes ?? 10

@@ -19,7 +19,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
-import { benchmarks } from './benchmarks.ts'
+import { type Benchmark, benchmarks } from './benchmarks.ts'
 import { installPeers } from './load/generators.ts'
 
 export interface BenchEntry {
@@ -56,21 +56,51 @@ export interface BenchFile {
   seconds?: Record<string, number>
 }
 
+/** What choosing benchmarks and merging their rows needs of one. */
+export type BenchRef = Pick<Benchmark, 'id' | 'group' | 'optIn'>
+
+/**
+ * The benchmarks a run measures, and the label of its results file (none for the whole default bench):
+ * an opt-in flag (`--soak`) runs its benchmarks only; `--only` picks groups or ids (`--only peers,curves`),
+ * never an opt-in one.
+ *
+ * @example
+ * selectBenchmarks(benchmarks, ['--only', 'peers,curves']).label // 'peers,curves'
+ */
+export function selectBenchmarks<B extends BenchRef>(
+  all: readonly B[],
+  args: readonly string[],
+): { selected: B[]; label: string | undefined } {
+  const onlyAt = args.indexOf('--only')
+  const only = onlyAt >= 0 ? args[onlyAt + 1] : undefined
+  if (onlyAt >= 0 && !only) throw new Error('--only needs a group or a benchmark name (see bench/benchmarks.ts)')
+  const optIn = all.filter((b) => b.optIn && args.includes(b.optIn))
+  if (optIn.length > 0) return { selected: optIn, label: [...new Set(optIn.map((b) => b.group))].join(',') }
+  const wanted = only?.split(',').filter(Boolean) ?? []
+  const selected = all.filter((b) => !b.optIn && (!only || wanted.some((w) => b.group === w || b.id.includes(w))))
+  if (selected.length === 0)
+    throw new Error(
+      `--only ${only}: no benchmark matches (groups: ${[...new Set(all.map((b) => b.group))].join(', ')}; ids: ${all.map((b) => b.id).join(', ')})`,
+    )
+  return { selected, label: only }
+}
+
 /** The whole default bench's budget on 2 cores (DESIGN.md's budgets), seconds. */
 export const BUDGET_S = 1200
 
 /**
  * Seconds per group and in all, with the budget verdict: `measured` are this
  * run's benchmarks, `known` what an earlier run recorded for the others (so a
- * group rerun still says whether the whole bench fits).
+ * group rerun still says whether the whole bench fits). Opt-in benchmarks
+ * count outside the budget.
  */
 export function budgetLines(
-  groups: ReadonlyArray<{ id: string; group: string }>,
+  groups: ReadonlyArray<{ id: string; group: string; optIn?: string }>,
   measured: Record<string, number>,
   known: Record<string, number> = {},
 ): string[] {
   const perGroup = new Map<string, { s: number; estimated: boolean; missing: boolean }>()
-  for (const b of groups) {
+  for (const b of groups.filter((g) => !g.optIn)) {
     const g = perGroup.get(b.group) ?? { s: 0, estimated: false, missing: false }
     const s = measured[b.id] ?? known[b.id]
     if (s === undefined) g.missing = true
@@ -132,28 +162,17 @@ export function renderTable(file: BenchFile): string {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2)
-  const onlyAt = args.indexOf('--only')
-  const only = onlyAt >= 0 ? args[onlyAt + 1] : undefined
-  if (onlyAt >= 0 && !only) throw new Error('--only needs a group or a benchmark name (see bench/benchmarks.ts)')
-  const quick = args.includes('--quick')
-  if (quick && args.includes('--update'))
-    throw new Error('--quick measures too little to replace rows of latest.json: drop --update or --quick')
-  if (quick && !only) throw new Error('--quick checks the harness of one group: add --only GROUP')
-  // `--only peers,curves`: several groups or ids at once
-  const wanted = only?.split(',').filter(Boolean) ?? []
   const minutesAt = args.indexOf('--soak-minutes')
   const soakMinutes = minutesAt >= 0 ? Number(args[minutesAt + 1]) : undefined
   if (soakMinutes !== undefined && !(soakMinutes > 0))
     throw new Error('--soak-minutes needs a number of minutes above 0')
-  const soak = args.includes('--soak') || soakMinutes !== undefined
-  // the soak runs only on request (`--soak`), never with the default bench or a group
-  const selected = soak
-    ? benchmarks.filter((b) => b.group === 'soak')
-    : benchmarks.filter((b) => b.group !== 'soak' && (!only || wanted.some((w) => b.group === w || b.id.includes(w))))
-  if (selected.length === 0)
-    throw new Error(
-      `--only ${only}: no benchmark matches (groups: ${[...new Set(benchmarks.map((b) => b.group))].join(', ')}; ids: ${benchmarks.map((b) => b.id).join(', ')})`,
-    )
+  // `--soak-minutes N` alone runs the soak
+  const { selected, label } = selectBenchmarks(benchmarks, soakMinutes !== undefined ? [...args, '--soak'] : args)
+  const optIn = selected.some((b) => b.optIn)
+  const quick = args.includes('--quick')
+  if (quick && args.includes('--update'))
+    throw new Error('--quick measures too little to replace rows of latest.json: drop --update or --quick')
+  if (quick && (!label || optIn)) throw new Error('--quick checks the harness of one group: add --only GROUP')
   if (args.includes('--install-peers')) await installPeers()
   const entries: BenchEntry[] = []
   const seconds: Record<string, number> = {}
@@ -196,8 +215,7 @@ async function main(): Promise<void> {
   }
   const dir = fileURLToPath(new URL('./results/', import.meta.url))
   await mkdir(dir, { recursive: true })
-  // a soak or a group never replaces the full run's file; `--update` merges their rows into it
-  const label = soak ? 'soak' : only
+  // an opt-in run or a group never replaces the full run's file; `--update` merges their rows into it
   if (!label) await writeFile(`${dir}latest.json`, `${JSON.stringify(file, null, 2)}\n`)
   else await writeFile(`${dir}only-${label}.json`, `${JSON.stringify(file, null, 2)}\n`)
   if (label && args.includes('--update')) {
@@ -228,15 +246,11 @@ async function main(): Promise<void> {
   } catch {
     // no earlier run recorded
   }
-  const lines = soak
-    ? [`  soak: ${seconds.soak ?? 0} s (opt-in, outside the budget)`]
+  const lines = optIn
+    ? selected.map((b) => `  ${b.id}: ${seconds[b.id] ?? 0} s (opt-in, outside the budget)`)
     : quick
       ? [`  quick check: ${Math.round((Date.now() - started) / 1000)} s (short windows, not a budget figure)`]
-      : budgetLines(
-          benchmarks.filter((b) => b.group !== 'soak'),
-          seconds,
-          known,
-        )
+      : budgetLines(benchmarks, seconds, known)
   process.stdout.write(
     `${renderTable(file)}\n\ntotal ${Math.round((Date.now() - started) / 1000)} s\n${lines.join('\n')}\n`,
   )
