@@ -85,6 +85,41 @@ export function selectBenchmarks<B extends BenchRef>(
   return { selected, label: only }
 }
 
+/** The command that reruns a benchmark's rows. */
+export function commandOf(b: BenchRef): string {
+  return `npm run bench -- --only ${b.id}`
+}
+
+/** The `--only … --update` records of a file, oldest first (older files kept one, `updated`). */
+function recorded(file: BenchFile): Array<{ date: string; only: string }> {
+  return file.updates ?? (file.updated ? [file.updated] : [])
+}
+
+/**
+ * `--update`: the rows of `rerun` in `run` replace theirs in `latest`, where they stood; the other rows keep
+ * the full run's figures, and `latest` records the rerun (one record per label, its latest).
+ *
+ * @example
+ * mergeUpdate(latest, run, selected, 'peers').updates?.at(-1) // { date: run.date, only: 'peers' }
+ */
+export function mergeUpdate(latest: BenchFile, run: BenchFile, rerun: readonly BenchRef[], label: string): BenchFile {
+  const rerunOf = (e: BenchEntry) => rerun.find((b) => e.command === commandOf(b))
+  const merged: BenchEntry[] = []
+  const placed = new Set<BenchRef>()
+  for (const e of latest.entries) {
+    const b = rerunOf(e)
+    if (!b) merged.push(e)
+    else if (!placed.has(b)) {
+      placed.add(b)
+      merged.push(...run.entries.filter((n) => rerunOf(n) === b))
+    }
+  }
+  for (const e of run.entries) if (!merged.includes(e)) merged.push(e)
+  const updates = [...recorded(latest).filter((u) => u.only !== label), { date: run.date, only: label }]
+  const { updated: _old, ...rest } = latest
+  return { ...rest, entries: merged, updates, seconds: { ...latest.seconds, ...run.seconds } }
+}
+
 /** The whole default bench's budget on 2 cores (DESIGN.md's budgets), seconds. */
 export const BUDGET_S = 1200
 
@@ -140,7 +175,7 @@ const fmt = (n: number | null, digits = 2) =>
 
 /** The reruns since the full run, as said above the table. */
 function reruns(file: BenchFile): string {
-  const list = file.updates ?? (file.updated ? [file.updated] : [])
+  const list = recorded(file)
   if (list.length === 0) return ''
   return `; rerun since (\`npm run bench -- --only NAME --update\`): ${list.map((u) => `${u.only} on ${u.date.slice(0, 10)}`).join(', ')}`
 }
@@ -185,7 +220,7 @@ async function main(): Promise<void> {
     )
     try {
       const produced = await b.run(repeats, { quick, ...(soakMinutes !== undefined ? { soakMinutes } : {}) })
-      for (const e of produced) entries.push({ ...e, command: `npm run bench -- --only ${b.id}`, repeats })
+      for (const e of produced) entries.push({ ...e, command: commandOf(b), repeats })
     } catch (err) {
       process.stderr.write(`bench ${b.id}: failed: ${(err as Error).stack ?? err}\n`)
       entries.push({
@@ -198,7 +233,7 @@ async function main(): Promise<void> {
         ratio: null,
         target: 'runs',
         pass: false,
-        command: `npm run bench -- --only ${b.id}`,
+        command: commandOf(b),
         repeats: 0,
       })
     }
@@ -219,25 +254,8 @@ async function main(): Promise<void> {
   if (!label) await writeFile(`${dir}latest.json`, `${JSON.stringify(file, null, 2)}\n`)
   else await writeFile(`${dir}only-${label}.json`, `${JSON.stringify(file, null, 2)}\n`)
   if (label && args.includes('--update')) {
-    // the rerun groups replace their rows in latest.json; the other rows keep the full run's figures
     const latest = JSON.parse(await readFile(`${dir}latest.json`, 'utf8')) as BenchFile
-    const rerun = new Set(selected.map((b) => `npm run bench -- --only ${b.id}`))
-    const merged: BenchEntry[] = []
-    for (const e of latest.entries) {
-      if (!rerun.has(e.command)) merged.push(e)
-      else if (!merged.some((m) => m.command === e.command))
-        merged.push(...entries.filter((n) => n.command === e.command))
-    }
-    for (const e of entries) if (!merged.includes(e)) merged.push(e)
-    const updates = [
-      ...(latest.updates ?? (latest.updated ? [latest.updated] : [])).filter((u) => u.only !== label),
-      { date: file.date, only: label },
-    ]
-    const { updated: _old, ...rest } = latest
-    await writeFile(
-      `${dir}latest.json`,
-      `${JSON.stringify({ ...rest, entries: merged, updates, seconds: { ...latest.seconds, ...seconds } }, null, 2)}\n`,
-    )
+    await writeFile(`${dir}latest.json`, `${JSON.stringify(mergeUpdate(latest, file, selected, label), null, 2)}\n`)
   }
   // elapsed per group, and whether the whole default bench fits its budget (the other groups from latest.json)
   let known: Record<string, number> = {}
