@@ -36,13 +36,13 @@ type Entry = Omit<BenchEntry, 'command' | 'repeats'>
 
 export interface Benchmark {
   id: string
-  /** `--only` group: `as` (the components), `engine`, `peers`, `curves`, `harness`; `soak` only with `--soak`. */
-  group: 'as' | 'engine' | 'peers' | 'curves' | 'harness' | 'soak'
+  /** `--only` group: `as` (the components), `engine`, `peers`, `curves`, `harness`; `soak` and `suite` are opt-in. */
+  group: 'as' | 'engine' | 'peers' | 'curves' | 'harness' | 'soak' | 'suite'
   /**
-   * Set on an opt-in benchmark: the flag that runs it (`npm run bench -- --soak`). It is never part of the default
-   * bench, a group or `--only`, and its seconds count outside the budget.
+   * Set on an opt-in benchmark: the flag that runs it (`npm run bench -- --soak`, `--suite`). It is never part of
+   * the default bench, a group or `--only`, and its seconds count outside the budget.
    */
-  optIn?: '--soak'
+  optIn?: '--soak' | '--suite'
   repeats: number
   /** `quick`: check the harness with short windows (`--quick`); the figures mean little. `soakMinutes`: `--soak-minutes`. */
   run(repeats: number, opts: { quick: boolean; soakMinutes?: number }): Promise<Entry[]>
@@ -785,7 +785,8 @@ load:
 
 const defaultSuite: Benchmark = {
   id: 'default-suite',
-  group: 'harness',
+  group: 'suite',
+  optIn: '--suite',
   repeats: 1,
   async run() {
     const dir = await mkdtemp(join(tmpdir(), 'bench-suite-'))

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { type BenchEntry, type BenchFile, type BenchRef, commandOf, mergeUpdate } from './run.ts'
+import { benchmarks } from './benchmarks.ts'
+import { type BenchEntry, type BenchFile, type BenchRef, commandOf, mergeUpdate, selectBenchmarks } from './run.ts'
 
 const bench = (id: string, group: string): BenchRef => ({ id, group }) as BenchRef
 const tokens = bench('token-endpoint', 'as')
 const peers = bench('peers', 'peers')
+const suite = { id: 'default-suite', group: 'suite', optIn: '--suite' } as BenchRef
 
 const row = (name: string, b: BenchRef, value = 1): BenchEntry => ({
   name,
@@ -27,6 +29,43 @@ const file = (date: string, entries: BenchEntry[], extra: Partial<BenchFile> = {
   ...extra,
 })
 
+const ids = (args: string[]) => selectBenchmarks(benchmarks, args).selected.map((b) => b.id)
+
+describe('bench selection', () => {
+  it('leaves the opt-in soak and suite out of the default bench and out of every group', () => {
+    const all = ids([])
+    expect(all).toContain('harness-overhead')
+    expect(all).not.toContain('default-suite')
+    expect(all).not.toContain('soak')
+    expect(selectBenchmarks(benchmarks, []).label).toBeUndefined()
+    expect(ids(['--only', 'harness'])).toEqual(['harness-overhead'])
+  })
+
+  it('runs an opt-in benchmark by its own flag, and both flags together run both', () => {
+    expect(selectBenchmarks(benchmarks, ['--suite'])).toMatchObject({ label: 'suite' })
+    expect(ids(['--suite'])).toEqual(['default-suite'])
+    expect(ids(['--soak'])).toEqual(['soak'])
+    expect(ids(['--soak', '--suite']).sort()).toEqual(['default-suite', 'soak'])
+  })
+
+  it('refuses --only for an opt-in benchmark and names its flag', () => {
+    for (const name of ['default-suite', 'suite'])
+      expect(() => selectBenchmarks(benchmarks, ['--only', name])).toThrow(
+        'default-suite is opt-in: run `npm run bench -- --suite`',
+      )
+    expect(() => selectBenchmarks(benchmarks, ['--only', 'peers,soak'])).toThrow(
+      'soak is opt-in: run `npm run bench -- --soak`',
+    )
+    expect(() => selectBenchmarks(benchmarks, ['--suite', '--only', 'peers'])).toThrow(/drop --only/)
+    expect(() => selectBenchmarks(benchmarks, ['--only', 'nothing-by-this-name'])).toThrow(/no benchmark matches/)
+  })
+
+  it('gives opt-in rows the command that reruns them', () => {
+    expect(commandOf(suite)).toBe('npm run bench -- --suite')
+    expect(commandOf(peers)).toBe('npm run bench -- --only peers')
+  })
+})
+
 describe('bench --update', () => {
   it('puts the rerun rows where the old ones stood, keeps the others, and records the rerun once per label', () => {
     const latest = file(
@@ -46,5 +85,16 @@ describe('bench --update', () => {
     expect(merged.seconds).toEqual({ 'token-endpoint': 100, peers: 150 })
     expect(merged.updates).toEqual([{ date: '2026-12-05T00:00:00.000Z', only: 'peers' }])
     expect(merged.date).toBe('2026-11-28T00:00:00.000Z')
+  })
+
+  it('replaces an opt-in row recorded before it was opt-in (`--only ID`) instead of adding a second one', () => {
+    const old = { ...row('suite wall clock', suite, 500), command: 'npm run bench -- --only default-suite' }
+    const latest = file('2026-11-28T00:00:00.000Z', [row('tokens', tokens), old])
+    const run = file('2026-12-05T00:00:00.000Z', [row('suite wall clock', suite, 480)])
+    const merged = mergeUpdate(latest, run, [suite], 'suite')
+    expect(merged.entries.map((e) => [e.name, e.value, e.command])).toEqual([
+      ['tokens', 1, 'npm run bench -- --only token-endpoint'],
+      ['suite wall clock', 480, 'npm run bench -- --suite'],
+    ])
   })
 })

@@ -9,9 +9,14 @@
  * `--install-peers` first installs the load generators kept outside the
  * dependency tree (Artillery, into bench/.peers/). `--quick` checks the
  * harness: one repeat of short windows, written to results/only-*.json and
- * never merged into latest.json. `--soak` runs the opt-in soak only (10
- * minutes at 500 tokens/s; `--soak-minutes N` for a short check), never part
- * of the default bench.
+ * never merged into latest.json.
+ *
+ * Opt-in benchmarks run only by their own flag, never with the default bench,
+ * a group or `--only`, and count outside its budget: `--soak` (10 minutes at
+ * 500 tokens/s; `--soak-minutes N` for a short check) and `--suite` (the
+ * default game-day suite, `oauth-gameday run scenarios/` once); both flags
+ * together run both. Their rows go to results/only-soak.json,
+ * only-suite.json; `--update` merges them into latest.json.
  *
  * Performance claims are ratios against a peer measured in the same run on
  * the same machine, never absolute times from elsewhere.
@@ -61,8 +66,8 @@ export type BenchRef = Pick<Benchmark, 'id' | 'group' | 'optIn'>
 
 /**
  * The benchmarks a run measures, and the label of its results file (none for the whole default bench):
- * an opt-in flag (`--soak`) runs its benchmarks only; `--only` picks groups or ids (`--only peers,curves`),
- * never an opt-in one.
+ * an opt-in flag (`--soak`, `--suite`, both at once) runs its benchmarks only; `--only` picks groups or ids
+ * (`--only peers,curves`), never an opt-in one.
  *
  * @example
  * selectBenchmarks(benchmarks, ['--only', 'peers,curves']).label // 'peers,curves'
@@ -75,19 +80,34 @@ export function selectBenchmarks<B extends BenchRef>(
   const only = onlyAt >= 0 ? args[onlyAt + 1] : undefined
   if (onlyAt >= 0 && !only) throw new Error('--only needs a group or a benchmark name (see bench/benchmarks.ts)')
   const optIn = all.filter((b) => b.optIn && args.includes(b.optIn))
-  if (optIn.length > 0) return { selected: optIn, label: [...new Set(optIn.map((b) => b.group))].join(',') }
+  if (optIn.length > 0) {
+    if (only) throw new Error(`${optIn.map((b) => b.optIn).join(' ')} runs opt-in benchmarks on their own: drop --only`)
+    return { selected: optIn, label: [...new Set(optIn.map((b) => b.group))].join(',') }
+  }
+  const matches = (b: B, w: string) => b.group === w || b.id.includes(w)
   const wanted = only?.split(',').filter(Boolean) ?? []
-  const selected = all.filter((b) => !b.optIn && (!only || wanted.some((w) => b.group === w || b.id.includes(w))))
+  for (const w of wanted) {
+    const hits = all.filter((b) => matches(b, w))
+    if (hits.length > 0 && hits.every((b) => b.optIn))
+      throw new Error(hits.map((b) => `${b.id} is opt-in: run \`npm run bench -- ${b.optIn}\``).join('; '))
+  }
+  const selected = all.filter((b) => !b.optIn && (!only || wanted.some((w) => matches(b, w))))
+  const others = all.filter((b) => !b.optIn)
   if (selected.length === 0)
     throw new Error(
-      `--only ${only}: no benchmark matches (groups: ${[...new Set(all.map((b) => b.group))].join(', ')}; ids: ${all.map((b) => b.id).join(', ')})`,
+      `--only ${only}: no benchmark matches (groups: ${[...new Set(others.map((b) => b.group))].join(', ')}; ids: ${others.map((b) => b.id).join(', ')}; opt-in: ${[...new Set(all.map((b) => b.optIn).filter(Boolean))].join(', ')})`,
     )
   return { selected, label: only }
 }
 
-/** The command that reruns a benchmark's rows. */
+/** The command that reruns a benchmark's rows: its opt-in flag, or `--only ID`. */
 export function commandOf(b: BenchRef): string {
-  return `npm run bench -- --only ${b.id}`
+  return `npm run bench -- ${b.optIn ?? `--only ${b.id}`}`
+}
+
+/** Whether benchmark `b` measured a row (rows measured before it was opt-in say `--only ID`). */
+export function measuredBy(e: BenchEntry, b: BenchRef): boolean {
+  return e.command === commandOf(b) || e.command === `npm run bench -- --only ${b.id}`
 }
 
 /** The `--only … --update` records of a file, oldest first (older files kept one, `updated`). */
@@ -103,7 +123,7 @@ function recorded(file: BenchFile): Array<{ date: string; only: string }> {
  * mergeUpdate(latest, run, selected, 'peers').updates?.at(-1) // { date: run.date, only: 'peers' }
  */
 export function mergeUpdate(latest: BenchFile, run: BenchFile, rerun: readonly BenchRef[], label: string): BenchFile {
-  const rerunOf = (e: BenchEntry) => rerun.find((b) => e.command === commandOf(b))
+  const rerunOf = (e: BenchEntry) => rerun.find((b) => measuredBy(e, b))
   const merged: BenchEntry[] = []
   const placed = new Set<BenchRef>()
   for (const e of latest.entries) {
