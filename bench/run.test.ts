@@ -1,11 +1,21 @@
 import { describe, expect, it } from 'vitest'
 import { benchmarks } from './benchmarks.ts'
-import { type BenchEntry, type BenchFile, type BenchRef, commandOf, mergeUpdate, selectBenchmarks } from './run.ts'
+import {
+  type BenchEntry,
+  type BenchFile,
+  type BenchRef,
+  carryOptIn,
+  commandOf,
+  mergeUpdate,
+  renderTable,
+  selectBenchmarks,
+} from './run.ts'
 
 const bench = (id: string, group: string): BenchRef => ({ id, group }) as BenchRef
 const tokens = bench('token-endpoint', 'as')
 const peers = bench('peers', 'peers')
 const suite = { id: 'default-suite', group: 'suite', optIn: '--suite' } as BenchRef
+const soak = { id: 'soak', group: 'soak', optIn: '--soak' } as BenchRef
 
 const row = (name: string, b: BenchRef, value = 1): BenchEntry => ({
   name,
@@ -96,5 +106,57 @@ describe('bench --update', () => {
       ['tokens', 1, 'npm run bench -- --only token-endpoint'],
       ['suite wall clock', 480, 'npm run bench -- --suite'],
     ])
+  })
+})
+
+describe('a full bench run', () => {
+  const previous = file(
+    '2026-11-28T00:00:00.000Z',
+    [
+      row('tokens', tokens, 1),
+      // measured by that full run, before the suite was opt-in
+      { ...row('suite wall clock', suite, 506), command: 'npm run bench -- --only default-suite' },
+      row('soak rate', soak, 500),
+    ],
+    {
+      totalSeconds: 1360,
+      seconds: { 'token-endpoint': 100, 'default-suite': 670, soak: 610 },
+      updates: [
+        { date: '2026-12-01T00:00:00.000Z', only: 'peers' },
+        { date: '2026-12-02T00:00:00.000Z', only: 'soak' },
+      ],
+    },
+  )
+  const fresh = file('2026-12-05T00:00:00.000Z', [row('tokens', tokens, 2)], {
+    totalSeconds: 690,
+    seconds: { 'token-endpoint': 90 },
+  })
+
+  it('keeps the opt-in rows of the file it replaces, with their seconds and when they were measured', () => {
+    const next = carryOptIn(previous, fresh, benchmarks)
+    expect(next.entries.map((e) => [e.name, e.value])).toEqual([
+      ['tokens', 2],
+      ['suite wall clock', 506],
+      ['soak rate', 500],
+    ])
+    expect(next.seconds).toEqual({ 'token-endpoint': 90, 'default-suite': 670, soak: 610 })
+    // the --only rerun is replaced by the fresh figures; the suite's rows date from the replaced full run
+    expect(next.updates).toEqual([
+      { date: '2026-11-28T00:00:00.000Z', only: 'suite' },
+      { date: '2026-12-02T00:00:00.000Z', only: 'soak' },
+    ])
+    expect(next).toMatchObject({ date: fresh.date, totalSeconds: 690 })
+  })
+
+  it('says above the table when the carried opt-in rows were measured, and claims no rerun', () => {
+    const text = renderTable(carryOptIn(previous, fresh, benchmarks)).split('\n')[0]!
+    expect(text).toContain(': suite on 2026-11-28, soak on 2026-12-02;')
+    expect(text).toContain('opt-in rows measured (`npm run bench -- --suite`, `npm run bench -- --soak`)')
+    expect(text).not.toContain('rerun since')
+  })
+
+  it('writes its own rows alone when there was no earlier file or it had no opt-in rows', () => {
+    expect(carryOptIn(undefined, fresh, benchmarks)).toEqual(fresh)
+    expect(carryOptIn(file(previous.date, [row('tokens', tokens)]), fresh, benchmarks)).toEqual(fresh)
   })
 })

@@ -16,7 +16,8 @@
  * 500 tokens/s; `--soak-minutes N` for a short check) and `--suite` (the
  * default game-day suite, `oauth-gameday run scenarios/` once); both flags
  * together run both. Their rows go to results/only-soak.json,
- * only-suite.json; `--update` merges them into latest.json.
+ * only-suite.json, `--update` merges them into latest.json, and a full run
+ * keeps them (with when they were measured) from the latest.json it replaces.
  *
  * Performance claims are ratios against a peer measured in the same run on
  * the same machine, never absolute times from elsewhere.
@@ -140,6 +141,36 @@ export function mergeUpdate(latest: BenchFile, run: BenchFile, rerun: readonly B
   return { ...rest, entries: merged, updates, seconds: { ...latest.seconds, ...run.seconds } }
 }
 
+/**
+ * A full run's file, with the opt-in rows of the file it replaces carried over (a full run does not measure
+ * them): their seconds, and when they were measured (their `updates` records; rows the replaced full run
+ * measured itself get a record with its date).
+ *
+ * @example
+ * carryOptIn(JSON.parse(previousLatest), fresh, benchmarks).entries // fresh rows, then the soak's and the suite's
+ */
+export function carryOptIn(previous: BenchFile | undefined, fresh: BenchFile, all: readonly BenchRef[]): BenchFile {
+  const optIn = all.filter((b) => b.optIn)
+  const kept = optIn.filter((b) => previous?.entries.some((e) => measuredBy(e, b)))
+  if (!previous || kept.length === 0) return fresh
+  const groups = new Set(kept.map((b) => b.group))
+  const optInGroups = new Set<string>(optIn.map((b) => b.group))
+  const updates = recorded(previous).filter((u) => u.only.split(',').every((g) => optInGroups.has(g)))
+  for (const g of groups)
+    if (!updates.some((u) => u.only.split(',').includes(g))) updates.push({ date: previous.date, only: g })
+  const seconds = { ...fresh.seconds }
+  for (const b of kept) {
+    const s = previous.seconds?.[b.id]
+    if (s !== undefined) seconds[b.id] = s
+  }
+  return {
+    ...fresh,
+    entries: [...fresh.entries, ...previous.entries.filter((e) => kept.some((b) => measuredBy(e, b)))],
+    updates: [...(fresh.updates ?? []), ...updates].sort((a, b) => a.date.localeCompare(b.date)),
+    seconds,
+  }
+}
+
 /** The whole default bench's budget on 2 cores (DESIGN.md's budgets), seconds. */
 export const BUDGET_S = 1200
 
@@ -193,11 +224,15 @@ export function spread(xs: readonly number[]): number {
 const fmt = (n: number | null, digits = 2) =>
   n === null || Number.isNaN(n) ? '—' : Math.abs(n) >= 100 ? String(Math.round(n)) : n.toFixed(digits)
 
-/** The reruns since the full run, as said above the table. */
+/** The reruns since the full run, and when the opt-in rows were measured, as said above the table. */
 function reruns(file: BenchFile): string {
-  const list = recorded(file)
-  if (list.length === 0) return ''
-  return `; rerun since (\`npm run bench -- --only NAME --update\`): ${list.map((u) => `${u.only} on ${u.date.slice(0, 10)}`).join(', ')}`
+  const optIn = benchmarks.filter((b) => b.optIn)
+  const isOptIn = (u: { only: string }) => u.only.split(',').every((g) => optIn.some((b) => b.group === g))
+  const say = (list: Array<{ date: string; only: string }>) =>
+    list.map((u) => `${u.only} on ${u.date.slice(0, 10)}`).join(', ')
+  const rerun = recorded(file).filter((u) => !isOptIn(u))
+  const apart = recorded(file).filter(isOptIn)
+  return `${rerun.length ? `; rerun since (\`npm run bench -- --only NAME --update\`): ${say(rerun)}` : ''}${apart.length ? `; opt-in rows measured (${optIn.map((b) => `\`npm run bench -- ${b.optIn}\``).join(', ')}): ${say(apart)}` : ''}`
 }
 
 /** The table printed at the end and written into the README. */
@@ -271,8 +306,15 @@ async function main(): Promise<void> {
   const dir = fileURLToPath(new URL('./results/', import.meta.url))
   await mkdir(dir, { recursive: true })
   // an opt-in run or a group never replaces the full run's file; `--update` merges their rows into it
-  if (!label) await writeFile(`${dir}latest.json`, `${JSON.stringify(file, null, 2)}\n`)
-  else await writeFile(`${dir}only-${label}.json`, `${JSON.stringify(file, null, 2)}\n`)
+  if (!label) {
+    let previous: BenchFile | undefined
+    try {
+      previous = JSON.parse(await readFile(`${dir}latest.json`, 'utf8')) as BenchFile
+    } catch {
+      // no earlier run recorded
+    }
+    await writeFile(`${dir}latest.json`, `${JSON.stringify(carryOptIn(previous, file, benchmarks), null, 2)}\n`)
+  } else await writeFile(`${dir}only-${label}.json`, `${JSON.stringify(file, null, 2)}\n`)
   if (label && args.includes('--update')) {
     const latest = JSON.parse(await readFile(`${dir}latest.json`, 'utf8')) as BenchFile
     await writeFile(`${dir}latest.json`, `${JSON.stringify(mergeUpdate(latest, file, selected, label), null, 2)}\n`)

@@ -24,6 +24,17 @@ describe('bench budget', () => {
     expect(lines.at(-1)).toMatch(/^default bench estimated: 1600 s, OVER BUDGET/)
     expect(budgetLines(groups, { e1: 50, e2: 50 })[0]).toContain('never timed')
   })
+
+  it('counts no opt-in benchmark, measured or recorded, in the default bench', () => {
+    const withOptIn = [
+      ...groups,
+      { id: 'soak', group: 'soak', optIn: '--soak' },
+      { id: 'default-suite', group: 'suite', optIn: '--suite' },
+    ]
+    const lines = budgetLines(withOptIn, { a1: 100, e1: 200, e2: 300, soak: 600 }, { 'default-suite': 670 })
+    expect(lines.at(-1)).toBe(`default bench total: 600 s, within budget (${BUDGET_S} s)`)
+    expect(lines.join('\n')).not.toMatch(/soak|suite/)
+  })
 })
 
 describe('soak flatness', () => {
