@@ -917,7 +917,6 @@ const peers: Benchmark = {
   },
 }
 
-/** Run a curve's child entry (`node [--expose-gc] --import tsx <script> <size>`) and parse its JSON line. */
 /** Rounds of the stack start-up curve (each size once a round, the order reversed every other round). */
 const STACK_ROUNDS = 3
 
@@ -944,13 +943,33 @@ export function startupSlope(
   return { msPerRs, cpuMsPerRs, floorMsPerRs, ratio: floorMsPerRs > 0 ? msPerRs / floorMsPerRs : Number.NaN }
 }
 
-function curveChild<T>(script: string, size: number, nodeArgs: string[] = []): T {
+/**
+ * Run a curve's child entry (`node [--expose-gc] --import tsx <script> <size>`) and parse its JSON line.
+ * Killed after `timeoutMs` (every child is bounded; this is the backstop). With `progress`, the child's
+ * stderr is shown as it comes (a long child's progress lines) instead of kept for the error message.
+ */
+function curveChild<T>(
+  script: string,
+  size: number,
+  nodeArgs: string[] = [],
+  opts: { timeoutMs?: number; progress?: boolean } = {},
+): T {
+  const timeoutMs = opts.timeoutMs ?? 600_000
   const r = spawnSync(
     process.execPath,
     [...nodeArgs, '--import', 'tsx', fileURLToPath(new URL(script, import.meta.url)), String(size)],
-    { cwd: ROOT, encoding: 'utf8', timeout: 600_000, env: { ...process.env, LOG_LEVEL: 'warn' } },
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: timeoutMs,
+      stdio: ['ignore', 'pipe', opts.progress ? 'inherit' : 'pipe'],
+      env: { ...process.env, LOG_LEVEL: 'warn' },
+    },
   )
-  if (r.status !== 0) throw new Error(`${script} ${size} exited ${r.status}: ${(r.stderr ?? '').trim().slice(-600)}`)
+  if (r.status !== 0)
+    throw new Error(
+      `${script} ${size} ${r.status === null ? `was stopped (${r.signal ?? 'no signal'}${r.error ? `: ${r.error.message}` : ''}; backstop ${timeoutMs / 1000} s)` : `exited ${r.status}`}: ${(r.stderr ?? '').trim().slice(-600)}`,
+    )
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as T
 }
 
@@ -1188,7 +1207,11 @@ const soakBench: Benchmark = {
   repeats: 1,
   async run(_repeats, { soakMinutes }) {
     const minutes = soakMinutes ?? 10
-    const f = curveChild<SoakFigures>('./curves/soak.ts', minutes)
+    // the soak runs for `minutes` after its stack starts: the backstop leaves it three minutes more
+    const f = curveChild<SoakFigures>('./curves/soak.ts', minutes, [], {
+      timeoutMs: (minutes * 60 + 180) * 1000,
+      progress: true,
+    })
     const log = (l: string) => process.stderr.write(`  soak: ${l}\n`)
     log(
       `${minutes} min at ${SOAK_RATE} tokens/s: ${Math.round(f.achievedRate)} tokens/s answered, ${(f.failedShare * 100).toFixed(2)}% failed; after ${Math.round(f.warmupS)} s of warm-up: harness RSS ×${f.harnessRssGrowth.toFixed(3)} (${f.harnessRssSlopeMbPerMin.toFixed(2)} MB/min), mock-as RSS ×${f.asRssGrowth.toFixed(3)} (${f.asRssSlopeMbPerMin.toFixed(2)} MB/min), record bytes/s ×${f.recordBytesGrowth.toFixed(3)}`,

@@ -10,7 +10,7 @@
  *
  *   node --import tsx bench/curves/soak.ts <minutes>
  *
- * Prints one JSON line (SoakFigures).
+ * Prints one JSON line (SoakFigures); a progress line every 30 s on stderr.
  */
 import { readFileSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
@@ -117,14 +117,21 @@ export async function soak(minutes: number): Promise<SoakFigures> {
       {
         signal,
         seed: 1,
-        onProgress: (p) =>
-          samples.push({
+        onProgress: (p) => {
+          const sample: SoakSample = {
             t: p.elapsedMs / 1000,
             harnessRssMb: process.memoryUsage().rss / 2 ** 20,
             asRssMb: rssMbOf(asPid),
             recordBytes: JSON.stringify({ series: p.series, counters: p.counters }).length,
             rate: p.rate,
-          }),
+          }
+          samples.push(sample)
+          // a line every 30 s on stderr (the bench shows it), so a 10-minute soak is not silent
+          if (samples.length % 30 === 0)
+            process.stderr.write(
+              `  soak: ${Math.round(sample.t)}/${durationS} s, ${Math.round(sample.rate)} tokens/s, harness RSS ${sample.harnessRssMb.toFixed(0)} MB, mock-as RSS ${sample.asRssMb.toFixed(0)} MB\n`,
+            )
+        },
       },
     )
     let total = 0
