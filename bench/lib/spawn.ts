@@ -9,14 +9,19 @@ export interface SpawnedServer {
   stop(): Promise<void>
 }
 
-/** Run `script` under tsx with `env`; resolves with its first stdout line (its URL or info). */
+/**
+ * Run `script` under tsx with `env`; resolves with its first stdout line (its URL or info).
+ * With BENCH_PROF_DIR set, the server runs with `--cpu-prof` and writes its profile there when it stops
+ * (the profile of the system under test, beside the figures: `BENCH_PROF_DIR=/tmp/prof npm run bench -- --only dpop`).
+ */
 export async function spawnServer(
   script: string,
   env: Record<string, string>,
   what: string,
   stdin: 'ignore' | 'pipe' = 'ignore',
 ): Promise<SpawnedServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  const prof = process.env.BENCH_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF_DIR}`] : []
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', script], {
     env: { ...process.env, ...env },
     stdio: [stdin, 'pipe', 'inherit'],
   })
