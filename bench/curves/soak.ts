@@ -5,8 +5,11 @@
  * 10), in a fresh process. Each progress tick (about once a second) samples
  * this harness process's RSS (the engine's worker included), mock-as's RSS
  * (/proc) and the bytes of the tick's record changes (the per-second series
- * and counters the runner appends to the run record). The first fifth of the
- * run (at least 10 s) is the warm-up; what follows must stay flat.
+ * and counters the runner appends to the run record). The first third of the
+ * run (at least 10 s) is the warm-up; what follows must stay flat. (A fifth
+ * was too short: at 500 tokens/s the harness's RSS rose for about 4 minutes,
+ * V8's old space growing through its first major collections, then held at
+ * 222–225 MB for the last 5 minutes of a 10-minute soak.)
  *
  *   node --import tsx bench/curves/soak.ts <minutes>
  *
@@ -142,7 +145,7 @@ export async function soak(minutes: number): Promise<SoakFigures> {
           total += b.count
           if (s.failed) failed += b.count
         }
-    const warmupS = Math.max(10, durationS / 5)
+    const warmupS = Math.max(10, durationS / 3)
     // the last tick carries every second not sent yet: not a steady-state sample
     const steady = samples.filter((s) => s.t <= durationS)
     const h = flatness(steady, warmupS, (s) => s.harnessRssMb)
