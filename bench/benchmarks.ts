@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { cpus, tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { benchAccuracy, benchCoordinatedOmission, benchMaxRate, benchMemory } from './load/index.ts'
 import { runEngine, startFixture } from './load/harness.ts'
@@ -624,6 +624,8 @@ async function runCli(
   paths: string[],
   out: string,
   cli = join(ROOT, 'dist/cli.js'),
+  /** Called with each run folder the CLI prints (one per game day, as each ends). */
+  onRun?: (dir: string) => void,
 ): Promise<{ wallMs: number; spawnedAt: number; firstT0: number; peakRssMb: number; code: number | null }> {
   const spawnedAt = Date.now()
   const child = spawn(process.execPath, [cli, 'run', ...paths, '--out', out, '--quiet'], {
@@ -642,8 +644,11 @@ async function runCli(
     }
   }, 250)
   let stdout = ''
+  let seen = 0
   child.stdout.setEncoding('utf8').on('data', (d: string) => {
     stdout += d
+    const lines = stdout.split('\n').slice(0, -1)
+    for (; seen < lines.length; seen++) if (lines[seen]!.trim()) onRun?.(lines[seen]!.trim())
   })
   const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)))
   clearInterval(sampler)
@@ -791,7 +796,15 @@ const defaultSuite: Benchmark = {
   async run() {
     const dir = await mkdtemp(join(tmpdir(), 'bench-suite-'))
     try {
-      const res = await runCli(['scenarios/'], dir)
+      // a line per game day as it ends: the suite runs for about 11 minutes
+      const total = readdirSync(join(ROOT, 'scenarios')).filter((f) => /\.ya?ml$/.test(f)).length
+      const t0 = Date.now()
+      let done = 0
+      const res = await runCli(['scenarios/'], dir, undefined, (run) =>
+        process.stderr.write(
+          `  suite: ${++done}/${total} game days done after ${Math.round((Date.now() - t0) / 1000)} s (${basename(run)})\n`,
+        ),
+      )
       return [
         entry(
           'default game-day suite wall clock (process runtime, one run)',
