@@ -312,7 +312,8 @@ const dpop: Benchmark = {
         const oidcPool = proofFor('POST', oidc!.info.tokenEndpoint!)
         const api = rs!.info.apiUrl!
         const rsPool = proofFor('GET', api, bound)
-        const asBearer = () => ({ ...tokenRequest(as!.info), connections: 32, warmupS: 0 })
+        // the bearer twins go through autocannon's per-request path as the DPoP subjects do (perRequest)
+        const asBearer = () => ({ ...tokenRequest(as!.info), connections: 32, warmupS: 0, perRequest: true })
         const asDpop = () => ({ ...asBearer(), proof: asPool.take })
         const oidcDpop = () => ({
           ...tokenRequest(oidc!.info),
@@ -325,6 +326,7 @@ const dpop: Benchmark = {
           headers: { authorization: `Bearer ${token}` },
           connections: 32,
           warmupS: 0,
+          perRequest: true,
         })
         const rsDpop = () => ({
           url: api,

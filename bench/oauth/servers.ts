@@ -43,6 +43,12 @@ interface CannonOpts {
   warmupS?: number
   /** A fresh `DPoP` header for every request (a proof is accepted once). */
   proof?: () => string
+  /**
+   * Build every request through autocannon's per-request path (`setupRequest`) even without a proof, as a
+   * subject with `proof` does: a bearer twin then costs the generator as much per request as its DPoP
+   * subject, and on 2 shared cores their ratio is the servers' (autocannon otherwise sends one prebuilt request).
+   */
+  perRequest?: boolean
 }
 
 /**
@@ -57,12 +63,12 @@ export async function maxThroughput(o: CannonOpts): Promise<Throughput> {
     headers: o.headers,
     body: o.body,
     connections: o.connections ?? 32,
-    ...(o.proof
+    ...(o.proof || o.perRequest
       ? {
           requests: [
             {
               setupRequest: (req: { headers?: Record<string, string> }) => {
-                req.headers = { ...req.headers, dpop: o.proof!() }
+                req.headers = o.proof ? { ...req.headers, dpop: o.proof() } : { ...req.headers }
                 return req
               },
             },
