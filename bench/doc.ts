@@ -125,6 +125,11 @@ ES256 and used once (each server keeps a replay cache); they are signed
 before each measurement, from a pool sized by the bearer twin's last rate,
 so the generator's signing does not take the servers' CPU on 2 shared
 cores (a pool that runs dry signs on the spot and the run says so). The
+bearer twins are sent through autocannon's per-request path
+(\`setupRequest\`) as the DPoP subjects are, so both cost the generator the
+same per request: with autocannon's one prebuilt request for the bearer
+twin, the full run of 2026-12-04 had 0.39 and 0.58 where the same path for
+both gave 0.57 and 0.60 minutes later. The
 engine rows drive the \`api-call\` flow with \`dpop: true\` against the
 fixture route, which checks nothing: they are the client's own cost, a
 proof signed per request on the hot path (node:crypto).
@@ -192,6 +197,22 @@ now parsed lazily), then libuv's read callback (\`onStreamRead\`), the stream wr
 about half its samples in the kernel (scheduler switches and TCP) and a third in V8 builtins and inline
 caches. wrk is C: it spends no user time on a JIT, a GC or a stream layer, so the engine stays at about
 1.5–2× wrk's CPU per request and below its rate on a box where the server shares the cores.`,
+  ],
+  [
+    'mock-as vs node-oidc-provider 8 (rate',
+    `The pairs are back to back on 2 shared cores, and the same pair moves by half between runs: full runs gave
+2.43, 2.31, 2.57 and 1.98 (this one, spread ±49%); in the profile of the dpop benchmark mock-as spent a third of its busy time in the ES256
+signature (node:crypto, synchronous), which node-oidc-provider pays too, so the ratio is bounded by what
+both share.`,
+  ],
+  [
+    'closed-loop max rate on /hello at 20 connections: engine constant-vus vs autocannon',
+    `With the same CPU per request as autocannon (23.5 vs 24.2 µs in the full run of 2026-12-04), the engine's
+closed loop turned round slower when the fixture server was fast: autocannon reached 30–35k req/s in that
+run (18.6k in the full run before, where the engine led 1.39×), and the engine's 20 VUs 26–31k. Not yet
+profiled; the suspect is the work between a response and the next request on the engine's worker thread
+(recording the HDR histogram and the per-second series before the VU's next iteration starts), where
+autocannon only counts.`,
   ],
   [
     'mock-as client_credentials with DPoP vs without',
