@@ -209,10 +209,11 @@ both share.`,
     'closed-loop max rate on /hello at 20 connections: engine constant-vus vs autocannon',
     `With the same CPU per request as autocannon (23.5 vs 24.2 µs in the full run of 2026-12-04), the engine's
 closed loop turned round slower when the fixture server was fast: autocannon reached 30–35k req/s in that
-run (18.6k in the full run before, where the engine led 1.39×), and the engine's 20 VUs 26–31k. Not yet
-profiled; the suspect is the work between a response and the next request on the engine's worker thread
-(recording the HDR histogram and the per-second series before the VU's next iteration starts), where
-autocannon only counts.`,
+run (18.6k in the full run before, where the engine led 1.39×), and the engine's 20 VUs 26–31k, with a
+higher p99 (1.6–1.8 ms against 1.0). Not explained yet: in the worker's profile at 23k req/s the recording
+(HDR histogram and per-second series) costs under 0.5 µs per request, so it is not the bookkeeping between
+a response and the next request; the once-a-second progress tick (encoding the second's histograms, on the
+worker thread) is the next suspect, unmeasured.`,
   ],
   [
     'mock-as client_credentials with DPoP vs without',
