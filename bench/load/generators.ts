@@ -141,39 +141,51 @@ function failed(what: string, r: { code: number | null; stderr: string; stdout: 
 
 const require = createRequire(import.meta.url)
 
+/**
+ * Run one of the engine's bench entries (bench/load/engine-closed-loop.ts,
+ * engine-open-loop.ts: `<url> <n> <seconds>`) as a child process under the
+ * CPU wrapper, bounded by its seconds plus a minute; resolves with its JSON
+ * line and the CPU and wall time of the run.
+ */
+export async function runEngineEntry<T>(
+  script: 'engine-closed-loop.ts' | 'engine-open-loop.ts',
+  url: string,
+  n: number,
+  seconds: number,
+): Promise<{ json: T; cpuMs: number; wallMs: number }> {
+  const r = await runMeasured(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(new URL(`./${script}`, import.meta.url)), url, String(n), String(seconds)],
+    { cwd: ROOT, env: { LOG_LEVEL: 'warn' }, timeoutMs: (seconds + 60) * 1000 },
+  )
+  if (r.code !== 0) throw failed(script, r)
+  return { json: JSON.parse(r.stdout.trim().split('\n').pop()!) as T, cpuMs: r.cpuMs, wallMs: r.wallMs }
+}
+
 const engine: LoadGenerator = {
   id: 'engine',
   label: 'embedded engine constant-vus',
   missing: () =>
     existsSync(join(ROOT, 'dist/load-worker.js')) ? null : 'dist/load-worker.js is not built: run `npm run build`',
   async run(url, { connections, seconds }) {
-    const r = await runMeasured(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        fileURLToPath(new URL('./engine-closed-loop.ts', import.meta.url)),
-        url,
-        String(connections),
-        String(seconds),
-      ],
-      { cwd: ROOT, env: { LOG_LEVEL: 'warn' }, timeoutMs: (seconds + 60) * 1000 },
-    )
-    if (r.code !== 0) throw failed('engine', r)
-    const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
+    const {
+      json: j,
+      cpuMs,
+      wallMs,
+    } = await runEngineEntry<{
       requests: number
       failed: number
       durationS: number
       p99Ms: number
-    }
+    }>('engine-closed-loop.ts', url, connections, seconds)
     return {
       requests: j.requests,
       durationS: j.durationS,
       rps: j.requests / j.durationS,
       p99Ms: j.p99Ms,
       errors: j.failed,
-      cpuMs: r.cpuMs,
-      wallMs: r.wallMs,
+      cpuMs,
+      wallMs,
     }
   },
 }

@@ -12,9 +12,7 @@
  * the long run's own figure. Artillery, 20× slower than the engine and
  * seconds to start, runs in the first repeat only (the bench's budget).
  */
-import { fileURLToPath } from 'node:url'
-import { runMeasured } from '../lib/measured.ts'
-import { type GeneratorRun, generators as allGenerators, type LoadGenerator } from './generators.ts'
+import { type GeneratorRun, generators as allGenerators, type LoadGenerator, runEngineEntry } from './generators.ts'
 import { startFixture } from './harness.ts'
 
 export interface PeerSample {
@@ -59,20 +57,7 @@ export const OPEN_FRACTIONS = [1, 0.95, 0.9, 0.85, 0.8, 0.7] as const
 
 /** One open-model step in a child process (engine-open-loop.ts), as the closed loop runs in one. */
 async function openStep(url: string, rate: number, seconds: number): Promise<OpenStep> {
-  const r = await runMeasured(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      fileURLToPath(new URL('./engine-open-loop.ts', import.meta.url)),
-      url,
-      String(rate),
-      String(seconds),
-    ],
-    { env: { LOG_LEVEL: 'warn' }, timeoutMs: (seconds + 60) * 1000 },
-  )
-  if (r.code !== 0) throw new Error(`engine open loop exited ${r.code}: ${(r.stderr || r.stdout).trim().slice(-600)}`)
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as OpenStep
+  return (await runEngineEntry<OpenStep>('engine-open-loop.ts', url, rate, seconds)).json
 }
 
 /**
