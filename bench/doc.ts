@@ -207,13 +207,14 @@ both share.`,
   ],
   [
     'closed-loop max rate on /hello at 20 connections: engine constant-vus vs autocannon',
-    `With the same CPU per request as autocannon (23.5 vs 24.2 µs in the full run of 2026-12-04), the engine's
-closed loop turned round slower when the fixture server was fast: autocannon reached 30–35k req/s in that
-run (18.6k in the full run before, where the engine led 1.39×), and the engine's 20 VUs 26–31k, with a
-higher p99 (1.6–1.8 ms against 1.0). Not explained yet: in the worker's profile at 23k req/s the recording
-(HDR histogram and per-second series) costs under 0.5 µs per request, so it is not the bookkeeping between
-a response and the next request; the once-a-second progress tick (encoding the second's histograms, on the
-worker thread) is the next suspect, unmeasured.`,
+    `In the full run of 2026-12-04 the engine had the same CPU per request as autocannon (23.5 vs 24.2 µs,
+process tree) and a lower rate when the fixture server was fast (autocannon 30–35k req/s, the engine's 20 VUs
+26–31k; in the full run before, with autocannon at 18.6k, the engine led 1.39×). Profiled back to back right
+after (\`--cpu-prof\`, 6 s each, 20 connections, same fixture): the engine 32.6k and 31.2k req/s against
+autocannon's 32.0k and 32.2k, with the engine's worker thread busy 10.0 µs per request (44% of it the write
+syscall) against autocannon's main thread 14.9 µs (39% the write syscall, then http-parser-js). The engine's
+hot path is the cheaper one; the pair's ratio follows the shared box from minute to minute (±18% spread in that
+run), around 1.0.`,
   ],
   [
     'mock-as client_credentials with DPoP vs without',
