@@ -223,13 +223,25 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
       },
       async stop() {
         clearInterval(poller)
-        for (const app of apps.reverse()) await app.close().catch(() => {})
+        for (const app of apps.reverse()) await closeNow(app)
       },
     }
   } catch (err) {
-    for (const app of apps.reverse()) await app.close().catch(() => {})
+    for (const app of apps.reverse()) await closeNow(app)
     throw err
   }
+}
+
+/**
+ * Close a component at the end of a test, in-flight requests and all: fastify's close waits for every
+ * request still open (the reference RS and AS close idle keep-alive sockets only), and a request a test
+ * left hanging — a probe's call to an RS that is itself waiting on an AS closing beside it — held a
+ * suite's afterAll past its 60 s timeout once in CI.
+ */
+async function closeNow(app: FastifyInstance): Promise<void> {
+  const closing = app.close().catch(() => {})
+  app.server.closeAllConnections()
+  await closing
 }
 
 /** The chaos state without what a rotation legitimately changes (keys, counters). */
