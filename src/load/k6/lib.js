@@ -518,13 +518,19 @@ function authorizationRequest(c, f, state, challenge) {
   }
 }
 
+/** A fresh PKCE S256 verifier and its challenge (RFC 7636 §4.1–4.2), and a fresh `state`, for one login. */
+function pkceStart() {
+  const verifier = encoding.b64encode(k6crypto.randomBytes(32), 'rawurl')
+  const challenge = encoding.b64encode(k6crypto.sha256(verifier, 'binary'), 'rawurl')
+  const state = encoding.b64encode(k6crypto.randomBytes(16), 'rawurl')
+  return { verifier, challenge, state }
+}
+
 /** A PKCE S256 login through the AS's login and consent form, without a browser. */
 async function authCodeLogin(f) {
   const c = CONFIG.clients[f.client]
   const user = CONFIG.users[0]
-  const verifier = encoding.b64encode(k6crypto.randomBytes(32), 'rawurl')
-  const challenge = encoding.b64encode(k6crypto.sha256(verifier, 'binary'), 'rawurl')
-  const state = encoding.b64encode(k6crypto.randomBytes(16), 'rawurl')
+  const { verifier, challenge, state } = pkceStart()
   const flow = f.name || 'auth-code'
   const request = authorizationRequest(c, f, state, challenge)
   let authorizeUrl = CONFIG.authorizationEndpoint + '?' + form(request)
@@ -682,9 +688,7 @@ export async function browserLogin() {
   const f = currentFlow()
   const c = CONFIG.clients[f.client]
   const user = CONFIG.users[0]
-  const verifier = encoding.b64encode(k6crypto.randomBytes(32), 'rawurl')
-  const challenge = encoding.b64encode(k6crypto.sha256(verifier, 'binary'), 'rawurl')
-  const state = encoding.b64encode(k6crypto.randomBytes(16), 'rawurl')
+  const { verifier, challenge, state } = pkceStart()
   const flow = f.name || 'browser-login'
   const context = await browser.newContext()
   const page = await context.newPage()
